@@ -1,0 +1,197 @@
+//! Wiring: config → store, clients, worker, HTTP server; and a graceful stop on SIGTERM.
+//!
+//! `Application::build` binds the listener (port 0 works) so tests start the real app
+//! in-process and ask it for its port.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tokio::sync::watch;
+
+use crate::config::{Config, LoadedConfig};
+use crate::delivery::worker::now_ms;
+use crate::delivery::{DeliverySettings, Worker};
+use crate::events::ingest::Ingest;
+use crate::events::render::RenderOptions;
+use crate::mattermost::channels::ChannelCache;
+use crate::mattermost::MattermostClient;
+use crate::store::{MasterKey, Store, StoreOptions};
+use crate::telemetry::Metrics;
+use crate::web::{routes, AppState};
+use crate::webhook::secret::{self, Origin};
+
+/// How the application runs its background work.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Run the delivery worker in the background (tests drive it by hand instead).
+    pub background_worker: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { background_worker: true }
+    }
+}
+
+/// A built, listening application.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    state: web::Data<AppState>,
+    worker: Arc<Worker>,
+    options: RunOptions,
+}
+
+impl Application {
+    pub async fn build(loaded: LoadedConfig, options: RunOptions) -> anyhow::Result<Application> {
+        let config = Arc::new(loaded.config);
+        let store_options = StoreOptions {
+            flush_interval_ms: config.store.flush_interval_ms,
+            cache_capacity_mb: config.store.cache_capacity_mb,
+        };
+        let store = Store::open(&config.store.path, &store_options)?;
+        let key = MasterKey::load_or_create(&config.store.path)?;
+        let (secrets, origin) = secret::load_or_generate(config.webhook.secret.expose(), &store, &key, now_ms())?;
+        let metrics = Metrics::new();
+        let timeout = Duration::from_secs(config.mattermost.request_timeout_secs);
+        let mattermost = MattermostClient::new(&config.mattermost.url, config.mattermost.bot_token.expose(), timeout);
+        let channels = Arc::new(ChannelCache::new(Duration::from_secs(config.mattermost.channel_cache_secs)));
+        let worker = Arc::new(Worker::new(
+            store.clone(),
+            mattermost.clone(),
+            channels.clone(),
+            metrics.clone(),
+            delivery_settings(&config),
+        ));
+        let ingest = Ingest {
+            store: store.clone(),
+            metrics: metrics.clone(),
+            waker: worker.waker(),
+            dedup_window_ms: config.webhook.dedup_window_secs * 1000,
+            render_options: RenderOptions { hide_description_comment: config.mattermost.hide_description_comment },
+        };
+        let state = web::Data::new(AppState::new(
+            config.clone(),
+            store,
+            ingest,
+            mattermost,
+            channels,
+            secrets.clone(),
+            metrics,
+        ));
+        let listener = TcpListener::bind(config.listen_addr())
+            .with_context(|| format!("cannot listen on {}; is server.listen free?", config.server.listen))?;
+        let port = listener.local_addr()?.port();
+        let server = http_server(state.clone(), listener, &config)?;
+        announce(&config, port, origin, &secrets.current);
+        Ok(Application { port, server, state, worker, options })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub fn worker(&self) -> Arc<Worker> {
+        self.worker.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or until `stop` fires), then stops accepting, finishes
+    /// requests and the delivery in progress, and flushes the store.
+    pub async fn run_until_stopped(self, stop: Option<watch::Receiver<bool>>) -> anyhow::Result<()> {
+        let (worker_stop_tx, worker_stop_rx) = watch::channel(false);
+        let worker_task =
+            self.options.background_worker.then(|| tokio::spawn(self.worker.clone().run_until_stopped(worker_stop_rx)));
+        let handle = self.server.handle();
+        let server_task = tokio::spawn(self.server);
+        wait_for_stop(stop).await;
+        tracing::info!("stopping: finishing requests and deliveries in progress");
+        handle.stop(true).await;
+        let _ = worker_stop_tx.send(true);
+        if let Some(task) = worker_task {
+            let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
+            if tokio::time::timeout(grace, task).await.is_err() {
+                tracing::warn!(
+                    "delivery worker did not stop within the grace period; unfinished deliveries resume at next start"
+                );
+            }
+        }
+        let _ = server_task.await;
+        self.state.store.flush_now()?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn delivery_settings(config: &Config) -> DeliverySettings {
+    DeliverySettings {
+        retry_initial: Duration::from_millis(config.mattermost.retry_initial_ms),
+        retry_max: Duration::from_secs(config.mattermost.retry_max_secs),
+        max_age: Duration::from_secs(config.mattermost.delivery_max_age_hours * 3600),
+    }
+}
+
+fn http_server(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    config: &Config,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let mut server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).configure(routes::configure).default_service(web::to(routes::not_found))
+    })
+    .disable_signals()
+    .shutdown_timeout(config.server.shutdown_grace_secs)
+    .listen(listener)?;
+    if config.server.workers > 0 {
+        server = server.workers(config.server.workers);
+    }
+    Ok(server.run())
+}
+
+async fn wait_for_stop(stop: Option<watch::Receiver<bool>>) {
+    let external = async move {
+        match stop {
+            Some(mut rx) => {
+                let _ = rx.wait_for(|stopped| *stopped).await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            external.await;
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = external => {}
+        }
+    }
+    #[cfg(not(unix))]
+    external.await;
+}
+
+/// Start-up log: where we listen, what is missing, and (once) a generated secret.
+fn announce(config: &Config, port: u16, origin: Origin, secret: &str) {
+    let base = config.public_base_url();
+    tracing::info!(listen = %config.server.listen, port, version = env!("CARGO_PKG_VERSION"), "jirabridge is listening");
+    for hint in config.missing_settings() {
+        tracing::warn!("{hint}");
+    }
+    if origin == Origin::GeneratedNow {
+        let url = format!("{base}/webhook?secret={secret}&team=TEAM_NAME&channel=CHANNEL_NAME");
+        tracing::warn!(
+            "generated a webhook secret; it is shown only this once. Paste this URL into Jira (System > WebHooks), \
+             replacing TEAM_NAME and CHANNEL_NAME with the Mattermost team and channel names: {url}"
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! The command line: `serve`, `check-config`, `healthcheck`, `render`, `--version`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{Application, RunOptions};
+use crate::config::{Config, LoadedConfig};
+use crate::events::{normalize::normalize, render};
+use crate::jira::payload::Payload;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "jirabridge",
+    version,
+    about = "Jira webhooks into Mattermost channels, durably, as one self-hosted binary",
+    after_help = "Configuration: --config PATH, else /etc/jirabridge/config.toml when present, else built-in defaults;\n\
+                  any key can be overridden with JIRABRIDGE_<SECTION>__<KEY> (see config.example.toml)."
+)]
+struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server: receive Jira webhooks and post them to Mattermost.
+    Serve,
+    /// Validate the configuration; prints every problem and exits 1 if there is one.
+    CheckConfig,
+    /// Ask the running server's /healthz; exit 0 when it answers ok.
+    Healthcheck,
+    /// Show the events and posts a Jira webhook payload would give (`-` reads stdin).
+    Render {
+        /// Payload file, or `-` for standard input.
+        payload: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve => serve(cli.config),
+        Command::CheckConfig => check_config(cli.config),
+        Command::Healthcheck => healthcheck(cli.config),
+        Command::Render { payload } => render_payload(&payload),
+    }
+}
+
+fn load(path: Option<PathBuf>) -> Result<LoadedConfig, ExitCode> {
+    Config::load(path.as_deref()).map_err(|errors| {
+        eprintln!("jirabridge: the configuration has errors:\n{errors}");
+        ExitCode::from(1)
+    })
+}
+
+fn serve(path: Option<PathBuf>) -> ExitCode {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    crate::telemetry::logging::init(&loaded.config.log.level, loaded.config.log.format);
+    if let Some(file) = &loaded.file {
+        tracing::info!(file = %file.display(), "configuration read");
+    } else {
+        tracing::info!("no configuration file; using built-in defaults and JIRABRIDGE_* variables");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("jirabridge: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        let app = Application::build(loaded, RunOptions::default()).await?;
+        app.run_until_stopped(None).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("jirabridge: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check_config(path: Option<PathBuf>) -> ExitCode {
+    match load(path) {
+        Ok(loaded) => {
+            let from = loaded.file.map(|f| f.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
+            println!("configuration is valid ({from})");
+            for hint in loaded.config.missing_settings() {
+                println!("note: {hint}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn healthcheck(path: Option<PathBuf>) -> ExitCode {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let mut addr = loaded.config.listen_addr();
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let url = format!("http://{addr}/healthz");
+    let check = async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+        let response = client.get(&url).send().await?;
+        Ok::<bool, reqwest::Error>(response.status().is_success())
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    match runtime.map(|rt| rt.block_on(check)) {
+        Ok(Ok(true)) => {
+            println!("ok");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("jirabridge is not answering at {url}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn render_payload(source: &str) -> ExitCode {
+    let mut bytes = Vec::new();
+    let read = if source == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(source).map(|b| bytes = b)
+    };
+    if let Err(e) = read {
+        eprintln!("jirabridge: cannot read {source}: {e}");
+        return ExitCode::from(2);
+    }
+    let payload = match Payload::parse(&bytes) {
+        Ok(payload) => payload,
+        Err(reason) => {
+            eprintln!("jirabridge: {source} is not JSON: {reason}");
+            return ExitCode::from(2);
+        }
+    };
+    let (events, posts) = match normalize(&payload) {
+        Some(parsed) => {
+            let post = render::render(&parsed, &Default::default()).to_json();
+            (parsed.events, vec![post])
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    println!("{}", serde_json::json!({ "events": events, "posts": posts }));
+    ExitCode::SUCCESS
+}

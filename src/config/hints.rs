@@ -1,0 +1,56 @@
+//! Settings a running service needs but that have no useful default (Mattermost URL and bot
+//! token, public URL), plus the derived addresses. Missing values do not stop `serve`: it
+//! logs these hints once and `/readyz` reports them.
+
+use std::net::SocketAddr;
+
+use super::Config;
+
+impl Config {
+    /// One sentence per needed setting that is missing, saying how to set it; empty when
+    /// nothing is missing.
+    pub fn missing_settings(&self) -> Vec<String> {
+        let mut hints = Vec::new();
+        if self.mattermost.url.is_empty() {
+            hints.push(
+                "mattermost.url is not set: set it to your Mattermost SiteURL \
+                 (mattermost.url or JIRABRIDGE_MATTERMOST__URL)"
+                    .into(),
+            );
+        }
+        if !self.mattermost.bot_token.is_set() {
+            hints.push(
+                "mattermost.bot_token is not set: set mattermost.bot_token or \
+                 JIRABRIDGE_MATTERMOST__BOT_TOKEN; create a bot in System Console > \
+                 Integrations > Bot Accounts"
+                    .into(),
+            );
+        }
+        if self.server.public_url.is_empty() {
+            hints.push(format!(
+                "server.public_url is not set: webhook URLs will use http://{}; set \
+                 server.public_url to the address Jira uses to reach jirabridge",
+                self.server.listen
+            ));
+        }
+        hints
+    }
+
+    /// The base of every URL jirabridge hands out: `server.public_url` without a trailing
+    /// slash, or `http://<listen>` when it is empty.
+    pub fn public_base_url(&self) -> String {
+        match self.server.public_url.trim_end_matches('/') {
+            "" => format!("http://{}", self.server.listen),
+            url => url.to_owned(),
+        }
+    }
+
+    /// The address to bind.
+    ///
+    /// # Panics
+    /// If `server.listen` is not an address, which a `Config` from `load` or `from_sources`
+    /// never is.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.server.listen.parse().expect("server.listen is validated when the configuration is loaded")
+    }
+}

@@ -1,0 +1,17 @@
+//! The durable outbox and its worker: every acknowledged event's posts are made exactly
+//! once, in receipt order per channel, surviving Mattermost outages and restarts.
+
+pub mod backoff;
+pub mod limits;
+pub mod worker;
+
+pub use worker::{DeliverySettings, Worker};
+
+/// Delivery states as stored.
+pub mod state {
+    pub const PENDING: &str = "pending";
+    pub const IN_FLIGHT: &str = "in_flight";
+    pub const RETRYING: &str = "retrying";
+    pub const DONE: &str = "done";
+    pub const DEAD: &str = "dead";
+}

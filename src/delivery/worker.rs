@@ -1,0 +1,276 @@
+//! The delivery worker: takes due lane heads from the outbox, posts them, records the
+//! outcome. `run_once` does one full pass (tests call it instead of sleeping);
+//! `run_until_stopped` loops until shutdown.
+//!
+//! Exactly once: a delivery is marked `in_flight` durably before it is posted. An
+//! `in_flight` record that this process is not sending is a leftover from a crash; before
+//! re-sending it, the channel is searched for a post carrying its delivery id.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::join_all;
+use tokio::sync::{watch, Notify};
+
+use super::{backoff, limits, state};
+use crate::mattermost::channels::{ChannelCache, Resolution};
+use crate::mattermost::{MattermostClient, MmError};
+use crate::store::records::{DeliveryRecordV1, TargetRecordV1};
+use crate::store::{DueDelivery, Store, StoreError};
+use crate::telemetry::Metrics;
+
+/// Channels posted to at once.
+const CONCURRENT_LANES: usize = 16;
+/// Allowance for clock difference between us and Mattermost when searching for a post.
+const CLOCK_SLACK_MS: u64 = 10 * 60 * 1000;
+/// Longest idle sleep; new work also wakes the worker at once.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// Retry policy, from `mattermost.*` settings.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+    pub max_age: Duration,
+}
+
+/// Sends the outbox to Mattermost.
+pub struct Worker {
+    store: Store,
+    client: MattermostClient,
+    channels: Arc<ChannelCache>,
+    metrics: Metrics,
+    settings: DeliverySettings,
+    busy_lanes: Mutex<HashSet<String>>,
+    wake: Arc<Notify>,
+}
+
+/// What one attempt ended in.
+enum Outcome {
+    Done(String),
+    Retry(String, Option<Duration>),
+    /// A crash leftover could not be checked; stay `in_flight` and check again later.
+    RecheckLater(String, Option<Duration>),
+    Dead(String),
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl Worker {
+    pub fn new(
+        store: Store,
+        client: MattermostClient,
+        channels: Arc<ChannelCache>,
+        metrics: Metrics,
+        settings: DeliverySettings,
+    ) -> Worker {
+        Worker {
+            store,
+            client,
+            channels,
+            metrics,
+            settings,
+            busy_lanes: Mutex::new(HashSet::new()),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// A handle that wakes the worker when new deliveries are stored.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Posts everything that is due now, lane by lane, until nothing is due. Returns the
+    /// number of attempts made.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let mut attempts = 0;
+        if !self.client.is_configured() {
+            return Ok(0);
+        }
+        loop {
+            let busy = self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let heads = self.store.due_lane_heads(now_ms(), &busy, CONCURRENT_LANES)?;
+            if heads.is_empty() {
+                return Ok(attempts);
+            }
+            attempts += heads.len();
+            let results = join_all(heads.into_iter().map(|head| self.attempt(head))).await;
+            results.into_iter().collect::<Result<(), StoreError>>()?;
+        }
+    }
+
+    /// Loops until `shutdown` turns true; an attempt under way is finished first.
+    pub async fn run_until_stopped(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            if let Err(e) = self.run_once().await {
+                tracing::error!(error = %e, "delivery pass failed; retrying shortly");
+            }
+            let sleep = self.idle_time();
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = self.wake.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    fn idle_time(&self) -> Duration {
+        match self.store.next_due_ms() {
+            Ok(Some(due)) => {
+                Duration::from_millis(due.saturating_sub(now_ms())).clamp(Duration::from_millis(5), IDLE_POLL)
+            }
+            _ => IDLE_POLL,
+        }
+    }
+
+    async fn attempt(&self, head: DueDelivery) -> Result<(), StoreError> {
+        let lane = head.record.lane.clone();
+        if !self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).insert(lane.clone()) {
+            return Ok(()); // another pass of this worker holds the lane
+        }
+        let result = match self.store.delivery(head.id)? {
+            // Re-read after claiming the lane: another pass may have finished it meanwhile.
+            Some(record) if record == head.record => self.attempt_in_lane(DueDelivery { id: head.id, record }).await,
+            _ => Ok(()),
+        };
+        self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).remove(&lane);
+        result
+    }
+
+    async fn attempt_in_lane(&self, head: DueDelivery) -> Result<(), StoreError> {
+        let DueDelivery { id, mut record } = head;
+        let previous_due = record.due_at_ms;
+        if record.state == state::IN_FLIGHT {
+            if let Some(outcome) = self.recover(id, &record).await {
+                return self.finish(id, previous_due, record, outcome);
+            }
+        }
+        let channel_id = match self.channel_of(&record).await {
+            Ok(channel_id) => channel_id,
+            Err(outcome) => return self.finish(id, previous_due, record, outcome),
+        };
+        record.target = TargetRecordV1::ChannelId(channel_id.clone());
+        record.state = state::IN_FLIGHT.into();
+        record.attempts += 1;
+        record.first_attempt_at_ms.get_or_insert(now_ms());
+        self.store.update_delivery(id, previous_due, &record)?;
+        self.store.durable().await?;
+        let outcome = self.post(id, &record, &channel_id).await;
+        self.finish(id, record.due_at_ms, record, outcome)
+    }
+
+    /// For a crash leftover: was it posted before the crash? `None` = send it again.
+    async fn recover(&self, id: u64, record: &DeliveryRecordV1) -> Option<Outcome> {
+        let TargetRecordV1::ChannelId(channel_id) = &record.target else { return None };
+        let since = record.first_attempt_at_ms.unwrap_or(record.created_at_ms).saturating_sub(CLOCK_SLACK_MS);
+        match self.client.posts_since(channel_id, since).await {
+            Ok(posts) => {
+                let wanted = id.to_string();
+                let found = posts
+                    .into_iter()
+                    .find(|p| p.props.get("jirabridge_delivery_id").and_then(|v| v.as_str()) == Some(wanted.as_str()));
+                found.map(|post| Outcome::Done(post.id))
+            }
+            Err(e) => Some(Outcome::RecheckLater(format!("checking for an earlier post failed: {e}"), e.retry_after())),
+        }
+    }
+
+    async fn channel_of(&self, record: &DeliveryRecordV1) -> Result<String, Outcome> {
+        match &record.target {
+            TargetRecordV1::ChannelId(id) => Ok(id.clone()),
+            TargetRecordV1::ChannelName { team, channel } => {
+                match self.channels.resolve(&self.client, team, channel).await {
+                    Resolution::Found(id) => Ok(id),
+                    Resolution::NotFound => Err(Outcome::Dead(format!("channel {team}/{channel} not found"))),
+                    Resolution::Unknown(reason) => Err(Outcome::Retry(reason, None)),
+                }
+            }
+        }
+    }
+
+    async fn post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Outcome {
+        let mut body: serde_json::Value = match serde_json::from_str(&record.post_json) {
+            Ok(body) => body,
+            Err(e) => return Outcome::Dead(format!("stored post is not JSON: {e}")),
+        };
+        body["channel_id"] = channel_id.into();
+        if !body["props"].is_object() {
+            body["props"] = serde_json::json!({});
+        }
+        body["props"]["jirabridge_delivery_id"] = id.to_string().into();
+        limits::fit(&mut body, &record.issue_url);
+        match self.client.create_post(&body).await {
+            Ok(post) => Outcome::Done(post.id),
+            Err(e) if e.is_transient() => Outcome::Retry(e.to_string(), e.retry_after()),
+            Err(e) => Outcome::Dead(permanent_reason(&e)),
+        }
+    }
+
+    fn finish(
+        &self,
+        id: u64,
+        previous_due: u64,
+        mut record: DeliveryRecordV1,
+        outcome: Outcome,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let outcome = self.expire_if_too_old(&record, outcome, now);
+        let recheck = matches!(outcome, Outcome::RecheckLater(..));
+        match outcome {
+            Outcome::Done(post_id) => {
+                record.state = state::DONE.into();
+                record.post_id = Some(post_id);
+                record.finished_at_ms = Some(now);
+                record.last_error = None;
+                let latency = now.saturating_sub(record.created_at_ms) as f64 / 1000.0;
+                self.metrics.delivery_latency.observe(latency);
+                self.metrics.delivery("done");
+            }
+            Outcome::Retry(reason, retry_after) | Outcome::RecheckLater(reason, retry_after) => {
+                let wait = backoff::delay(
+                    record.attempts.max(1),
+                    self.settings.retry_initial,
+                    self.settings.retry_max,
+                    retry_after,
+                    backoff::random_fraction(),
+                );
+                tracing::warn!(delivery = id, attempts = record.attempts, retry_in_ms = wait.as_millis() as u64, %reason, "delivery failed; will retry");
+                if record.state != state::IN_FLIGHT || !recheck {
+                    record.state = state::RETRYING.into();
+                }
+                record.due_at_ms = now + wait.as_millis() as u64;
+                record.last_error = Some(reason);
+                self.metrics.delivery("retry");
+            }
+            Outcome::Dead(reason) => {
+                tracing::error!(delivery = id, event = record.event_id, %reason, "delivery failed permanently");
+                record.state = state::DEAD.into();
+                record.finished_at_ms = Some(now);
+                record.last_error = Some(reason);
+                self.metrics.delivery("dead");
+            }
+        }
+        self.store.update_delivery(id, previous_due, &record)
+    }
+
+    fn expire_if_too_old(&self, record: &DeliveryRecordV1, outcome: Outcome, now: u64) -> Outcome {
+        let age = Duration::from_millis(now.saturating_sub(record.created_at_ms));
+        match outcome {
+            Outcome::Retry(reason, _) | Outcome::RecheckLater(reason, _) if age > self.settings.max_age => {
+                Outcome::Dead(format!("gave up after {} hours: {reason}", self.settings.max_age.as_secs() / 3600))
+            }
+            other => other,
+        }
+    }
+}
+
+fn permanent_reason(e: &MmError) -> String {
+    match e.status() {
+        Some(403) => format!("the bot may not post in this channel (not a member, or the channel is archived): {e}"),
+        Some(404) => format!("the channel no longer exists: {e}"),
+        _ => e.to_string(),
+    }
+}

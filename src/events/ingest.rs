@@ -1,0 +1,150 @@
+//! Receiving an event: decide its deliveries, store event and deliveries in one
+//! transaction, wait until that is on disk (persist-then-ack), then wake the worker.
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+use super::model::Parsed;
+use super::render::{render, RenderOptions};
+use crate::delivery::state;
+use crate::delivery::worker::now_ms;
+use crate::store::records::{DeliveryRecordV1, EventRecordV1, TargetRecordV1};
+use crate::store::{IngestOutcome, NewDelivery, NewEvent, Store, StoreError};
+use crate::telemetry::Metrics;
+
+/// Headers worth keeping with the event (for the event log and transport dedup).
+pub const KEPT_HEADERS: &[&str] =
+    &["x-atlassian-webhook-identifier", "x-atlassian-webhook-retry", "user-agent", "content-type"];
+
+/// A webhook as received, before parsing.
+pub struct Received {
+    pub webhook_event: String,
+    pub raw_body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+    pub instance_id: Option<String>,
+}
+
+/// Where a legacy webhook posts: a channel id when Mattermost answered, else the names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LegacyTarget {
+    ChannelId { id: String, team: String, channel: String },
+    ChannelName { team: String, channel: String },
+}
+
+/// What became of an accepted webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Accepted {
+    Stored { event_id: u64, deliveries: usize },
+    Duplicate { event_id: u64 },
+}
+
+/// Stores events and their deliveries; shared by the webhook handlers.
+pub struct Ingest {
+    pub store: Store,
+    pub metrics: Metrics,
+    pub waker: Arc<Notify>,
+    pub dedup_window_ms: u64,
+    pub render_options: RenderOptions,
+}
+
+impl Ingest {
+    /// A legacy webhook: one post to its channel when the event set meets the selection.
+    pub async fn legacy(
+        &self,
+        received: Received,
+        parsed: &Parsed,
+        target: Option<LegacyTarget>,
+    ) -> Result<Accepted, StoreError> {
+        let mut deliveries = Vec::new();
+        if let Some(target) = target {
+            let post = render(parsed, &self.render_options);
+            deliveries.push(self.delivery(target, post.to_json().to_string(), parsed.issue.url()));
+        }
+        let status = if deliveries.is_empty() { "unmatched" } else { "routed" };
+        self.store_and_ack(received, parsed, "legacy", status, deliveries).await
+    }
+
+    fn delivery(&self, target: LegacyTarget, post_json: String, issue_url: String) -> NewDelivery {
+        let (target, lane) = match target {
+            LegacyTarget::ChannelId { id, team, channel } => {
+                (TargetRecordV1::ChannelId(id), format!("name:{team}/{channel}"))
+            }
+            LegacyTarget::ChannelName { team, channel } => {
+                let lane = format!("name:{team}/{channel}");
+                (TargetRecordV1::ChannelName { team, channel }, lane)
+            }
+        };
+        let now = now_ms();
+        NewDelivery {
+            record: DeliveryRecordV1 {
+                event_id: 0,
+                target,
+                lane,
+                post_json,
+                state: state::PENDING.into(),
+                attempts: 0,
+                created_at_ms: now,
+                due_at_ms: now,
+                first_attempt_at_ms: None,
+                finished_at_ms: None,
+                last_error: None,
+                post_id: None,
+                issue_url,
+            },
+        }
+    }
+
+    async fn store_and_ack(
+        &self,
+        received: Received,
+        parsed: &Parsed,
+        source: &str,
+        status: &str,
+        deliveries: Vec<NewDelivery>,
+    ) -> Result<Accepted, StoreError> {
+        let dedup_key = transport_key(&received);
+        let record = EventRecordV1 {
+            received_at_ms: now_ms(),
+            source: source.into(),
+            instance_id: received.instance_id,
+            webhook_event: received.webhook_event,
+            issue_key: parsed.issue.key.clone(),
+            project_key: parsed.issue.project_key.clone(),
+            events: parsed.events.clone(),
+            status: status.into(),
+            headers: received.headers,
+            raw_body: received.raw_body,
+        };
+        let event = NewEvent { record, dedup_key, dedup_window_ms: self.dedup_window_ms };
+        let outcome = self.store.ingest(event, deliveries)?;
+        self.store.durable().await?;
+        match outcome {
+            IngestOutcome::Stored { event_id, delivery_ids } => {
+                for name in &parsed.events {
+                    self.metrics.event(name);
+                }
+                if !delivery_ids.is_empty() {
+                    self.waker.notify_one();
+                }
+                Ok(Accepted::Stored { event_id, deliveries: delivery_ids.len() })
+            }
+            IngestOutcome::Duplicate { event_id } => Ok(Accepted::Duplicate { event_id }),
+        }
+    }
+}
+
+/// `X-Atlassian-Webhook-Identifier` when Jira sent one, else SHA-256(instance ‖ body).
+fn transport_key(received: &Received) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    match received.headers.iter().find(|(name, _)| name == "x-atlassian-webhook-identifier") {
+        Some((_, id)) => hasher.update(format!("id:{id}")),
+        None => {
+            hasher.update(received.instance_id.as_deref().unwrap_or("").as_bytes());
+            hasher.update([0]);
+            hasher.update(&received.raw_body);
+        }
+    }
+    hasher.finalize().into()
+}

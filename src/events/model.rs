@@ -1,0 +1,71 @@
+//! What a Jira webhook means, independent of its JSON shape.
+
+/// The kind of change a webhook reports (SPEC §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Created,
+    Deleted,
+    /// Field changes from a changelog.
+    Updated,
+    CommentCreated,
+    CommentUpdated,
+    CommentDeleted,
+}
+
+/// The issue as the payload describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Issue {
+    pub id: String,
+    pub key: String,
+    pub summary: String,
+    /// Issue type name, lower-cased (`bug`, `story`).
+    pub type_name: String,
+    /// Jira base URL (payload `self` cut before `/rest/api`).
+    pub base_url: String,
+    pub project_key: String,
+    pub assignee: Option<String>,
+    pub priority: Option<String>,
+    pub description: String,
+}
+
+impl Issue {
+    /// `<base>/browse/<KEY>`.
+    pub fn url(&self) -> String {
+        format!("{}/browse/{}", self.base_url, self.key)
+    }
+}
+
+/// One recognised changelog item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub event: String,
+    /// Field name as shown (`status`, `Fix Version`, `reopened`).
+    pub field: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A comment carried by a comment event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comment {
+    pub id: String,
+    pub body: String,
+}
+
+/// A webhook reduced to what routing and rendering need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub kind: Kind,
+    /// Event names, in the order they were recognised, without repeats.
+    pub events: Vec<String>,
+    pub actor: String,
+    pub issue: Issue,
+    pub changes: Vec<Change>,
+    pub comment: Option<Comment>,
+}
+
+impl Parsed {
+    pub fn has_event(&self, name: &str) -> bool {
+        self.events.iter().any(|e| e == name)
+    }
+}

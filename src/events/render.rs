@@ -1,0 +1,181 @@
+//! [`Parsed`] → the Mattermost post the plugin would make (SPEC §5.4–5.7). Pure.
+
+use serde_json::{json, Value};
+
+use super::model::{Change, Kind, Parsed};
+use super::names;
+
+const ATTACHMENT_COLOR: &str = "#95b7d0";
+const SUMMARY_MAX: usize = 80;
+const TEXT_MAX: usize = 3000;
+const CHANGE_TEXT_MAX: usize = 500;
+/// Mattermost refuses posts longer than this many characters (runes).
+pub const POST_MESSAGE_MAX: usize = 16383;
+
+/// Options that change what a post shows.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub hide_description_comment: bool,
+}
+
+/// A post body, before the channel and delivery id are added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub headline: String,
+    pub text: String,
+    /// (title, value, short)
+    pub fields: Vec<(String, String, bool)>,
+}
+
+impl Post {
+    /// The JSON sent to `POST /api/v4/posts` (without `channel_id`).
+    pub fn to_json(&self) -> Value {
+        if self.text.is_empty() && self.fields.is_empty() {
+            return json!({ "message": self.headline, "props": {} });
+        }
+        let fields: Vec<Value> =
+            self.fields.iter().map(|(t, v, s)| json!({"title": t, "value": v, "short": s})).collect();
+        let attachment = json!({
+            "color": ATTACHMENT_COLOR, "fallback": self.headline, "pretext": self.headline,
+            "text": self.text, "fields": fields,
+        });
+        json!({ "message": "", "type": "slack_attachment", "props": { "attachments": [attachment] } })
+    }
+}
+
+/// Renders the post for a parsed event.
+pub fn render(parsed: &Parsed, options: &RenderOptions) -> Post {
+    let merged = parsed.kind == Kind::Updated && parsed.changes.len() > 1;
+    let mut post = Post { headline: headline(parsed, merged), text: String::new(), fields: Vec::new() };
+    if merged {
+        post.fields = parsed.changes.iter().map(|c| (String::new(), merged_field(c), false)).collect();
+    } else {
+        post.text = body_text(parsed);
+        if parsed.kind == Kind::Created {
+            post.fields = created_fields(parsed);
+        }
+    }
+    if options.hide_description_comment {
+        post.text.clear();
+    }
+    post
+}
+
+/// `<type> [<KEY>: <summary>](<base>/browse/<KEY>)`
+pub fn issue_link(parsed: &Parsed) -> String {
+    let issue = &parsed.issue;
+    format!("{} [{}: {}]({})", issue.type_name, issue.key, truncate(&issue.summary, SUMMARY_MAX), issue.url())
+}
+
+fn headline(parsed: &Parsed, merged: bool) -> String {
+    let (actor, link) = (&parsed.actor, issue_link(parsed));
+    match parsed.kind {
+        Kind::Created => format!("{actor} **created** {link}"),
+        Kind::Deleted => format!("{actor} **deleted** {link}"),
+        Kind::CommentCreated => format!("{actor} **commented** on {link}"),
+        Kind::CommentUpdated => format!("{actor} **edited comment** in {link}"),
+        Kind::CommentDeleted => format!("{actor} **deleted comment** in {link}"),
+        Kind::Updated if merged => format!("{actor} **updated** {link}"),
+        Kind::Updated => change_headline(parsed, &parsed.changes[0], &link),
+    }
+}
+
+fn change_headline(parsed: &Parsed, change: &Change, link: &str) -> String {
+    let actor = &parsed.actor;
+    match change.event.as_str() {
+        names::UPDATED_REOPENED => format!("{actor} **reopened** {link}"),
+        names::UPDATED_RESOLVED => format!("{actor} **resolved** {link}"),
+        names::UPDATED_DESCRIPTION => format!("{actor} **edited** the description of {link}"),
+        names::UPDATED_ASSIGNEE => {
+            let assignee = parsed.issue.assignee.clone().unwrap_or_else(|| "_nobody_".into());
+            format!("{actor} **assigned** {assignee} to {link}")
+        }
+        names::UPDATED_ATTACHMENT => format!("{actor} {} {link}", added_removed(change, "**attached**", "attachments")),
+        names::UPDATED_LABELS => format!("{actor} {} {link}", added_removed(change, "**added** labels", "labels")),
+        _ => format!(
+            "{actor} **updated** {} from \"{}\" to \"{}\" on {link}",
+            change.field,
+            change.from.replace('"', "\\\""),
+            change.to.replace('"', "\\\"")
+        ),
+    }
+}
+
+/// `**added** labels [a] to, **removed** labels [b] from` with empty halves left out.
+fn added_removed(change: &Change, added_verb: &str, noun: &str) -> String {
+    let from: Vec<&str> = change.from.split(' ').filter(|s| !s.is_empty()).collect();
+    let to: Vec<&str> = change.to.split(' ').filter(|s| !s.is_empty()).collect();
+    let added: Vec<&str> = to.iter().filter(|t| !from.contains(t)).copied().collect();
+    let removed: Vec<&str> = from.iter().filter(|f| !to.contains(f)).copied().collect();
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(format!("{added_verb} [{}] to", added.join(" ")));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("**removed** {noun} [{}] from", removed.join(" ")));
+    }
+    parts.join(", ")
+}
+
+fn merged_field(change: &Change) -> String {
+    let name = title_case(&change.field);
+    if change.event == names::UPDATED_DESCRIPTION {
+        let (from, to) = (truncate(&change.from, CHANGE_TEXT_MAX), truncate(&change.to, CHANGE_TEXT_MAX));
+        return format!("**{name}:** \n**From:** {from}\n**To:** {to}");
+    }
+    let from = if change.from.starts_with("~~") { change.from.clone() } else { format!("~~{}~~", change.from) };
+    format!("**{name}:** {from} {}", change.to)
+}
+
+fn body_text(parsed: &Parsed) -> String {
+    match parsed.kind {
+        Kind::Created => truncate(&parsed.issue.description, TEXT_MAX),
+        Kind::Updated if parsed.changes[0].event == names::UPDATED_DESCRIPTION => {
+            truncate(&parsed.issue.description, TEXT_MAX)
+        }
+        Kind::CommentCreated | Kind::CommentUpdated => {
+            let body = parsed.comment.as_ref().map(|c| c.body.as_str()).unwrap_or("");
+            truncate(&quote(body), TEXT_MAX)
+        }
+        _ => String::new(),
+    }
+}
+
+fn created_fields(parsed: &Parsed) -> Vec<(String, String, bool)> {
+    let mut fields = Vec::new();
+    if let Some(assignee) = &parsed.issue.assignee {
+        fields.push(("Assignee".to_string(), assignee.clone(), true));
+    }
+    if let Some(priority) = &parsed.issue.priority {
+        fields.push(("Priority".to_string(), priority.clone(), true));
+    }
+    fields
+}
+
+/// `> ` before the body and after every newline; a blank body stays empty.
+pub fn quote(body: &str) -> String {
+    if body.trim().is_empty() {
+        return String::new();
+    }
+    format!("> {}", body.replace('\n', "\n> "))
+}
+
+/// Cuts to `max` characters, ending in `...` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
+    format!("{kept}...")
+}
+
+fn title_case(field: &str) -> String {
+    field
+        .split(' ')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join(" ")
+}

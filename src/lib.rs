@@ -1,0 +1,14 @@
+//! jirabridge: Jira webhooks into Mattermost channels, durably, as one binary.
+//! See ARCHITECTURE.md for the module map and the path of an event.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod delivery;
+pub mod events;
+pub mod jira;
+pub mod mattermost;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+pub mod webhook;

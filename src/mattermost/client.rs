@@ -1,0 +1,149 @@
+//! The Mattermost REST client, authenticated as the bot (SPEC §11).
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::wire::{AppError, Channel, Post, PostList, User};
+
+/// What went wrong talking to Mattermost.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MmError {
+    #[error("Mattermost is not configured (mattermost.url and mattermost.bot_token)")]
+    NotConfigured,
+    #[error("Mattermost is unreachable: {0}")]
+    Unreachable(String),
+    #[error("Mattermost answered {status}: {message} ({id})")]
+    Status { status: u16, id: String, message: String, retry_after: Option<Duration> },
+    #[error("Mattermost sent a response we could not read: {0}")]
+    BadResponse(String),
+}
+
+impl MmError {
+    /// Worth retrying later: network trouble, 5xx, 429, 401 (a bot token being fixed).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            MmError::NotConfigured | MmError::Unreachable(_) | MmError::BadResponse(_) => true,
+            MmError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 401 || *status == 408,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            MmError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            MmError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Bot-authenticated client; cheap to clone.
+#[derive(Clone)]
+pub struct MattermostClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl std::fmt::Debug for MattermostClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MattermostClient({}, token ***)", self.base)
+    }
+}
+
+impl MattermostClient {
+    pub fn new(base_url: &str, bot_token: &str, timeout: Duration) -> MattermostClient {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .build()
+            .unwrap_or_default();
+        MattermostClient { http, base: base_url.trim_end_matches('/').to_string(), token: bot_token.to_string() }
+    }
+
+    pub fn is_configured(&self) -> bool {
+        !self.base.is_empty() && !self.token.is_empty()
+    }
+
+    /// `GET /api/v4/users/me`: checks the URL and the bot token.
+    pub async fn me(&self) -> Result<User, MmError> {
+        self.get("/api/v4/users/me").await
+    }
+
+    /// `GET /api/v4/teams/name/{team}/channels/name/{channel}`.
+    pub async fn channel_by_name(&self, team: &str, channel: &str) -> Result<Channel, MmError> {
+        let path = format!("/api/v4/teams/name/{}/channels/name/{}", segment(team), segment(channel));
+        self.get(&path).await
+    }
+
+    /// `POST /api/v4/posts`; answers the created post.
+    pub async fn create_post(&self, body: &serde_json::Value) -> Result<Post, MmError> {
+        let request = self.request(reqwest::Method::POST, "/api/v4/posts")?.json(body);
+        read(send(request).await?).await
+    }
+
+    /// `GET /api/v4/channels/{id}/posts?since=<ms>`.
+    pub async fn posts_since(&self, channel_id: &str, since_ms: u64) -> Result<Vec<Post>, MmError> {
+        let path = format!("/api/v4/channels/{}/posts?since={since_ms}", segment(channel_id));
+        let list: PostList = self.get(&path).await?;
+        Ok(list.posts.into_values().collect())
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, MmError> {
+        read(send(self.request(reqwest::Method::GET, path)?).await?).await
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, MmError> {
+        if !self.is_configured() {
+            return Err(MmError::NotConfigured);
+        }
+        Ok(self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token))
+    }
+}
+
+fn segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, MmError> {
+    request.send().await.map_err(|e| MmError::Unreachable(describe(&e)))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "request timed out".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else {
+        "request failed".into()
+    }
+}
+
+async fn read<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, MmError> {
+    let status = response.status();
+    if status.is_success() {
+        return response.json().await.map_err(|e| MmError::BadResponse(e.to_string()));
+    }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let text = response.text().await.unwrap_or_default();
+    // 429 bodies are plain text; everything else should be an AppError.
+    let error: AppError = if status == StatusCode::TOO_MANY_REQUESTS {
+        AppError { id: "rate_limited".into(), message: text.trim().to_string() }
+    } else {
+        serde_json::from_str(&text)
+            .unwrap_or_else(|_| AppError { id: String::new(), message: text.chars().take(200).collect() })
+    };
+    Err(MmError::Status { status: status.as_u16(), id: error.id, message: error.message, retry_after })
+}

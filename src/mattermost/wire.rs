@@ -1,0 +1,41 @@
+//! Mattermost JSON shapes we read (only the fields we use; others are ignored).
+
+use serde::Deserialize;
+
+/// `GET /api/v4/users/me`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub username: String,
+}
+
+/// A channel (`GET /teams/name/{team}/channels/name/{channel}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Channel {
+    pub id: String,
+}
+
+/// A post as returned by `POST /posts` and in post lists.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Post {
+    pub id: String,
+    #[serde(default)]
+    pub props: serde_json::Value,
+}
+
+/// `GET /channels/{id}/posts`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PostList {
+    #[serde(default)]
+    pub posts: std::collections::HashMap<String, Post>,
+}
+
+/// The JSON body of an API error (every error but 429, which is plain text).
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct AppError {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub message: String,
+}

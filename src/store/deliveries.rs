@@ -1,0 +1,148 @@
+//! The outbox: deliveries by id, and the due-time index of unfinished ones.
+//!
+//! Ordering rule: within a lane (one destination channel) only the unfinished delivery
+//! with the lowest id may be sent, so posts appear in receipt order.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sled::Transactional;
+
+use super::codec::{self, pair_key, split_pair_key, u64_key};
+use super::events::put_delivery;
+use super::records::DeliveryRecordV1;
+use super::{Store, StoreError};
+
+/// The head of a lane whose due time has come.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: u64,
+    pub record: DeliveryRecordV1,
+}
+
+/// Unfinished deliveries per state, for metrics and the dashboard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutboxCounts {
+    pub pending: u64,
+    pub in_flight: u64,
+    pub retrying: u64,
+}
+
+impl Store {
+    /// Lane heads due at `now_ms`, skipping lanes in `busy`, oldest first, at most `limit`.
+    pub fn due_lane_heads(
+        &self,
+        now_ms: u64,
+        busy: &HashSet<String>,
+        limit: usize,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        // lane → (lowest id, its due time)
+        let mut heads: BTreeMap<Vec<u8>, (u64, u64)> = BTreeMap::new();
+        for entry in self.trees().dueat_deliveryid.iter() {
+            let (key, lane) = entry?;
+            let Some((due, id)) = split_pair_key(&key) else { continue };
+            let head = heads.entry(lane.to_vec()).or_insert((id, due));
+            if id < head.0 {
+                *head = (id, due);
+            }
+        }
+        let mut ready: Vec<(u64, u64)> = heads
+            .into_iter()
+            .filter(|(lane, (_, due))| *due <= now_ms && !busy.contains(String::from_utf8_lossy(lane).as_ref()))
+            .map(|(_, head)| head)
+            .collect();
+        ready.sort_unstable();
+        let mut out = Vec::new();
+        for (id, _) in ready.into_iter().take(limit) {
+            if let Some(record) = self.delivery(id)? {
+                out.push(DueDelivery { id, record });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Earliest due time among unfinished deliveries, to know how long the worker may sleep.
+    pub fn next_due_ms(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self.trees().dueat_deliveryid.first()?.and_then(|(key, _)| split_pair_key(&key)).map(|(due, _)| due))
+    }
+
+    /// Reads one delivery.
+    pub fn delivery(&self, id: u64) -> Result<Option<DeliveryRecordV1>, StoreError> {
+        match self.trees().deliveryid_delivery.get(u64_key(id))? {
+            Some(bytes) => Ok(Some(codec::decode(DeliveryRecordV1::VERSION, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces a delivery, moving its index entry (`previous_due_ms` is the due time it
+    /// was stored with). Finished deliveries (`done`, `dead`) leave the index.
+    pub fn update_delivery(&self, id: u64, previous_due_ms: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
+        let t = self.trees();
+        (&t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(deliveries, due)| {
+            due.remove(&pair_key(previous_due_ms, id)[..])?;
+            put_delivery(deliveries, due, id, record)?;
+            if is_finished(&record.state) {
+                due.remove(&pair_key(record.due_at_ms, id)[..])?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Unfinished deliveries in the given state (start-up recovery of `in_flight`).
+    pub fn unfinished_in_state(&self, state: &str) -> Result<Vec<DueDelivery>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.trees().dueat_deliveryid.iter() {
+            let (key, _) = entry?;
+            let Some((_, id)) = split_pair_key(&key) else { continue };
+            match self.delivery(id)? {
+                Some(record) if record.state == state => out.push(DueDelivery { id, record }),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts unfinished deliveries by state.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let mut counts = OutboxCounts::default();
+        for entry in self.trees().dueat_deliveryid.iter() {
+            let (key, _) = entry?;
+            let Some((_, id)) = split_pair_key(&key) else { continue };
+            match self.delivery(id)?.map(|r| r.state) {
+                Some(state) if state == "in_flight" => counts.in_flight += 1,
+                Some(state) if state == "retrying" => counts.retrying += 1,
+                Some(_) => counts.pending += 1,
+                None => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Deliveries whose id is in `ids` (tests and the admin views).
+    pub fn all_deliveries(&self) -> Result<Vec<DueDelivery>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.trees().deliveryid_delivery.iter() {
+            let (key, value) = entry?;
+            let Some(id) = codec::read_u64(&key) else { continue };
+            out.push(DueDelivery { id, record: codec::decode(DeliveryRecordV1::VERSION, &value)? });
+        }
+        Ok(out)
+    }
+
+    /// Removes finished deliveries that finished before `cutoff_ms`.
+    pub fn sweep_finished_deliveries_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for delivery in self.all_deliveries()? {
+            let finished_early = delivery.record.finished_at_ms.is_some_and(|at| at < cutoff_ms);
+            if is_finished(&delivery.record.state) && finished_early {
+                self.trees().deliveryid_delivery.remove(u64_key(delivery.id))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn is_finished(state: &str) -> bool {
+    state == "done" || state == "dead"
+}

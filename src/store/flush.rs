@@ -1,0 +1,78 @@
+//! Group commit: many writers share one flush.
+//!
+//! A writer bumps `written` after its transaction and waits until `flushed` reaches that
+//! number. One task flushes every `interval` while writes are pending, so under load a
+//! single fsync acknowledges many webhooks, and no ack is sent before its data is on disk.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+
+use super::StoreError;
+
+const FLUSH_WAIT_LIMIT: Duration = Duration::from_secs(10);
+
+pub(super) struct GroupCommit {
+    db: sled::Db,
+    shared: Option<Arc<Shared>>,
+}
+
+struct Shared {
+    written: AtomicU64,
+    pending: Notify,
+    flushed: watch::Sender<u64>,
+}
+
+impl GroupCommit {
+    /// Starts the flusher on the current tokio runtime; without one, every wait flushes inline.
+    pub(super) fn start(db: sled::Db, interval_ms: u64) -> GroupCommit {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return GroupCommit { db, shared: None };
+        };
+        let (flushed, _) = watch::channel(0);
+        let shared = Arc::new(Shared { written: AtomicU64::new(0), pending: Notify::new(), flushed });
+        let weak = Arc::downgrade(&shared);
+        let flusher_db = db.clone();
+        runtime.spawn(async move {
+            let interval = Duration::from_millis(interval_ms);
+            while let Some(shared) = weak.upgrade() {
+                // Wait with a timeout so the task ends soon after the store is dropped.
+                let woke = tokio::time::timeout(Duration::from_secs(1), shared.pending.notified()).await;
+                if woke.is_err() {
+                    continue;
+                }
+                tokio::time::sleep(interval).await;
+                let target = shared.written.load(Ordering::SeqCst);
+                let db = flusher_db.clone();
+                match tokio::task::spawn_blocking(move || db.flush()).await {
+                    Ok(Ok(_)) => {
+                        shared.flushed.send_replace(target);
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "flushing the database failed; retrying"),
+                    Err(e) => tracing::error!(error = %e, "flush task failed; retrying"),
+                }
+                if shared.written.load(Ordering::SeqCst) > target {
+                    shared.pending.notify_one();
+                }
+            }
+        });
+        GroupCommit { db, shared: Some(shared) }
+    }
+
+    pub(super) async fn durable(&self) -> Result<(), StoreError> {
+        let Some(shared) = &self.shared else {
+            self.db.flush()?;
+            return Ok(());
+        };
+        let mine = shared.written.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut flushed = shared.flushed.subscribe();
+        shared.pending.notify_one();
+        let reached = tokio::time::timeout(FLUSH_WAIT_LIMIT, flushed.wait_for(|f| *f >= mine)).await;
+        match reached {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(StoreError::FlushTimeout),
+        }
+    }
+}

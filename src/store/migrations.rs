@@ -1,0 +1,68 @@
+//! Schema version check at open, and the place where migrations between versions live.
+
+use std::path::Path;
+
+use super::schema::{META, SCHEMA_VERSION};
+use super::StoreError;
+
+pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
+
+/// Refuses a newer database, migrates an older one step by step, stamps a new one.
+pub(super) fn check_and_migrate(db: &sled::Db, path: &Path) -> Result<(), StoreError> {
+    let meta = db.open_tree(META)?;
+    let found = match meta.get(SCHEMA_KEY)? {
+        Some(bytes) => parse_version(&bytes)?,
+        None => {
+            meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+            return Ok(());
+        }
+    };
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+    }
+    for from in found..SCHEMA_VERSION {
+        migrate_step(db, from)?;
+        meta.insert(SCHEMA_KEY, &(from + 1).to_be_bytes())?;
+    }
+    Ok(())
+}
+
+fn parse_version(bytes: &[u8]) -> Result<u32, StoreError> {
+    let array: [u8; 4] = bytes.try_into().map_err(|_| StoreError::Codec("meta.schema_version is not a u32".into()))?;
+    Ok(u32::from_be_bytes(array))
+}
+
+/// One migration from `from` to `from + 1`. Version 1 is the first layout, so there is
+/// nothing to convert yet; record-level upgrades happen on read (see `records`).
+fn migrate_step(_db: &sled::Db, from: u32) -> Result<(), StoreError> {
+    Err(StoreError::Codec(format!("no migration from schema {from}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_db() -> (tempfile::TempDir, sled::Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new().path(dir.path()).temporary(true).open().unwrap();
+        (dir, db)
+    }
+
+    #[test]
+    fn stamps_new_database_and_accepts_it_again() {
+        let (dir, db) = temp_db();
+        check_and_migrate(&db, dir.path()).unwrap();
+        check_and_migrate(&db, dir.path()).unwrap();
+        let meta = db.open_tree(META).unwrap();
+        assert_eq!(parse_version(&meta.get(SCHEMA_KEY).unwrap().unwrap()).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let (dir, db) = temp_db();
+        let meta = db.open_tree(META).unwrap();
+        meta.insert(SCHEMA_KEY, &(SCHEMA_VERSION + 1).to_be_bytes()).unwrap();
+        let err = check_and_migrate(&db, dir.path()).unwrap_err();
+        assert!(err.to_string().contains("newer jirabridge"), "{err}");
+    }
+}

@@ -1,0 +1,150 @@
+//! The embedded database: the only module that imports `sled`.
+//!
+//! Opening checks the schema version, runs migrations and opens every tree of
+//! [`schema::TREES`]. Writers make their changes in one sled transaction and then await
+//! [`Store::durable`], which returns once a flush covering the write reached disk
+//! (group commit, see `flush`).
+
+pub mod codec;
+mod deliveries;
+mod events;
+mod flush;
+mod migrations;
+pub mod records;
+pub mod schema;
+mod secrets;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use deliveries::{DueDelivery, OutboxCounts};
+pub use events::{IngestOutcome, NewDelivery, NewEvent};
+pub use secrets::{MasterKey, StoredSecret};
+
+/// Errors of the storage layer. The messages are for operators; callers map them to 503/500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored record could not be decoded: {0}")]
+    Codec(String),
+    #[error("the data in {path} was written by a newer jirabridge (schema {found}, this binary knows {known}); upgrade jirabridge or restore a backup")]
+    TooNew { path: PathBuf, found: u32, known: u32 },
+    #[error("the database at {path} is locked or cannot be opened: {source}. Is another jirabridge running with the same store.path?")]
+    Open { path: PathBuf, source: sled::Error },
+    #[error("waiting for the database to reach disk took too long")]
+    FlushTimeout,
+    #[error("master key: {0}")]
+    Key(String),
+}
+
+impl<E: Into<StoreError>> From<sled::transaction::TransactionError<E>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<E>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(inner) => inner.into(),
+            sled::transaction::TransactionError::Storage(inner) => StoreError::Sled(inner),
+        }
+    }
+}
+
+/// Handle to the open database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    path: PathBuf,
+    trees: Trees,
+    commit: flush::GroupCommit,
+}
+
+struct Trees {
+    meta: sled::Tree,
+    secret_value: sled::Tree,
+    eventid_event: sled::Tree,
+    receivedat_eventid: sled::Tree,
+    dedupkey_eventid: sled::Tree,
+    deliveryid_delivery: sled::Tree,
+    dueat_deliveryid: sled::Tree,
+}
+
+impl Trees {
+    fn open(db: &sled::Db) -> Result<Self, StoreError> {
+        let open = |name: &str| {
+            debug_assert!(schema::TREES.contains(&name), "tree {name} missing from TREES");
+            db.open_tree(name)
+        };
+        Ok(Trees {
+            meta: open(schema::META)?,
+            secret_value: open(schema::SECRET_VALUE)?,
+            eventid_event: open(schema::EVENTID_EVENT)?,
+            receivedat_eventid: open(schema::RECEIVEDAT_EVENTID)?,
+            dedupkey_eventid: open(schema::DEDUPKEY_EVENTID)?,
+            deliveryid_delivery: open(schema::DELIVERYID_DELIVERY)?,
+            dueat_deliveryid: open(schema::DUEAT_DELIVERYID)?,
+        })
+    }
+}
+
+/// Options for [`Store::open`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub flush_interval_ms: u64,
+    pub cache_capacity_mb: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { flush_interval_ms: 2, cache_capacity_mb: 64 }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `<data_dir>/db`.
+    pub fn open(data_dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+        let path = data_dir.join("db");
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Open { path: data_dir.to_path_buf(), source: sled::Error::Io(e) })?;
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(options.cache_capacity_mb * 1024 * 1024)
+            .open()
+            .map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        migrations::check_and_migrate(&db, &path)?;
+        let trees = Trees::open(&db)?;
+        let commit = flush::GroupCommit::start(db.clone(), options.flush_interval_ms);
+        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit }) })
+    }
+
+    /// Directory of the sled database.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Waits until every write made before this call is on disk.
+    pub async fn durable(&self) -> Result<(), StoreError> {
+        self.inner.commit.durable().await
+    }
+
+    /// Flushes synchronously (shutdown, command-line tools).
+    pub fn flush_now(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    /// A cheap liveness check for `/readyz`.
+    pub fn is_healthy(&self) -> bool {
+        self.inner.trees.meta.get(migrations::SCHEMA_KEY).is_ok()
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        // sled ids are monotonic across restarts; +1 keeps 0 free as "no id".
+        Ok(self.inner.db.generate_id()? + 1)
+    }
+
+    fn trees(&self) -> &Trees {
+        &self.inner.trees
+    }
+}

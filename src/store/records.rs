@@ -1,0 +1,88 @@
+//! Stored record types: the on-disk shape, separate from the domain types they carry.
+//!
+//! Each record has a `VERSION`; a change of shape adds a new struct and a conversion from
+//! the old one in the reader, so data written by an older binary stays readable.
+
+use serde::{Deserialize, Serialize};
+
+/// A received webhook, as stored. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventRecordV1 {
+    pub received_at_ms: u64,
+    /// `legacy` or `firehose`.
+    pub source: String,
+    pub instance_id: Option<String>,
+    pub webhook_event: String,
+    pub issue_key: String,
+    pub project_key: String,
+    pub events: Vec<String>,
+    /// `routed`, `ignored`, `unmatched`, `unrouted`.
+    pub status: String,
+    pub headers: Vec<(String, String)>,
+    pub raw_body: Vec<u8>,
+}
+
+impl EventRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+/// Where a delivery goes. Version 1 of the delivery record embeds it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum TargetRecordV1 {
+    ChannelId(String),
+    /// Legacy webhooks name a channel; the worker resolves it when Mattermost answers.
+    ChannelName {
+        team: String,
+        channel: String,
+    },
+}
+
+/// One post to make, as stored. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeliveryRecordV1 {
+    pub event_id: u64,
+    pub target: TargetRecordV1,
+    /// Ordering lane (one per destination): deliveries of a lane go in id order.
+    pub lane: String,
+    /// Post body JSON without `channel_id`/`root_id` (`message`, `type`, `props`).
+    pub post_json: String,
+    /// `pending`, `in_flight`, `retrying`, `done`, `dead`.
+    pub state: String,
+    pub attempts: u32,
+    pub created_at_ms: u64,
+    pub due_at_ms: u64,
+    pub first_attempt_at_ms: Option<u64>,
+    pub finished_at_ms: Option<u64>,
+    pub last_error: Option<String>,
+    pub post_id: Option<String>,
+    /// Issue URL, used as the link when a post must be shortened.
+    pub issue_url: String,
+}
+
+impl DeliveryRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+/// Dedup entry: which event a transport key belongs to and when it was seen.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DedupRecordV1 {
+    pub event_id: u64,
+    pub seen_at_ms: u64,
+}
+
+impl DedupRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+/// An encrypted secret value (AES-256-GCM).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SecretRecordV1 {
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+    /// Until when (ms) a superseded value is still accepted; `None` = current.
+    pub valid_until_ms: Option<u64>,
+}
+
+impl SecretRecordV1 {
+    pub const VERSION: u16 = 1;
+}

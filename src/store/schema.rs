@@ -1,0 +1,28 @@
+//! The list of sled trees and the schema version: the single place that says what is stored.
+//!
+//! Tree names follow `key_value`: the key's meaning, an underscore, the value's meaning.
+//! Keys are UTF-8 or big-endian integers joined by `0x00`, so sled's byte order is the
+//! logical order (time-ordered indexes scan oldest first).
+
+/// Version of the on-disk layout. Bump it and add a step to `migrations` when a tree
+/// changes shape; the store refuses to open a database newer than this.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Every tree jirabridge uses. Opening the store opens exactly these.
+pub const TREES: &[&str] =
+    &[META, SECRET_VALUE, EVENTID_EVENT, RECEIVEDAT_EVENTID, DEDUPKEY_EVENTID, DELIVERYID_DELIVERY, DUEAT_DELIVERYID];
+
+/// Store-wide facts: `schema_version`.
+pub const META: &str = "meta";
+/// Generated secrets (webhook secret current/previous), encrypted with the master key.
+pub const SECRET_VALUE: &str = "secret_value";
+/// Event id (u64 BE) → stored webhook event.
+pub const EVENTID_EVENT: &str = "eventid_event";
+/// received-at ms (u64 BE) 0x00 event id (u64 BE) → empty; time index for retention.
+pub const RECEIVEDAT_EVENTID: &str = "receivedat_eventid";
+/// Transport dedup key (32 bytes) → event id and receipt time.
+pub const DEDUPKEY_EVENTID: &str = "dedupkey_eventid";
+/// Delivery id (u64 BE) → delivery (target, post, state, attempts).
+pub const DELIVERYID_DELIVERY: &str = "deliveryid_delivery";
+/// due-at ms (u64 BE) 0x00 delivery id (u64 BE) → lane; holds every unfinished delivery.
+pub const DUEAT_DELIVERYID: &str = "dueat_deliveryid";

@@ -1,0 +1,126 @@
+//! Generated secrets at rest: AES-256-GCM under a master key kept beside the database.
+
+use std::io::Write;
+use std::path::Path;
+
+use aes_gcm::aead::Aead;
+use aes_gcm::{Aes256Gcm, Key, KeyInit, Nonce};
+use base64::Engine;
+
+use super::codec;
+use super::records::SecretRecordV1;
+use super::{Store, StoreError};
+
+const KEY_FILE: &str = "master.key";
+
+/// The key that encrypts `secret_value`. `Debug` never shows it.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(***)")
+    }
+}
+
+impl MasterKey {
+    /// Reads `<data_dir>/master.key`, creating it (mode 0600) on first start.
+    pub fn load_or_create(data_dir: &Path) -> Result<MasterKey, StoreError> {
+        let path = data_dir.join(KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(text.trim()).map_err(|e| StoreError::Key(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::create(&path),
+            Err(e) => Err(StoreError::Key(format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+
+    fn parse(text: &str) -> Result<MasterKey, String> {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| "not base64".to_string())?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| "not 32 bytes".to_string())?;
+        Ok(MasterKey(key))
+    }
+
+    fn create(path: &Path) -> Result<MasterKey, StoreError> {
+        let mut key = [0u8; 32];
+        getrandom::getrandom(&mut key).map_err(|e| StoreError::Key(e.to_string()))?;
+        let text = base64::engine::general_purpose::STANDARD.encode(key);
+        write_private(path, text.as_bytes())
+            .map_err(|e| StoreError::Key(format!("cannot write {}: {e}", path.display())))?;
+        Ok(MasterKey(key))
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0))
+    }
+}
+
+fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(content)?;
+    file.sync_all()
+}
+
+/// A decrypted secret and, for a superseded one, until when it is still accepted.
+#[derive(Clone, PartialEq)]
+pub struct StoredSecret {
+    pub value: String,
+    pub valid_until_ms: Option<u64>,
+}
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StoredSecret(***, valid_until_ms: {:?})", self.valid_until_ms)
+    }
+}
+
+impl Store {
+    /// Reads and decrypts the secret stored under `name`.
+    pub fn secret(&self, name: &str, key: &MasterKey) -> Result<Option<StoredSecret>, StoreError> {
+        let Some(bytes) = self.trees().secret_value.get(name)? else {
+            return Ok(None);
+        };
+        let record: SecretRecordV1 = codec::decode(SecretRecordV1::VERSION, &bytes)?;
+        let plain =
+            key.cipher().decrypt(Nonce::from_slice(&record.nonce), record.ciphertext.as_ref()).map_err(|_| {
+                StoreError::Key(format!("secret {name} does not decrypt with {KEY_FILE}; was the key replaced?"))
+            })?;
+        let value = String::from_utf8(plain).map_err(|_| StoreError::Codec(format!("secret {name} is not UTF-8")))?;
+        Ok(Some(StoredSecret { value, valid_until_ms: record.valid_until_ms }))
+    }
+
+    /// Encrypts and stores a secret under `name`, then flushes.
+    pub fn put_secret(&self, name: &str, secret: &StoredSecret, key: &MasterKey) -> Result<(), StoreError> {
+        let mut nonce = [0u8; 12];
+        getrandom::getrandom(&mut nonce).map_err(|e| StoreError::Key(e.to_string()))?;
+        let ciphertext = key
+            .cipher()
+            .encrypt(Nonce::from_slice(&nonce), secret.value.as_bytes())
+            .map_err(|_| StoreError::Key("encryption failed".into()))?;
+        let record = SecretRecordV1 { nonce: nonce.to_vec(), ciphertext, valid_until_ms: secret.valid_until_ms };
+        self.trees().secret_value.insert(name, codec::encode(SecretRecordV1::VERSION, &record)?)?;
+        self.flush_now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_round_trip_encrypted_and_key_persists() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let key = MasterKey::load_or_create(dir.path()).unwrap();
+        let secret = StoredSecret { value: "s3cret-value".into(), valid_until_ms: None };
+        store.put_secret("webhook_secret", &secret, &key).unwrap();
+        let again = MasterKey::load_or_create(dir.path()).unwrap();
+        assert_eq!(store.secret("webhook_secret", &again).unwrap(), Some(secret));
+        let raw = store.trees().secret_value.get("webhook_secret").unwrap().unwrap();
+        assert!(!raw.windows(12).any(|w| w == b"s3cret-value"), "stored in clear");
+        assert!(!format!("{again:?}").contains(&base64::engine::general_purpose::STANDARD.encode(again.0)));
+    }
+}

@@ -1,0 +1,6 @@
+//! Logs (tracing subscriber) and metrics (Prometheus registry served at `/metrics`).
+
+pub mod logging;
+pub mod metrics;
+
+pub use metrics::Metrics;

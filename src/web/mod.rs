@@ -1,0 +1,10 @@
+//! HTTP: the route table, thin handlers and the mapping of domain errors to responses.
+//! No business rule lives here.
+
+pub mod body;
+pub mod ops;
+pub mod routes;
+pub mod state;
+pub mod webhook;
+
+pub use state::AppState;

@@ -1,0 +1,47 @@
+//! Operations endpoints: `/healthz`, `/readyz`, `/metrics` (SPEC §3.6).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::AppState;
+use crate::webhook::auth::constant_time_eq;
+
+/// The process is alive.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
+}
+
+/// Ready to work: store open and Mattermost reachable with the bot token.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let store = if state.store.is_healthy() { "ok" } else { "error" };
+    let mattermost = state.mattermost_status().await;
+    let body = json!({ "store": store, "mattermost": mattermost });
+    if store == "ok" && mattermost == "ok" {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// Prometheus text exposition; needs `server.metrics_token` as Bearer when one is set.
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let token = state.config.server.metrics_token.expose();
+    if !token.is_empty() {
+        let given =
+            req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+            return HttpResponse::Unauthorized().content_type("text/plain; charset=utf-8").body("unauthorized");
+        }
+    }
+    match state.store.outbox_counts() {
+        Ok(counts) => {
+            state.metrics.set_outbox_depth("pending", counts.pending);
+            state.metrics.set_outbox_depth("in_flight", counts.in_flight);
+            state.metrics.set_outbox_depth("retrying", counts.retrying);
+        }
+        Err(e) => tracing::error!(error = %e, "reading outbox depth for metrics failed"),
+    }
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render())
+}

@@ -1,0 +1,35 @@
+//! THE route table: every path jirabridge serves, in one place.
+//!
+//! Plugin-compatible paths are served bare and under `/plugins/jira` so Jira
+//! configurations written for the plugin keep working.
+
+use actix_web::{web, HttpResponse};
+
+use super::{ops, webhook};
+
+/// Prefixes under which the plugin's paths are served.
+const PLUGIN_PREFIXES: &[&str] = &["", "/plugins/jira"];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz", "GET").route(web::get().to(ops::healthz)));
+    cfg.service(resource("/readyz", "GET").route(web::get().to(ops::readyz)));
+    cfg.service(resource("/metrics", "GET").route(web::get().to(ops::metrics)));
+    for prefix in PLUGIN_PREFIXES {
+        cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(webhook::legacy)));
+    }
+}
+
+/// A resource whose other methods answer 405 with `Allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        HttpResponse::MethodNotAllowed()
+            .insert_header(("Allow", allow))
+            .content_type("text/plain; charset=utf-8")
+            .body("method not allowed")
+    }))
+}
+
+/// Unknown paths: 404 with a short sentence.
+pub async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found")
+}

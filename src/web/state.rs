@@ -1,0 +1,71 @@
+//! What handlers share: configuration, store, clients, secrets and metrics.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::events::ingest::Ingest;
+use crate::mattermost::channels::ChannelCache;
+use crate::mattermost::{MattermostClient, MmError};
+use crate::store::Store;
+use crate::telemetry::Metrics;
+use crate::webhook::auth::AcceptedSecrets;
+
+/// How long a Mattermost reachability answer is reused by `/readyz`.
+const READY_CACHE: Duration = Duration::from_secs(10);
+
+/// Shared application state (one per process, behind `web::Data`).
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub ingest: Ingest,
+    pub mattermost: MattermostClient,
+    pub channels: Arc<ChannelCache>,
+    pub secrets: RwLock<AcceptedSecrets>,
+    pub metrics: Metrics,
+    mattermost_status: Mutex<Option<(Instant, &'static str)>>,
+}
+
+impl AppState {
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        ingest: Ingest,
+        mattermost: MattermostClient,
+        channels: Arc<ChannelCache>,
+        secrets: AcceptedSecrets,
+        metrics: Metrics,
+    ) -> AppState {
+        AppState {
+            config,
+            store,
+            ingest,
+            mattermost,
+            channels,
+            secrets: RwLock::new(secrets),
+            metrics,
+            mattermost_status: Mutex::new(None),
+        }
+    }
+
+    pub fn accepted_secrets(&self) -> AcceptedSecrets {
+        self.secrets.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// `ok`, `unreachable`, `unauthorized` or `not_configured`, cached for ten seconds.
+    pub async fn mattermost_status(&self) -> &'static str {
+        if let Some((at, status)) = *self.mattermost_status.lock().unwrap_or_else(|p| p.into_inner()) {
+            if at.elapsed() < READY_CACHE {
+                return status;
+            }
+        }
+        let status = match self.mattermost.me().await {
+            Ok(_) => "ok",
+            Err(MmError::NotConfigured) => "not_configured",
+            Err(MmError::Status { status: 401, .. }) => "unauthorized",
+            Err(_) => "unreachable",
+        };
+        *self.mattermost_status.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), status));
+        status
+    }
+}
