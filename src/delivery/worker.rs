@@ -90,9 +90,12 @@ impl Worker {
         if !self.client.is_configured() {
             return Ok(0);
         }
+        // Each delivery is tried at most once per pass, so a quick retry cannot spin here.
+        let mut tried = HashSet::new();
         loop {
             let busy = self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            let heads = self.store.due_lane_heads(now_ms(), &busy, CONCURRENT_LANES)?;
+            let mut heads = self.store.due_lane_heads(now_ms(), &busy, CONCURRENT_LANES)?;
+            heads.retain(|head| tried.insert(head.id));
             if heads.is_empty() {
                 return Ok(attempts);
             }
@@ -143,6 +146,7 @@ impl Worker {
     async fn attempt_in_lane(&self, head: DueDelivery) -> Result<(), StoreError> {
         let DueDelivery { id, mut record } = head;
         let previous_due = record.due_at_ms;
+        record.attempts += 1;
         if record.state == state::IN_FLIGHT {
             if let Some(outcome) = self.recover(id, &record).await {
                 return self.finish(id, previous_due, record, outcome);
@@ -154,7 +158,6 @@ impl Worker {
         };
         record.target = TargetRecordV1::ChannelId(channel_id.clone());
         record.state = state::IN_FLIGHT.into();
-        record.attempts += 1;
         record.first_attempt_at_ms.get_or_insert(now_ms());
         self.store.update_delivery(id, previous_due, &record)?;
         self.store.durable().await?;
@@ -204,6 +207,8 @@ impl Worker {
         limits::fit(&mut body, &record.issue_url);
         match self.client.create_post(&body).await {
             Ok(post) => Outcome::Done(post.id),
+            // No answer after sending: the post may exist, so check before sending again.
+            Err(e) if e.maybe_sent() => Outcome::RecheckLater(e.to_string(), e.retry_after()),
             Err(e) if e.is_transient() => Outcome::Retry(e.to_string(), e.retry_after()),
             Err(e) => Outcome::Dead(permanent_reason(&e)),
         }

@@ -24,6 +24,9 @@ pub struct Received {
     pub raw_body: Vec<u8>,
     pub headers: Vec<(String, String)>,
     pub instance_id: Option<String>,
+    /// Which webhook URL received it (query without the secret): the same body sent to
+    /// two configured webhooks is two events, not a duplicate.
+    pub dedup_scope: String,
 }
 
 /// Where a legacy webhook posts: a channel id when Mattermost answered, else the names.
@@ -138,6 +141,8 @@ impl Ingest {
 /// `X-Atlassian-Webhook-Identifier` when Jira sent one, else SHA-256(instance ‖ body).
 fn transport_key(received: &Received) -> [u8; 32] {
     let mut hasher = Sha256::new();
+    hasher.update(received.dedup_scope.as_bytes());
+    hasher.update([0]);
     match received.headers.iter().find(|(name, _)| name == "x-atlassian-webhook-identifier") {
         Some((_, id)) => hasher.update(format!("id:{id}")),
         None => {

@@ -12,8 +12,10 @@ use super::wire::{AppError, Channel, Post, PostList, User};
 pub enum MmError {
     #[error("Mattermost is not configured (mattermost.url and mattermost.bot_token)")]
     NotConfigured,
-    #[error("Mattermost is unreachable: {0}")]
-    Unreachable(String),
+    /// No answer. `maybe_sent`: the request may have reached Mattermost (a timeout after
+    /// sending), so it may have taken effect.
+    #[error("Mattermost is unreachable: {reason}")]
+    Unreachable { reason: String, maybe_sent: bool },
     #[error("Mattermost answered {status}: {message} ({id})")]
     Status { status: u16, id: String, message: String, retry_after: Option<Duration> },
     #[error("Mattermost sent a response we could not read: {0}")]
@@ -24,7 +26,7 @@ impl MmError {
     /// Worth retrying later: network trouble, 5xx, 429, 401 (a bot token being fixed).
     pub fn is_transient(&self) -> bool {
         match self {
-            MmError::NotConfigured | MmError::Unreachable(_) | MmError::BadResponse(_) => true,
+            MmError::NotConfigured | MmError::Unreachable { .. } | MmError::BadResponse(_) => true,
             MmError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 401 || *status == 408,
         }
     }
@@ -34,6 +36,11 @@ impl MmError {
             MmError::Status { status, .. } => Some(*status),
             _ => None,
         }
+    }
+
+    /// The request may have been carried out although we got no answer.
+    pub fn maybe_sent(&self) -> bool {
+        matches!(self, MmError::Unreachable { maybe_sent: true, .. } | MmError::BadResponse(_))
     }
 
     pub fn retry_after(&self) -> Option<Duration> {
@@ -113,7 +120,7 @@ fn segment(text: &str) -> String {
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, MmError> {
-    request.send().await.map_err(|e| MmError::Unreachable(describe(&e)))
+    request.send().await.map_err(|e| MmError::Unreachable { reason: describe(&e), maybe_sent: !e.is_connect() })
 }
 
 fn describe(e: &reqwest::Error) -> String {

@@ -30,6 +30,12 @@ impl Query {
         Query { pairs, raw_secret }
     }
 
+    /// The parameters other than `secret`, in order (identifies the configured webhook).
+    fn without_secret(&self) -> String {
+        let kept = self.pairs.iter().filter(|(k, _)| k != "secret");
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish()
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
@@ -96,6 +102,7 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
         raw_body: body,
         headers: kept_headers(&req),
         instance_id: None,
+        dedup_scope: query.without_secret(),
     };
     match state.ingest.legacy(received, &parsed, target).await {
         Ok(Accepted::Stored { event_id, deliveries }) => {

@@ -1,0 +1,104 @@
+//! The command line as an admin uses it: --version, check-config, healthcheck, render.
+
+use std::process::{Command, Output, Stdio};
+
+use crate::support::app::spawn_app;
+use crate::support::fixtures::own_dir;
+
+fn jirabridge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn version_and_help() {
+    let version = jirabridge(&["--version"]);
+    assert!(version.status.success());
+    assert_eq!(text(&version.stdout).trim(), format!("jirabridge {}", env!("CARGO_PKG_VERSION")));
+    let help = jirabridge(&["--help"]);
+    for word in ["serve", "check-config", "healthcheck", "render", "--config"] {
+        assert!(text(&help.stdout).contains(word), "help mentions {word}");
+    }
+}
+
+#[test]
+fn check_config_accepts_the_example_and_explains_errors() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
+    let ok = jirabridge(&["check-config", "--config", example]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("configuration is valid"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[mattermost]\nbot_tokn = \"x\"\n[server]\nlisten = \"nowhere\"\n").unwrap();
+    let failed = jirabridge(&["check-config", "--config", bad.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(1));
+    let errors = text(&failed.stderr);
+    assert!(errors.contains("mattermost.bot_token"), "suggests the right key: {errors}");
+    assert!(errors.contains("server.listen"), "reports every error: {errors}");
+}
+
+#[test]
+fn a_missing_config_file_is_an_error() {
+    let failed = jirabridge(&["check-config", "--config", "/nonexistent/jirabridge.toml"]);
+    assert_eq!(failed.status.code(), Some(1));
+}
+
+#[test]
+fn render_prints_events_and_posts() {
+    let file = own_dir().join("cloud-issue-created.json");
+    let out = jirabridge(&["render", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["events"], serde_json::json!(["event_created"]));
+    assert_eq!(json["posts"][0]["props"]["attachments"][0]["fields"][1]["value"], "High");
+
+    let ignored = jirabridge(&["render", own_dir().join("cloud-worklog-updated.json").to_str().unwrap()]);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&ignored.stdout).unwrap(),
+        serde_json::json!({"events": [], "posts": []})
+    );
+}
+
+#[test]
+fn render_of_non_json_from_stdin_exits_2_with_one_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .args(["render", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"not json at all").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr).trim().lines().count(), 1);
+}
+
+#[tokio::test]
+async fn healthcheck_asks_the_running_server() {
+    let app = spawn_app().await;
+    let port = app.address.rsplit(':').next().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("[server]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
+    let config = config.to_str().unwrap().to_string();
+    let up = tokio::task::spawn_blocking(move || jirabridge(&["healthcheck", "--config", &config])).await.unwrap();
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    app.shutdown().await;
+
+    let closed = dir.path().join("closed.toml");
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(&closed, format!("[server]\nlisten = \"127.0.0.1:{free}\"\n")).unwrap();
+    let down = jirabridge(&["healthcheck", "--config", closed.to_str().unwrap()]);
+    assert_eq!(down.status.code(), Some(1));
+}

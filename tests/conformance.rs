@@ -1,0 +1,85 @@
+//! Payload → events and post text, for our fixtures and the shared ones (when present):
+//! each EXPECTED entry names the event set, the headline and strings the post contains.
+
+use std::path::Path;
+
+use jirabridge::events::{normalize::normalize, render};
+use jirabridge::jira::payload::Payload;
+use serde_json::Value;
+
+use crate::support::fixtures::{own_dir, shared_dir};
+
+/// Checks every fixture listed in `dir/EXPECTED.json`; returns how many were checked.
+fn check_dir(dir: &Path) -> usize {
+    let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("EXPECTED.json")).unwrap()).unwrap();
+    let mut failures = Vec::new();
+    let entries = expected.as_object().unwrap();
+    for (name, want) in entries {
+        let body = std::fs::read(dir.join(name)).unwrap();
+        if let Err(problem) = check_one(&body, want) {
+            failures.push(format!("{name}: {problem}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} fixtures differ:\n{}", failures.len(), entries.len(), failures.join("\n"));
+    entries.len()
+}
+
+fn check_one(body: &[u8], want: &Value) -> Result<(), String> {
+    let payload = Payload::parse(body).map_err(|e| format!("not JSON: {e}"))?;
+    let parsed = normalize(&payload);
+    // Event results are sets: compare them sorted.
+    let mut events: Vec<String> = parsed.as_ref().map(|p| p.events.clone()).unwrap_or_default();
+    let mut want_events: Vec<String> = serde_json::from_value(want["events"].clone()).unwrap();
+    events.sort();
+    want_events.sort();
+    if events != want_events {
+        return Err(format!("events {events:?}, expected {want_events:?}"));
+    }
+    let Some(parsed) = parsed else { return Ok(()) };
+    let post = render::render(&parsed, &Default::default());
+    let want_headline = want["headline"].as_str().unwrap_or("");
+    if post.headline != want_headline {
+        return Err(format!("headline\n  got  {}\n  want {want_headline}", post.headline));
+    }
+    let shown = post.to_json().to_string();
+    let shown_text = format!("{}\n{}\n{:?}", post.headline, post.text, post.fields);
+    for needle in want["contains"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let in_json = shown.contains(&serde_json::to_string(needle).unwrap().trim_matches('"').to_string());
+        if !in_json && !shown_text.contains(needle) {
+            return Err(format!("post does not contain {needle:?}: {shown_text}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn our_fixtures_give_the_expected_events_and_texts() {
+    assert!(check_dir(&own_dir()) >= 5);
+}
+
+#[test]
+fn shared_fixtures_give_the_expected_events_and_texts() {
+    match shared_dir() {
+        Some(dir) => assert!(check_dir(&dir) > 30),
+        None => eprintln!("../shared/fixtures/jira-webhooks not present; only our fixtures were checked"),
+    }
+}
+
+#[test]
+fn hostile_payloads_never_panic() {
+    let cases: &[&str] = &[
+        "{}",
+        "null",
+        r#"{"webhookEvent":"jira:issue_updated","issue":{"fields":{}},"changelog":{"items":[null,1,"x",{"field":null}]}}"#,
+        r#"{"webhookEvent":"comment_deleted","issue":{"fields":{"summary":7}}}"#,
+        r#"{"webhookEvent":"jira:issue_created","issue":{"fields":{"summary":"é"},"self":"/rest/api"},"user":[]}"#,
+        r#"{"webhookEvent":5,"issue":[]}"#,
+    ];
+    for case in cases {
+        if let Ok(payload) = Payload::parse(case.as_bytes()) {
+            if let Some(parsed) = normalize(&payload) {
+                render::render(&parsed, &Default::default());
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The real binary, killed with SIGKILL while Mattermost misbehaves, restarted: every
+//! acknowledged event is posted exactly once (SPEC §4.6). Also: SIGTERM stops cleanly.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::app::{CHANNEL, SECRET, TEAM};
+use crate::support::fake_mattermost::{Failure, FakeMattermost, BOT_TOKEN};
+use crate::support::fixtures::own;
+
+struct Binary {
+    port: u16,
+    data: std::path::PathBuf,
+    config: std::path::PathBuf,
+    mm_url: String,
+}
+
+impl Binary {
+    fn start(&self) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+            .args(["serve", "--config", self.config.to_str().unwrap()])
+            .env_clear()
+            .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("JIRABRIDGE_STORE__PATH", &self.data)
+            .env("JIRABRIDGE_MATTERMOST__URL", &self.mm_url)
+            .env("JIRABRIDGE_MATTERMOST__BOT_TOKEN", BOT_TOKEN)
+            .env("JIRABRIDGE_MATTERMOST__REQUEST_TIMEOUT_SECS", "1")
+            .env("JIRABRIDGE_MATTERMOST__RETRY_INITIAL_MS", "20")
+            .env("JIRABRIDGE_MATTERMOST__RETRY_MAX_SECS", "1")
+            .env("JIRABRIDGE_WEBHOOK__SECRET", SECRET)
+            .env("JIRABRIDGE_LOG__LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("binary starts")
+    }
+
+    async fn wait_healthy(&self, http: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let url = format!("http://127.0.0.1:{}/healthz", self.port);
+            if http.get(url).send().await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("jirabridge did not become healthy");
+    }
+
+    fn webhook_url(&self) -> String {
+        format!("http://127.0.0.1:{}/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}", self.port)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Issue key → number of posts about it.
+fn posts_per_issue(mm: &FakeMattermost, channel_id: &str) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for post in mm.posts(channel_id) {
+        let pretext = post.props["attachments"][0]["pretext"].as_str().unwrap_or("").to_string();
+        let key = pretext.split('[').nth(1).and_then(|s| s.split(':').next()).unwrap_or("?").to_string();
+        *counts.entry(key).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_events_survive_sigkill_and_are_posted_exactly_once() {
+    let mm = FakeMattermost::start().await;
+    let team_id = mm.add_team(TEAM);
+    let channel_id = mm.add_channel(&team_id, CHANNEL);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "# settings come from the environment\n").unwrap();
+    let binary = Binary { port: free_port(), data: dir.path().join("data"), config, mm_url: mm.url() };
+    let http = reqwest::Client::new();
+
+    // Mattermost answers slower than our timeout: posts may or may not exist.
+    mm.fail_route("POST", "/api/v4/posts", Failure::Delay(Duration::from_millis(1300)));
+    let mut child = binary.start();
+    binary.wait_healthy(&http).await;
+    let template = String::from_utf8(own("cloud-issue-created.json")).unwrap();
+    let keys: Vec<String> = (1..=12).map(|n| format!("CRASH-{n}")).collect();
+    for key in &keys {
+        let response = http.post(binary.webhook_url()).body(template.replace("OPS-12", key)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "acknowledged");
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    mm.heal();
+    let mut child = binary.start();
+    binary.wait_healthy(&http).await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while posts_per_issue(&mm, &channel_id).len() < keys.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let counts = posts_per_issue(&mm, &channel_id);
+    for key in &keys {
+        assert_eq!(counts.get(key), Some(&1), "{key} posted exactly once: {counts:?}");
+    }
+    assert_eq!(counts.len(), keys.len(), "{counts:?}");
+
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "SIGTERM stops cleanly: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,146 @@
+//! The outbox against a misbehaving Mattermost: retries, Retry-After, dead deliveries,
+//! outages, ordering and post length (SPEC §4.6, §11).
+
+use std::time::Duration;
+
+use jirabridge::delivery::worker::now_ms;
+use reqwest::StatusCode;
+
+use crate::support::app::{spawn_app, TestApp};
+use crate::support::fake_mattermost::Failure;
+use crate::support::fixtures::own;
+
+fn issue_created(key: &str) -> String {
+    String::from_utf8(own("cloud-issue-created.json")).unwrap().replace("OPS-12", key)
+}
+
+fn states(app: &TestApp) -> Vec<String> {
+    app.state.store.all_deliveries().unwrap().into_iter().map(|d| d.record.state).collect()
+}
+
+async fn deliver_after_backoff(app: &TestApp) -> usize {
+    // Test retries back off by at most a few milliseconds (retry_initial_ms = 1).
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    app.deliver().await
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_the_post_is_made_once() {
+    let app = spawn_app().await;
+    app.mm.fail_route("POST", "/api/v4/posts", Failure::Status(503));
+    assert_eq!(app.post_legacy(issue_created("OPS-1")).await.status(), StatusCode::OK);
+    app.deliver().await;
+    deliver_after_backoff(&app).await;
+    assert!(app.channel_posts().is_empty());
+    assert_eq!(states(&app), ["retrying"]);
+    let record = &app.state.store.all_deliveries().unwrap()[0].record;
+    assert!(record.attempts >= 2);
+    assert!(record.last_error.as_deref().unwrap().contains("503"));
+    app.mm.heal();
+    deliver_after_backoff(&app).await;
+    assert_eq!(app.channel_posts().len(), 1);
+    assert_eq!(states(&app), ["done"]);
+}
+
+#[tokio::test]
+async fn rate_limits_are_honoured_with_retry_after() {
+    let app = spawn_app().await;
+    app.mm.fail_route("POST", "/api/v4/posts", Failure::RateLimited { retry_after_secs: 30 });
+    app.post_legacy(issue_created("OPS-2")).await;
+    app.deliver().await;
+    let record = &app.state.store.all_deliveries().unwrap()[0].record;
+    assert_eq!(record.state, "retrying");
+    assert!(record.due_at_ms >= now_ms() + 25_000, "Retry-After of 30 s must be honoured");
+    assert!(record.last_error.as_deref().unwrap().contains("limit exceeded"));
+    assert_eq!(deliver_after_backoff(&app).await, 0, "not due before Retry-After");
+}
+
+#[tokio::test]
+async fn an_archived_channel_makes_a_dead_delivery_with_the_reason() {
+    let app = spawn_app().await;
+    app.post_legacy(issue_created("OPS-3")).await;
+    app.mm.archive_channel(&app.channel_id);
+    app.deliver().await;
+    let record = &app.state.store.all_deliveries().unwrap()[0].record;
+    assert_eq!(record.state, "dead");
+    assert!(
+        record.last_error.as_deref().unwrap().contains("archived")
+            || record.last_error.as_deref().unwrap().contains("can_not_post")
+    );
+    assert_eq!(deliver_after_backoff(&app).await, 0, "dead deliveries are not retried");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains(r#"jirabridge_deliveries_total{outcome="dead"} 1"#), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_bot_that_left_the_channel_makes_a_dead_delivery() {
+    let app = spawn_app().await;
+    app.post_legacy(issue_created("OPS-4")).await;
+    app.mm.set_bot_member(&app.channel_id, false);
+    app.deliver().await;
+    assert_eq!(states(&app), ["dead"]);
+    assert!(app.state.store.all_deliveries().unwrap()[0]
+        .record
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("not a member"));
+}
+
+#[tokio::test]
+async fn webhooks_are_accepted_while_mattermost_is_down_and_posted_later() {
+    let app = spawn_app().await;
+    app.mm.stop().await;
+    for key in ["OPS-5", "OPS-6", "OPS-7"] {
+        assert_eq!(app.post_legacy(issue_created(key)).await.status(), StatusCode::OK);
+    }
+    app.deliver().await;
+    assert_eq!(states(&app), ["retrying", "pending", "pending"], "one lane: later posts wait for the first");
+    app.mm.restart().await;
+    for _ in 0..5 {
+        deliver_after_backoff(&app).await;
+    }
+    let order: Vec<String> = app
+        .channel_posts()
+        .iter()
+        .map(|p| p.props["attachments"][0]["pretext"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order.len(), 3, "{order:?}");
+    for (post, key) in order.iter().zip(["OPS-5", "OPS-6", "OPS-7"]) {
+        assert!(post.contains(key), "posts keep receipt order: {order:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_does_not_double_post() {
+    let app = spawn_app().await;
+    // Mattermost creates the post but answers after our 2 s timeout.
+    app.mm.fail_route("POST", "/api/v4/posts", Failure::Delay(Duration::from_millis(2500)));
+    app.post_legacy(issue_created("OPS-8")).await;
+    app.deliver().await;
+    app.mm.heal();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    for _ in 0..3 {
+        deliver_after_backoff(&app).await;
+    }
+    assert_eq!(states(&app), ["done"]);
+    assert_eq!(app.channel_posts().len(), 1);
+}
+
+#[tokio::test]
+async fn an_overlong_post_is_shortened_with_a_link_not_refused() {
+    let app = spawn_app().await;
+    let long_value = "v".repeat(20_000);
+    let body = serde_json::json!({
+        "webhookEvent": "jira:issue_updated", "issue_event_type_name": "issue_updated",
+        "user": {"displayName": "Ada"},
+        "issue": {"id": "9", "key": "LONG-1", "self": "https://j.example/rest/api/2/issue/9", "fields": {"summary": "s", "issuetype": {"name": "Task"}}},
+        "changelog": {"items": [{"field": "Notes", "fieldtype": "custom", "fieldId": "customfield_1", "fromString": "", "toString": long_value}]}
+    });
+    app.post(&app.legacy_url("&updated_all=1"), body.to_string()).await;
+    app.deliver().await;
+    let posts = app.channel_posts();
+    assert_eq!(posts.len(), 1, "states: {:?}", states(&app));
+    assert_eq!(posts[0].message.chars().count(), 16383);
+    assert!(posts[0].message.ends_with("(https://j.example/browse/LONG-1)"));
+}

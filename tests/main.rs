@@ -1,0 +1,10 @@
+//! The one integration test binary: shared support code plus one module per area.
+
+mod cli;
+mod conformance;
+mod crash_recovery;
+mod delivery;
+mod fake_mattermost_selftest;
+mod legacy_webhook;
+mod ops;
+mod support;

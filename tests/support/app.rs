@@ -1,0 +1,101 @@
+//! `spawn_app`: a running jirabridge wired to a fake Mattermost, with one method per
+//! thing a user or Jira does.
+
+use std::sync::Arc;
+
+use jirabridge::app::{Application, RunOptions};
+use jirabridge::config::{Config, LoadedConfig, Secret};
+use jirabridge::delivery::Worker;
+use jirabridge::web::AppState;
+use tokio::sync::watch;
+
+use super::fake_mattermost::{FakeMattermost, BOT_TOKEN};
+
+pub const SECRET: &str = "test-webhook-secret-0123456789ab";
+pub const TEAM: &str = "eng";
+pub const CHANNEL: &str = "jira-feed";
+
+pub struct TestApp {
+    pub address: String,
+    pub mm: FakeMattermost,
+    pub channel_id: String,
+    pub team_id: String,
+    pub worker: Arc<Worker>,
+    pub state: actix_web::web::Data<AppState>,
+    pub http: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// A test configuration: temporary store, fast retries, the fake's URL and token.
+pub fn test_config(mm: &FakeMattermost, data_dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".into();
+    config.store.path = data_dir.to_path_buf();
+    config.mattermost.url = mm.url();
+    config.mattermost.bot_token = Secret::new(BOT_TOKEN.into());
+    config.mattermost.retry_initial_ms = 1;
+    config.mattermost.retry_max_secs = 1;
+    config.mattermost.request_timeout_secs = 2;
+    config.webhook.secret = Secret::new(SECRET.into());
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with the test configuration changed by `adjust`. The delivery worker
+/// does not run by itself: tests call [`TestApp::deliver`].
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mm = FakeMattermost::start().await;
+    let team_id = mm.add_team(TEAM);
+    let channel_id = mm.add_channel(&team_id, CHANNEL);
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&mm, data_dir.path());
+    adjust(&mut config);
+    let loaded = LoadedConfig { config, file: None, sources: Default::default() };
+    let app = Application::build(loaded, RunOptions { background_worker: false }).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (worker, state) = (app.worker(), app.state());
+    let (stop, stop_rx) = watch::channel(false);
+    let task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
+    TestApp { address, mm, channel_id, team_id, worker, state, http: reqwest::Client::new(), data_dir, stop, task }
+}
+
+impl TestApp {
+    /// The legacy webhook URL for the test channel, with extra query parameters.
+    pub fn legacy_url(&self, extra: &str) -> String {
+        format!("{}/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}{extra}", self.address)
+    }
+
+    /// Jira posts `body` to `url`.
+    pub async fn post(&self, url: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.http.post(url).header("content-type", "application/json").body(body).send().await.expect("request sent")
+    }
+
+    /// Jira posts a payload to the default legacy URL.
+    pub async fn post_legacy(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.post(&self.legacy_url(""), body).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.address)).send().await.expect("request sent")
+    }
+
+    /// Runs the delivery worker until nothing is due; returns the attempts made.
+    pub async fn deliver(&self) -> usize {
+        self.worker.run_once().await.expect("delivery pass")
+    }
+
+    /// Posts in the test channel.
+    pub fn channel_posts(&self) -> Vec<super::fake_mattermost::Post> {
+        self.mm.posts(&self.channel_id)
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        self.task.await.expect("app task").expect("clean stop");
+    }
+}

@@ -1,0 +1,171 @@
+//! A loopback Mattermost for tests: the REST calls jirabridge makes (SPEC §11, §14.1),
+//! answered with the server's paths, statuses and JSON, plus failure switches, an outage
+//! (`stop`/`restart` on the same port) and a request log. Only HTTP is shared with the code
+//! under test, so it serves an in-process app and a spawned binary alike.
+
+mod errors;
+mod failures;
+mod gate;
+mod ids;
+mod posts;
+mod routes;
+mod rules;
+mod server;
+mod state;
+mod wire;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use actix_web::dev::ServerHandle;
+use actix_web::web::Data;
+
+pub use failures::Failure;
+pub use rules::{MAX_MESSAGE_RUNES, MAX_PROPS_RUNES};
+pub use state::Post;
+
+use ids::new_id;
+use state::{Channel, Shared, Team};
+
+/// The bot's personal access token; any other token gets 401.
+pub const BOT_TOKEN: &str = "jbbottoken000000000000000a";
+
+/// Handle to a running fake; clones share the server and its state.
+#[derive(Clone)]
+pub struct FakeMattermost {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Data<Shared>,
+    port: u16,
+    server: Mutex<Option<ServerHandle>>,
+}
+
+impl FakeMattermost {
+    /// Binds 127.0.0.1 on a free port and serves in the background.
+    pub async fn start() -> FakeMattermost {
+        let listener = server::bind(0).await.expect("fake Mattermost binds a port");
+        let port = listener.local_addr().expect("bound address").port();
+        let shared = Data::new(Shared::new());
+        let handle = server::serve(shared.clone(), listener);
+        FakeMattermost { inner: Arc::new(Inner { shared, port, server: Mutex::new(Some(handle)) }) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.inner.port)
+    }
+
+    pub fn bot_user_id(&self) -> String {
+        self.inner.shared.bot.id.clone()
+    }
+
+    pub fn bot_username(&self) -> String {
+        self.inner.shared.bot.username.clone()
+    }
+
+    pub fn add_team(&self, name: &str) -> String {
+        let id = new_id();
+        let team = Team { id: id.clone(), name: name.to_owned() };
+        self.inner.shared.world().teams.push(team);
+        id
+    }
+
+    /// An open channel (`O`) with the bot as a member.
+    pub fn add_channel(&self, team_id: &str, name: &str) -> String {
+        let mut world = self.inner.shared.world();
+        assert!(world.teams.iter().any(|t| t.id == team_id), "fake Mattermost has no team {team_id}");
+        let id = new_id();
+        let channel = Channel {
+            id: id.clone(),
+            team_id: team_id.to_owned(),
+            name: name.to_owned(),
+            kind: "O",
+            create_at: world.now_ms(),
+            delete_at: 0,
+            bot_member: true,
+            last_post_at: 0,
+            total_msg_count: 0,
+        };
+        world.channels.push(channel);
+        id
+    }
+
+    pub fn set_bot_member(&self, channel_id: &str, member: bool) {
+        self.inner.shared.world().channel_mut(channel_id).bot_member = member;
+    }
+
+    pub fn archive_channel(&self, channel_id: &str) {
+        let mut world = self.inner.shared.world();
+        let now = world.now_ms();
+        world.channel_mut(channel_id).delete_at = now;
+    }
+
+    /// Posts of one channel, in creation order.
+    pub fn posts(&self, channel_id: &str) -> Vec<Post> {
+        let world = self.inner.shared.world();
+        let in_channel = world.posts.iter().filter(|p| p.channel_id == channel_id);
+        in_channel.cloned().collect()
+    }
+
+    pub fn all_posts(&self) -> Vec<Post> {
+        self.inner.shared.world().posts.clone()
+    }
+
+    /// Shifts the fake's clock (post and channel timestamps) by `offset_ms`.
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.inner.shared.world().clock_offset_ms = offset_ms;
+    }
+
+    /// Applies `failure` to every request; replaces an earlier global failure.
+    pub fn fail(&self, failure: Failure) {
+        self.inner.shared.failures().set(None, "", failure);
+    }
+
+    /// Applies `failure` to requests with this method (`"*"` for any) whose path starts
+    /// with `path_prefix`; replaces an earlier failure for the same method and prefix.
+    pub fn fail_route(&self, method: &str, path_prefix: &str, failure: Failure) {
+        let method = (method != "*").then_some(method);
+        self.inner.shared.failures().set(method, path_prefix, failure);
+    }
+
+    pub fn heal(&self) {
+        self.inner.shared.failures().clear();
+    }
+
+    /// Every request so far as (method, path and query), failed ones included.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.inner.shared.requests().clone()
+    }
+
+    /// Closes the listener and drops open connections: new requests are refused.
+    pub async fn stop(&self) {
+        let handle = self.server_slot().take();
+        if let Some(handle) = handle {
+            handle.stop(false).await;
+        }
+    }
+
+    /// Listens again on the same port with the same state; no-op while running.
+    pub async fn restart(&self) {
+        if self.server_slot().is_some() {
+            return;
+        }
+        let listener = server::bind_again(self.inner.port).await;
+        let handle = server::serve(self.inner.shared.clone(), listener);
+        *self.server_slot() = Some(handle);
+    }
+
+    fn server_slot(&self) -> std::sync::MutexGuard<'_, Option<ServerHandle>> {
+        self.inner.server.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The last clone gone: stop the server so its threads and port are released.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let slot = self.server.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(handle) = slot.take() {
+            drop(handle.stop(false));
+        }
+    }
+}

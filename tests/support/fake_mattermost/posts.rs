@@ -1,0 +1,133 @@
+//! Post routes: create, get one, and list a channel's posts (paged or `since`).
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+
+use actix_web::web::{Bytes, Data, Path, Query};
+use actix_web::HttpResponse;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::errors::{self, AppError};
+use super::ids::new_id;
+use super::routes::url_id;
+use super::rules;
+use super::state::{Post, Shared, World};
+use super::wire;
+
+type Answer = Result<HttpResponse, AppError>;
+
+/// The body of `POST /posts`; `null` reads as absent, as in the server's decoder.
+#[derive(Deserialize)]
+struct Draft {
+    channel_id: Option<String>,
+    message: Option<String>,
+    root_id: Option<String>,
+    props: Option<Map<String, Value>>,
+    #[serde(rename = "type")]
+    post_type: Option<String>,
+    file_ids: Option<Vec<String>>,
+}
+
+pub(super) async fn create(shared: Data<Shared>, body: Bytes) -> Answer {
+    let draft: Draft = serde_json::from_slice(&body).map_err(|_| errors::invalid_body_param("post"))?;
+    let mut world = shared.world();
+    let post = insert(&mut world, &shared.bot.id, draft)?;
+    Ok(HttpResponse::Created().json(wire::post(&post)))
+}
+
+pub(super) async fn get(shared: Data<Shared>, path: Path<String>) -> Answer {
+    let post_id = url_id(&path, "post_id")?;
+    let world = shared.world();
+    let post =
+        world.post(post_id).ok_or_else(|| AppError::new(404, "app.post.get.app_error", "Unable to get the post."))?;
+    Ok(HttpResponse::Ok().json(wire::post(post)))
+}
+
+/// With `since=<ms>`: every post created or updated at or after it. Without: one page.
+pub(super) async fn list(shared: Data<Shared>, path: Path<String>, query: Query<HashMap<String, String>>) -> Answer {
+    let channel_id = url_id(&path, "channel_id")?;
+    let world = shared.world();
+    world.channel(channel_id).ok_or_else(errors::unknown_channel)?;
+    let mut newest_first: Vec<&Post> = world.posts.iter().rev().filter(|p| p.channel_id == channel_id).collect();
+    newest_first.sort_by_key(|p| Reverse(p.create_at));
+    let chosen: Vec<&Post> = match query.get("since") {
+        Some(raw) => {
+            let since: i64 = raw.parse().map_err(|_| errors::invalid_url_param("since"))?;
+            newest_first.into_iter().filter(|p| p.create_at >= since || p.update_at >= since).collect()
+        }
+        None => {
+            let (page, per_page) = paging(&query)?;
+            newest_first.into_iter().skip(page * per_page).take(per_page).collect()
+        }
+    };
+    Ok(HttpResponse::Ok().json(wire::post_list(&chosen)))
+}
+
+/// `per_page` defaults to 60 and is capped at 200, like the server's.
+fn paging(query: &HashMap<String, String>) -> Result<(usize, usize), AppError> {
+    let number = |name: &str, default: usize| {
+        query.get(name).map_or(Ok(default), |v| v.parse().map_err(|_| errors::invalid_url_param(name)))
+    };
+    Ok((number("page", 0)?, number("per_page", 60)?.min(200)))
+}
+
+/// Checks in the server's order: channel, permission, archive, thread, content.
+fn insert(world: &mut World, user_id: &str, draft: Draft) -> Result<Post, AppError> {
+    let channel_id = draft.channel_id.unwrap_or_default();
+    let root_id = draft.root_id.unwrap_or_default();
+    let message = draft.message.unwrap_or_default();
+    let post_type = draft.post_type.unwrap_or_default();
+    check_channel(world, &channel_id)?;
+    check_root(world, &channel_id, &root_id)?;
+    rules::check_type(&post_type)?;
+    rules::check_file_ids(&draft.file_ids.unwrap_or_default())?;
+    rules::check_message(&message)?;
+    let props = rules::check_props(draft.props.unwrap_or_default())?;
+
+    let now = world.now_ms();
+    let channel = world.channel_mut(&channel_id);
+    channel.last_post_at = now;
+    channel.total_msg_count += 1;
+    let post = Post {
+        id: new_id(),
+        channel_id,
+        user_id: user_id.to_owned(),
+        message,
+        root_id,
+        props,
+        create_at: now,
+        update_at: now,
+        post_type,
+    };
+    world.posts.push(post.clone());
+    Ok(post)
+}
+
+fn check_channel(world: &World, channel_id: &str) -> Result<(), AppError> {
+    let channel = world.channel(channel_id).ok_or_else(errors::unknown_channel)?;
+    if !channel.bot_member {
+        return Err(errors::forbidden());
+    }
+    if channel.delete_at != 0 {
+        let id = "api.post.create_post.can_not_post_to_deleted.error";
+        return Err(AppError::new(403, id, "Can not post to deleted channel."));
+    }
+    Ok(())
+}
+
+/// A reply must name a root post (not a reply) in the same channel.
+fn check_root(world: &World, channel_id: &str, root_id: &str) -> Result<(), AppError> {
+    if root_id.is_empty() {
+        return Ok(());
+    }
+    let root = world.post(root_id).filter(|root| root.root_id.is_empty()).ok_or_else(|| {
+        let id = "api.post.create_post.root_id.app_error";
+        AppError::new(400, id, "Invalid RootId parameter.")
+    })?;
+    if root.channel_id != channel_id {
+        let id = "api.post.create_post.channel_root_id.app_error";
+        return Err(AppError::new(400, id, "Invalid ChannelId for RootId parameter."));
+    }
+    Ok(())
+}

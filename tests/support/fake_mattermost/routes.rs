@@ -1,0 +1,91 @@
+//! The route table, and the user and channel lookups.
+
+use std::collections::HashMap;
+
+use actix_web::web::{self, Data, Path, Query, ServiceConfig};
+use actix_web::HttpResponse;
+
+use super::errors::{self, AppError};
+use super::ids::is_valid_id;
+use super::posts;
+use super::state::Shared;
+use super::wire;
+
+type Answer = Result<HttpResponse, AppError>;
+
+pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v4")
+            .route("/users/me", web::get().to(me))
+            .route("/users/{user_id}", web::get().to(user))
+            .route("/teams/name/{team}/channels/name/{channel}", web::get().to(channel_by_name))
+            .route("/channels/{channel_id}", web::get().to(channel))
+            .route("/channels/{channel_id}/posts", web::get().to(posts::list))
+            .route("/channels/{channel_id}/members/{user_id}", web::get().to(member))
+            .route("/posts", web::post().to(posts::create))
+            .route("/posts/{post_id}", web::get().to(posts::get)),
+    )
+    .default_service(web::to(unknown_route));
+}
+
+/// Ids in the URL are checked for shape before anything is looked up, as the server does.
+pub(super) fn url_id<'a>(value: &'a str, name: &str) -> Result<&'a str, AppError> {
+    if is_valid_id(value) {
+        Ok(value)
+    } else {
+        Err(errors::invalid_url_param(name))
+    }
+}
+
+async fn unknown_route() -> Answer {
+    Err(errors::unknown_route())
+}
+
+async fn me(shared: Data<Shared>) -> Answer {
+    Ok(HttpResponse::Ok().json(wire::user(&shared.bot)))
+}
+
+async fn user(shared: Data<Shared>, path: Path<String>) -> Answer {
+    let user_id = url_id(&path, "user_id")?;
+    if user_id != shared.bot.id {
+        let message = "Unable to find an existing account matching your username for this team.";
+        return Err(AppError::new(404, "app.user.missing_account.const", message));
+    }
+    Ok(HttpResponse::Ok().json(wire::user(&shared.bot)))
+}
+
+/// Archived channels are hidden here unless `include_deleted=true`.
+async fn channel_by_name(
+    shared: Data<Shared>,
+    path: Path<(String, String)>,
+    query: Query<HashMap<String, String>>,
+) -> Answer {
+    let (team_name, channel_name) = path.into_inner();
+    let include_deleted = query.get("include_deleted").is_some_and(|v| v == "true");
+    let world = shared.world();
+    let team = world.team_by_name(&team_name).ok_or_else(errors::unknown_channel_name)?;
+    let channel = world
+        .channel_by_name(&team.id, &channel_name)
+        .filter(|c| c.delete_at == 0 || include_deleted)
+        .ok_or_else(errors::unknown_channel_name)?;
+    Ok(HttpResponse::Ok().json(wire::channel(channel)))
+}
+
+async fn channel(shared: Data<Shared>, path: Path<String>) -> Answer {
+    let channel_id = url_id(&path, "channel_id")?;
+    let world = shared.world();
+    let channel = world.channel(channel_id).ok_or_else(errors::unknown_channel)?;
+    Ok(HttpResponse::Ok().json(wire::channel(channel)))
+}
+
+async fn member(shared: Data<Shared>, path: Path<(String, String)>) -> Answer {
+    let channel_id = url_id(&path.0, "channel_id")?;
+    let user_id = url_id(&path.1, "user_id")?;
+    let world = shared.world();
+    let is_member = world.channel(channel_id).is_some_and(|c| user_id == shared.bot.id && c.bot_member);
+    if !is_member {
+        let message = "No channel member found for that user ID and channel ID.";
+        return Err(AppError::new(404, "app.channel.get_member.missing.app_error", message));
+    }
+    Ok(HttpResponse::Ok().json(wire::member(channel_id, user_id)))
+}

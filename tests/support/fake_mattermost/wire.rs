@@ -1,0 +1,104 @@
+//! JSON shapes of the server's users, channels, members, posts and post lists.
+
+use serde_json::{json, Map, Value};
+
+use super::state::{Bot, Channel, Post};
+
+pub(super) fn user(bot: &Bot) -> Value {
+    json!({
+        "id": bot.id,
+        "create_at": bot.create_at,
+        "update_at": bot.create_at,
+        "delete_at": 0,
+        "username": bot.username,
+        "auth_data": "",
+        "auth_service": "",
+        "email": "",
+        "nickname": "",
+        "first_name": "Jira",
+        "last_name": "",
+        "position": "",
+        "roles": "system_user",
+        "locale": "en",
+        "is_bot": true,
+        "bot_description": "Jira notifications",
+        "disable_welcome_email": false,
+    })
+}
+
+pub(super) fn channel(c: &Channel) -> Value {
+    json!({
+        "id": c.id,
+        "create_at": c.create_at,
+        "update_at": c.create_at.max(c.delete_at),
+        "delete_at": c.delete_at,
+        "team_id": c.team_id,
+        "type": c.kind,
+        "display_name": c.name,
+        "name": c.name,
+        "header": "",
+        "purpose": "",
+        "last_post_at": c.last_post_at,
+        "total_msg_count": c.total_msg_count,
+        "extra_update_at": 0,
+        "creator_id": "",
+        "scheme_id": null,
+        "props": null,
+        "group_constrained": null,
+        "shared": null,
+        "policy_id": null,
+    })
+}
+
+pub(super) fn member(channel_id: &str, user_id: &str) -> Value {
+    json!({
+        "channel_id": channel_id,
+        "user_id": user_id,
+        "roles": "channel_user",
+        "last_viewed_at": 0,
+        "msg_count": 0,
+        "mention_count": 0,
+        "notify_props": {},
+        "last_update_at": 0,
+        "scheme_guest": false,
+        "scheme_user": true,
+        "scheme_admin": false,
+    })
+}
+
+pub(super) fn post(p: &Post) -> Value {
+    json!({
+        "id": p.id,
+        "create_at": p.create_at,
+        "update_at": p.update_at,
+        "edit_at": 0,
+        "delete_at": 0,
+        "is_pinned": false,
+        "user_id": p.user_id,
+        "channel_id": p.channel_id,
+        "root_id": p.root_id,
+        "original_id": "",
+        "message": p.message,
+        "type": p.post_type,
+        "props": p.props,
+        "hashtags": "",
+        "pending_post_id": "",
+        "reply_count": 0,
+        "last_reply_at": 0,
+        "participants": null,
+        "metadata": {},
+    })
+}
+
+/// `posts` newest first, which is the order the server lists them in.
+pub(super) fn post_list(posts: &[&Post]) -> Value {
+    let order: Vec<&str> = posts.iter().map(|p| p.id.as_str()).collect();
+    let by_id: Map<String, Value> = posts.iter().map(|p| (p.id.clone(), post(p))).collect();
+    json!({
+        "order": order,
+        "posts": by_id,
+        "next_post_id": "",
+        "prev_post_id": "",
+        "has_next": false,
+    })
+}

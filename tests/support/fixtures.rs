@@ -1,0 +1,18 @@
+//! Jira payload fixtures: ours in `tests/fixtures`, and the shared ones in
+//! `../shared/fixtures/jira-webhooks` when that folder exists (CI has it).
+
+use std::path::{Path, PathBuf};
+
+pub fn own_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/jira-webhooks");
+    dir.is_dir().then_some(dir)
+}
+
+/// One of our fixtures, as bytes.
+pub fn own(name: &str) -> Vec<u8> {
+    std::fs::read(own_dir().join(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
