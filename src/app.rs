@@ -110,6 +110,8 @@ impl Application {
             self.options.background_worker.then(|| tokio::spawn(self.worker.clone().run_until_stopped(worker_stop_rx)));
         let handle = self.server.handle();
         let server_task = tokio::spawn(self.server);
+        let retention = Duration::from_secs(u64::from(self.state.config.store.event_retention_days) * 86_400);
+        let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), retention));
         wait_for_stop(stop).await;
         tracing::info!("stopping: finishing requests and deliveries in progress");
         handle.stop(true).await;
@@ -122,10 +124,38 @@ impl Application {
                 );
             }
         }
+        sweeper.abort();
         let _ = server_task.await;
         self.state.store.flush_now()?;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Removes events, and finished deliveries, older than the retention period, every hour.
+async fn sweep_hourly(store: Store, retention: Duration) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        let cutoff = now_ms().saturating_sub(retention.as_millis() as u64);
+        let swept = tokio::task::spawn_blocking({
+            let store = store.clone();
+            move || {
+                Ok::<_, crate::store::StoreError>((
+                    store.sweep_events_before(cutoff)?,
+                    store.sweep_finished_deliveries_before(cutoff)?,
+                ))
+            }
+        })
+        .await;
+        match swept {
+            Ok(Ok((events, deliveries))) if events + deliveries > 0 => {
+                tracing::info!(events, deliveries, "removed data older than store.event_retention_days")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "retention sweep failed; will try again in an hour"),
+            Err(e) => tracing::error!(error = %e, "retention sweep task failed"),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ mod conformance;
 mod crash_recovery;
 mod delivery;
 mod fake_mattermost_selftest;
+mod first_start;
 mod legacy_webhook;
 mod ops;
 mod support;

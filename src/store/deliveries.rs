@@ -118,7 +118,7 @@ impl Store {
         Ok(counts)
     }
 
-    /// Deliveries whose id is in `ids` (tests and the admin views).
+    /// Every stored delivery, finished or not (tests and admin views).
     pub fn all_deliveries(&self) -> Result<Vec<DueDelivery>, StoreError> {
         let mut out = Vec::new();
         for entry in self.trees().deliveryid_delivery.iter() {
@@ -145,4 +145,102 @@ impl Store {
 
 fn is_finished(state: &str) -> bool {
     state == "done" || state == "dead"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::records::{EventRecordV1, TargetRecordV1};
+    use crate::store::{IngestOutcome, NewDelivery, NewEvent};
+
+    fn delivery(lane: &str, due: u64) -> NewDelivery {
+        NewDelivery {
+            record: DeliveryRecordV1 {
+                event_id: 0,
+                target: TargetRecordV1::ChannelId("c".into()),
+                lane: lane.into(),
+                post_json: "{}".into(),
+                state: "pending".into(),
+                attempts: 0,
+                created_at_ms: due,
+                due_at_ms: due,
+                first_attempt_at_ms: None,
+                finished_at_ms: None,
+                last_error: None,
+                post_id: None,
+                issue_url: String::new(),
+            },
+        }
+    }
+
+    fn event(n: u8, at: u64) -> NewEvent {
+        let record = EventRecordV1 {
+            received_at_ms: at,
+            source: "legacy".into(),
+            instance_id: None,
+            webhook_event: "jira:issue_created".into(),
+            issue_key: "A-1".into(),
+            project_key: "A".into(),
+            events: vec!["event_created".into()],
+            status: "routed".into(),
+            headers: vec![],
+            raw_body: vec![n],
+        };
+        NewEvent { record, dedup_key: [n; 32], dedup_window_ms: 1000 }
+    }
+
+    fn ids(outcome: IngestOutcome) -> Vec<u64> {
+        match outcome {
+            IngestOutcome::Stored { delivery_ids, .. } => delivery_ids,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_the_oldest_unfinished_delivery_of_a_lane_is_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let first = ids(store.ingest(event(1, 10), vec![delivery("a", 10), delivery("b", 10)]).unwrap());
+        let second = ids(store.ingest(event(2, 20), vec![delivery("a", 20)]).unwrap());
+        let due: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
+        assert_eq!(due, vec![first[0], first[1]]);
+        let mut done = store.delivery(first[0]).unwrap().unwrap();
+        done.state = "done".into();
+        done.finished_at_ms = Some(30);
+        store.update_delivery(first[0], 10, &done).unwrap();
+        let due: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
+        assert_eq!(due, vec![first[1], second[0]]);
+        let busy: HashSet<String> = ["b".to_string()].into();
+        assert_eq!(store.due_lane_heads(100, &busy, 10).unwrap().len(), 1);
+        assert_eq!(store.outbox_counts().unwrap(), OutboxCounts { pending: 2, in_flight: 0, retrying: 0 });
+        assert_eq!(store.sweep_finished_deliveries_before(31).unwrap(), 1);
+        assert!(store.delivery(first[0]).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_retried_head_blocks_its_lane_until_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let first = ids(store.ingest(event(1, 10), vec![delivery("a", 10)]).unwrap());
+        ids(store.ingest(event(2, 20), vec![delivery("a", 20)]).unwrap());
+        let mut retrying = store.delivery(first[0]).unwrap().unwrap();
+        retrying.state = "retrying".into();
+        retrying.due_at_ms = 500;
+        store.update_delivery(first[0], 10, &retrying).unwrap();
+        assert!(store.due_lane_heads(100, &HashSet::new(), 10).unwrap().is_empty());
+        assert_eq!(store.next_due_ms().unwrap(), Some(20));
+        assert_eq!(store.due_lane_heads(600, &HashSet::new(), 10).unwrap()[0].id, first[0]);
+    }
+
+    #[test]
+    fn duplicates_within_the_window_are_recognised_and_old_events_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let IngestOutcome::Stored { event_id, .. } = store.ingest(event(1, 10), vec![]).unwrap() else { panic!() };
+        assert_eq!(store.ingest(event(1, 500), vec![]).unwrap(), IngestOutcome::Duplicate { event_id });
+        assert!(matches!(store.ingest(event(1, 5000), vec![]).unwrap(), IngestOutcome::Stored { .. }));
+        assert_eq!(store.sweep_events_before(1000).unwrap(), 1);
+        assert!(store.event(event_id).unwrap().is_none());
+        assert_eq!(store.event_count(), 1);
+    }
 }

@@ -1,0 +1,62 @@
+//! A new user's first start of the real binary with no configuration at all: it says what
+//! to configure, generates a webhook secret, shows it once with the URL, and keeps it.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs `serve` in `dir` with only the listen address set, stops it with SIGTERM once it
+/// answers `/healthz` (after `while_up` ran), and returns its log.
+async fn serve_once(dir: &std::path::Path, port: u16, while_up: impl AsyncFnOnce()) -> String {
+    let child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .arg("serve")
+        .current_dir(dir)
+        .env_clear()
+        .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while_up().await;
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    assert!(out.status.success(), "clean exit on SIGTERM");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn generated_secret(log: &str) -> Option<String> {
+    let at = log.find("/webhook?secret=")? + "/webhook?secret=".len();
+    Some(log[at..].chars().take_while(|c| *c != '&').collect())
+}
+
+#[tokio::test]
+async fn first_start_explains_setup_and_shows_the_generated_secret_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let first = serve_once(dir.path(), port, async || {}).await;
+    assert!(first.contains("mattermost.bot_token"), "says the bot token is missing: {first}");
+    assert!(first.contains("System Console > Integrations > Bot Accounts"), "{first}");
+    assert!(first.contains("mattermost.url"), "{first}");
+    let secret = generated_secret(&first).expect("the webhook URL with the secret is logged");
+    assert_eq!(secret.len(), 32);
+    assert!(dir.path().join("jirabridge-data/db").is_dir(), "data in ./jirabridge-data");
+
+    let url = format!("http://127.0.0.1:{port}/webhook?secret={secret}&team=eng&channel=town-square");
+    let second = serve_once(dir.path(), port, async || {
+        let http = reqwest::Client::new();
+        let response = http.post(&url).body(r#"{"webhookEvent":"jira:worklog_updated"}"#).send().await.unwrap();
+        assert_eq!(response.status(), 200, "the generated secret is kept across restarts");
+    })
+    .await;
+    assert!(generated_secret(&second).is_none(), "shown only once: {second}");
+    assert!(!second.contains(&secret), "the secret never appears again in the log");
+}
