@@ -116,9 +116,11 @@ impl Application {
         tracing::info!("stopping: finishing requests and deliveries in progress");
         handle.stop(true).await;
         let _ = worker_stop_tx.send(true);
-        if let Some(task) = worker_task {
+        if let Some(mut task) = worker_task {
             let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
-            if tokio::time::timeout(grace, task).await.is_err() {
+            if tokio::time::timeout(grace, &mut task).await.is_err() {
+                task.abort();
+                let _ = task.await;
                 tracing::warn!(
                     "delivery worker did not stop within the grace period; unfinished deliveries resume at next start"
                 );
@@ -164,6 +166,7 @@ fn delivery_settings(config: &Config) -> DeliverySettings {
         retry_initial: Duration::from_millis(config.mattermost.retry_initial_ms),
         retry_max: Duration::from_secs(config.mattermost.retry_max_secs),
         max_age: Duration::from_secs(config.mattermost.delivery_max_age_hours * 3600),
+        recheck_after: Duration::from_secs(config.mattermost.request_timeout_secs * 2),
     }
 }
 

@@ -119,7 +119,10 @@ async fn a_timeout_does_not_double_post() {
     app.post_legacy(issue_created("OPS-8")).await;
     app.deliver().await;
     app.mm.heal();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // A post whose request got no answer is looked for only after twice the timeout.
+    tokio::time::sleep(Duration::from_millis(2700)).await;
+    assert_eq!(app.deliver().await, 0, "not re-sent before the recheck delay");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     for _ in 0..3 {
         deliver_after_backoff(&app).await;
     }

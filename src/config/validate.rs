@@ -19,6 +19,9 @@ pub(super) fn check(config: &mut Config, errors: &mut Vec<String>) {
         store_path(config),
         at_least("mattermost.retry_initial_ms", config.mattermost.retry_initial_ms, 1),
         at_least("webhook.max_body_bytes", config.webhook.max_body_bytes, 1024),
+        at_least("store.event_retention_days", u64::from(config.store.event_retention_days), 1),
+        at_most("store.flush_interval_ms", config.store.flush_interval_ms, 1000),
+        at_least("mattermost.request_timeout_secs", config.mattermost.request_timeout_secs, 1),
         webhook_secret(&config.webhook.secret),
         log_level(&config.log.level),
     ];
@@ -62,6 +65,13 @@ fn store_path(config: &Config) -> Result<(), String> {
 fn at_least(key: &str, value: u64, minimum: u64) -> Result<(), String> {
     if value < minimum {
         return Err(format!("{key} = {value}: expected a whole number of at least {minimum}"));
+    }
+    Ok(())
+}
+
+fn at_most(key: &str, value: u64, maximum: u64) -> Result<(), String> {
+    if value > maximum {
+        return Err(format!("{key} = {value}: expected a whole number of at most {maximum}"));
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ use crate::telemetry::Metrics;
 /// Channels posted to at once.
 const CONCURRENT_LANES: usize = 16;
 /// Allowance for clock difference between us and Mattermost when searching for a post.
-const CLOCK_SLACK_MS: u64 = 10 * 60 * 1000;
+const CLOCK_SLACK_MS: u64 = 2 * 60 * 1000;
 /// Longest idle sleep; new work also wakes the worker at once.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -33,6 +33,8 @@ pub struct DeliverySettings {
     pub retry_initial: Duration,
     pub retry_max: Duration,
     pub max_age: Duration,
+    /// Least wait before searching for a post whose request got no answer.
+    pub recheck_after: Duration,
 }
 
 /// Sends the outbox to Mattermost.
@@ -86,13 +88,17 @@ impl Worker {
     /// Posts everything that is due now, lane by lane, until nothing is due. Returns the
     /// number of attempts made.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
+        self.run_pass(None).await
+    }
+
+    async fn run_pass(&self, shutdown: Option<&watch::Receiver<bool>>) -> Result<usize, StoreError> {
         let mut attempts = 0;
         if !self.client.is_configured() {
             return Ok(0);
         }
         // Each delivery is tried at most once per pass, so a quick retry cannot spin here.
         let mut tried = HashSet::new();
-        loop {
+        while !shutdown.is_some_and(|s| *s.borrow()) {
             let busy = self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let mut heads = self.store.due_lane_heads(now_ms(), &busy, CONCURRENT_LANES)?;
             heads.retain(|head| tried.insert(head.id));
@@ -103,12 +109,13 @@ impl Worker {
             let results = join_all(heads.into_iter().map(|head| self.attempt(head))).await;
             results.into_iter().collect::<Result<(), StoreError>>()?;
         }
+        Ok(attempts)
     }
 
     /// Loops until `shutdown` turns true; an attempt under way is finished first.
     pub async fn run_until_stopped(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         while !*shutdown.borrow() {
-            if let Err(e) = self.run_once().await {
+            if let Err(e) = self.run_pass(Some(&shutdown)).await {
                 tracing::error!(error = %e, "delivery pass failed; retrying shortly");
             }
             let sleep = self.idle_time();
@@ -121,7 +128,8 @@ impl Worker {
     }
 
     fn idle_time(&self) -> Duration {
-        match self.store.next_due_ms() {
+        let busy = self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match self.store.next_lane_due_ms(&busy) {
             Ok(Some(due)) => {
                 Duration::from_millis(due.saturating_sub(now_ms())).clamp(Duration::from_millis(5), IDLE_POLL)
             }
@@ -134,10 +142,13 @@ impl Worker {
         if !self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).insert(lane.clone()) {
             return Ok(()); // another pass of this worker holds the lane
         }
-        let result = match self.store.delivery(head.id)? {
+        let result = match self.store.delivery(head.id) {
             // Re-read after claiming the lane: another pass may have finished it meanwhile.
-            Some(record) if record == head.record => self.attempt_in_lane(DueDelivery { id: head.id, record }).await,
-            _ => Ok(()),
+            Ok(Some(record)) if record == head.record => {
+                self.attempt_in_lane(DueDelivery { id: head.id, record }).await
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
         };
         self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).remove(&lane);
         result
@@ -158,7 +169,9 @@ impl Worker {
         };
         record.target = TargetRecordV1::ChannelId(channel_id.clone());
         record.state = state::IN_FLIGHT.into();
-        record.first_attempt_at_ms.get_or_insert(now_ms());
+        let now = now_ms();
+        record.first_attempt_at_ms.get_or_insert(now);
+        record.last_sent_at_ms = Some(now);
         self.store.update_delivery(id, previous_due, &record)?;
         self.store.durable().await?;
         let outcome = self.post(id, &record, &channel_id).await;
@@ -168,7 +181,8 @@ impl Worker {
     /// For a crash leftover: was it posted before the crash? `None` = send it again.
     async fn recover(&self, id: u64, record: &DeliveryRecordV1) -> Option<Outcome> {
         let TargetRecordV1::ChannelId(channel_id) = &record.target else { return None };
-        let since = record.first_attempt_at_ms.unwrap_or(record.created_at_ms).saturating_sub(CLOCK_SLACK_MS);
+        // Only the last send can have gone through unseen: search from just before it.
+        let since = record.last_sent_at_ms.unwrap_or(record.created_at_ms).saturating_sub(CLOCK_SLACK_MS);
         match self.client.posts_since(channel_id, since).await {
             Ok(posts) => {
                 let wanted = id.to_string();
@@ -203,8 +217,8 @@ impl Worker {
         if !body["props"].is_object() {
             body["props"] = serde_json::json!({});
         }
-        body["props"]["jirabridge_delivery_id"] = id.to_string().into();
         limits::fit(&mut body, &record.issue_url);
+        body["props"]["jirabridge_delivery_id"] = id.to_string().into();
         match self.client.create_post(&body).await {
             Ok(post) => Outcome::Done(post.id),
             // No answer after sending: the post may exist, so check before sending again.
@@ -235,7 +249,7 @@ impl Worker {
                 self.metrics.delivery("done");
             }
             Outcome::Retry(reason, retry_after) | Outcome::RecheckLater(reason, retry_after) => {
-                let wait = backoff::delay(
+                let mut wait = backoff::delay(
                     record.attempts.max(1),
                     self.settings.retry_initial,
                     self.settings.retry_max,
@@ -243,6 +257,10 @@ impl Worker {
                     backoff::random_fraction(),
                 );
                 tracing::warn!(delivery = id, attempts = record.attempts, retry_in_ms = wait.as_millis() as u64, %reason, "delivery failed; will retry");
+                if recheck {
+                    // Give an abandoned request time to finish before looking for its post.
+                    wait = wait.max(self.settings.recheck_after);
+                }
                 if record.state != state::IN_FLIGHT || !recheck {
                     record.state = state::RETRYING.into();
                 }

@@ -91,6 +91,7 @@ impl Ingest {
                 created_at_ms: now,
                 due_at_ms: now,
                 first_attempt_at_ms: None,
+                last_sent_at_ms: None,
                 finished_at_ms: None,
                 last_error: None,
                 post_id: None,

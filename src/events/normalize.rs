@@ -107,9 +107,7 @@ fn actor_of(payload: &Payload, kind: Kind) -> Option<String> {
     let user = payload.at(&["user"]);
     let author = payload.at(&["comment", "updateAuthor"]);
     match kind {
-        Kind::CommentCreated | Kind::CommentUpdated => {
-            Some(user_name(author).or_else(|| user_name(user)).unwrap_or_else(someone))
-        }
+        Kind::CommentCreated | Kind::CommentUpdated => Some(user_name(author).unwrap_or_else(someone)),
         Kind::CommentDeleted => {
             let has_key = user.is_some_and(|u| !str_at(u, &["key"]).is_empty());
             let source = if has_key { user } else { author };
@@ -136,7 +134,8 @@ fn change_of(item: &Value) -> Option<Change> {
     let field = str_at(item, &["field"]);
     let from = str_at(item, &["fromString"]);
     let to = str_at(item, &["toString"]);
-    let shown = |event: &str| Some(change(event, field, or_none_struck(from), or_none(to)));
+    // Values stay raw; render shows empty ones as `~~None~~` / `None`.
+    let shown = |event: &str| Some(change(event, field, from.into(), to.into()));
     match field {
         "resolution" if to.is_empty() && !from.is_empty() => {
             Some(change(names::UPDATED_REOPENED, "reopened", from.into(), "Open".into()))
@@ -151,10 +150,10 @@ fn change_of(item: &Value) -> Option<Change> {
         "description" => Some(change(names::UPDATED_DESCRIPTION, field, from.into(), to.into())),
         "Sprint" if !to.is_empty() => shown(names::UPDATED_SPRINT),
         "Rank" if !to.is_empty() => {
-            Some(change(names::UPDATED_RANK, field, or_none_struck(from).to_lowercase(), or_none(to).to_lowercase()))
+            Some(change(names::UPDATED_RANK, field, or_none_struck(from).to_lowercase(), to.to_lowercase()))
         }
         "Attachment" => Some(change(names::UPDATED_ATTACHMENT, "attachments", from.into(), to.into())),
-        "labels" => Some(change(names::UPDATED_LABELS, "labels", or_none_struck(from), or_none(to))),
+        "labels" => Some(change(names::UPDATED_LABELS, "labels", from.into(), to.into())),
         "assignee" => Some(change(names::UPDATED_ASSIGNEE, "assignee", or_nobody(from), or_nobody(to))),
         "issuetype" => shown(names::UPDATED_ISSUE_TYPE),
         "Fix Version" => shown(names::UPDATED_FIX_VERSION),
@@ -172,7 +171,7 @@ fn custom_change(item: &Value, field: &str, from: &str, to: &str) -> Option<Chan
         return None;
     }
     let event = format!("{}{}", names::UPDATED_PREFIX, id.to_lowercase());
-    Some(change(&event, field, or_none_struck(from), or_none(to)))
+    Some(change(&event, field, from.into(), to.into()))
 }
 
 fn change(event: &str, field: &str, from: String, to: String) -> Change {
@@ -182,14 +181,6 @@ fn change(event: &str, field: &str, from: String, to: String) -> Change {
 fn or_none_struck(value: &str) -> String {
     if value.is_empty() {
         "~~None~~".into()
-    } else {
-        value.into()
-    }
-}
-
-fn or_none(value: &str) -> String {
-    if value.is_empty() {
-        "None".into()
     } else {
         value.into()
     }

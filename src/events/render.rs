@@ -95,8 +95,8 @@ fn change_headline(parsed: &Parsed, change: &Change, link: &str) -> String {
         _ => format!(
             "{actor} **updated** {} from \"{}\" to \"{}\" on {link}",
             change.field,
-            change.from.replace('"', "\\\""),
-            change.to.replace('"', "\\\"")
+            shown_from(&change.from).replace('"', "\\\""),
+            shown_to(&change.to).replace('"', "\\\"")
         ),
     }
 }
@@ -123,8 +123,9 @@ fn merged_field(change: &Change) -> String {
         let (from, to) = (truncate(&change.from, CHANGE_TEXT_MAX), truncate(&change.to, CHANGE_TEXT_MAX));
         return format!("**{name}:** \n**From:** {from}\n**To:** {to}");
     }
-    let from = if change.from.starts_with("~~") { change.from.clone() } else { format!("~~{}~~", change.from) };
-    format!("**{name}:** {from} {}", change.to)
+    let from = shown_from(&change.from);
+    let from = if from.starts_with("~~") { from } else { format!("~~{from}~~") };
+    format!("**{name}:** {from} {}", shown_to(&change.to))
 }
 
 fn body_text(parsed: &Parsed) -> String {
@@ -150,6 +151,23 @@ fn created_fields(parsed: &Parsed) -> Vec<(String, String, bool)> {
         fields.push(("Priority".to_string(), priority.clone(), true));
     }
     fields
+}
+
+/// An empty old value is shown struck through, an empty new value as plain `None`.
+fn shown_from(value: &str) -> String {
+    if value.is_empty() {
+        "~~None~~".into()
+    } else {
+        value.into()
+    }
+}
+
+fn shown_to(value: &str) -> String {
+    if value.is_empty() {
+        "None".into()
+    } else {
+        value.into()
+    }
 }
 
 /// `> ` before the body and after every newline; a blank body stays empty.
@@ -178,4 +196,56 @@ fn title_case(field: &str) -> String {
         })
         .collect::<Vec<String>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::normalize::normalize;
+    use crate::jira::payload::Payload;
+
+    fn headline_for(items: &str) -> String {
+        let body = format!(
+            r#"{{"webhookEvent":"jira:issue_updated","issue_event_type_name":"issue_updated","user":{{"displayName":"Ada"}},
+            "issue":{{"id":"1","key":"A-1","self":"https://j.example/rest/api/2/issue/1","fields":{{"summary":"s","issuetype":{{"name":"Task"}}}}}},
+            "changelog":{{"items":[{items}]}}}}"#
+        );
+        let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
+        render(&parsed, &RenderOptions::default()).headline
+    }
+
+    #[test]
+    fn first_label_added_and_last_removed_show_only_the_non_empty_half() {
+        let link = "task [A-1: s](https://j.example/browse/A-1)";
+        assert_eq!(
+            headline_for(r#"{"field":"labels","fromString":"","toString":"x"}"#),
+            format!("Ada **added** labels [x] to {link}")
+        );
+        assert_eq!(
+            headline_for(r#"{"field":"labels","fromString":"x y","toString":null}"#),
+            format!("Ada **removed** labels [x y] from {link}")
+        );
+    }
+
+    #[test]
+    fn empty_values_show_as_none_in_updates_and_merged_fields() {
+        let link = "task [A-1: s](https://j.example/browse/A-1)";
+        assert_eq!(
+            headline_for(r#"{"field":"Fix Version","fromString":null,"toString":"2.0"}"#),
+            format!("Ada **updated** Fix Version from \"~~None~~\" to \"2.0\" on {link}")
+        );
+        let body = r#"{"webhookEvent":"jira:issue_updated","issue_event_type_name":"issue_updated","user":{"displayName":"Ada"},
+            "issue":{"id":"1","key":"A-1","self":"https://j.example/rest/api/2/issue/1","fields":{"summary":"s","issuetype":{"name":"Task"}}},
+            "changelog":{"items":[{"field":"status","fromString":"Open","toString":""},{"field":"assignee","fromString":"","toString":"Bo"}]}}"#;
+        let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
+        let values: Vec<String> = render(&parsed, &RenderOptions::default()).fields.into_iter().map(|f| f.1).collect();
+        assert_eq!(values, ["**Status:** ~~Open~~ None", "**Assignee:** ~~_nobody_~~ Bo"]);
+    }
+
+    #[test]
+    fn comment_bodies_are_quoted_and_cut() {
+        assert_eq!(quote("a\nb"), "> a\n> b");
+        assert_eq!(quote("  "), "");
+        assert_eq!(truncate("héllo wörld", 8), "héllo...");
+    }
 }

@@ -40,7 +40,13 @@ impl MmError {
 
     /// The request may have been carried out although we got no answer.
     pub fn maybe_sent(&self) -> bool {
-        matches!(self, MmError::Unreachable { maybe_sent: true, .. } | MmError::BadResponse(_))
+        // 502/504 come from a proxy that may have given up after Mattermost acted.
+        matches!(
+            self,
+            MmError::Unreachable { maybe_sent: true, .. }
+                | MmError::BadResponse(_)
+                | MmError::Status { status: 502 | 504, .. }
+        )
     }
 
     pub fn retry_after(&self) -> Option<Duration> {

@@ -35,7 +35,27 @@ impl Store {
         busy: &HashSet<String>,
         limit: usize,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        // lane → (lowest id, its due time)
+        let mut ready: Vec<(u64, u64)> = self.lane_heads(busy)?.into_iter().filter(|(_, due)| *due <= now_ms).collect();
+        ready.sort_unstable();
+        let mut out = Vec::new();
+        for (id, _) in ready.into_iter().take(limit) {
+            match self.delivery(id) {
+                Ok(Some(record)) => out.push(DueDelivery { id, record }),
+                Ok(None) => {}
+                // One unreadable record must not stop every other channel.
+                Err(e) => tracing::error!(delivery = id, error = %e, "skipping an unreadable delivery"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Earliest due time among the heads of lanes not in `busy`: when the worker has work.
+    pub fn next_lane_due_ms(&self, busy: &HashSet<String>) -> Result<Option<u64>, StoreError> {
+        Ok(self.lane_heads(busy)?.into_iter().map(|(_, due)| due).min())
+    }
+
+    /// (lowest id, its due time) of each lane with unfinished deliveries, except `busy` ones.
+    fn lane_heads(&self, busy: &HashSet<String>) -> Result<Vec<(u64, u64)>, StoreError> {
         let mut heads: BTreeMap<Vec<u8>, (u64, u64)> = BTreeMap::new();
         for entry in self.trees().dueat_deliveryid.iter() {
             let (key, lane) = entry?;
@@ -45,24 +65,8 @@ impl Store {
                 *head = (id, due);
             }
         }
-        let mut ready: Vec<(u64, u64)> = heads
-            .into_iter()
-            .filter(|(lane, (_, due))| *due <= now_ms && !busy.contains(String::from_utf8_lossy(lane).as_ref()))
-            .map(|(_, head)| head)
-            .collect();
-        ready.sort_unstable();
-        let mut out = Vec::new();
-        for (id, _) in ready.into_iter().take(limit) {
-            if let Some(record) = self.delivery(id)? {
-                out.push(DueDelivery { id, record });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Earliest due time among unfinished deliveries, to know how long the worker may sleep.
-    pub fn next_due_ms(&self) -> Result<Option<u64>, StoreError> {
-        Ok(self.trees().dueat_deliveryid.first()?.and_then(|(key, _)| split_pair_key(&key)).map(|(due, _)| due))
+        let free = |lane: &Vec<u8>| !busy.contains(String::from_utf8_lossy(lane).as_ref());
+        Ok(heads.into_iter().filter(|(lane, _)| free(lane)).map(|(_, head)| head).collect())
     }
 
     /// Reads one delivery.
@@ -165,6 +169,7 @@ mod tests {
                 created_at_ms: due,
                 due_at_ms: due,
                 first_attempt_at_ms: None,
+                last_sent_at_ms: None,
                 finished_at_ms: None,
                 last_error: None,
                 post_id: None,
@@ -228,7 +233,7 @@ mod tests {
         retrying.due_at_ms = 500;
         store.update_delivery(first[0], 10, &retrying).unwrap();
         assert!(store.due_lane_heads(100, &HashSet::new(), 10).unwrap().is_empty());
-        assert_eq!(store.next_due_ms().unwrap(), Some(20));
+        assert_eq!(store.next_lane_due_ms(&HashSet::new()).unwrap(), Some(500), "the blocked lane waits for its head");
         assert_eq!(store.due_lane_heads(600, &HashSet::new(), 10).unwrap()[0].id, first[0]);
     }
 

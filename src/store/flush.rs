@@ -53,6 +53,10 @@ impl GroupCommit {
                     Ok(Err(e)) => tracing::error!(error = %e, "flushing the database failed; retrying"),
                     Err(e) => tracing::error!(error = %e, "flush task failed; retrying"),
                 }
+                if *shared.flushed.borrow() < target {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    shared.pending.notify_one();
+                }
                 if shared.written.load(Ordering::SeqCst) > target {
                     shared.pending.notify_one();
                 }

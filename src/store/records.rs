@@ -52,6 +52,8 @@ pub struct DeliveryRecordV1 {
     pub created_at_ms: u64,
     pub due_at_ms: u64,
     pub first_attempt_at_ms: Option<u64>,
+    /// When it was last handed to Mattermost (the start of a possible unseen post).
+    pub last_sent_at_ms: Option<u64>,
     pub finished_at_ms: Option<u64>,
     pub last_error: Option<String>,
     pub post_id: Option<String>,

@@ -54,7 +54,8 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
         }
     };
     let query = Query::parse(req.query_string());
-    let signature = req.headers().get("x-hub-signature").and_then(|v| v.to_str().ok());
+    // A header that is present but unreadable is a bad signature, never "absent".
+    let signature = req.headers().get("x-hub-signature").map(|v| v.to_str().unwrap_or("unreadable"));
     let secrets = state.accepted_secrets();
     if let Err(cause) =
         secrets.check(query.raw_secret.as_deref(), signature, &body, state.config.webhook.require_signature)

@@ -1,0 +1,149 @@
+//! Load benchmark of the legacy webhook over loopback, against a baseline measured in the
+//! same run: a do-nothing actix handler that reads the same body and answers 200.
+//!
+//! `cargo bench --bench webhook_load` runs the full load (BENCH_REQUESTS, default 20000;
+//! BENCH_CONCURRENCY, default 32). Under `cargo test` it runs a small smoke load only.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use jirabridge::app::{Application, RunOptions};
+use jirabridge::config::{Config, LoadedConfig, Secret};
+
+const SECRET: &str = "bench-secret-0123456789abcdefgh";
+
+struct Report {
+    name: &'static str,
+    requests: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Report {
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies[index]
+    }
+
+    fn print(&self) {
+        println!(
+            "{:<28} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
+            self.name,
+            self.per_second(),
+            self.percentile(0.50).as_secs_f64() * 1000.0,
+            self.percentile(0.99).as_secs_f64() * 1000.0
+        );
+    }
+}
+
+fn bodies(count: usize) -> Arc<Vec<String>> {
+    let template = include_str!("../tests/fixtures/cloud-issue-created.json");
+    Arc::new((0..count).map(|n| template.replace("OPS-12", &format!("LOAD-{n}"))).collect())
+}
+
+async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, url, bodies, next) = (client.clone(), url.clone(), bodies.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(body) = bodies.get(n) else { return latencies };
+                    let sent = Instant::now();
+                    let response = client.post(&url).body(body.clone()).send().await.expect("request");
+                    assert!(response.status().is_success(), "{name}: {}", response.status());
+                    latencies.push(sent.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Report { name, requests: bodies.len(), elapsed, latencies }
+}
+
+fn baseline_server() -> (u16, actix_web::dev::Server) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = HttpServer::new(|| {
+        App::new().app_data(web::PayloadConfig::new(4 * 1024 * 1024)).route(
+            "/webhook",
+            web::post().to(|body: web::Bytes| async move {
+                {
+                    drop(body);
+                    HttpResponse::Ok().finish()
+                }
+            }),
+        )
+    })
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    (port, server)
+}
+
+async fn jirabridge_server(data: &std::path::Path) -> Application {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".into();
+    config.store.path = data.to_path_buf();
+    config.webhook.secret = Secret::new(SECRET.into());
+    config.log.level = "error".into();
+    let loaded = LoadedConfig { config, file: None, sources: Default::default() };
+    Application::build(loaded, RunOptions { background_worker: false }).await.unwrap()
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let env_number =
+        |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let requests = if full { env_number("BENCH_REQUESTS", 20_000) } else { 200 };
+    let concurrency = if full { env_number("BENCH_CONCURRENCY", 32) } else { 4 };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async move {
+        let (baseline_port, baseline) = baseline_server();
+        let baseline_handle = baseline.handle();
+        tokio::spawn(baseline);
+        let data = tempfile::tempdir().unwrap();
+        let app = jirabridge_server(data.path()).await;
+        let app_url = format!("http://127.0.0.1:{}/webhook?secret={SECRET}&team=eng&channel=jira", app.port());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let app_task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
+
+        println!("{requests} requests, {concurrency} concurrent clients, payload {} bytes", bodies(1)[0].len());
+        let warmup = bodies(requests / 10 + 1);
+        load("warm-up", format!("http://127.0.0.1:{baseline_port}/webhook"), warmup, concurrency).await;
+        let base = load(
+            "baseline (actix, no work)",
+            format!("http://127.0.0.1:{baseline_port}/webhook"),
+            bodies(requests),
+            concurrency,
+        )
+        .await;
+        let ours = load("jirabridge legacy webhook", app_url, bodies(requests), concurrency).await;
+        base.print();
+        ours.print();
+        println!("throughput ratio jirabridge/baseline: {:.2}", ours.per_second() / base.per_second());
+        println!(
+            "p50 ratio: {:.2}   p99 ratio: {:.2}",
+            ours.percentile(0.5).as_secs_f64() / base.percentile(0.5).as_secs_f64(),
+            ours.percentile(0.99).as_secs_f64() / base.percentile(0.99).as_secs_f64()
+        );
+        stop_tx.send(true).unwrap();
+        app_task.await.unwrap().unwrap();
+        baseline_handle.stop(true).await;
+    });
+}
