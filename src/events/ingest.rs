@@ -122,8 +122,7 @@ impl Ingest {
             raw_body: received.raw_body,
         };
         let event = NewEvent { record, dedup_key, dedup_window_ms: self.dedup_window_ms };
-        let outcome = self.store.ingest(event, deliveries)?;
-        self.store.durable().await?;
+        let outcome = self.store.ingest_durable(event, deliveries).await?;
         match outcome {
             IngestOutcome::Stored { event_id, delivery_ids } => {
                 for name in &parsed.events {

@@ -3,6 +3,7 @@
 //! in `ingest`.
 
 pub mod ingest;
+pub mod markup;
 pub mod model;
 pub mod names;
 pub mod normalize;

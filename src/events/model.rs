@@ -25,7 +25,7 @@ pub struct Issue {
     pub project_key: String,
     pub assignee: Option<String>,
     pub priority: Option<String>,
-    pub description: String,
+    pub description: Text,
 }
 
 impl Issue {
@@ -49,7 +49,28 @@ pub struct Change {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Comment {
     pub id: String,
-    pub body: String,
+    pub body: Text,
+}
+
+/// A description or comment body as Jira sent it: wiki markup (Server/DC, REST v2) or an
+/// Atlassian Document Format tree (some Cloud payloads).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Text {
+    #[default]
+    Empty,
+    Wiki(String),
+    Adf(serde_json::Value),
+}
+
+impl Text {
+    /// Reads a body field: a string is wiki markup, an object is ADF, anything else empty.
+    pub fn from_json(value: Option<&serde_json::Value>) -> Text {
+        match value {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Text::Wiki(s.clone()),
+            Some(doc @ serde_json::Value::Object(_)) => Text::Adf(doc.clone()),
+            _ => Text::Empty,
+        }
+    }
 }
 
 /// A webhook reduced to what routing and rendering need.

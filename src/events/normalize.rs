@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::model::{Change, Comment, Issue, Kind, Parsed};
+use super::model::{Change, Comment, Issue, Kind, Parsed, Text};
 use super::names;
 use crate::jira::payload::{id_at, str_at, user_name, Payload};
 
@@ -90,7 +90,7 @@ fn read_issue(payload: &Payload, fields: &serde_json::Map<String, Value>) -> Iss
         project_key: field(&["project", "key"]),
         assignee: named("assignee"),
         priority,
-        description: field(&["description"]),
+        description: Text::from_json(fields.get("description")),
     }
 }
 
@@ -126,7 +126,7 @@ fn comment_of(payload: &Payload, kind: Kind) -> Option<Comment> {
         return None;
     }
     let comment = payload.at(&["comment"])?;
-    Some(Comment { id: id_at(comment, &["id"]), body: str_at(comment, &["body"]).to_string() })
+    Some(Comment { id: id_at(comment, &["id"]), body: Text::from_json(comment.get("body")) })
 }
 
 /// One changelog item → its event and recorded change (SPEC §5.3); `None` if not recognised.

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use super::model::{Change, Kind, Parsed};
+use super::markup::{adf_to_markdown, wiki_to_markdown, MarkupContext};
+use super::model::{Change, Kind, Parsed, Text};
 use super::names;
 
 const ATTACHMENT_COLOR: &str = "#95b7d0";
@@ -128,15 +129,27 @@ fn merged_field(change: &Change) -> String {
     format!("**{name}:** {from} {}", shown_to(&change.to))
 }
 
+/// A body converted to Mattermost markdown (SPEC §5.6). Mentions show the bare Jira name
+/// until user links exist.
+fn markdown(text: &Text, issue_url: &str) -> String {
+    let no_links = |_: &str| None;
+    let ctx = MarkupContext { issue_url, mention: &no_links };
+    match text {
+        Text::Empty => String::new(),
+        Text::Wiki(wiki) => wiki_to_markdown(wiki, &ctx),
+        Text::Adf(doc) => adf_to_markdown(doc, &ctx),
+    }
+}
+
 fn body_text(parsed: &Parsed) -> String {
+    let issue_url = parsed.issue.url();
+    let description = || truncate(&markdown(&parsed.issue.description, &issue_url), TEXT_MAX);
     match parsed.kind {
-        Kind::Created => truncate(&parsed.issue.description, TEXT_MAX),
-        Kind::Updated if parsed.changes[0].event == names::UPDATED_DESCRIPTION => {
-            truncate(&parsed.issue.description, TEXT_MAX)
-        }
+        Kind::Created => description(),
+        Kind::Updated if parsed.changes[0].event == names::UPDATED_DESCRIPTION => description(),
         Kind::CommentCreated | Kind::CommentUpdated => {
-            let body = parsed.comment.as_ref().map(|c| c.body.as_str()).unwrap_or("");
-            truncate(&quote(body), TEXT_MAX)
+            let body = parsed.comment.as_ref().map(|c| markdown(&c.body, &issue_url)).unwrap_or_default();
+            truncate(&quote(&body), TEXT_MAX)
         }
         _ => String::new(),
     }

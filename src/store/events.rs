@@ -5,7 +5,7 @@ use sled::Transactional;
 
 use super::codec::{self, pair_key, u64_key};
 use super::records::{DedupRecordV1, DeliveryRecordV1, EventRecordV1};
-use super::{Store, StoreError};
+use super::{Store, StoreError, Trees};
 
 /// An event to store, with the transport dedup key that identifies it.
 pub struct NewEvent {
@@ -38,36 +38,44 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
+/// One webhook to store, with its ids already drawn.
+pub(super) struct IngestJob {
+    event: NewEvent,
+    deliveries: Vec<NewDelivery>,
+    event_id: u64,
+    delivery_ids: Vec<u64>,
+}
+
 impl Store {
+    fn job(&self, event: NewEvent, deliveries: Vec<NewDelivery>) -> Result<IngestJob, StoreError> {
+        let event_id = self.next_id()?;
+        let delivery_ids = deliveries.iter().map(|_| self.next_id()).collect::<Result<Vec<u64>, StoreError>>()?;
+        Ok(IngestJob { event, deliveries, event_id, delivery_ids })
+    }
+
+    /// Stores the event, its dedup key and its deliveries atomically and returns once they
+    /// are on disk (persist-then-ack). Batched with concurrent calls by the ingest writer.
+    pub async fn ingest_durable(
+        &self,
+        event: NewEvent,
+        deliveries: Vec<NewDelivery>,
+    ) -> Result<IngestOutcome, StoreError> {
+        let job = self.job(event, deliveries)?;
+        match &self.inner.writer {
+            Some(writer) => writer.ingest(job).await,
+            None => {
+                let outcome = ingest_batch(self.trees(), std::slice::from_ref(&job))?.remove(0);
+                self.flush_now()?;
+                Ok(outcome)
+            }
+        }
+    }
+
     /// Stores the event, its dedup key and its deliveries atomically. Not yet durable:
     /// await [`Store::durable`] before acknowledging.
     pub fn ingest(&self, event: NewEvent, deliveries: Vec<NewDelivery>) -> Result<IngestOutcome, StoreError> {
-        let event_id = self.next_id()?;
-        let mut delivery_ids = Vec::with_capacity(deliveries.len());
-        for _ in &deliveries {
-            delivery_ids.push(self.next_id()?);
-        }
-        let t = self.trees();
-        let trees =
-            (&t.eventid_event, &t.receivedat_eventid, &t.dedupkey_eventid, &t.deliveryid_delivery, &t.dueat_deliveryid);
-        let outcome = trees.transaction(|(events, by_time, dedup, deliveries_tree, due)| {
-            if let Some(existing) = duplicate_of(dedup, &event)? {
-                return Ok(IngestOutcome::Duplicate { event_id: existing });
-            }
-            let received = event.record.received_at_ms;
-            let seen = DedupRecordV1 { event_id, seen_at_ms: received };
-            dedup.insert(&event.dedup_key[..], codec::encode(DedupRecordV1::VERSION, &seen).map_err(abort)?)?;
-            let body = codec::encode(EventRecordV1::VERSION, &event.record).map_err(abort)?;
-            events.insert(&u64_key(event_id), body)?;
-            by_time.insert(&pair_key(received, event_id), &[][..])?;
-            for (delivery, id) in deliveries.iter().zip(&delivery_ids) {
-                let mut record = delivery.record.clone();
-                record.event_id = event_id;
-                put_delivery(deliveries_tree, due, *id, &record)?;
-            }
-            Ok(IngestOutcome::Stored { event_id, delivery_ids: delivery_ids.clone() })
-        })?;
-        Ok(outcome)
+        let job = self.job(event, deliveries)?;
+        Ok(ingest_batch(self.trees(), std::slice::from_ref(&job))?.remove(0))
     }
 
     /// Reads one stored event.
@@ -107,6 +115,37 @@ impl Store {
     }
 }
 
+/// Stores a batch of webhooks in one transaction; a duplicate within the batch is seen
+/// because the transaction reads its own writes.
+pub(super) fn ingest_batch(t: &Trees, jobs: &[IngestJob]) -> Result<Vec<IngestOutcome>, StoreError> {
+    let trees =
+        (&t.eventid_event, &t.receivedat_eventid, &t.dedupkey_eventid, &t.deliveryid_delivery, &t.dueat_deliveryid);
+    let outcomes = trees.transaction(|(events, by_time, dedup, deliveries_tree, due)| {
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let event = &job.event;
+            if let Some(existing) = duplicate_of(dedup, event)? {
+                outcomes.push(IngestOutcome::Duplicate { event_id: existing });
+                continue;
+            }
+            let received = event.record.received_at_ms;
+            let seen = DedupRecordV1 { event_id: job.event_id, seen_at_ms: received };
+            dedup.insert(&event.dedup_key[..], codec::encode(DedupRecordV1::VERSION, &seen).map_err(abort)?)?;
+            let body = codec::encode(EventRecordV1::VERSION, &event.record).map_err(abort)?;
+            events.insert(&u64_key(job.event_id), body)?;
+            by_time.insert(&pair_key(received, job.event_id), &[][..])?;
+            for (delivery, id) in job.deliveries.iter().zip(&job.delivery_ids) {
+                let mut record = delivery.record.clone();
+                record.event_id = job.event_id;
+                put_delivery(deliveries_tree, due, *id, &record)?;
+            }
+            outcomes.push(IngestOutcome::Stored { event_id: job.event_id, delivery_ids: job.delivery_ids.clone() });
+        }
+        Ok(outcomes)
+    })?;
+    Ok(outcomes)
+}
+
 fn duplicate_of(dedup: &TransactionalTree, event: &NewEvent) -> TxResult<Option<u64>> {
     let Some(bytes) = dedup.get(&event.dedup_key[..])? else {
         return Ok(None);
@@ -127,4 +166,58 @@ pub(super) fn put_delivery(
     deliveries.insert(&u64_key(id), body)?;
     due.insert(&pair_key(record.due_at_ms, id), record.lane.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(key: u8, at: u64) -> NewEvent {
+        let record = EventRecordV1 {
+            received_at_ms: at,
+            source: "legacy".into(),
+            instance_id: None,
+            webhook_event: "jira:issue_created".into(),
+            issue_key: "A-1".into(),
+            project_key: "A".into(),
+            events: vec!["event_created".into()],
+            status: "routed".into(),
+            headers: vec![],
+            raw_body: vec![key],
+        };
+        NewEvent { record, dedup_key: [key; 32], dedup_window_ms: 60_000 }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_ingests_are_batched_durably_and_deduplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let tasks: Vec<_> = (0..60u8)
+            .map(|n| {
+                let store = store.clone();
+                // Keys repeat three times each: 20 distinct webhooks.
+                tokio::spawn(async move { store.ingest_durable(event(n % 20, 1_000), vec![]).await.unwrap() })
+            })
+            .collect();
+        let mut stored = 0;
+        for task in tasks {
+            if matches!(task.await.unwrap(), IngestOutcome::Stored { .. }) {
+                stored += 1;
+            }
+        }
+        assert_eq!(stored, 20);
+        assert_eq!(store.event_count(), 20);
+        drop(store);
+        // The group-commit task notices the dropped store within its one-second poll.
+        let mut reopened = Store::open(dir.path(), &Default::default());
+        for _ in 0..30 {
+            if reopened.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            reopened = Store::open(dir.path(), &Default::default());
+        }
+        let reopened = reopened.unwrap();
+        assert_eq!(reopened.event_count(), 20, "acknowledged events are on disk");
+    }
 }

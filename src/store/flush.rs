@@ -20,8 +20,9 @@ pub(super) struct GroupCommit {
 }
 
 struct Shared {
+    db: sled::Db,
     written: AtomicU64,
-    pending: Notify,
+    pending: Arc<Notify>,
     flushed: watch::Sender<u64>,
 }
 
@@ -32,20 +33,21 @@ impl GroupCommit {
             return GroupCommit { db, shared: None };
         };
         let (flushed, _) = watch::channel(0);
-        let shared = Arc::new(Shared { written: AtomicU64::new(0), pending: Notify::new(), flushed });
+        let pending = Arc::new(Notify::new());
+        let shared = Arc::new(Shared { db: db.clone(), written: AtomicU64::new(0), pending: pending.clone(), flushed });
         let weak = Arc::downgrade(&shared);
-        let flusher_db = db.clone();
         runtime.spawn(async move {
             let interval = Duration::from_millis(interval_ms);
-            while let Some(shared) = weak.upgrade() {
-                // Wait with a timeout so the task ends soon after the store is dropped.
-                let woke = tokio::time::timeout(Duration::from_secs(1), shared.pending.notified()).await;
+            loop {
+                // Hold only the Notify while idle, so dropping the store closes the database.
+                let woke = tokio::time::timeout(Duration::from_secs(1), pending.notified()).await;
+                let Some(shared) = weak.upgrade() else { break };
                 if woke.is_err() {
                     continue;
                 }
                 tokio::time::sleep(interval).await;
                 let target = shared.written.load(Ordering::SeqCst);
-                let db = flusher_db.clone();
+                let db = shared.db.clone();
                 match tokio::task::spawn_blocking(move || db.flush()).await {
                     Ok(Ok(_)) => {
                         shared.flushed.send_replace(target);

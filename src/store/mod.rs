@@ -13,6 +13,7 @@ mod migrations;
 pub mod records;
 pub mod schema;
 mod secrets;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,6 +35,10 @@ pub enum StoreError {
     Open { path: PathBuf, source: sled::Error },
     #[error("waiting for the database to reach disk took too long")]
     FlushTimeout,
+    #[error("the store is shutting down")]
+    Stopped,
+    #[error("storing failed: {0}")]
+    Batch(String),
     #[error("master key: {0}")]
     Key(String),
 }
@@ -58,8 +63,10 @@ struct Inner {
     path: PathBuf,
     trees: Trees,
     commit: flush::GroupCommit,
+    writer: Option<writer::IngestWriter>,
 }
 
+#[derive(Clone)]
 struct Trees {
     meta: sled::Tree,
     secret_value: sled::Tree,
@@ -115,7 +122,15 @@ impl Store {
         migrations::check_and_migrate(&db, &path)?;
         let trees = Trees::open(&db)?;
         let commit = flush::GroupCommit::start(db.clone(), options.flush_interval_ms);
-        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit }) })
+        // The batching writer pays off only with concurrent webhooks, i.e. in the server.
+        let writer = match tokio::runtime::Handle::try_current() {
+            Ok(_) => Some(
+                writer::IngestWriter::start(db.clone(), trees.clone())
+                    .map_err(|e| StoreError::Open { path: path.clone(), source: sled::Error::Io(e) })?,
+            ),
+            Err(_) => None,
+        };
+        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit, writer }) })
     }
 
     /// Directory of the sled database.
