@@ -75,6 +75,54 @@ async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurr
     Report { name, requests: bodies.len(), elapsed, latencies }
 }
 
+/// The store alone: `ingest_durable` of the same events, as concurrently as the HTTP load,
+/// without HTTP, parsing or rendering. This is the ceiling the webhook path works under.
+async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
+    use jirabridge::store::records::EventRecordV1;
+    use jirabridge::store::{NewEvent, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &Default::default()).unwrap();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (store, bodies, next) = (store.clone(), bodies.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(body) = bodies.get(n) else { return latencies };
+                    let sent = Instant::now();
+                    let record = EventRecordV1 {
+                        received_at_ms: n as u64,
+                        source: "legacy".into(),
+                        instance_id: None,
+                        webhook_event: "jira:issue_created".into(),
+                        issue_key: format!("LOAD-{n}"),
+                        project_key: "LOAD".into(),
+                        events: vec!["event_created".into()],
+                        status: "unmatched".into(),
+                        headers: vec![],
+                        raw_body: body.clone().into_bytes(),
+                    };
+                    let mut key = [0u8; 32];
+                    key[..8].copy_from_slice(&(n as u64).to_be_bytes());
+                    let event = NewEvent { record, dedup_key: key, dedup_window_ms: 600_000 };
+                    store.ingest_durable(event, vec![]).await.unwrap();
+                    latencies.push(sent.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Report { name: "store only (no HTTP)", requests: bodies.len(), elapsed, latencies }
+}
+
 fn baseline_server() -> (u16, actix_web::dev::Server) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -134,8 +182,10 @@ fn main() {
         )
         .await;
         let ours = load("jirabridge legacy webhook", app_url, bodies(requests), concurrency).await;
+        let store = store_only(bodies(requests), concurrency).await;
         base.print();
         ours.print();
+        store.print();
         println!("throughput ratio jirabridge/baseline: {:.2}", ours.per_second() / base.per_second());
         println!(
             "p50 ratio: {:.2}   p99 ratio: {:.2}",

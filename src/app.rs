@@ -72,6 +72,7 @@ impl Application {
             waker: worker.waker(),
             dedup_window_ms: config.webhook.dedup_window_secs * 1000,
             render_options: RenderOptions { hide_description_comment: config.mattermost.hide_description_comment },
+            threaded_comment_days: config.mattermost.threaded_comment_days,
         };
         let state = web::Data::new(AppState::new(
             config.clone(),

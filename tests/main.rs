@@ -9,3 +9,4 @@ mod first_start;
 mod legacy_webhook;
 mod ops;
 mod support;
+mod threading;

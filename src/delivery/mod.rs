@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod limits;
+pub mod threading;
 pub mod worker;
 
 pub use worker::{DeliverySettings, Worker};

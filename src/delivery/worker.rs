@@ -13,8 +13,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures_util::future::join_all;
 use tokio::sync::{watch, Notify};
 
-use super::{backoff, limits, state};
+use super::{backoff, limits, state, threading};
 use crate::mattermost::channels::{ChannelCache, Resolution};
+use crate::mattermost::wire::Post;
 use crate::mattermost::{MattermostClient, MmError};
 use crate::store::records::{DeliveryRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
@@ -219,12 +220,42 @@ impl Worker {
         }
         limits::fit(&mut body, &record.issue_url);
         body["props"]["jirabridge_delivery_id"] = id.to_string().into();
-        match self.client.create_post(&body).await {
-            Ok(post) => Outcome::Done(post.id),
+        let thread = record.thread.as_ref();
+        let root = threading::reply_root(&self.store, thread, channel_id, now_ms()).unwrap_or_else(|e| {
+            tracing::warn!(delivery = id, error = %e, "could not read the thread root; posting at the top level");
+            None
+        });
+        let result = match &root {
+            Some(root) => self.reply_or_top_level(&mut body, root).await,
+            None => self.client.create_post(&body).await.map(|post| (post, true)),
+        };
+        match result {
+            Ok((post, is_new_root)) => {
+                if is_new_root {
+                    if let Err(e) = threading::remember_root(&self.store, thread, channel_id, &post.id, now_ms()) {
+                        tracing::warn!(delivery = id, error = %e, "could not record the thread root");
+                    }
+                }
+                Outcome::Done(post.id)
+            }
             // No answer after sending: the post may exist, so check before sending again.
             Err(e) if e.maybe_sent() => Outcome::RecheckLater(e.to_string(), e.retry_after()),
             Err(e) if e.is_transient() => Outcome::Retry(e.to_string(), e.retry_after()),
             Err(e) => Outcome::Dead(permanent_reason(&e)),
+        }
+    }
+
+    /// Posts as a reply; if Mattermost no longer has the root (400/404), posts at the top
+    /// level instead, and that post becomes the new root.
+    async fn reply_or_top_level(&self, body: &mut serde_json::Value, root: &str) -> Result<(Post, bool), MmError> {
+        body["root_id"] = root.into();
+        match self.client.create_post(body).await {
+            Ok(post) => Ok((post, false)),
+            Err(MmError::Status { status: 400 | 404, .. }) => {
+                body["root_id"] = "".into();
+                self.client.create_post(body).await.map(|post| (post, true))
+            }
+            Err(e) => Err(e),
         }
     }
 

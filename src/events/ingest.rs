@@ -6,11 +6,12 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use super::model::Parsed;
+use super::model::{Kind, Parsed};
+use super::names;
 use super::render::{render, RenderOptions};
 use crate::delivery::state;
 use crate::delivery::worker::now_ms;
-use crate::store::records::{DeliveryRecordV1, EventRecordV1, TargetRecordV1};
+use crate::store::records::{DeliveryRecordV1, EventRecordV1, TargetRecordV1, ThreadRecordV1};
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, Store, StoreError};
 use crate::telemetry::Metrics;
 
@@ -50,6 +51,8 @@ pub struct Ingest {
     pub waker: Arc<Notify>,
     pub dedup_window_ms: u64,
     pub render_options: RenderOptions,
+    /// `mattermost.threaded_comment_days`; 0 disables threading.
+    pub threaded_comment_days: u32,
 }
 
 impl Ingest {
@@ -63,13 +66,36 @@ impl Ingest {
         let mut deliveries = Vec::new();
         if let Some(target) = target {
             let post = render(parsed, &self.render_options);
-            deliveries.push(self.delivery(target, post.to_json().to_string(), parsed.issue.url()));
+            let thread = self.thread_of(parsed, "");
+            deliveries.push(self.delivery(target, post.to_json().to_string(), parsed.issue.url(), thread));
         }
         let status = if deliveries.is_empty() { "unmatched" } else { "routed" };
         self.store_and_ack(received, parsed, "legacy", status, deliveries).await
     }
 
-    fn delivery(&self, target: LegacyTarget, post_json: String, issue_url: String) -> NewDelivery {
+    /// Threading for a post about `parsed` (SPEC §5.8): comments reply, created issues and
+    /// comments may start a thread.
+    fn thread_of(&self, parsed: &Parsed, instance_id: &str) -> Option<ThreadRecordV1> {
+        let is_comment = matches!(parsed.kind, Kind::CommentCreated | Kind::CommentUpdated | Kind::CommentDeleted);
+        let starts_thread = is_comment || parsed.has_event(names::CREATED);
+        if self.threaded_comment_days == 0 || parsed.issue.id.is_empty() || !starts_thread {
+            return None;
+        }
+        Some(ThreadRecordV1 {
+            instance_id: instance_id.to_string(),
+            issue_id: parsed.issue.id.clone(),
+            is_comment,
+            root_days: self.threaded_comment_days,
+        })
+    }
+
+    fn delivery(
+        &self,
+        target: LegacyTarget,
+        post_json: String,
+        issue_url: String,
+        thread: Option<ThreadRecordV1>,
+    ) -> NewDelivery {
         let (target, lane) = match target {
             LegacyTarget::ChannelId { id, team, channel } => {
                 (TargetRecordV1::ChannelId(id), format!("name:{team}/{channel}"))
@@ -96,6 +122,7 @@ impl Ingest {
                 last_error: None,
                 post_id: None,
                 issue_url,
+                thread,
             },
         }
     }

@@ -174,6 +174,7 @@ mod tests {
                 last_error: None,
                 post_id: None,
                 issue_url: String::new(),
+                thread: None,
             },
         }
     }

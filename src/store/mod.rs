@@ -11,6 +11,7 @@ mod events;
 mod flush;
 mod migrations;
 pub mod records;
+mod roots;
 pub mod schema;
 mod secrets;
 mod writer;
@@ -75,6 +76,7 @@ struct Trees {
     dedupkey_eventid: sled::Tree,
     deliveryid_delivery: sled::Tree,
     dueat_deliveryid: sled::Tree,
+    issue_channel_rootpost: sled::Tree,
 }
 
 impl Trees {
@@ -91,6 +93,7 @@ impl Trees {
             dedupkey_eventid: open(schema::DEDUPKEY_EVENTID)?,
             deliveryid_delivery: open(schema::DELIVERYID_DELIVERY)?,
             dueat_deliveryid: open(schema::DUEAT_DELIVERYID)?,
+            issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
         })
     }
 }

@@ -59,6 +59,30 @@ pub struct DeliveryRecordV1 {
     pub post_id: Option<String>,
     /// Issue URL, used as the link when a post must be shortened.
     pub issue_url: String,
+    /// Comment threading (SPEC §5.8); `None` when the post is never threaded.
+    pub thread: Option<ThreadRecordV1>,
+}
+
+/// How a delivery takes part in comment threads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ThreadRecordV1 {
+    pub instance_id: String,
+    pub issue_id: String,
+    /// A comment event: posted as a reply under the issue's live root post.
+    pub is_comment: bool,
+    /// Days a new root post stays the thread for the issue's comments in this channel.
+    pub root_days: u32,
+}
+
+/// The first post about an issue in a channel, which its comments reply to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RootPostRecordV1 {
+    pub post_id: String,
+    pub expires_at_ms: u64,
+}
+
+impl RootPostRecordV1 {
+    pub const VERSION: u16 = 1;
 }
 
 impl DeliveryRecordV1 {

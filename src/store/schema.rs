@@ -9,8 +9,16 @@
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Every tree jirabridge uses. Opening the store opens exactly these.
-pub const TREES: &[&str] =
-    &[META, SECRET_VALUE, EVENTID_EVENT, RECEIVEDAT_EVENTID, DEDUPKEY_EVENTID, DELIVERYID_DELIVERY, DUEAT_DELIVERYID];
+pub const TREES: &[&str] = &[
+    META,
+    SECRET_VALUE,
+    EVENTID_EVENT,
+    RECEIVEDAT_EVENTID,
+    DEDUPKEY_EVENTID,
+    DELIVERYID_DELIVERY,
+    DUEAT_DELIVERYID,
+    ISSUE_CHANNEL_ROOTPOST,
+];
 
 /// Store-wide facts: `schema_version`.
 pub const META: &str = "meta";
@@ -26,3 +34,5 @@ pub const DEDUPKEY_EVENTID: &str = "dedupkey_eventid";
 pub const DELIVERYID_DELIVERY: &str = "deliveryid_delivery";
 /// due-at ms (u64 BE) 0x00 delivery id (u64 BE) → lane; holds every unfinished delivery.
 pub const DUEAT_DELIVERYID: &str = "dueat_deliveryid";
+/// instance 0x00 issue id 0x00 channel id → root post of the issue's comment thread.
+pub const ISSUE_CHANNEL_ROOTPOST: &str = "issue_channel_rootpost";
