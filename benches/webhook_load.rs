@@ -43,7 +43,11 @@ impl Report {
 
 fn bodies(count: usize) -> Arc<Vec<String>> {
     let template = include_str!("../tests/fixtures/cloud-issue-created.json");
-    Arc::new((0..count).map(|n| template.replace("OPS-12", &format!("LOAD-{n}"))).collect())
+    Arc::new(
+        (0..count)
+            .map(|n| template.replace("OPS-12", &format!("LOAD-{n}")).replace("20017", &format!("{}", 100_000 + n)))
+            .collect(),
+    )
 }
 
 async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
@@ -107,7 +111,7 @@ async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
                     };
                     let mut key = [0u8; 32];
                     key[..8].copy_from_slice(&(n as u64).to_be_bytes());
-                    let event = NewEvent { record, dedup_key: key, dedup_window_ms: 600_000 };
+                    let event = NewEvent { record, dedup_keys: vec![key], dedup_window_ms: 600_000 };
                     store.ingest_durable(event, vec![]).await.unwrap();
                     latencies.push(sent.elapsed());
                 }

@@ -71,7 +71,6 @@ impl Application {
             metrics: metrics.clone(),
             waker: worker.waker(),
             dedup_window_ms: config.webhook.dedup_window_secs * 1000,
-            render_options: RenderOptions { hide_description_comment: config.mattermost.hide_description_comment },
             threaded_comment_days: config.mattermost.threaded_comment_days,
         };
         let state = web::Data::new(AppState::new(
@@ -168,6 +167,7 @@ fn delivery_settings(config: &Config) -> DeliverySettings {
         retry_max: Duration::from_secs(config.mattermost.retry_max_secs),
         max_age: Duration::from_secs(config.mattermost.delivery_max_age_hours * 3600),
         recheck_after: Duration::from_secs(config.mattermost.request_timeout_secs * 2),
+        render: RenderOptions { hide_description_comment: config.mattermost.hide_description_comment },
     }
 }
 

@@ -86,7 +86,9 @@ async fn acknowledged_events_survive_sigkill_and_are_posted_exactly_once() {
     let template = String::from_utf8(own("cloud-issue-created.json")).unwrap();
     let keys: Vec<String> = (1..=12).map(|n| format!("CRASH-{n}")).collect();
     for key in &keys {
-        let response = http.post(binary.webhook_url()).body(template.replace("OPS-12", key)).send().await.unwrap();
+        let issue_id = format!("7{}", key.trim_start_matches("CRASH-"));
+        let body = template.replace("OPS-12", key).replace("20017", &issue_id);
+        let response = http.post(binary.webhook_url()).body(body).send().await.unwrap();
         assert_eq!(response.status(), 200, "acknowledged");
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -11,7 +11,12 @@ use crate::support::fake_mattermost::Failure;
 use crate::support::fixtures::own;
 
 fn issue_created(key: &str) -> String {
-    String::from_utf8(own("cloud-issue-created.json")).unwrap().replace("OPS-12", key)
+    // A different issue: its own key and id.
+    let id: String = key.chars().filter(char::is_ascii_digit).collect();
+    String::from_utf8(own("cloud-issue-created.json"))
+        .unwrap()
+        .replace("OPS-12", key)
+        .replace("20017", &format!("9{id}"))
 }
 
 fn states(app: &TestApp) -> Vec<String> {

@@ -196,7 +196,7 @@ async fn the_same_webhook_twice_posts_once() {
     assert_eq!(app.post_legacy(body.clone()).await.status(), StatusCode::OK);
     assert_eq!(app.post_legacy(body.clone()).await.status(), StatusCode::OK);
     let with_id = |id: &'static str| app.http.post(app.legacy_url("")).header("X-Atlassian-Webhook-Identifier", id);
-    let changed = String::from_utf8(body).unwrap().replace("OPS-12", "OPS-13");
+    let changed = String::from_utf8(body).unwrap().replace("OPS-12", "OPS-13").replace("20017", "20018");
     with_id("hook-1").body(changed.clone()).send().await.unwrap();
     with_id("hook-1").body(changed.replace("second", "third")).send().await.unwrap();
     app.deliver().await;
@@ -230,4 +230,33 @@ async fn a_stored_event_keeps_its_raw_payload() {
 
 fn first_event_id(app: &crate::support::app::TestApp) -> u64 {
     app.state.store.all_deliveries().unwrap()[0].record.event_id
+}
+
+#[tokio::test]
+async fn one_change_repeated_by_another_jira_node_posts_once() {
+    let app = spawn_app().await;
+    let body = String::from_utf8(own("cloud-comment-created.json")).unwrap();
+    let url = app.legacy_url("&updated_comments=1");
+    for node in ["node-a", "node-b"] {
+        let response =
+            app.http.post(&url).header("X-Atlassian-Webhook-Identifier", node).body(body.clone()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // Same shape but re-serialised differently (as a second node would): still one change.
+    let reshaped = serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
+    app.http.post(&url).header("X-Atlassian-Webhook-Identifier", "node-c").body(reshaped).send().await.unwrap();
+    let another = body.replace("40001", "40002");
+    app.http.post(&url).header("X-Atlassian-Webhook-Identifier", "node-a2").body(another).send().await.unwrap();
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 2, "the repeated comment once, the other comment once");
+}
+
+#[tokio::test]
+async fn hidden_descriptions_leave_the_fields() {
+    let app = spawn_app_with(|c| c.mattermost.hide_description_comment = true).await;
+    app.post_legacy(own("cloud-issue-created.json")).await;
+    app.deliver().await;
+    let attachment = &app.channel_posts()[0].props["attachments"][0];
+    assert_eq!(attachment["text"], "");
+    assert_eq!(attachment["fields"][1]["value"], "High");
 }

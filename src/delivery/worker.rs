@@ -14,10 +14,13 @@ use futures_util::future::join_all;
 use tokio::sync::{watch, Notify};
 
 use super::{backoff, limits, state, threading};
+use crate::events::normalize::normalize;
+use crate::events::render::{render, RenderOptions};
+use crate::jira::payload::Payload;
 use crate::mattermost::channels::{ChannelCache, Resolution};
 use crate::mattermost::wire::Post;
 use crate::mattermost::{MattermostClient, MmError};
-use crate::store::records::{DeliveryRecordV1, TargetRecordV1};
+use crate::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
 use crate::telemetry::Metrics;
 
@@ -36,6 +39,8 @@ pub struct DeliverySettings {
     pub max_age: Duration,
     /// Least wait before searching for a post whose request got no answer.
     pub recheck_after: Duration,
+    /// Display settings applied when a post is rendered.
+    pub render: RenderOptions,
 }
 
 /// Sends the outbox to Mattermost.
@@ -210,9 +215,9 @@ impl Worker {
     }
 
     async fn post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Outcome {
-        let mut body: serde_json::Value = match serde_json::from_str(&record.post_json) {
+        let mut body = match self.post_body(record) {
             Ok(body) => body,
-            Err(e) => return Outcome::Dead(format!("stored post is not JSON: {e}")),
+            Err(reason) => return Outcome::Dead(reason),
         };
         body["channel_id"] = channel_id.into();
         if !body["props"].is_object() {
@@ -242,6 +247,20 @@ impl Worker {
             Err(e) if e.maybe_sent() => Outcome::RecheckLater(e.to_string(), e.retry_after()),
             Err(e) if e.is_transient() => Outcome::Retry(e.to_string(), e.retry_after()),
             Err(e) => Outcome::Dead(permanent_reason(&e)),
+        }
+    }
+
+    /// The post to make: stored as JSON, or rendered now from the stored event.
+    fn post_body(&self, record: &DeliveryRecordV1) -> Result<serde_json::Value, String> {
+        match &record.post {
+            PostRecordV1::Json(json) => serde_json::from_str(json).map_err(|e| format!("stored post is not JSON: {e}")),
+            PostRecordV1::FromEvent => {
+                let event = self.store.event(record.event_id).map_err(|e| e.to_string())?;
+                let event = event.ok_or_else(|| format!("event {} is no longer stored", record.event_id))?;
+                let payload = Payload::parse(&event.raw_body).map_err(|e| format!("stored event is not JSON: {e}"))?;
+                let parsed = normalize(&payload).ok_or("stored event is no longer an event jirabridge handles")?;
+                Ok(render(&parsed, &self.settings.render).to_json())
+            }
         }
     }
 

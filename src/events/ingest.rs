@@ -8,10 +8,9 @@ use tokio::sync::Notify;
 
 use super::model::{Kind, Parsed};
 use super::names;
-use super::render::{render, RenderOptions};
 use crate::delivery::state;
 use crate::delivery::worker::now_ms;
-use crate::store::records::{DeliveryRecordV1, EventRecordV1, TargetRecordV1, ThreadRecordV1};
+use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, Store, StoreError};
 use crate::telemetry::Metrics;
 
@@ -50,7 +49,6 @@ pub struct Ingest {
     pub metrics: Metrics,
     pub waker: Arc<Notify>,
     pub dedup_window_ms: u64,
-    pub render_options: RenderOptions,
     /// `mattermost.threaded_comment_days`; 0 disables threading.
     pub threaded_comment_days: u32,
 }
@@ -65,9 +63,8 @@ impl Ingest {
     ) -> Result<Accepted, StoreError> {
         let mut deliveries = Vec::new();
         if let Some(target) = target {
-            let post = render(parsed, &self.render_options);
             let thread = self.thread_of(parsed, "");
-            deliveries.push(self.delivery(target, post.to_json().to_string(), parsed.issue.url(), thread));
+            deliveries.push(self.delivery(target, PostRecordV1::FromEvent, parsed.issue.url(), thread));
         }
         let status = if deliveries.is_empty() { "unmatched" } else { "routed" };
         self.store_and_ack(received, parsed, "legacy", status, deliveries).await
@@ -92,7 +89,7 @@ impl Ingest {
     fn delivery(
         &self,
         target: LegacyTarget,
-        post_json: String,
+        post: PostRecordV1,
         issue_url: String,
         thread: Option<ThreadRecordV1>,
     ) -> NewDelivery {
@@ -111,7 +108,7 @@ impl Ingest {
                 event_id: 0,
                 target,
                 lane,
-                post_json,
+                post,
                 state: state::PENDING.into(),
                 attempts: 0,
                 created_at_ms: now,
@@ -135,7 +132,8 @@ impl Ingest {
         status: &str,
         deliveries: Vec<NewDelivery>,
     ) -> Result<Accepted, StoreError> {
-        let dedup_key = transport_key(&received);
+        let mut dedup_keys = vec![transport_key(&received)];
+        dedup_keys.extend(content_key(parsed, received.instance_id.as_deref(), &received.dedup_scope));
         let record = EventRecordV1 {
             received_at_ms: now_ms(),
             source: source.into(),
@@ -148,7 +146,7 @@ impl Ingest {
             headers: received.headers,
             raw_body: received.raw_body,
         };
-        let event = NewEvent { record, dedup_key, dedup_window_ms: self.dedup_window_ms };
+        let event = NewEvent { record, dedup_keys, dedup_window_ms: self.dedup_window_ms };
         let outcome = self.store.ingest_durable(event, deliveries).await?;
         match outcome {
             IngestOutcome::Stored { event_id, delivery_ids } => {
@@ -163,6 +161,28 @@ impl Ingest {
             IngestOutcome::Duplicate { event_id } => Ok(Accepted::Duplicate { event_id }),
         }
     }
+}
+
+/// One change sent twice in different shapes (Jira DC 10 sends comments as
+/// `comment_created` and as `issue_commented`; HA nodes repeat): same instance, issue,
+/// events, comment or changelog id and timestamp (SPEC §5.10). `None` when the payload
+/// carries too little to tell two changes apart.
+fn content_key(parsed: &Parsed, instance_id: Option<&str>, scope: &str) -> Option<[u8; 32]> {
+    let change_id =
+        parsed.comment.as_ref().map(|c| c.id.as_str()).filter(|id| !id.is_empty()).unwrap_or(&parsed.changelog_id);
+    if parsed.timestamp.is_empty() || change_id.is_empty() || parsed.issue.id.is_empty() {
+        return None;
+    }
+    let mut events = parsed.events.clone();
+    events.sort();
+    let mut hasher = Sha256::new();
+    for part in
+        ["content", scope, instance_id.unwrap_or(""), &parsed.issue.id, &events.join(","), change_id, &parsed.timestamp]
+    {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    Some(hasher.finalize().into())
 }
 
 /// `X-Atlassian-Webhook-Identifier` when Jira sent one, else SHA-256(instance ‖ body).

@@ -83,6 +83,10 @@ pub struct Parsed {
     pub issue: Issue,
     pub changes: Vec<Change>,
     pub comment: Option<Comment>,
+    /// `changelog.id`, or "" (identifies the change for content dedup).
+    pub changelog_id: String,
+    /// The payload's `timestamp` (ms, as text), or "".
+    pub timestamp: String,
 }
 
 impl Parsed {

@@ -17,8 +17,16 @@ pub fn normalize(payload: &Payload) -> Option<Parsed> {
     let fields = payload.issue_fields()?;
     let issue = read_issue(payload, fields);
     let kind = dispatch(payload, webhook_event)?;
-    let mut parsed =
-        Parsed { kind, events: Vec::new(), actor: String::new(), issue, changes: Vec::new(), comment: None };
+    let mut parsed = Parsed {
+        kind,
+        events: Vec::new(),
+        actor: String::new(),
+        issue,
+        changes: Vec::new(),
+        comment: None,
+        changelog_id: id_at(&payload.0, &["changelog", "id"]),
+        timestamp: id_at(&payload.0, &["timestamp"]),
+    };
     match kind {
         Kind::Created => parsed.events.push(names::CREATED.into()),
         Kind::Deleted => {

@@ -163,7 +163,7 @@ mod tests {
                 event_id: 0,
                 target: TargetRecordV1::ChannelId("c".into()),
                 lane: lane.into(),
-                post_json: "{}".into(),
+                post: crate::store::records::PostRecordV1::Json("{}".into()),
                 state: "pending".into(),
                 attempts: 0,
                 created_at_ms: due,
@@ -192,7 +192,7 @@ mod tests {
             headers: vec![],
             raw_body: vec![n],
         };
-        NewEvent { record, dedup_key: [n; 32], dedup_window_ms: 1000 }
+        NewEvent { record, dedup_keys: vec![[n; 32]], dedup_window_ms: 1000 }
     }
 
     fn ids(outcome: IngestOutcome) -> Vec<u64> {

@@ -10,7 +10,9 @@ use super::{Store, StoreError, Trees};
 /// An event to store, with the transport dedup key that identifies it.
 pub struct NewEvent {
     pub record: EventRecordV1,
-    pub dedup_key: [u8; 32],
+    /// Keys that identify this webhook (transport, and content when known); any key seen
+    /// within the window makes it a duplicate.
+    pub dedup_keys: Vec<[u8; 32]>,
     pub dedup_window_ms: u64,
 }
 
@@ -130,7 +132,10 @@ pub(super) fn ingest_batch(t: &Trees, jobs: &[IngestJob]) -> Result<Vec<IngestOu
             }
             let received = event.record.received_at_ms;
             let seen = DedupRecordV1 { event_id: job.event_id, seen_at_ms: received };
-            dedup.insert(&event.dedup_key[..], codec::encode(DedupRecordV1::VERSION, &seen).map_err(abort)?)?;
+            let seen = codec::encode(DedupRecordV1::VERSION, &seen).map_err(abort)?;
+            for key in &event.dedup_keys {
+                dedup.insert(&key[..], seen.clone())?;
+            }
             let body = codec::encode(EventRecordV1::VERSION, &event.record).map_err(abort)?;
             events.insert(&u64_key(job.event_id), body)?;
             by_time.insert(&pair_key(received, job.event_id), &[][..])?;
@@ -147,12 +152,14 @@ pub(super) fn ingest_batch(t: &Trees, jobs: &[IngestJob]) -> Result<Vec<IngestOu
 }
 
 fn duplicate_of(dedup: &TransactionalTree, event: &NewEvent) -> TxResult<Option<u64>> {
-    let Some(bytes) = dedup.get(&event.dedup_key[..])? else {
-        return Ok(None);
-    };
-    let seen: DedupRecordV1 = codec::decode(DedupRecordV1::VERSION, &bytes).map_err(abort)?;
-    let age = event.record.received_at_ms.saturating_sub(seen.seen_at_ms);
-    Ok((age < event.dedup_window_ms).then_some(seen.event_id))
+    for key in &event.dedup_keys {
+        let Some(bytes) = dedup.get(&key[..])? else { continue };
+        let seen: DedupRecordV1 = codec::decode(DedupRecordV1::VERSION, &bytes).map_err(abort)?;
+        if event.record.received_at_ms.saturating_sub(seen.seen_at_ms) < event.dedup_window_ms {
+            return Ok(Some(seen.event_id));
+        }
+    }
+    Ok(None)
 }
 
 /// Writes a delivery and its due-time index entry (the entry exists while unfinished).
@@ -185,7 +192,7 @@ mod tests {
             headers: vec![],
             raw_body: vec![key],
         };
-        NewEvent { record, dedup_key: [key; 32], dedup_window_ms: 60_000 }
+        NewEvent { record, dedup_keys: vec![[key; 32]], dedup_window_ms: 60_000 }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -44,8 +44,8 @@ pub struct DeliveryRecordV1 {
     pub target: TargetRecordV1,
     /// Ordering lane (one per destination): deliveries of a lane go in id order.
     pub lane: String,
-    /// Post body JSON without `channel_id`/`root_id` (`message`, `type`, `props`).
-    pub post_json: String,
+    /// What to post.
+    pub post: PostRecordV1,
     /// `pending`, `in_flight`, `retrying`, `done`, `dead`.
     pub state: String,
     pub attempts: u32,
@@ -61,6 +61,16 @@ pub struct DeliveryRecordV1 {
     pub issue_url: String,
     /// Comment threading (SPEC §5.8); `None` when the post is never threaded.
     pub thread: Option<ThreadRecordV1>,
+}
+
+/// The content of a delivery's post.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum PostRecordV1 {
+    /// Rendered from the stored event when it is sent (keeps ingest cheap, and uses the
+    /// display settings in force at that time).
+    FromEvent,
+    /// A ready post body (`message`, `type`, `props`; no `channel_id`/`root_id`).
+    Json(String),
 }
 
 /// How a delivery takes part in comment threads.
