@@ -83,3 +83,64 @@ fn hostile_payloads_never_panic() {
         }
     }
 }
+
+/// A small deterministic PRNG (xorshift) so the mutation corpus is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn fixture_bodies() -> Vec<Vec<u8>> {
+    let dirs = std::iter::once(own_dir()).chain(shared_dir());
+    dirs.flat_map(|dir| std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && !p.ends_with("EXPECTED.json"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect()
+}
+
+/// Replays every fixture with truncations, byte flips and type swaps through parse,
+/// normalize and render: odd input must give a result or nothing, never a panic.
+#[test]
+fn mutated_payloads_never_panic() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let swaps: &[(&str, &str)] =
+        &[("\"", "1"), ("{", "["), (":", ": null,"), ("\"name\"", "7"), ("null", "{}"), ("[", "\"x\"")];
+    let mut cases = 0;
+    for body in fixture_bodies() {
+        for _ in 0..60 {
+            let mut mutated = body.clone();
+            match rng.below(3) {
+                0 => mutated.truncate(rng.below(body.len())),
+                1 => {
+                    for _ in 0..1 + rng.below(8) {
+                        let at = rng.below(mutated.len());
+                        mutated[at] = rng.next() as u8;
+                    }
+                }
+                _ => {
+                    let (from, to) = swaps[rng.below(swaps.len())];
+                    let text = String::from_utf8_lossy(&mutated).into_owned();
+                    let count = text.matches(from).count();
+                    mutated = text.replacen(from, to, 1 + rng.below(count.max(1))).into_bytes();
+                }
+            }
+            if let Ok(payload) = Payload::parse(&mutated) {
+                if let Some(parsed) = normalize(&payload) {
+                    render::render(&parsed, &Default::default()).to_json();
+                }
+            }
+            cases += 1;
+        }
+    }
+    assert!(cases >= 60 * 5, "the corpus was replayed ({cases} cases)");
+}
