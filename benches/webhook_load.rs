@@ -112,7 +112,7 @@ async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
                     let mut key = [0u8; 32];
                     key[..8].copy_from_slice(&(n as u64).to_be_bytes());
                     let event = NewEvent { record, dedup_keys: vec![key], dedup_window_ms: 600_000 };
-                    store.ingest_durable(event, vec![]).await.unwrap();
+                    store.ingest_durable(event, vec![delivery(n as u64)]).await.unwrap();
                     latencies.push(sent.elapsed());
                 }
             })
@@ -124,7 +124,30 @@ async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
     }
     let elapsed = started.elapsed();
     latencies.sort();
-    Report { name: "store only (no HTTP)", requests: bodies.len(), elapsed, latencies }
+    Report { name: "store only (event+delivery)", requests: bodies.len(), elapsed, latencies }
+}
+
+/// A delivery like the legacy webhook stores: rendered later from the event.
+fn delivery(n: u64) -> jirabridge::store::NewDelivery {
+    use jirabridge::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
+    let record = DeliveryRecordV1 {
+        event_id: 0,
+        target: TargetRecordV1::ChannelName { team: "eng".into(), channel: "jira".into() },
+        lane: "name:eng/jira".into(),
+        post: PostRecordV1::FromEvent,
+        state: "pending".into(),
+        attempts: 0,
+        created_at_ms: n,
+        due_at_ms: n,
+        first_attempt_at_ms: None,
+        last_sent_at_ms: None,
+        finished_at_ms: None,
+        last_error: None,
+        post_id: None,
+        issue_url: format!("https://acme.atlassian.net/browse/LOAD-{n}"),
+        thread: None,
+    };
+    jirabridge::store::NewDelivery { record }
 }
 
 fn baseline_server() -> (u16, actix_web::dev::Server) {
