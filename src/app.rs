@@ -4,13 +4,14 @@
 //! in-process and ask it for its port.
 
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tokio::sync::watch;
 
+use crate::admin_api;
 use crate::config::{Config, LoadedConfig};
 use crate::delivery::worker::now_ms;
 use crate::delivery::{DeliverySettings, Worker};
@@ -73,20 +74,27 @@ impl Application {
             dedup_window_ms: config.webhook.dedup_window_secs * 1000,
             threaded_comment_days: config.mattermost.threaded_comment_days,
         };
-        let state = web::Data::new(AppState::new(
-            config.clone(),
+        let (admin_token_hash, new_admin_token) =
+            admin_api::token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
+        let state = web::Data::new(AppState {
+            config: config.clone(),
             store,
             ingest,
             mattermost,
             channels,
-            secrets.clone(),
+            secrets: RwLock::new(secrets.clone()),
             metrics,
-        ));
+            admin_token_hash,
+            readiness: Default::default(),
+        });
         let listener = TcpListener::bind(config.listen_addr())
             .with_context(|| format!("cannot listen on {}; is server.listen free?", config.server.listen))?;
         let port = listener.local_addr()?.port();
         let server = http_server(state.clone(), listener, &config)?;
         announce(&config, port, origin, &secrets.current);
+        if let Some(token) = new_admin_token {
+            tracing::warn!("generated an admin API token; it is shown only this once. Use it as \"Authorization: Bearer {token}\" for {}/api/v1", config.public_base_url());
+        }
         Ok(Application { port, server, state, worker, options })
     }
 

@@ -1,5 +1,6 @@
 //! The one integration test binary: shared support code plus one module per area.
 
+mod admin_api;
 mod cli;
 mod conformance;
 mod crash_recovery;

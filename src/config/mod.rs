@@ -40,6 +40,10 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// `[jira]`: how jirabridge talks to Jira.
     pub jira: JiraConfig,
+    /// `[security]`: what subscriptions may show.
+    pub security: SecurityConfig,
+    /// `[admin]`: the admin JSON API.
+    pub admin: AdminConfig,
     /// `[log]`: what is logged and in which format.
     pub log: LogConfig,
 }
@@ -175,6 +179,32 @@ impl Default for WebhookConfig {
 pub struct JiraConfig {
     /// Never open a connection to Jira: webhooks in, posts out, nothing else.
     pub push_only: bool,
+}
+
+/// `[security]` settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// A subscription without a security-level filter never receives issues that have a
+    /// security level (and "exclude" on security levels acts as "empty").
+    pub security_level_empty_for_subscriptions: bool,
+    /// Post comments restricted to a group or role to channels even when the subscription
+    /// does not name that group or role.
+    pub restricted_comments_to_channels: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self { security_level_empty_for_subscriptions: true, restricted_comments_to_channels: false }
+    }
+}
+
+/// `[admin]` settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Bearer token for `/api/v1`. Empty: one is generated at first start and shown once.
+    pub api_token: Secret,
 }
 
 /// `[log]` settings.

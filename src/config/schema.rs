@@ -6,7 +6,7 @@ use toml::{Table, Value};
 use super::Config;
 
 /// Keys holding secrets: their values are never printed, and they can be read from a file.
-const SECRET_KEYS: [&str; 3] = ["server.metrics_token", "mattermost.bot_token", "webhook.secret"];
+const SECRET_KEYS: [&str; 4] = ["server.metrics_token", "mattermost.bot_token", "webhook.secret", "admin.api_token"];
 
 /// Suffix of the key (`_file`) or variable (`_FILE`) naming a file that holds a secret.
 pub(super) const FILE_SUFFIX: &str = "_file";

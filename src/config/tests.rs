@@ -277,7 +277,7 @@ fn addresses_come_from_listen_without_public_url() {
 fn secret_keys_exist() {
     let keys = Schema::new().keys();
     let secrets: Vec<_> = keys.iter().filter(|k| schema::is_secret(k)).collect();
-    assert_eq!(secrets, ["mattermost.bot_token", "server.metrics_token", "webhook.secret"]);
+    assert_eq!(secrets, ["admin.api_token", "mattermost.bot_token", "server.metrics_token", "webhook.secret"]);
 }
 
 #[test]

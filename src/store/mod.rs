@@ -5,6 +5,7 @@
 //! [`Store::durable`], which returns once a flush covering the write reached disk
 //! (group commit, see `flush`).
 
+mod admin_data;
 pub mod codec;
 mod deliveries;
 mod events;
@@ -77,6 +78,11 @@ struct Trees {
     deliveryid_delivery: sled::Tree,
     dueat_deliveryid: sled::Tree,
     issue_channel_rootpost: sled::Tree,
+    instanceid_instance: sled::Tree,
+    alias_instanceid: sled::Tree,
+    subid_subscription: sled::Tree,
+    channelid_subid: sled::Tree,
+    auditid_entry: sled::Tree,
 }
 
 impl Trees {
@@ -94,6 +100,11 @@ impl Trees {
             deliveryid_delivery: open(schema::DELIVERYID_DELIVERY)?,
             dueat_deliveryid: open(schema::DUEAT_DELIVERYID)?,
             issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
+            instanceid_instance: open(schema::INSTANCEID_INSTANCE)?,
+            alias_instanceid: open(schema::ALIAS_INSTANCEID)?,
+            subid_subscription: open(schema::SUBID_SUBSCRIPTION)?,
+            channelid_subid: open(schema::CHANNELID_SUBID)?,
+            auditid_entry: open(schema::AUDITID_ENTRY)?,
         })
     }
 }

@@ -122,3 +122,67 @@ pub struct SecretRecordV1 {
 impl SecretRecordV1 {
     pub const VERSION: u16 = 1;
 }
+
+/// A Jira instance. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InstanceRecordV1 {
+    pub id: String,
+    /// `server` or `cloud`.
+    pub instance_type: String,
+    pub alias: Option<String>,
+    pub is_default: bool,
+    pub is_v2_legacy: bool,
+    pub created_at_ms: u64,
+}
+
+impl InstanceRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+/// One field filter of a subscription.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FieldFilterRecordV1 {
+    pub key: String,
+    pub inclusion: String,
+    pub values: Vec<String>,
+}
+
+/// A channel subscription. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SubscriptionRecordV1 {
+    pub id: String,
+    pub channel_id: String,
+    pub name: String,
+    pub instance_id: String,
+    pub events: Vec<String>,
+    pub projects: Vec<String>,
+    pub issue_types: Vec<String>,
+    pub fields: Vec<FieldFilterRecordV1>,
+    /// `active` or `broken`.
+    pub state: String,
+    pub broken_reason: Option<String>,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+    pub created_by: String,
+}
+
+impl SubscriptionRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+/// One change made by an admin, kept for the audit log. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditRecordV1 {
+    pub at_ms: u64,
+    /// `api`, an admin user name, or `mm:<user id>`.
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    /// JSON of the object before and after, secrets redacted.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl AuditRecordV1 {
+    pub const VERSION: u16 = 1;
+}

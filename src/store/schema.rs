@@ -18,6 +18,11 @@ pub const TREES: &[&str] = &[
     DELIVERYID_DELIVERY,
     DUEAT_DELIVERYID,
     ISSUE_CHANNEL_ROOTPOST,
+    INSTANCEID_INSTANCE,
+    ALIAS_INSTANCEID,
+    SUBID_SUBSCRIPTION,
+    CHANNELID_SUBID,
+    AUDITID_ENTRY,
 ];
 
 /// Store-wide facts: `schema_version`.
@@ -36,3 +41,13 @@ pub const DELIVERYID_DELIVERY: &str = "deliveryid_delivery";
 pub const DUEAT_DELIVERYID: &str = "dueat_deliveryid";
 /// instance 0x00 issue id 0x00 channel id → root post of the issue's comment thread.
 pub const ISSUE_CHANNEL_ROOTPOST: &str = "issue_channel_rootpost";
+/// Instance id (normalized Jira URL) → instance.
+pub const INSTANCEID_INSTANCE: &str = "instanceid_instance";
+/// Alias → instance id.
+pub const ALIAS_INSTANCEID: &str = "alias_instanceid";
+/// Subscription id → subscription.
+pub const SUBID_SUBSCRIPTION: &str = "subid_subscription";
+/// channel id 0x00 subscription id → empty; a channel's subscriptions.
+pub const CHANNELID_SUBID: &str = "channelid_subid";
+/// Audit entry id (u64 BE, in time order) → who changed what, before and after.
+pub const AUDITID_ENTRY: &str = "auditid_entry";

@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz", "GET").route(web::get().to(ops::healthz)));
     cfg.service(resource("/readyz", "GET").route(web::get().to(ops::readyz)));
     cfg.service(resource("/metrics", "GET").route(web::get().to(ops::metrics)));
+    cfg.configure(crate::admin_api::configure);
     for prefix in PLUGIN_PREFIXES {
         cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(webhook::legacy)));
     }

@@ -23,38 +23,24 @@ pub struct AppState {
     pub channels: Arc<ChannelCache>,
     pub secrets: RwLock<AcceptedSecrets>,
     pub metrics: Metrics,
-    mattermost_status: Mutex<Option<(Instant, &'static str)>>,
+    /// SHA-256 of the admin API token.
+    pub admin_token_hash: [u8; 32],
+    /// The last `/readyz` answer about Mattermost, reused for ten seconds.
+    pub readiness: ReadyCache,
 }
 
-impl AppState {
-    pub fn new(
-        config: Arc<Config>,
-        store: Store,
-        ingest: Ingest,
-        mattermost: MattermostClient,
-        channels: Arc<ChannelCache>,
-        secrets: AcceptedSecrets,
-        metrics: Metrics,
-    ) -> AppState {
-        AppState {
-            config,
-            store,
-            ingest,
-            mattermost,
-            channels,
-            secrets: RwLock::new(secrets),
-            metrics,
-            mattermost_status: Mutex::new(None),
-        }
-    }
+/// A short-lived memory of Mattermost's reachability.
+#[derive(Default)]
+pub struct ReadyCache(Mutex<Option<(Instant, &'static str)>>);
 
+impl AppState {
     pub fn accepted_secrets(&self) -> AcceptedSecrets {
         self.secrets.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// `ok`, `unreachable`, `unauthorized` or `not_configured`, cached for ten seconds.
     pub async fn mattermost_status(&self) -> &'static str {
-        if let Some((at, status)) = *self.mattermost_status.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some((at, status)) = *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) {
             if at.elapsed() < READY_CACHE {
                 return status;
             }
@@ -65,7 +51,7 @@ impl AppState {
             Err(MmError::Status { status: 401, .. }) => "unauthorized",
             Err(_) => "unreachable",
         };
-        *self.mattermost_status.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), status));
+        *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), status));
         status
     }
 }

@@ -14,6 +14,7 @@ use super::fake_mattermost::{FakeMattermost, BOT_TOKEN};
 pub const SECRET: &str = "test-webhook-secret-0123456789ab";
 pub const TEAM: &str = "eng";
 pub const CHANNEL: &str = "jira-feed";
+pub const ADMIN_TOKEN: &str = "test-admin-api-token-0123456789";
 
 pub struct TestApp {
     pub address: String,
@@ -39,6 +40,7 @@ pub fn test_config(mm: &FakeMattermost, data_dir: &std::path::Path) -> Config {
     config.mattermost.retry_max_secs = 1;
     config.mattermost.request_timeout_secs = 2;
     config.webhook.secret = Secret::new(SECRET.into());
+    config.admin.api_token = Secret::new(ADMIN_TOKEN.into());
     config
 }
 
@@ -78,6 +80,11 @@ impl TestApp {
     /// Jira posts a payload to the default legacy URL.
     pub async fn post_legacy(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.post(&self.legacy_url(""), body).await
+    }
+
+    /// An admin API call with the admin token.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}/api/v1{path}", self.address)).bearer_auth(ADMIN_TOKEN)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

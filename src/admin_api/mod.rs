@@ -1,0 +1,37 @@
+//! The admin JSON API under `/api/v1` (SPEC §3.5): bearer-token auth, JSON errors, and
+//! handlers that call the same domain code as the console will.
+
+pub mod auth;
+pub mod error;
+pub mod instances;
+pub mod token;
+
+use actix_web::web;
+
+/// Registers the `/api/v1` routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .app_data(json_errors())
+            .app_data(
+                web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()),
+            )
+            .service(
+                web::resource("/instances")
+                    .route(web::get().to(instances::list))
+                    .route(web::post().to(instances::create)),
+            )
+            .service(
+                web::resource("/instances/{reference}")
+                    .route(web::get().to(instances::get))
+                    .route(web::delete().to(instances::delete)),
+            ),
+    );
+}
+
+/// Bodies that are not the expected JSON get the API's JSON error, not actix's text.
+fn json_errors() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(1024 * 1024)
+        .error_handler(|e, _| error::ApiError::BadRequest(format!("invalid JSON body: {e}")).into())
+}

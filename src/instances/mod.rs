@@ -1,0 +1,115 @@
+//! Jira instances as the admin manages them (SPEC §7): add with the install check, look up
+//! by id, alias or path segment, remove. Shared by the admin API and (later) the console.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::jira::instance::{check_alias, check_type, decode_id, encode_id, normalize_url, InstanceType};
+use crate::jira::status;
+use crate::store::records::InstanceRecordV1;
+use crate::store::{Store, StoreError};
+
+/// What an admin asks for when adding an instance.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewInstance {
+    #[serde(default)]
+    pub url: String,
+    #[serde(rename = "type")]
+    pub instance_type: Option<InstanceType>,
+    #[serde(default)]
+    pub alias: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstanceError {
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("Jira instance {0} already exists")]
+    Exists(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("we couldn't validate the connection to your Jira server. This could be because of existing firewall or proxy rules, or because the URL was entered incorrectly")]
+    Unreachable,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Settings the instance rules depend on.
+pub struct InstanceContext<'a> {
+    pub store: &'a Store,
+    pub mattermost_url: &'a str,
+    pub push_only: bool,
+    pub timeout: Duration,
+}
+
+/// Adds an instance: normalized id, type checked against the URL, alias unique, Jira asked
+/// for `/status` unless `skip_check` or push-only mode.
+pub async fn add(
+    ctx: &InstanceContext<'_>,
+    request: NewInstance,
+    skip_check: bool,
+    now_ms: u64,
+) -> Result<InstanceRecordV1, InstanceError> {
+    let invalid = |field, message| InstanceError::Invalid { field, message };
+    let id = normalize_url(&request.url).map_err(|m| invalid("url", m))?;
+    if !ctx.mattermost_url.is_empty() && id.eq_ignore_ascii_case(ctx.mattermost_url) {
+        return Err(invalid("url", format!("{id} is the Mattermost site URL. Please use your Jira URL")));
+    }
+    let detected = InstanceType::of_url(&id);
+    if let Some(declared) = request.instance_type {
+        check_type(&id, declared).map_err(|m| invalid("type", m))?;
+    }
+    if let Some(alias) = &request.alias {
+        check_alias(alias).map_err(|m| invalid("alias", m))?;
+        if let Some(owner) = ctx.store.instance_id_for_alias(alias)? {
+            return Err(invalid("alias", format!("Alias `{alias}` already exists on InstanceID: {owner}.")));
+        }
+    }
+    if ctx.store.instance(&id)?.is_some() {
+        return Err(InstanceError::Exists(id));
+    }
+    if !skip_check && !ctx.push_only && !status::is_running(&id, ctx.timeout).await {
+        return Err(InstanceError::Unreachable);
+    }
+    let first = ctx.store.instances()?.is_empty();
+    let record = InstanceRecordV1 {
+        id,
+        instance_type: detected.as_str().into(),
+        alias: request.alias,
+        is_default: first,
+        is_v2_legacy: false,
+        created_at_ms: now_ms,
+    };
+    ctx.store.put_instance(&record)?;
+    Ok(record)
+}
+
+/// Finds an instance by alias, base64 path segment, or id.
+pub fn resolve(store: &Store, reference: &str) -> Result<Option<InstanceRecordV1>, StoreError> {
+    if let Some(id) = store.instance_id_for_alias(reference)? {
+        return store.instance(&id);
+    }
+    if let Some(found) = decode_id(reference).map(|id| store.instance(&id)).transpose()?.flatten() {
+        return Ok(Some(found));
+    }
+    store.instance(reference)
+}
+
+/// The JSON the API shows for an instance, with the webhook URLs to paste into Jira.
+pub fn to_json(record: &InstanceRecordV1, public_base: &str) -> Value {
+    let encoded = encode_id(&record.id);
+    json!({
+        "id": record.id,
+        "type": record.instance_type,
+        "alias": record.alias,
+        "is_default": record.is_default,
+        "is_v2_legacy": record.is_v2_legacy,
+        "created_at": record.created_at_ms,
+        "webhook_urls": {
+            "subscriptions": format!("{public_base}/instance/{encoded}/api/v2/webhook?secret=<webhook secret>"),
+            "legacy_template": format!("{public_base}/instance/{encoded}/webhook?secret=<webhook secret>&team=<team name>&channel=<channel name>"),
+        },
+    })
+}

@@ -1,0 +1,107 @@
+//! The admin JSON API as a script would use it (SPEC §3.5, §7).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::app::{spawn_app, spawn_app_with};
+
+async fn body(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_call_needs_the_admin_token() {
+    let app = spawn_app().await;
+    let anonymous = app.http.get(format!("{}/api/v1/instances", app.address)).send().await.unwrap();
+    let (status, error) = body(anonymous).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["error"]["code"], "unauthorized");
+    let wrong = app.http.get(format!("{}/api/v1/instances", app.address)).bearer_auth("nope").send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn instances_are_added_listed_found_and_removed() {
+    let app = spawn_app().await;
+    let request = json!({"url": "jira.example.com/", "type": "server", "alias": "corp"});
+    let (status, created) =
+        body(app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["id"], "https://jira.example.com");
+    assert_eq!(created["type"], "server");
+    assert_eq!(created["alias"], "corp");
+    assert_eq!(created["is_default"], true, "the first instance is the default");
+    let hook = created["webhook_urls"]["subscriptions"].as_str().unwrap();
+    assert!(hook.contains("/instance/aHR0cHM6Ly9qaXJhLmV4YW1wbGUuY29t/api/v2/webhook"), "{hook}");
+
+    let (_, list) = body(app.api(Method::GET, "/instances").send().await.unwrap()).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    for reference in ["corp", "aHR0cHM6Ly9qaXJhLmV4YW1wbGUuY29t"] {
+        let (status, found) =
+            body(app.api(Method::GET, &format!("/instances/{reference}")).send().await.unwrap()).await;
+        assert_eq!((status, found["id"].as_str()), (StatusCode::OK, Some("https://jira.example.com")));
+    }
+    let again = app
+        .api(Method::POST, "/instances?skip_check=true")
+        .json(&json!({"url": "https://jira.example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    assert_eq!(app.api(Method::DELETE, "/instances/corp").send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let (status, gone) = body(app.api(Method::GET, "/instances/corp").send().await.unwrap()).await;
+    assert_eq!((status, gone["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let audit = app.state.store.audit_entries(0, 10).unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["instance.remove", "instance.add"]);
+    assert_eq!(audit[0].actor, "api");
+}
+
+#[tokio::test]
+async fn invalid_instances_are_400_with_the_field() {
+    let app = spawn_app().await;
+    let cases = [
+        (json!({"url": "https://acme.atlassian.net", "type": "server"}), "type", "refers to Jira Cloud"),
+        (json!({"url": "https://jira.corp", "type": "cloud"}), "type", "instead of a Jira Cloud URL"),
+        (json!({"url": "https://"}), "url", "no hostname"),
+        (json!({"url": "https://jira.corp", "alias": "my jira"}), "alias", "without spaces"),
+    ];
+    for (request, field, text) in cases {
+        let (status, error) =
+            body(app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{request}");
+        assert_eq!(error["error"]["code"], "validation_failed");
+        assert!(error["error"]["fields"][field].as_str().unwrap().contains(text), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_jira_is_502_unless_skipped_or_push_only() {
+    let app = spawn_app().await;
+    let request = json!({"url": "http://127.0.0.1:9/jira", "type": "server"});
+    let (status, error) = body(app.api(Method::POST, "/instances").json(&request).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(error["error"]["code"], "jira_unreachable");
+
+    let push_only = spawn_app_with(|c| c.jira.push_only = true).await;
+    let response = push_only.api(Method::POST, "/instances").json(&request).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "push-only mode never asks Jira");
+}
+
+#[tokio::test]
+async fn a_malformed_body_gets_a_json_error() {
+    let app = spawn_app().await;
+    let response = app
+        .api(Method::POST, "/instances")
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = body(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["code"], "validation_failed");
+    assert!(error["error"]["message"].as_str().unwrap().starts_with("invalid JSON body"));
+}
