@@ -2,9 +2,10 @@
 //! No business rule lives here.
 
 pub mod body;
+pub mod intake;
+pub mod legacy;
 pub mod ops;
 pub mod routes;
 pub mod state;
-pub mod webhook;
 
 pub use state::AppState;

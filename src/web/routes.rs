@@ -5,7 +5,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{ops, webhook};
+use super::{legacy, ops};
 
 /// Prefixes under which the plugin's paths are served.
 const PLUGIN_PREFIXES: &[&str] = &["", "/plugins/jira"];
@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/metrics", "GET").route(web::get().to(ops::metrics)));
     cfg.configure(crate::admin_api::configure);
     for prefix in PLUGIN_PREFIXES {
-        cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(webhook::legacy)));
+        cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(legacy::legacy)));
     }
 }
 

@@ -1,0 +1,140 @@
+//! The steps every webhook goes through, in the order of SPEC §4.1: size limit (413),
+//! authentication (401), JSON (400), "not an event we handle" (200, ignored), and the
+//! answer once the event is stored. Errors are plain-text sentences, as the plugin's were.
+//!
+//! Steps return `Err(HttpResponse)`: the refusal is the finished answer, made once per request.
+#![allow(clippy::result_large_err)]
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::body::{read_limited, BodyError};
+use super::AppState;
+use crate::events::ingest::{Accepted, KEPT_HEADERS};
+use crate::events::model::Parsed;
+use crate::events::normalize::normalize;
+use crate::jira::payload::Payload;
+use crate::store::StoreError;
+
+pub fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(body.into())
+}
+
+/// Query parameters decoded once; `raw_secret` keeps the encoded form for §4.2.
+pub struct Query {
+    pairs: Vec<(String, String)>,
+    raw_secret: Option<String>,
+}
+
+impl Query {
+    pub fn parse(query: &str) -> Query {
+        let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let raw_secret = query.split('&').find_map(|p| p.strip_prefix("secret=")).map(str::to_string);
+        Query { pairs, raw_secret }
+    }
+
+    /// The parameters other than `secret`, in order (identifies the configured webhook).
+    pub fn without_secret(&self) -> String {
+        let kept = self.pairs.iter().filter(|(k, _)| k != "secret");
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// One webhook request of a given kind (`legacy`, `firehose`), counted in metrics.
+pub struct Intake<'a> {
+    pub state: &'a AppState,
+    pub kind: &'static str,
+}
+
+impl Intake<'_> {
+    /// Counts a refusal and returns its plain-text response.
+    pub fn refuse(&self, result: &str, status: StatusCode, body: impl Into<String>) -> HttpResponse {
+        self.state.metrics.webhook(self.kind, result);
+        text(status, body)
+    }
+
+    /// Reads the body under the size limit and checks the secret or signature.
+    pub async fn authenticated(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<(Vec<u8>, Query), HttpResponse> {
+        let body = match read_limited(req, payload, self.state.config.webhook.max_body_bytes).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                return Err(self.refuse("too_large", StatusCode::PAYLOAD_TOO_LARGE, "payload too large"))
+            }
+            Err(BodyError::Broken) => {
+                return Err(self.refuse("bad_request", StatusCode::BAD_REQUEST, "could not read the request body"))
+            }
+        };
+        let query = Query::parse(req.query_string());
+        // A header that is present but unreadable is a bad signature, never "absent".
+        let signature = req.headers().get("x-hub-signature").map(|v| v.to_str().unwrap_or("unreadable"));
+        let required = self.state.config.webhook.require_signature;
+        if let Err(cause) = self.state.accepted_secrets().check(query.raw_secret.as_deref(), signature, &body, required)
+        {
+            tracing::info!(?cause, kind = self.kind, "webhook refused: authentication failed");
+            return Err(self.refuse("unauthorized", StatusCode::UNAUTHORIZED, "unauthorized"));
+        }
+        Ok((body, query))
+    }
+
+    /// Parses and normalizes; `Ok(None)` = not an event we handle (already answered 200).
+    pub fn parse(&self, body: &[u8]) -> Result<Option<(Payload, Parsed)>, HttpResponse> {
+        let payload = Payload::parse(body)
+            .map_err(|reason| self.refuse("bad_request", StatusCode::BAD_REQUEST, format!("invalid JSON: {reason}")))?;
+        match normalize(&payload) {
+            Some(parsed) => Ok(Some((payload, parsed))),
+            None => {
+                tracing::info!(
+                    kind = self.kind,
+                    webhook_event = payload.webhook_event(),
+                    "webhook ignored: not an event jirabridge handles"
+                );
+                self.state.metrics.webhook(self.kind, "ignored");
+                Ok(None)
+            }
+        }
+    }
+
+    /// The answer to Jira once ingest is done: 200 when stored or a duplicate, 503 when the
+    /// store failed (Jira retries).
+    pub fn answer(&self, stored: Result<Accepted, StoreError>, parsed: &Parsed) -> HttpResponse {
+        match stored {
+            Ok(Accepted::Stored { event_id, deliveries }) => {
+                let result = if deliveries == 0 { "unmatched" } else { "accepted" };
+                tracing::info!(event_id, kind = self.kind, issue = %parsed.issue.key, events = ?parsed.events, deliveries, "webhook {result}");
+                self.state.metrics.webhook(self.kind, result);
+                HttpResponse::Ok().finish()
+            }
+            Ok(Accepted::Duplicate { event_id }) => {
+                tracing::info!(event_id, kind = self.kind, "webhook duplicate: already received");
+                self.state.metrics.webhook(self.kind, "duplicate");
+                HttpResponse::Ok().finish()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "storing a webhook failed; Jira will retry");
+                self.refuse(
+                    "unavailable",
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily unable to store the event; try again",
+                )
+            }
+        }
+    }
+}
+
+/// The request headers kept with a stored event.
+pub fn kept_headers(req: &HttpRequest) -> Vec<(String, String)> {
+    KEPT_HEADERS
+        .iter()
+        .filter_map(|name| {
+            req.headers().get(*name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_string()))
+        })
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! The legacy per-channel webhook (`POST /webhook`, SPEC §4.3): team and channel by name in
+//! the URL, events chosen by the `updated_*` flags. Needs no Jira instance.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::intake::{kept_headers, Intake};
+use super::AppState;
+use crate::events::ingest::{LegacyTarget, Received};
+use crate::mattermost::channels::Resolution;
+use crate::webhook::legacy::Selection;
+
+pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let intake = Intake { state: &state, kind: "legacy" };
+    let (body, query) = match intake.authenticated(&req, payload).await {
+        Ok(ok) => ok,
+        Err(refused) => return refused,
+    };
+    let team = query.get("team").unwrap_or("").trim().to_string();
+    let channel = query.get("channel").unwrap_or("").trim().to_string();
+    if team.is_empty() {
+        return intake.refuse("bad_request", StatusCode::BAD_REQUEST, "request URL: no team name found");
+    }
+    if channel.is_empty() {
+        return intake.refuse("bad_request", StatusCode::BAD_REQUEST, "request URL: no channel name found");
+    }
+    // Resolved before parsing, so the user docs' curl test only passes with a right URL.
+    let target = match state.channels.resolve(&state.mattermost, &team, &channel).await {
+        Resolution::Found(id) => LegacyTarget::ChannelId { id, team, channel },
+        Resolution::NotFound => {
+            let message = format!("request URL: channel {team}/{channel} not found");
+            return intake.refuse("bad_request", StatusCode::BAD_REQUEST, message);
+        }
+        Resolution::Unknown(reason) => {
+            tracing::warn!(%reason, "could not look up the legacy webhook's channel now; accepting and resolving it later");
+            LegacyTarget::ChannelName { team, channel }
+        }
+    };
+    let (payload, parsed) = match intake.parse(&body) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => return HttpResponse::Ok().finish(),
+        Err(refused) => return refused,
+    };
+    let selection = Selection::from_flags(|name| query.get(name));
+    let target = selection.selects(&parsed.events).then_some(target);
+    let received = Received {
+        webhook_event: payload.webhook_event().to_string(),
+        raw_body: body,
+        headers: kept_headers(&req),
+        instance_id: None,
+        dedup_scope: query.without_secret(),
+    };
+    intake.answer(state.ingest.legacy(received, &parsed, target).await, &parsed)
+}
