@@ -134,7 +134,7 @@ fn delivery(n: u64) -> jirabridge::store::NewDelivery {
         event_id: 0,
         target: TargetRecordV1::ChannelName { team: "eng".into(), channel: "jira".into() },
         lane: "name:eng/jira".into(),
-        post: PostRecordV1::FromEvent,
+        post: PostRecordV1::FromEvent { subscription_name: None },
         state: "pending".into(),
         attempts: 0,
         created_at_ms: n,

@@ -74,6 +74,7 @@ impl Application {
             dedup_window_ms: config.webhook.dedup_window_secs * 1000,
             threaded_comment_days: config.mattermost.threaded_comment_days,
         };
+        let subscriptions = crate::subscriptions::service::load_index(&store)?;
         let (admin_token_hash, new_admin_token) =
             admin_api::token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
         let state = web::Data::new(AppState {
@@ -85,6 +86,7 @@ impl Application {
             secrets: RwLock::new(secrets.clone()),
             metrics,
             admin_token_hash,
+            subscriptions: RwLock::new(subscriptions),
             readiness: Default::default(),
         });
         let listener = TcpListener::bind(config.listen_addr())
@@ -175,7 +177,11 @@ fn delivery_settings(config: &Config) -> DeliverySettings {
         retry_max: Duration::from_secs(config.mattermost.retry_max_secs),
         max_age: Duration::from_secs(config.mattermost.delivery_max_age_hours * 3600),
         recheck_after: Duration::from_secs(config.mattermost.request_timeout_secs * 2),
-        render: RenderOptions { hide_description_comment: config.mattermost.hide_description_comment },
+        render: RenderOptions {
+            hide_description_comment: config.mattermost.hide_description_comment,
+            subscription_name: None,
+        },
+        display_subscription_name: config.mattermost.display_subscription_name,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod instances;
 pub mod jira;
 pub mod mattermost;
 pub mod store;
+pub mod subscriptions;
 pub mod telemetry;
 pub mod web;
 pub mod webhook;

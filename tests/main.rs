@@ -9,5 +9,6 @@ mod fake_mattermost_selftest;
 mod first_start;
 mod legacy_webhook;
 mod ops;
+mod subscriptions;
 mod support;
 mod threading;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod instances;
+pub mod subscriptions;
 pub mod token;
 
 use actix_web::web;
@@ -25,7 +26,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/instances/{reference}")
                     .route(web::get().to(instances::get))
                     .route(web::delete().to(instances::delete)),
-            ),
+            )
+            .service(
+                web::resource("/subscriptions")
+                    .route(web::get().to(subscriptions::list))
+                    .route(web::post().to(subscriptions::create)),
+            )
+            .service(
+                web::resource("/subscriptions/{id}")
+                    .route(web::get().to(subscriptions::get))
+                    .route(web::put().to(subscriptions::replace))
+                    .route(web::delete().to(subscriptions::delete)),
+            )
+            .service(web::resource("/subscriptions/{id}/jql").route(web::get().to(subscriptions::jql))),
     );
 }
 

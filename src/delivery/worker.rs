@@ -41,6 +41,8 @@ pub struct DeliverySettings {
     pub recheck_after: Duration,
     /// Display settings applied when a post is rendered.
     pub render: RenderOptions,
+    /// `mattermost.display_subscription_name`: subscription posts name their subscription.
+    pub display_subscription_name: bool,
 }
 
 /// Sends the outbox to Mattermost.
@@ -254,12 +256,15 @@ impl Worker {
     fn post_body(&self, record: &DeliveryRecordV1) -> Result<serde_json::Value, String> {
         match &record.post {
             PostRecordV1::Json(json) => serde_json::from_str(json).map_err(|e| format!("stored post is not JSON: {e}")),
-            PostRecordV1::FromEvent => {
+            PostRecordV1::FromEvent { subscription_name } => {
                 let event = self.store.event(record.event_id).map_err(|e| e.to_string())?;
                 let event = event.ok_or_else(|| format!("event {} is no longer stored", record.event_id))?;
                 let payload = Payload::parse(&event.raw_body).map_err(|e| format!("stored event is not JSON: {e}"))?;
                 let parsed = normalize(&payload).ok_or("stored event is no longer an event jirabridge handles")?;
-                Ok(render(&parsed, &self.settings.render).to_json())
+                let mut options = self.settings.render.clone();
+                options.subscription_name =
+                    subscription_name.clone().filter(|_| self.settings.display_subscription_name);
+                Ok(render(&parsed, &options).to_json())
             }
         }
     }

@@ -36,6 +36,13 @@ pub enum LegacyTarget {
     ChannelName { team: String, channel: String },
 }
 
+/// A channel a firehose event goes to, and the first matching subscription's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelTarget {
+    pub channel_id: String,
+    pub subscription_name: String,
+}
+
 /// What became of an accepted webhook.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Accepted {
@@ -64,7 +71,12 @@ impl Ingest {
         let mut deliveries = Vec::new();
         if let Some(target) = target {
             let thread = self.thread_of(parsed, "");
-            deliveries.push(self.delivery(target, PostRecordV1::FromEvent, parsed.issue.url(), thread));
+            deliveries.push(self.delivery(
+                target,
+                PostRecordV1::FromEvent { subscription_name: None },
+                parsed.issue.url(),
+                thread,
+            ));
         }
         let status = if deliveries.is_empty() { "unmatched" } else { "routed" };
         self.store_and_ack(received, parsed, "legacy", status, deliveries).await
@@ -86,6 +98,32 @@ impl Ingest {
         })
     }
 
+    /// A firehose webhook: one post per matching channel (SPEC §4.4); `instance_id` is
+    /// `None` when no instance could be chosen (stored as `unrouted`).
+    pub async fn firehose(
+        &self,
+        received: Received,
+        parsed: &Parsed,
+        instance_id: Option<&str>,
+        targets: Vec<ChannelTarget>,
+    ) -> Result<Accepted, StoreError> {
+        let deliveries: Vec<NewDelivery> = targets
+            .into_iter()
+            .map(|target| {
+                let thread = self.thread_of(parsed, instance_id.unwrap_or(""));
+                let post = PostRecordV1::FromEvent { subscription_name: Some(target.subscription_name) };
+                let lane = format!("ch:{}", target.channel_id);
+                self.new_delivery(TargetRecordV1::ChannelId(target.channel_id), lane, post, parsed.issue.url(), thread)
+            })
+            .collect();
+        let status = match (instance_id, deliveries.is_empty()) {
+            (None, _) => "unrouted",
+            (Some(_), true) => "unmatched",
+            (Some(_), false) => "routed",
+        };
+        self.store_and_ack(received, parsed, "firehose", status, deliveries).await
+    }
+
     fn delivery(
         &self,
         target: LegacyTarget,
@@ -102,6 +140,17 @@ impl Ingest {
                 (TargetRecordV1::ChannelName { team, channel }, lane)
             }
         };
+        self.new_delivery(target, lane, post, issue_url, thread)
+    }
+
+    fn new_delivery(
+        &self,
+        target: TargetRecordV1,
+        lane: String,
+        post: PostRecordV1,
+        issue_url: String,
+        thread: Option<ThreadRecordV1>,
+    ) -> NewDelivery {
         let now = now_ms();
         NewDelivery {
             record: DeliveryRecordV1 {

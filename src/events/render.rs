@@ -17,6 +17,8 @@ pub const POST_MESSAGE_MAX: usize = 16383;
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     pub hide_description_comment: bool,
+    /// Appended to the headline as `Subscription: **<name>**` (subscription posts only).
+    pub subscription_name: Option<String>,
 }
 
 /// A post body, before the channel and delivery id are added.
@@ -58,6 +60,9 @@ pub fn render(parsed: &Parsed, options: &RenderOptions) -> Post {
     }
     if options.hide_description_comment {
         post.text.clear();
+    }
+    if let Some(name) = &options.subscription_name {
+        post.headline.push_str(&format!("\nSubscription: **{name}**"));
     }
     post
 }

@@ -113,3 +113,42 @@ pub fn to_json(record: &InstanceRecordV1, public_base: &str) -> Value {
         },
     })
 }
+
+/// Which instance a webhook belongs to (SPEC §3.2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum WebhookInstance {
+    Found(InstanceRecordV1),
+    /// The path named an instance that does not exist (404).
+    UnknownInPath,
+    /// No instance fits; a firehose event is stored as `unrouted`.
+    NoneFits,
+}
+
+/// The path's instance when given; else the v2-legacy one, else the only one, else the one
+/// whose URL starts the payload's `self` links.
+pub fn for_webhook(
+    store: &Store,
+    path_ref: Option<&str>,
+    payload: &crate::jira::payload::Payload,
+) -> Result<WebhookInstance, StoreError> {
+    if let Some(reference) = path_ref {
+        return Ok(resolve(store, reference)?.map_or(WebhookInstance::UnknownInPath, WebhookInstance::Found));
+    }
+    let all = store.instances()?;
+    if let Some(legacy) = all.iter().find(|i| i.is_v2_legacy) {
+        return Ok(WebhookInstance::Found(legacy.clone()));
+    }
+    if all.len() == 1 {
+        return Ok(WebhookInstance::Found(all[0].clone()));
+    }
+    let links: Vec<String> = [["issue", "self"], ["user", "self"], ["comment", "self"]]
+        .iter()
+        .map(|path| payload.str(path).to_ascii_lowercase())
+        .filter(|link| !link.is_empty())
+        .collect();
+    let owner = all.into_iter().find(|i| {
+        let base = format!("{}/", i.id.to_ascii_lowercase());
+        links.iter().any(|link| link.starts_with(&base))
+    });
+    Ok(owner.map_or(WebhookInstance::NoneFits, WebhookInstance::Found))
+}

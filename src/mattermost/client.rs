@@ -96,6 +96,11 @@ impl MattermostClient {
         self.get(&path).await
     }
 
+    /// `GET /api/v4/channels/{id}`.
+    pub async fn channel(&self, channel_id: &str) -> Result<Channel, MmError> {
+        self.get(&format!("/api/v4/channels/{}", segment(channel_id))).await
+    }
+
     /// `POST /api/v4/posts`; answers the created post.
     pub async fn create_post(&self, body: &serde_json::Value) -> Result<Post, MmError> {
         let request = self.request(reqwest::Method::POST, "/api/v4/posts")?.json(body);

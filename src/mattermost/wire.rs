@@ -14,6 +14,11 @@ pub struct User {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Channel {
     pub id: String,
+    /// `O` open, `P` private, `D` direct, `G` group.
+    #[serde(default, rename = "type")]
+    pub channel_type: String,
+    #[serde(default)]
+    pub delete_at: i64,
 }
 
 /// A post as returned by `POST /posts` and in post lists.

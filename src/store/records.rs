@@ -68,7 +68,10 @@ pub struct DeliveryRecordV1 {
 pub enum PostRecordV1 {
     /// Rendered from the stored event when it is sent (keeps ingest cheap, and uses the
     /// display settings in force at that time).
-    FromEvent,
+    FromEvent {
+        /// The matching subscription's name, shown when `display_subscription_name` is on.
+        subscription_name: Option<String>,
+    },
     /// A ready post body (`message`, `type`, `props`; no `channel_id`/`root_id`).
     Json(String),
 }

@@ -2,6 +2,7 @@
 //! No business rule lives here.
 
 pub mod body;
+pub mod firehose;
 pub mod intake;
 pub mod legacy;
 pub mod ops;

@@ -5,7 +5,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{legacy, ops};
+use super::{firehose, legacy, ops};
 
 /// Prefixes under which the plugin's paths are served.
 const PLUGIN_PREFIXES: &[&str] = &["", "/plugins/jira"];
@@ -17,6 +17,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::admin_api::configure);
     for prefix in PLUGIN_PREFIXES {
         cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(legacy::legacy)));
+        cfg.service(resource(&format!("{prefix}/api/v2/webhook"), "POST").route(web::post().to(firehose::firehose)));
+        cfg.service(
+            resource(&format!("{prefix}/instance/{{instance}}/api/v2/webhook"), "POST")
+                .route(web::post().to(firehose::firehose)),
+        );
     }
 }
 

@@ -23,6 +23,8 @@ pub struct AppState {
     pub channels: Arc<ChannelCache>,
     pub secrets: RwLock<AcceptedSecrets>,
     pub metrics: Metrics,
+    /// Every subscription, indexed for matching; the store holds the records.
+    pub subscriptions: RwLock<crate::subscriptions::SubscriptionIndex>,
     /// SHA-256 of the admin API token.
     pub admin_token_hash: [u8; 32],
     /// The last `/readyz` answer about Mattermost, reused for ten seconds.

@@ -1,0 +1,121 @@
+//! `/api/v1/subscriptions`: list, create, show, replace, delete, and the approximate JQL.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::AdminAuth;
+use super::error::ApiError;
+use crate::subscriptions::jql::approximate_jql;
+use crate::subscriptions::matching::MatchSettings;
+use crate::subscriptions::model::Subscription;
+use crate::subscriptions::service::{SubscriptionError, Subscriptions};
+use crate::subscriptions::stored;
+use crate::web::AppState;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    channel_id: Option<String>,
+    instance_id: Option<String>,
+    project: Option<String>,
+}
+
+impl From<SubscriptionError> for ApiError {
+    fn from(e: SubscriptionError) -> Self {
+        match e {
+            SubscriptionError::Invalid(fields) => ApiError::Validation(fields),
+            SubscriptionError::NotFound => ApiError::NotFound(e.to_string()),
+            SubscriptionError::Store(s) => s.into(),
+        }
+    }
+}
+
+fn service(state: &AppState) -> Subscriptions<'_> {
+    Subscriptions {
+        store: &state.store,
+        index: &state.subscriptions,
+        mattermost: &state.mattermost,
+        security_level_empty: state.config.security.security_level_empty_for_subscriptions,
+        actor: "api",
+    }
+}
+
+pub async fn list(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let wanted = |r: &crate::store::records::SubscriptionRecordV1| {
+        query.channel_id.as_ref().is_none_or(|c| *c == r.channel_id)
+            && query.instance_id.as_ref().is_none_or(|i| *i == r.instance_id)
+            && query.project.as_ref().is_none_or(|p| r.projects.contains(p))
+    };
+    let mut all: Vec<_> = state.store.subscriptions()?.into_iter().filter(wanted).collect();
+    all.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
+    Ok(HttpResponse::Ok().json(all.iter().map(stored::to_json).collect::<Vec<_>>()))
+}
+
+pub async fn create(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    body: web::Json<Subscription>,
+) -> Result<HttpResponse, ApiError> {
+    let record = service(&state).create(body.into_inner()).await?;
+    announce(
+        &state,
+        &record.channel_id,
+        &format!("Jira subscription, \"{}\", was added to this channel by the admin API", record.name),
+    );
+    Ok(HttpResponse::Created().json(stored::to_json(&record)))
+}
+
+pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let record = state.store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?;
+    Ok(HttpResponse::Ok().json(stored::to_json(&record)))
+}
+
+pub async fn replace(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<Subscription>,
+) -> Result<HttpResponse, ApiError> {
+    let record = service(&state).update(&id, body.into_inner()).await?;
+    announce(
+        &state,
+        &record.channel_id,
+        &format!("Jira subscription, \"{}\", was updated by the admin API", record.name),
+    );
+    Ok(HttpResponse::Ok().json(stored::to_json(&record)))
+}
+
+pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let removed = service(&state).delete(&id)?;
+    announce(
+        &state,
+        &removed.channel_id,
+        &format!("Jira subscription, \"{}\", was removed from this channel by the admin API", removed.name),
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn jql(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let record = state.store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?;
+    let settings = MatchSettings {
+        security_level_empty: state.config.security.security_level_empty_for_subscriptions,
+        restricted_comments_to_channels: state.config.security.restricted_comments_to_channels,
+    };
+    let (jql, notes) = approximate_jql(&stored::from_record(&record), settings);
+    Ok(HttpResponse::Ok().json(json!({ "jql": jql, "notes": notes })))
+}
+
+/// Tells the channel what changed, as the plugin did; best effort (the change is saved).
+fn announce(state: &AppState, channel_id: &str, message: &str) {
+    let client = state.mattermost.clone();
+    let body = json!({ "channel_id": channel_id, "message": message });
+    tokio::spawn(async move {
+        if let Err(e) = client.create_post(&body).await {
+            tracing::warn!(error = %e, "could not tell the channel about the subscription change");
+        }
+    });
+}

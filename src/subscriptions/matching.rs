@@ -1,0 +1,108 @@
+//! Does one subscription want one webhook? The plugin's rules (SPEC §6.5) plus the safe
+//! defaults for security levels and restricted comments. Pure.
+
+use std::collections::BTreeSet;
+
+use super::facts::IssueFacts;
+use super::model::{FieldFilter, Inclusion, Subscription, COMMENT_VISIBILITY, SECURITY, UPDATED_ANY, VISIBLE_TO_ALL};
+use crate::events::names;
+
+/// The two settings that change matching (SPEC §6.5 "Safe defaults").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchSettings {
+    /// `security_level_empty_for_subscriptions`: an issue with a security level reaches only
+    /// subscriptions that filter on `security`.
+    pub security_level_empty: bool,
+    /// `restricted_comments_to_channels`: post group- or role-restricted comments to every
+    /// matching subscription, not only to those whose `commentVisibility` filter names them.
+    pub restricted_comments_to_channels: bool,
+}
+
+impl Default for MatchSettings {
+    fn default() -> Self {
+        MatchSettings { security_level_empty: true, restricted_comments_to_channels: false }
+    }
+}
+
+/// All of §6.5: event, project, issue type, safe defaults, then every field filter.
+pub fn matches(sub: &Subscription, events: &[String], facts: &IssueFacts, settings: MatchSettings) -> bool {
+    let filters = &sub.filters;
+    wants_event(&filters.events, events)
+        && (filters.projects.is_empty() || filters.projects.contains(&facts.project_key))
+        && filters.issue_types.contains(&facts.issue_type_id)
+        && security_allows(sub, facts, settings)
+        && comment_allows(sub, events, facts, settings)
+        && filters.fields.iter().all(|filter| passes(filter, events, facts, settings))
+}
+
+/// The subscription lists one of the events, or `event_updated_any` covers one.
+pub fn wants_event(wanted: &BTreeSet<String>, events: &[String]) -> bool {
+    events.iter().any(|e| wanted.contains(e))
+        || (wanted.contains(UPDATED_ANY) && events.iter().any(|e| covered_by_any(e)))
+}
+
+/// What `event_updated_any` stands for: every update and every comment event.
+pub(crate) fn covered_by_any(event: &str) -> bool {
+    event.starts_with("event_updated") || event.ends_with("comment")
+}
+
+fn security_allows(sub: &Subscription, facts: &IssueFacts, settings: MatchSettings) -> bool {
+    !settings.security_level_empty || !facts.has_security_level || sub.filters.fields.iter().any(|f| f.is_key(SECURITY))
+}
+
+/// A restricted comment goes only where a `commentVisibility` filter names its audience.
+fn comment_allows(sub: &Subscription, events: &[String], facts: &IssueFacts, settings: MatchSettings) -> bool {
+    let is_comment = events.iter().any(|e| e.ends_with("_comment"));
+    if settings.restricted_comments_to_channels || !is_comment || !facts.is_restricted_comment() {
+        return true;
+    }
+    let audience = facts.comment_visibility.as_deref().unwrap_or_default();
+    sub.filters.fields.iter().any(|f| f.is_key(COMMENT_VISIBILITY) && f.values.contains(audience))
+}
+
+fn passes(filter: &FieldFilter, events: &[String], facts: &IssueFacts, settings: MatchSettings) -> bool {
+    let Some(inclusion) = effective_inclusion(filter, settings) else {
+        return false;
+    };
+    if filter.values.is_empty() && inclusion != Inclusion::Empty {
+        return false;
+    }
+    let none = BTreeSet::new();
+    let issue_values = facts.value_set(&filter.key).unwrap_or(&none);
+    compare(inclusion, issue_values, &filter.values) || accepts_visible_to_all(filter, inclusion, issue_values, events)
+}
+
+/// The filter's inclusion, with `exclude_any` on `security` read as `empty` under the
+/// security rule (excluding one level must not let the others through).
+pub(crate) fn effective_inclusion(filter: &FieldFilter, settings: MatchSettings) -> Option<Inclusion> {
+    let inclusion = Inclusion::parse(&filter.inclusion)?;
+    let narrowed = settings.security_level_empty && filter.is_key(SECURITY) && inclusion == Inclusion::ExcludeAny;
+    Some(if narrowed { Inclusion::Empty } else { inclusion })
+}
+
+/// V (the issue's values) against F (the filter's values).
+fn compare(inclusion: Inclusion, issue: &BTreeSet<String>, wanted: &BTreeSet<String>) -> bool {
+    let any = || wanted.iter().any(|v| issue.contains(v));
+    match inclusion {
+        Inclusion::IncludeAny => any(),
+        Inclusion::IncludeAll => wanted.is_subset(issue),
+        Inclusion::ExcludeAny => !any(),
+        Inclusion::Empty => issue.is_empty(),
+        Inclusion::IncludeOrEmpty => issue.is_empty() || any(),
+    }
+}
+
+/// A comment-visibility filter does not block issue events, which everyone can see;
+/// only the strict inclusions keep their literal meaning.
+fn accepts_visible_to_all(
+    filter: &FieldFilter,
+    inclusion: Inclusion,
+    issue: &BTreeSet<String>,
+    events: &[String],
+) -> bool {
+    let commented = events.iter().any(|e| e == names::CREATED_COMMENT || e == names::UPDATED_COMMENT);
+    filter.is_key(COMMENT_VISIBILITY)
+        && !matches!(inclusion, Inclusion::IncludeAll | Inclusion::ExcludeAny)
+        && issue.contains(VISIBLE_TO_ALL)
+        && !commented
+}

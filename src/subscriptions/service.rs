@@ -1,0 +1,173 @@
+//! Creating, changing and removing subscriptions: validation (SPEC §6.2, console/API
+//! variant), the checks that need Mattermost or the store, the stored record, the in-memory
+//! index and the audit log move together. Shared by the admin API and the console.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+use super::index::SubscriptionIndex;
+use super::model::Subscription;
+use super::stored::{self, Meta};
+use super::validate::validate;
+use crate::delivery::worker::now_ms;
+use crate::mattermost::{MattermostClient, MmError};
+use crate::store::records::{AuditRecordV1, SubscriptionRecordV1};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubscriptionError {
+    #[error("the subscription is not valid")]
+    Invalid(BTreeMap<String, String>),
+    #[error("failed to find existing subscription: could not find subscription")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(path: &str, message: impl Into<String>) -> SubscriptionError {
+    SubscriptionError::Invalid(BTreeMap::from([(path.to_string(), message.into())]))
+}
+
+/// What the operations need.
+pub struct Subscriptions<'a> {
+    pub store: &'a Store,
+    pub index: &'a RwLock<SubscriptionIndex>,
+    pub mattermost: &'a MattermostClient,
+    pub security_level_empty: bool,
+    /// Who acts: `api`, an admin name, or `mm:<user id>` (audit log).
+    pub actor: &'a str,
+}
+
+impl Subscriptions<'_> {
+    pub async fn create(&self, mut sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        self.check(&sub, true).await?;
+        sub.id = new_id();
+        let now = now_ms();
+        let meta = Meta {
+            state: "active".into(),
+            broken_reason: None,
+            created_at_ms: now,
+            updated_at_ms: now,
+            created_by: self.actor.into(),
+        };
+        let record = stored::to_record(&sub, meta);
+        self.save(&record, None, "subscription.add")?;
+        Ok(record)
+    }
+
+    pub async fn update(&self, id: &str, mut sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        let existing = self.store.subscription(id)?.ok_or(SubscriptionError::NotFound)?;
+        if sub.id.is_empty() {
+            sub.id = id.to_string();
+        } else if sub.id != id {
+            return Err(invalid("id", "the id in the body differs from the id in the path"));
+        }
+        self.check(&sub, false).await?;
+        // An edit clears a broken state: the admin has looked at it.
+        let meta =
+            Meta { state: "active".into(), broken_reason: None, updated_at_ms: now_ms(), ..stored::meta_of(&existing) };
+        let record = stored::to_record(&sub, meta);
+        self.save(&record, Some(&existing), "subscription.update")?;
+        Ok(record)
+    }
+
+    pub fn delete(&self, id: &str) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        let removed = self.store.delete_subscription(id)?.ok_or(SubscriptionError::NotFound)?;
+        self.index.write().unwrap_or_else(|p| p.into_inner()).remove(id);
+        self.audit("subscription.remove", id, Some(&removed), None)?;
+        Ok(removed)
+    }
+
+    fn save(
+        &self,
+        record: &SubscriptionRecordV1,
+        before: Option<&SubscriptionRecordV1>,
+        action: &str,
+    ) -> Result<(), SubscriptionError> {
+        self.store.put_subscription(record)?;
+        let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+        index.remove(&record.id);
+        index.insert(stored::from_record(record));
+        drop(index);
+        self.audit(action, &record.id, before, Some(record))
+    }
+
+    fn audit(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<&SubscriptionRecordV1>,
+        after: Option<&SubscriptionRecordV1>,
+    ) -> Result<(), SubscriptionError> {
+        let entry = AuditRecordV1 {
+            at_ms: now_ms(),
+            actor: self.actor.into(),
+            action: action.into(),
+            target: target.into(),
+            before: before.map(|r| stored::to_json(r).to_string()),
+            after: after.map(|r| stored::to_json(r).to_string()),
+        };
+        Ok(self.store.audit(&entry)?)
+    }
+
+    /// §6.2 in order: the pure rules, then the instance, the channel and the unique name.
+    async fn check(&self, sub: &Subscription, creating: bool) -> Result<(), SubscriptionError> {
+        if let Err(errors) = validate(sub, creating, self.security_level_empty) {
+            return Err(SubscriptionError::Invalid(errors.into_iter().map(|e| (e.path, e.message)).collect()));
+        }
+        if self.store.instance(&sub.instance_id)?.is_none() {
+            return Err(invalid("instance_id", format!("unknown Jira instance {:?}", sub.instance_id)));
+        }
+        self.check_channel(&sub.channel_id).await?;
+        let taken =
+            self.store.subscription_ids_in_channel(&sub.channel_id)?.into_iter().filter(|other| *other != sub.id);
+        for other in taken {
+            let same = self
+                .store
+                .subscription(&other)?
+                .is_some_and(|o| o.instance_id == sub.instance_id && o.name == sub.name);
+            if same {
+                return Err(invalid(
+                    "name",
+                    format!("Subscription name, '{}', already exists. Please choose another name.", sub.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_channel(&self, channel_id: &str) -> Result<(), SubscriptionError> {
+        match self.mattermost.channel(channel_id).await {
+            Ok(channel) if channel.channel_type == "D" || channel.channel_type == "G" => {
+                Err(invalid("channel_id", "subscriptions are not allowed in direct message or group message channels"))
+            }
+            Ok(channel) if channel.delete_at > 0 => Err(invalid("channel_id", "unknown channel")),
+            Ok(_) => Ok(()),
+            Err(MmError::Status { status: 404 | 403, .. }) => Err(invalid("channel_id", "unknown channel")),
+            // Mattermost cannot be asked now: keep the admin's word; delivery reports problems.
+            Err(e) => {
+                tracing::warn!(error = %e, channel_id, "could not check the subscription's channel with Mattermost");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A fresh 26-character id of lowercase letters and digits, like Mattermost's.
+pub fn new_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 26];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        bytes = now_ms().to_be_bytes().repeat(4)[..26].try_into().unwrap_or([7; 26]);
+    }
+    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+/// Loads every stored subscription into a fresh index (start-up).
+pub fn load_index(store: &Store) -> Result<SubscriptionIndex, StoreError> {
+    let mut index = SubscriptionIndex::new();
+    for record in store.subscriptions()? {
+        index.insert(stored::from_record(&record));
+    }
+    Ok(index)
+}

@@ -1,0 +1,195 @@
+//! Channel subscriptions end to end: the admin API creates rules, the firehose routes Jira
+//! events by them through the fake Mattermost (SPEC §4.4, §6).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::app::{spawn_app, spawn_app_with, TestApp, SECRET};
+use crate::support::fixtures::own;
+
+const ACME: &str = "https://acme.atlassian.net";
+
+async fn add_instance(app: &TestApp) {
+    let request = json!({"url": ACME, "type": "cloud", "alias": "acme"});
+    let response = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+fn rule(channel_id: &str, name: &str, events: &[&str], fields: Value) -> Value {
+    json!({"channel_id": channel_id, "name": name, "instance_id": ACME,
+           "filters": {"events": events, "projects": ["OPS"], "issue_types": ["10004"], "fields": fields}})
+}
+
+async fn subscribe(app: &TestApp, rule: &Value) -> Value {
+    let response = app.api(Method::POST, "/subscriptions").json(rule).send().await.unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+async fn firehose(app: &TestApp, path: &str, body: impl Into<reqwest::Body>) -> StatusCode {
+    let url = format!("{}{path}?secret={SECRET}", app.address);
+    app.post(&url, body).await.status()
+}
+
+/// Posts made for Jira events (not the bot's subscription announcements).
+fn event_posts(app: &TestApp, channel_id: &str) -> Vec<crate::support::fake_mattermost::Post> {
+    app.mm.posts(channel_id).into_iter().filter(|p| p.props.get("jirabridge_delivery_id").is_some()).collect()
+}
+
+#[tokio::test]
+async fn a_subscription_routes_matching_events_to_its_channel_only() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let other = app.mm.add_channel(&app.team_id, "other");
+    let created = subscribe(&app, &rule(&app.channel_id, "Ops bugs", &["event_created"], json!([]))).await;
+    assert_eq!(created["id"].as_str().unwrap().len(), 26);
+    assert_eq!(created["state"], "active");
+    assert_eq!(firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await, StatusCode::OK);
+    app.deliver().await;
+    let posts = event_posts(&app, &app.channel_id);
+    assert_eq!(posts.len(), 1);
+    assert!(posts[0].props["attachments"][0]["pretext"].as_str().unwrap().contains("OPS-12"));
+    assert!(event_posts(&app, &other).is_empty());
+}
+
+#[tokio::test]
+async fn events_outside_the_rule_are_not_posted() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    subscribe(&app, &rule(&app.channel_id, "Comments only", &["event_created_comment"], json!([]))).await;
+    firehose(&app, "/plugins/jira/api/v2/webhook", own("cloud-issue-created.json")).await;
+    app.deliver().await;
+    assert!(event_posts(&app, &app.channel_id).is_empty());
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains(r#"jirabridge_webhooks_total{kind="firehose",result="unmatched"} 1"#), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_channel_matched_by_two_rules_gets_one_post() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    subscribe(&app, &rule(&app.channel_id, "B rule", &["event_created"], json!([]))).await;
+    subscribe(&app, &rule(&app.channel_id, "A rule", &["event_updated_any", "event_created"], json!([]))).await;
+    firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
+    app.deliver().await;
+    assert_eq!(event_posts(&app, &app.channel_id).len(), 1);
+}
+
+#[tokio::test]
+async fn field_filters_and_the_instance_path_decide() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let high_only = json!([{"key": "priority", "inclusion": "include_any", "values": ["2"]}]);
+    subscribe(&app, &rule(&app.channel_id, "High", &["event_created"], high_only)).await;
+    let low = String::from_utf8(own("cloud-issue-created.json"))
+        .unwrap()
+        .replace(r#""id": "2", "name": "High""#, r#""id": "4", "name": "Low""#)
+        .replace("20017", "20099");
+    firehose(&app, "/instance/acme/api/v2/webhook", low).await;
+    firehose(&app, "/instance/aHR0cHM6Ly9hY21lLmF0bGFzc2lhbi5uZXQ=/api/v2/webhook", own("cloud-issue-created.json"))
+        .await;
+    app.deliver().await;
+    assert_eq!(event_posts(&app, &app.channel_id).len(), 1, "only the High issue");
+    assert_eq!(
+        firehose(&app, "/instance/nope/api/v2/webhook", own("cloud-issue-created.json")).await,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn issues_with_a_security_level_need_a_rule_that_names_it() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    subscribe(&app, &rule(&app.channel_id, "Any", &["event_created"], json!([]))).await;
+    let secret_issue = String::from_utf8(own("cloud-issue-created.json"))
+        .unwrap()
+        .replace(r#""security": null"#, r#""security": {"id": "10100", "name": "Staff only"}"#);
+    firehose(&app, "/api/v2/webhook", secret_issue.clone()).await;
+    app.deliver().await;
+    assert!(event_posts(&app, &app.channel_id).is_empty(), "a restricted issue must not leak");
+    let named = json!([{"key": "security", "inclusion": "include_any", "values": ["10100"]}]);
+    subscribe(&app, &rule(&app.channel_id, "Staff", &["event_created"], named)).await;
+    firehose(&app, "/api/v2/webhook", secret_issue.replace("20017", "20018")).await;
+    app.deliver().await;
+    assert_eq!(event_posts(&app, &app.channel_id).len(), 1);
+}
+
+#[tokio::test]
+async fn the_subscription_name_can_be_shown() {
+    let app = spawn_app_with(|c| c.mattermost.display_subscription_name = true).await;
+    add_instance(&app).await;
+    subscribe(&app, &rule(&app.channel_id, "Ops bugs", &["event_created"], json!([]))).await;
+    firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
+    app.deliver().await;
+    let pretext =
+        event_posts(&app, &app.channel_id)[0].props["attachments"][0]["pretext"].as_str().unwrap().to_string();
+    assert!(pretext.ends_with("\nSubscription: **Ops bugs**"), "{pretext}");
+}
+
+#[tokio::test]
+async fn invalid_subscriptions_are_400_with_field_messages() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let mut bad = rule(&app.channel_id, "Bad", &["event_created", "event_foo"], json!([]));
+    bad["filters"]["projects"] = json!([]);
+    let response = app.api(Method::POST, "/subscriptions").json(&bad).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error: Value = response.json().await.unwrap();
+    let fields = error["error"]["fields"].as_object().unwrap();
+    assert!(fields.values().any(|m| m.as_str().unwrap().contains("unknown event name")), "{error}");
+    assert!(fields.values().any(|m| m.as_str().unwrap().contains("please provide a project identifier")), "{error}");
+
+    let unknown_channel = rule("abcdefghijklmnopqrstuvwxyz", "X", &["event_created"], json!([]));
+    let error: Value =
+        app.api(Method::POST, "/subscriptions").json(&unknown_channel).send().await.unwrap().json().await.unwrap();
+    assert_eq!(error["error"]["fields"]["channel_id"], "unknown channel");
+
+    subscribe(&app, &rule(&app.channel_id, "Twice", &["event_created"], json!([]))).await;
+    let error: Value = app
+        .api(Method::POST, "/subscriptions")
+        .json(&rule(&app.channel_id, "Twice", &["event_created"], json!([])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(error["error"]["fields"]["name"].as_str().unwrap().contains("already exists"), "{error}");
+}
+
+#[tokio::test]
+async fn subscriptions_are_listed_replaced_explained_and_deleted() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let created = subscribe(&app, &rule(&app.channel_id, "Ops", &["event_created"], json!([]))).await;
+    let id = created["id"].as_str().unwrap();
+    let listed: Value = app
+        .api(Method::GET, &format!("/subscriptions?channel_id={}", app.channel_id))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let mut changed = created.clone();
+    changed["name"] = json!("Ops renamed");
+    let replaced = app.api(Method::PUT, &format!("/subscriptions/{id}")).json(&changed).send().await.unwrap();
+    assert_eq!(replaced.status(), StatusCode::OK);
+    let jql: Value =
+        app.api(Method::GET, &format!("/subscriptions/{id}/jql")).send().await.unwrap().json().await.unwrap();
+    assert!(jql["jql"].as_str().unwrap().starts_with("Project = OPS"), "{jql}");
+    assert!(jql["jql"].as_str().unwrap().contains("\"Security Level\" IS EMPTY"), "{jql}");
+    assert_eq!(
+        app.api(Method::DELETE, &format!("/subscriptions/{id}")).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.api(Method::GET, &format!("/subscriptions/{id}")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let actions: Vec<String> = app.state.store.audit_entries(0, 10).unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(actions[..3], ["subscription.remove", "subscription.update", "subscription.add"]);
+}
