@@ -60,13 +60,17 @@ impl Application {
         let timeout = Duration::from_secs(config.mattermost.request_timeout_secs);
         let mattermost = MattermostClient::new(&config.mattermost.url, config.mattermost.bot_token.expose(), timeout);
         let channels = Arc::new(ChannelCache::new(Duration::from_secs(config.mattermost.channel_cache_secs)));
-        let worker = Arc::new(Worker::new(
-            store.clone(),
-            mattermost.clone(),
-            channels.clone(),
-            metrics.clone(),
-            delivery_settings(&config),
-        ));
+        let health = Arc::new(crate::subscriptions::health::SubscriptionHealth { store: store.clone() });
+        let worker = Arc::new(
+            Worker::new(
+                store.clone(),
+                mattermost.clone(),
+                channels.clone(),
+                metrics.clone(),
+                delivery_settings(&config),
+            )
+            .with_channel_health(health),
+        );
         let ingest = Ingest {
             store: store.clone(),
             metrics: metrics.clone(),

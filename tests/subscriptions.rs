@@ -193,3 +193,32 @@ async fn subscriptions_are_listed_replaced_explained_and_deleted() {
     let actions: Vec<String> = app.state.store.audit_entries(0, 10).unwrap().into_iter().map(|a| a.action).collect();
     assert_eq!(actions[..3], ["subscription.remove", "subscription.update", "subscription.add"]);
 }
+
+#[tokio::test]
+async fn an_archived_channel_breaks_its_subscriptions_until_a_post_succeeds() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let created = subscribe(&app, &rule(&app.channel_id, "Ops", &["event_created"], json!([]))).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    app.mm.set_bot_member(&app.channel_id, false);
+    firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
+    app.deliver().await;
+    let shown: Value =
+        app.api(Method::GET, &format!("/subscriptions/{id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown["state"], "broken");
+    assert!(shown["broken_reason"].as_str().unwrap().contains("not a member"), "{shown}");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains(r#"jirabridge_subscriptions{state="broken"} 1"#), "{metrics}");
+
+    app.mm.set_bot_member(&app.channel_id, true);
+    firehose(
+        &app,
+        "/api/v2/webhook",
+        String::from_utf8(own("cloud-issue-created.json")).unwrap().replace("20017", "20030"),
+    )
+    .await;
+    app.deliver().await;
+    let shown: Value =
+        app.api(Method::GET, &format!("/subscriptions/{id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown["state"], "active", "a later success clears it");
+}

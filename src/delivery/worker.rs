@@ -45,6 +45,13 @@ pub struct DeliverySettings {
     pub display_subscription_name: bool,
 }
 
+/// Told when Mattermost accepts or, for good, refuses posts to a channel (subscriptions
+/// routing there turn `active` / `broken`).
+pub trait ChannelHealth: Send + Sync {
+    fn channel_refused(&self, channel_id: &str, reason: &str);
+    fn channel_accepted(&self, channel_id: &str);
+}
+
 /// Sends the outbox to Mattermost.
 pub struct Worker {
     store: Store,
@@ -54,12 +61,16 @@ pub struct Worker {
     settings: DeliverySettings,
     busy_lanes: Mutex<HashSet<String>>,
     wake: Arc<Notify>,
+    health: Option<Arc<dyn ChannelHealth>>,
 }
 
 /// What one attempt ended in.
 enum Outcome {
     Done(String),
     Retry(String, Option<Duration>),
+    /// Mattermost refuses the channel itself for good (403/404): dead, and the channel's
+    /// subscriptions are marked broken.
+    ChannelRefused(String),
     /// A crash leftover could not be checked; stay `in_flight` and check again later.
     RecheckLater(String, Option<Duration>),
     Dead(String),
@@ -85,7 +96,14 @@ impl Worker {
             settings,
             busy_lanes: Mutex::new(HashSet::new()),
             wake: Arc::new(Notify::new()),
+            health: None,
         }
+    }
+
+    /// Reports channel outcomes to `health` (subscriptions turn broken or active).
+    pub fn with_channel_health(mut self, health: Arc<dyn ChannelHealth>) -> Worker {
+        self.health = Some(health);
+        self
     }
 
     /// A handle that wakes the worker when new deliveries are stored.
@@ -248,6 +266,7 @@ impl Worker {
             // No answer after sending: the post may exist, so check before sending again.
             Err(e) if e.maybe_sent() => Outcome::RecheckLater(e.to_string(), e.retry_after()),
             Err(e) if e.is_transient() => Outcome::Retry(e.to_string(), e.retry_after()),
+            Err(e) if matches!(e.status(), Some(403 | 404)) => Outcome::ChannelRefused(permanent_reason(&e)),
             Err(e) => Outcome::Dead(permanent_reason(&e)),
         }
     }
@@ -292,6 +311,7 @@ impl Worker {
     ) -> Result<(), StoreError> {
         let now = now_ms();
         let outcome = self.expire_if_too_old(&record, outcome, now);
+        self.report_channel_health(&record, &outcome);
         let recheck = matches!(outcome, Outcome::RecheckLater(..));
         match outcome {
             Outcome::Done(post_id) => {
@@ -323,7 +343,7 @@ impl Worker {
                 record.last_error = Some(reason);
                 self.metrics.delivery("retry");
             }
-            Outcome::Dead(reason) => {
+            Outcome::Dead(reason) | Outcome::ChannelRefused(reason) => {
                 tracing::error!(delivery = id, event = record.event_id, %reason, "delivery failed permanently");
                 record.state = state::DEAD.into();
                 record.finished_at_ms = Some(now);
@@ -332,6 +352,15 @@ impl Worker {
             }
         }
         self.store.update_delivery(id, previous_due, &record)
+    }
+
+    fn report_channel_health(&self, record: &DeliveryRecordV1, outcome: &Outcome) {
+        let (Some(health), TargetRecordV1::ChannelId(channel_id)) = (&self.health, &record.target) else { return };
+        match outcome {
+            Outcome::ChannelRefused(reason) => health.channel_refused(channel_id, reason),
+            Outcome::Done(_) => health.channel_accepted(channel_id),
+            _ => {}
+        }
     }
 
     fn expire_if_too_old(&self, record: &DeliveryRecordV1, outcome: Outcome, now: u64) -> Outcome {

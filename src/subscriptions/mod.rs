@@ -5,6 +5,7 @@
 //! from the store's records; `service` runs create/update/delete with their IO checks.
 
 pub mod facts;
+pub mod health;
 pub mod index;
 pub mod jql;
 pub mod matching;

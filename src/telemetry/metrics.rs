@@ -39,6 +39,7 @@ pub struct Metrics {
     pub deliveries: Family<OutcomeLabels, Counter>,
     pub outbox_depth: Family<StateLabels, Gauge>,
     pub delivery_latency: Histogram,
+    pub subscriptions: Family<StateLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -61,6 +62,8 @@ impl Metrics {
         registry.register("deliveries", "Delivery attempts finished, by outcome", deliveries.clone());
         registry.register("outbox_depth", "Unfinished deliveries, by state", outbox_depth.clone());
         registry.register("delivery_latency_seconds", "Time from webhook receipt to post", delivery_latency.clone());
+        let subscriptions = Family::<StateLabels, Gauge>::default();
+        registry.register("subscriptions", "Channel subscriptions, by state", subscriptions.clone());
         Metrics {
             registry: std::sync::Arc::new(registry),
             webhooks,
@@ -68,6 +71,7 @@ impl Metrics {
             deliveries,
             outbox_depth,
             delivery_latency,
+            subscriptions,
         }
     }
 
@@ -85,6 +89,10 @@ impl Metrics {
 
     pub fn set_outbox_depth(&self, state: &str, depth: u64) {
         self.outbox_depth.get_or_create(&StateLabels { state: state.into() }).set(depth as i64);
+    }
+
+    pub fn set_subscriptions(&self, state: &str, count: u64) {
+        self.subscriptions.get_or_create(&StateLabels { state: state.into() }).set(count as i64);
     }
 
     /// The Prometheus text exposition.

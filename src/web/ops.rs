@@ -41,6 +41,14 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
         }
         Err(e) => tracing::error!(error = %e, "reading outbox depth for metrics failed"),
     }
+    match state.store.subscriptions() {
+        Ok(all) => {
+            let broken = all.iter().filter(|s| s.state == "broken").count() as u64;
+            state.metrics.set_subscriptions("active", all.len() as u64 - broken);
+            state.metrics.set_subscriptions("broken", broken);
+        }
+        Err(e) => tracing::error!(error = %e, "reading subscriptions for metrics failed"),
+    }
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.render())
