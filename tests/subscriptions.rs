@@ -222,3 +222,28 @@ async fn an_archived_channel_breaks_its_subscriptions_until_a_post_succeeds() {
         app.api(Method::GET, &format!("/subscriptions/{id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(shown["state"], "active", "a later success clears it");
 }
+
+#[tokio::test]
+async fn a_dry_run_shows_which_recent_events_a_rule_would_post() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
+    firehose(&app, "/api/v2/webhook", own("cloud-comment-created.json")).await;
+    let candidate = rule(&app.channel_id, "Would be", &["event_created_comment"], json!([]));
+    let response = app
+        .api(Method::POST, "/subscriptions/dry-run")
+        .json(&json!({"subscription": candidate, "last": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["examined"], 2);
+    let matched = result["matched"].as_array().unwrap();
+    assert_eq!(matched.len(), 1, "{result}");
+    assert_eq!(matched[0]["issue_key"], "OPS-12");
+    assert_eq!(matched[0]["events"], json!(["event_created_comment"]));
+    assert_eq!(matched[0]["channel_id"], app.channel_id.as_str());
+    app.deliver().await;
+    assert!(event_posts(&app, &app.channel_id).is_empty(), "a dry run posts nothing");
+}

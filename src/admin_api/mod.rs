@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(subscriptions::list))
                     .route(web::post().to(subscriptions::create)),
             )
+            .service(web::resource("/subscriptions/dry-run").route(web::post().to(subscriptions::dry_run)))
             .service(
                 web::resource("/subscriptions/{id}")
                     .route(web::get().to(subscriptions::get))

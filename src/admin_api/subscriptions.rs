@@ -101,12 +101,44 @@ pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<Stri
 
 pub async fn jql(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let record = state.store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?;
-    let settings = MatchSettings {
+    let (jql, notes) = approximate_jql(&stored::from_record(&record), match_settings(&state));
+    Ok(HttpResponse::Ok().json(json!({ "jql": jql, "notes": notes })))
+}
+
+#[derive(Deserialize)]
+pub struct DryRunRequest {
+    subscription: Option<Subscription>,
+    id: Option<String>,
+    #[serde(default = "default_last")]
+    last: usize,
+}
+
+fn default_last() -> usize {
+    100
+}
+
+/// Which of the last stored events a rule (given, or stored under `id`) would have posted.
+pub async fn dry_run(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    body: web::Json<DryRunRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let sub = match (request.subscription, request.id) {
+        (Some(sub), _) => sub,
+        (None, Some(id)) => stored::from_record(&state.store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?),
+        (None, None) => return Err(ApiError::field("subscription", "give a subscription or the id of a stored one")),
+    };
+    let events = state.store.recent_events(request.last.clamp(1, 10_000))?;
+    let result = crate::subscriptions::dry_run::dry_run(&sub, &events, match_settings(&state));
+    Ok(HttpResponse::Ok().json(result))
+}
+
+fn match_settings(state: &AppState) -> MatchSettings {
+    MatchSettings {
         security_level_empty: state.config.security.security_level_empty_for_subscriptions,
         restricted_comments_to_channels: state.config.security.restricted_comments_to_channels,
-    };
-    let (jql, notes) = approximate_jql(&stored::from_record(&record), settings);
-    Ok(HttpResponse::Ok().json(json!({ "jql": jql, "notes": notes })))
+    }
 }
 
 /// Tells the channel what changed, as the plugin did; best effort (the change is saved).

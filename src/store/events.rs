@@ -88,6 +88,17 @@ impl Store {
         }
     }
 
+    /// The newest `limit` events, newest first.
+    pub fn recent_events(&self, limit: usize) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.trees().eventid_event.iter().rev().take(limit) {
+            let (key, value) = entry?;
+            let Some(id) = codec::read_u64(&key) else { continue };
+            out.push((id, codec::decode(EventRecordV1::VERSION, &value)?));
+        }
+        Ok(out)
+    }
+
     /// Number of stored events.
     pub fn event_count(&self) -> usize {
         self.trees().eventid_event.len()

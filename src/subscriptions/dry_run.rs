@@ -1,0 +1,49 @@
+//! Dry run (SPEC §3.5): which of the last stored events a rule would have posted, and where.
+//! Nothing is posted or changed.
+
+use serde::Serialize;
+
+use super::facts::IssueFacts;
+use super::matching::{matches, MatchSettings};
+use super::model::Subscription;
+use crate::events::normalize::normalize;
+use crate::jira::instance::InstanceType;
+use crate::jira::payload::Payload;
+use crate::store::records::EventRecordV1;
+
+/// One stored event the rule would have posted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DryRunMatch {
+    pub event_id: u64,
+    pub issue_key: String,
+    pub events: Vec<String>,
+    pub channel_id: String,
+}
+
+/// The result: how many events were looked at and which matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DryRun {
+    pub examined: usize,
+    pub matched: Vec<DryRunMatch>,
+}
+
+/// Replays `events` (newest first) against `sub`. Events of other instances do not match.
+pub fn dry_run(sub: &Subscription, events: &[(u64, EventRecordV1)], settings: MatchSettings) -> DryRun {
+    let is_cloud = InstanceType::of_url(&sub.instance_id) == InstanceType::Cloud;
+    let matched = events
+        .iter()
+        .filter(|(_, event)| event.instance_id.as_deref() == Some(sub.instance_id.as_str()))
+        .filter_map(|(id, event)| {
+            let payload = Payload::parse(&event.raw_body).ok()?;
+            let parsed = normalize(&payload)?;
+            let facts = IssueFacts::from_payload(&payload, is_cloud);
+            matches(sub, &parsed.events, &facts, settings).then(|| DryRunMatch {
+                event_id: *id,
+                issue_key: parsed.issue.key.clone(),
+                events: parsed.events.clone(),
+                channel_id: sub.channel_id.clone(),
+            })
+        })
+        .collect();
+    DryRun { examined: events.len(), matched }
+}
