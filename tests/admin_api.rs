@@ -105,3 +105,31 @@ async fn a_malformed_body_gets_a_json_error() {
     assert_eq!(error["error"]["code"], "validation_failed");
     assert!(error["error"]["message"].as_str().unwrap().starts_with("invalid JSON body"));
 }
+
+#[tokio::test]
+async fn aliases_default_and_v2_legacy_are_patched() {
+    let app = spawn_app().await;
+    for url in ["https://jira.one.example", "https://jira.two.example"] {
+        app.api(Method::POST, "/instances?skip_check=true").json(&json!({"url": url})).send().await.unwrap();
+    }
+    let two = "aHR0cHM6Ly9qaXJhLnR3by5leGFtcGxl";
+    let (status, patched) = body(
+        app.api(Method::PATCH, &format!("/instances/{two}"))
+            .json(&json!({"alias": "two", "is_default": true, "is_v2_legacy": true}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!((patched["alias"].as_str(), patched["is_default"].as_bool()), (Some("two"), Some(true)));
+    let (_, one) =
+        body(app.api(Method::GET, "/instances/aHR0cHM6Ly9qaXJhLm9uZS5leGFtcGxl").send().await.unwrap()).await;
+    assert_eq!(one["is_default"], false, "only one default");
+    let (status, error) =
+        body(app.api(Method::PATCH, "/instances/two").json(&json!({"alias": "has space"})).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"]["fields"]["alias"].as_str().unwrap().contains("without spaces"));
+    let unknown_field = app.api(Method::PATCH, "/instances/two").json(&json!({"colour": "red"})).send().await.unwrap();
+    assert_eq!(unknown_field.status(), StatusCode::BAD_REQUEST);
+}

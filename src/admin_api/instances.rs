@@ -61,6 +61,21 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(instances::to_json(&record, &state.config.public_base_url())))
 }
 
+pub async fn patch(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    body: web::Json<instances::InstancePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let record = find(&state, &reference)?;
+    let base = state.config.public_base_url();
+    let before = instances::to_json(&record, &base);
+    let updated = instances::update(&state.store, record, body.into_inner())?;
+    let after = instances::to_json(&updated, &base);
+    audit(&state, "instance.update", &updated.id, Some(&before), Some(&after))?;
+    Ok(HttpResponse::Ok().json(after))
+}
+
 pub async fn delete(
     _: AdminAuth,
     state: web::Data<AppState>,

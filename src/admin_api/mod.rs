@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/instances/{reference}")
                     .route(web::get().to(instances::get))
+                    .route(web::patch().to(instances::patch))
                     .route(web::delete().to(instances::delete)),
             )
             .service(

@@ -86,6 +86,53 @@ pub async fn add(
     Ok(record)
 }
 
+/// Changes an admin may make to an instance.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstancePatch {
+    /// A new alias; `""` removes it.
+    pub alias: Option<String>,
+    pub is_default: Option<bool>,
+    pub is_v2_legacy: Option<bool>,
+}
+
+/// Applies a patch. At most one instance is the default and one the v2-legacy target, so
+/// setting either on one instance clears it on the others.
+pub fn update(
+    store: &Store,
+    mut record: InstanceRecordV1,
+    patch: InstancePatch,
+) -> Result<InstanceRecordV1, InstanceError> {
+    if let Some(alias) = patch.alias {
+        if alias.is_empty() {
+            record.alias = None;
+        } else {
+            check_alias(&alias).map_err(|message| InstanceError::Invalid { field: "alias", message })?;
+            if let Some(owner) = store.instance_id_for_alias(&alias)?.filter(|owner| *owner != record.id) {
+                let message = format!("Alias `{alias}` already exists on InstanceID: {owner}.");
+                return Err(InstanceError::Invalid { field: "alias", message });
+            }
+            record.alias = Some(alias);
+        }
+    }
+    for other in store.instances()?.into_iter().filter(|o| o.id != record.id) {
+        let clear_default = patch.is_default == Some(true) && other.is_default;
+        let clear_legacy = patch.is_v2_legacy == Some(true) && other.is_v2_legacy;
+        if clear_default || clear_legacy {
+            let cleared = InstanceRecordV1 {
+                is_default: other.is_default && !clear_default,
+                is_v2_legacy: other.is_v2_legacy && !clear_legacy,
+                ..other
+            };
+            store.put_instance(&cleared)?;
+        }
+    }
+    record.is_default = patch.is_default.unwrap_or(record.is_default);
+    record.is_v2_legacy = patch.is_v2_legacy.unwrap_or(record.is_v2_legacy);
+    store.put_instance(&record)?;
+    Ok(record)
+}
+
 /// Finds an instance by alias, base64 path segment, or id.
 pub fn resolve(store: &Store, reference: &str) -> Result<Option<InstanceRecordV1>, StoreError> {
     if let Some(id) = store.instance_id_for_alias(reference)? {
