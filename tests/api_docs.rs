@@ -1,0 +1,54 @@
+//! docs/API.md stays true: its shell examples run, in order, against a running jirabridge.
+
+use std::process::Command;
+
+use crate::support::app::{spawn_app, ADMIN_TOKEN, SECRET};
+
+/// The ```sh blocks of a Markdown document, in order.
+fn shell_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, "```sh") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[tokio::test]
+async fn the_api_examples_work() {
+    let app = spawn_app().await;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let docs = std::fs::read_to_string(format!("{root}/docs/API.md")).unwrap();
+    let blocks = shell_blocks(&docs);
+    assert!(blocks.len() >= 8, "found {} examples", blocks.len());
+    let script = format!("set -e\n{}\n", blocks.join("\n"));
+    let (address, channel) = (app.address.clone(), app.channel_id.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(root)
+            .env("JIRABRIDGE", address)
+            .env("TOKEN", ADMIN_TOKEN)
+            .env("CHANNEL_ID", channel)
+            .env("SECRET", SECRET)
+            .output()
+            .expect("sh and curl run")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "an example failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("created subscription ") && !stdout.contains("created subscription \n"), "{stdout}");
+    assert!(stdout.contains("\"jql\":\"Project = OPS"), "{stdout}");
+    assert_eq!(app.state.store.subscriptions().unwrap().len(), 0, "the last example deleted it");
+    assert_eq!(app.state.store.event_count(), 1, "the webhook example was stored");
+}
