@@ -247,3 +247,43 @@ async fn a_dry_run_shows_which_recent_events_a_rule_would_post() {
     app.deliver().await;
     assert!(event_posts(&app, &app.channel_id).is_empty(), "a dry run posts nothing");
 }
+
+#[tokio::test]
+async fn templates_are_kept_per_project_with_unique_names() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let template = rule(&app.channel_id, "Bug triage", &["event_created"], json!([]));
+    let response = app.api(Method::POST, "/templates").json(&template).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap();
+    let again = app.api(Method::POST, "/templates").json(&template).send().await.unwrap();
+    let error: Value = again.json().await.unwrap();
+    assert!(
+        error["error"]["fields"]["name"].as_str().unwrap().starts_with("Template name, 'Bug triage', already exists"),
+        "{error}"
+    );
+    let listed: Value = app
+        .api(Method::GET, &format!("/templates?instance_id={ACME}&project_key=OPS"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let other_project: Value =
+        app.api(Method::GET, "/templates?project_key=WEB").send().await.unwrap().json().await.unwrap();
+    assert!(other_project.as_array().unwrap().is_empty());
+    let mut long = template.clone();
+    long["name"] = json!("x".repeat(100));
+    let error: Value = app.api(Method::POST, "/templates").json(&long).send().await.unwrap().json().await.unwrap();
+    assert_eq!(error["error"]["fields"]["name"], "please provide a name less than 100 characters");
+    assert_eq!(
+        app.api(Method::DELETE, &format!("/templates/{id}")).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
+    app.deliver().await;
+    assert!(event_posts(&app, &app.channel_id).is_empty(), "templates never route events");
+}

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod instances;
 pub mod subscriptions;
+pub mod templates;
 pub mod token;
 
 use actix_web::web;
@@ -40,7 +41,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::put().to(subscriptions::replace))
                     .route(web::delete().to(subscriptions::delete)),
             )
-            .service(web::resource("/subscriptions/{id}/jql").route(web::get().to(subscriptions::jql))),
+            .service(web::resource("/subscriptions/{id}/jql").route(web::get().to(subscriptions::jql)))
+            .service(
+                web::resource("/templates")
+                    .route(web::get().to(templates::list))
+                    .route(web::post().to(templates::create)),
+            )
+            .service(
+                web::resource("/templates/{id}")
+                    .route(web::get().to(templates::get))
+                    .route(web::put().to(templates::replace))
+                    .route(web::delete().to(templates::delete)),
+            ),
     );
 }
 

@@ -9,7 +9,7 @@ use super::error::ApiError;
 use crate::subscriptions::jql::approximate_jql;
 use crate::subscriptions::matching::MatchSettings;
 use crate::subscriptions::model::Subscription;
-use crate::subscriptions::service::{SubscriptionError, Subscriptions};
+use crate::subscriptions::service::{RuleKind, SubscriptionError, Subscriptions};
 use crate::subscriptions::stored;
 use crate::web::AppState;
 
@@ -31,7 +31,13 @@ impl From<SubscriptionError> for ApiError {
 }
 
 fn service(state: &AppState) -> Subscriptions<'_> {
+    rules(state, RuleKind::Subscription)
+}
+
+/// The rule operations of `kind`, acting as the admin API.
+pub fn rules(state: &AppState, kind: RuleKind) -> Subscriptions<'_> {
     Subscriptions {
+        kind,
         store: &state.store,
         index: &state.subscriptions,
         mattermost: &state.mattermost,

@@ -15,6 +15,7 @@ pub mod records;
 mod roots;
 pub mod schema;
 mod secrets;
+mod templates;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -83,6 +84,8 @@ struct Trees {
     subid_subscription: sled::Tree,
     channelid_subid: sled::Tree,
     auditid_entry: sled::Tree,
+    templateid_template: sled::Tree,
+    instance_project_templateid: sled::Tree,
 }
 
 impl Trees {
@@ -105,6 +108,8 @@ impl Trees {
             subid_subscription: open(schema::SUBID_SUBSCRIPTION)?,
             channelid_subid: open(schema::CHANNELID_SUBID)?,
             auditid_entry: open(schema::AUDITID_ENTRY)?,
+            templateid_template: open(schema::TEMPLATEID_TEMPLATE)?,
+            instance_project_templateid: open(schema::INSTANCE_PROJECT_TEMPLATEID)?,
         })
     }
 }

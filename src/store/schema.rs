@@ -23,6 +23,8 @@ pub const TREES: &[&str] = &[
     SUBID_SUBSCRIPTION,
     CHANNELID_SUBID,
     AUDITID_ENTRY,
+    TEMPLATEID_TEMPLATE,
+    INSTANCE_PROJECT_TEMPLATEID,
 ];
 
 /// Store-wide facts: `schema_version`.
@@ -51,3 +53,7 @@ pub const SUBID_SUBSCRIPTION: &str = "subid_subscription";
 pub const CHANNELID_SUBID: &str = "channelid_subid";
 /// Audit entry id (u64 BE, in time order) → who changed what, before and after.
 pub const AUDITID_ENTRY: &str = "auditid_entry";
+/// Template id → subscription template (same record shape as a subscription).
+pub const TEMPLATEID_TEMPLATE: &str = "templateid_template";
+/// instance id 0x00 project key 0x00 template id → empty; a project's templates.
+pub const INSTANCE_PROJECT_TEMPLATEID: &str = "instance_project_templateid";

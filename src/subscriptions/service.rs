@@ -28,8 +28,26 @@ fn invalid(path: &str, message: impl Into<String>) -> SubscriptionError {
     SubscriptionError::Invalid(BTreeMap::from([(path.to_string(), message.into())]))
 }
 
+/// Subscriptions route events; templates (SPEC §6.4) are rules kept per (instance,
+/// project) to start subscriptions from. Both share validation and storage shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    Subscription,
+    Template,
+}
+
+impl RuleKind {
+    fn noun(self) -> &'static str {
+        match self {
+            RuleKind::Subscription => "subscription",
+            RuleKind::Template => "template",
+        }
+    }
+}
+
 /// What the operations need.
 pub struct Subscriptions<'a> {
+    pub kind: RuleKind,
     pub store: &'a Store,
     pub index: &'a RwLock<SubscriptionIndex>,
     pub mattermost: &'a MattermostClient,
@@ -51,12 +69,12 @@ impl Subscriptions<'_> {
             created_by: self.actor.into(),
         };
         let record = stored::to_record(&sub, meta);
-        self.save(&record, None, "subscription.add")?;
+        self.save(&record, None, "add")?;
         Ok(record)
     }
 
     pub async fn update(&self, id: &str, mut sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
-        let existing = self.store.subscription(id)?.ok_or(SubscriptionError::NotFound)?;
+        let existing = self.find(id)?.ok_or(SubscriptionError::NotFound)?;
         if sub.id.is_empty() {
             sub.id = id.to_string();
         } else if sub.id != id {
@@ -67,14 +85,20 @@ impl Subscriptions<'_> {
         let meta =
             Meta { state: "active".into(), broken_reason: None, updated_at_ms: now_ms(), ..stored::meta_of(&existing) };
         let record = stored::to_record(&sub, meta);
-        self.save(&record, Some(&existing), "subscription.update")?;
+        self.save(&record, Some(&existing), "update")?;
         Ok(record)
     }
 
     pub fn delete(&self, id: &str) -> Result<SubscriptionRecordV1, SubscriptionError> {
-        let removed = self.store.delete_subscription(id)?.ok_or(SubscriptionError::NotFound)?;
-        self.index.write().unwrap_or_else(|p| p.into_inner()).remove(id);
-        self.audit("subscription.remove", id, Some(&removed), None)?;
+        let removed = match self.kind {
+            RuleKind::Subscription => self.store.delete_subscription(id)?,
+            RuleKind::Template => self.store.delete_template(id)?,
+        };
+        let removed = removed.ok_or(SubscriptionError::NotFound)?;
+        if self.kind == RuleKind::Subscription {
+            self.index.write().unwrap_or_else(|p| p.into_inner()).remove(id);
+        }
+        self.audit("remove", id, Some(&removed), None)?;
         Ok(removed)
     }
 
@@ -84,6 +108,10 @@ impl Subscriptions<'_> {
         before: Option<&SubscriptionRecordV1>,
         action: &str,
     ) -> Result<(), SubscriptionError> {
+        if self.kind == RuleKind::Template {
+            self.store.put_template(record)?;
+            return self.audit(action, &record.id, before, Some(record));
+        }
         self.store.put_subscription(record)?;
         let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
         index.remove(&record.id);
@@ -102,7 +130,7 @@ impl Subscriptions<'_> {
         let entry = AuditRecordV1 {
             at_ms: now_ms(),
             actor: self.actor.into(),
-            action: action.into(),
+            action: format!("{}.{action}", self.kind.noun()),
             target: target.into(),
             before: before.map(|r| stored::to_json(r).to_string()),
             after: after.map(|r| stored::to_json(r).to_string()),
@@ -119,21 +147,42 @@ impl Subscriptions<'_> {
             return Err(invalid("instance_id", format!("unknown Jira instance {:?}", sub.instance_id)));
         }
         self.check_channel(&sub.channel_id).await?;
-        let taken =
-            self.store.subscription_ids_in_channel(&sub.channel_id)?.into_iter().filter(|other| *other != sub.id);
-        for other in taken {
-            let same = self
-                .store
-                .subscription(&other)?
-                .is_some_and(|o| o.instance_id == sub.instance_id && o.name == sub.name);
-            if same {
-                return Err(invalid(
-                    "name",
-                    format!("Subscription name, '{}', already exists. Please choose another name.", sub.name),
-                ));
+        if self.kind == RuleKind::Template && sub.name.len() >= 100 {
+            return Err(invalid("name", "please provide a name less than 100 characters"));
+        }
+        for other in self.same_scope(sub)?.into_iter().filter(|other| other.id != sub.id) {
+            if other.name == sub.name {
+                let noun = if self.kind == RuleKind::Template { "Template" } else { "Subscription" };
+                let message = format!("{noun} name, '{}', already exists. Please choose another name.", sub.name);
+                return Err(invalid("name", message));
             }
         }
         Ok(())
+    }
+
+    fn find(&self, id: &str) -> Result<Option<SubscriptionRecordV1>, StoreError> {
+        match self.kind {
+            RuleKind::Subscription => self.store.subscription(id),
+            RuleKind::Template => self.store.template(id),
+        }
+    }
+
+    /// Rules whose names must differ from `sub`'s: a subscription's in its channel and
+    /// instance, a template's in its instance and project.
+    fn same_scope(&self, sub: &Subscription) -> Result<Vec<SubscriptionRecordV1>, StoreError> {
+        let ids = match self.kind {
+            RuleKind::Subscription => self.store.subscription_ids_in_channel(&sub.channel_id)?,
+            RuleKind::Template => {
+                let project = sub.filters.projects.iter().next().map(String::as_str).unwrap_or("");
+                self.store.template_ids_for_project(&sub.instance_id, project)?
+            }
+        };
+        let records = ids.iter().map(|id| self.find(id)).collect::<Result<Vec<_>, _>>()?;
+        Ok(records
+            .into_iter()
+            .flatten()
+            .filter(|r| self.kind == RuleKind::Template || r.instance_id == sub.instance_id)
+            .collect())
     }
 
     async fn check_channel(&self, channel_id: &str) -> Result<(), SubscriptionError> {
