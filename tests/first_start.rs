@@ -49,6 +49,7 @@ async fn first_start_explains_setup_and_shows_the_generated_secret_once() {
     let secret = generated_secret(&first).expect("the webhook URL with the secret is logged");
     assert_eq!(secret.len(), 32);
     assert!(dir.path().join("jirabridge-data/db").is_dir(), "data in ./jirabridge-data");
+    assert!(first.contains("generated an admin API token"), "the admin API token is shown once: {first}");
 
     let url = format!("http://127.0.0.1:{port}/webhook?secret={secret}&team=eng&channel=town-square");
     let second = serve_once(dir.path(), port, async || {
@@ -59,4 +60,5 @@ async fn first_start_explains_setup_and_shows_the_generated_secret_once() {
     .await;
     assert!(generated_secret(&second).is_none(), "shown only once: {second}");
     assert!(!second.contains(&secret), "the secret never appears again in the log");
+    assert!(!second.contains("generated an admin API token"), "nor is a new admin token made");
 }

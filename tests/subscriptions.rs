@@ -287,3 +287,23 @@ async fn templates_are_kept_per_project_with_unique_names() {
     app.deliver().await;
     assert!(event_posts(&app, &app.channel_id).is_empty(), "templates never route events");
 }
+
+#[tokio::test]
+async fn restricted_comments_stay_out_of_channels_unless_the_rule_names_the_group() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    subscribe(&app, &rule(&app.channel_id, "Comments", &["event_created_comment"], json!([]))).await;
+    let restricted = String::from_utf8(own("cloud-comment-created.json")).unwrap().replace(
+        r#""jsdPublic": true"#,
+        r#""jsdPublic": true, "visibility": {"type": "group", "value": "jira-developers"}"#,
+    );
+    assert!(restricted.contains("jira-developers"));
+    firehose(&app, "/api/v2/webhook", restricted.clone()).await;
+    app.deliver().await;
+    assert!(event_posts(&app, &app.channel_id).is_empty(), "a group-restricted comment must not leak");
+    let developers = json!([{"key": "commentVisibility", "inclusion": "include_any", "values": ["jira-developers"]}]);
+    subscribe(&app, &rule(&app.channel_id, "Developers", &["event_created_comment"], developers)).await;
+    firehose(&app, "/api/v2/webhook", restricted.replace("40001", "40077")).await;
+    app.deliver().await;
+    assert_eq!(event_posts(&app, &app.channel_id).len(), 1, "the rule that names the group gets it");
+}
