@@ -154,7 +154,7 @@ fn is_finished(state: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::records::{EventRecordV1, TargetRecordV1};
+    use crate::store::records::TargetRecordV1;
     use crate::store::{IngestOutcome, NewDelivery, NewEvent};
 
     fn delivery(lane: &str, due: u64) -> NewDelivery {
@@ -180,19 +180,7 @@ mod tests {
     }
 
     fn event(n: u8, at: u64) -> NewEvent {
-        let record = EventRecordV1 {
-            received_at_ms: at,
-            source: "legacy".into(),
-            instance_id: None,
-            webhook_event: "jira:issue_created".into(),
-            issue_key: "A-1".into(),
-            project_key: "A".into(),
-            events: vec!["event_created".into()],
-            status: "routed".into(),
-            headers: vec![],
-            raw_body: vec![n],
-        };
-        NewEvent { record, dedup_keys: vec![[n; 32]], dedup_window_ms: 1000 }
+        crate::store::test_events::sample_event(n, at, 1000)
     }
 
     fn ids(outcome: IngestOutcome) -> Vec<u64> {

@@ -191,19 +191,7 @@ mod tests {
     use super::*;
 
     fn event(key: u8, at: u64) -> NewEvent {
-        let record = EventRecordV1 {
-            received_at_ms: at,
-            source: "legacy".into(),
-            instance_id: None,
-            webhook_event: "jira:issue_created".into(),
-            issue_key: "A-1".into(),
-            project_key: "A".into(),
-            events: vec!["event_created".into()],
-            status: "routed".into(),
-            headers: vec![],
-            raw_body: vec![key],
-        };
-        NewEvent { record, dedup_keys: vec![[key; 32]], dedup_window_ms: 60_000 }
+        crate::store::test_events::sample_event(key, at, 60_000)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

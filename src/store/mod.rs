@@ -16,6 +16,8 @@ mod roots;
 pub mod schema;
 mod secrets;
 mod templates;
+#[cfg(test)]
+mod test_events;
 mod writer;
 
 use std::path::{Path, PathBuf};
