@@ -266,7 +266,7 @@ impl Worker {
             // No answer after sending: the post may exist, so check before sending again.
             Err(e) if e.maybe_sent() => Outcome::RecheckLater(e.to_string(), e.retry_after()),
             Err(e) if e.is_transient() => Outcome::Retry(e.to_string(), e.retry_after()),
-            Err(e) if matches!(e.status(), Some(403 | 404)) => Outcome::ChannelRefused(permanent_reason(&e)),
+            Err(e) if refuses_channel(&e) => Outcome::ChannelRefused(permanent_reason(&e)),
             Err(e) => Outcome::Dead(permanent_reason(&e)),
         }
     }
@@ -374,10 +374,42 @@ impl Worker {
     }
 }
 
+/// Mattermost refuses the channel itself: 403 (not a member, no permission), 404 (gone),
+/// or 400 for an archived channel (the server's `can_not_post_to_deleted` error).
+fn refuses_channel(e: &MmError) -> bool {
+    match e {
+        MmError::Status { status: 403 | 404, .. } => true,
+        MmError::Status { status: 400, id, .. } => id == "api.post.create_post.can_not_post_to_deleted.error",
+        _ => false,
+    }
+}
+
 fn permanent_reason(e: &MmError) -> String {
     match e.status() {
         Some(403) => format!("the bot may not post in this channel (not a member, or the channel is archived): {e}"),
         Some(404) => format!("the channel no longer exists: {e}"),
+        Some(400) if refuses_channel(e) => format!("the channel is archived: {e}"),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, id: &str) -> MmError {
+        MmError::Status { status, id: id.into(), message: String::new(), retry_after: None }
+    }
+
+    #[test]
+    fn channel_refusals_are_told_from_other_errors() {
+        assert!(refuses_channel(&status(403, "api.context.permissions.app_error")));
+        assert!(refuses_channel(&status(404, "app.channel.get.existing.app_error")));
+        assert!(refuses_channel(&status(400, "api.post.create_post.can_not_post_to_deleted.error")));
+        assert!(!refuses_channel(&status(400, "api.post.create_post.root_id.app_error")));
+        assert!(!refuses_channel(&status(503, "")));
+        assert!(
+            permanent_reason(&status(400, "api.post.create_post.can_not_post_to_deleted.error")).contains("archived")
+        );
     }
 }
