@@ -50,21 +50,27 @@ fn bodies(count: usize) -> Arc<Vec<String>> {
     )
 }
 
-async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+/// Runs `work(n)` for every n below `count` from `concurrency` tasks at once and reports
+/// each call's latency.
+async fn drive<F, Fut>(name: &'static str, count: usize, concurrency: usize, work: F) -> Report
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, url, bodies, next) = (client.clone(), url.clone(), bodies.clone(), next.clone());
+            let (work, next) = (work.clone(), next.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 loop {
                     let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(body) = bodies.get(n) else { return latencies };
+                    if n >= count {
+                        return latencies;
+                    }
                     let sent = Instant::now();
-                    let response = client.post(&url).body(body.clone()).send().await.expect("request");
-                    assert!(response.status().is_success(), "{name}: {}", response.status());
+                    work(n).await;
                     latencies.push(sent.elapsed());
                 }
             })
@@ -76,7 +82,19 @@ async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurr
     }
     let elapsed = started.elapsed();
     latencies.sort();
-    Report { name, requests: bodies.len(), elapsed, latencies }
+    Report { name, requests: count, elapsed, latencies }
+}
+
+async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    drive(name, bodies.len(), concurrency, move |n| {
+        let (client, url, body) = (client.clone(), url.clone(), bodies[n].clone());
+        async move {
+            let response = client.post(&url).body(body).send().await.expect("request");
+            assert!(response.status().is_success(), "{name}: {}", response.status());
+        }
+    })
+    .await
 }
 
 /// The store alone: `ingest_durable` of the same events, as concurrently as the HTTP load,
@@ -86,45 +104,31 @@ async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
     use jirabridge::store::{NewEvent, Store};
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &Default::default()).unwrap();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (store, bodies, next) = (store.clone(), bodies.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(body) = bodies.get(n) else { return latencies };
-                    let sent = Instant::now();
-                    let record = EventRecordV1 {
-                        received_at_ms: n as u64,
-                        source: "legacy".into(),
-                        instance_id: None,
-                        webhook_event: "jira:issue_created".into(),
-                        issue_key: format!("LOAD-{n}"),
-                        project_key: "LOAD".into(),
-                        events: vec!["event_created".into()],
-                        status: "unmatched".into(),
-                        headers: vec![],
-                        raw_body: body.clone().into_bytes(),
-                    };
-                    let mut key = [0u8; 32];
-                    key[..8].copy_from_slice(&(n as u64).to_be_bytes());
-                    let event = NewEvent { record, dedup_keys: vec![key], dedup_window_ms: 600_000 };
-                    store.ingest_durable(event, vec![delivery(n as u64)]).await.unwrap();
-                    latencies.push(sent.elapsed());
-                }
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap());
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    Report { name: "store only (event+delivery)", requests: bodies.len(), elapsed, latencies }
+    let count = bodies.len();
+    let report = drive("store only (event+delivery)", count, concurrency, move |n| {
+        let record = EventRecordV1 {
+            received_at_ms: n as u64,
+            source: "legacy".into(),
+            instance_id: None,
+            webhook_event: "jira:issue_created".into(),
+            issue_key: format!("LOAD-{n}"),
+            project_key: "LOAD".into(),
+            events: vec!["event_created".into()],
+            status: "unmatched".into(),
+            headers: vec![],
+            raw_body: bodies[n].clone().into_bytes(),
+        };
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&(n as u64).to_be_bytes());
+        let event = NewEvent { record, dedup_keys: vec![key], dedup_window_ms: 600_000 };
+        let store = store.clone();
+        async move {
+            store.ingest_durable(event, vec![delivery(n as u64)]).await.unwrap();
+        }
+    })
+    .await;
+    drop(dir);
+    report
 }
 
 /// A delivery like the legacy webhook stores: rendered later from the event.
