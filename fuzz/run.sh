@@ -11,7 +11,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
 fi
 
 corpus="$(mktemp -d)"
-trap 'rm -rf "$corpus"' EXIT
+trap 'rm -rf "$corpus" "$corpus.log"' EXIT
 for dir in ../tests/fixtures ../../shared/fixtures/jira-webhooks; do
   if [ -d "$dir" ]; then
     find "$dir" -name '*.json' ! -name EXPECTED.json -exec cp {} "$corpus/" \;
@@ -21,4 +21,12 @@ done
 # cargo-fuzz asks rustc for flags that stable rustc accepts only with RUSTC_BOOTSTRAP;
 # the machine has one (stable) toolchain. No sanitizer: the target is safe Rust.
 export RUSTC_BOOTSTRAP=1
-cargo fuzz run --sanitizer none -O normalize "$corpus" -- -max_total_time="$seconds" -rss_limit_mb=2048
+# libFuzzer reports every corpus change; keep its log and show the end (all of a crash).
+log="$corpus.log"
+if ! cargo fuzz run --sanitizer none -O normalize "$corpus" -- -max_total_time="$seconds" -rss_limit_mb=2048 >"$log" 2>&1; then
+  tail -n 80 "$log"
+  echo "fuzzing found a failure; the input is saved under fuzz/artifacts/normalize/" >&2
+  exit 1
+fi
+tail -n 3 "$log"
+rm -f "$log"
