@@ -94,3 +94,19 @@ impl Parsed {
         self.events.iter().any(|e| e == name)
     }
 }
+
+/// How an empty old value is shown: struck through.
+pub const NONE_STRUCK: &str = "~~None~~";
+/// How an empty new value is shown.
+pub const NONE: &str = "None";
+/// How "no assignee" is shown.
+pub const NOBODY: &str = "_nobody_";
+
+/// `value`, or `placeholder` when it is empty (SPEC §5.3 values marked *).
+pub fn or_placeholder(value: &str, placeholder: &str) -> String {
+    if value.is_empty() {
+        placeholder.into()
+    } else {
+        value.into()
+    }
+}

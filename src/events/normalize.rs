@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::model::{Change, Comment, Issue, Kind, Parsed, Text};
+use super::model::{or_placeholder, Change, Comment, Issue, Kind, Parsed, Text, NOBODY, NONE_STRUCK};
 use super::names;
 use crate::jira::payload::{id_at, str_at, user_name, Payload};
 
@@ -157,12 +157,17 @@ fn change_of(item: &Value) -> Option<Change> {
         "summary" => shown(names::UPDATED_SUMMARY),
         "description" => Some(change(names::UPDATED_DESCRIPTION, field, from.into(), to.into())),
         "Sprint" if !to.is_empty() => shown(names::UPDATED_SPRINT),
-        "Rank" if !to.is_empty() => {
-            Some(change(names::UPDATED_RANK, field, or_none_struck(from).to_lowercase(), to.to_lowercase()))
-        }
+        "Rank" if !to.is_empty() => Some(change(
+            names::UPDATED_RANK,
+            field,
+            or_placeholder(from, NONE_STRUCK).to_lowercase(),
+            to.to_lowercase(),
+        )),
         "Attachment" => Some(change(names::UPDATED_ATTACHMENT, "attachments", from.into(), to.into())),
         "labels" => Some(change(names::UPDATED_LABELS, "labels", from.into(), to.into())),
-        "assignee" => Some(change(names::UPDATED_ASSIGNEE, "assignee", or_nobody(from), or_nobody(to))),
+        "assignee" => {
+            Some(change(names::UPDATED_ASSIGNEE, "assignee", or_placeholder(from, NOBODY), or_placeholder(to, NOBODY)))
+        }
         "issuetype" => shown(names::UPDATED_ISSUE_TYPE),
         "Fix Version" => shown(names::UPDATED_FIX_VERSION),
         "Version" => shown(names::UPDATED_AFFECTS_VERSION),
@@ -184,20 +189,4 @@ fn custom_change(item: &Value, field: &str, from: &str, to: &str) -> Option<Chan
 
 fn change(event: &str, field: &str, from: String, to: String) -> Change {
     Change { event: event.to_string(), field: field.to_string(), from, to }
-}
-
-fn or_none_struck(value: &str) -> String {
-    if value.is_empty() {
-        "~~None~~".into()
-    } else {
-        value.into()
-    }
-}
-
-fn or_nobody(value: &str) -> String {
-    if value.is_empty() {
-        "_nobody_".into()
-    } else {
-        value.into()
-    }
 }

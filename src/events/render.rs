@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::markup::{adf_to_markdown, wiki_to_markdown, MarkupContext};
-use super::model::{Change, Kind, Parsed, Text};
+use super::model::{or_placeholder, Change, Kind, Parsed, Text, NOBODY, NONE, NONE_STRUCK};
 use super::names;
 
 const ATTACHMENT_COLOR: &str = "#95b7d0";
@@ -93,7 +93,7 @@ fn change_headline(parsed: &Parsed, change: &Change, link: &str) -> String {
         names::UPDATED_RESOLVED => format!("{actor} **resolved** {link}"),
         names::UPDATED_DESCRIPTION => format!("{actor} **edited** the description of {link}"),
         names::UPDATED_ASSIGNEE => {
-            let assignee = parsed.issue.assignee.clone().unwrap_or_else(|| "_nobody_".into());
+            let assignee = parsed.issue.assignee.clone().unwrap_or_else(|| NOBODY.into());
             format!("{actor} **assigned** {assignee} to {link}")
         }
         names::UPDATED_ATTACHMENT => format!("{actor} {} {link}", added_removed(change, "**attached**", "attachments")),
@@ -101,8 +101,8 @@ fn change_headline(parsed: &Parsed, change: &Change, link: &str) -> String {
         _ => format!(
             "{actor} **updated** {} from \"{}\" to \"{}\" on {link}",
             change.field,
-            shown_from(&change.from).replace('"', "\\\""),
-            shown_to(&change.to).replace('"', "\\\"")
+            or_placeholder(&change.from, NONE_STRUCK).replace('"', "\\\""),
+            or_placeholder(&change.to, NONE).replace('"', "\\\"")
         ),
     }
 }
@@ -129,9 +129,9 @@ fn merged_field(change: &Change) -> String {
         let (from, to) = (truncate(&change.from, CHANGE_TEXT_MAX), truncate(&change.to, CHANGE_TEXT_MAX));
         return format!("**{name}:** \n**From:** {from}\n**To:** {to}");
     }
-    let from = shown_from(&change.from);
+    let from = or_placeholder(&change.from, NONE_STRUCK);
     let from = if from.starts_with("~~") { from } else { format!("~~{from}~~") };
-    format!("**{name}:** {from} {}", shown_to(&change.to))
+    format!("**{name}:** {from} {}", or_placeholder(&change.to, NONE))
 }
 
 /// A body converted to Mattermost markdown (SPEC §5.6). Mentions show the bare Jira name
@@ -169,23 +169,6 @@ fn created_fields(parsed: &Parsed) -> Vec<(String, String, bool)> {
         fields.push(("Priority".to_string(), priority.clone(), true));
     }
     fields
-}
-
-/// An empty old value is shown struck through, an empty new value as plain `None`.
-fn shown_from(value: &str) -> String {
-    if value.is_empty() {
-        "~~None~~".into()
-    } else {
-        value.into()
-    }
-}
-
-fn shown_to(value: &str) -> String {
-    if value.is_empty() {
-        "None".into()
-    } else {
-        value.into()
-    }
 }
 
 /// `> ` before the body and after every newline; a blank body stays empty.
