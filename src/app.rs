@@ -92,12 +92,14 @@ impl Application {
             admin_token_hash,
             subscriptions: RwLock::new(subscriptions),
             readiness: Default::default(),
+            console: Default::default(),
         });
         let listener = TcpListener::bind(config.listen_addr())
             .with_context(|| format!("cannot listen on {}; is server.listen free?", config.server.listen))?;
         let port = listener.local_addr()?.port();
         let server = http_server(state.clone(), listener, &config)?;
         announce(&config, port, origin, &secrets.current);
+        crate::console::announce_setup_link(&state).map_err(|e| anyhow::anyhow!("admin console setup: {e}"))?;
         if let Some(token) = new_admin_token {
             tracing::warn!("generated an admin API token; it is shown only this once. Use it as \"Authorization: Bearer {token}\" for {}/api/v1", config.public_base_url());
         }

@@ -1,10 +1,12 @@
 //! jirabridge: Jira webhooks into Mattermost channels, durably, as one binary.
 //! See ARCHITECTURE.md for the module map and the path of an event.
 
+pub mod accounts;
 pub mod admin_api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod delivery;
 pub mod events;
 pub mod instances;

@@ -4,6 +4,7 @@ mod admin_api;
 mod api_docs;
 mod cli;
 mod conformance;
+mod console;
 mod crash_recovery;
 mod delivery;
 mod fake_mattermost_selftest;

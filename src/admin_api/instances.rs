@@ -101,13 +101,25 @@ pub fn audit(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> Result<(), ApiError> {
+    Ok(audit_as(state, "api", action, target, before, after)?)
+}
+
+/// Records a change by `actor` (`api`, a console admin's name) in the audit log.
+pub fn audit_as(
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    target: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<(), crate::store::StoreError> {
     let entry = AuditRecordV1 {
         at_ms: now_ms(),
-        actor: "api".into(),
+        actor: actor.into(),
         action: action.into(),
         target: target.into(),
         before: before.map(|v| v.to_string()),
         after: after.map(|v| v.to_string()),
     };
-    Ok(state.store.audit(&entry)?)
+    state.store.audit(&entry)
 }

@@ -36,13 +36,18 @@ fn service(state: &AppState) -> Subscriptions<'_> {
 
 /// The rule operations of `kind`, acting as the admin API.
 pub fn rules(state: &AppState, kind: RuleKind) -> Subscriptions<'_> {
+    rules_as(state, kind, "api")
+}
+
+/// The rule operations of `kind`, acting as `actor` (the audit log's "who").
+pub fn rules_as<'a>(state: &'a AppState, kind: RuleKind, actor: &'a str) -> Subscriptions<'a> {
     Subscriptions {
         kind,
         store: &state.store,
         index: &state.subscriptions,
         mattermost: &state.mattermost,
         security_level_empty: state.config.security.security_level_empty_for_subscriptions,
-        actor: "api",
+        actor,
     }
 }
 
@@ -140,7 +145,7 @@ pub async fn dry_run(
     Ok(HttpResponse::Ok().json(result))
 }
 
-fn match_settings(state: &AppState) -> MatchSettings {
+pub fn match_settings(state: &AppState) -> MatchSettings {
     MatchSettings {
         security_level_empty: state.config.security.security_level_empty_for_subscriptions,
         restricted_comments_to_channels: state.config.security.restricted_comments_to_channels,
@@ -148,7 +153,7 @@ fn match_settings(state: &AppState) -> MatchSettings {
 }
 
 /// Tells the channel what changed, as the plugin did; best effort (the change is saved).
-fn announce(state: &AppState, channel_id: &str, message: &str) {
+pub fn announce(state: &AppState, channel_id: &str, message: &str) {
     let client = state.mattermost.clone();
     let body = json!({ "channel_id": channel_id, "message": message });
     tokio::spawn(async move {

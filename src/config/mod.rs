@@ -200,11 +200,23 @@ impl Default for SecurityConfig {
 }
 
 /// `[admin]` settings.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminConfig {
     /// Bearer token for `/api/v1`. Empty: one is generated at first start and shown once.
     pub api_token: Secret,
+    /// Hours a console session lasts without use (each request extends it).
+    pub session_ttl_hours: u64,
+    /// Failed console sign-ins allowed per 15 minutes for one (address, user name).
+    pub login_max_attempts: u32,
+    /// Minutes the one-time first-admin setup link printed at start stays valid.
+    pub setup_link_ttl_minutes: u64,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self { api_token: Secret::default(), session_ttl_hours: 12, login_max_attempts: 5, setup_link_ttl_minutes: 60 }
+    }
 }
 
 /// `[log]` settings.

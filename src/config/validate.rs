@@ -22,6 +22,9 @@ pub(super) fn check(config: &mut Config, errors: &mut Vec<String>) {
         at_least("store.event_retention_days", u64::from(config.store.event_retention_days), 1),
         at_most("store.flush_interval_ms", config.store.flush_interval_ms, 1000),
         at_least("mattermost.request_timeout_secs", config.mattermost.request_timeout_secs, 1),
+        at_least("admin.session_ttl_hours", config.admin.session_ttl_hours, 1),
+        at_least("admin.login_max_attempts", u64::from(config.admin.login_max_attempts), 1),
+        at_least("admin.setup_link_ttl_minutes", config.admin.setup_link_ttl_minutes, 1),
         webhook_secret(&config.webhook.secret),
         log_level(&config.log.level),
     ];

@@ -151,6 +151,24 @@ fn is_finished(state: &str) -> bool {
     state == "done" || state == "dead"
 }
 
+impl Store {
+    /// Deliveries created at or after `since_ms`, newest first, at most `limit`.
+    /// Ids grow with time, so the scan stops at the first older one.
+    pub fn recent_deliveries(&self, since_ms: u64, limit: usize) -> Result<Vec<DueDelivery>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.trees().deliveryid_delivery.iter().rev() {
+            let (key, value) = entry?;
+            let Some(id) = codec::read_u64(&key) else { continue };
+            let record: DeliveryRecordV1 = codec::decode(DeliveryRecordV1::VERSION, &value)?;
+            if record.created_at_ms < since_ms || out.len() >= limit {
+                break;
+            }
+            out.push(DueDelivery { id, record });
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

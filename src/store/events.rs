@@ -186,6 +186,21 @@ pub(super) fn put_delivery(
     Ok(())
 }
 
+impl Store {
+    /// How many events arrived on each day (days since the epoch, UTC) from `since_ms` on.
+    /// Reads only the time index, not the events.
+    pub fn events_per_day(&self, since_ms: u64) -> Result<std::collections::BTreeMap<u64, u64>, StoreError> {
+        let mut days = std::collections::BTreeMap::new();
+        for entry in self.trees().receivedat_eventid.range(pair_key(since_ms, 0).to_vec()..) {
+            let (key, _) = entry?;
+            if let Some((at, _)) = codec::split_pair_key(&key) {
+                *days.entry(at / 86_400_000).or_insert(0) += 1;
+            }
+        }
+        Ok(days)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

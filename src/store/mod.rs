@@ -6,6 +6,7 @@
 //! (group commit, see `flush`).
 
 mod admin_data;
+mod admin_users;
 pub mod codec;
 mod deliveries;
 mod events;
@@ -15,6 +16,7 @@ pub mod records;
 mod roots;
 pub mod schema;
 mod secrets;
+mod sessions;
 mod templates;
 #[cfg(test)]
 mod test_events;
@@ -88,6 +90,9 @@ struct Trees {
     auditid_entry: sled::Tree,
     templateid_template: sled::Tree,
     instance_project_templateid: sled::Tree,
+    sessionid_session: sled::Tree,
+    loginkey_attempts: sled::Tree,
+    adminuser_record: sled::Tree,
 }
 
 impl Trees {
@@ -112,6 +117,9 @@ impl Trees {
             auditid_entry: open(schema::AUDITID_ENTRY)?,
             templateid_template: open(schema::TEMPLATEID_TEMPLATE)?,
             instance_project_templateid: open(schema::INSTANCE_PROJECT_TEMPLATEID)?,
+            sessionid_session: open(schema::SESSIONID_SESSION)?,
+            loginkey_attempts: open(schema::LOGINKEY_ATTEMPTS)?,
+            adminuser_record: open(schema::ADMINUSER_RECORD)?,
         })
     }
 }

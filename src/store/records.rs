@@ -189,3 +189,55 @@ pub struct AuditRecordV1 {
 impl AuditRecordV1 {
     pub const VERSION: u16 = 1;
 }
+
+/// A signed-in console session, keyed by the SHA-256 of its cookie value. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SessionRecordV1 {
+    pub username: String,
+    /// Every console form carries this token; a POST without it is refused.
+    pub csrf_token: String,
+    pub created_at_ms: u64,
+    /// Sessions slide: each request moves the expiry to `last_seen + ttl`.
+    pub last_seen_ms: u64,
+}
+
+impl SessionRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+/// Failed sign-ins of one (address, user name) in the current window. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoginAttemptsRecordV1 {
+    pub window_started_ms: u64,
+    pub failures: u32,
+}
+
+impl LoginAttemptsRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+/// An admin console account. Version 1.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct AdminUserRecordV1 {
+    pub username: String,
+    /// argon2id hash in PHC string form (`$argon2id$v=19$m=…`), salt included.
+    pub password_hash: String,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+}
+
+impl AdminUserRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
+impl std::fmt::Debug for AdminUserRecordV1 {
+    /// Leaves the hash out: it is not a secret in itself, but it is what an attacker wants.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminUserRecordV1")
+            .field("username", &self.username)
+            .field("password_hash", &"***")
+            .field("created_at_ms", &self.created_at_ms)
+            .field("updated_at_ms", &self.updated_at_ms)
+            .finish()
+    }
+}

@@ -25,6 +25,9 @@ pub const TREES: &[&str] = &[
     AUDITID_ENTRY,
     TEMPLATEID_TEMPLATE,
     INSTANCE_PROJECT_TEMPLATEID,
+    SESSIONID_SESSION,
+    LOGINKEY_ATTEMPTS,
+    ADMINUSER_RECORD,
 ];
 
 /// Store-wide facts: `schema_version`.
@@ -57,3 +60,9 @@ pub const AUDITID_ENTRY: &str = "auditid_entry";
 pub const TEMPLATEID_TEMPLATE: &str = "templateid_template";
 /// instance id 0x00 project key 0x00 template id → empty; a project's templates.
 pub const INSTANCE_PROJECT_TEMPLATEID: &str = "instance_project_templateid";
+/// SHA-256 of a console session cookie → session (user, CSRF token, last seen).
+pub const SESSIONID_SESSION: &str = "sessionid_session";
+/// client address 0x00 user name → failed sign-ins in the current window.
+pub const LOGINKEY_ATTEMPTS: &str = "loginkey_attempts";
+/// Admin console user name → account (argon2id password hash, times).
+pub const ADMINUSER_RECORD: &str = "adminuser_record";

@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/readyz", "GET").route(web::get().to(ops::readyz)));
     cfg.service(resource("/metrics", "GET").route(web::get().to(ops::metrics)));
     cfg.configure(crate::admin_api::configure);
+    cfg.configure(crate::console::configure);
     for prefix in PLUGIN_PREFIXES {
         cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(legacy::legacy)));
         cfg.service(resource(&format!("{prefix}/api/v2/webhook"), "POST").route(web::post().to(firehose::firehose)));

@@ -29,6 +29,8 @@ pub struct AppState {
     pub admin_token_hash: [u8; 32],
     /// The last `/readyz` answer about Mattermost, reused for ten seconds.
     pub readiness: ReadyCache,
+    /// Admin console state that is not stored (the first-admin setup link).
+    pub console: crate::console::ConsoleState,
 }
 
 /// A short-lived memory of Mattermost's reachability.

@@ -4,5 +4,6 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod console;
 pub mod fake_mattermost;
 pub mod fixtures;

@@ -1,0 +1,115 @@
+//! Admin console accounts: user names, argon2id password hashes, and checking a login.
+//!
+//! This is the API the console and the `admin set-password` command share. Passwords are
+//! hashed with argon2id at the crate's default parameters and a random salt; only the PHC
+//! string is stored. Neither passwords nor hashes are logged or put in the audit log.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::store::records::{AdminUserRecordV1, AuditRecordV1};
+use crate::store::{Store, StoreError};
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// The hash of a password nobody knows, made with the default parameters, that `verify`
+/// checks against for unknown users, so an answer takes as long whether the user exists
+/// or not. A test checks that its parameters still equal the defaults.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$ZHVtbXlzYWx0ZHVtbXlzYWx0$9yOWHqo2A4jvT+eLUYvTXm4Un1ebC7NzUo49t9OrGOo";
+
+/// Why an account could not be set or checked. The messages are shown to the admin.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the user name must be 1 to 64 characters: letters, digits, '.', '_' or '-'")]
+    InvalidUsername,
+    #[error("the password must be at least 12 characters")]
+    PasswordTooShort,
+    #[error("the password must be at most 1024 characters")]
+    PasswordTooLong,
+    #[error(
+        "the stored password of {0} cannot be read; set a new one with `jirabridge admin set-password --username {0}`"
+    )]
+    UnreadableHash(String),
+    #[error("hashing the password failed: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates the account `username`, or replaces its password; audited with the user as actor.
+pub fn set_password(store: &Store, username: &str, password: &str, now_ms: u64) -> Result<(), AccountError> {
+    set_password_as(store, username, password, now_ms, username)
+}
+
+/// [`set_password`] on behalf of `actor` (`cli`, or the admin who made the change).
+pub fn set_password_as(
+    store: &Store,
+    username: &str,
+    password: &str,
+    now_ms: u64,
+    actor: &str,
+) -> Result<(), AccountError> {
+    check_username(username)?;
+    check_password(password)?;
+    let password_hash = hash(password)?;
+    let existing = store.admin_user(username)?;
+    let created_at_ms = existing.as_ref().map_or(now_ms, |user| user.created_at_ms);
+    let record = AdminUserRecordV1 { username: username.into(), password_hash, created_at_ms, updated_at_ms: now_ms };
+    store.put_admin_user(&record)?;
+    let summary = |created: u64| serde_json::json!({ "username": username, "created_at_ms": created }).to_string();
+    store.audit(&AuditRecordV1 {
+        at_ms: now_ms,
+        actor: actor.into(),
+        action: if existing.is_some() { "admin_user.password_changed" } else { "admin_user.created" }.into(),
+        target: username.into(),
+        before: existing.map(|user| summary(user.created_at_ms)),
+        after: Some(summary(created_at_ms)),
+    })?;
+    Ok(())
+}
+
+/// Whether `password` is the password of `username`. An unknown user takes as long as a
+/// wrong password and answers `false`.
+pub fn verify(store: &Store, username: &str, password: &str) -> Result<bool, AccountError> {
+    let Some(user) = store.admin_user(username)? else {
+        let dummy = PasswordHash::new(DUMMY_HASH).map_err(|e| AccountError::Hash(e.to_string()))?;
+        let _ = Argon2::default().verify_password(password.as_bytes(), &dummy);
+        return Ok(false);
+    };
+    let stored = PasswordHash::new(&user.password_hash).map_err(|_| AccountError::UnreadableHash(user.username))?;
+    Ok(Argon2::default().verify_password(password.as_bytes(), &stored).is_ok())
+}
+
+/// Whether at least one admin account exists (the console offers first-admin setup if not).
+pub fn any_admin(store: &Store) -> Result<bool, AccountError> {
+    Ok(store.has_admin_users()?)
+}
+
+/// Checks a user name: 1–64 characters of `[A-Za-z0-9._-]`.
+pub fn check_username(username: &str) -> Result<(), AccountError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if username.is_empty() || username.len() > MAX_USERNAME_CHARS || !username.chars().all(allowed) {
+        return Err(AccountError::InvalidUsername);
+    }
+    Ok(())
+}
+
+/// Checks a password's length in characters (not bytes).
+pub fn check_password(password: &str) -> Result<(), AccountError> {
+    match password.chars().count() {
+        n if n < MIN_PASSWORD_CHARS => Err(AccountError::PasswordTooShort),
+        n if n > MAX_PASSWORD_CHARS => Err(AccountError::PasswordTooLong),
+        _ => Ok(()),
+    }
+}
+
+fn hash(password: &str) -> Result<String, AccountError> {
+    let salt = SaltString::generate(&mut OsRng);
+    let hashed =
+        Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    Ok(hashed.to_string())
+}

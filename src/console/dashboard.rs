@@ -1,0 +1,97 @@
+//! `/admin/`: is everything working, and what has happened lately.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::error::ConsoleError;
+use super::page::{day, render, when, Chrome};
+use super::session::SignedIn;
+use crate::delivery::worker::now_ms;
+use crate::web::AppState;
+
+const DAYS_SHOWN: u64 = 7;
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    store_ok: bool,
+    mattermost: &'static str,
+    mattermost_ok: bool,
+    missing: Vec<String>,
+    pending: u64,
+    retrying: u64,
+    in_flight: u64,
+    days: Vec<DayRow>,
+    recent_errors: Vec<ErrorRow>,
+    instances: usize,
+    subscriptions: usize,
+    broken_subscriptions: usize,
+}
+
+struct DayRow {
+    day: String,
+    events: u64,
+    posted: u64,
+    dead: u64,
+}
+
+struct ErrorRow {
+    id: u64,
+    at: String,
+    error: String,
+}
+
+pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
+    let mattermost = state.mattermost_status().await;
+    let now = now_ms();
+    let today = now / 86_400_000;
+    let since = (today + 1 - DAYS_SHOWN) * 86_400_000;
+    let events = state.store.events_per_day(since)?;
+    let deliveries = state.store.recent_deliveries(since, usize::MAX)?;
+    let days = (0..DAYS_SHOWN)
+        .map(|back| {
+            let d = today - back;
+            let finished_on = |s: &str| {
+                deliveries
+                    .iter()
+                    .filter(|x| x.record.state == s && x.record.finished_at_ms.is_some_and(|at| at / 86_400_000 == d))
+                    .count() as u64
+            };
+            DayRow {
+                day: day(d),
+                events: events.get(&d).copied().unwrap_or(0),
+                posted: finished_on("done"),
+                dead: finished_on("dead"),
+            }
+        })
+        .collect();
+    let recent_errors = deliveries
+        .iter()
+        .filter(|d| d.record.last_error.is_some() && matches!(d.record.state.as_str(), "dead" | "retrying"))
+        .take(10)
+        .map(|d| ErrorRow {
+            id: d.id,
+            at: when(d.record.finished_at_ms.or(d.record.last_sent_at_ms).unwrap_or(d.record.created_at_ms)),
+            error: d.record.last_error.clone().unwrap_or_default(),
+        })
+        .collect();
+    let counts = state.store.outbox_counts()?;
+    let subscriptions = state.store.subscriptions()?;
+    let page = DashboardPage {
+        chrome: Chrome::new(&admin, "/admin/", "Dashboard"),
+        store_ok: state.store.is_healthy(),
+        mattermost,
+        mattermost_ok: mattermost == "ok",
+        missing: state.config.missing_settings(),
+        pending: counts.pending,
+        retrying: counts.retrying,
+        in_flight: counts.in_flight,
+        days,
+        recent_errors,
+        instances: state.store.instances()?.len(),
+        broken_subscriptions: subscriptions.iter().filter(|s| s.state == "broken").count(),
+        subscriptions: subscriptions.len(),
+    };
+    render(&page)
+}

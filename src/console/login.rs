@@ -1,0 +1,149 @@
+//! Sign-in and sign-out. The sign-in form has no session yet, so its CSRF token is a
+//! double submit: a random value in a console-scoped cookie and the same value in the form.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::error::ConsoleError;
+use super::form::FormData;
+use super::page::{render_status, see_other, with_security_headers};
+use super::session::{self, console_cookie, random_token, SignedPost, CSRF_FIELD};
+use super::throttle;
+use crate::delivery::worker::now_ms;
+use crate::web::AppState;
+use crate::webhook::auth::constant_time_eq;
+
+/// Cookie holding the sign-in (and setup) form's CSRF value.
+pub const FORM_COOKIE: &str = "jirabridge_form";
+
+#[derive(Template, Default)]
+#[template(path = "console/login.html")]
+pub struct LoginPage {
+    pub heading: &'static str,
+    pub action: String,
+    pub csrf_token: String,
+    pub next: String,
+    pub username: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub setup: bool,
+    pub show_form: bool,
+}
+
+/// Renders a pre-session form with a fresh double-submit token.
+pub fn form_response(state: &AppState, status: StatusCode, mut page: LoginPage) -> Result<HttpResponse, ConsoleError> {
+    page.csrf_token = random_token()?;
+    let cookie = console_cookie(state, FORM_COOKIE, page.csrf_token.clone());
+    let mut response = render_status(status, &page)?;
+    response.add_cookie(&cookie).map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    Ok(response)
+}
+
+/// Checks a pre-session form's token against its cookie.
+pub fn check_form_token(req: &HttpRequest, form: &FormData) -> Result<(), ConsoleError> {
+    let cookie = req.cookie(FORM_COOKIE).ok_or(ConsoleError::BadCsrf)?;
+    let sent = form.get(CSRF_FIELD);
+    if sent.is_empty() || !constant_time_eq(sent.as_bytes(), cookie.value().as_bytes()) {
+        return Err(ConsoleError::BadCsrf);
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    signed_out: Option<String>,
+}
+
+pub async fn form(state: web::Data<AppState>, query: web::Query<LoginQuery>) -> Result<HttpResponse, ConsoleError> {
+    let notice = query.signed_out.as_ref().map(|_| "You are signed out.".to_string());
+    form_response(&state, StatusCode::OK, login_page(safe_next(&query.next), String::new(), notice, None))
+}
+
+fn login_page(next: String, username: String, notice: Option<String>, error: Option<String>) -> LoginPage {
+    LoginPage {
+        heading: "Sign in to jirabridge",
+        action: "/admin/login".into(),
+        next,
+        username,
+        notice,
+        error,
+        show_form: true,
+        ..LoginPage::default()
+    }
+}
+
+/// Only console paths are followed after sign-in, never another site.
+fn safe_next(next: &str) -> String {
+    if next.starts_with("/admin/") && !next.starts_with("//") && !next.contains("\\") {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// The address failed sign-ins are counted against.
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ConsoleError> {
+    let mut payload = payload.into_inner();
+    let form = session::read_form(&req, &mut payload).await?;
+    check_form_token(&req, &form)?;
+    let (username, password, next) = (form.get("username"), form.raw("password"), safe_next(form.get("next")));
+    let client = client_address(&req);
+    let now = now_ms();
+    let max = state.config.admin.login_max_attempts;
+    if let Some(secs) = throttle::retry_after_secs(&state.store, &client, username, max, now)? {
+        tracing::warn!(%client, username, "console sign-in refused: too many failed attempts");
+        return Err(ConsoleError::TooManyAttempts { retry_after_secs: secs, minutes: secs.div_ceil(60) });
+    }
+    let store = state.store.clone();
+    let (user, pass) = (username.to_string(), password.to_string());
+    let valid = web::block(move || crate::accounts::verify(&store, &user, &pass))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    if !valid {
+        throttle::record_failure(&state.store, &client, username, now)?;
+        tracing::warn!(%client, username, "console sign-in failed");
+        let error = Some("Wrong user name or password.".to_string());
+        return form_response(&state, StatusCode::UNAUTHORIZED, login_page(next, username.into(), None, error));
+    }
+    throttle::clear(&state.store, &client, username)?;
+    tracing::info!(%client, username, "console sign-in");
+    signed_in_redirect(&state, username, if next.is_empty() { "/admin/" } else { &next })
+}
+
+/// Starts a session and sends the browser on; the form cookie is no longer needed.
+pub fn signed_in_redirect(state: &AppState, username: &str, location: &str) -> Result<HttpResponse, ConsoleError> {
+    let cookie = session::start(state, username)?;
+    let mut response = see_other(location);
+    response.add_cookie(&cookie).map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    response.add_removal_cookie(&console_cookie(state, FORM_COOKIE, String::new())).ok();
+    Ok(response)
+}
+
+pub async fn logout(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
+    post.admin.end(&state)?;
+    let mut response = see_other("/admin/login?signed_out=1");
+    let gone: Cookie<'static> = console_cookie(&state, session::SESSION_COOKIE, String::new());
+    response.add_removal_cookie(&gone).map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    Ok(response)
+}
+
+/// `/admin` without the slash.
+pub async fn to_dashboard() -> HttpResponse {
+    let mut response = HttpResponse::PermanentRedirect();
+    with_security_headers(&mut response);
+    response.insert_header(("Location", "/admin/")).finish()
+}

@@ -1,0 +1,105 @@
+//! The admin console (SPEC §3.4): server-rendered HTML under `/admin/`, working without
+//! JavaScript. Pages call the same domain code as the admin API (`instances`,
+//! `subscriptions::service`, …); this module only adds sessions, forms and templates.
+//!
+//! Every page takes `SignedIn`, every POST takes `SignedPost` (session + CSRF token), so a
+//! handler cannot forget either check.
+
+mod assets;
+mod audit;
+mod dashboard;
+mod error;
+mod form;
+mod instances;
+mod legacy_url;
+mod login;
+mod mattermost;
+mod page;
+mod rule_form;
+mod session;
+mod setup;
+mod subscriptions;
+mod throttle;
+
+use actix_web::web;
+
+pub use error::ConsoleError;
+pub use setup::{announce_setup_link, ConsoleState};
+
+/// Confirmations shown after a redirect, by key, so a URL cannot put words on the page.
+const NOTICES: &[(&str, &str)] = &[
+    ("instance_added", "Jira instance added."),
+    ("instance_updated", "Jira instance updated."),
+    ("instance_removed", "Jira instance removed."),
+    ("subscription_saved", "Subscription saved."),
+    ("subscription_deleted", "Subscription deleted."),
+    ("template_saved", "Template saved."),
+    ("template_deleted", "Template deleted."),
+    ("settings_saved", "Settings saved."),
+    ("event_replayed", "Event replayed: new deliveries are queued."),
+    ("delivery_retried", "Delivery queued to be sent again now."),
+];
+
+/// The `?notice=` of a page reached by a redirect.
+#[derive(serde::Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    notice: String,
+}
+
+impl Notice {
+    pub fn text(&self) -> Option<String> {
+        NOTICES.iter().find(|(key, _)| *key == self.notice).map(|(_, text)| text.to_string())
+    }
+}
+
+/// Registers `/admin/*` and `/static/*`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/static/{file}").route(web::get().to(assets::serve)));
+    cfg.service(web::resource("/admin").route(web::get().to(login::to_dashboard)));
+    cfg.service(
+        web::scope("/admin")
+            .service(web::resource("/").route(web::get().to(dashboard::page)))
+            .service(web::resource("/login").route(web::get().to(login::form)).route(web::post().to(login::submit)))
+            .service(web::resource("/logout").route(web::post().to(login::logout)))
+            .service(web::resource("/setup").route(web::get().to(setup::form)).route(web::post().to(setup::submit)))
+            .service(
+                web::resource("/instances").route(web::get().to(instances::page)).route(web::post().to(instances::add)),
+            )
+            .service(web::resource("/instances/change").route(web::post().to(instances::change)))
+            .service(
+                web::resource("/mattermost")
+                    .route(web::get().to(mattermost::page))
+                    .route(web::post().to(mattermost::test_connection)),
+            )
+            .service(web::resource("/legacy-url").route(web::get().to(legacy_url::page)))
+            .service(web::resource("/audit").route(web::get().to(audit::page)))
+            .service(web::resource("/subscriptions").route(web::get().to(subscriptions::list)))
+            .service(
+                web::resource("/templates").route(web::get().to(|| async { page::see_other("/admin/subscriptions") })),
+            )
+            .service(
+                web::resource("/{kind:subscriptions|templates}/new")
+                    .route(web::get().to(subscriptions::new_form))
+                    .route(web::post().to(subscriptions::create)),
+            )
+            .service(
+                web::resource("/{kind:subscriptions|templates}/{id}")
+                    .route(web::get().to(subscriptions::show))
+                    .route(web::post().to(subscriptions::update)),
+            )
+            .service(
+                web::resource("/{kind:subscriptions|templates}/{id}/delete")
+                    .route(web::post().to(subscriptions::delete)),
+            )
+            .service(
+                web::resource("/{kind:subscriptions|templates}/{id}/dry-run")
+                    .route(web::post().to(subscriptions::try_rule)),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ConsoleError> {
+    Err(ConsoleError::NotFound("There is no such page in the console.".into()))
+}

@@ -1,0 +1,151 @@
+//! What every console page shares: the frame (navigation, signed-in user, CSRF token,
+//! notices), rendering a template into a response with the console's security headers, and
+//! small display helpers.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use askama::Template;
+
+use super::error::ConsoleError;
+use super::session::SignedIn;
+
+/// The console's sections, in navigation order: (path, label).
+pub const NAV: &[(&str, &str)] = &[
+    ("/admin/", "Dashboard"),
+    ("/admin/settings", "Settings"),
+    ("/admin/mattermost", "Mattermost"),
+    ("/admin/instances", "Jira instances"),
+    ("/admin/secrets", "Secrets"),
+    ("/admin/legacy-url", "Webhook URL builder"),
+    ("/admin/subscriptions", "Subscriptions"),
+    ("/admin/events", "Events"),
+    ("/admin/deliveries", "Deliveries"),
+    ("/admin/audit", "Audit log"),
+];
+
+/// The frame around a page.
+pub struct Chrome {
+    pub title: String,
+    /// Path of the active navigation entry.
+    pub active: &'static str,
+    pub username: String,
+    pub csrf_token: String,
+    /// A one-line confirmation ("Subscription saved.").
+    pub notice: Option<String>,
+    /// A page-level error; field errors are shown next to their fields.
+    pub error: Option<String>,
+}
+
+impl Chrome {
+    pub fn new(admin: &SignedIn, active: &'static str, title: impl Into<String>) -> Chrome {
+        Chrome {
+            title: title.into(),
+            active,
+            username: admin.username.clone(),
+            csrf_token: admin.csrf_token.clone(),
+            notice: None,
+            error: None,
+        }
+    }
+
+    pub fn is_active(&self, path: &str) -> bool {
+        self.active == path
+    }
+
+    pub fn nav(&self) -> &'static [(&'static str, &'static str)] {
+        NAV
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Chrome {
+        self.notice = notice;
+        self
+    }
+}
+
+/// Headers on every console response: no framing, no caching of pages that show secrets,
+/// no referrer (URLs can carry the webhook secret), and only our own scripts and styles.
+pub fn with_security_headers(response: &mut HttpResponseBuilder) {
+    response
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+}
+
+/// Renders `page` with `status`.
+pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ConsoleError> {
+    let body = page.render()?;
+    let mut response = HttpResponse::build(status);
+    with_security_headers(&mut response);
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
+}
+
+pub fn render(page: &impl Template) -> Result<HttpResponse, ConsoleError> {
+    render_status(StatusCode::OK, page)
+}
+
+/// 303 to `location` (after a successful POST).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).finish()
+}
+
+#[derive(Template)]
+#[template(path = "console/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    reason: &'a str,
+    message: &'a str,
+}
+
+/// A bare page for errors (no navigation: the visitor may not be signed in).
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    let page = ErrorPage { status: status.as_u16(), reason: status.canonical_reason().unwrap_or("Error"), message };
+    page.render().unwrap_or_else(|_| message.to_string())
+}
+
+/// `2026-11-25 16:51 UTC` for a time in ms since the epoch.
+pub fn when(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_date(days as i64);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// `2026-11-25` for a day number since the epoch.
+pub fn day(days_since_epoch: u64) -> String {
+    let (year, month, day) = civil_date(days_since_epoch as i64);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Proleptic Gregorian date of a day number (days since 1970-01-01), after Howard
+/// Hinnant's published civil-calendar arithmetic.
+fn civil_date(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_calendar_dates() {
+        assert_eq!(when(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(when(1_795_625_476_000), "2026-11-25 16:51:16 UTC");
+        assert_eq!(day(11_016), "2000-02-29");
+        assert_eq!(day(19_782), "2024-02-29");
+    }
+}

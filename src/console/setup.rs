@@ -1,0 +1,147 @@
+//! The first admin: a one-time setup link, printed in the log at start while no admin
+//! exists, opens a form that creates the admin and signs them in.
+//!
+//! The link lives in memory only: a restart without an admin prints a new one, and it dies
+//! with the first admin created (by the link or by `jirabridge admin set-password`).
+
+use std::sync::Mutex;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+
+use super::error::ConsoleError;
+use super::login::{check_form_token, form_response, signed_in_redirect, LoginPage};
+use super::session::{self, random_token};
+use crate::delivery::worker::now_ms;
+use crate::web::AppState;
+use crate::webhook::auth::constant_time_eq;
+
+/// Console state that is not in the store.
+#[derive(Default)]
+pub struct ConsoleState {
+    setup: Mutex<Option<SetupLink>>,
+}
+
+struct SetupLink {
+    token_hash: [u8; 32],
+    expires_at_ms: u64,
+}
+
+impl ConsoleState {
+    /// Makes a new one-time setup token valid for `ttl_ms`; returns it (to print once).
+    pub fn new_setup_token(&self, ttl_ms: u64) -> Result<String, ConsoleError> {
+        let token = random_token()?;
+        let link = SetupLink { token_hash: Sha256::digest(token.as_bytes()).into(), expires_at_ms: now_ms() + ttl_ms };
+        *self.setup.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
+        Ok(token)
+    }
+
+    fn setup_token_valid(&self, token: &str) -> bool {
+        let guard = self.setup.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().is_some_and(|link| {
+            let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+            now_ms() < link.expires_at_ms && constant_time_eq(&hash, &link.token_hash)
+        })
+    }
+
+    fn forget_setup_token(&self) {
+        *self.setup.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// At start: while no admin exists, logs a setup link (and the command-line alternative).
+pub fn announce_setup_link(state: &AppState) -> Result<(), ConsoleError> {
+    let any = crate::accounts::any_admin(&state.store).map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    if any {
+        return Ok(());
+    }
+    let minutes = state.config.admin.setup_link_ttl_minutes;
+    let token = state.console.new_setup_token(minutes * 60_000)?;
+    tracing::warn!(
+        "no admin console user yet: open {}/admin/setup?token={token} within {minutes} minutes to create one, \
+         or run `jirabridge admin set-password --username NAME` on this machine",
+        state.config.public_base_url()
+    );
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn setup_page(token: &str, username: String, error: Option<String>, show_form: bool) -> LoginPage {
+    let action =
+        format!("/admin/setup?token={}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>());
+    LoginPage {
+        heading: "Create the first admin",
+        action,
+        username,
+        error,
+        setup: true,
+        show_form,
+        ..LoginPage::default()
+    }
+}
+
+/// Why the link cannot be used, if it cannot.
+fn refusal(state: &AppState, token: &str) -> Result<Option<&'static str>, ConsoleError> {
+    if crate::accounts::any_admin(&state.store).map_err(|e| ConsoleError::Internal(e.to_string()))? {
+        return Ok(Some("An admin already exists. Sign in at /admin/login."));
+    }
+    if !state.console.setup_token_valid(token) {
+        return Ok(Some("This setup link has expired or is not valid. Restart jirabridge for a new one, or run `jirabridge admin set-password --username NAME`."));
+    }
+    Ok(None)
+}
+
+pub async fn form(state: web::Data<AppState>, query: web::Query<SetupQuery>) -> Result<HttpResponse, ConsoleError> {
+    if let Some(reason) = refusal(&state, &query.token)? {
+        return form_response(
+            &state,
+            StatusCode::BAD_REQUEST,
+            setup_page(&query.token, String::new(), Some(reason.into()), false),
+        );
+    }
+    form_response(&state, StatusCode::OK, setup_page(&query.token, String::new(), None, true))
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SetupQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ConsoleError> {
+    let mut payload = payload.into_inner();
+    let form = session::read_form(&req, &mut payload).await?;
+    check_form_token(&req, &form)?;
+    if let Some(reason) = refusal(&state, &query.token)? {
+        return form_response(
+            &state,
+            StatusCode::BAD_REQUEST,
+            setup_page(&query.token, String::new(), Some(reason.into()), false),
+        );
+    }
+    let (username, password) = (form.get("username").to_string(), form.raw("password").to_string());
+    if password != form.raw("password_again") {
+        let error = Some("The two passwords differ.".to_string());
+        return form_response(&state, StatusCode::BAD_REQUEST, setup_page(&query.token, username, error, true));
+    }
+    let store = state.store.clone();
+    let (user, pass) = (username.clone(), password);
+    let created = web::block(move || crate::accounts::set_password(&store, &user, &pass, now_ms()))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    if let Err(e) = created {
+        return form_response(
+            &state,
+            StatusCode::BAD_REQUEST,
+            setup_page(&query.token, username, Some(e.to_string()), true),
+        );
+    }
+    state.console.forget_setup_token();
+    tracing::info!(username, "first console admin created through the setup link");
+    signed_in_redirect(&state, &username, "/admin/")
+}

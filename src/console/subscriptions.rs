@@ -1,0 +1,273 @@
+//! `/admin/subscriptions` and `/admin/templates`: the rules that route Jira events to
+//! channels. Create, edit, delete, see the approximate JQL, dry-run against recent events.
+//! All changes go through `subscriptions::service`, as the admin API's do.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::error::ConsoleError;
+use super::page::{render, render_status, see_other, Chrome};
+use super::rule_form::RuleForm;
+use super::session::{SignedIn, SignedPost};
+use super::Notice;
+use crate::admin_api::subscriptions::{announce, match_settings, rules_as};
+use crate::store::records::SubscriptionRecordV1;
+use crate::subscriptions::dry_run::{dry_run, DryRun};
+use crate::subscriptions::jql::approximate_jql;
+use crate::subscriptions::service::{RuleKind, SubscriptionError};
+use crate::subscriptions::stored;
+use crate::web::AppState;
+
+/// How many stored events a dry run looks at.
+const DRY_RUN_EVENTS: usize = 200;
+
+#[derive(Template)]
+#[template(path = "console/subscriptions.html")]
+struct ListPage {
+    chrome: Chrome,
+    subscriptions: Vec<Row>,
+    templates: Vec<Row>,
+}
+
+struct Row {
+    id: String,
+    name: String,
+    channel_id: String,
+    instance_id: String,
+    projects: String,
+    events: usize,
+    filters: usize,
+    state: String,
+    broken_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/rule_editor.html")]
+struct EditorPage {
+    chrome: Chrome,
+    base: &'static str,
+    noun: &'static str,
+    form: RuleForm,
+    instances: Vec<String>,
+    jql: Option<(String, Vec<String>)>,
+    dry_run: Option<DryRun>,
+}
+
+fn kind_of(segment: &str) -> Result<(RuleKind, &'static str, &'static str), ConsoleError> {
+    match segment {
+        "subscriptions" => Ok((RuleKind::Subscription, "/admin/subscriptions", "subscription")),
+        "templates" => Ok((RuleKind::Template, "/admin/templates", "template")),
+        _ => Err(ConsoleError::NotFound("There is no such page in the console.".into())),
+    }
+}
+
+fn row(r: SubscriptionRecordV1) -> Row {
+    Row {
+        projects: r.projects.join(", "),
+        events: r.events.len(),
+        filters: r.fields.len(),
+        broken_reason: r.broken_reason.unwrap_or_default(),
+        id: r.id,
+        name: r.name,
+        channel_id: r.channel_id,
+        instance_id: r.instance_id,
+        state: r.state,
+    }
+}
+
+pub async fn list(
+    admin: SignedIn,
+    state: web::Data<AppState>,
+    notice: web::Query<Notice>,
+) -> Result<HttpResponse, ConsoleError> {
+    let sorted = |mut v: Vec<SubscriptionRecordV1>| {
+        v.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
+        v.into_iter().map(row).collect()
+    };
+    let page = ListPage {
+        chrome: Chrome::new(&admin, "/admin/subscriptions", "Subscriptions").with_notice(notice.text()),
+        subscriptions: sorted(state.store.subscriptions()?),
+        templates: sorted(state.store.templates()?),
+    };
+    render(&page)
+}
+
+fn find(state: &AppState, kind: RuleKind, id: &str) -> Result<SubscriptionRecordV1, ConsoleError> {
+    let found = match kind {
+        RuleKind::Subscription => state.store.subscription(id)?,
+        RuleKind::Template => state.store.template(id)?,
+    };
+    found.ok_or_else(|| ConsoleError::NotFound("No such rule: it may have been deleted.".into()))
+}
+
+fn editor(state: &AppState, admin: &SignedIn, segment: &str, form: RuleForm) -> Result<EditorPage, ConsoleError> {
+    let (_, base, noun) = kind_of(segment)?;
+    let title = if form.id.is_empty() { format!("New {noun}") } else { format!("{} ({noun})", form.name) };
+    Ok(EditorPage {
+        chrome: Chrome::new(admin, "/admin/subscriptions", title),
+        base,
+        noun,
+        instances: state.store.instances()?.into_iter().map(|i| i.id).collect(),
+        form,
+        jql: None,
+        dry_run: None,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    template: String,
+}
+
+pub async fn new_form(
+    admin: SignedIn,
+    state: web::Data<AppState>,
+    segment: web::Path<String>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    let default_instance =
+        state.store.instances()?.into_iter().find(|i| i.is_default).map(|i| i.id).unwrap_or_default();
+    let form = match state.store.template(&query.template)? {
+        Some(template) => RuleForm { id: String::new(), name: String::new(), ..RuleForm::from_record(&template) },
+        None => RuleForm::blank(default_instance),
+    };
+    render(&editor(&state, &admin, &segment, form)?)
+}
+
+pub async fn show(
+    admin: SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    notice: web::Query<Notice>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (segment, id) = path.into_inner();
+    let (kind, _, _) = kind_of(&segment)?;
+    let record = find(&state, kind, &id)?;
+    let mut page = editor(&state, &admin, &segment, RuleForm::from_record(&record))?;
+    page.chrome.notice = notice.text();
+    page.jql = Some(approximate_jql(&stored::from_record(&record), match_settings(&state)));
+    render(&page)
+}
+
+/// Resolves `team/channel` names to a channel id; anything else is taken as an id.
+async fn channel_id(state: &AppState, channel: &str) -> Result<String, String> {
+    match channel.split_once('/') {
+        Some((team, name)) => {
+            match state.mattermost.channel_by_name(team.trim(), name.trim().trim_start_matches('~')).await {
+                Ok(found) => Ok(found.id),
+                Err(e) if e.status() == Some(404) => {
+                    Err(format!("Mattermost has no channel {name} in team {team} that the bot can see"))
+                }
+                Err(e) => Err(format!("could not look up the channel: {e}")),
+            }
+        }
+        None => Ok(channel.to_string()),
+    }
+}
+
+/// Create (`id` = None) or update, then back to the rule's page; on invalid input, the
+/// editor again with the messages next to the fields.
+async fn save(
+    state: &AppState,
+    post: &SignedPost,
+    segment: &str,
+    id: Option<&str>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (kind, base, noun) = kind_of(segment)?;
+    let mut form = RuleForm::from_form(&post.form);
+    let resolved = channel_id(state, &form.channel).await;
+    let result = match &resolved {
+        Err(message) => Err(SubscriptionError::Invalid([("channel_id".to_string(), message.clone())].into())),
+        Ok(channel) => {
+            let service = rules_as(state, kind, &post.admin.username);
+            let model = form.to_model(channel);
+            match id {
+                None => service.create(model).await,
+                Some(id) => service.update(id, model).await,
+            }
+        }
+    };
+    match result {
+        Ok(record) => {
+            if kind == RuleKind::Subscription {
+                let verb = if id.is_none() { "added to this channel" } else { "updated" };
+                let text = format!(
+                    "Jira subscription, \"{}\", was {verb} by {} in the jirabridge console",
+                    record.name, post.admin.username
+                );
+                announce(state, &record.channel_id, &text);
+            }
+            Ok(see_other(&format!("{base}/{}?notice={noun}_saved", record.id)))
+        }
+        Err(SubscriptionError::Invalid(errors)) => {
+            form.id = id.unwrap_or_default().to_string();
+            form.place_errors(errors);
+            let mut page = editor(state, &post.admin, segment, form)?;
+            page.chrome.error = Some(format!("The {noun} was not saved: please correct the fields marked below."));
+            render_status(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(SubscriptionError::NotFound) => {
+            Err(ConsoleError::NotFound(format!("No such {noun}: it may have been deleted.")))
+        }
+        Err(SubscriptionError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    post: SignedPost,
+    segment: web::Path<String>,
+) -> Result<HttpResponse, ConsoleError> {
+    save(&state, &post, &segment, None).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    post: SignedPost,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (segment, id) = path.into_inner();
+    save(&state, &post, &segment, Some(&id)).await
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    post: SignedPost,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (segment, id) = path.into_inner();
+    let (kind, _, noun) = kind_of(&segment)?;
+    match rules_as(&state, kind, &post.admin.username).delete(&id) {
+        Ok(removed) => {
+            if kind == RuleKind::Subscription {
+                let text = format!(
+                    "Jira subscription, \"{}\", was removed from this channel by {} in the jirabridge console",
+                    removed.name, post.admin.username
+                );
+                announce(&state, &removed.channel_id, &text);
+            }
+            Ok(see_other(&format!("/admin/subscriptions?notice={noun}_deleted")))
+        }
+        Err(SubscriptionError::Store(e)) => Err(e.into()),
+        Err(_) => Err(ConsoleError::NotFound(format!("No such {noun}: it may have been deleted."))),
+    }
+}
+
+/// Which recent events the stored rule would have posted; nothing is posted.
+pub async fn try_rule(
+    state: web::Data<AppState>,
+    post: SignedPost,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (segment, id) = path.into_inner();
+    let (kind, _, _) = kind_of(&segment)?;
+    let record = find(&state, kind, &id)?;
+    let sub = stored::from_record(&record);
+    let events = state.store.recent_events(DRY_RUN_EVENTS)?;
+    let mut page = editor(&state, &post.admin, &segment, RuleForm::from_record(&record))?;
+    page.jql = Some(approximate_jql(&sub, match_settings(&state)));
+    page.dry_run = Some(dry_run(&sub, &events, match_settings(&state)));
+    render(&page)
+}

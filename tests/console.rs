@@ -1,0 +1,324 @@
+//! The admin console without a browser: sign-in, sessions, CSRF, throttling, the setup link,
+//! and the pages' forms doing what the admin API does.
+
+use sha2::{Digest, Sha256};
+
+use crate::support::app::{spawn_app, spawn_app_with, CHANNEL, SECRET, TEAM};
+use crate::support::console::{signed_in, Visitor, ADMIN, PASSWORD};
+
+const PAGES: &[&str] = &[
+    "/admin/",
+    "/admin/mattermost",
+    "/admin/instances",
+    "/admin/legacy-url",
+    "/admin/subscriptions",
+    "/admin/subscriptions/new",
+    "/admin/audit",
+];
+
+#[tokio::test]
+async fn pages_need_a_session_and_sign_in_returns_to_the_page_asked_for() {
+    let app = spawn_app().await;
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, PASSWORD, 1).unwrap();
+    let mut visitor = Visitor::new(&app);
+    for path in PAGES {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, 303, "{path} without a session");
+        assert!(page.location.as_deref().unwrap().starts_with("/admin/login?next="), "{path}");
+    }
+    let login = visitor.get("/admin/login?next=%2Fadmin%2Finstances").await;
+    assert_eq!(login.status, 200);
+    assert!(login.has("name=\"username\"") && login.has("name=\"password\""));
+    let wrong = visitor
+        .submit(
+            &login,
+            "/admin/login",
+            &[("username", ADMIN), ("password", "not the password"), ("next", "/admin/instances")],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.has("Wrong user name or password."));
+    assert!(!visitor.cookies.contains_key("jirabridge_session"));
+
+    let ok = visitor
+        .submit(&wrong, "/admin/login", &[("username", ADMIN), ("password", PASSWORD), ("next", "/admin/instances")])
+        .await;
+    assert_eq!(ok.status, 303);
+    assert_eq!(ok.location.as_deref(), Some("/admin/instances"));
+    let cookie = ok
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("jirabridge_session="));
+    let cookie = cookie.expect("session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http test server");
+    for path in PAGES {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(page.has("Signed in as <strong>ops-admin</strong>"), "{path}");
+        assert_eq!(page.headers.get("x-frame-options").unwrap(), "DENY");
+        assert!(page.headers.get("content-security-policy").unwrap().to_str().unwrap().contains("default-src 'self'"));
+    }
+    let css = visitor.get("/static/console.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn sign_in_goes_only_to_console_paths() {
+    let app = spawn_app().await;
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, PASSWORD, 1).unwrap();
+    let mut visitor = Visitor::new(&app);
+    let login = visitor.get("/admin/login").await;
+    let page = visitor
+        .submit(
+            &login,
+            "/admin/login",
+            &[("username", ADMIN), ("password", PASSWORD), ("next", "//evil.example/admin/")],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/admin/"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn posts_without_the_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.post("/admin/logout", &[]).await;
+    assert_eq!(page.status, 403);
+    let page = visitor.post("/admin/logout", &[("csrf_token", "guessed")]).await;
+    assert_eq!(page.status, 403);
+    let page = visitor.post("/admin/instances", &[("url", "https://jira.example.com")]).await;
+    assert_eq!(page.status, 403);
+    assert!(app.state.store.instances().unwrap().is_empty());
+
+    // The sign-in form's token is tied to its cookie: a form from elsewhere fails.
+    let mut other = Visitor::new(&app);
+    let page = other.post("/admin/login", &[("username", ADMIN), ("password", PASSWORD), ("csrf_token", "x")]).await;
+    assert_eq!(page.status, 403);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let stolen = visitor.cookies.get("jirabridge_session").unwrap().clone();
+    let dashboard = visitor.get("/admin/").await;
+    let out = visitor.submit(&dashboard, "/admin/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.location.as_deref(), Some("/admin/login?signed_out=1"));
+    assert!(!visitor.cookies.contains_key("jirabridge_session"));
+    visitor.cookies.insert("jirabridge_session".into(), stolen);
+    assert_eq!(visitor.get("/admin/").await.status, 303, "the old cookie no longer works");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn sessions_expire_after_the_ttl_without_use() {
+    let app = spawn_app_with(|c| c.admin.session_ttl_hours = 1).await;
+    let mut visitor = signed_in(&app).await;
+    assert_eq!(visitor.get("/admin/").await.status, 200);
+    let hash: [u8; 32] = Sha256::digest(visitor.cookies["jirabridge_session"].as_bytes()).into();
+    let mut record = app.state.store.session(&hash).unwrap().unwrap();
+    record.last_seen_ms -= 3_600_001;
+    app.state.store.put_session(&hash, &record).unwrap();
+    assert_eq!(visitor.get("/admin/").await.status, 303);
+    assert!(app.state.store.session(&hash).unwrap().is_none(), "expired session removed");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_throttled() {
+    let app = spawn_app_with(|c| c.admin.login_max_attempts = 3).await;
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, PASSWORD, 1).unwrap();
+    let mut visitor = Visitor::new(&app);
+    let mut page = visitor.get("/admin/login").await;
+    for _ in 0..3 {
+        page = visitor.submit(&page, "/admin/login", &[("username", ADMIN), ("password", "wrong password!")]).await;
+        assert_eq!(page.status, 401);
+    }
+    let blocked = visitor.submit(&page, "/admin/login", &[("username", ADMIN), ("password", PASSWORD)]).await;
+    assert_eq!(blocked.status, 429, "even the right password waits");
+    let retry: u64 = blocked.headers.get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!(retry > 0 && retry <= 900, "{retry}");
+    assert!(blocked.has("Too many failed sign-ins"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_setup_link_creates_the_first_admin_once() {
+    let app = spawn_app().await;
+    let token = app.state.console.new_setup_token(60_000).unwrap();
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.get("/admin/setup?token=wrong").await.status, 400);
+    let path = format!("/admin/setup?token={token}");
+    let form = visitor.get(&path).await;
+    assert_eq!(form.status, 200);
+    let differ = visitor
+        .submit(&form, &path, &[("username", "first"), ("password", PASSWORD), ("password_again", "something else")])
+        .await;
+    assert_eq!(differ.status, 400);
+    assert!(differ.has("The two passwords differ."));
+    let short = visitor
+        .submit(&differ, &path, &[("username", "first"), ("password", "short"), ("password_again", "short")])
+        .await;
+    assert_eq!(short.status, 400);
+    assert!(short.has("at least 12 characters"));
+    let done = visitor
+        .submit(&short, &path, &[("username", "first"), ("password", PASSWORD), ("password_again", PASSWORD)])
+        .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(visitor.get("/admin/").await.status, 200, "signed in as the new admin");
+    assert!(jirabridge::accounts::verify(&app.state.store, "first", PASSWORD).unwrap());
+    let again = Visitor::new(&app).get(&path).await;
+    assert_eq!(again.status, 400);
+    assert!(again.has("An admin already exists"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn cookies_are_secure_behind_https() {
+    let app = spawn_app_with(|c| c.server.public_url = "https://bridge.example.com".into()).await;
+    let mut visitor = Visitor::new(&app);
+    let login = visitor.get("/admin/login").await;
+    let cookie = login.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn instances_are_added_from_the_console_and_audited_with_the_admin_name() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    let bad = visitor
+        .submit(&page, "/admin/instances", &[("url", "not a url at all"), ("type", "server"), ("skip_check", "on")])
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.has("class=\"field-error\" id=\"url-error\""), "{}", bad.body);
+    let added = visitor
+        .submit(
+            &page,
+            "/admin/instances",
+            &[("url", "https://jira.example.com/"), ("type", "server"), ("alias", "main"), ("skip_check", "on")],
+        )
+        .await;
+    assert_eq!(added.status, 303);
+    let list = visitor.get(added.location.as_deref().unwrap()).await;
+    assert!(list.has("Jira instance added."));
+    assert!(list.has("https://jira.example.com"));
+    assert!(list.has("/api/v2/webhook?secret=<webhook secret>"), "webhook URL shown");
+    let made_default = visitor
+        .submit(&list, "/admin/instances/change", &[("instance", "https://jira.example.com"), ("op", "default")])
+        .await;
+    assert_eq!(made_default.status, 303);
+    assert!(app.state.store.instance("https://jira.example.com").unwrap().unwrap().is_default);
+    let audit = visitor.get("/admin/audit").await;
+    assert!(audit.has("instance.add") && audit.has("instance.update"));
+    assert!(audit.has("<td>ops-admin</td>"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_subscription_with_two_field_filters_is_saved_and_shows_its_jql() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    visitor
+        .submit(
+            &page,
+            "/admin/instances",
+            &[("url", "https://jira.example.com"), ("type", "server"), ("skip_check", "on")],
+        )
+        .await;
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let mut fields = vec![
+        ("name", "Urgent bugs"),
+        ("channel", channel.as_str()),
+        ("instance_id", "https://jira.example.com"),
+        ("events", "event_created"),
+        ("events", "event_updated_status"),
+        ("projects", "KT"),
+        ("issue_types", "10001"),
+        ("field_key", "priority"),
+        ("field_inclusion", "include_any"),
+        ("field_values", "1, 2"),
+        ("field_key", "labels"),
+        ("field_inclusion", "exclude_any"),
+        ("field_values", "wontfix"),
+        ("field_key", ""),
+        ("field_inclusion", "include_any"),
+        ("field_values", ""),
+    ];
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = app.state.store.subscriptions().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].channel_id, app.channel_id, "team/channel resolved to the id");
+    assert_eq!(stored[0].fields.len(), 2);
+    let shown = visitor.get(saved.location.as_deref().unwrap()).await;
+    assert!(shown.has("Subscription saved."));
+    assert!(shown.has("Approximate JQL"));
+    assert!(
+        shown.has("Project = KT AND IssueType IN (10001) AND priority IN (1, 2) AND labels NOT IN (wontfix)"),
+        "{}",
+        shown.body
+    );
+
+    // A second one with the same name in the channel: the message sits next to the name.
+    fields[0] = ("name", "Urgent bugs");
+    let again = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    assert_eq!(again.status, 400);
+    assert!(again.has("id=\"name-error\""), "{}", again.body);
+    assert!(again.has("already exists"));
+
+    let rule_path = saved.location.as_deref().unwrap().split('?').next().unwrap().to_string();
+    let dry = visitor.submit(&shown, &format!("{rule_path}/dry-run"), &[]).await;
+    assert_eq!(dry.status, 200);
+    assert!(dry.has("of the last 0 stored events would have been posted"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_legacy_url_builder_puts_the_secret_and_flags_in_the_url() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel={CHANNEL}&updated_comments=on")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.has(&format!("/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}&updated_comments=1")),
+        "{}",
+        page.body
+    );
+    assert!(page.has("Mattermost has the channel"));
+    let missing = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel=nope")).await;
+    assert!(missing.has("Mattermost has no channel ~nope"));
+    assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_connection_reports_the_bot() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/mattermost").await;
+    let tested = visitor.submit(&page, "/admin/mattermost", &[]).await;
+    assert_eq!(tested.status, 200);
+    assert!(
+        tested.has(&format!("Connected: Mattermost knows the bot token as @{}", app.mm.bot_username())),
+        "{}",
+        tested.body
+    );
+    app.mm.stop().await;
+    let failed = visitor.submit(&page, "/admin/mattermost", &[]).await;
+    assert!(failed.has("Mattermost did not answer"), "{}", failed.body);
+    app.shutdown().await;
+}
