@@ -2,6 +2,7 @@
 
 mod admin_api;
 mod api_docs;
+mod browser;
 mod cli;
 mod conformance;
 mod console;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod browser;
 pub mod console;
 pub mod fake_mattermost;
 pub mod fixtures;

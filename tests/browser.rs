@@ -1,0 +1,73 @@
+//! The console in a real headless Chromium: what an admin does, click by click, with
+//! screenshots of the main pages into `<target>/screenshots/`.
+
+use crate::support::app::{spawn_app, TestApp, CHANNEL, TEAM};
+use crate::support::browser::Browser;
+use crate::support::console::{ADMIN, PASSWORD};
+
+async fn sign_in(browser: &Browser, app: &TestApp) {
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, PASSWORD, 1).unwrap();
+    browser.goto(&format!("{}/admin/", app.address)).await;
+    assert!(browser.current_url().await.contains("/admin/login"), "sent to sign in");
+    browser.screenshot("login").await;
+    browser.fill("#username", ADMIN).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button[type=submit]").await;
+    assert!(browser.current_url().await.ends_with("/admin/"));
+    assert!(browser.text().await.contains("Signed in as ops-admin"));
+}
+
+#[tokio::test]
+async fn an_admin_adds_an_instance_and_a_subscription_with_two_field_filters() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = spawn_app().await;
+    sign_in(&browser, &app).await;
+    browser.screenshot("dashboard").await;
+
+    browser.click("nav a[href=\"/admin/instances\"]").await;
+    browser.fill("#url", "https://jira.example.com").await;
+    browser.click("input[name=skip_check]").await;
+    browser.click("form[action=\"/admin/instances\"] button[type=submit]").await;
+    let text = browser.text().await;
+    assert!(text.contains("Jira instance added."), "{text}");
+    assert!(text.contains("https://jira.example.com"));
+    browser.screenshot("instances").await;
+
+    browser.goto(&format!("{}/admin/subscriptions/new", app.address)).await;
+    browser.fill("#name", "Urgent bugs").await;
+    browser.fill("#channel", &format!("{TEAM}/{CHANNEL}")).await;
+    browser.click("input[name=events][value=event_created]").await;
+    browser.click("input[name=events][value=event_updated_status]").await;
+    browser.fill("#projects", "KT").await;
+    browser.fill("#issue_types", "10001").await;
+    let keys = browser.find_all("input[name=field_key]").await;
+    let values = browser.find_all("input[name=field_values]").await;
+    browser.fill_element(&keys[0], "priority").await;
+    browser.fill_element(&values[0], "1, 2").await;
+    browser.fill_element(&keys[1], "labels").await;
+    browser.click("table.filters-table tbody tr:nth-child(2) option[value=exclude_any]").await;
+    browser.fill_element(&values[1], "wontfix").await;
+    browser.screenshot("subscription-editor").await;
+    browser.click("#rule-form > button[type=submit]").await;
+
+    let text = browser.text().await;
+    assert!(text.contains("Subscription saved."), "{text}");
+    assert!(
+        text.contains("Project = KT AND IssueType IN (10001) AND priority IN (1, 2) AND labels NOT IN (wontfix)"),
+        "{text}"
+    );
+    browser.screenshot("subscription").await;
+    let stored = app.state.store.subscriptions().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].fields.len(), 2);
+    assert_eq!(stored[0].channel_id, app.channel_id);
+
+    browser.click("nav a[href=\"/admin/subscriptions\"]").await;
+    assert!(browser.text().await.contains("Urgent bugs"));
+    browser.screenshot("subscriptions").await;
+    browser.goto(&format!("{}/admin/legacy-url?team={TEAM}&channel={CHANNEL}&updated_comments=on", app.address)).await;
+    assert!(browser.text().await.contains("Mattermost has the channel"));
+    browser.screenshot("legacy-url").await;
+    browser.quit().await;
+    app.shutdown().await;
+}
