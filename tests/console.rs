@@ -322,3 +322,34 @@ async fn test_connection_reports_the_bot() {
     assert!(failed.has("Mattermost did not answer"), "{}", failed.body);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_delivery() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let body = crate::support::fixtures::own("cloud-issue-created.json");
+    assert_eq!(app.post_legacy(body).await.status(), 200);
+    app.deliver().await;
+    let (event_id, event) = app.state.store.recent_events(1).unwrap().remove(0);
+
+    let list = visitor.get(&format!("/admin/events?issue_key={}", event.issue_key.to_lowercase())).await;
+    assert_eq!(list.status, 200);
+    assert!(list.has(&format!("href=\"/admin/events/{event_id}\"")), "{}", list.body);
+    let none = visitor.get("/admin/events?project=NOPE").await;
+    assert!(none.has("No event matches."));
+
+    let shown = visitor.get(&format!("/admin/events/{event_id}")).await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.has("event_created"));
+    assert!(shown.has("id=\"preview\""), "a post preview");
+    assert!(shown.has(&event.issue_key));
+    assert!(shown.has(&format!("{TEAM}/{CHANNEL}")) || shown.has(&app.channel_id), "its delivery: {}", shown.body);
+    assert!(shown.has("badge done"));
+    assert_eq!(visitor.get("/admin/events/999999").await.status, 404);
+
+    let dead_free = visitor.get("/admin/deliveries?state=dead").await;
+    assert!(dead_free.has("No deliveries in state dead."));
+    let done = visitor.get("/admin/deliveries?state=done").await;
+    assert!(done.has(&format!("href=\"/admin/events/{event_id}\"")));
+    app.shutdown().await;
+}

@@ -8,7 +8,9 @@
 mod assets;
 mod audit;
 mod dashboard;
+mod deliveries;
 mod error;
+mod events;
 mod form;
 mod instances;
 mod legacy_url;
@@ -44,7 +46,7 @@ const NOTICES: &[(&str, &str)] = &[
 #[derive(serde::Deserialize, Default)]
 pub struct Notice {
     #[serde(default)]
-    notice: String,
+    pub notice: String,
 }
 
 impl Notice {
@@ -74,6 +76,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/legacy-url").route(web::get().to(legacy_url::page)))
             .service(web::resource("/audit").route(web::get().to(audit::page)))
+            .service(web::resource("/events").route(web::get().to(events::list)))
+            .service(web::resource("/events/{id}").route(web::get().to(events::show)))
+            .service(web::resource("/deliveries").route(web::get().to(deliveries::list)))
             .service(web::resource("/subscriptions").route(web::get().to(subscriptions::list)))
             .service(
                 web::resource("/templates").route(web::get().to(|| async { page::see_other("/admin/subscriptions") })),
