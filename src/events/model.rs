@@ -87,6 +87,9 @@ pub struct Parsed {
     pub changelog_id: String,
     /// The payload's `timestamp` (ms, as text), or "".
     pub timestamp: String,
+    /// People the payload names, (mention reference, display name): mentions of them show
+    /// their display names.
+    pub people: Vec<(String, String)>,
 }
 
 impl Parsed {

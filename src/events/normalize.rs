@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::model::{or_placeholder, Change, Comment, Issue, Kind, Parsed, Text, NOBODY, NONE_STRUCK};
 use super::names;
-use crate::jira::payload::{id_at, str_at, user_name, Payload};
+use crate::jira::payload::{id_at, people, str_at, user_name, Payload};
 
 /// Reads a webhook payload; `None` when it is not an issue or comment event we handle.
 pub fn normalize(payload: &Payload) -> Option<Parsed> {
@@ -26,6 +26,7 @@ pub fn normalize(payload: &Payload) -> Option<Parsed> {
         comment: None,
         changelog_id: id_at(&payload.0, &["changelog", "id"]),
         timestamp: id_at(&payload.0, &["timestamp"]),
+        people: people(payload),
     };
     match kind {
         Kind::Created => parsed.events.push(names::CREATED.into()),

@@ -134,11 +134,13 @@ fn merged_field(change: &Change) -> String {
     format!("**{name}:** {from} {}", or_placeholder(&change.to, NONE))
 }
 
-/// A body converted to Mattermost markdown (SPEC §5.6). Mentions show the bare Jira name
-/// until user links exist.
-fn markdown(text: &Text, issue_url: &str) -> String {
-    let no_links = |_: &str| None;
-    let ctx = MarkupContext { issue_url, mention: &no_links };
+/// A body converted to Mattermost markdown (SPEC §5.6). A mention of someone the payload
+/// names shows their display name; others show the bare Jira name (no Jira lookups here:
+/// rendering is pure).
+fn markdown(text: &Text, issue_url: &str, people: &[(String, String)]) -> String {
+    let display_name =
+        |reference: &str| people.iter().find(|(known, _)| known == reference).map(|(_, name)| name.clone());
+    let ctx = MarkupContext { issue_url, mention: &display_name };
     match text {
         Text::Empty => String::new(),
         Text::Wiki(wiki) => wiki_to_markdown(wiki, &ctx),
@@ -148,12 +150,13 @@ fn markdown(text: &Text, issue_url: &str) -> String {
 
 fn body_text(parsed: &Parsed) -> String {
     let issue_url = parsed.issue.url();
-    let description = || truncate(&markdown(&parsed.issue.description, &issue_url), TEXT_MAX);
+    let description = || truncate(&markdown(&parsed.issue.description, &issue_url, &parsed.people), TEXT_MAX);
     match parsed.kind {
         Kind::Created => description(),
         Kind::Updated if parsed.changes[0].event == names::UPDATED_DESCRIPTION => description(),
         Kind::CommentCreated | Kind::CommentUpdated => {
-            let body = parsed.comment.as_ref().map(|c| markdown(&c.body, &issue_url)).unwrap_or_default();
+            let body =
+                parsed.comment.as_ref().map(|c| markdown(&c.body, &issue_url, &parsed.people)).unwrap_or_default();
             truncate(&quote(&body), TEXT_MAX)
         }
         _ => String::new(),
@@ -241,6 +244,17 @@ mod tests {
         let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
         let values: Vec<String> = render(&parsed, &RenderOptions::default()).fields.into_iter().map(|f| f.1).collect();
         assert_eq!(values, ["**Status:** ~~Open~~ None", "**Assignee:** ~~_nobody_~~ Bo"]);
+    }
+
+    #[test]
+    fn mentions_of_people_in_the_payload_show_their_display_names() {
+        let body = r#"{"webhookEvent":"comment_created","user":{"accountId":"5b10","displayName":"Ann Lee"},
+            "issue":{"id":"1","key":"A-1","self":"https://j.example/rest/api/2/issue/1",
+              "fields":{"summary":"s","issuetype":{"name":"Bug"},"assignee":{"name":"bob","displayName":"Bob Roe"}}},
+            "comment":{"id":"7","body":"[~accountid:5b10] and [~bob], not [~accountid:77ff]","author":{"accountId":"5b10","displayName":"Ann Lee"}}}"#;
+        let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
+        let text = render(&parsed, &RenderOptions::default()).text;
+        assert!(text.contains("Ann Lee and Bob Roe, not 77ff"), "{text}");
     }
 
     #[test]

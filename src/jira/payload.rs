@@ -77,6 +77,43 @@ pub fn user_name(user: Option<&Value>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Where webhook payloads carry user objects: the actor, the issue's people, the comment's
+/// authors.
+const USER_PATHS: &[&[&str]] = &[
+    &["user"],
+    &["issue", "fields", "assignee"],
+    &["issue", "fields", "reporter"],
+    &["issue", "fields", "creator"],
+    &["comment", "author"],
+    &["comment", "updateAuthor"],
+];
+
+/// The people a payload names, as (mention reference, display name): a Cloud user is
+/// mentioned as `accountid:<id>`, a Server user by name or key. Lets mentions of these
+/// people show their display names without asking Jira.
+pub fn people(payload: &Payload) -> Vec<(String, String)> {
+    let mut people = Vec::new();
+    for path in USER_PATHS {
+        let Some(user) = payload.at(path) else { continue };
+        let display = str_at(user, &["displayName"]).trim();
+        if display.is_empty() {
+            continue;
+        }
+        let account = str_at(user, &["accountId"]).trim();
+        let references = [
+            (!account.is_empty()).then(|| format!("accountid:{account}")),
+            Some(str_at(user, &["name"]).trim().to_string()),
+            Some(str_at(user, &["key"]).trim().to_string()),
+        ];
+        for reference in references.into_iter().flatten().filter(|r| !r.is_empty()) {
+            if !people.iter().any(|(known, _)| *known == reference) {
+                people.push((reference, display.to_string()));
+            }
+        }
+    }
+    people
+}
+
 fn short_json_error(e: &serde_json::Error) -> String {
     let mut text = e.to_string();
     text.truncate(120);
@@ -101,6 +138,26 @@ mod tests {
         let v: Value = serde_json::json!({"displayName":" ","name":"","accountId":"abc"});
         assert_eq!(user_name(Some(&v)).as_deref(), Some("abc"));
         assert_eq!(user_name(Some(&serde_json::json!({}))), None);
+    }
+
+    #[test]
+    fn people_are_known_by_account_id_name_and_key() {
+        let p = Payload::parse(
+            br#"{"user":{"accountId":"5b10","displayName":"Ann Lee"},
+                 "issue":{"fields":{"assignee":{"name":"bob","key":"JIRAUSER1","displayName":"Bob Roe"},
+                                    "reporter":{"accountId":"5b10","displayName":"Ann Lee"},
+                                    "creator":{"name":"nodisplay"}}}}"#,
+        )
+        .unwrap();
+        let people = people(&p);
+        assert_eq!(
+            people,
+            [
+                ("accountid:5b10".to_string(), "Ann Lee".to_string()),
+                ("bob".to_string(), "Bob Roe".to_string()),
+                ("JIRAUSER1".to_string(), "Bob Roe".to_string()),
+            ]
+        );
     }
 
     #[test]
