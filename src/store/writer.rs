@@ -1,9 +1,13 @@
-//! The ingest writer: one thread that stores webhooks in batches. Each batch is one sled
-//! transaction followed by one flush, and every webhook in it is answered after that flush.
+//! The ingest writer: one thread that stores webhooks in batches, one sled transaction per
+//! batch, and a second thread that flushes and answers. Every webhook is answered only
+//! after a flush that began after its transaction committed, so its 200 means "on disk".
 //!
 //! sled runs transactions one at a time behind a global lock, so many small transactions
 //! from HTTP workers queue behind each other and behind flushes. Batching turns N
 //! transactions and N flush waits into one of each, and keeps HTTP workers off sled.
+//! Handing the flush to its own thread lets the next batch's transaction run while the
+//! previous batch is being written to disk, and batches that finish during a flush share
+//! the next one.
 
 use std::sync::mpsc;
 
@@ -17,16 +21,20 @@ const MAX_BATCH: usize = 512;
 
 type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
 
+/// Stored webhooks waiting for a flush: their replies and what storing them found.
+type Stored = (Vec<Reply>, Vec<IngestOutcome>);
+
 pub(super) struct IngestWriter {
     jobs: Option<mpsc::Sender<(IngestJob, Reply)>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for IngestWriter {
-    /// Closes the queue and waits for the thread, so the database is closed on return.
+    /// Closes the queue and waits for both threads (the flusher ends when the writer does),
+    /// so every stored webhook is flushed and answered, and the database is closed, on return.
     fn drop(&mut self) {
         self.jobs.take();
-        if let Some(thread) = self.thread.take() {
+        for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
     }
@@ -36,7 +44,15 @@ impl IngestWriter {
     /// Starts the writer thread; it ends when the writer is dropped.
     pub(super) fn start(db: sled::Db, trees: Trees) -> std::io::Result<IngestWriter> {
         let (jobs, queue) = mpsc::channel::<(IngestJob, Reply)>();
-        let thread = std::thread::Builder::new().name("jirabridge-ingest".into()).spawn(move || {
+        let (to_flush, flush_queue) = mpsc::channel::<Stored>();
+        let flusher = std::thread::Builder::new().name("jirabridge-flush".into()).spawn(move || {
+            while let Ok(first) = flush_queue.recv() {
+                let mut waiting = vec![first];
+                waiting.extend(flush_queue.try_iter());
+                flush_and_answer(&db, waiting);
+            }
+        })?;
+        let writer = std::thread::Builder::new().name("jirabridge-ingest".into()).spawn(move || {
             while let Ok(first) = queue.recv() {
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH {
@@ -45,10 +61,14 @@ impl IngestWriter {
                         Err(_) => break,
                     }
                 }
-                write_batch(&db, &trees, batch);
+                if let Some(stored) = write_batch(&trees, batch) {
+                    if let Err(mpsc::SendError((replies, _))) = to_flush.send(stored) {
+                        fail_all(replies, &StoreError::Stopped);
+                    }
+                }
             }
         })?;
-        Ok(IngestWriter { jobs: Some(jobs), thread: Some(thread) })
+        Ok(IngestWriter { jobs: Some(jobs), threads: vec![writer, flusher] })
     }
 
     /// Queues one webhook and waits until it is stored and flushed.
@@ -59,23 +79,41 @@ impl IngestWriter {
     }
 }
 
-fn write_batch(db: &sled::Db, trees: &Trees, batch: Vec<(IngestJob, Reply)>) {
+/// Stores one batch in one transaction. On success the replies wait for the flusher; on
+/// failure they are answered at once.
+fn write_batch(trees: &Trees, batch: Vec<(IngestJob, Reply)>) -> Option<Stored> {
     let (jobs, replies): (Vec<IngestJob>, Vec<Reply>) = batch.into_iter().unzip();
-    let outcomes = ingest_batch(trees, &jobs).and_then(|outcomes| {
-        db.flush()?;
-        Ok(outcomes)
-    });
-    match outcomes {
-        Ok(outcomes) => {
-            for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                let _ = reply.send(Ok(outcome));
+    match ingest_batch(trees, &jobs) {
+        Ok(outcomes) => Some((replies, outcomes)),
+        Err(e) => {
+            fail_all(replies, &e);
+            None
+        }
+    }
+}
+
+/// One flush for every batch that committed before it began, then their answers.
+fn flush_and_answer(db: &sled::Db, waiting: Vec<Stored>) {
+    match db.flush() {
+        Ok(_) => {
+            for (replies, outcomes) in waiting {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
             }
         }
         Err(e) => {
-            tracing::error!(error = %e, webhooks = replies.len(), "storing webhooks failed; they are answered 503");
-            for reply in replies {
-                let _ = reply.send(Err(StoreError::Batch(e.to_string())));
+            let e = StoreError::from(e);
+            for (replies, _) in waiting {
+                fail_all(replies, &e);
             }
         }
+    }
+}
+
+fn fail_all(replies: Vec<Reply>, e: &StoreError) {
+    tracing::error!(error = %e, webhooks = replies.len(), "storing webhooks failed; they are answered 503");
+    for reply in replies {
+        let _ = reply.send(Err(StoreError::Batch(e.to_string())));
     }
 }

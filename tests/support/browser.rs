@@ -90,6 +90,8 @@ impl Browser {
         ];
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            // Finding an element waits up to 3 s for it, so a page still loading is not a failure.
+            "timeouts": {"implicit": 3000, "pageLoad": 30000, "script": 10000},
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
         }}});
         let created: Value =
