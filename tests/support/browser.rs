@@ -6,6 +6,7 @@
 //! installs it.
 
 use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -55,8 +56,11 @@ impl Browser {
         }
         let turn = ONE_AT_A_TIME.lock().await;
         let port = free_port();
+        // Its own process group, so dropping the browser can stop chromedriver and every
+        // Chromium process it started at once, even after a failed test.
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -197,8 +201,9 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // After `quit`, or when a test panicked: chromedriver goes, and with it any Chromium
-        // it still runs.
+        // After `quit`, or when a test panicked: the whole process group goes.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
