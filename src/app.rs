@@ -14,11 +14,11 @@ use tokio::sync::watch;
 use crate::admin_api;
 use crate::config::{Config, LoadedConfig};
 use crate::delivery::worker::now_ms;
-use crate::delivery::{DeliverySettings, Worker};
+use crate::delivery::Worker;
 use crate::events::ingest::Ingest;
-use crate::events::render::RenderOptions;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::MattermostClient;
+use crate::settings::Settings;
 use crate::store::{MasterKey, Store, StoreOptions};
 use crate::telemetry::Metrics;
 use crate::web::{routes, AppState};
@@ -48,13 +48,14 @@ pub struct Application {
 
 impl Application {
     pub async fn build(loaded: LoadedConfig, options: RunOptions) -> anyhow::Result<Application> {
-        let config = Arc::new(loaded.config);
         let store_options = StoreOptions {
-            flush_interval_ms: config.store.flush_interval_ms,
-            cache_capacity_mb: config.store.cache_capacity_mb,
+            flush_interval_ms: loaded.config.store.flush_interval_ms,
+            cache_capacity_mb: loaded.config.store.cache_capacity_mb,
         };
-        let store = Store::open(&config.store.path, &store_options)?;
-        let key = MasterKey::load_or_create(&config.store.path)?;
+        let store = Store::open(&loaded.config.store.path, &store_options)?;
+        let key = MasterKey::load_or_create(&loaded.config.store.path)?;
+        let settings = Settings::load(loaded, store.clone(), key.clone())?;
+        let config = settings.current();
         let (secrets, origin) = secret::load_or_generate(config.webhook.secret.expose(), &store, &key, now_ms())?;
         let metrics = Metrics::new();
         let timeout = Duration::from_secs(config.mattermost.request_timeout_secs);
@@ -62,38 +63,33 @@ impl Application {
         let channels = Arc::new(ChannelCache::new(Duration::from_secs(config.mattermost.channel_cache_secs)));
         let health = Arc::new(crate::subscriptions::health::SubscriptionHealth { store: store.clone() });
         let worker = Arc::new(
-            Worker::new(
-                store.clone(),
-                mattermost.clone(),
-                channels.clone(),
-                metrics.clone(),
-                delivery_settings(&config),
-            )
-            .with_channel_health(health),
+            Worker::new(store.clone(), mattermost.clone(), channels.clone(), metrics.clone(), settings.clone())
+                .with_channel_health(health),
         );
         let ingest = Ingest {
             store: store.clone(),
             metrics: metrics.clone(),
             waker: worker.waker(),
-            dedup_window_ms: config.webhook.dedup_window_secs * 1000,
-            threaded_comment_days: config.mattermost.threaded_comment_days,
+            settings: settings.clone(),
         };
         let subscriptions = crate::subscriptions::service::load_index(&store)?;
         let (admin_token_hash, new_admin_token) =
             admin_api::token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
         let state = web::Data::new(AppState {
-            config: config.clone(),
+            settings: settings.clone(),
             store,
+            master_key: key,
             ingest,
             mattermost,
             channels,
             secrets: RwLock::new(secrets.clone()),
             metrics,
-            admin_token_hash,
+            admin_token_hash: RwLock::new(admin_token_hash),
             subscriptions: RwLock::new(subscriptions),
             readiness: Default::default(),
             console: Default::default(),
         });
+        apply_changes(&settings, &state);
         let listener = TcpListener::bind(config.listen_addr())
             .with_context(|| format!("cannot listen on {}; is server.listen free?", config.server.listen))?;
         let port = listener.local_addr()?.port();
@@ -126,14 +122,13 @@ impl Application {
             self.options.background_worker.then(|| tokio::spawn(self.worker.clone().run_until_stopped(worker_stop_rx)));
         let handle = self.server.handle();
         let server_task = tokio::spawn(self.server);
-        let retention = Duration::from_secs(u64::from(self.state.config.store.event_retention_days) * 86_400);
-        let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), retention));
+        let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
         wait_for_stop(stop).await;
         tracing::info!("stopping: finishing requests and deliveries in progress");
         handle.stop(true).await;
         let _ = worker_stop_tx.send(true);
         if let Some(mut task) = worker_task {
-            let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
+            let grace = Duration::from_secs(self.state.config().server.shutdown_grace_secs);
             if tokio::time::timeout(grace, &mut task).await.is_err() {
                 task.abort();
                 let _ = task.await;
@@ -150,11 +145,35 @@ impl Application {
     }
 }
 
+/// Keeps the parts that hold derived state in step with settings changed while running:
+/// the Mattermost client (URL, token, timeout), the channel cache and the log filter.
+/// Everything else reads [`Settings::current`] when it uses a value.
+fn apply_changes(settings: &Settings, state: &web::Data<AppState>) {
+    // Weak: the state owns the settings, which own this listener.
+    let state = Arc::downgrade(&state.clone().into_inner());
+    settings.on_change(move |before, after| {
+        let Some(state) = state.upgrade() else { return };
+        let (old, new) = (&before.mattermost, &after.mattermost);
+        if (&old.url, &old.bot_token, old.request_timeout_secs) != (&new.url, &new.bot_token, new.request_timeout_secs)
+        {
+            let timeout = Duration::from_secs(new.request_timeout_secs);
+            state.mattermost.reconfigure(&new.url, new.bot_token.expose(), timeout);
+            state.forget_mattermost_status();
+        }
+        state.channels.set_ttl(Duration::from_secs(new.channel_cache_secs));
+        if before.log.level != after.log.level {
+            crate::telemetry::logging::set_level(&after.log.level);
+        }
+    });
+}
+
 /// Removes events, and finished deliveries, older than the retention period, every hour.
-async fn sweep_hourly(store: Store, retention: Duration) {
+/// The period is read at each sweep (`store.event_retention_days` is editable).
+async fn sweep_hourly(store: Store, settings: Settings) {
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         interval.tick().await;
+        let retention = Duration::from_secs(u64::from(settings.current().store.event_retention_days) * 86_400);
         let cutoff = now_ms().saturating_sub(retention.as_millis() as u64);
         let swept = tokio::task::spawn_blocking({
             let store = store.clone();
@@ -174,20 +193,6 @@ async fn sweep_hourly(store: Store, retention: Duration) {
             Ok(Err(e)) => tracing::error!(error = %e, "retention sweep failed; will try again in an hour"),
             Err(e) => tracing::error!(error = %e, "retention sweep task failed"),
         }
-    }
-}
-
-fn delivery_settings(config: &Config) -> DeliverySettings {
-    DeliverySettings {
-        retry_initial: Duration::from_millis(config.mattermost.retry_initial_ms),
-        retry_max: Duration::from_secs(config.mattermost.retry_max_secs),
-        max_age: Duration::from_secs(config.mattermost.delivery_max_age_hours * 3600),
-        recheck_after: Duration::from_secs(config.mattermost.request_timeout_secs * 2),
-        render: RenderOptions {
-            hide_description_comment: config.mattermost.hide_description_comment,
-            subscription_name: None,
-        },
-        display_subscription_name: config.mattermost.display_subscription_name,
     }
 }
 

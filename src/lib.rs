@@ -12,6 +12,7 @@ pub mod events;
 pub mod instances;
 pub mod jira;
 pub mod mattermost;
+pub mod settings;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;

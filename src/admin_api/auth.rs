@@ -26,7 +26,7 @@ fn check(req: &HttpRequest) -> Result<AdminAuth, ApiError> {
     let state = req.app_data::<web::Data<AppState>>().ok_or(ApiError::Unauthorized)?;
     let header = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
     let token = header.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?.trim();
-    if constant_time_eq(&hash(token), &state.admin_token_hash) {
+    if constant_time_eq(&hash(token), &state.admin_token_hash()) {
         Ok(AdminAuth)
     } else {
         Err(ApiError::Unauthorized)

@@ -29,7 +29,7 @@ impl From<InstanceError> for ApiError {
 }
 
 pub async fn list(_: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let base = state.config.public_base_url();
+    let base = state.config().public_base_url();
     let all: Vec<_> = state.store.instances()?.iter().map(|i| instances::to_json(i, &base)).collect();
     Ok(HttpResponse::Ok().json(all))
 }
@@ -40,14 +40,15 @@ pub async fn create(
     query: web::Query<AddQuery>,
     body: web::Json<NewInstance>,
 ) -> Result<HttpResponse, ApiError> {
+    let config = state.config();
     let ctx = InstanceContext {
         store: &state.store,
-        mattermost_url: &state.config.mattermost.url,
-        push_only: state.config.jira.push_only,
-        timeout: std::time::Duration::from_secs(10),
+        mattermost_url: &config.mattermost.url,
+        push_only: config.jira.push_only,
+        timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),
     };
     let record = instances::add(&ctx, body.into_inner(), query.skip_check, now_ms()).await?;
-    let shown = instances::to_json(&record, &state.config.public_base_url());
+    let shown = instances::to_json(&record, &state.config().public_base_url());
     audit(&state, "instance.add", &record.id, None, Some(&shown))?;
     Ok(HttpResponse::Created().json(shown))
 }
@@ -58,7 +59,7 @@ pub async fn get(
     reference: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let record = find(&state, &reference)?;
-    Ok(HttpResponse::Ok().json(instances::to_json(&record, &state.config.public_base_url())))
+    Ok(HttpResponse::Ok().json(instances::to_json(&record, &state.config().public_base_url())))
 }
 
 pub async fn patch(
@@ -68,7 +69,7 @@ pub async fn patch(
     body: web::Json<instances::InstancePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let record = find(&state, &reference)?;
-    let base = state.config.public_base_url();
+    let base = state.config().public_base_url();
     let before = instances::to_json(&record, &base);
     let updated = instances::update(&state.store, record, body.into_inner())?;
     let after = instances::to_json(&updated, &base);
@@ -83,7 +84,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let record = find(&state, &reference)?;
     state.store.delete_instance(&record.id)?;
-    let before = instances::to_json(&record, &state.config.public_base_url());
+    let before = instances::to_json(&record, &state.config().public_base_url());
     audit(&state, "instance.remove", &record.id, Some(&before), None)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod instances;
+pub mod settings;
 pub mod subscriptions;
 pub mod templates;
 pub mod token;
@@ -46,6 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/templates")
                     .route(web::get().to(templates::list))
                     .route(web::post().to(templates::create)),
+            )
+            .service(
+                web::resource("/settings").route(web::get().to(settings::list)).route(web::patch().to(settings::patch)),
             )
             .service(
                 web::resource("/templates/{id}")

@@ -46,7 +46,7 @@ pub fn rules_as<'a>(state: &'a AppState, kind: RuleKind, actor: &'a str) -> Subs
         store: &state.store,
         index: &state.subscriptions,
         mattermost: &state.mattermost,
-        security_level_empty: state.config.security.security_level_empty_for_subscriptions,
+        security_level_empty: state.config().security.security_level_empty_for_subscriptions,
         actor,
     }
 }
@@ -147,8 +147,8 @@ pub async fn dry_run(
 
 pub fn match_settings(state: &AppState) -> MatchSettings {
     MatchSettings {
-        security_level_empty: state.config.security.security_level_empty_for_subscriptions,
-        restricted_comments_to_channels: state.config.security.restricted_comments_to_channels,
+        security_level_empty: state.config().security.security_level_empty_for_subscriptions,
+        restricted_comments_to_channels: state.config().security.restricted_comments_to_channels,
     }
 }
 

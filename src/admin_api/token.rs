@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
 
-const HASH_NAME: &str = "admin_api_token_sha256";
+pub const HASH_NAME: &str = "admin_api_token_sha256";
 
 /// SHA-256 of a token.
 pub fn hash(token: &str) -> [u8; 32] {

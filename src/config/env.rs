@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::layer::Layer;
-use super::schema::{env_name, is_secret, Schema, ENV_PREFIX, FILE_SUFFIX};
+use super::schema::{env_name, takes_file, Schema, ENV_PREFIX, FILE_SUFFIX};
 use super::suggest::{did_you_mean, nearest};
 use super::value;
 
@@ -57,7 +57,7 @@ fn add(schema: &Schema, layer: &mut Layer, name: &str, target: &Target, raw: Str
 fn targets(schema: &Schema) -> BTreeMap<String, Target> {
     let mut targets = BTreeMap::new();
     for key in schema.keys() {
-        if is_secret(&key) {
+        if takes_file(schema, &key) {
             let name = env_name(&format!("{key}{FILE_SUFFIX}"));
             targets.insert(name, Target { key: key.clone(), secret_file: true });
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 use super::layer::Layer;
-use super::schema::{is_secret, Schema, FILE_SUFFIX};
+use super::schema::{takes_file, Schema, FILE_SUFFIX};
 use super::suggest::{did_you_mean, nearest};
 
 pub(super) fn layer(schema: &Schema, path: &Path, text: &str, errors: &mut Vec<String>) -> Layer {
@@ -45,7 +45,7 @@ fn add(schema: &Schema, path: &Path, layer: &mut Layer, key: &str, value: Value,
     if schema.default_value(key).is_some() {
         return layer.set(key, key, value);
     }
-    let Some(secret_key) = key.strip_suffix(FILE_SUFFIX).filter(|k| is_secret(k)) else {
+    let Some(secret_key) = key.strip_suffix(FILE_SUFFIX).filter(|k| takes_file(schema, k)) else {
         return errors.push(unknown_key(schema, path, key));
     };
     match value {
@@ -67,7 +67,7 @@ fn unknown_section(schema: &Schema, path: &Path, section: &str) -> String {
 
 fn unknown_key(schema: &Schema, path: &Path, key: &str) -> String {
     let mut valid = schema.keys();
-    let secret_files = valid.iter().filter(|k| is_secret(k)).map(|k| format!("{k}{FILE_SUFFIX}"));
+    let secret_files = valid.iter().filter(|k| takes_file(schema, k)).map(|k| format!("{k}{FILE_SUFFIX}"));
     valid.extend(secret_files.collect::<Vec<_>>());
     let name = key.rsplit('.').next().unwrap_or(key);
     let same_name = valid.iter().find(|k| k.rsplit('.').next() == Some(name));

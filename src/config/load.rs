@@ -1,4 +1,5 @@
-//! Where settings come from and in which order: defaults < file < environment. Each value is
+//! Where settings come from and in which order: defaults < file < environment (values
+//! edited in the console slot in above the defaults, see `overlay`). Each value is
 //! type-checked as it is merged, and each key remembers its source; `validate` then checks
 //! what the values mean. All errors are collected before any is reported.
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 use toml::{Table, Value};
 
 use super::layer::Setting;
+use super::overlay::Problem;
 use super::schema::Schema;
 use super::{env, file, validate, value, Config, ConfigErrors};
 
@@ -30,8 +32,26 @@ pub struct LoadedConfig {
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Default,
+    /// Edited in the console or with `PATCH /api/v1/settings`, kept in the store.
+    Console,
     File,
     Env,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::Console => "console",
+            Source::File => "file",
+            Source::Env => "env",
+        }
+    }
+
+    /// Set by the config file or the environment: the console cannot change it.
+    pub fn pins(self) -> bool {
+        matches!(self, Source::File | Source::Env)
+    }
 }
 
 impl Config {
@@ -58,10 +78,11 @@ impl Config {
         let env_layer = env::layer(&schema, env, &mut errors);
         let mut merged = Merged::new(&schema);
         let file_settings = file_layer.unwrap_or_default().resolve(&mut errors);
-        merged.apply(file_settings, Source::File, &mut errors);
-        merged.apply(env_layer.resolve(&mut errors), Source::Env, &mut errors);
+        errors.extend(messages(merged.apply(file_settings, Source::File)));
+        let env_settings = env_layer.resolve(&mut errors);
+        errors.extend(messages(merged.apply(env_settings, Source::Env)));
         let (mut config, sources) = merged.finish();
-        validate::check(&mut config, &mut errors);
+        errors.extend(messages(validate::check(&mut config)));
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -75,31 +96,37 @@ fn read_config_file(path: &Path) -> Result<String, ConfigErrors> {
         .map_err(|e| ConfigErrors(vec![format!("cannot read config file {}: {e}", path.display())]))
 }
 
+fn messages(problems: Vec<Problem>) -> impl Iterator<Item = String> {
+    problems.into_iter().map(|p| p.message)
+}
+
 /// The defaults with every accepted value applied so far.
-struct Merged<'a> {
+pub(super) struct Merged<'a> {
     schema: &'a Schema,
     table: Table,
     sources: BTreeMap<String, Source>,
 }
 
 impl<'a> Merged<'a> {
-    fn new(schema: &'a Schema) -> Self {
+    pub(super) fn new(schema: &'a Schema) -> Self {
         let sources = schema.keys().into_iter().map(|k| (k, Source::Default)).collect();
         Self { schema, table: schema.defaults().clone(), sources }
     }
 
-    /// Takes each setting that fits its key; the others become errors and the key keeps
+    /// Takes each setting that fits its key; the others become problems and the key keeps
     /// its earlier value, so that validation can still report on the rest.
-    fn apply(&mut self, settings: BTreeMap<String, Setting>, source: Source, errors: &mut Vec<String>) {
+    pub(super) fn apply(&mut self, settings: BTreeMap<String, Setting>, source: Source) -> Vec<Problem> {
+        let mut problems = Vec::new();
         for (key, setting) in settings {
             match self.accept(&key, setting) {
                 Ok(table) => {
                     self.table = table;
                     self.sources.insert(key, source);
                 }
-                Err(message) => errors.push(message),
+                Err(message) => problems.push(Problem { key, message }),
             }
         }
+        problems
     }
 
     /// The table with `setting` applied, if it has the key's TOML type and the typed
@@ -120,7 +147,7 @@ impl<'a> Merged<'a> {
         }
     }
 
-    fn finish(self) -> (Config, BTreeMap<String, Source>) {
+    pub(super) fn finish(self) -> (Config, BTreeMap<String, Source>) {
         let config = self.table.try_into().expect("every accepted value was checked against Config");
         (config, self.sources)
     }

@@ -3,14 +3,18 @@
 //! hints for settings that are missing (`hints`). Defaults here are the embedded defaults;
 //! `config.example.toml` at the repository root repeats them and a test keeps both equal.
 
+pub mod catalog;
+mod choices;
 mod env;
 mod error;
 mod file;
 mod hints;
 mod layer;
 mod load;
+mod overlay;
 mod schema;
 mod secret;
+mod sections;
 mod suggest;
 mod validate;
 mod value;
@@ -22,9 +26,13 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use choices::{EphemeralViaApi, IssuePreviews, LogFormat, SubscriptionEditors, UserAuthMethod};
 pub use error::ConfigErrors;
 pub use load::{LoadedConfig, Source, DEFAULT_CONFIG_PATH};
+pub use overlay::{json_to_value, value_to_json, Overlaid, Problem};
+pub use schema::{default_value, keys};
 pub use secret::Secret;
+pub use sections::{AdminConfig, JiraConfig, LogConfig, SecurityConfig};
 
 /// All settings, one field per `[section]` of the config file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +65,12 @@ pub struct ServerConfig {
     /// Base URL by which Jira, browsers and Mattermost reach jirabridge; empty means
     /// `http://<listen>`. Stored without a trailing slash.
     pub public_url: String,
+    /// PEM certificate chain; with `tls_key_file`, jirabridge serves HTTPS itself.
+    pub tls_cert_file: String,
+    /// PEM private key for `tls_cert_file`.
+    pub tls_key_file: String,
+    /// CIDRs of reverse proxies whose `X-Forwarded-For`/`-Proto` headers are believed.
+    pub trusted_proxies: Vec<String>,
     /// HTTP worker threads; 0 means one per CPU.
     pub workers: usize,
     /// Seconds to finish requests and in-flight deliveries after SIGTERM.
@@ -70,6 +84,9 @@ impl Default for ServerConfig {
         Self {
             listen: "127.0.0.1:8080".into(),
             public_url: String::new(),
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            trusted_proxies: Vec::new(),
             workers: 0,
             shutdown_grace_secs: 10,
             metrics_token: Secret::default(),
@@ -110,6 +127,18 @@ pub struct MattermostConfig {
     pub url: String,
     /// Access token of the bot account that posts notifications.
     pub bot_token: Secret,
+    /// Tokens of `/jira` slash commands created by hand in Mattermost.
+    pub command_tokens: Vec<Secret>,
+    /// Offer autocomplete hints for `/jira`.
+    pub enable_autocomplete: bool,
+    /// Extra text appended to the `/jira help` answer.
+    pub additional_help_text: String,
+    /// Milliseconds a slash command may take before it answers and finishes in the background.
+    pub command_sync_budget_ms: u64,
+    /// When ephemeral messages go through `POST /posts/ephemeral`.
+    pub ephemeral_via_api: EphemeralViaApi,
+    /// Previews of Jira issue links posted in channels.
+    pub issue_previews: IssuePreviews,
     /// Seconds before a request to Mattermost is abandoned.
     pub request_timeout_secs: u64,
     /// Seconds a team/channel name lookup stays cached.
@@ -133,6 +162,12 @@ impl Default for MattermostConfig {
         Self {
             url: String::new(),
             bot_token: Secret::default(),
+            command_tokens: Vec::new(),
+            enable_autocomplete: true,
+            additional_help_text: String::new(),
+            command_sync_budget_ms: 2500,
+            ephemeral_via_api: EphemeralViaApi::Auto,
+            issue_previews: IssuePreviews::Off,
             request_timeout_secs: 10,
             channel_cache_secs: 300,
             delivery_max_age_hours: 24,
@@ -170,98 +205,5 @@ impl Default for WebhookConfig {
             max_body_bytes: 4 * 1024 * 1024,
             dedup_window_secs: 600,
         }
-    }
-}
-
-/// `[jira]` settings.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct JiraConfig {
-    /// Never open a connection to Jira: webhooks in, posts out, nothing else.
-    pub push_only: bool,
-}
-
-/// `[security]` settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SecurityConfig {
-    /// A subscription without a security-level filter never receives issues that have a
-    /// security level (and "exclude" on security levels acts as "empty").
-    pub security_level_empty_for_subscriptions: bool,
-    /// Post comments restricted to a group or role to channels even when the subscription
-    /// does not name that group or role.
-    pub restricted_comments_to_channels: bool,
-}
-
-impl Default for SecurityConfig {
-    fn default() -> Self {
-        Self { security_level_empty_for_subscriptions: true, restricted_comments_to_channels: false }
-    }
-}
-
-/// `[admin]` settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AdminConfig {
-    /// Bearer token for `/api/v1`. Empty: one is generated at first start and shown once.
-    pub api_token: Secret,
-    /// Hours a console session lasts without use (each request extends it).
-    pub session_ttl_hours: u64,
-    /// Failed console sign-ins allowed per 15 minutes for one (address, user name).
-    pub login_max_attempts: u32,
-    /// Minutes the one-time first-admin setup link printed at start stays valid.
-    pub setup_link_ttl_minutes: u64,
-}
-
-impl Default for AdminConfig {
-    fn default() -> Self {
-        Self { api_token: Secret::default(), session_ttl_hours: 12, login_max_attempts: 5, setup_link_ttl_minutes: 60 }
-    }
-}
-
-/// `[log]` settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
-    /// A level (`error` … `trace`) or a tracing filter such as `info,jirabridge=debug`.
-    pub level: String,
-    /// Line format of the log output.
-    pub format: LogFormat,
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Text }
-    }
-}
-
-/// Line format of the log output.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", try_from = "String")]
-pub enum LogFormat {
-    /// Human-readable lines.
-    #[default]
-    Text,
-    /// One JSON object per line.
-    Json,
-}
-
-impl std::str::FromStr for LogFormat {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        match name {
-            "text" => Ok(Self::Text),
-            "json" => Ok(Self::Json),
-            _ => Err(r#"expected "text" or "json""#.into()),
-        }
-    }
-}
-
-impl TryFrom<String> for LogFormat {
-    type Error = String;
-
-    fn try_from(name: String) -> Result<Self, Self::Error> {
-        name.parse()
     }
 }

@@ -1,12 +1,10 @@
 //! The catalogue of keys and their types, derived by serializing `Config::default()`, so the
 //! loader cannot drift from the structs. Also names: secret keys and environment variables.
+//! (What each key means and when it applies is in `catalog`.)
 
 use toml::{Table, Value};
 
 use super::Config;
-
-/// Keys holding secrets: their values are never printed, and they can be read from a file.
-const SECRET_KEYS: [&str; 4] = ["server.metrics_token", "mattermost.bot_token", "webhook.secret", "admin.api_token"];
 
 /// Suffix of the key (`_file`) or variable (`_FILE`) naming a file that holds a secret.
 pub(super) const FILE_SUFFIX: &str = "_file";
@@ -54,8 +52,24 @@ impl Schema {
     }
 }
 
+/// Secret keys are never printed; see the catalogue.
 pub(super) fn is_secret(key: &str) -> bool {
-    SECRET_KEYS.contains(&key)
+    super::catalog::is_secret(key)
+}
+
+/// Secrets held in one string can also be read from a file (`<key>_file`, `…_FILE`).
+pub(super) fn takes_file(schema: &Schema, key: &str) -> bool {
+    is_secret(key) && matches!(schema.default_value(key), Some(Value::String(_)))
+}
+
+/// Every key as `section.key`, in order.
+pub fn keys() -> Vec<String> {
+    Schema::new().keys()
+}
+
+/// The built-in default of a `section.key`.
+pub fn default_value(key: &str) -> Option<Value> {
+    Schema::new().default_value(key).cloned()
 }
 
 /// `mattermost.bot_token` → `JIRABRIDGE_MATTERMOST__BOT_TOKEN`.

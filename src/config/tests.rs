@@ -277,7 +277,28 @@ fn addresses_come_from_listen_without_public_url() {
 fn secret_keys_exist() {
     let keys = Schema::new().keys();
     let secrets: Vec<_> = keys.iter().filter(|k| schema::is_secret(k)).collect();
-    assert_eq!(secrets, ["admin.api_token", "mattermost.bot_token", "server.metrics_token", "webhook.secret"]);
+    let expected = [
+        "admin.api_token",
+        "jira.admin_api_token",
+        "mattermost.bot_token",
+        "mattermost.command_tokens",
+        "security.encryption_key",
+        "server.metrics_token",
+        "webhook.secret",
+    ];
+    assert_eq!(secrets, expected);
+}
+
+#[test]
+fn the_catalogue_lists_every_key_once_in_order() {
+    let catalogued: Vec<&str> = catalog::CATALOG.iter().map(|k| k.key).collect();
+    let mut sorted = catalogued.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, Schema::new().keys(), "catalogue and Config differ");
+    let sections: Vec<&str> = catalogued.iter().map(|k| k.split('.').next().unwrap()).collect();
+    let mut grouped = sections.clone();
+    grouped.dedup();
+    assert_eq!(grouped, ["server", "store", "mattermost", "webhook", "jira", "security", "admin", "log"]);
 }
 
 #[test]

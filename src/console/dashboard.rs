@@ -83,7 +83,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
         store_ok: state.store.is_healthy(),
         mattermost,
         mattermost_ok: mattermost == "ok",
-        missing: state.config.missing_settings(),
+        missing: state.config().missing_settings(),
         pending: counts.pending,
         retrying: counts.retrying,
         in_flight: counts.in_flight,

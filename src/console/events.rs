@@ -115,7 +115,7 @@ fn preview(state: &AppState, raw: &[u8]) -> Option<Preview> {
     let payload = Payload::parse(raw).ok()?;
     let parsed = normalize(&payload)?;
     let options = RenderOptions {
-        hide_description_comment: state.config.mattermost.hide_description_comment,
+        hide_description_comment: state.config().mattermost.hide_description_comment,
         subscription_name: None,
     };
     let post = render_post(&parsed, &options);

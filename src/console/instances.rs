@@ -51,7 +51,7 @@ impl AddForm {
 }
 
 fn rows(state: &AppState) -> Result<Vec<InstanceRow>, ConsoleError> {
-    let base = state.config.public_base_url();
+    let base = state.config().public_base_url();
     let mut all = state.store.instances()?;
     all.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(all
@@ -83,7 +83,7 @@ fn page_for(
     Ok(InstancesPage {
         chrome: Chrome::new(admin, "/admin/instances", "Jira instances").with_notice(notice),
         instances: rows(state)?,
-        push_only: state.config.jira.push_only,
+        push_only: state.config().jira.push_only,
         form,
     })
 }
@@ -108,13 +108,13 @@ pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRes
     let request = NewInstance { url: form.get("url").into(), instance_type: kind, alias: alias.clone() };
     let ctx = InstanceContext {
         store: &state.store,
-        mattermost_url: &state.config.mattermost.url,
-        push_only: state.config.jira.push_only,
+        mattermost_url: &state.config().mattermost.url,
+        push_only: state.config().jira.push_only,
         timeout: std::time::Duration::from_secs(10),
     };
     match instances::add(&ctx, request, form.checked("skip_check"), now_ms()).await {
         Ok(record) => {
-            let shown = instances::to_json(&record, &state.config.public_base_url());
+            let shown = instances::to_json(&record, &state.config().public_base_url());
             audit_as(&state, &post.admin.username, "instance.add", &record.id, None, Some(&shown))?;
             Ok(see_other("/admin/instances?notice=instance_added"))
         }
@@ -146,7 +146,7 @@ pub async fn change(state: web::Data<AppState>, post: SignedPost) -> Result<Http
     let form = &post.form;
     let record = instances::resolve(&state.store, form.get("instance"))?
         .ok_or_else(|| ConsoleError::NotFound("That Jira instance no longer exists.".into()))?;
-    let base = state.config.public_base_url();
+    let base = state.config().public_base_url();
     let before = instances::to_json(&record, &base);
     let actor = post.admin.username.as_str();
     let patch = match form.get("op") {

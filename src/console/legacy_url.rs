@@ -85,7 +85,7 @@ pub async fn page(
         let chosen: Vec<&str> = flags.iter().filter(|f| f.checked).map(|f| f.name).collect();
         let instance = instances.iter().find(|i| i.as_str() == instance).map(String::as_str);
         let secret = state.accepted_secrets().current;
-        url = Some(build_url(&state.config.public_base_url(), instance, &secret, team, channel, &chosen));
+        url = Some(build_url(&state.config().public_base_url(), instance, &secret, team, channel, &chosen));
         channel_check = Some(match state.mattermost.channel_by_name(team, channel).await {
             Ok(_) => (true, format!("Mattermost has the channel ~{channel} in team {team}.")),
             Err(e) if e.status() == Some(404) => (

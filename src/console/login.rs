@@ -102,7 +102,7 @@ pub async fn submit(
     let (username, password, next) = (form.get("username"), form.raw("password"), safe_next(form.get("next")));
     let client = client_address(&req);
     let now = now_ms();
-    let max = state.config.admin.login_max_attempts;
+    let max = state.config().admin.login_max_attempts;
     if let Some(secs) = throttle::retry_after_secs(&state.store, &client, username, max, now)? {
         tracing::warn!(%client, username, "console sign-in refused: too many failed attempts");
         return Err(ConsoleError::TooManyAttempts { retry_after_secs: secs, minutes: secs.div_ceil(60) });

@@ -28,8 +28,8 @@ struct TestResult {
 fn page_for(state: &AppState, admin: &SignedIn, test: Option<TestResult>) -> MattermostPage {
     MattermostPage {
         chrome: Chrome::new(admin, "/admin/mattermost", "Mattermost connection"),
-        url: state.config.mattermost.url.clone(),
-        bot_token_set: state.config.mattermost.bot_token.is_set(),
+        url: state.config().mattermost.url.clone(),
+        bot_token_set: state.config().mattermost.bot_token.is_set(),
         test,
     }
 }

@@ -36,7 +36,7 @@ fn id_hash(cookie_value: &str) -> [u8; 32] {
 }
 
 fn session_ttl_ms(state: &AppState) -> u64 {
-    state.config.admin.session_ttl_hours * 3_600_000
+    state.config().admin.session_ttl_hours * 3_600_000
 }
 
 /// A cookie scoped to the console: HttpOnly, SameSite=Strict, Secure behind https.
@@ -45,7 +45,7 @@ pub fn console_cookie(state: &AppState, name: &'static str, value: String) -> Co
         .path("/admin")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.config.server.public_url.starts_with("https://"))
+        .secure(state.config().server.public_url.starts_with("https://"))
         .finish()
 }
 

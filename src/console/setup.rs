@@ -56,12 +56,12 @@ pub fn announce_setup_link(state: &AppState) -> Result<(), ConsoleError> {
     if any {
         return Ok(());
     }
-    let minutes = state.config.admin.setup_link_ttl_minutes;
+    let minutes = state.config().admin.setup_link_ttl_minutes;
     let token = state.console.new_setup_token(minutes * 60_000)?;
     tracing::warn!(
         "no admin console user yet: open {}/admin/setup?token={token} within {minutes} minutes to create one, \
          or run `jirabridge admin set-password --username NAME` on this machine",
-        state.config.public_base_url()
+        state.config().public_base_url()
     );
     Ok(())
 }

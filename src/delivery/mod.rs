@@ -3,10 +3,12 @@
 
 pub mod backoff;
 pub mod limits;
+mod settings;
 pub mod threading;
 pub mod worker;
 
-pub use worker::{DeliverySettings, Worker};
+pub use settings::DeliverySettings;
+pub use worker::Worker;
 
 /// Delivery states as stored.
 pub mod state {

@@ -13,13 +13,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures_util::future::join_all;
 use tokio::sync::{watch, Notify};
 
-use super::{backoff, limits, state, threading};
+use super::{backoff, limits, state, threading, DeliverySettings};
 use crate::events::normalize::normalize;
-use crate::events::render::{render, RenderOptions};
+use crate::events::render::render;
 use crate::jira::payload::Payload;
 use crate::mattermost::channels::{ChannelCache, Resolution};
 use crate::mattermost::wire::Post;
 use crate::mattermost::{MattermostClient, MmError};
+use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
 use crate::telemetry::Metrics;
@@ -30,20 +31,6 @@ const CONCURRENT_LANES: usize = 16;
 const CLOCK_SLACK_MS: u64 = 2 * 60 * 1000;
 /// Longest idle sleep; new work also wakes the worker at once.
 const IDLE_POLL: Duration = Duration::from_secs(1);
-
-/// Retry policy, from `mattermost.*` settings.
-#[derive(Debug, Clone)]
-pub struct DeliverySettings {
-    pub retry_initial: Duration,
-    pub retry_max: Duration,
-    pub max_age: Duration,
-    /// Least wait before searching for a post whose request got no answer.
-    pub recheck_after: Duration,
-    /// Display settings applied when a post is rendered.
-    pub render: RenderOptions,
-    /// `mattermost.display_subscription_name`: subscription posts name their subscription.
-    pub display_subscription_name: bool,
-}
 
 /// Told when Mattermost accepts or, for good, refuses posts to a channel (subscriptions
 /// routing there turn `active` / `broken`).
@@ -58,7 +45,8 @@ pub struct Worker {
     client: MattermostClient,
     channels: Arc<ChannelCache>,
     metrics: Metrics,
-    settings: DeliverySettings,
+    /// Read at use time: retry and display settings changed in the console apply at once.
+    settings: Settings,
     busy_lanes: Mutex<HashSet<String>>,
     wake: Arc<Notify>,
     health: Option<Arc<dyn ChannelHealth>>,
@@ -86,7 +74,7 @@ impl Worker {
         client: MattermostClient,
         channels: Arc<ChannelCache>,
         metrics: Metrics,
-        settings: DeliverySettings,
+        settings: Settings,
     ) -> Worker {
         Worker {
             store,
@@ -104,6 +92,10 @@ impl Worker {
     pub fn with_channel_health(mut self, health: Arc<dyn ChannelHealth>) -> Worker {
         self.health = Some(health);
         self
+    }
+
+    fn delivery_settings(&self) -> DeliverySettings {
+        DeliverySettings::from_config(&self.settings.current())
     }
 
     /// A handle that wakes the worker when new deliveries are stored.
@@ -280,9 +272,9 @@ impl Worker {
                 let event = event.ok_or_else(|| format!("event {} is no longer stored", record.event_id))?;
                 let payload = Payload::parse(&event.raw_body).map_err(|e| format!("stored event is not JSON: {e}"))?;
                 let parsed = normalize(&payload).ok_or("stored event is no longer an event jirabridge handles")?;
-                let mut options = self.settings.render.clone();
-                options.subscription_name =
-                    subscription_name.clone().filter(|_| self.settings.display_subscription_name);
+                let settings = self.delivery_settings();
+                let mut options = settings.render;
+                options.subscription_name = subscription_name.clone().filter(|_| settings.display_subscription_name);
                 Ok(render(&parsed, &options).to_json())
             }
         }
@@ -310,7 +302,8 @@ impl Worker {
         outcome: Outcome,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        let outcome = self.expire_if_too_old(&record, outcome, now);
+        let settings = self.delivery_settings();
+        let outcome = expire_if_too_old(&settings, &record, outcome, now);
         self.report_channel_health(&record, &outcome);
         let recheck = matches!(outcome, Outcome::RecheckLater(..));
         match outcome {
@@ -326,15 +319,15 @@ impl Worker {
             Outcome::Retry(reason, retry_after) | Outcome::RecheckLater(reason, retry_after) => {
                 let mut wait = backoff::delay(
                     record.attempts.max(1),
-                    self.settings.retry_initial,
-                    self.settings.retry_max,
+                    settings.retry_initial,
+                    settings.retry_max,
                     retry_after,
                     backoff::random_fraction(),
                 );
                 tracing::warn!(delivery = id, attempts = record.attempts, retry_in_ms = wait.as_millis() as u64, %reason, "delivery failed; will retry");
                 if recheck {
                     // Give an abandoned request time to finish before looking for its post.
-                    wait = wait.max(self.settings.recheck_after);
+                    wait = wait.max(settings.recheck_after);
                 }
                 if record.state != state::IN_FLIGHT || !recheck {
                     record.state = state::RETRYING.into();
@@ -362,15 +355,15 @@ impl Worker {
             _ => {}
         }
     }
+}
 
-    fn expire_if_too_old(&self, record: &DeliveryRecordV1, outcome: Outcome, now: u64) -> Outcome {
-        let age = Duration::from_millis(now.saturating_sub(record.created_at_ms));
-        match outcome {
-            Outcome::Retry(reason, _) | Outcome::RecheckLater(reason, _) if age > self.settings.max_age => {
-                Outcome::Dead(format!("gave up after {} hours: {reason}", self.settings.max_age.as_secs() / 3600))
-            }
-            other => other,
+fn expire_if_too_old(settings: &DeliverySettings, record: &DeliveryRecordV1, outcome: Outcome, now: u64) -> Outcome {
+    let age = Duration::from_millis(now.saturating_sub(record.created_at_ms));
+    match outcome {
+        Outcome::Retry(reason, _) | Outcome::RecheckLater(reason, _) if age > settings.max_age => {
+            Outcome::Dead(format!("gave up after {} hours: {reason}", settings.max_age.as_secs() / 3600))
         }
+        other => other,
     }
 }
 

@@ -10,6 +10,7 @@ use super::model::{Kind, Parsed};
 use super::names;
 use crate::delivery::state;
 use crate::delivery::worker::now_ms;
+use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, Store, StoreError};
 use crate::telemetry::Metrics;
@@ -55,9 +56,8 @@ pub struct Ingest {
     pub store: Store,
     pub metrics: Metrics,
     pub waker: Arc<Notify>,
-    pub dedup_window_ms: u64,
-    /// `mattermost.threaded_comment_days`; 0 disables threading.
-    pub threaded_comment_days: u32,
+    /// Read per webhook: `webhook.dedup_window_secs` and `mattermost.threaded_comment_days`.
+    pub settings: Settings,
 }
 
 impl Ingest {
@@ -87,14 +87,15 @@ impl Ingest {
     fn thread_of(&self, parsed: &Parsed, instance_id: &str) -> Option<ThreadRecordV1> {
         let is_comment = matches!(parsed.kind, Kind::CommentCreated | Kind::CommentUpdated | Kind::CommentDeleted);
         let starts_thread = is_comment || parsed.has_event(names::CREATED);
-        if self.threaded_comment_days == 0 || parsed.issue.id.is_empty() || !starts_thread {
+        let root_days = self.settings.current().mattermost.threaded_comment_days;
+        if root_days == 0 || parsed.issue.id.is_empty() || !starts_thread {
             return None;
         }
         Some(ThreadRecordV1 {
             instance_id: instance_id.to_string(),
             issue_id: parsed.issue.id.clone(),
             is_comment,
-            root_days: self.threaded_comment_days,
+            root_days,
         })
     }
 
@@ -195,7 +196,8 @@ impl Ingest {
             headers: received.headers,
             raw_body: received.raw_body,
         };
-        let event = NewEvent { record, dedup_keys, dedup_window_ms: self.dedup_window_ms };
+        let dedup_window_ms = self.settings.current().webhook.dedup_window_secs * 1000;
+        let event = NewEvent { record, dedup_keys, dedup_window_ms };
         let outcome = self.store.ingest_durable(event, deliveries).await?;
         match outcome {
             IngestOutcome::Stored { event_id, delivery_ids } => {

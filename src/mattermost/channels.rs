@@ -2,6 +2,7 @@
 //! their channel on every request).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,8 @@ pub enum Resolution {
 
 /// A small time-bounded cache in front of `channel_by_name`.
 pub struct ChannelCache {
-    ttl: Duration,
+    /// Milliseconds; changes with `mattermost.channel_cache_secs`.
+    ttl_ms: AtomicU64,
     entries: Mutex<HashMap<(String, String), (String, Instant)>>,
 }
 
@@ -27,7 +29,16 @@ const MAX_ENTRIES: usize = 10_000;
 
 impl ChannelCache {
     pub fn new(ttl: Duration) -> ChannelCache {
-        ChannelCache { ttl, entries: Mutex::new(HashMap::new()) }
+        ChannelCache { ttl_ms: AtomicU64::new(ttl.as_millis() as u64), entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// How long lookups are remembered from now on (entries made earlier included).
+    pub fn set_ttl(&self, ttl: Duration) {
+        self.ttl_ms.store(ttl.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn ttl(&self) -> Duration {
+        Duration::from_millis(self.ttl_ms.load(Ordering::Relaxed))
     }
 
     pub async fn resolve(&self, client: &MattermostClient, team: &str, channel: &str) -> Resolution {
@@ -47,13 +58,14 @@ impl ChannelCache {
 
     fn cached(&self, key: &(String, String)) -> Option<String> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(key).filter(|(_, at)| at.elapsed() < self.ttl).map(|(id, _)| id.clone())
+        entries.get(key).filter(|(_, at)| at.elapsed() < self.ttl()).map(|(id, _)| id.clone())
     }
 
     fn remember(&self, key: (String, String), id: String) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, (_, at)| at.elapsed() < self.ttl);
+            let ttl = self.ttl();
+            entries.retain(|_, (_, at)| at.elapsed() < ttl);
         }
         entries.insert(key, (id, Instant::now()));
     }

@@ -1,5 +1,6 @@
 //! The Mattermost REST client, authenticated as the bot (SPEC §11).
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -57,32 +58,57 @@ impl MmError {
     }
 }
 
-/// Bot-authenticated client; cheap to clone.
+/// Bot-authenticated client; cheap to clone. Clones share one connection setting, so
+/// [`MattermostClient::reconfigure`] (a URL or bot token changed in the console) reaches
+/// every part that holds a clone.
 #[derive(Clone)]
 pub struct MattermostClient {
+    connection: Arc<RwLock<Arc<Connection>>>,
+}
+
+struct Connection {
     http: reqwest::Client,
     base: String,
     token: String,
 }
 
-impl std::fmt::Debug for MattermostClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MattermostClient({}, token ***)", self.base)
-    }
-}
-
-impl MattermostClient {
-    pub fn new(base_url: &str, bot_token: &str, timeout: Duration) -> MattermostClient {
+impl Connection {
+    fn new(base_url: &str, bot_token: &str, timeout: Duration) -> Connection {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .build()
             .unwrap_or_default();
-        MattermostClient { http, base: base_url.trim_end_matches('/').to_string(), token: bot_token.to_string() }
+        Connection { http, base: base_url.trim_end_matches('/').to_string(), token: bot_token.to_string() }
+    }
+}
+
+impl std::fmt::Debug for MattermostClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MattermostClient({}, token ***)", self.connection().base)
+    }
+}
+
+impl MattermostClient {
+    pub fn new(base_url: &str, bot_token: &str, timeout: Duration) -> MattermostClient {
+        let connection = Arc::new(Connection::new(base_url, bot_token, timeout));
+        MattermostClient { connection: Arc::new(RwLock::new(connection)) }
+    }
+
+    /// Talks to another URL, with another token or timeout from now on; requests under
+    /// way finish with the old setting.
+    pub fn reconfigure(&self, base_url: &str, bot_token: &str, timeout: Duration) {
+        let connection = Arc::new(Connection::new(base_url, bot_token, timeout));
+        *self.connection.write().unwrap_or_else(|p| p.into_inner()) = connection;
+    }
+
+    fn connection(&self) -> Arc<Connection> {
+        self.connection.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn is_configured(&self) -> bool {
-        !self.base.is_empty() && !self.token.is_empty()
+        let connection = self.connection();
+        !connection.base.is_empty() && !connection.token.is_empty()
     }
 
     /// `GET /api/v4/users/me`: checks the URL and the bot token.
@@ -119,10 +145,11 @@ impl MattermostClient {
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, MmError> {
-        if !self.is_configured() {
+        let connection = self.connection();
+        if connection.base.is_empty() || connection.token.is_empty() {
             return Err(MmError::NotConfigured);
         }
-        Ok(self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token))
+        Ok(connection.http.request(method, format!("{}{path}", connection.base)).bearer_auth(&connection.token))
     }
 }
 

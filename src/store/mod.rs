@@ -17,6 +17,7 @@ mod roots;
 pub mod schema;
 mod secrets;
 mod sessions;
+mod settings;
 mod templates;
 #[cfg(test)]
 mod test_events;
@@ -93,6 +94,7 @@ struct Trees {
     sessionid_session: sled::Tree,
     loginkey_attempts: sled::Tree,
     adminuser_record: sled::Tree,
+    setting_value: sled::Tree,
 }
 
 impl Trees {
@@ -120,6 +122,7 @@ impl Trees {
             sessionid_session: open(schema::SESSIONID_SESSION)?,
             loginkey_attempts: open(schema::LOGINKEY_ATTEMPTS)?,
             adminuser_record: open(schema::ADMINUSER_RECORD)?,
+            setting_value: open(schema::SETTING_VALUE)?,
         })
     }
 }

@@ -241,3 +241,16 @@ impl std::fmt::Debug for AdminUserRecordV1 {
             .finish()
     }
 }
+/// A setting edited in the console. Version 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SettingRecordV1 {
+    /// The value as JSON text (string, number, boolean or list).
+    pub value_json: String,
+    pub set_at_ms: u64,
+    /// `api`, an admin user name, or `mm:<user id>`.
+    pub set_by: String,
+}
+
+impl SettingRecordV1 {
+    pub const VERSION: u16 = 1;
+}

@@ -28,11 +28,13 @@ pub const TREES: &[&str] = &[
     SESSIONID_SESSION,
     LOGINKEY_ATTEMPTS,
     ADMINUSER_RECORD,
+    SETTING_VALUE,
 ];
 
 /// Store-wide facts: `schema_version`.
 pub const META: &str = "meta";
-/// Generated secrets (webhook secret current/previous), encrypted with the master key.
+/// Secrets (webhook secret current/previous, admin token hash, secret settings edited in
+/// the console), encrypted with the master key.
 pub const SECRET_VALUE: &str = "secret_value";
 /// Event id (u64 BE) → stored webhook event.
 pub const EVENTID_EVENT: &str = "eventid_event";
@@ -66,3 +68,6 @@ pub const SESSIONID_SESSION: &str = "sessionid_session";
 pub const LOGINKEY_ATTEMPTS: &str = "loginkey_attempts";
 /// Admin console user name → account (argon2id password hash, times).
 pub const ADMINUSER_RECORD: &str = "adminuser_record";
+/// `section.key` → a setting edited in the console (never a secret: those go to
+/// `secret_value`).
+pub const SETTING_VALUE: &str = "setting_value";

@@ -104,6 +104,17 @@ impl Store {
         self.trees().secret_value.insert(name, codec::encode(SecretRecordV1::VERSION, &record)?)?;
         self.flush_now()
     }
+
+    /// Removes the secret stored under `name`, then flushes.
+    pub fn remove_secret(&self, name: &str) -> Result<(), StoreError> {
+        self.trees().secret_value.remove(name)?;
+        self.flush_now()
+    }
+
+    /// Whether a secret is stored under `name` (without decrypting it).
+    pub fn has_secret(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self.trees().secret_value.contains_key(name)?)
+    }
 }
 
 #[cfg(test)]

@@ -36,8 +36,8 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
             let is_cloud = instance.instance_type == InstanceType::Cloud.as_str();
             let facts = IssueFacts::from_payload(&payload, is_cloud);
             let settings = MatchSettings {
-                security_level_empty: state.config.security.security_level_empty_for_subscriptions,
-                restricted_comments_to_channels: state.config.security.restricted_comments_to_channels,
+                security_level_empty: state.config().security.security_level_empty_for_subscriptions,
+                restricted_comments_to_channels: state.config().security.restricted_comments_to_channels,
             };
             let index = state.subscriptions.read().unwrap_or_else(|p| p.into_inner());
             channel_targets(

@@ -63,7 +63,7 @@ impl Intake<'_> {
         req: &HttpRequest,
         payload: web::Payload,
     ) -> Result<(Vec<u8>, Query), HttpResponse> {
-        let body = match read_limited(req, payload, self.state.config.webhook.max_body_bytes).await {
+        let body = match read_limited(req, payload, self.state.config().webhook.max_body_bytes).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
                 return Err(self.refuse("too_large", StatusCode::PAYLOAD_TOO_LARGE, "payload too large"))
@@ -75,7 +75,7 @@ impl Intake<'_> {
         let query = Query::parse(req.query_string());
         // A header that is present but unreadable is a bad signature, never "absent".
         let signature = req.headers().get("x-hub-signature").map(|v| v.to_str().unwrap_or("unreadable"));
-        let required = self.state.config.webhook.require_signature;
+        let required = self.state.config().webhook.require_signature;
         if let Err(cause) = self.state.accepted_secrets().check(query.raw_secret.as_deref(), signature, &body, required)
         {
             tracing::info!(?cause, kind = self.kind, "webhook refused: authentication failed");

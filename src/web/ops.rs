@@ -25,7 +25,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Prometheus text exposition; needs `server.metrics_token` as Bearer when one is set.
 pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let token = state.config.server.metrics_token.expose();
+    let config = state.config();
+    let token = config.server.metrics_token.expose();
     if !token.is_empty() {
         let given =
             req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));

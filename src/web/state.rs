@@ -4,10 +4,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::delivery::worker::now_ms;
 use crate::events::ingest::Ingest;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::{MattermostClient, MmError};
-use crate::store::Store;
+use crate::settings::Settings;
+use crate::store::{MasterKey, Store};
 use crate::telemetry::Metrics;
 use crate::webhook::auth::AcceptedSecrets;
 
@@ -16,8 +18,11 @@ const READY_CACHE: Duration = Duration::from_secs(10);
 
 /// Shared application state (one per process, behind `web::Data`).
 pub struct AppState {
-    pub config: Arc<Config>,
+    /// The live settings; [`AppState::config`] is the configuration in force.
+    pub settings: Settings,
     pub store: Store,
+    /// Encrypts `secret_value`.
+    pub master_key: MasterKey,
     pub ingest: Ingest,
     pub mattermost: MattermostClient,
     pub channels: Arc<ChannelCache>,
@@ -25,8 +30,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Every subscription, indexed for matching; the store holds the records.
     pub subscriptions: RwLock<crate::subscriptions::SubscriptionIndex>,
-    /// SHA-256 of the admin API token.
-    pub admin_token_hash: [u8; 32],
+    /// SHA-256 of the admin API token; replaced when the token is regenerated.
+    pub admin_token_hash: RwLock<[u8; 32]>,
     /// The last `/readyz` answer about Mattermost, reused for ten seconds.
     pub readiness: ReadyCache,
     /// Admin console state that is not stored (the first-admin setup link).
@@ -38,8 +43,23 @@ pub struct AppState {
 pub struct ReadyCache(Mutex<Option<(Instant, &'static str)>>);
 
 impl AppState {
+    /// The configuration in force now (console changes apply at once): read it per use.
+    pub fn config(&self) -> Arc<Config> {
+        self.settings.current()
+    }
+
+    /// The webhook secrets accepted now.
     pub fn accepted_secrets(&self) -> AcceptedSecrets {
-        self.secrets.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.secrets.read().unwrap_or_else(|p| p.into_inner()).clone().at(now_ms())
+    }
+
+    pub fn admin_token_hash(&self) -> [u8; 32] {
+        *self.admin_token_hash.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets the cached Mattermost status (its URL or token changed).
+    pub fn forget_mattermost_status(&self) {
+        *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// `ok`, `unreachable`, `unauthorized` or `not_configured`, cached for ten seconds.

@@ -11,6 +11,8 @@ use subtle::ConstantTimeEq;
 pub struct AcceptedSecrets {
     pub current: String,
     pub previous: Option<String>,
+    /// When `previous` stops being accepted (ms); `None` = no limit.
+    pub previous_valid_until_ms: Option<u64>,
 }
 
 impl std::fmt::Debug for AcceptedSecrets {
@@ -29,6 +31,14 @@ pub enum Refusal {
 }
 
 impl AcceptedSecrets {
+    /// These secrets at `now_ms`: the previous one is dropped once its grace period is over.
+    pub fn at(mut self, now_ms: u64) -> AcceptedSecrets {
+        if self.previous_valid_until_ms.is_some_and(|until| until <= now_ms) {
+            self.previous = None;
+        }
+        self
+    }
+
     fn all(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.current.as_str()).chain(self.previous.as_deref()).filter(|s| !s.is_empty())
     }
@@ -138,7 +148,7 @@ mod tests {
     use super::*;
 
     fn secrets() -> AcceptedSecrets {
-        AcceptedSecrets { current: "abc/def+1=".into(), previous: Some("old-secret".into()) }
+        AcceptedSecrets { current: "abc/def+1=".into(), previous: Some("old-secret".into()), ..Default::default() }
     }
 
     #[test]

@@ -5,8 +5,8 @@ use base64::Engine;
 use super::auth::AcceptedSecrets;
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
 
-const CURRENT: &str = "webhook_secret";
-const PREVIOUS: &str = "webhook_secret_previous";
+pub const CURRENT: &str = "webhook_secret";
+pub const PREVIOUS: &str = "webhook_secret_previous";
 
 /// Where the secret in force came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,17 +24,21 @@ pub fn load_or_generate(
     key: &MasterKey,
     now_ms: u64,
 ) -> Result<(AcceptedSecrets, Origin), StoreError> {
-    let previous =
-        store.secret(PREVIOUS, key)?.filter(|p| p.valid_until_ms.is_some_and(|until| until > now_ms)).map(|p| p.value);
+    let previous = store.secret(PREVIOUS, key)?.filter(|p| p.valid_until_ms.is_some_and(|until| until > now_ms));
+    let accepted = |current: String| AcceptedSecrets {
+        current,
+        previous_valid_until_ms: previous.as_ref().and_then(|p| p.valid_until_ms),
+        previous: previous.clone().map(|p| p.value),
+    };
     if !configured.is_empty() {
-        return Ok((AcceptedSecrets { current: configured.to_string(), previous }, Origin::Config));
+        return Ok((accepted(configured.to_string()), Origin::Config));
     }
     if let Some(stored) = store.secret(CURRENT, key)? {
-        return Ok((AcceptedSecrets { current: stored.value, previous }, Origin::Stored));
+        return Ok((accepted(stored.value), Origin::Stored));
     }
     let generated = generate()?;
     store.put_secret(CURRENT, &StoredSecret { value: generated.clone(), valid_until_ms: None }, key)?;
-    Ok((AcceptedSecrets { current: generated, previous }, Origin::GeneratedNow))
+    Ok((accepted(generated), Origin::GeneratedNow))
 }
 
 /// 32 characters of the URL-safe base64 alphabet (24 random bytes).

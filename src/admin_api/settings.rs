@@ -1,0 +1,37 @@
+//! `/api/v1/settings`: every setting with its value and source; PATCH changes R keys.
+
+use actix_web::{web, HttpResponse};
+use serde_json::{Map, Value};
+
+use super::auth::AdminAuth;
+use super::error::ApiError;
+use crate::settings::SettingsError;
+use crate::web::AppState;
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid(fields) => ApiError::Validation(fields),
+            SettingsError::Pinned { .. } => ApiError::Conflict(e.to_string()),
+            SettingsError::Store(s) => s.into(),
+        }
+    }
+}
+
+pub async fn list(_: AdminAuth, state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.settings.entries())
+}
+
+/// `{"key": value, …}`; `null` returns a key to its default.
+pub async fn patch(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let changes: Vec<(String, Value)> = body.into_inner().into_iter().collect();
+    if changes.is_empty() {
+        return Err(ApiError::BadRequest("give at least one setting, as {\"section.key\": value}".into()));
+    }
+    let entries = state.settings.update(&changes, "api")?;
+    Ok(HttpResponse::Ok().json(entries))
+}
