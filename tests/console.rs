@@ -310,7 +310,7 @@ async fn test_connection_reports_the_bot() {
     let app = spawn_app().await;
     let mut visitor = signed_in(&app).await;
     let page = visitor.get("/admin/mattermost").await;
-    let tested = visitor.submit(&page, "/admin/mattermost", &[]).await;
+    let tested = visitor.submit(&page, "/admin/mattermost/test", &[]).await;
     assert_eq!(tested.status, 200);
     assert!(
         tested.has(&format!("Connected: Mattermost knows the bot token as @{}", app.mm.bot_username())),
@@ -318,7 +318,7 @@ async fn test_connection_reports_the_bot() {
         tested.body
     );
     app.mm.stop().await;
-    let failed = visitor.submit(&page, "/admin/mattermost", &[]).await;
+    let failed = visitor.submit(&page, "/admin/mattermost/test", &[]).await;
     assert!(failed.has("Mattermost did not answer"), "{}", failed.body);
     app.shutdown().await;
 }
@@ -351,5 +351,69 @@ async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_deliver
     assert!(dead_free.has("No deliveries in state dead."));
     let done = visitor.get("/admin/deliveries?state=done").await;
     assert!(done.has(&format!("href=\"/admin/events/{event_id}\"")));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn settings_are_changed_from_the_console_and_apply_at_once() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/settings").await;
+    assert_eq!(page.status, 200);
+    assert!(page.has("id=\"mattermost.threaded_comment_days\""));
+    assert!(page.has("ThreadedJiraCommentSubscriptionDuration"), "plugin setting names shown");
+    assert!(page.has("Read-only: start-up only"), "start-up keys are read-only");
+
+    let bad = visitor
+        .submit(
+            &page,
+            "/admin/settings",
+            &[("shown", "mattermost.threaded_comment_days"), ("mattermost.threaded_comment_days", "soon")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.has("class=\"field-error\""), "{}", bad.body);
+    assert_eq!(app.state.config().mattermost.threaded_comment_days, 30, "nothing saved");
+
+    let saved = visitor
+        .submit(
+            &page,
+            "/admin/settings",
+            &[
+                ("shown", "mattermost.threaded_comment_days"),
+                ("mattermost.threaded_comment_days", "7"),
+                ("shown", "mattermost.hide_description_comment"),
+                ("mattermost.hide_description_comment", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let config = app.state.config();
+    assert_eq!(config.mattermost.threaded_comment_days, 7);
+    assert!(config.mattermost.hide_description_comment);
+    let again = visitor.get(saved.location.as_deref().unwrap()).await;
+    assert!(again.has("Settings saved."));
+    assert!(visitor.get("/admin/audit").await.has("threaded_comment_days"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bot_token_is_saved_and_tested_unless_the_config_file_sets_it() {
+    // Values a test config sets count as set in the file: the URL here, read-only.
+    let app = spawn_app_with(|c| c.mattermost.bot_token = jirabridge::config::Secret::default()).await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/mattermost").await;
+    assert!(page.has("Read-only: set in the config file."), "{}", page.body);
+    assert!(page.has("placeholder=\"not set\""));
+    let wrong = visitor.submit(&page, "/admin/mattermost", &[("bot_token", "a-token-mattermost-does-not-know")]).await;
+    assert_eq!(wrong.status, 200);
+    assert_eq!(app.state.config().mattermost.bot_token.expose(), "a-token-mattermost-does-not-know");
+    assert!(wrong.has("Mattermost refused the bot token (401)"), "{}", wrong.body);
+    let right =
+        visitor.submit(&page, "/admin/mattermost", &[("bot_token", crate::support::fake_mattermost::BOT_TOKEN)]).await;
+    assert!(right.has("Connected: Mattermost knows the bot token"), "{}", right.body);
+    let audit = visitor.get("/admin/audit").await;
+    assert!(audit.has("mattermost.bot_token"));
+    assert!(!audit.has("a-token-mattermost-does-not-know"), "secrets are not audited");
     app.shutdown().await;
 }

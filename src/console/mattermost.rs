@@ -16,6 +16,11 @@ struct MattermostPage {
     chrome: Chrome,
     url: String,
     bot_token_set: bool,
+    /// Why the URL or the token cannot be changed here, if they cannot.
+    url_locked: Option<String>,
+    token_locked: Option<String>,
+    url_error: Option<String>,
+    token_error: Option<String>,
     /// The result of "test connection", when it was just pressed.
     test: Option<TestResult>,
 }
@@ -25,11 +30,22 @@ struct TestResult {
     text: String,
 }
 
+fn locked(state: &AppState, key: &str) -> Option<String> {
+    let entry = state.settings.entries().into_iter().find(|e| e.key == key)?;
+    (!entry.editable)
+        .then(|| format!("set in the {}", if entry.source.as_str() == "env" { "environment" } else { "config file" }))
+}
+
 fn page_for(state: &AppState, admin: &SignedIn, test: Option<TestResult>) -> MattermostPage {
+    let config = state.config();
     MattermostPage {
         chrome: Chrome::new(admin, "/admin/mattermost", "Mattermost connection"),
-        url: state.config().mattermost.url.clone(),
-        bot_token_set: state.config().mattermost.bot_token.is_set(),
+        url: config.mattermost.url.clone(),
+        bot_token_set: config.mattermost.bot_token.is_set(),
+        url_locked: locked(state, "mattermost.url"),
+        token_locked: locked(state, "mattermost.bot_token"),
+        url_error: None,
+        token_error: None,
         test,
     }
 }
@@ -47,6 +63,33 @@ fn explain(error: &MmError) -> String {
         }
         MmError::Status { status, .. } => format!("Mattermost answered {status}: {error}"),
         other => format!("Mattermost did not answer: {other}. Is mattermost.url its SiteURL, reachable from this machine?"),
+    }
+}
+
+/// Saves the URL and, when one is typed, a new bot token; then checks them.
+pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
+    let mut changes = Vec::new();
+    if locked(&state, "mattermost.url").is_none() {
+        changes.push(("mattermost.url".to_string(), serde_json::Value::from(post.form.get("url"))));
+    }
+    let token = post.form.raw("bot_token").trim();
+    if !token.is_empty() && locked(&state, "mattermost.bot_token").is_none() {
+        changes.push(("mattermost.bot_token".to_string(), serde_json::Value::from(token)));
+    }
+    match state.settings.update(&changes, &post.admin.username) {
+        Ok(_) => test_connection(state, post).await,
+        Err(crate::settings::SettingsError::Invalid(errors)) => {
+            let mut page = page_for(&state, &post.admin, None);
+            page.url = post.form.get("url").to_string();
+            page.url_error = errors.get("mattermost.url").cloned();
+            page.token_error = errors.get("mattermost.bot_token").cloned();
+            page.chrome.error = Some("Nothing was saved.".into());
+            super::page::render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
+        }
+        Err(crate::settings::SettingsError::Pinned { key, from }) => {
+            Err(ConsoleError::BadRequest(format!("{key} is set in {}; change it there", from.as_str())))
+        }
+        Err(crate::settings::SettingsError::Store(e)) => Err(e.into()),
     }
 }
 

@@ -19,6 +19,7 @@ mod mattermost;
 mod page;
 mod rule_form;
 mod session;
+mod settings;
 mod setup;
 mod subscriptions;
 mod throttle;
@@ -37,7 +38,8 @@ const NOTICES: &[(&str, &str)] = &[
     ("subscription_deleted", "Subscription deleted."),
     ("template_saved", "Template saved."),
     ("template_deleted", "Template deleted."),
-    ("settings_saved", "Settings saved."),
+    ("settings_saved", "Settings saved. They apply now."),
+    ("settings_unchanged", "Nothing changed."),
     ("event_replayed", "Event replayed: new deliveries are queued."),
     ("delivery_retried", "Delivery queued to be sent again now."),
 ];
@@ -72,10 +74,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/mattermost")
                     .route(web::get().to(mattermost::page))
-                    .route(web::post().to(mattermost::test_connection)),
+                    .route(web::post().to(mattermost::save)),
             )
+            .service(web::resource("/mattermost/test").route(web::post().to(mattermost::test_connection)))
             .service(web::resource("/legacy-url").route(web::get().to(legacy_url::page)))
             .service(web::resource("/audit").route(web::get().to(audit::page)))
+            .service(
+                web::resource("/settings").route(web::get().to(settings::page)).route(web::post().to(settings::save)),
+            )
             .service(web::resource("/events").route(web::get().to(events::list)))
             .service(web::resource("/events/{id}").route(web::get().to(events::show)))
             .service(web::resource("/deliveries").route(web::get().to(deliveries::list)))

@@ -5,8 +5,8 @@
 //! Chromium the tests are skipped locally, but fail in CI (`CI=true`), where `.ci/run`
 //! installs it.
 
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
