@@ -9,8 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{Application, RunOptions};
 use crate::config::{Config, LoadedConfig};
-use crate::events::{normalize::normalize, render};
-use crate::jira::payload::Payload;
+use crate::events::preview;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -145,20 +144,12 @@ fn render_payload(source: &str) -> ExitCode {
         eprintln!("jirabridge: cannot read {source}: {e}");
         return ExitCode::from(2);
     }
-    let payload = match Payload::parse(&bytes) {
-        Ok(payload) => payload,
+    match preview::render_payload(&bytes, &Default::default()) {
+        Ok(rendered) => println!("{}", serde_json::json!(rendered)),
         Err(reason) => {
             eprintln!("jirabridge: {source} is not JSON: {reason}");
             return ExitCode::from(2);
         }
-    };
-    let (events, posts) = match normalize(&payload) {
-        Some(parsed) => {
-            let post = render::render(&parsed, &Default::default()).to_json();
-            (parsed.events, vec![post])
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    println!("{}", serde_json::json!({ "events": events, "posts": posts }));
+    }
     ExitCode::SUCCESS
 }

@@ -2,7 +2,10 @@
 
 use std::process::Command;
 
-use crate::support::app::{spawn_app, ADMIN_TOKEN, SECRET};
+use jirabridge::config::Secret;
+use jirabridge::delivery::worker::now_ms;
+
+use crate::support::app::spawn_app_with;
 
 /// The ```sh blocks of a Markdown document, in order.
 fn shell_blocks(markdown: &str) -> Vec<String> {
@@ -24,7 +27,18 @@ fn shell_blocks(markdown: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_api_examples_work() {
-    let app = spawn_app().await;
+    // Generated secrets, as on a fresh install: the examples regenerate them.
+    let app = spawn_app_with(|c| {
+        c.webhook.secret = Secret::default();
+        c.admin.api_token = Secret::default();
+    })
+    .await;
+    let state = &app.state;
+    let (settings, store, key) = (&state.settings, &state.store, &state.master_key);
+    let token =
+        jirabridge::admin_api::token::regenerate(settings, store, key, &state.admin_token_hash, "test", now_ms())
+            .expect("a token to start with");
+    let secret = state.accepted_secrets().current;
     let root = env!("CARGO_MANIFEST_DIR");
     let docs = std::fs::read_to_string(format!("{root}/docs/API.md")).unwrap();
     let blocks = shell_blocks(&docs);
@@ -36,9 +50,9 @@ async fn the_api_examples_work() {
             .args(["-c", &script])
             .current_dir(root)
             .env("JIRABRIDGE", address)
-            .env("TOKEN", ADMIN_TOKEN)
+            .env("TOKEN", token)
             .env("CHANNEL_ID", channel)
-            .env("SECRET", SECRET)
+            .env("SECRET", secret)
             .output()
             .expect("sh and curl run")
     })
@@ -49,6 +63,8 @@ async fn the_api_examples_work() {
     assert!(output.status.success(), "an example failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("created subscription ") && !stdout.contains("created subscription \n"), "{stdout}");
     assert!(stdout.contains("\"jql\":\"Project = OPS"), "{stdout}");
-    assert_eq!(app.state.store.subscriptions().unwrap().len(), 0, "the last example deleted it");
+    assert_eq!(app.state.store.subscriptions().unwrap().len(), 1, "one deleted, one added for the replay");
     assert_eq!(app.state.store.event_count(), 1, "the webhook example was stored");
+    assert_eq!(app.state.store.all_deliveries().unwrap().len(), 1, "and replayed to the new subscription");
+    assert!(stdout.contains("\"secret\":") && stdout.contains("\"previous_valid_until\":"), "{stdout}");
 }

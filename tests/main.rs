@@ -1,6 +1,7 @@
 //! The one integration test binary: shared support code plus one module per area.
 
 mod admin_api;
+mod admin_ops;
 mod admin_settings;
 mod api_docs;
 mod browser;

@@ -3,7 +3,10 @@
 
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod instances;
+pub mod ops;
+pub mod secrets;
 pub mod settings;
 pub mod subscriptions;
 pub mod templates;
@@ -19,6 +22,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(
                 web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()),
             )
+            .app_data(web::PathConfig::default().error_handler(|e, _| error::ApiError::NotFound(e.to_string()).into()))
+            .service(web::resource("/status").route(web::get().to(ops::status)))
+            .service(web::resource("/audit").route(web::get().to(ops::audit)))
+            .service(web::resource("/render").route(web::post().to(ops::render)))
+            .service(web::resource("/events").route(web::get().to(events::list)))
+            .service(web::resource("/events/{id}").route(web::get().to(events::get)))
+            .service(web::resource("/events/{id}/replay").route(web::post().to(events::replay)))
+            .service(web::resource("/deliveries").route(web::get().to(events::deliveries)))
+            .service(web::resource("/deliveries/{id}/retry").route(web::post().to(events::retry)))
+            .service(web::resource("/secrets/webhook").route(web::post().to(secrets::webhook)))
+            .service(web::resource("/secrets/admin-token").route(web::post().to(secrets::admin_token)))
             .service(
                 web::resource("/instances")
                     .route(web::get().to(instances::list))

@@ -2,7 +2,11 @@
 
 use sha2::{Digest, Sha256};
 
+use std::sync::RwLock;
+
+use crate::settings::Settings;
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
+use crate::webhook::secret::{audit_regeneration, RegenerateError};
 
 pub const HASH_NAME: &str = "admin_api_token_sha256";
 
@@ -31,4 +35,27 @@ pub fn load_or_generate(
     let hashed = hash(&token);
     store.put_secret(HASH_NAME, &StoredSecret { value: hex::encode(hashed), valid_until_ms: None }, key)?;
     Ok((hashed, Some(token)))
+}
+
+/// Replaces the admin API token with a generated one, returned to be shown once; only
+/// its hash is kept, and the old token stops working at once. Audited as `actor`.
+pub fn regenerate(
+    settings: &Settings,
+    store: &Store,
+    key: &MasterKey,
+    hash_in_force: &RwLock<[u8; 32]>,
+    actor: &str,
+    now_ms: u64,
+) -> Result<String, RegenerateError> {
+    let source = settings.source("admin.api_token");
+    if source.pins() {
+        return Err(RegenerateError::Pinned { key: "admin.api_token", from: source });
+    }
+    let mut in_force = hash_in_force.write().unwrap_or_else(|p| p.into_inner());
+    let token = crate::webhook::secret::generate()?;
+    let hashed = hash(&token);
+    store.put_secret(HASH_NAME, &StoredSecret { value: hex::encode(hashed), valid_until_ms: None }, key)?;
+    *in_force = hashed;
+    audit_regeneration(store, actor, "secret.admin_token.regenerate", "admin.api_token", now_ms)?;
+    Ok(token)
 }

@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod limits;
+pub mod outbox;
 mod settings;
 pub mod threading;
 pub mod worker;

@@ -84,7 +84,7 @@ impl Ingest {
 
     /// Threading for a post about `parsed` (SPEC §5.8): comments reply, created issues and
     /// comments may start a thread.
-    fn thread_of(&self, parsed: &Parsed, instance_id: &str) -> Option<ThreadRecordV1> {
+    pub(super) fn thread_of(&self, parsed: &Parsed, instance_id: &str) -> Option<ThreadRecordV1> {
         let is_comment = matches!(parsed.kind, Kind::CommentCreated | Kind::CommentUpdated | Kind::CommentDeleted);
         let starts_thread = is_comment || parsed.has_event(names::CREATED);
         let root_days = self.settings.current().mattermost.threaded_comment_days;
@@ -108,7 +108,19 @@ impl Ingest {
         instance_id: Option<&str>,
         targets: Vec<ChannelTarget>,
     ) -> Result<Accepted, StoreError> {
-        let deliveries: Vec<NewDelivery> = targets
+        let deliveries = self.firehose_deliveries(parsed, instance_id, targets);
+        let status = firehose_status(instance_id, &deliveries);
+        self.store_and_ack(received, parsed, "firehose", status, deliveries).await
+    }
+
+    /// One delivery per channel target of a firehose event.
+    pub(super) fn firehose_deliveries(
+        &self,
+        parsed: &Parsed,
+        instance_id: Option<&str>,
+        targets: Vec<ChannelTarget>,
+    ) -> Vec<NewDelivery> {
+        targets
             .into_iter()
             .map(|target| {
                 let thread = self.thread_of(parsed, instance_id.unwrap_or(""));
@@ -116,13 +128,7 @@ impl Ingest {
                 let lane = format!("ch:{}", target.channel_id);
                 self.new_delivery(TargetRecordV1::ChannelId(target.channel_id), lane, post, parsed.issue.url(), thread)
             })
-            .collect();
-        let status = match (instance_id, deliveries.is_empty()) {
-            (None, _) => "unrouted",
-            (Some(_), true) => "unmatched",
-            (Some(_), false) => "routed",
-        };
-        self.store_and_ack(received, parsed, "firehose", status, deliveries).await
+            .collect()
     }
 
     fn delivery(
@@ -144,7 +150,7 @@ impl Ingest {
         self.new_delivery(target, lane, post, issue_url, thread)
     }
 
-    fn new_delivery(
+    pub(super) fn new_delivery(
         &self,
         target: TargetRecordV1,
         lane: String,
@@ -211,6 +217,15 @@ impl Ingest {
             }
             IngestOutcome::Duplicate { event_id } => Ok(Accepted::Duplicate { event_id }),
         }
+    }
+}
+
+/// How a firehose event was routed: no instance, no matching channel, or posted.
+pub(super) fn firehose_status(instance_id: Option<&str>, deliveries: &[NewDelivery]) -> &'static str {
+    match (instance_id, deliveries.is_empty()) {
+        (None, _) => "unrouted",
+        (Some(_), true) => "unmatched",
+        (Some(_), false) => "routed",
     }
 }
 

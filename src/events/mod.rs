@@ -1,10 +1,14 @@
 //! The event model and the pure steps around it: payload → [`model::Parsed`]
-//! (`normalize`), parsed event → Mattermost post (`render`). Storing and routing live
-//! in `ingest`.
+//! (`normalize`), parsed event → Mattermost post (`render`, `preview`). Storing lives in
+//! `ingest`, routing in `routing`; the admin views in `log` and `replay`.
 
 pub mod ingest;
+pub mod log;
 pub mod markup;
 pub mod model;
 pub mod names;
 pub mod normalize;
+pub mod preview;
 pub mod render;
+pub mod replay;
+pub mod routing;

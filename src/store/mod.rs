@@ -12,6 +12,7 @@ mod deliveries;
 mod events;
 mod flush;
 mod migrations;
+mod queries;
 pub mod records;
 mod roots;
 pub mod schema;

@@ -6,11 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::intake::{kept_headers, Intake};
 use super::AppState;
-use crate::events::ingest::{ChannelTarget, Received};
+use crate::events::ingest::Received;
+use crate::events::routing;
 use crate::instances::{self, WebhookInstance};
-use crate::jira::instance::InstanceType;
-use crate::subscriptions::facts::IssueFacts;
-use crate::subscriptions::matching::MatchSettings;
 
 pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let intake = Intake { state: &state, kind: "firehose" };
@@ -33,19 +31,9 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
     };
     let targets = match &instance {
         Some(instance) => {
-            let is_cloud = instance.instance_type == InstanceType::Cloud.as_str();
-            let facts = IssueFacts::from_payload(&payload, is_cloud);
-            let settings = MatchSettings {
-                security_level_empty: state.config().security.security_level_empty_for_subscriptions,
-                restricted_comments_to_channels: state.config().security.restricted_comments_to_channels,
-            };
+            let settings = routing::match_settings(&state.config());
             let index = state.subscriptions.read().unwrap_or_else(|p| p.into_inner());
-            channel_targets(
-                index
-                    .matching(&instance.id, &parsed.events, &facts, settings)
-                    .into_iter()
-                    .map(|s| (s.channel_id.clone(), s.name.clone())),
-            )
+            routing::channel_targets(&index, instance, &payload, &parsed.events, settings)
         }
         None => {
             tracing::warn!(issue = %parsed.issue.key, "firehose event from an unknown Jira instance; add the instance to route it");
@@ -61,16 +49,4 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
     };
     let instance_id = instance.as_ref().map(|i| i.id.as_str());
     intake.answer(state.ingest.firehose(received, &parsed, instance_id, targets).await, &parsed)
-}
-
-/// One target per channel, named after its first matching subscription (they come in name
-/// order), however many subscriptions of that channel match.
-fn channel_targets(matches: impl Iterator<Item = (String, String)>) -> Vec<ChannelTarget> {
-    let mut targets: Vec<ChannelTarget> = Vec::new();
-    for (channel_id, subscription_name) in matches {
-        if !targets.iter().any(|t| t.channel_id == channel_id) {
-            targets.push(ChannelTarget { channel_id, subscription_name });
-        }
-    }
-    targets
 }

@@ -2,7 +2,12 @@
 
 use base64::Engine;
 
+use std::sync::RwLock;
+
 use super::auth::AcceptedSecrets;
+use crate::config::Source;
+use crate::settings::Settings;
+use crate::store::records::AuditRecordV1;
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
 
 pub const CURRENT: &str = "webhook_secret";
@@ -39,6 +44,81 @@ pub fn load_or_generate(
     let generated = generate()?;
     store.put_secret(CURRENT, &StoredSecret { value: generated.clone(), valid_until_ms: None }, key)?;
     Ok((accepted(generated), Origin::GeneratedNow))
+}
+
+/// Why a secret cannot be regenerated.
+#[derive(Debug, thiserror::Error)]
+pub enum RegenerateError {
+    /// Set in the config file or the environment, which jirabridge does not edit.
+    #[error("{key} is set in {}; change it there", from.as_str())]
+    Pinned { key: &'static str, from: Source },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A new webhook secret (shown once) and until when the one it replaces still works.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Regenerated {
+    pub secret: String,
+    pub previous_valid_until_ms: u64,
+}
+
+impl std::fmt::Debug for Regenerated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Regenerated(***, previous_valid_until_ms: {})", self.previous_valid_until_ms)
+    }
+}
+
+/// Replaces the webhook secret with a generated one. The old one keeps working for
+/// `webhook.secret_grace_hours`, so Jira's webhooks can be updated without losing events.
+/// Audited as `actor`, without either secret.
+pub fn regenerate(
+    settings: &Settings,
+    store: &Store,
+    key: &MasterKey,
+    accepted: &RwLock<AcceptedSecrets>,
+    actor: &str,
+    now_ms: u64,
+) -> Result<Regenerated, RegenerateError> {
+    let source = settings.source("webhook.secret");
+    if source.pins() {
+        return Err(RegenerateError::Pinned { key: "webhook.secret", from: source });
+    }
+    let grace_ms = settings.current().webhook.secret_grace_hours.saturating_mul(3_600_000);
+    let valid_until = now_ms.saturating_add(grace_ms);
+    let mut accepted = accepted.write().unwrap_or_else(|p| p.into_inner());
+    let secret = generate()?;
+    // The previous one first: a crash in between leaves the old secret current, not lost.
+    let previous = StoredSecret { value: accepted.current.clone(), valid_until_ms: Some(valid_until) };
+    store.put_secret(PREVIOUS, &previous, key)?;
+    store.put_secret(CURRENT, &StoredSecret { value: secret.clone(), valid_until_ms: None }, key)?;
+    *accepted = AcceptedSecrets {
+        current: secret.clone(),
+        previous: Some(previous.value),
+        previous_valid_until_ms: Some(valid_until),
+    };
+    audit_regeneration(store, actor, "secret.webhook.regenerate", "webhook.secret", now_ms)?;
+    Ok(Regenerated { secret, previous_valid_until_ms: valid_until })
+}
+
+/// An audit entry for a regenerated secret: the values are never written, only `***`.
+pub fn audit_regeneration(
+    store: &Store,
+    actor: &str,
+    action: &str,
+    target: &str,
+    now_ms: u64,
+) -> Result<(), StoreError> {
+    let redacted = Some(r#""***""#.to_string());
+    let entry = AuditRecordV1 {
+        at_ms: now_ms,
+        actor: actor.into(),
+        action: action.into(),
+        target: target.into(),
+        before: redacted.clone(),
+        after: redacted,
+    };
+    store.audit(&entry)
 }
 
 /// 32 characters of the URL-safe base64 alphabet (24 random bytes).

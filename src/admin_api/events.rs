@@ -1,0 +1,91 @@
+//! `/api/v1/events` and `/api/v1/deliveries`: the event log, replay, the outbox and
+//! "retry now". The work is in `events::log`, `events::replay` and `delivery::outbox`.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::AdminAuth;
+use super::error::ApiError;
+use crate::delivery::outbox::{self, RetryError};
+use crate::delivery::worker::now_ms;
+use crate::events::log::{self, EventQuery};
+use crate::events::replay::ReplayError;
+use crate::web::AppState;
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    issue_key: Option<String>,
+    project: Option<String>,
+    kind: Option<String>,
+    since: Option<u64>,
+    limit: Option<usize>,
+}
+
+impl From<ReplayError> for ApiError {
+    fn from(e: ReplayError) -> Self {
+        match e {
+            ReplayError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            ReplayError::Unreadable(..) | ReplayError::NoTarget(_) => ApiError::Conflict(e.to_string()),
+            ReplayError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<RetryError> for ApiError {
+    fn from(e: RetryError) -> Self {
+        match e {
+            RetryError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            RetryError::Done(_) | RetryError::InFlight(_) => ApiError::Conflict(e.to_string()),
+            RetryError::Store(s) => s.into(),
+        }
+    }
+}
+
+pub async fn list(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    query: web::Query<EventsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let EventsQuery { issue_key, project, kind, since, limit } = query.into_inner();
+    let query = EventQuery { issue_key, project, kind, since_ms: since, limit };
+    Ok(HttpResponse::Ok().json(log::search(&state.store, &query)?))
+}
+
+pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let detail = log::detail(&state.store, *id)?.ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+pub async fn replay(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let deliveries = state.ingest.replay(*id, &state.subscriptions, "api").await?;
+    Ok(HttpResponse::Accepted().json(json!({ "deliveries": deliveries })))
+}
+
+#[derive(Deserialize)]
+pub struct DeliveriesQuery {
+    state: Option<String>,
+    limit: Option<usize>,
+}
+
+pub async fn deliveries(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    query: web::Query<DeliveriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let wanted = query.state.as_deref().filter(|s| !s.is_empty());
+    if let Some(unknown) = wanted.filter(|s| !outbox::STATES.contains(s)) {
+        let expected = outbox::STATES.join(", ");
+        return Err(ApiError::field("state", format!("unknown state {unknown:?}; expected one of {expected}")));
+    }
+    let limit = query.limit.unwrap_or(outbox::DEFAULT_LIMIT);
+    Ok(HttpResponse::Ok().json(outbox::list(&state.store, wanted, limit)?))
+}
+
+pub async fn retry(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let retried = outbox::retry_now(&state.store, *id, now_ms())?;
+    state.ingest.waker.notify_one();
+    let after = serde_json::to_value(&retried).unwrap_or_default();
+    super::instances::audit(&state, "delivery.retry", &id.to_string(), None, Some(&after))?;
+    Ok(HttpResponse::Accepted().json(retried))
+}

@@ -1,0 +1,100 @@
+//! The outbox as an admin sees it: deliveries by state, newest first, and "retry now" for
+//! one that failed. Shared by the admin API and the console.
+
+use serde::Serialize;
+
+use super::state;
+use crate::store::records::{DeliveryRecordV1, TargetRecordV1};
+use crate::store::{DueDelivery, Store, StoreError};
+
+/// Shown when no `limit` is given, and the most ever shown at once.
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 500;
+
+/// States an admin can filter on.
+pub const STATES: [&str; 5] = [state::PENDING, state::IN_FLIGHT, state::RETRYING, state::DEAD, state::DONE];
+
+/// One delivery, for lists and event details.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeliverySummary {
+    pub id: u64,
+    pub event_id: u64,
+    pub state: String,
+    /// The channel id, or `team/channel` while a legacy channel name is not resolved yet.
+    pub channel: String,
+    pub attempts: u32,
+    pub created_at_ms: u64,
+    /// When the next attempt is due; `None` once finished.
+    pub due_at_ms: Option<u64>,
+    pub finished_at_ms: Option<u64>,
+    pub last_error: Option<String>,
+    pub post_id: Option<String>,
+}
+
+impl DeliverySummary {
+    pub fn of(delivery: &DueDelivery) -> DeliverySummary {
+        let record = &delivery.record;
+        let channel = match &record.target {
+            TargetRecordV1::ChannelId(id) => id.clone(),
+            TargetRecordV1::ChannelName { team, channel } => format!("{team}/{channel}"),
+        };
+        DeliverySummary {
+            id: delivery.id,
+            event_id: record.event_id,
+            state: record.state.clone(),
+            channel,
+            attempts: record.attempts,
+            created_at_ms: record.created_at_ms,
+            due_at_ms: (!is_finished(record)).then_some(record.due_at_ms),
+            finished_at_ms: record.finished_at_ms,
+            last_error: record.last_error.clone(),
+            post_id: record.post_id.clone(),
+        }
+    }
+}
+
+/// Deliveries in `state` (any state when `None`), newest first; `limit` is capped at
+/// [`MAX_LIMIT`].
+pub fn list(store: &Store, state: Option<&str>, limit: usize) -> Result<Vec<DeliverySummary>, StoreError> {
+    let wanted = |record: &DeliveryRecordV1| state.is_none_or(|s| record.state == s);
+    let found = store.deliveries_newest_first(limit.clamp(1, MAX_LIMIT), wanted)?;
+    Ok(found.iter().map(DeliverySummary::of).collect())
+}
+
+/// Why a delivery cannot be retried now.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    #[error("delivery {0} does not exist")]
+    NotFound(u64),
+    #[error("delivery {0} is done: it was posted")]
+    Done(u64),
+    #[error("delivery {0} is being sent right now")]
+    InFlight(u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Makes a dead, retrying or pending delivery due at `now_ms`. A dead one gets another
+/// attempt, still in its channel's order; if it fails again for good it is dead again.
+/// Wake the delivery worker afterwards.
+pub fn retry_now(store: &Store, id: u64, now_ms: u64) -> Result<DeliverySummary, RetryError> {
+    let mut record = store.delivery(id)?.ok_or(RetryError::NotFound(id))?;
+    match record.state.as_str() {
+        state::DONE => return Err(RetryError::Done(id)),
+        state::IN_FLIGHT => return Err(RetryError::InFlight(id)),
+        _ => {}
+    }
+    let previous_due = record.due_at_ms;
+    if record.state == state::DEAD {
+        record.state = state::RETRYING.into();
+        record.finished_at_ms = None;
+    }
+    record.due_at_ms = now_ms;
+    store.update_delivery(id, previous_due, &record)?;
+    store.flush_now()?;
+    Ok(DeliverySummary::of(&DueDelivery { id, record }))
+}
+
+fn is_finished(record: &DeliveryRecordV1) -> bool {
+    record.state == state::DONE || record.state == state::DEAD
+}

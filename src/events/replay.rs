@@ -1,0 +1,123 @@
+//! Routing a stored event again (admin "replay"), with the webhook's own routing: a legacy
+//! event goes to the channel(s) it was first posted to; a firehose event goes through the
+//! subscriptions in force now (and finds its instance again if it had none). New
+//! deliveries are added to the stored event; the duplicate check is not involved, and the
+//! dedup keys are left as they are.
+
+use std::collections::BTreeSet;
+use std::sync::RwLock;
+
+use super::ingest::{firehose_status, Ingest};
+use super::model::Parsed;
+use super::normalize::normalize;
+use super::routing;
+use crate::delivery::worker::now_ms;
+use crate::instances::{self, WebhookInstance};
+use crate::jira::payload::Payload;
+use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
+use crate::store::{NewDelivery, StoreError};
+use crate::subscriptions::SubscriptionIndex;
+
+/// Why an event cannot be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("event {0} is not stored; events are kept for store.event_retention_days")]
+    NotFound(u64),
+    #[error("event {0} cannot be read again: {1}")]
+    Unreadable(u64, String),
+    #[error("legacy event {0} was never posted to a channel, so there is no channel to post it to again")]
+    NoTarget(u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Ingest {
+    /// Routes stored event `event_id` again and answers the new deliveries' ids (possibly
+    /// none: no subscription matches now). Audited as `actor`; wakes the worker.
+    pub async fn replay(
+        &self,
+        event_id: u64,
+        subscriptions: &RwLock<SubscriptionIndex>,
+        actor: &str,
+    ) -> Result<Vec<u64>, ReplayError> {
+        let mut event = self.store.event(event_id)?.ok_or(ReplayError::NotFound(event_id))?;
+        let payload = Payload::parse(&event.raw_body).map_err(|e| ReplayError::Unreadable(event_id, e))?;
+        let unhandled = || ReplayError::Unreadable(event_id, "jirabridge no longer handles this payload".into());
+        let parsed = normalize(&payload).ok_or_else(unhandled)?;
+        let deliveries = if event.source == "legacy" {
+            self.legacy_again(event_id, &parsed)?
+        } else {
+            self.firehose_again(&mut event, &payload, &parsed, subscriptions)?
+        };
+        let ids = self.store.add_deliveries(event_id, &event, deliveries).await?;
+        if !ids.is_empty() {
+            self.waker.notify_one();
+        }
+        self.audit_replay(event_id, &ids, actor)?;
+        tracing::info!(event_id, deliveries = ids.len(), %actor, "event replayed");
+        Ok(ids)
+    }
+
+    /// One delivery per channel the event was posted to before (legacy webhooks name their
+    /// channel in the URL, which is not stored; their deliveries are).
+    fn legacy_again(&self, event_id: u64, parsed: &Parsed) -> Result<Vec<NewDelivery>, ReplayError> {
+        let mut lanes = BTreeSet::new();
+        let mut deliveries = Vec::new();
+        for earlier in self.store.deliveries_of_event(event_id)? {
+            if lanes.insert(earlier.record.lane.clone()) {
+                let post = PostRecordV1::FromEvent { subscription_name: None };
+                let thread = self.thread_of(parsed, "");
+                let (target, lane) = (earlier.record.target, earlier.record.lane);
+                deliveries.push(self.new_delivery(target, lane, post, parsed.issue.url(), thread));
+            }
+        }
+        if deliveries.is_empty() {
+            return Err(ReplayError::NoTarget(event_id));
+        }
+        Ok(deliveries)
+    }
+
+    /// Deliveries for the subscriptions that match now; updates the event's instance and
+    /// routing status.
+    fn firehose_again(
+        &self,
+        event: &mut EventRecordV1,
+        payload: &Payload,
+        parsed: &Parsed,
+        subscriptions: &RwLock<SubscriptionIndex>,
+    ) -> Result<Vec<NewDelivery>, ReplayError> {
+        let known = match &event.instance_id {
+            Some(id) => self.store.instance(id)?,
+            None => None,
+        };
+        let instance = match known {
+            Some(instance) => Some(instance),
+            None => match instances::for_webhook(&self.store, None, payload)? {
+                WebhookInstance::Found(instance) => Some(instance),
+                WebhookInstance::UnknownInPath | WebhookInstance::NoneFits => None,
+            },
+        };
+        let targets = instance.as_ref().map_or_else(Vec::new, |instance| {
+            let settings = routing::match_settings(&self.settings.current());
+            let index = subscriptions.read().unwrap_or_else(|p| p.into_inner());
+            routing::channel_targets(&index, instance, payload, &parsed.events, settings)
+        });
+        let instance_id = instance.map(|i| i.id);
+        let deliveries = self.firehose_deliveries(parsed, instance_id.as_deref(), targets);
+        event.status = firehose_status(instance_id.as_deref(), &deliveries).into();
+        event.instance_id = instance_id;
+        Ok(deliveries)
+    }
+
+    fn audit_replay(&self, event_id: u64, ids: &[u64], actor: &str) -> Result<(), StoreError> {
+        let entry = AuditRecordV1 {
+            at_ms: now_ms(),
+            actor: actor.to_owned(),
+            action: "event.replay".into(),
+            target: event_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "deliveries": ids }).to_string()),
+        };
+        self.store.audit(&entry)
+    }
+}

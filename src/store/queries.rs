@@ -1,0 +1,95 @@
+//! Admin views of events and deliveries: newest first, filtered while scanning so that
+//! nothing is loaded beyond what is shown; and deliveries added to a stored event (replay).
+
+use sled::transaction::ConflictableTransactionError;
+use sled::Transactional;
+
+use super::codec::{self, pair_key, split_pair_key, u64_key};
+use super::events::put_delivery;
+use super::records::{DeliveryRecordV1, EventRecordV1};
+use super::{DueDelivery, NewDelivery, Store, StoreError};
+
+impl Store {
+    /// Events received at or after `since_ms` that `wanted` accepts, newest first, at most
+    /// `limit`. Walks the time index backwards and stops at `since_ms`.
+    pub fn events_newest_first(
+        &self,
+        since_ms: u64,
+        limit: usize,
+        mut wanted: impl FnMut(&EventRecordV1) -> bool,
+    ) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.trees().receivedat_eventid.range(pair_key(since_ms, 0).to_vec()..).rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let Some((_, id)) = split_pair_key(&entry?.0) else { continue };
+            match self.event(id)? {
+                Some(event) if wanted(&event) => out.push((id, event)),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deliveries that `wanted` accepts, newest first, at most `limit`.
+    pub fn deliveries_newest_first(
+        &self,
+        limit: usize,
+        mut wanted: impl FnMut(&DeliveryRecordV1) -> bool,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.trees().deliveryid_delivery.iter().rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = entry?;
+            let Some(id) = codec::read_u64(&key) else { continue };
+            let record: DeliveryRecordV1 = codec::decode(DeliveryRecordV1::VERSION, &value)?;
+            if wanted(&record) {
+                out.push(DueDelivery { id, record });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The deliveries made for an event, oldest first. Ids only grow, so every delivery of
+    /// an event (at ingest or replayed later) has a larger id than the event: the scan
+    /// starts there rather than at the beginning.
+    pub fn deliveries_of_event(&self, event_id: u64) -> Result<Vec<DueDelivery>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.trees().deliveryid_delivery.range(u64_key(event_id.saturating_add(1))..) {
+            let (key, value) = entry?;
+            let Some(id) = codec::read_u64(&key) else { continue };
+            let record: DeliveryRecordV1 = codec::decode(DeliveryRecordV1::VERSION, &value)?;
+            if record.event_id == event_id {
+                out.push(DueDelivery { id, record });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds deliveries to a stored event and records how it was routed, in one
+    /// transaction; answers once that is on disk. Dedup keys are not touched.
+    pub async fn add_deliveries(
+        &self,
+        event_id: u64,
+        routed: &EventRecordV1,
+        deliveries: Vec<NewDelivery>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let ids = deliveries.iter().map(|_| self.next_id()).collect::<Result<Vec<u64>, StoreError>>()?;
+        let event = codec::encode(EventRecordV1::VERSION, routed)?;
+        let t = self.trees();
+        (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(events, stored, due)| {
+            events.insert(&u64_key(event_id), event.clone())?;
+            for (delivery, id) in deliveries.iter().zip(&ids) {
+                let mut record = delivery.record.clone();
+                record.event_id = event_id;
+                put_delivery(stored, due, *id, &record)?;
+            }
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.durable().await?;
+        Ok(ids)
+    }
+}
