@@ -39,18 +39,22 @@ impl Config {
 }
 
 impl LoadedConfig {
-    /// Where the loaded value of `key` came from. A `LoadedConfig` built by hand (tests,
+    /// Where the loaded value of `key` came from, as far as the console is concerned. A
+    /// file value equal to the default pins nothing: the example config, which packages
+    /// install, writes out every default. A `LoadedConfig` built by hand (tests,
     /// benchmarks) may name no sources; a value that differs from its default then counts
     /// as set in the file, so that the console cannot silently replace it.
     pub fn source_of(&self, key: &str) -> Source {
-        if let Some(source) = self.sources.get(key) {
-            return *source;
-        }
-        let differs = self.config.values().get(key) != Schema::new().default_value(key);
-        if differs {
-            Source::File
-        } else {
-            Source::Default
+        self.source_with(key, &self.config.values())
+    }
+
+    fn source_with(&self, key: &str, loaded: &BTreeMap<String, Value>) -> Source {
+        let is_default = loaded.get(key) == Schema::new().default_value(key);
+        match self.sources.get(key) {
+            Some(Source::File) if is_default => Source::Default,
+            Some(source) => *source,
+            None if is_default => Source::Default,
+            None => Source::File,
         }
     }
 
@@ -64,7 +68,7 @@ impl LoadedConfig {
         for (key, value) in console {
             if schema.default_value(key).is_none() {
                 problems.push(Problem { key: key.clone(), message: format!("{key} is not a setting") });
-            } else if !self.source_of(key).pins() {
+            } else if !self.source_with(key, &loaded).pins() {
                 editable.insert(key.clone(), Setting { label: key.clone(), value: value.clone() });
             }
         }
@@ -73,7 +77,7 @@ impl LoadedConfig {
         for source in [Source::File, Source::Env] {
             let pinned = loaded
                 .iter()
-                .filter(|(key, _)| self.source_of(key) == source)
+                .filter(|(key, _)| self.source_with(key, &loaded) == source)
                 .map(|(key, value)| (key.clone(), Setting { label: key.clone(), value: value.clone() }));
             problems.extend(merged.apply(pinned.collect(), source));
         }
@@ -149,6 +153,16 @@ mod tests {
         assert_eq!(overlaid.sources["webhook.dedup_window_secs"], Source::Env);
         assert_eq!(overlaid.sources["mattermost.threaded_comment_days"], Source::Console);
         assert_eq!(overlaid.sources["mattermost.url"], Source::Default);
+    }
+
+    #[test]
+    fn a_file_value_equal_to_the_default_pins_nothing() {
+        let base = loaded("[log]\nlevel = \"info\"\n[webhook]\nsecret = \"\"\n", &[("JIRABRIDGE_LOG__FORMAT", "text")]);
+        assert_eq!(base.source_of("log.level"), Source::Default);
+        assert_eq!(base.source_of("webhook.secret"), Source::Default, "empty means generated");
+        assert_eq!(base.source_of("log.format"), Source::Env, "the environment always pins");
+        let overlaid = base.overlay(&console(&[("log.level", Value::String("debug".into()))])).unwrap();
+        assert_eq!((overlaid.config.log.level.as_str(), overlaid.sources["log.level"]), ("debug", Source::Console));
     }
 
     #[test]

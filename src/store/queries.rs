@@ -93,3 +93,63 @@ impl Store {
         Ok(ids)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::records::{PostRecordV1, TargetRecordV1};
+    use crate::store::IngestOutcome;
+
+    fn delivery(lane: &str) -> NewDelivery {
+        let record = DeliveryRecordV1 {
+            event_id: 0,
+            target: TargetRecordV1::ChannelId("c".into()),
+            lane: lane.into(),
+            post: PostRecordV1::FromEvent { subscription_name: None },
+            state: "pending".into(),
+            attempts: 0,
+            created_at_ms: 1,
+            due_at_ms: 1,
+            first_attempt_at_ms: None,
+            last_sent_at_ms: None,
+            finished_at_ms: None,
+            last_error: None,
+            post_id: None,
+            issue_url: String::new(),
+            thread: None,
+        };
+        NewDelivery { record }
+    }
+
+    fn stored(outcome: IngestOutcome) -> u64 {
+        match outcome {
+            IngestOutcome::Stored { event_id, .. } => event_id,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn events_come_newest_first_and_replayed_deliveries_join_their_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let sample = crate::store::test_events::sample_event;
+        let first = stored(store.ingest(sample(1, 100, 0), vec![delivery("a")]).unwrap());
+        let second = stored(store.ingest(sample(2, 200, 0), vec![delivery("b")]).unwrap());
+        let third = stored(store.ingest(sample(3, 300, 0), vec![]).unwrap());
+        let newest: Vec<u64> = store.events_newest_first(0, 10, |_| true).unwrap().iter().map(|e| e.0).collect();
+        assert_eq!(newest, [third, second, first]);
+        let since: Vec<u64> = store.events_newest_first(200, 10, |_| true).unwrap().iter().map(|e| e.0).collect();
+        assert_eq!(since, [third, second]);
+        assert_eq!(store.events_newest_first(0, 1, |e| e.raw_body == [1]).unwrap()[0].0, first);
+
+        let mut routed = store.event(first).unwrap().unwrap();
+        routed.status = "routed again".into();
+        let added = store.add_deliveries(first, &routed, vec![delivery("a")]).await.unwrap();
+        let of_first: Vec<u64> = store.deliveries_of_event(first).unwrap().iter().map(|d| d.id).collect();
+        assert_eq!(of_first.len(), 2);
+        assert_eq!(of_first[1], added[0]);
+        assert_eq!(store.event(first).unwrap().unwrap().status, "routed again");
+        let newest = store.deliveries_newest_first(1, |d| d.lane == "a").unwrap();
+        assert_eq!(newest[0].id, added[0]);
+    }
+}
