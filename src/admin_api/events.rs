@@ -83,9 +83,6 @@ pub async fn deliveries(
 }
 
 pub async fn retry(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let retried = outbox::retry_now(&state.store, *id, now_ms())?;
-    state.ingest.waker.notify_one();
-    let after = serde_json::to_value(&retried).unwrap_or_default();
-    super::instances::audit(&state, "delivery.retry", &id.to_string(), None, Some(&after))?;
+    let retried = outbox::retry_now(&state.store, &state.ingest.waker, *id, "api", now_ms())?;
     Ok(HttpResponse::Accepted().json(retried))
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::auth::AdminAuth;
 use super::error::ApiError;
 use crate::events::preview;
+use crate::store::StoreError;
 use crate::web::body::{read_limited, BodyError};
 use crate::web::AppState;
 
@@ -25,7 +26,7 @@ pub struct Status {
 }
 
 /// The state of jirabridge and what it talks to; shared with the console's dashboard.
-pub async fn status_report(state: &AppState) -> Result<Status, ApiError> {
+pub async fn status_report(state: &AppState) -> Result<Status, StoreError> {
     let outbox = state.store.outbox_counts()?;
     let config = state.config();
     Ok(Status {

@@ -2,9 +2,10 @@
 //! one that failed. Shared by the admin API and the console.
 
 use serde::Serialize;
+use tokio::sync::Notify;
 
 use super::state;
-use crate::store::records::{DeliveryRecordV1, TargetRecordV1};
+use crate::store::records::{AuditRecordV1, DeliveryRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
 
 /// Shown when no `limit` is given, and the most ever shown at once.
@@ -74,10 +75,16 @@ pub enum RetryError {
     Store(#[from] StoreError),
 }
 
-/// Makes a dead, retrying or pending delivery due at `now_ms`. A dead one gets another
-/// attempt, still in its channel's order; if it fails again for good it is dead again.
-/// Wake the delivery worker afterwards.
-pub fn retry_now(store: &Store, id: u64, now_ms: u64) -> Result<DeliverySummary, RetryError> {
+/// Makes a dead, retrying or pending delivery due at `now_ms` and wakes the worker
+/// (`waker`: `Ingest::waker`). A dead one gets another attempt, still in its channel's
+/// order; if it fails again for good it is dead again. Audited as `actor`.
+pub fn retry_now(
+    store: &Store,
+    waker: &Notify,
+    id: u64,
+    actor: &str,
+    now_ms: u64,
+) -> Result<DeliverySummary, RetryError> {
     let mut record = store.delivery(id)?.ok_or(RetryError::NotFound(id))?;
     match record.state.as_str() {
         state::DONE => return Err(RetryError::Done(id)),
@@ -92,7 +99,18 @@ pub fn retry_now(store: &Store, id: u64, now_ms: u64) -> Result<DeliverySummary,
     record.due_at_ms = now_ms;
     store.update_delivery(id, previous_due, &record)?;
     store.flush_now()?;
-    Ok(DeliverySummary::of(&DueDelivery { id, record }))
+    waker.notify_one();
+    let retried = DeliverySummary::of(&DueDelivery { id, record });
+    let entry = AuditRecordV1 {
+        at_ms: now_ms,
+        actor: actor.into(),
+        action: "delivery.retry".into(),
+        target: id.to_string(),
+        before: None,
+        after: serde_json::to_string(&retried).ok(),
+    };
+    store.audit(&entry)?;
+    Ok(retried)
 }
 
 fn is_finished(record: &DeliveryRecordV1) -> bool {
