@@ -417,3 +417,92 @@ async fn a_bot_token_is_saved_and_tested_unless_the_config_file_sets_it() {
     assert!(!audit.has("a-token-mattermost-does-not-know"), "secrets are not audited");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_regenerated_webhook_secret_is_shown_once_and_the_old_one_keeps_working() {
+    let app = spawn_app_with(|c| c.webhook.secret = jirabridge::config::Secret::default()).await;
+    let old = app.state.accepted_secrets().current;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/secrets").await;
+    assert!(!page.has("id=\"new-webhook-secret\""));
+    let shown = visitor.submit(&page, "/admin/secrets/webhook", &[]).await;
+    assert_eq!(shown.status, 200);
+    let new = app.state.accepted_secrets().current;
+    assert_ne!(new, old);
+    assert!(shown.has(&format!("value=\"{new}\"")), "shown once");
+    assert!(shown.has("The previous secret is accepted until"));
+    assert_eq!(shown.headers.get("cache-control").unwrap(), "no-store");
+    assert!(!visitor.get("/admin/secrets").await.has(&new), "never shown again");
+
+    let body = crate::support::fixtures::own("cloud-issue-created.json");
+    for secret in [&old, &new] {
+        let url = format!("{}/webhook?secret={secret}&team={TEAM}&channel={CHANNEL}", app.address);
+        assert_eq!(app.post(&url, body.clone()).await.status(), 200, "accepted during the grace period");
+    }
+    let audit = visitor.get("/admin/audit").await;
+    assert!(audit.has("secret.webhook.regenerate"));
+    assert!(!audit.has(&new) && !audit.has(&old));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn secrets_set_in_the_config_file_are_not_regenerated() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/secrets").await;
+    assert!(page.has("Read-only: set in the config file."));
+    let refused = visitor.submit(&page, "/admin/secrets/webhook", &[]).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(app.state.accepted_secrets().current, SECRET);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_regenerated_admin_token_replaces_the_old_one() {
+    let app = spawn_app_with(|c| c.admin.api_token = jirabridge::config::Secret::default()).await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/secrets").await;
+    let shown = visitor.submit(&page, "/admin/secrets/admin-token", &[]).await;
+    assert_eq!(shown.status, 200);
+    let marker = "id=\"new-admin-token\" class=\"secret-once\" readonly value=\"";
+    let start = shown.body.find(marker).expect("token shown") + marker.len();
+    let token = &shown.body[start..start + shown.body[start..].find('"').unwrap()];
+    let status = |token: String| {
+        let http = app.http.clone();
+        let url = format!("{}/api/v1/status", app.address);
+        async move { http.get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(token.to_string()).await, 200);
+    assert_eq!(status("test-admin-api-token-0123456789".into()).await, 401);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_is_replayed_and_a_dead_delivery_retried_from_the_console() {
+    use crate::support::fake_mattermost::Failure;
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    app.mm.fail_route("POST", "/api/v4/posts", Failure::Status(403));
+    assert_eq!(app.post_legacy(crate::support::fixtures::own("cloud-issue-created.json")).await.status(), 200);
+    app.deliver().await;
+    let dead = visitor.get("/admin/deliveries?state=dead").await;
+    assert!(dead.has("Retry now"), "{}", dead.body);
+    let id = app.state.store.all_deliveries().unwrap()[0].id;
+    app.mm.heal();
+    let retried = visitor.submit(&dead, &format!("/admin/deliveries/{id}/retry"), &[]).await;
+    assert_eq!(retried.status, 303);
+    assert!(visitor.get(retried.location.as_deref().unwrap()).await.has("Delivery queued to be sent again now."));
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 1, "posted after the retry");
+    let done = visitor.submit(&dead, &format!("/admin/deliveries/{id}/retry"), &[]).await;
+    assert_eq!(done.status, 400, "a done delivery is not sent twice");
+
+    let event_id = app.state.store.recent_events(1).unwrap()[0].0;
+    let event = visitor.get(&format!("/admin/events/{event_id}")).await;
+    let replayed = visitor.submit(&event, &format!("/admin/events/{event_id}/replay"), &[]).await;
+    assert_eq!(replayed.status, 303);
+    assert!(visitor.get(replayed.location.as_deref().unwrap()).await.has("Event replayed"));
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 2, "the replay posted again");
+    app.shutdown().await;
+}

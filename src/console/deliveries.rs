@@ -1,20 +1,19 @@
-//! `/admin/deliveries`: the outbox. Pending, retrying, dead and done posts, with the last
-//! error, and "retry now" for dead or retrying ones.
+//! `/admin/deliveries`: the outbox. Pending, retrying, dead and done posts with the last
+//! error, and "retry now" for dead or retrying ones. Uses `delivery::outbox`, as
+//! `/api/v1/deliveries` does.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::error::ConsoleError;
-use super::events::DeliveryRow;
-use super::page::{render, when, Chrome};
-use super::session::SignedIn;
+use super::page::{render, see_other, when, Chrome};
+use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::store::records::TargetRecordV1;
-use crate::store::DueDelivery;
+use crate::delivery::outbox::{self, DeliverySummary, RetryError, STATES};
+use crate::delivery::worker::now_ms;
 use crate::web::AppState;
 
 const SHOWN: usize = 300;
-const STATES: &[&str] = &["pending", "in_flight", "retrying", "dead", "done"];
 
 #[derive(serde::Deserialize, Default)]
 pub struct StateFilter {
@@ -30,15 +29,7 @@ struct DeliveriesPage {
     chrome: Chrome,
     state: String,
     states: &'static [&'static str],
-    rows: Vec<ListRow>,
-}
-
-struct ListRow {
-    row: DeliveryRow,
-    event_id: u64,
-    created: String,
-    due: String,
-    retryable: bool,
+    rows: Vec<DeliveryRow>,
 }
 
 impl DeliveriesPage {
@@ -47,17 +38,30 @@ impl DeliveriesPage {
     }
 }
 
-pub fn row(d: &DueDelivery) -> DeliveryRow {
-    let target = match &d.record.target {
-        TargetRecordV1::ChannelId(id) => format!("channel {id}"),
-        TargetRecordV1::ChannelName { team, channel } => format!("{team}/{channel}"),
-    };
+/// One delivery as a table row.
+pub struct DeliveryRow {
+    pub id: u64,
+    pub event_id: u64,
+    pub channel: String,
+    pub state: String,
+    pub attempts: u32,
+    pub created: String,
+    pub due: String,
+    pub error: String,
+    pub retryable: bool,
+}
+
+pub fn delivery_row(d: &DeliverySummary) -> DeliveryRow {
     DeliveryRow {
         id: d.id,
-        target,
-        state: d.record.state.clone(),
-        attempts: d.record.attempts,
-        error: d.record.last_error.clone().unwrap_or_default(),
+        event_id: d.event_id,
+        channel: d.channel.clone(),
+        state: d.state.clone(),
+        attempts: d.attempts,
+        created: when(d.created_at_ms),
+        due: d.due_at_ms.map(when).unwrap_or_default(),
+        error: d.last_error.clone().unwrap_or_default(),
+        retryable: matches!(d.state.as_str(), "dead" | "retrying"),
     }
 }
 
@@ -67,31 +71,29 @@ pub async fn list(
     filter: web::Query<StateFilter>,
 ) -> Result<HttpResponse, ConsoleError> {
     let filter = filter.into_inner();
-    let wanted = STATES.iter().find(|s| **s == filter.state).copied().unwrap_or("");
-    let rows = state
-        .store
-        .recent_deliveries(0, usize::MAX)?
-        .into_iter()
-        .filter(|d| wanted.is_empty() || d.record.state == wanted)
-        .take(SHOWN)
-        .map(|d| ListRow {
-            event_id: d.record.event_id,
-            created: when(d.record.created_at_ms),
-            due: if matches!(d.record.state.as_str(), "done" | "dead") {
-                String::new()
-            } else {
-                when(d.record.due_at_ms)
-            },
-            retryable: matches!(d.record.state.as_str(), "dead" | "retrying"),
-            row: row(&d),
-        })
-        .collect();
+    let wanted = STATES.iter().find(|s| **s == filter.state).copied();
+    let rows = outbox::list(&state.store, wanted, SHOWN)?.iter().map(delivery_row).collect();
     let notice = Notice { notice: filter.notice }.text();
     let page = DeliveriesPage {
         chrome: Chrome::new(&admin, "/admin/deliveries", "Deliveries").with_notice(notice),
-        state: wanted.to_string(),
-        states: STATES,
+        state: wanted.unwrap_or("").to_string(),
+        states: &STATES,
         rows,
     };
     render(&page)
+}
+
+/// Sends a dead or retrying delivery again now (in its channel's order).
+pub async fn retry(
+    state: web::Data<AppState>,
+    post: SignedPost,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = id.into_inner();
+    match outbox::retry_now(&state.store, &state.ingest.waker, id, &post.admin.username, now_ms()) {
+        Ok(_) => Ok(see_other("/admin/deliveries?notice=delivery_retried")),
+        Err(RetryError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Delivery #{id} does not exist."))),
+        Err(RetryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ConsoleError::BadRequest(e.to_string())),
+    }
 }

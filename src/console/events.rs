@@ -1,21 +1,23 @@
 //! `/admin/events`: the event log. Search by issue key, project and event kind; one event
-//! shows its raw payload, the post it renders to, and its deliveries.
+//! shows its raw payload, the post it renders to, and its deliveries; "replay" routes it
+//! again. Uses `events::log` and `Ingest::replay`, as `/api/v1/events` does.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+use super::deliveries::{delivery_row, DeliveryRow};
 use super::error::ConsoleError;
-use super::page::{render, when, Chrome};
-use super::session::SignedIn;
+use super::page::{render, see_other, when, Chrome};
+use super::session::{SignedIn, SignedPost};
 use super::Notice;
+use crate::events::log::{self, EventDetail, EventQuery};
 use crate::events::normalize::normalize;
 use crate::events::render::{render as render_post, RenderOptions};
+use crate::events::replay::ReplayError;
 use crate::jira::payload::Payload;
-use crate::store::records::EventRecordV1;
 use crate::web::AppState;
 
-/// How many of the newest events a search looks through, and how many rows it shows.
-const SEARCHED: usize = 5000;
+/// Rows a search shows.
 const SHOWN: usize = 200;
 
 #[derive(serde::Deserialize, Default)]
@@ -28,24 +30,12 @@ pub struct Search {
     kind: String,
 }
 
-impl Search {
-    fn matches(&self, event: &EventRecordV1) -> bool {
-        let key = self.issue_key.trim();
-        let project = self.project.trim();
-        let kind = self.kind.trim();
-        (key.is_empty() || event.issue_key.eq_ignore_ascii_case(key))
-            && (project.is_empty() || event.project_key.eq_ignore_ascii_case(project))
-            && (kind.is_empty() || event.events.iter().any(|e| e == kind) || event.webhook_event == kind)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "console/events.html")]
 struct EventsPage {
     chrome: Chrome,
     search: Search,
     rows: Vec<EventRow>,
-    searched: usize,
 }
 
 struct EventRow {
@@ -64,23 +54,27 @@ pub async fn list(
     search: web::Query<Search>,
 ) -> Result<HttpResponse, ConsoleError> {
     let search = search.into_inner();
-    let recent = state.store.recent_events(SEARCHED)?;
-    let searched = recent.len();
-    let rows = recent
+    let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let query = EventQuery {
+        issue_key: given(&search.issue_key),
+        project: given(&search.project),
+        kind: given(&search.kind),
+        since_ms: None,
+        limit: Some(SHOWN),
+    };
+    let rows = log::search(&state.store, &query)?
         .into_iter()
-        .filter(|(_, e)| search.matches(e))
-        .take(SHOWN)
-        .map(|(id, e)| EventRow {
-            id,
+        .map(|e| EventRow {
+            id: e.id,
             at: when(e.received_at_ms),
             source: e.source,
             issue_key: e.issue_key,
-            project: e.project_key,
+            project: e.project,
             events: if e.events.is_empty() { e.webhook_event } else { e.events.join(", ") },
             status: e.status,
         })
         .collect();
-    render(&EventsPage { chrome: Chrome::new(&admin, "/admin/events", "Events"), search, rows, searched })
+    render(&EventsPage { chrome: Chrome::new(&admin, "/admin/events", "Events"), search, rows })
 }
 
 #[derive(Template)]
@@ -89,7 +83,7 @@ struct EventPage {
     chrome: Chrome,
     id: u64,
     at: String,
-    event: EventRecordV1,
+    event: EventDetail,
     payload: String,
     preview: Option<Preview>,
     deliveries: Vec<DeliveryRow>,
@@ -103,17 +97,8 @@ struct Preview {
     json: String,
 }
 
-pub struct DeliveryRow {
-    pub id: u64,
-    pub target: String,
-    pub state: String,
-    pub attempts: u32,
-    pub error: String,
-}
-
-fn preview(state: &AppState, raw: &[u8]) -> Option<Preview> {
-    let payload = Payload::parse(raw).ok()?;
-    let parsed = normalize(&payload)?;
+fn preview(state: &AppState, payload: &serde_json::Value) -> Option<Preview> {
+    let parsed = normalize(&Payload(payload.clone()))?;
     let options = RenderOptions {
         hide_description_comment: state.config().mattermost.hide_description_comment,
         subscription_name: None,
@@ -127,19 +112,6 @@ fn preview(state: &AppState, raw: &[u8]) -> Option<Preview> {
     })
 }
 
-/// The deliveries made for `event_id` (retained ones), oldest first.
-fn deliveries_of(state: &AppState, event_id: u64) -> Result<Vec<DeliveryRow>, ConsoleError> {
-    let mut rows: Vec<DeliveryRow> = state
-        .store
-        .recent_deliveries(0, usize::MAX)?
-        .into_iter()
-        .filter(|d| d.record.event_id == event_id)
-        .map(|d| super::deliveries::row(&d))
-        .collect();
-    rows.reverse();
-    Ok(rows)
-}
-
 pub async fn show(
     admin: SignedIn,
     state: web::Data<AppState>,
@@ -147,21 +119,36 @@ pub async fn show(
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();
-    let event = state.store.event(id)?.ok_or_else(|| {
+    let event = log::detail(&state.store, id)?.ok_or_else(|| {
         ConsoleError::NotFound(format!("Event #{id} is not stored (it may be older than store.event_retention_days)."))
     })?;
-    let payload = serde_json::from_slice::<serde_json::Value>(&event.raw_body)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| String::from_utf8_lossy(&event.raw_body).into_owned());
+    let payload = match &event.payload {
+        serde_json::Value::String(text) => text.clone(),
+        json => serde_json::to_string_pretty(json).unwrap_or_default(),
+    };
     let page = EventPage {
         chrome: Chrome::new(&admin, "/admin/events", format!("Event #{id}")).with_notice(notice.text()),
         id,
-        at: when(event.received_at_ms),
-        preview: preview(&state, &event.raw_body),
-        deliveries: deliveries_of(&state, id)?,
+        at: when(event.summary.received_at_ms),
+        preview: preview(&state, &event.payload),
+        deliveries: event.deliveries.iter().map(delivery_row).collect(),
         payload,
         event,
     };
     render(&page)
+}
+
+/// Routes the stored event again, as if it had just arrived (no duplicate check).
+pub async fn replay(
+    state: web::Data<AppState>,
+    post: SignedPost,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = id.into_inner();
+    match state.ingest.replay(id, &state.subscriptions, &post.admin.username).await {
+        Ok(_) => Ok(see_other(&format!("/admin/events/{id}?notice=event_replayed"))),
+        Err(ReplayError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Event #{id} is not stored any more."))),
+        Err(ReplayError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ConsoleError::BadRequest(e.to_string())),
+    }
 }

@@ -18,6 +18,7 @@ mod login;
 mod mattermost;
 mod page;
 mod rule_form;
+mod secrets;
 mod session;
 mod settings;
 mod setup;
@@ -82,9 +83,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/settings").route(web::get().to(settings::page)).route(web::post().to(settings::save)),
             )
+            .service(web::resource("/secrets").route(web::get().to(secrets::page)))
+            .service(web::resource("/secrets/webhook").route(web::post().to(secrets::regenerate_webhook_secret)))
+            .service(web::resource("/secrets/admin-token").route(web::post().to(secrets::regenerate_admin_token)))
             .service(web::resource("/events").route(web::get().to(events::list)))
             .service(web::resource("/events/{id}").route(web::get().to(events::show)))
+            .service(web::resource("/events/{id}/replay").route(web::post().to(events::replay)))
             .service(web::resource("/deliveries").route(web::get().to(deliveries::list)))
+            .service(web::resource("/deliveries/{id}/retry").route(web::post().to(deliveries::retry)))
             .service(web::resource("/subscriptions").route(web::get().to(subscriptions::list)))
             .service(
                 web::resource("/templates").route(web::get().to(|| async { page::see_other("/admin/subscriptions") })),

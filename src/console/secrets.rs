@@ -1,0 +1,108 @@
+//! `/admin/secrets`: regenerate the webhook secret (the old one keeps working for
+//! `webhook.secret_grace_hours`) and jirabridge's own admin API token. A new value is shown
+//! once, on the page that answers the POST, and never again.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::error::ConsoleError;
+use super::page::{render, render_status, when, Chrome};
+use super::session::{SignedIn, SignedPost};
+use crate::delivery::worker::now_ms;
+use crate::web::AppState;
+use crate::webhook::secret::{self, RegenerateError};
+
+#[derive(Template)]
+#[template(path = "console/secrets.html")]
+struct SecretsPage {
+    chrome: Chrome,
+    webhook_pinned: Option<String>,
+    token_pinned: Option<String>,
+    grace_hours: u64,
+    /// Until when the previous webhook secret is still accepted.
+    previous_until: Option<String>,
+    /// Shown once, right after regenerating.
+    new_webhook_secret: Option<String>,
+    new_admin_token: Option<String>,
+    subscription_url: String,
+    base_url: String,
+}
+
+fn pinned(state: &AppState, key: &str) -> Option<String> {
+    let source = state.settings.source(key);
+    source
+        .pins()
+        .then(|| format!("set in the {}", if source.as_str() == "env" { "environment" } else { "config file" }))
+}
+
+fn page_for(state: &AppState, admin: &SignedIn) -> SecretsPage {
+    let accepted = state.accepted_secrets();
+    let previous_until =
+        accepted.previous.as_ref().and(accepted.previous_valid_until_ms).filter(|until| *until > now_ms()).map(when);
+    let base_url = state.config().public_base_url();
+    SecretsPage {
+        chrome: Chrome::new(admin, "/admin/secrets", "Secrets"),
+        webhook_pinned: pinned(state, "webhook.secret"),
+        token_pinned: pinned(state, "admin.api_token"),
+        grace_hours: state.config().webhook.secret_grace_hours,
+        previous_until,
+        new_webhook_secret: None,
+        new_admin_token: None,
+        subscription_url: String::new(),
+        base_url,
+    }
+}
+
+pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
+    render(&page_for(&state, &admin))
+}
+
+fn refused(state: &AppState, admin: &SignedIn, e: RegenerateError) -> Result<HttpResponse, ConsoleError> {
+    match e {
+        RegenerateError::Store(e) => Err(e.into()),
+        pinned @ RegenerateError::Pinned { .. } => {
+            let mut page = page_for(state, admin);
+            page.chrome.error = Some(pinned.to_string());
+            render_status(StatusCode::CONFLICT, &page)
+        }
+    }
+}
+
+pub async fn regenerate_webhook_secret(
+    state: web::Data<AppState>,
+    post: SignedPost,
+) -> Result<HttpResponse, ConsoleError> {
+    let actor = &post.admin.username;
+    match secret::regenerate(&state.settings, &state.store, &state.master_key, &state.secrets, actor, now_ms()) {
+        Ok(new) => {
+            let mut page = page_for(&state, &post.admin);
+            page.previous_until = Some(when(new.previous_valid_until_ms));
+            page.subscription_url = format!("{}/api/v2/webhook?secret={}", page.base_url, new.secret);
+            page.new_webhook_secret = Some(new.secret);
+            page.chrome.notice = Some("A new webhook secret is in force. Copy it now: it is not shown again.".into());
+            render(&page)
+        }
+        Err(e) => refused(&state, &post.admin, e),
+    }
+}
+
+pub async fn regenerate_admin_token(
+    state: web::Data<AppState>,
+    post: SignedPost,
+) -> Result<HttpResponse, ConsoleError> {
+    let (settings, store, key) = (&state.settings, &state.store, &state.master_key);
+    let actor = &post.admin.username;
+    match crate::admin_api::token::regenerate(settings, store, key, &state.admin_token_hash, actor, now_ms()) {
+        Ok(token) => {
+            let mut page = page_for(&state, &post.admin);
+            page.new_admin_token = Some(token);
+            page.chrome.notice = Some(
+                "A new admin API token is in force; the old one no longer works. Copy it now: it is not shown again."
+                    .into(),
+            );
+            render(&page)
+        }
+        Err(e) => refused(&state, &post.admin, e),
+    }
+}
