@@ -71,3 +71,56 @@ async fn an_admin_adds_an_instance_and_a_subscription_with_two_field_filters() {
     browser.quit().await;
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_delivery() {
+    use crate::support::fake_mattermost::Failure;
+    let Some(browser) = Browser::start().await else { return };
+    let app = crate::support::app::spawn_app_with(|c| c.webhook.secret = jirabridge::config::Secret::default()).await;
+    sign_in(&browser, &app).await;
+
+    browser.click("nav a[href=\"/admin/secrets\"]").await;
+    browser.click("#regenerate-webhook-secret").await;
+    browser.accept_alert().await;
+    let shown = browser.property("#new-webhook-secret", "value").await;
+    let secret = shown.as_str().unwrap().to_string();
+    assert_eq!(secret, app.state.accepted_secrets().current, "the page shows the secret in force");
+    assert!(browser.text().await.contains("it is not shown again"));
+    browser.screenshot("secrets").await;
+
+    app.mm.fail_route("POST", "/api/v4/posts", Failure::Status(403));
+    let url = format!("{}/webhook?secret={secret}&team={TEAM}&channel={CHANNEL}", app.address);
+    let body = crate::support::fixtures::own("cloud-issue-created.json");
+    assert_eq!(app.post(&url, body).await.status(), 200);
+    app.deliver().await;
+    let (event_id, event) = app.state.store.recent_events(1).unwrap().remove(0);
+
+    browser.click("nav a[href=\"/admin/events\"]").await;
+    browser.fill("#issue_key", &event.issue_key).await;
+    browser.click("form.search button[type=submit]").await;
+    browser.screenshot("events").await;
+    browser.click(&format!("a[href=\"/admin/events/{event_id}\"]")).await;
+    let text = browser.text().await;
+    assert!(text.contains("Post preview") && text.contains(&event.issue_key), "{text}");
+    assert!(text.contains("dead"), "its delivery is dead: {text}");
+    browser.screenshot("event").await;
+
+    app.mm.heal();
+    browser.goto(&format!("{}/admin/deliveries?state=dead", app.address)).await;
+    browser.screenshot("deliveries").await;
+    browser.click("#deliveries button[type=submit]").await;
+    assert!(browser.text().await.contains("Delivery queued to be sent again now."));
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 1, "posted after the retry");
+    browser.goto(&format!("{}/admin/deliveries?state=done", app.address)).await;
+    assert!(browser.text().await.contains(&format!("#{event_id}")));
+
+    browser.click("nav a[href=\"/admin/settings\"]").await;
+    browser.screenshot("settings").await;
+    browser.click("nav a[href=\"/admin/audit\"]").await;
+    let audit = browser.text().await;
+    assert!(audit.contains("secret.webhook.regenerate") && audit.contains("delivery.retry"), "{audit}");
+    browser.screenshot("audit").await;
+    browser.quit().await;
+    app.shutdown().await;
+}

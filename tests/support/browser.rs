@@ -151,6 +151,12 @@ impl Browser {
         found.as_array().unwrap().iter().map(|e| e[ELEMENT_KEY].as_str().unwrap().to_string()).collect()
     }
 
+    /// A DOM property (`value`, `checked`) of the element matching `css`.
+    pub async fn property(&self, css: &str, name: &str) -> Value {
+        let element = self.find(css).await;
+        self.command(reqwest::Method::GET, &format!("/element/{element}/property/{name}"), None).await
+    }
+
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
