@@ -44,12 +44,13 @@ impl Settings {
             })?;
         let changed: Vec<&str> = changes.iter().map(|(key, _)| key.as_str()).collect();
         self.persist(&console, &changed, actor)?;
-        self.audit(&before.console, &console, &changed, actor)?;
+        // Stored, so in force now: the live config always matches the store.
         let after = Live { config: Arc::new(overlaid.config), sources: overlaid.sources, console };
         *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = after.clone();
         for listener in self.inner.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             listener(&before.config, &after.config);
         }
+        self.audit(&before.console, &after.console, &changed, actor)?;
         Ok(self.entries())
     }
 
