@@ -4,7 +4,10 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::support::app::{spawn_app, TestApp};
+use jirabridge::config::Secret;
+
+use crate::support::app::{spawn_app, spawn_app_with, TestApp};
+use crate::support::fake_mattermost::BOT_TOKEN;
 use crate::support::fixtures::own;
 
 async fn body(response: reqwest::Response) -> (StatusCode, Value) {
@@ -41,7 +44,7 @@ async fn every_setting_is_listed_with_its_source_and_secrets_hidden() {
     let jira_token = entry(&list, "jira.admin_api_token");
     assert_eq!(jira_token["set"], false);
     assert_eq!(entry(&list, "store.path")["startup_only"], true);
-    assert!(!list.to_string().contains(crate::support::fake_mattermost::BOT_TOKEN), "a secret leaked");
+    assert!(!list.to_string().contains(BOT_TOKEN), "a secret leaked");
 }
 
 #[tokio::test]
@@ -117,4 +120,23 @@ async fn secret_settings_are_stored_encrypted_and_never_shown() {
     assert_eq!(audit.after.as_deref(), Some(r#"{"jira.admin_api_token":"***"}"#));
     let (_, list) = body(app.api(Method::GET, "/settings").send().await.unwrap()).await;
     assert!(!list.to_string().contains("jira-token-very-secret"));
+}
+
+#[tokio::test]
+async fn mattermost_is_connected_from_the_console_without_a_restart() {
+    let app = spawn_app_with(|c| {
+        c.mattermost.url = String::new();
+        c.mattermost.bot_token = Secret::default();
+    })
+    .await;
+    let (_, status) = body(app.api(Method::GET, "/status").send().await.unwrap()).await;
+    assert_eq!(status["mattermost"], "not_configured");
+    assert_eq!(app.post_legacy(own("cloud-issue-created.json")).await.status(), StatusCode::OK);
+
+    let (code, _) = patch(&app, json!({"mattermost.url": app.mm.url(), "mattermost.bot_token": BOT_TOKEN})).await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, status) = body(app.api(Method::GET, "/status").send().await.unwrap()).await;
+    assert_eq!(status["mattermost"], "ok", "the client and the readiness cache follow the change");
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 1, "the waiting post went out");
 }
