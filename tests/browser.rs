@@ -12,7 +12,7 @@ async fn sign_in(browser: &Browser, app: &TestApp) {
     browser.screenshot("login").await;
     browser.fill("#username", ADMIN).await;
     browser.fill("#password", PASSWORD).await;
-    browser.click("button[type=submit]").await;
+    browser.navigate_by("button[type=submit]").await;
     assert!(browser.current_url().await.ends_with("/admin/"));
     assert!(browser.text().await.contains("Signed in as ops-admin"));
 }
@@ -24,10 +24,10 @@ async fn an_admin_adds_an_instance_and_a_subscription_with_two_field_filters() {
     sign_in(&browser, &app).await;
     browser.screenshot("dashboard").await;
 
-    browser.click("nav a[href=\"/admin/instances\"]").await;
+    browser.navigate_by("nav a[href=\"/admin/instances\"]").await;
     browser.fill("#url", "https://jira.example.com").await;
     browser.click("input[name=skip_check]").await;
-    browser.click("form[action=\"/admin/instances\"] button[type=submit]").await;
+    browser.navigate_by("form[action=\"/admin/instances\"] button[type=submit]").await;
     let text = browser.text().await;
     assert!(text.contains("Jira instance added."), "{text}");
     assert!(text.contains("https://jira.example.com"));
@@ -48,7 +48,7 @@ async fn an_admin_adds_an_instance_and_a_subscription_with_two_field_filters() {
     browser.click("table.filters-table tbody tr:nth-child(2) option[value=exclude_any]").await;
     browser.fill_element(&values[1], "wontfix").await;
     browser.screenshot("subscription-editor").await;
-    browser.click("#rule-form > button[type=submit]").await;
+    browser.navigate_by("#rule-form > button[type=submit]").await;
 
     let text = browser.text().await;
     assert!(text.contains("Subscription saved."), "{text}");
@@ -62,7 +62,7 @@ async fn an_admin_adds_an_instance_and_a_subscription_with_two_field_filters() {
     assert_eq!(stored[0].fields.len(), 2);
     assert_eq!(stored[0].channel_id, app.channel_id);
 
-    browser.click("nav a[href=\"/admin/subscriptions\"]").await;
+    browser.navigate_by("nav a[href=\"/admin/subscriptions\"]").await;
     assert!(browser.text().await.contains("Urgent bugs"));
     browser.screenshot("subscriptions").await;
     browser.goto(&format!("{}/admin/legacy-url?team={TEAM}&channel={CHANNEL}&updated_comments=on", app.address)).await;
@@ -79,9 +79,10 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
     let app = crate::support::app::spawn_app_with(|c| c.webhook.secret = jirabridge::config::Secret::default()).await;
     sign_in(&browser, &app).await;
 
-    browser.click("nav a[href=\"/admin/secrets\"]").await;
+    browser.navigate_by("nav a[href=\"/admin/secrets\"]").await;
+    let before = browser.page_marker().await;
     browser.click("#regenerate-webhook-secret").await;
-    browser.accept_alert().await;
+    browser.confirm_and_wait(&before).await;
     let shown = browser.property("#new-webhook-secret", "value").await;
     let secret = shown.as_str().unwrap().to_string();
     assert_eq!(secret, app.state.accepted_secrets().current, "the page shows the secret in force");
@@ -95,11 +96,11 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
     app.deliver().await;
     let (event_id, event) = app.state.store.recent_events(1).unwrap().remove(0);
 
-    browser.click("nav a[href=\"/admin/events\"]").await;
+    browser.navigate_by("nav a[href=\"/admin/events\"]").await;
     browser.fill("#issue_key", &event.issue_key).await;
-    browser.click("form.search button[type=submit]").await;
+    browser.navigate_by("form.search button[type=submit]").await;
     browser.screenshot("events").await;
-    browser.click(&format!("a[href=\"/admin/events/{event_id}\"]")).await;
+    browser.navigate_by(&format!("a[href=\"/admin/events/{event_id}\"]")).await;
     let text = browser.text().await;
     assert!(text.contains("Post preview") && text.contains(&event.issue_key), "{text}");
     assert!(text.contains("dead"), "its delivery is dead: {text}");
@@ -108,16 +109,16 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
     app.mm.heal();
     browser.goto(&format!("{}/admin/deliveries?state=dead", app.address)).await;
     browser.screenshot("deliveries").await;
-    browser.click("#deliveries button[type=submit]").await;
+    browser.navigate_by("#deliveries button[type=submit]").await;
     assert!(browser.text().await.contains("Delivery queued to be sent again now."));
     app.deliver().await;
     assert_eq!(app.channel_posts().len(), 1, "posted after the retry");
     browser.goto(&format!("{}/admin/deliveries?state=done", app.address)).await;
     assert!(browser.text().await.contains(&format!("#{event_id}")));
 
-    browser.click("nav a[href=\"/admin/settings\"]").await;
+    browser.navigate_by("nav a[href=\"/admin/settings\"]").await;
     browser.screenshot("settings").await;
-    browser.click("nav a[href=\"/admin/audit\"]").await;
+    browser.navigate_by("nav a[href=\"/admin/audit\"]").await;
     let audit = browser.text().await;
     assert!(audit.contains("secret.webhook.regenerate") && audit.contains("delivery.retry"), "{audit}");
     browser.screenshot("audit").await;

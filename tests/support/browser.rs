@@ -105,17 +105,21 @@ impl Browser {
         Some(Browser { driver, base, session, http, _profile: profile, _turn: turn })
     }
 
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    async fn try_command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut request = self.http.request(method, url);
         if let Some(body) = body {
             request = request.json(&body);
         }
         let answer: Value = request.send().await.unwrap().json().await.unwrap();
-        if let Some(error) = answer["value"]["error"].as_str() {
-            panic!("WebDriver {path}: {error}: {}", answer["value"]["message"]);
+        match answer["value"]["error"].as_str() {
+            Some(error) => Err(format!("WebDriver {path}: {error}: {}", answer["value"]["message"])),
+            None => Ok(answer["value"].clone()),
         }
-        answer["value"].clone()
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_command(method, path, body).await.unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub async fn goto(&self, url: &str) {
@@ -130,10 +134,18 @@ impl Browser {
         self.command(reqwest::Method::GET, "/source", None).await.as_str().unwrap().to_string()
     }
 
-    /// The visible text of the page's body.
+    /// The visible text of the page's body. A click that navigates may still be loading
+    /// the next page; then the body found first goes stale, and it is looked up again.
     pub async fn text(&self) -> String {
-        let body = self.find("body").await;
-        self.command(reqwest::Method::GET, &format!("/element/{body}/text"), None).await.as_str().unwrap().to_string()
+        for _ in 0..20 {
+            let body = self.find("body").await;
+            match self.try_command(reqwest::Method::GET, &format!("/element/{body}/text"), None).await {
+                Ok(text) => return text.as_str().unwrap().to_string(),
+                Err(e) if e.contains("stale element") => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("the page kept changing while its text was read")
     }
 
     /// The first element matching the CSS selector (panics when there is none).
@@ -155,6 +167,41 @@ impl Browser {
     pub async fn property(&self, css: &str, name: &str) -> Value {
         let element = self.find(css).await;
         self.command(reqwest::Method::GET, &format!("/element/{element}/property/{name}"), None).await
+    }
+
+    /// Clicks a link or submit button matching `css` and waits until the next page has
+    /// replaced this one.
+    pub async fn navigate_by(&self, css: &str) {
+        let before = self.find("body").await;
+        self.click(css).await;
+        self.wait_for_new_page(&before).await;
+    }
+
+    /// Accepts a `data-confirm` dialog whose form then submits, and waits for the answer.
+    pub async fn confirm_and_wait(&self, before: &str) {
+        self.accept_alert().await;
+        self.wait_for_new_page(before).await;
+    }
+
+    /// The id of the current page's body (to wait for a new page after an action).
+    pub async fn page_marker(&self) -> String {
+        self.find("body").await
+    }
+
+    async fn wait_for_new_page(&self, before: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            let ready = self
+                .try_command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": "body"})))
+                .await;
+            if let Ok(found) = ready {
+                if found[ELEMENT_KEY].as_str().is_some_and(|id| id != before) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page did not change");
     }
 
     pub async fn click(&self, css: &str) {
