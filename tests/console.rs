@@ -506,3 +506,30 @@ async fn an_event_is_replayed_and_a_dead_delivery_retried_from_the_console() {
     assert_eq!(app.channel_posts().len(), 2, "the replay posted again");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn only_allowed_networks_reach_the_console_and_the_api() {
+    let app = spawn_app_with(|c| c.admin.allow_from = vec!["10.0.0.0/8".into()]).await;
+    for path in ["/admin/login", "/admin/", "/api/v1/status"] {
+        assert_eq!(app.get(path).await.status(), 403, "{path} from 127.0.0.1");
+    }
+    assert_eq!(
+        app.post_legacy(crate::support::fixtures::own("cloud-issue-created.json")).await.status(),
+        200,
+        "webhooks are not admin"
+    );
+    app.shutdown().await;
+
+    let app = spawn_app_with(|c| {
+        c.admin.allow_from = vec!["10.0.0.0/8".into()];
+        c.server.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let through_proxy = |client: &'static str| {
+        let request = app.http.get(format!("{}/admin/login", app.address)).header("x-forwarded-for", client);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(through_proxy("10.1.2.3").await, 200, "the proxy's client is inside the range");
+    assert_eq!(through_proxy("10.1.2.3, 192.168.7.7").await, 403, "the nearest untrusted hop counts");
+    app.shutdown().await;
+}

@@ -18,6 +18,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap_fn(crate::web::client::restrict_to_admin_networks)
             .app_data(json_errors())
             .app_data(
                 web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()),

@@ -86,9 +86,9 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-/// The address failed sign-ins are counted against.
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+/// The address failed sign-ins are counted against (the client's, through trusted proxies).
+fn client_address(req: &HttpRequest, state: &AppState) -> String {
+    crate::web::client::client_ip(req, &state.config()).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 pub async fn submit(
@@ -100,7 +100,7 @@ pub async fn submit(
     let form = session::read_form(&req, &mut payload).await?;
     check_form_token(&req, &form)?;
     let (username, password, next) = (form.get("username"), form.raw("password"), safe_next(form.get("next")));
-    let client = client_address(&req);
+    let client = client_address(&req, &state);
     let now = now_ms();
     let max = state.config().admin.login_max_attempts;
     if let Some(secs) = throttle::retry_after_secs(&state.store, &client, username, max, now)? {

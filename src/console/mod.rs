@@ -64,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin").route(web::get().to(login::to_dashboard)));
     cfg.service(
         web::scope("/admin")
+            .wrap_fn(crate::web::client::restrict_to_admin_networks)
             .service(web::resource("/").route(web::get().to(dashboard::page)))
             .service(web::resource("/login").route(web::get().to(login::form)).route(web::post().to(login::submit)))
             .service(web::resource("/logout").route(web::post().to(login::logout)))

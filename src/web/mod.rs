@@ -10,3 +10,4 @@ pub mod routes;
 pub mod state;
 
 pub use state::AppState;
+pub mod client;
