@@ -39,6 +39,7 @@ impl Store {
     pub fn put_instance(&self, record: &InstanceRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
         let previous = self.instance(&record.id)?;
+        let gate = self.write_gate();
         (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {
             if let Some(old) = previous.as_ref().and_then(|p| p.alias.as_ref()) {
                 aliases.remove(old.as_bytes())?;
@@ -50,6 +51,7 @@ impl Store {
             instances.insert(record.id.as_bytes(), value)?;
             Ok(())
         })?;
+        drop(gate);
         self.flush_now()
     }
 
@@ -57,6 +59,7 @@ impl Store {
     pub fn delete_instance(&self, id: &str) -> Result<bool, StoreError> {
         let Some(existing) = self.instance(id)? else { return Ok(false) };
         let t = self.trees();
+        let gate = self.write_gate();
         (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {
             if let Some(alias) = &existing.alias {
                 aliases.remove(alias.as_bytes())?;
@@ -64,6 +67,7 @@ impl Store {
             instances.remove(id.as_bytes())?;
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         })?;
+        drop(gate);
         self.flush_now()?;
         Ok(true)
     }
@@ -95,6 +99,7 @@ impl Store {
     pub fn put_subscription(&self, record: &SubscriptionRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
         let previous = self.subscription(&record.id)?;
+        let gate = self.write_gate();
         (&t.subid_subscription, &t.channelid_subid).transaction(|(subs, by_channel)| {
             if let Some(old) = &previous {
                 by_channel.remove(channel_key(&old.channel_id, &old.id))?;
@@ -104,6 +109,7 @@ impl Store {
             subs.insert(record.id.as_bytes(), value)?;
             Ok(())
         })?;
+        drop(gate);
         self.flush_now()
     }
 
@@ -111,11 +117,13 @@ impl Store {
     pub fn delete_subscription(&self, id: &str) -> Result<Option<SubscriptionRecordV1>, StoreError> {
         let Some(existing) = self.subscription(id)? else { return Ok(None) };
         let t = self.trees();
+        let gate = self.write_gate();
         (&t.subid_subscription, &t.channelid_subid).transaction(|(subs, by_channel)| {
             by_channel.remove(channel_key(&existing.channel_id, id))?;
             subs.remove(id.as_bytes())?;
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         })?;
+        drop(gate);
         self.flush_now()?;
         Ok(Some(existing))
     }
@@ -123,7 +131,8 @@ impl Store {
     /// Appends an audit entry.
     pub fn audit(&self, entry: &AuditRecordV1) -> Result<(), StoreError> {
         let id = self.next_id()?;
-        self.trees().auditid_entry.insert(u64_key(id), codec::encode(AuditRecordV1::VERSION, entry)?)?;
+        let value = codec::encode(AuditRecordV1::VERSION, entry)?;
+        self.write_gate_insert(&self.trees().auditid_entry, &u64_key(id), value)?;
         self.flush_now()
     }
 

@@ -26,7 +26,7 @@ impl Store {
     /// Creates or replaces the account `record.username`, then flushes.
     pub fn put_admin_user(&self, record: &AdminUserRecordV1) -> Result<(), StoreError> {
         let value = codec::encode(AdminUserRecordV1::VERSION, record)?;
-        self.trees().adminuser_record.insert(record.username.as_bytes(), value)?;
+        self.write_gate_insert(&self.trees().adminuser_record, record.username.as_bytes(), value)?;
         self.flush_now()
     }
 }

@@ -66,7 +66,11 @@ impl Store {
         match &self.inner.writer {
             Some(writer) => writer.ingest(job).await,
             None => {
-                let outcome = ingest_batch(self.trees(), std::slice::from_ref(&job))?.remove(0);
+                let stored = {
+                    let _gate = self.write_gate();
+                    ingest_batch(self.trees(), std::slice::from_ref(&job))
+                };
+                let outcome = stored?.remove(0);
                 self.flush_now()?;
                 Ok(outcome)
             }
@@ -77,6 +81,7 @@ impl Store {
     /// await [`Store::durable`] before acknowledging.
     pub fn ingest(&self, event: NewEvent, deliveries: Vec<NewDelivery>) -> Result<IngestOutcome, StoreError> {
         let job = self.job(event, deliveries)?;
+        let _gate = self.write_gate();
         Ok(ingest_batch(self.trees(), std::slice::from_ref(&job))?.remove(0))
     }
 
@@ -111,6 +116,7 @@ impl Store {
         let mut removed = 0;
         for entry in t.receivedat_eventid.range(..pair_key(cutoff_ms, 0)) {
             let (key, _) = entry?;
+            let _gate = self.write_gate();
             if let Some((_, event_id)) = codec::split_pair_key(&key) {
                 t.eventid_event.remove(u64_key(event_id))?;
             }
@@ -121,6 +127,7 @@ impl Store {
             let (key, value) = entry?;
             let seen: DedupRecordV1 = codec::decode(DedupRecordV1::VERSION, &value)?;
             if seen.seen_at_ms < cutoff_ms {
+                let _gate = self.write_gate();
                 t.dedupkey_eventid.remove(key)?;
             }
         }

@@ -27,7 +27,7 @@ pub(super) fn check_and_migrate(db: &sled::Db, path: &Path) -> Result<(), StoreE
     Ok(())
 }
 
-fn parse_version(bytes: &[u8]) -> Result<u32, StoreError> {
+pub(super) fn parse_version(bytes: &[u8]) -> Result<u32, StoreError> {
     let array: [u8; 4] = bytes.try_into().map_err(|_| StoreError::Codec("meta.schema_version is not a u32".into()))?;
     Ok(u32::from_be_bytes(array))
 }

@@ -7,10 +7,12 @@
 
 mod admin_data;
 mod admin_users;
+pub mod backup;
 pub mod codec;
 mod deliveries;
 mod events;
 mod flush;
+mod gate;
 mod migrations;
 mod queries;
 pub mod records;
@@ -27,6 +29,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use backup::{BackupError, BackupHeader};
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent};
 pub use secrets::{MasterKey, StoredSecret};
@@ -73,6 +76,10 @@ struct Inner {
     trees: Trees,
     commit: flush::GroupCommit,
     writer: Option<writer::IngestWriter>,
+    gate: gate::WriteGate,
+    /// Added to sled's id counter: a restored database starts its counter at 0 again, so
+    /// the ids it hands out must start above those in the backup (see `backup`).
+    id_floor: u64,
 }
 
 #[derive(Clone)]
@@ -154,16 +161,18 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.clone(), source })?;
         migrations::check_and_migrate(&db, &path)?;
         let trees = Trees::open(&db)?;
+        let id_floor = backup::read_id_floor(&trees.meta)?;
         let commit = flush::GroupCommit::start(db.clone(), options.flush_interval_ms);
+        let gate = gate::WriteGate::default();
         // The batching writer pays off only with concurrent webhooks, i.e. in the server.
         let writer = match tokio::runtime::Handle::try_current() {
             Ok(_) => Some(
-                writer::IngestWriter::start(db.clone(), trees.clone())
+                writer::IngestWriter::start(db.clone(), trees.clone(), gate.clone())
                     .map_err(|e| StoreError::Open { path: path.clone(), source: sled::Error::Io(e) })?,
             ),
             Err(_) => None,
         };
-        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit, writer }) })
+        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit, writer, gate, id_floor }) })
     }
 
     /// Directory of the sled database.
@@ -189,7 +198,19 @@ impl Store {
 
     fn next_id(&self) -> Result<u64, StoreError> {
         // sled ids are monotonic across restarts; +1 keeps 0 free as "no id".
-        Ok(self.inner.db.generate_id()? + 1)
+        Ok(self.inner.db.generate_id()? + 1 + self.inner.id_floor)
+    }
+
+    /// Held shared around each change, so a backup sees whole changes only (see `gate`).
+    fn write_gate(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.inner.gate.shared()
+    }
+
+    /// One insert under the write gate.
+    fn write_gate_insert(&self, tree: &sled::Tree, key: &[u8], value: Vec<u8>) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
+        tree.insert(key, value)?;
+        Ok(())
     }
 
     fn trees(&self) -> &Trees {

@@ -80,15 +80,19 @@ impl Store {
         let ids = deliveries.iter().map(|_| self.next_id()).collect::<Result<Vec<u64>, StoreError>>()?;
         let event = codec::encode(EventRecordV1::VERSION, routed)?;
         let t = self.trees();
-        (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(events, stored, due)| {
-            events.insert(&u64_key(event_id), event.clone())?;
-            for (delivery, id) in deliveries.iter().zip(&ids) {
-                let mut record = delivery.record.clone();
-                record.event_id = event_id;
-                put_delivery(stored, due, *id, &record)?;
-            }
-            Ok::<(), ConflictableTransactionError<StoreError>>(())
-        })?;
+        {
+            // Released before the await: the guard is for the transaction only.
+            let _gate = self.write_gate();
+            (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(events, stored, due)| {
+                events.insert(&u64_key(event_id), event.clone())?;
+                for (delivery, id) in deliveries.iter().zip(&ids) {
+                    let mut record = delivery.record.clone();
+                    record.event_id = event_id;
+                    put_delivery(stored, due, *id, &record)?;
+                }
+                Ok::<(), ConflictableTransactionError<StoreError>>(())
+            })?;
+        }
         self.durable().await?;
         Ok(ids)
     }

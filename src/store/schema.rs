@@ -31,7 +31,8 @@ pub const TREES: &[&str] = &[
     SETTING_VALUE,
 ];
 
-/// Store-wide facts: `schema_version`.
+/// Store-wide facts: `schema_version`, and `id_floor` (u64 BE, set by a restore: ids
+/// handed out start above it).
 pub const META: &str = "meta";
 /// Secrets (webhook secret current/previous, admin token hash, secret settings edited in
 /// the console), encrypted with the master key.

@@ -101,13 +101,17 @@ impl Store {
             .encrypt(Nonce::from_slice(&nonce), secret.value.as_bytes())
             .map_err(|_| StoreError::Key("encryption failed".into()))?;
         let record = SecretRecordV1 { nonce: nonce.to_vec(), ciphertext, valid_until_ms: secret.valid_until_ms };
-        self.trees().secret_value.insert(name, codec::encode(SecretRecordV1::VERSION, &record)?)?;
+        let value = codec::encode(SecretRecordV1::VERSION, &record)?;
+        self.write_gate_insert(&self.trees().secret_value, name.as_bytes(), value)?;
         self.flush_now()
     }
 
     /// Removes the secret stored under `name`, then flushes.
     pub fn remove_secret(&self, name: &str) -> Result<(), StoreError> {
-        self.trees().secret_value.remove(name)?;
+        {
+            let _gate = self.write_gate();
+            self.trees().secret_value.remove(name)?;
+        }
         self.flush_now()
     }
 

@@ -21,11 +21,12 @@ impl Store {
     }
 
     pub fn put_session(&self, id_hash: &[u8; 32], record: &SessionRecordV1) -> Result<(), StoreError> {
-        self.trees().sessionid_session.insert(id_hash, codec::encode(SessionRecordV1::VERSION, record)?)?;
-        Ok(())
+        let value = codec::encode(SessionRecordV1::VERSION, record)?;
+        self.write_gate_insert(&self.trees().sessionid_session, id_hash, value)
     }
 
     pub fn delete_session(&self, id_hash: &[u8; 32]) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.trees().sessionid_session.remove(id_hash)?;
         Ok(())
     }
@@ -37,6 +38,7 @@ impl Store {
             let (key, value) = entry?;
             let record: SessionRecordV1 = codec::decode(SessionRecordV1::VERSION, &value)?;
             if record.username == username {
+                let _gate = self.write_gate();
                 self.trees().sessionid_session.remove(key)?;
                 removed += 1;
             }
@@ -53,6 +55,7 @@ impl Store {
                 .map(|r| r.last_seen_ms < cutoff_ms)
                 .unwrap_or(true);
             if stale {
+                let _gate = self.write_gate();
                 self.trees().sessionid_session.remove(key)?;
                 removed += 1;
             }
@@ -74,11 +77,11 @@ impl Store {
         record: &LoginAttemptsRecordV1,
     ) -> Result<(), StoreError> {
         let value = codec::encode(LoginAttemptsRecordV1::VERSION, record)?;
-        self.trees().loginkey_attempts.insert(attempts_key(client, username), value)?;
-        Ok(())
+        self.write_gate_insert(&self.trees().loginkey_attempts, &attempts_key(client, username), value)
     }
 
     pub fn clear_login_attempts(&self, client: &str, username: &str) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.trees().loginkey_attempts.remove(attempts_key(client, username))?;
         Ok(())
     }

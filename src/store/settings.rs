@@ -28,7 +28,10 @@ impl Store {
         for key in removed {
             batch.remove(key.as_bytes());
         }
-        self.trees().setting_value.apply_batch(batch)?;
+        {
+            let _gate = self.write_gate();
+            self.trees().setting_value.apply_batch(batch)?;
+        }
         self.flush_now()
     }
 }

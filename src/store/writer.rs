@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 use super::events::{ingest_batch, IngestJob};
+use super::gate::WriteGate;
 use super::{IngestOutcome, StoreError, Trees};
 
 /// Largest number of webhooks stored in one transaction.
@@ -42,7 +43,7 @@ impl Drop for IngestWriter {
 
 impl IngestWriter {
     /// Starts the writer thread; it ends when the writer is dropped.
-    pub(super) fn start(db: sled::Db, trees: Trees) -> std::io::Result<IngestWriter> {
+    pub(super) fn start(db: sled::Db, trees: Trees, gate: WriteGate) -> std::io::Result<IngestWriter> {
         let (jobs, queue) = mpsc::channel::<(IngestJob, Reply)>();
         let (to_flush, flush_queue) = mpsc::channel::<Stored>();
         let flusher = std::thread::Builder::new().name("jirabridge-flush".into()).spawn(move || {
@@ -61,7 +62,7 @@ impl IngestWriter {
                         Err(_) => break,
                     }
                 }
-                if let Some(stored) = write_batch(&trees, batch) {
+                if let Some(stored) = write_batch(&trees, &gate, batch) {
                     if let Err(mpsc::SendError((replies, _))) = to_flush.send(stored) {
                         fail_all(replies, &StoreError::Stopped);
                     }
@@ -81,9 +82,13 @@ impl IngestWriter {
 
 /// Stores one batch in one transaction. On success the replies wait for the flusher; on
 /// failure they are answered at once.
-fn write_batch(trees: &Trees, batch: Vec<(IngestJob, Reply)>) -> Option<Stored> {
+fn write_batch(trees: &Trees, gate: &WriteGate, batch: Vec<(IngestJob, Reply)>) -> Option<Stored> {
     let (jobs, replies): (Vec<IngestJob>, Vec<Reply>) = batch.into_iter().unzip();
-    match ingest_batch(trees, &jobs) {
+    let stored = {
+        let _gate = gate.shared();
+        ingest_batch(trees, &jobs)
+    };
+    match stored {
         Ok(outcomes) => Some((replies, outcomes)),
         Err(e) => {
             fail_all(replies, &e);
