@@ -113,3 +113,6 @@ fn hash(password: &str) -> Result<String, AccountError> {
         Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| AccountError::Hash(e.to_string()))?;
     Ok(hashed.to_string())
 }
+
+#[cfg(test)]
+mod tests;
