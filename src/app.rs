@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::admin_api;
 use crate::config::{Config, LoadedConfig};
+use crate::control::server::ControlServer;
 use crate::delivery::worker::now_ms;
 use crate::delivery::Worker;
 use crate::events::ingest::Ingest;
@@ -44,6 +45,7 @@ pub struct Application {
     state: web::Data<AppState>,
     worker: Arc<Worker>,
     options: RunOptions,
+    control: Option<ControlServer>,
 }
 
 impl Application {
@@ -94,12 +96,13 @@ impl Application {
             .with_context(|| format!("cannot listen on {}; is server.listen free?", config.server.listen))?;
         let port = listener.local_addr()?.port();
         let server = http_server(state.clone(), listener, &config)?;
+        let control = start_control_socket(&state.store, &config);
         announce(&config, port, origin, &secrets.current);
         crate::console::announce_setup_link(&state).map_err(|e| anyhow::anyhow!("admin console setup: {e}"))?;
         if let Some(token) = new_admin_token {
             tracing::warn!("generated an admin API token; it is shown only this once. Use it as \"Authorization: Bearer {token}\" for {}/api/v1", config.public_base_url());
         }
-        Ok(Application { port, server, state, worker, options })
+        Ok(Application { port, server, state, worker, options, control })
     }
 
     pub fn port(&self) -> u16 {
@@ -125,6 +128,9 @@ impl Application {
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
         wait_for_stop(stop).await;
         tracing::info!("stopping: finishing requests and deliveries in progress");
+        if let Some(control) = self.control {
+            control.stop();
+        }
         handle.stop(true).await;
         let _ = worker_stop_tx.send(true);
         if let Some(mut task) = worker_task {
@@ -165,6 +171,23 @@ fn apply_changes(settings: &Settings, state: &web::Data<AppState>) {
             crate::telemetry::logging::set_level(&after.log.level);
         }
     });
+}
+
+/// Listens on the control socket; without it the server still runs, but `backup` and
+/// `admin set-password` cannot reach it, so say so loudly.
+fn start_control_socket(store: &Store, config: &Config) -> Option<ControlServer> {
+    match ControlServer::start(store.clone(), &config.store.path) {
+        Ok(control) => Some(control),
+        Err(e) => {
+            let path = crate::control::socket_path(&config.store.path);
+            tracing::error!(
+                path = %path.display(),
+                error = %e,
+                "cannot listen on the control socket; `jirabridge backup` and `admin set-password` will not work while this server runs"
+            );
+            None
+        }
+    }
 }
 
 /// Removes events, and finished deliveries, older than the retention period, every hour.

@@ -1,4 +1,7 @@
-//! The command line: `serve`, `check-config`, `healthcheck`, `render`, `--version`.
+//! The command line: `serve`, `check-config`, `healthcheck`, `render`, `admin set-password`,
+//! `backup`, `restore`, `--version`.
+
+mod store_commands;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -40,6 +43,37 @@ enum Command {
         /// Payload file, or `-` for standard input.
         payload: String,
     },
+    /// Admin console accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Write a consistent backup of the store; works while the server runs.
+    Backup {
+        /// The backup file to write (replaced once the new backup is complete).
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Also put master.key in the backup; such a file must be kept as safe as the key.
+        #[arg(long)]
+        include_key: bool,
+    },
+    /// Restore a backup into the store; the server must be stopped.
+    Restore {
+        /// A file written by `jirabridge backup`.
+        file: PathBuf,
+        /// Move a store that holds data aside (db.before-restore-<time>) instead of refusing.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create an admin account or set its password; the password is read from standard input.
+    SetPassword {
+        #[arg(long, value_name = "NAME")]
+        username: String,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -49,6 +83,11 @@ pub fn main() -> ExitCode {
         Command::CheckConfig => check_config(cli.config),
         Command::Healthcheck => healthcheck(cli.config),
         Command::Render { payload } => render_payload(&payload),
+        Command::Admin { command: AdminCommand::SetPassword { username } } => {
+            store_commands::set_password(cli.config, &username)
+        }
+        Command::Backup { output, include_key } => store_commands::backup(cli.config, &output, include_key),
+        Command::Restore { file, force } => store_commands::restore(cli.config, &file, force),
     }
 }
 

@@ -4,9 +4,12 @@
 pub mod accounts;
 pub mod admin_api;
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod control;
+pub mod data_dir;
 pub mod delivery;
 pub mod events;
 pub mod instances;

@@ -32,7 +32,7 @@ use std::sync::Arc;
 pub use backup::{BackupError, BackupHeader};
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent};
-pub use secrets::{MasterKey, StoredSecret};
+pub use secrets::{master_key_path, read_master_key_text, write_master_key_text, MasterKey, StoredSecret};
 
 /// Errors of the storage layer. The messages are for operators; callers map them to 503/500.
 #[derive(Debug, thiserror::Error)]

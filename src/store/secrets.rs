@@ -1,12 +1,13 @@
 //! Generated secrets at rest: AES-256-GCM under a master key kept beside the database.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use aes_gcm::aead::Aead;
 use aes_gcm::{Aes256Gcm, Key, KeyInit, Nonce};
 use base64::Engine;
 
+use super::backup::KeyText;
 use super::codec;
 use super::records::SecretRecordV1;
 use super::{Store, StoreError};
@@ -62,6 +63,33 @@ fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(content)?;
     file.sync_all()
+}
+
+/// Where the master key of the store at `data_dir` is kept.
+pub fn master_key_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(KEY_FILE)
+}
+
+/// The master key file's text, checked to be a key (for a backup with `--include-key`).
+pub fn read_master_key_text(data_dir: &Path) -> Result<KeyText, StoreError> {
+    let path = master_key_path(data_dir);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| StoreError::Key(format!("cannot read {} for --include-key: {e}", path.display())))?;
+    MasterKey::parse(text.trim()).map_err(|e| StoreError::Key(format!("{}: {e}", path.display())))?;
+    Ok(KeyText(text.trim().to_string()))
+}
+
+/// Installs a master key taken from a backup: written beside, mode 0600, then renamed
+/// over `master.key`, so a crash leaves the old key or the new one, never half a key.
+pub fn write_master_key_text(data_dir: &Path, key: &KeyText) -> Result<PathBuf, StoreError> {
+    MasterKey::parse(&key.0).map_err(|e| StoreError::Key(format!("the backup's master key is damaged: {e}")))?;
+    let path = master_key_path(data_dir);
+    let temporary = data_dir.join(format!("{KEY_FILE}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    write_private(&temporary, key.0.as_bytes())
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|e| StoreError::Key(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path)
 }
 
 /// A decrypted secret and, for a superseded one, until when it is still accepted.
