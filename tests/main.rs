@@ -1,9 +1,11 @@
 //! The one integration test binary: shared support code plus one module per area.
 
+mod admin_accounts;
 mod admin_api;
 mod admin_ops;
 mod admin_settings;
 mod api_docs;
+mod backup_restore;
 mod browser;
 mod cli;
 mod conformance;
@@ -14,6 +16,7 @@ mod fake_mattermost_selftest;
 mod first_start;
 mod legacy_webhook;
 mod ops;
+mod store_upgrade;
 mod subscriptions;
 mod support;
 mod threading;

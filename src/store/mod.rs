@@ -29,7 +29,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use backup::{BackupError, BackupHeader};
+pub use backup::{BackupError, BackupHeader, TreeContents};
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent};
 pub use secrets::{master_key_path, read_master_key_text, write_master_key_text, MasterKey, StoredSecret};

@@ -105,4 +105,11 @@ impl TestApp {
         let _ = self.stop.send(true);
         self.task.await.expect("app task").expect("clean stop");
     }
+
+    /// Stops the app cleanly and hands over its data directory, to use it stopped.
+    pub async fn stop_keeping_data(self) -> tempfile::TempDir {
+        let _ = self.stop.send(true);
+        self.task.await.expect("app task").expect("clean stop");
+        self.data_dir
+    }
 }

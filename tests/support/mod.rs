@@ -5,6 +5,8 @@
 
 pub mod app;
 pub mod browser;
+pub mod commands;
 pub mod console;
 pub mod fake_mattermost;
 pub mod fixtures;
+pub mod sample_store;

@@ -1,0 +1,80 @@
+//! Running the real binary's store commands (`backup`, `restore`, `admin set-password`)
+//! against a data directory, as an admin would from a shell.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use jirabridge::store::Store;
+
+/// A configuration file whose only setting is `store.path = data_dir`, written in `dir`.
+pub fn config_for(dir: &Path, data_dir: &Path) -> PathBuf {
+    let config = dir.join(format!("config-{}.toml", data_dir.file_name().unwrap().to_string_lossy()));
+    let path = serde_json::to_string(&data_dir.to_string_lossy()).unwrap();
+    std::fs::write(&config, format!("[store]\npath = {path}\n")).unwrap();
+    config
+}
+
+/// Runs `jirabridge ARGS --config CONFIG` with `stdin` piped in; nothing from our environment.
+pub fn jirabridge(config: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The same, from async tests whose runtime must keep serving the in-process app.
+pub async fn jirabridge_async(config: &Path, args: &[&str], stdin: &str) -> Output {
+    let (config, stdin) = (config.to_path_buf(), stdin.to_string());
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        jirabridge(&config, &args, &stdin)
+    })
+    .await
+    .unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts a failed command: exit 1 and a sentence containing `expected`, no panic.
+pub fn assert_refused(output: &Output, expected: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(1), "exit code; stderr: {err}");
+    assert!(err.contains(expected), "stderr mentions {expected:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Opens the store at `data_dir` in this process from a thread outside any runtime (so no
+/// background tasks keep it open), waiting while a stopped app still releases sled's lock.
+pub fn open_store(data_dir: &Path) -> Store {
+    let data_dir = data_dir.to_path_buf();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match Store::open(&data_dir, &Default::default()) {
+                Ok(store) => return store,
+                Err(e) if Instant::now() > deadline => panic!("store does not open: {e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    })
+    .join()
+    .unwrap()
+}
