@@ -138,6 +138,7 @@ impl Store {
 /// Stores a batch of webhooks in one transaction; a duplicate within the batch is seen
 /// because the transaction reads its own writes.
 pub(super) fn ingest_batch(t: &Trees, jobs: &[IngestJob]) -> Result<Vec<IngestOutcome>, StoreError> {
+    // Every caller holds the write gate around this call.
     let trees =
         (&t.eventid_event, &t.receivedat_eventid, &t.dedupkey_eventid, &t.deliveryid_delivery, &t.dueat_deliveryid);
     let outcomes = trees.transaction(|(events, by_time, dedup, deliveries_tree, due)| {
