@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod conformance;
 mod console;
+mod control_socket;
 mod crash_recovery;
 mod delivery;
 mod fake_mattermost_selftest;
