@@ -71,6 +71,7 @@ enum Command {
 enum AdminCommand {
     /// Create an admin account or set its password; the password is read from standard input.
     SetPassword {
+        /// The account's user name: 1 to 64 letters, digits, '.', '_' or '-'.
         #[arg(long, value_name = "NAME")]
         username: String,
     },
