@@ -89,12 +89,14 @@ impl Settings {
 
     /// The configuration in force now. Read it where a value is used, not once at start.
     pub fn current(&self) -> Arc<Config> {
-        self.live().config.clone()
+        // Called several times per webhook: copy only the Arc, not the source maps.
+        self.inner.live.read().unwrap_or_else(|p| p.into_inner()).config.clone()
     }
 
     /// Where the value of `key` in force comes from.
     pub fn source(&self, key: &str) -> Source {
-        self.live().sources.get(key).copied().unwrap_or(Source::Default)
+        let live = self.inner.live.read().unwrap_or_else(|p| p.into_inner());
+        live.sources.get(key).copied().unwrap_or(Source::Default)
     }
 
     /// Calls `listener(before, after)` after every change.
