@@ -337,6 +337,10 @@ async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_deliver
     assert!(list.has(&format!("href=\"/admin/events/{event_id}\"")), "{}", list.body);
     let none = visitor.get("/admin/events?project=NOPE").await;
     assert!(none.has("No event matches."));
+    assert!(visitor.get("/admin/events?since=2099-01-01").await.has("No event matches."));
+    assert!(visitor.get("/admin/events?since=2000-01-01").await.has(&format!("href=\"/admin/events/{event_id}\"")));
+    let bad_day = visitor.get("/admin/events?since=last+week").await;
+    assert!(bad_day.has("Give a day as YYYY-MM-DD"));
 
     let shown = visitor.get(&format!("/admin/events/{event_id}")).await;
     assert_eq!(shown.status, 200);
@@ -531,5 +535,72 @@ async fn only_allowed_networks_reach_the_console_and_the_api() {
     };
     assert_eq!(through_proxy("10.1.2.3").await, 200, "the proxy's client is inside the range");
     assert_eq!(through_proxy("10.1.2.3, 192.168.7.7").await, 403, "the nearest untrusted hop counts");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_sessions_of_the_old_one() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    assert_eq!(visitor.get("/admin/").await.status, 200);
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, "a brand new passphrase", 2).unwrap();
+    assert_eq!(visitor.get("/admin/").await.status, 303, "signed out by the password change");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_user_name_no_account_can_have_is_refused_without_a_trace() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    let login = visitor.get("/admin/login").await;
+    let long = "x".repeat(10_000);
+    let page =
+        visitor.submit(&login, "/admin/login", &[("username", long.as_str()), ("password", "whatever it is")]).await;
+    assert_eq!(page.status, 401);
+    assert!(page.has("Wrong user name or password."));
+    assert!(app.state.store.login_attempts("127.0.0.1", &long).unwrap().is_none(), "nothing stored");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn regenerating_again_within_the_grace_period_needs_a_confirmation() {
+    let app = spawn_app_with(|c| c.webhook.secret = jirabridge::config::Secret::default()).await;
+    let first = app.state.accepted_secrets().current;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/secrets").await;
+    assert_eq!(visitor.submit(&page, "/admin/secrets/webhook", &[]).await.status, 200);
+    let second = app.state.accepted_secrets().current;
+    let again = visitor.submit(&page, "/admin/secrets/webhook", &[]).await;
+    assert_eq!(again.status, 409, "a resubmitted form does not end the grace period");
+    assert!(again.has("tick the box below"));
+    assert_eq!(app.state.accepted_secrets().current, second);
+    assert_eq!(app.state.accepted_secrets().previous.as_deref(), Some(first.as_str()));
+    let confirmed = visitor.submit(&again, "/admin/secrets/webhook", &[("end_grace", "on")]).await;
+    assert_eq!(confirmed.status, 200);
+    assert_ne!(app.state.accepted_secrets().current, second);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_invalid_setting_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/settings").await;
+    let bad = visitor
+        .submit(
+            &page,
+            "/admin/settings",
+            &[
+                ("shown", "mattermost.threaded_comment_days"),
+                ("mattermost.threaded_comment_days", "soon"),
+                ("shown", "mattermost.additional_help_text"),
+                ("mattermost.additional_help_text", "Ask #jira-help"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.has("value=\"Ask #jira-help\""), "the valid edit is still there");
+    assert!(bad.has("value=\"soon\""), "and the invalid one, marked");
+    assert_eq!(app.state.config().mattermost.additional_help_text, "", "nothing saved");
     app.shutdown().await;
 }

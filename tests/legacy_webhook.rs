@@ -260,3 +260,30 @@ async fn hidden_descriptions_leave_the_fields() {
     assert_eq!(attachment["text"], "");
     assert_eq!(attachment["fields"][1]["value"], "High");
 }
+
+#[tokio::test]
+async fn the_per_instance_legacy_url_posts_and_an_unknown_instance_is_404() {
+    let app = spawn_app().await;
+    let added = app
+        .api(reqwest::Method::POST, "/instances?skip_check=true")
+        .json(&serde_json::json!({"url": "https://jira.example.com", "type": "server", "alias": "main"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let encoded = jirabridge::jira::instance::encode_id("https://jira.example.com");
+    let query = format!("secret={SECRET}&team={}&channel={}", crate::support::app::TEAM, crate::support::app::CHANNEL);
+    for prefix in ["", "/plugins/jira"] {
+        for reference in [encoded.as_str(), "main"] {
+            let url = format!("{}{prefix}/instance/{reference}/webhook?{query}", app.address);
+            assert_eq!(app.post(&url, own("cloud-issue-created.json")).await.status(), StatusCode::OK, "{url}");
+        }
+    }
+    let unknown = format!("{}/instance/nope/webhook?{query}", app.address);
+    assert_eq!(app.post(&unknown, own("cloud-issue-created.json")).await.status(), StatusCode::NOT_FOUND);
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 1, "the same webhook four times is one post");
+    let (_, event) = app.state.store.recent_events(1).unwrap().remove(0);
+    assert_eq!(event.instance_id.as_deref(), Some("https://jira.example.com"));
+    app.shutdown().await;
+}

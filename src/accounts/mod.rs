@@ -60,6 +60,8 @@ pub fn set_password_as(
     let created_at_ms = existing.as_ref().map_or(now_ms, |user| user.created_at_ms);
     let record = AdminUserRecordV1 { username: username.into(), password_hash, created_at_ms, updated_at_ms: now_ms };
     store.put_admin_user(&record)?;
+    // A new password locks out whoever had the old one, including their open sessions.
+    store.delete_sessions_of(username)?;
     let summary = |created: u64| serde_json::json!({ "username": username, "created_at_ms": created }).to_string();
     store.audit(&AuditRecordV1 {
         at_ms: now_ms,

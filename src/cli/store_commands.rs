@@ -55,15 +55,18 @@ pub(super) fn set_password(config: Option<PathBuf>, username: &str) -> ExitCode 
     })
 }
 
-/// One line from standard input, without its line ending. A terminal is refused: the
-/// password would be echoed, and jirabridge has no dependency to turn echo off.
+/// The new password: asked twice without echo at a terminal, else one line of standard
+/// input (for scripts), without its line ending.
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        anyhow::bail!(
-            "the password is read from standard input, which is a terminal here. Pipe it in instead, for example:\n  \
-             read -rs PASSWORD && printf '%s\\n' \"$PASSWORD\" | jirabridge admin set-password --username NAME"
-        );
+        let first = rpassword::prompt_password("New password (at least 12 characters): ")
+            .map_err(|e| anyhow::anyhow!("cannot read the password from the terminal: {e}"))?;
+        let again = rpassword::prompt_password("The same password again: ")
+            .map_err(|e| anyhow::anyhow!("cannot read the password from the terminal: {e}"))?;
+        anyhow::ensure!(first == again, "the two passwords differ; nothing was changed");
+        anyhow::ensure!(!first.is_empty(), "no password given; nothing was changed");
+        return Ok(first);
     }
     let mut line = String::new();
     stdin

@@ -34,6 +34,7 @@ pub(super) fn check(config: &mut Config) -> Vec<Problem> {
         at_least("mattermost.command_sync_budget_ms", config.mattermost.command_sync_budget_ms, 100),
         at_least("jira.request_timeout_secs", config.jira.request_timeout_secs, 1),
         at_least("admin.session_ttl_hours", config.admin.session_ttl_hours, 1),
+        at_most("admin.session_ttl_hours", config.admin.session_ttl_hours, 8760),
         at_least("admin.login_max_attempts", u64::from(config.admin.login_max_attempts), 1),
         byte_size("jira.max_attachment_size", &config.jira.max_attachment_size),
         email("jira.admin_email", &config.jira.admin_email),

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::deliveries::{delivery_row, DeliveryRow};
 use super::error::ConsoleError;
-use super::page::{render, see_other, when, Chrome};
+use super::page::{parse_day, render, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::events::log::{self, EventDetail, EventQuery};
@@ -28,6 +28,9 @@ pub struct Search {
     project: String,
     #[serde(default)]
     kind: String,
+    /// `YYYY-MM-DD`: events received on or after that day (UTC).
+    #[serde(default)]
+    since: String,
 }
 
 #[derive(Template)]
@@ -35,6 +38,7 @@ pub struct Search {
 struct EventsPage {
     chrome: Chrome,
     search: Search,
+    since_error: Option<String>,
     rows: Vec<EventRow>,
 }
 
@@ -55,11 +59,14 @@ pub async fn list(
 ) -> Result<HttpResponse, ConsoleError> {
     let search = search.into_inner();
     let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let since_ms = given(&search.since).map(|day| parse_day(&day));
+    let since_error =
+        matches!(since_ms, Some(None)).then(|| "Give a day as YYYY-MM-DD, such as 2026-11-25.".to_string());
     let query = EventQuery {
         issue_key: given(&search.issue_key),
         project: given(&search.project),
         kind: given(&search.kind),
-        since_ms: None,
+        since_ms: since_ms.flatten(),
         limit: Some(SHOWN),
     };
     let rows = log::search(&state.store, &query)?
@@ -74,7 +81,7 @@ pub async fn list(
             status: e.status,
         })
         .collect();
-    render(&EventsPage { chrome: Chrome::new(&admin, "/admin/events", "Events"), search, rows })
+    render(&EventsPage { chrome: Chrome::new(&admin, "/admin/events", "Events"), search, since_error, rows })
 }
 
 #[derive(Template)]

@@ -101,23 +101,20 @@ pub async fn submit(
     check_form_token(&req, &form)?;
     let (username, password, next) = (form.get("username"), form.raw("password"), safe_next(form.get("next")));
     let client = client_address(&req, &state);
-    let now = now_ms();
+    let wrong = || Some("Wrong user name or password.".to_string());
+    if crate::accounts::check_username(username).is_err() {
+        // No account can have this name: nothing is stored or logged for it.
+        return form_response(&state, StatusCode::UNAUTHORIZED, login_page(next, String::new(), None, wrong()));
+    }
     let max = state.config().admin.login_max_attempts;
-    if let Some(secs) = throttle::retry_after_secs(&state.store, &client, username, max, now)? {
+    if let Some(secs) = throttle::admit(&state.store, &client, username, max, now_ms())? {
         tracing::warn!(%client, username, "console sign-in refused: too many failed attempts");
         return Err(ConsoleError::TooManyAttempts { retry_after_secs: secs, minutes: secs.div_ceil(60) });
     }
-    let store = state.store.clone();
-    let (user, pass) = (username.to_string(), password.to_string());
-    let valid = web::block(move || crate::accounts::verify(&store, &user, &pass))
-        .await
-        .map_err(|e| ConsoleError::Internal(e.to_string()))?
-        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let valid = state.console.check_password(&state.store, username, password).await?;
     if !valid {
-        throttle::record_failure(&state.store, &client, username, now)?;
         tracing::warn!(%client, username, "console sign-in failed");
-        let error = Some("Wrong user name or password.".to_string());
-        return form_response(&state, StatusCode::UNAUTHORIZED, login_page(next, username.into(), None, error));
+        return form_response(&state, StatusCode::UNAUTHORIZED, login_page(next, username.into(), None, wrong()));
     }
     throttle::clear(&state.store, &client, username)?;
     tracing::info!(%client, username, "console sign-in");

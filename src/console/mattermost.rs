@@ -61,7 +61,7 @@ fn explain(error: &MmError) -> String {
         MmError::Status { status: 401, .. } => {
             "Mattermost refused the bot token (401). Create a new token for the bot in System Console › Integrations › Bot Accounts.".into()
         }
-        MmError::Status { status, .. } => format!("Mattermost answered {status}: {error}"),
+        MmError::Status { .. } => error.to_string(),
         other => format!("Mattermost did not answer: {other}. Is mattermost.url its SiteURL, reachable from this machine?"),
     }
 }

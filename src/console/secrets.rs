@@ -73,6 +73,20 @@ pub async fn regenerate_webhook_secret(
     state: web::Data<AppState>,
     post: SignedPost,
 ) -> Result<HttpResponse, ConsoleError> {
+    // Regenerating again within the grace period drops the secret before the current one
+    // at once; a resubmitted form or a double click must not do that by accident.
+    let accepted = state.accepted_secrets();
+    let in_grace =
+        accepted.previous.is_some() && accepted.previous_valid_until_ms.is_some_and(|until| until > now_ms());
+    if in_grace && !post.form.checked("end_grace") {
+        let mut page = page_for(&state, &post.admin);
+        page.chrome.error = Some(
+            "The previous webhook secret is still in its grace period. Regenerating again stops it now: \
+             tick the box below to confirm."
+                .into(),
+        );
+        return render_status(StatusCode::CONFLICT, &page);
+    }
     let actor = &post.admin.username;
     match secret::regenerate(&state.settings, &state.store, &state.master_key, &state.secrets, actor, now_ms()) {
         Ok(new) => {

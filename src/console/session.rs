@@ -36,7 +36,7 @@ fn id_hash(cookie_value: &str) -> [u8; 32] {
 }
 
 fn session_ttl_ms(state: &AppState) -> u64 {
-    state.config().admin.session_ttl_hours * 3_600_000
+    state.config().admin.session_ttl_hours.saturating_mul(3_600_000)
 }
 
 /// A cookie scoped to the console: HttpOnly, SameSite=Strict, Secure behind https.

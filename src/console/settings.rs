@@ -177,10 +177,18 @@ pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRe
         }
         Err(SettingsError::Store(e)) => return Err(e.into()),
     };
-    let mut page = SettingsPage {
-        chrome: Chrome::new(&post.admin, "/admin/settings", "Settings"),
-        sections: sections(entries, &errors),
-    };
+    let mut sections = sections(entries, &errors);
+    // Nothing was saved: show what was typed, so the admin only corrects the marked fields.
+    let shown = post.form.all("shown");
+    for row in sections.iter_mut().flat_map(|s| s.rows.iter_mut()) {
+        if shown.contains(&row.key) && !row.is("secret") {
+            row.text = match row.input {
+                Input::Checkbox => post.form.checked(row.key).to_string(),
+                _ => post.form.get(row.key).to_string(),
+            };
+        }
+    }
+    let mut page = SettingsPage { chrome: Chrome::new(&post.admin, "/admin/settings", "Settings"), sections };
     page.chrome.error = Some("Nothing was saved: please correct the settings marked below.".into());
     render_status(StatusCode::BAD_REQUEST, &page)
 }

@@ -14,13 +14,24 @@ use super::error::ConsoleError;
 use super::login::{check_form_token, form_response, signed_in_redirect, LoginPage};
 use super::session::{self, random_token};
 use crate::delivery::worker::now_ms;
+use crate::store::Store;
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
 
+/// Password hashes checked or made at once. Each argon2 run takes about 19 MiB and tens of
+/// milliseconds, so a burst of sign-ins must queue rather than exhaust memory.
+const PASSWORD_WORK_AT_ONCE: usize = 2;
+
 /// Console state that is not in the store.
-#[derive(Default)]
 pub struct ConsoleState {
     setup: Mutex<Option<SetupLink>>,
+    password_work: tokio::sync::Semaphore,
+}
+
+impl Default for ConsoleState {
+    fn default() -> Self {
+        ConsoleState { setup: Mutex::new(None), password_work: tokio::sync::Semaphore::new(PASSWORD_WORK_AT_ONCE) }
+    }
 }
 
 struct SetupLink {
@@ -29,6 +40,31 @@ struct SetupLink {
 }
 
 impl ConsoleState {
+    /// `accounts::verify` off the async workers, a few at a time.
+    pub async fn check_password(&self, store: &Store, username: &str, password: &str) -> Result<bool, ConsoleError> {
+        let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
+        let (store, user, pass) = (store.clone(), username.to_string(), password.to_string());
+        web::block(move || crate::accounts::verify(&store, &user, &pass))
+            .await
+            .map_err(|e| ConsoleError::Internal(e.to_string()))?
+            .map_err(|e| ConsoleError::Internal(e.to_string()))
+    }
+
+    /// `accounts::set_password` off the async workers, a few at a time.
+    async fn set_password(
+        &self,
+        store: &Store,
+        username: &str,
+        password: &str,
+    ) -> Result<Result<(), String>, ConsoleError> {
+        let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
+        let (store, user, pass) = (store.clone(), username.to_string(), password.to_string());
+        let done = web::block(move || crate::accounts::set_password(&store, &user, &pass, now_ms()))
+            .await
+            .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+        Ok(done.map_err(|e| e.to_string()))
+    }
+
     /// Makes a new one-time setup token valid for `ttl_ms`; returns it (to print once).
     pub fn new_setup_token(&self, ttl_ms: u64) -> Result<String, ConsoleError> {
         let token = random_token()?;
@@ -129,17 +165,8 @@ pub async fn submit(
         let error = Some("The two passwords differ.".to_string());
         return form_response(&state, StatusCode::BAD_REQUEST, setup_page(&query.token, username, error, true));
     }
-    let store = state.store.clone();
-    let (user, pass) = (username.clone(), password);
-    let created = web::block(move || crate::accounts::set_password(&store, &user, &pass, now_ms()))
-        .await
-        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
-    if let Err(e) = created {
-        return form_response(
-            &state,
-            StatusCode::BAD_REQUEST,
-            setup_page(&query.token, username, Some(e.to_string()), true),
-        );
+    if let Err(e) = state.console.set_password(&state.store, &username, &password).await? {
+        return form_response(&state, StatusCode::BAD_REQUEST, setup_page(&query.token, username, Some(e), true));
     }
     state.console.forget_setup_token();
     tracing::info!(username, "first console admin created through the setup link");

@@ -1,39 +1,30 @@
-//! Sign-in throttling: at most `admin.login_max_attempts` failures per 15 minutes for one
-//! (client address, user name); further attempts get 429 until the window ends.
+//! Sign-in throttling: at most `admin.login_max_attempts` attempts per 15 minutes for one
+//! (client address, user name) that do not end in a sign-in; further attempts get 429
+//! until the window ends.
+//!
+//! An attempt is counted before its password is checked, in one atomic store update, so
+//! parallel guesses cannot all slip past a separate check; a successful sign-in clears it.
 
-use crate::store::records::LoginAttemptsRecordV1;
 use crate::store::{Store, StoreError};
 
 pub const WINDOW_MS: u64 = 15 * 60 * 1000;
 
-/// Seconds until `client` may try `username` again, or `None` when it may now.
-pub fn retry_after_secs(
+/// Counts this attempt. `Some(seconds)` when the limit is already reached: refuse, and
+/// say when to try again.
+pub fn admit(
     store: &Store,
     client: &str,
     username: &str,
-    max_failures: u32,
+    max_attempts: u32,
     now_ms: u64,
 ) -> Result<Option<u64>, StoreError> {
-    let Some(record) = store.login_attempts(client, &username.to_lowercase())? else { return Ok(None) };
-    let window_ends = record.window_started_ms + WINDOW_MS;
-    if record.failures >= max_failures && now_ms < window_ends {
-        return Ok(Some((window_ends - now_ms).div_ceil(1000)));
-    }
-    Ok(None)
+    let before = store.count_login_attempt(client, &username.to_lowercase(), max_attempts, WINDOW_MS, now_ms)?;
+    Ok(before
+        .filter(|r| r.failures >= max_attempts)
+        .map(|r| (r.window_started_ms + WINDOW_MS).saturating_sub(now_ms).div_ceil(1000).max(1)))
 }
 
-/// Counts a failed sign-in, starting a new window when the last one is over.
-pub fn record_failure(store: &Store, client: &str, username: &str, now_ms: u64) -> Result<(), StoreError> {
-    let username = username.to_lowercase();
-    let record = match store.login_attempts(client, &username)? {
-        Some(r) if now_ms < r.window_started_ms + WINDOW_MS => {
-            LoginAttemptsRecordV1 { failures: r.failures.saturating_add(1), ..r }
-        }
-        _ => LoginAttemptsRecordV1 { window_started_ms: now_ms, failures: 1 },
-    };
-    store.put_login_attempts(client, &username, &record)
-}
-
+/// Forgets the attempts of (client, user) after a successful sign-in.
 pub fn clear(store: &Store, client: &str, username: &str) -> Result<(), StoreError> {
     store.clear_login_attempts(client, &username.to_lowercase())
 }
@@ -43,20 +34,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_block_until_the_window_ends() {
+    fn the_attempt_after_the_limit_waits_for_the_window_to_end() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &Default::default()).unwrap();
         for i in 0..5 {
-            assert_eq!(retry_after_secs(&store, "10.0.0.1", "Ann", 5, 1000 + i).unwrap(), None);
-            record_failure(&store, "10.0.0.1", "Ann", 1000 + i).unwrap();
+            assert_eq!(admit(&store, "10.0.0.1", "Ann", 5, 1000 + i).unwrap(), None, "attempt {i}");
         }
-        assert_eq!(retry_after_secs(&store, "10.0.0.1", "ann", 5, 2000).unwrap(), Some(899));
-        assert_eq!(retry_after_secs(&store, "10.0.0.2", "ann", 5, 2000).unwrap(), None, "other address");
-        assert_eq!(retry_after_secs(&store, "10.0.0.1", "bob", 5, 2000).unwrap(), None, "other user");
-        assert_eq!(retry_after_secs(&store, "10.0.0.1", "ann", 5, 1000 + WINDOW_MS).unwrap(), None);
-        record_failure(&store, "10.0.0.1", "ann", 1000 + WINDOW_MS).unwrap();
-        assert_eq!(store.login_attempts("10.0.0.1", "ann").unwrap().unwrap().failures, 1, "new window");
+        assert_eq!(admit(&store, "10.0.0.1", "ann", 5, 2000).unwrap(), Some(899));
+        assert_eq!(admit(&store, "10.0.0.1", "ann", 5, 3000).unwrap(), Some(898), "refusals are not counted");
+        assert_eq!(admit(&store, "10.0.0.2", "ann", 5, 2000).unwrap(), None, "other address");
+        assert_eq!(admit(&store, "10.0.0.1", "bob", 5, 2000).unwrap(), None, "other user");
+        assert_eq!(admit(&store, "10.0.0.1", "ann", 5, 1000 + WINDOW_MS).unwrap(), None, "new window");
+        assert_eq!(store.login_attempts("10.0.0.1", "ann").unwrap().unwrap().failures, 1);
         clear(&store, "10.0.0.1", "ANN").unwrap();
         assert!(store.login_attempts("10.0.0.1", "ann").unwrap().is_none());
+        assert_eq!(store.sweep_login_attempts_before(2000 + WINDOW_MS).unwrap(), 2, "the other two counters");
+    }
+
+    #[test]
+    fn parallel_attempts_are_each_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let admitted: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..16)
+                .map(|_| scope.spawn(|| admit(&store, "10.0.0.9", "ann", 5, 1000).unwrap().is_none() as usize))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(admitted, 5);
     }
 }

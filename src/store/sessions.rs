@@ -48,6 +48,7 @@ impl Store {
 
     /// Removes sessions last seen before `cutoff_ms`.
     pub fn sweep_sessions_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        let _gate = self.write_gate();
         let mut removed = 0;
         for entry in self.trees().sessionid_session.iter() {
             let (key, value) = entry?;
@@ -63,21 +64,56 @@ impl Store {
         Ok(removed)
     }
 
+    /// Counts one sign-in attempt for (client, user) in the current window, atomically, and
+    /// answers the attempts counted before it. When that is already `max`, nothing is
+    /// counted and the caller refuses: parallel guesses cannot all pass a separate check.
+    pub fn count_login_attempt(
+        &self,
+        client: &str,
+        username: &str,
+        max: u32,
+        window_ms: u64,
+        now_ms: u64,
+    ) -> Result<Option<LoginAttemptsRecordV1>, StoreError> {
+        let _gate = self.write_gate();
+        let decode = |bytes: Option<&[u8]>| {
+            bytes.and_then(|b| codec::decode::<LoginAttemptsRecordV1>(LoginAttemptsRecordV1::VERSION, b).ok())
+        };
+        let previous = self.trees().loginkey_attempts.fetch_and_update(attempts_key(client, username), |old| {
+            let next = match decode(old) {
+                Some(r) if now_ms < r.window_started_ms + window_ms && r.failures >= max => r,
+                Some(r) if now_ms < r.window_started_ms + window_ms => {
+                    LoginAttemptsRecordV1 { failures: r.failures.saturating_add(1), ..r }
+                }
+                _ => LoginAttemptsRecordV1 { window_started_ms: now_ms, failures: 1 },
+            };
+            codec::encode(LoginAttemptsRecordV1::VERSION, &next).ok()
+        })?;
+        Ok(decode(previous.as_deref()).filter(|r| now_ms < r.window_started_ms + window_ms))
+    }
+
+    /// Removes counters whose window started before `cutoff_ms`.
+    pub fn sweep_login_attempts_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        let _gate = self.write_gate();
+        let mut removed = 0;
+        for entry in self.trees().loginkey_attempts.iter() {
+            let (key, value) = entry?;
+            let stale = codec::decode::<LoginAttemptsRecordV1>(LoginAttemptsRecordV1::VERSION, &value)
+                .map(|r| r.window_started_ms < cutoff_ms)
+                .unwrap_or(true);
+            if stale {
+                self.trees().loginkey_attempts.remove(key)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn login_attempts(&self, client: &str, username: &str) -> Result<Option<LoginAttemptsRecordV1>, StoreError> {
         match self.trees().loginkey_attempts.get(attempts_key(client, username))? {
             Some(bytes) => Ok(Some(codec::decode(LoginAttemptsRecordV1::VERSION, &bytes)?)),
             None => Ok(None),
         }
-    }
-
-    pub fn put_login_attempts(
-        &self,
-        client: &str,
-        username: &str,
-        record: &LoginAttemptsRecordV1,
-    ) -> Result<(), StoreError> {
-        let value = codec::encode(LoginAttemptsRecordV1::VERSION, record)?;
-        self.write_gate_insert(&self.trees().loginkey_attempts, &attempts_key(client, username), value)
     }
 
     pub fn clear_login_attempts(&self, client: &str, username: &str) -> Result<(), StoreError> {

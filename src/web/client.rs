@@ -70,8 +70,15 @@ pub fn client_ip(req: &HttpRequest, config: &Config) -> Option<IpAddr> {
     }
     let forwarded =
         req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    let mut hops = forwarded.split(',').rev().filter_map(|hop| hop.trim().parse::<IpAddr>().ok().map(canonical));
-    Some(hops.find(|hop| !any_contains(&config.server.trusted_proxies, *hop)).unwrap_or(peer))
+    // Walk from the nearest hop; a hop that is not a plain address ends the walk at the
+    // peer, so a client-written entry can never be picked past one we cannot read.
+    for hop in forwarded.split(',').rev() {
+        let Ok(hop) = hop.trim().parse::<IpAddr>().map(canonical) else { return Some(peer) };
+        if !any_contains(&config.server.trusted_proxies, hop) {
+            return Some(hop);
+        }
+    }
+    Some(peer)
 }
 
 /// Whether `req` may reach `/admin` and `/api/v1` under `admin.allow_from`.
@@ -122,5 +129,23 @@ mod tests {
         assert!(Cidr::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
         assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
+    }
+
+    #[actix_web::test]
+    async fn forwarded_addresses_count_only_through_trusted_proxies() {
+        let mut config = Config::default();
+        config.server.trusted_proxies = vec!["127.0.0.1".into(), "10.9.9.9".into()];
+        let request = |forwarded: &str| {
+            actix_web::test::TestRequest::default()
+                .peer_addr("127.0.0.1:5000".parse().unwrap())
+                .insert_header(("x-forwarded-for", forwarded))
+                .to_http_request()
+        };
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(&request("192.0.2.7"), &config), ip("192.0.2.7"));
+        assert_eq!(client_ip(&request("198.51.100.1, 192.0.2.7, 10.9.9.9"), &config), ip("192.0.2.7"));
+        assert_eq!(client_ip(&request("10.0.0.5, 192.0.2.7:4711"), &config), ip("127.0.0.1"), "unreadable hop");
+        config.server.trusted_proxies.clear();
+        assert_eq!(client_ip(&request("10.0.0.5"), &config), ip("127.0.0.1"), "no proxy is trusted");
     }
 }

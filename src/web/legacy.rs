@@ -16,6 +16,18 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
         Ok(ok) => ok,
         Err(refused) => return refused,
     };
+    // `/instance/{ref}/webhook`: the instance must exist (SPEC §3.2); the post needs none.
+    let instance_id = match req.match_info().get("instance") {
+        Some(reference) => match crate::instances::resolve(&state.store, reference) {
+            Ok(Some(instance)) => Some(instance.id),
+            Ok(None) => return intake.refuse("bad_request", StatusCode::NOT_FOUND, "unknown Jira instance"),
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the Jira instances");
+                return HttpResponse::ServiceUnavailable().finish();
+            }
+        },
+        None => None,
+    };
     let team = query.get("team").unwrap_or("").trim().to_string();
     let channel = query.get("channel").unwrap_or("").trim().to_string();
     if team.is_empty() {
@@ -47,7 +59,7 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
         webhook_event: payload.webhook_event().to_string(),
         raw_body: body,
         headers: kept_headers(&req),
-        instance_id: None,
+        instance_id,
         dedup_scope: query.without_secret(),
     };
     intake.answer(state.ingest.legacy(received, &parsed, target).await, &parsed)

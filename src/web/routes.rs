@@ -18,6 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::console::configure);
     for prefix in PLUGIN_PREFIXES {
         cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(legacy::legacy)));
+        cfg.service(
+            resource(&format!("{prefix}/instance/{{instance}}/webhook"), "POST").route(web::post().to(legacy::legacy)),
+        );
         cfg.service(resource(&format!("{prefix}/api/v2/webhook"), "POST").route(web::post().to(firehose::firehose)));
         cfg.service(
             resource(&format!("{prefix}/instance/{{instance}}/api/v2/webhook"), "POST")
