@@ -190,17 +190,26 @@ fn start_control_socket(store: &Store, config: &Config) -> Option<ControlServer>
     }
 }
 
-/// Removes events, and finished deliveries, older than the retention period, every hour.
+/// Removes events, and finished deliveries, older than the retention period, every hour;
+/// also expired console sessions and sign-in counters.
 /// The period is read at each sweep (`store.event_retention_days` is editable).
 async fn sweep_hourly(store: Store, settings: Settings) {
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         interval.tick().await;
-        let retention = Duration::from_secs(u64::from(settings.current().store.event_retention_days) * 86_400);
-        let cutoff = now_ms().saturating_sub(retention.as_millis() as u64);
+        let config = settings.current();
+        let retention = Duration::from_secs(u64::from(config.store.event_retention_days) * 86_400);
+        let now = now_ms();
+        let cutoff = now.saturating_sub(retention.as_millis() as u64);
+        // Console sessions unused for longer than their lifetime, and sign-in counters whose
+        // window is over, are also dropped, so neither tree grows without bound.
+        let sessions_cutoff = now.saturating_sub(config.admin.session_ttl_hours.saturating_mul(3_600_000));
+        let attempts_cutoff = now.saturating_sub(crate::console::LOGIN_WINDOW_MS);
         let swept = tokio::task::spawn_blocking({
             let store = store.clone();
             move || {
+                store.sweep_sessions_before(sessions_cutoff)?;
+                store.sweep_login_attempts_before(attempts_cutoff)?;
                 Ok::<_, crate::store::StoreError>((
                     store.sweep_events_before(cutoff)?,
                     store.sweep_finished_deliveries_before(cutoff)?,

@@ -29,6 +29,7 @@ use actix_web::web;
 
 pub use error::ConsoleError;
 pub use setup::{announce_setup_link, ConsoleState};
+pub use throttle::WINDOW_MS as LOGIN_WINDOW_MS;
 
 /// Confirmations shown after a redirect, by key, so a URL cannot put words on the page.
 const NOTICES: &[(&str, &str)] = &[

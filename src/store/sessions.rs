@@ -122,3 +122,27 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_are_swept_by_last_use_and_ended_by_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let session = |user: &str, seen: u64| SessionRecordV1 {
+            username: user.into(),
+            csrf_token: "t".into(),
+            created_at_ms: 0,
+            last_seen_ms: seen,
+        };
+        store.put_session(&[1; 32], &session("ann", 100)).unwrap();
+        store.put_session(&[2; 32], &session("ann", 900)).unwrap();
+        store.put_session(&[3; 32], &session("bob", 900)).unwrap();
+        assert_eq!(store.sweep_sessions_before(500).unwrap(), 1);
+        assert!(store.session(&[1; 32]).unwrap().is_none());
+        assert_eq!(store.delete_sessions_of("ann").unwrap(), 1);
+        assert!(store.session(&[3; 32]).unwrap().is_some());
+    }
+}
