@@ -96,11 +96,10 @@ struct EventPage {
     deliveries: Vec<DeliveryRow>,
 }
 
-/// The post an event renders to, as Mattermost would receive it.
+/// The post an event renders to: as HTML for reading (escaped, see `markdown`), and as the
+/// JSON Mattermost would receive.
 struct Preview {
-    headline: String,
-    text: String,
-    fields: Vec<(String, String)>,
+    html: String,
     json: String,
 }
 
@@ -111,11 +110,13 @@ fn preview(state: &AppState, payload: &serde_json::Value) -> Option<Preview> {
         subscription_name: None,
     };
     let post = render_post(&parsed, &options);
+    let mut markdown = format!("{}\n\n{}\n", post.headline, post.text);
+    for (title, value, _) in &post.fields {
+        markdown.push_str(&format!("\n**{title}**\n{value}\n"));
+    }
     Some(Preview {
+        html: super::markdown::to_html(&markdown),
         json: serde_json::to_string_pretty(&post.to_json()).unwrap_or_default(),
-        headline: post.headline,
-        text: post.text,
-        fields: post.fields.into_iter().map(|(title, value, _)| (title, value)).collect(),
     })
 }
 

@@ -15,6 +15,7 @@ mod form;
 mod instances;
 mod legacy_url;
 mod login;
+mod markdown;
 mod mattermost;
 mod page;
 mod rule_form;
