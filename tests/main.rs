@@ -16,6 +16,7 @@ mod delivery;
 mod fake_mattermost_selftest;
 mod first_start;
 mod legacy_webhook;
+mod mentions;
 mod ops;
 mod store_upgrade;
 mod subscriptions;

@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod limits;
+mod mentions;
 pub mod outbox;
 mod settings;
 pub mod threading;

@@ -50,6 +50,8 @@ pub struct Worker {
     busy_lanes: Mutex<HashSet<String>>,
     wake: Arc<Notify>,
     health: Option<Arc<dyn ChannelHealth>>,
+    /// Display names of mentioned Jira users, cached.
+    jira_users: crate::jira::users::JiraUsers,
 }
 
 /// What one attempt ended in.
@@ -85,6 +87,7 @@ impl Worker {
             busy_lanes: Mutex::new(HashSet::new()),
             wake: Arc::new(Notify::new()),
             health: None,
+            jira_users: Default::default(),
         }
     }
 
@@ -227,7 +230,7 @@ impl Worker {
     }
 
     async fn post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Outcome {
-        let mut body = match self.post_body(record) {
+        let mut body = match self.post_body(record).await {
             Ok(body) => body,
             Err(reason) => return Outcome::Dead(reason),
         };
@@ -264,15 +267,17 @@ impl Worker {
     }
 
     /// The post to make: stored as JSON, or rendered now from the stored event.
-    fn post_body(&self, record: &DeliveryRecordV1) -> Result<serde_json::Value, String> {
+    async fn post_body(&self, record: &DeliveryRecordV1) -> Result<serde_json::Value, String> {
         match &record.post {
             PostRecordV1::Json(json) => serde_json::from_str(json).map_err(|e| format!("stored post is not JSON: {e}")),
             PostRecordV1::FromEvent { subscription_name } => {
                 let event = self.store.event(record.event_id).map_err(|e| e.to_string())?;
                 let event = event.ok_or_else(|| format!("event {} is no longer stored", record.event_id))?;
                 let payload = Payload::parse(&event.raw_body).map_err(|e| format!("stored event is not JSON: {e}"))?;
-                let parsed = normalize(&payload).ok_or("stored event is no longer an event jirabridge handles")?;
-                let settings = self.delivery_settings();
+                let mut parsed = normalize(&payload).ok_or("stored event is no longer an event jirabridge handles")?;
+                let config = self.settings.current();
+                super::mentions::add_jira_names(&self.jira_users, &self.store, &config, &event, &mut parsed).await;
+                let settings = DeliverySettings::from_config(&config);
                 let mut options = settings.render;
                 options.subscription_name = subscription_name.clone().filter(|_| settings.display_subscription_name);
                 Ok(render(&parsed, &options).to_json())

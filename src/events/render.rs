@@ -148,6 +148,31 @@ fn markdown(text: &Text, issue_url: &str, people: &[(String, String)]) -> String
     }
 }
 
+/// The people the post's text mentions whom the payload does not name, as mention
+/// references (`accountid:…`, or a Server user name): whose display names a lookup could add
+/// to `parsed.people` before rendering. Uses the same markup readers as rendering.
+pub fn unnamed_mentions(parsed: &Parsed) -> Vec<String> {
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let record = |reference: &str| {
+        let known = parsed.people.iter().any(|(r, _)| r == reference);
+        let mut seen = seen.borrow_mut();
+        if !known && !seen.iter().any(|r| r == reference) {
+            seen.push(reference.to_string());
+        }
+        None
+    };
+    let ctx = MarkupContext { issue_url: "", mention: &record };
+    let texts = [Some(&parsed.issue.description), parsed.comment.as_ref().map(|c| &c.body)];
+    for text in texts.into_iter().flatten() {
+        match text {
+            Text::Empty => {}
+            Text::Wiki(wiki) => drop(wiki_to_markdown(wiki, &ctx)),
+            Text::Adf(doc) => drop(adf_to_markdown(doc, &ctx)),
+        }
+    }
+    seen.into_inner()
+}
+
 fn body_text(parsed: &Parsed) -> String {
     let issue_url = parsed.issue.url();
     let description = || truncate(&markdown(&parsed.issue.description, &issue_url, &parsed.people), TEXT_MAX);
@@ -255,6 +280,7 @@ mod tests {
         let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
         let text = render(&parsed, &RenderOptions::default()).text;
         assert!(text.contains("Ann Lee and Bob Roe, not 77ff"), "{text}");
+        assert_eq!(unnamed_mentions(&parsed), ["accountid:77ff"]);
     }
 
     #[test]

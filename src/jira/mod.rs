@@ -1,4 +1,5 @@
-//! Everything that knows Jira's JSON: tolerant readers of webhook payloads.
+//! Everything that knows Jira: tolerant readers of webhook payloads, the install check, and
+//! user display names for mentions.
 //!
 //! Jira payloads vary across Cloud, Server and Data Center versions; nothing here
 //! assumes a field exists or has a type, and nothing panics on odd input.
@@ -6,3 +7,4 @@
 pub mod instance;
 pub mod payload;
 pub mod status;
+pub mod users;

@@ -7,6 +7,7 @@ pub mod app;
 pub mod browser;
 pub mod commands;
 pub mod console;
+pub mod fake_jira;
 pub mod fake_mattermost;
 pub mod fixtures;
 pub mod sample_store;

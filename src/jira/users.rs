@@ -1,0 +1,145 @@
+//! Display names of Jira users, for mentions a webhook's own user objects do not cover
+//! (`[~accountid:…]` of someone who is neither actor, assignee, reporter nor author).
+//!
+//! Asked of Jira with the admin credentials (`jira.admin_api_token`, with `jira.admin_email`
+//! on Cloud) — never in push-only mode, and only of instances the admin added, never of a
+//! URL a payload names. Answers are cached, so a busy issue costs one lookup per person.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+use crate::config::Config;
+
+/// How long a found name (or a "no such user") is reused.
+const FOUND_FOR: Duration = Duration::from_secs(3600);
+/// How long a failed lookup (network, 401, 429) waits before Jira is asked again.
+const FAILED_FOR: Duration = Duration::from_secs(60);
+/// Lookups for one post at most, so a comment mentioning fifty people stays quick.
+const MOST_PER_POST: usize = 10;
+/// Cache entries at most; the oldest half goes when it is full.
+const CACHE_MAX: usize = 10_000;
+
+/// How jirabridge signs in to Jira for lookups.
+#[derive(Clone)]
+pub enum JiraAuth {
+    /// Cloud: `Basic base64(email:api token)`.
+    Basic(String),
+    /// Data Center personal access token.
+    Bearer(String),
+}
+
+impl JiraAuth {
+    /// The admin credentials of the configuration, if any (SPEC §2.2 `jira.admin_*`).
+    pub fn admin(config: &Config) -> Option<JiraAuth> {
+        let token = config.jira.admin_api_token.expose();
+        if token.is_empty() || config.jira.push_only {
+            return None;
+        }
+        let email = config.jira.admin_email.trim();
+        Some(if email.is_empty() {
+            JiraAuth::Bearer(token.to_string())
+        } else {
+            JiraAuth::Basic(base64::engine::general_purpose::STANDARD.encode(format!("{email}:{token}")))
+        })
+    }
+
+    fn header(&self) -> String {
+        match self {
+            JiraAuth::Basic(encoded) => format!("Basic {encoded}"),
+            JiraAuth::Bearer(token) => format!("Bearer {token}"),
+        }
+    }
+}
+
+type Key = (String, String);
+
+/// Looks up and remembers display names.
+#[derive(Default)]
+pub struct JiraUsers {
+    cache: Mutex<HashMap<Key, (Instant, Option<String>)>>,
+}
+
+impl JiraUsers {
+    /// (reference, display name) for those of `references` Jira at `base` knows.
+    pub async fn display_names(
+        &self,
+        base: &str,
+        references: &[String],
+        auth: &JiraAuth,
+        timeout: Duration,
+    ) -> Vec<(String, String)> {
+        let mut names = Vec::new();
+        let mut asked = 0;
+        for reference in references {
+            let key = (base.to_string(), reference.clone());
+            let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+            let name = match cached {
+                Some((until, name)) if Instant::now() < until => name,
+                _ if asked >= MOST_PER_POST => None,
+                _ => {
+                    asked += 1;
+                    let (name, keep) = match lookup(base, reference, auth, timeout).await {
+                        Ok(name) => (name, FOUND_FOR),
+                        Err(reason) => {
+                            tracing::warn!(%reason, "could not look up a mentioned Jira user; the mention shows the bare id");
+                            (None, FAILED_FOR)
+                        }
+                    };
+                    self.remember(key, name.clone(), keep);
+                    name
+                }
+            };
+            if let Some(name) = name {
+                names.push((reference.clone(), name));
+            }
+        }
+        names
+    }
+
+    fn remember(&self, key: Key, name: Option<String>, keep: Duration) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CACHE_MAX {
+            let mut by_age: Vec<(Key, Instant)> = cache.iter().map(|(k, (t, _))| (k.clone(), *t)).collect();
+            by_age.sort_by_key(|(_, t)| *t);
+            for (old, _) in by_age.into_iter().take(CACHE_MAX / 2) {
+                cache.remove(&old);
+            }
+        }
+        cache.insert(key, (Instant::now() + keep, name));
+    }
+}
+
+/// `GET /rest/api/2/user?accountId=` (Cloud) or `?username=` (Server/DC): its `displayName`,
+/// `None` when Jira has no such user (404), `Err` when Jira could not be asked.
+async fn lookup(base: &str, reference: &str, auth: &JiraAuth, timeout: Duration) -> Result<Option<String>, String> {
+    let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+    let query = match reference.strip_prefix("accountid:") {
+        Some(account) => [("accountId", account)],
+        None => [("username", reference)],
+    };
+    let response = client
+        .get(format!("{base}/rest/api/2/user"))
+        .query(&query)
+        .header("Authorization", auth.header())
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| format!("Jira did not answer: {e}"))?;
+    match response.status().as_u16() {
+        200 => {
+            let user: serde_json::Value =
+                response.json().await.map_err(|e| format!("Jira's answer is not JSON: {e}"))?;
+            Ok(user
+                .get("displayName")
+                .and_then(|n| n.as_str())
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(String::from))
+        }
+        404 => Ok(None),
+        status => Err(format!("Jira answered {status}")),
+    }
+}

@@ -1,0 +1,86 @@
+//! Mentions of Jira users the payload does not name show their Jira display names, looked up
+//! with the admin credentials; never in push-only mode.
+
+use crate::support::app::{spawn_app_with, TestApp};
+use crate::support::fake_jira::{FakeJira, API_TOKEN, EMAIL};
+
+fn comment_payload(jira: &str) -> Vec<u8> {
+    serde_json::json!({
+        "webhookEvent": "comment_created",
+        "timestamp": 1_700_000_000_000u64,
+        "user": {"accountId": "5b10", "displayName": "Ann Lee"},
+        "issue": {"id": "10001", "key": "KT-7", "self": format!("{jira}/rest/api/2/issue/10001"),
+                  "fields": {"summary": "Login fails", "issuetype": {"name": "Bug"}, "project": {"key": "KT"}}},
+        "comment": {"id": "200", "body": "[~accountid:77ff] and [~accountid:0000] please look",
+                    "author": {"accountId": "5b10", "displayName": "Ann Lee"}}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+async fn app_for(jira: &FakeJira, push_only: bool) -> TestApp {
+    let app = spawn_app_with(|c| {
+        c.jira.admin_api_token = jirabridge::config::Secret::new(API_TOKEN.into());
+        c.jira.admin_email = EMAIL.into();
+        c.jira.push_only = push_only;
+    })
+    .await;
+    let added = app
+        .api(reqwest::Method::POST, "/instances?skip_check=true")
+        .json(&serde_json::json!({"url": jira.url, "type": "server"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    app
+}
+
+#[tokio::test]
+async fn a_mentioned_user_shows_the_name_jira_gives() {
+    let jira = FakeJira::start().await;
+    jira.add_user("accountid:77ff", "Dana Scully");
+    let app = app_for(&jira, false).await;
+    assert_eq!(app.post(&app.legacy_url("&updated_comments=1"), comment_payload(&jira.url)).await.status(), 200);
+    app.deliver().await;
+    let post = serde_json::to_string(&app.channel_posts()[0].props).unwrap();
+    assert!(post.contains("Dana Scully and 0000 please look"), "{post}");
+    let lookups: Vec<String> = jira.requests().into_iter().filter(|r| r.contains("/rest/api/2/user")).collect();
+    assert_eq!(lookups.len(), 2, "one per unknown person, none for the author: {lookups:?}");
+
+    // The same people again: answered from the cache.
+    let mut again = comment_payload(&jira.url);
+    again = String::from_utf8(again).unwrap().replace("\"200\"", "\"201\"").into_bytes();
+    assert_eq!(app.post(&app.legacy_url("&updated_comments=1"), again).await.status(), 200);
+    app.deliver().await;
+    assert_eq!(jira.requests().iter().filter(|r| r.contains("/rest/api/2/user")).count(), 2);
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn push_only_mode_never_asks_jira() {
+    let jira = FakeJira::start().await;
+    jira.add_user("accountid:77ff", "Dana Scully");
+    let app = app_for(&jira, true).await;
+    assert_eq!(app.post(&app.legacy_url("&updated_comments=1"), comment_payload(&jira.url)).await.status(), 200);
+    app.deliver().await;
+    let post = serde_json::to_string(&app.channel_posts()[0].props).unwrap();
+    assert!(post.contains("77ff and 0000 please look"), "{post}");
+    assert!(jira.requests().is_empty(), "{:?}", jira.requests());
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn a_jira_the_admin_did_not_add_is_never_asked() {
+    let jira = FakeJira::start().await;
+    let stranger = FakeJira::start().await;
+    stranger.add_user("accountid:77ff", "Dana Scully");
+    let app = app_for(&jira, false).await;
+    assert_eq!(app.post(&app.legacy_url("&updated_comments=1"), comment_payload(&stranger.url)).await.status(), 200);
+    app.deliver().await;
+    assert!(stranger.requests().is_empty(), "payload URLs are not followed");
+    app.shutdown().await;
+    jira.stop().await;
+    stranger.stop().await;
+}

@@ -1,0 +1,99 @@
+//! A loopback fake of the parts of Jira's REST API jirabridge calls today (SPEC §12, §14.2):
+//! `GET /status` and `GET /rest/api/2/user` (`accountId=` on Cloud, `username=` on Data
+//! Center), with the admin credentials checked (401 with Jira's error shape otherwise) and a
+//! request log, so tests can also assert that no call was made (push-only mode).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::json;
+
+#[derive(Default)]
+struct World {
+    /// `accountid:<id>` or a Server user name → display name.
+    users: HashMap<String, String>,
+    /// Method and path with query of every request.
+    requests: Vec<String>,
+}
+
+pub struct FakeJira {
+    pub url: String,
+    world: Arc<Mutex<World>>,
+    server: actix_web::dev::ServerHandle,
+}
+
+/// The `Authorization` header the fake accepts.
+pub const EMAIL: &str = "jirabridge@example.com";
+pub const API_TOKEN: &str = "fake-jira-api-token";
+
+fn expected_auth() -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{EMAIL}:{API_TOKEN}")))
+}
+
+async fn status(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest) -> HttpResponse {
+    world.lock().unwrap().requests.push(format!("GET {}", req.uri()));
+    HttpResponse::Ok().json(json!({"state": "RUNNING"}))
+}
+
+async fn user(
+    world: web::Data<Arc<Mutex<World>>>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    world.requests.push(format!("GET {}", req.uri()));
+    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if auth != expected_auth() {
+        return HttpResponse::Unauthorized()
+            .json(json!({"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}));
+    }
+    let reference = match (query.get("accountId"), query.get("username")) {
+        (Some(account), _) => format!("accountid:{account}"),
+        (None, Some(name)) => name.clone(),
+        (None, None) => {
+            return HttpResponse::BadRequest()
+                .json(json!({"errorMessages": ["Either the 'username' or the 'accountId' query parameter need to be provided"], "errors": {}}))
+        }
+    };
+    match world.users.get(&reference) {
+        Some(name) => HttpResponse::Ok().json(json!({"accountId": reference.trim_start_matches("accountid:"), "displayName": name, "active": true})),
+        None => HttpResponse::NotFound().json(json!({"errorMessages": ["Specified user does not exist or you do not have required permissions"], "errors": {}})),
+    }
+}
+
+impl FakeJira {
+    pub async fn start() -> FakeJira {
+        let world = Arc::new(Mutex::new(World::default()));
+        let data = web::Data::new(world.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/status", web::get().to(status))
+                .route("/rest/api/2/user", web::get().to(user))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .expect("fake Jira binds a port");
+        let port = server.addrs()[0].port();
+        let server = server.run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        FakeJira { url: format!("http://127.0.0.1:{port}"), world, server: handle }
+    }
+
+    /// A Jira user the lookup finds: `accountid:<id>` (Cloud) or a user name (Server).
+    pub fn add_user(&self, reference: &str, display_name: &str) {
+        self.world.lock().unwrap().users.insert(reference.into(), display_name.into());
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.world.lock().unwrap().requests.clone()
+    }
+
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
+    }
+}
