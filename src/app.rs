@@ -55,7 +55,7 @@ impl Application {
             cache_capacity_mb: loaded.config.store.cache_capacity_mb,
         };
         let store = Store::open(&loaded.config.store.path, &store_options)?;
-        let key = MasterKey::load_or_create(&loaded.config.store.path)?;
+        let key = MasterKey::for_store(loaded.config.security.encryption_key.expose(), &loaded.config.store.path)?;
         let settings = Settings::load(loaded, store.clone(), key.clone())?;
         let config = settings.current();
         let (secrets, origin) = secret::load_or_generate(config.webhook.secret.expose(), &store, &key, now_ms())?;

@@ -25,6 +25,23 @@ impl std::fmt::Debug for MasterKey {
 }
 
 impl MasterKey {
+    /// The key in force: `security.encryption_key` when it is set (32 bytes as base64 or
+    /// hex), else `<data_dir>/master.key`, created on first start. Secrets stored under one
+    /// key do not decrypt under another; the error then says so.
+    pub fn for_store(configured: &str, data_dir: &Path) -> Result<MasterKey, StoreError> {
+        let text = configured.trim();
+        if text.is_empty() {
+            return Self::load_or_create(data_dir);
+        }
+        let engine = base64::engine::general_purpose::STANDARD;
+        [engine.decode(text).ok(), hex::decode(text).ok()]
+            .into_iter()
+            .flatten()
+            .find_map(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .map(MasterKey)
+            .ok_or_else(|| StoreError::Key("security.encryption_key is not 32 bytes as base64 or hex".into()))
+    }
+
     /// Reads `<data_dir>/master.key`, creating it (mode 0600) on first start.
     pub fn load_or_create(data_dir: &Path) -> Result<MasterKey, StoreError> {
         let path = data_dir.join(KEY_FILE);
@@ -114,7 +131,7 @@ impl Store {
         let record: SecretRecordV1 = codec::decode(SecretRecordV1::VERSION, &bytes)?;
         let plain =
             key.cipher().decrypt(Nonce::from_slice(&record.nonce), record.ciphertext.as_ref()).map_err(|_| {
-                StoreError::Key(format!("secret {name} does not decrypt with {KEY_FILE}; was the key replaced?"))
+                StoreError::Key(format!("secret {name} does not decrypt with the key in force (security.encryption_key, else {KEY_FILE}); was the key replaced?"))
             })?;
         let value = String::from_utf8(plain).map_err(|_| StoreError::Codec(format!("secret {name} is not UTF-8")))?;
         Ok(Some(StoredSecret { value, valid_until_ms: record.valid_until_ms }))
@@ -152,6 +169,24 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configured_key_is_used_instead_of_the_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let hex_key = "11".repeat(32);
+        let from_hex = MasterKey::for_store(&hex_key, dir.path()).unwrap();
+        let from_base64 =
+            MasterKey::for_store(&base64::engine::general_purpose::STANDARD.encode([0x11; 32]), dir.path()).unwrap();
+        assert_eq!(from_hex.0, [0x11; 32]);
+        assert_eq!(from_base64.0, [0x11; 32]);
+        assert!(!dir.path().join(KEY_FILE).exists(), "no key file is made");
+        assert!(MasterKey::for_store("too short", dir.path()).is_err());
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let secret = StoredSecret { value: "v".into(), valid_until_ms: None };
+        store.put_secret("s", &secret, &from_hex).unwrap();
+        let other = MasterKey::for_store("", dir.path()).unwrap();
+        assert!(store.secret("s", &other).is_err(), "another key cannot read it");
+    }
 
     #[test]
     fn secrets_round_trip_encrypted_and_key_persists() {
