@@ -55,7 +55,17 @@ impl Application {
             cache_capacity_mb: loaded.config.store.cache_capacity_mb,
         };
         let store = Store::open(&loaded.config.store.path, &store_options)?;
-        let key = MasterKey::for_store(loaded.config.security.encryption_key.expose(), &loaded.config.store.path)?;
+        let configured_key = loaded.config.security.encryption_key.expose();
+        let key_file = loaded.config.store.path.join("master.key");
+        if configured_key.is_empty() && !key_file.exists() && store.has_any_secret()? {
+            anyhow::bail!(
+                "{} is missing, but the store holds secrets encrypted with it (a restore without --include-key?). \
+                 Put the original master.key back, or set security.encryption_key; jirabridge does not make a new \
+                 key over existing secrets",
+                key_file.display()
+            );
+        }
+        let key = MasterKey::for_store(configured_key, &loaded.config.store.path)?;
         let settings = Settings::load(loaded, store.clone(), key.clone())?;
         let config = settings.current();
         let (secrets, origin) = secret::load_or_generate(config.webhook.secret.expose(), &store, &key, now_ms())?;

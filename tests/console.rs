@@ -604,3 +604,76 @@ async fn an_invalid_setting_keeps_what_was_typed() {
     assert_eq!(app.state.config().mattermost.additional_help_text, "", "nothing saved");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_admin_cannot_lock_themselves_out_with_allow_from() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/settings").await;
+    let refused = visitor
+        .submit(&page, "/admin/settings", &[("shown", "admin.allow_from"), ("admin.allow_from", "10.0.0.0/8")])
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.has("this would lock you out: your address 127.0.0.1"), "{}", refused.body);
+    assert!(app.state.config().admin.allow_from.is_empty());
+    let api =
+        app.api(reqwest::Method::PATCH, "/settings").json(&serde_json::json!({"admin.allow_from": ["10.0.0.0/8"]}));
+    assert_eq!(api.send().await.unwrap().status(), 400);
+    let fine = visitor
+        .submit(
+            &page,
+            "/admin/settings",
+            &[("shown", "admin.allow_from"), ("admin.allow_from", "127.0.0.0/8, 10.0.0.0/8")],
+        )
+        .await;
+    assert_eq!(fine.status, 303);
+    assert_eq!(visitor.get("/admin/").await.status, 200);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_form_from_another_tab_still_works_and_bad_paths_are_console_404s() {
+    let app = spawn_app().await;
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, PASSWORD, 1).unwrap();
+    let mut visitor = Visitor::new(&app);
+    let first_tab = visitor.get("/admin/login").await;
+    let _second_tab = visitor.get("/admin/login").await;
+    let signed_in = visitor.submit(&first_tab, "/admin/login", &[("username", ADMIN), ("password", PASSWORD)]).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let missing = visitor.get("/admin/events/not-a-number").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.has("There is no such page in the console."));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_subscription_of_a_removed_instance_is_not_moved_by_an_edit() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    for url in ["https://jira-a.example.com", "https://jira-b.example.com"] {
+        let page = visitor.get("/admin/instances").await;
+        visitor.submit(&page, "/admin/instances", &[("url", url), ("type", "server"), ("skip_check", "on")]).await;
+    }
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let fields = [
+        ("name", "B bugs"),
+        ("channel", channel.as_str()),
+        ("instance_id", "https://jira-b.example.com"),
+        ("events", "event_created"),
+        ("projects", "KT"),
+        ("issue_types", "10001"),
+    ];
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    let rule = saved.location.unwrap().split('?').next().unwrap().to_string();
+    let list = visitor.get("/admin/instances").await;
+    visitor
+        .submit(&list, "/admin/instances/change", &[("instance", "https://jira-b.example.com"), ("op", "remove")])
+        .await;
+    let shown = visitor.get(&rule).await;
+    assert!(shown.has("<option value=\"https://jira-b.example.com\" selected>"), "{}", shown.body);
+    let again = visitor.submit(&shown, &rule, &fields).await;
+    assert_eq!(again.status, 400, "saving says the instance is gone");
+    assert_eq!(app.state.store.subscriptions().unwrap()[0].instance_id, "https://jira-b.example.com");
+    app.shutdown().await;
+}

@@ -62,3 +62,23 @@ async fn first_start_explains_setup_and_shows_the_generated_secret_once() {
     assert!(!second.contains(&secret), "the secret never appears again in the log");
     assert!(!second.contains("generated an admin API token"), "nor is a new admin token made");
 }
+
+#[tokio::test]
+async fn a_missing_key_is_not_replaced_while_encrypted_secrets_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    serve_once(dir.path(), port, async || {}).await;
+    let key = dir.path().join("jirabridge-data/master.key");
+    std::fs::remove_file(&key).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refuses to start: {log}");
+    assert!(log.contains("master.key is missing"), "{log}");
+    assert!(!key.exists(), "no new key was made over the stored secrets");
+}

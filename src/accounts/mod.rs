@@ -62,6 +62,8 @@ pub fn set_password_as(
     store.put_admin_user(&record)?;
     // A new password locks out whoever had the old one, including their open sessions.
     store.delete_sessions_of(username)?;
+    // ...and lifts a sign-in lockout, so an admin locked out by failed attempts can get in.
+    store.clear_login_attempts_of(username)?;
     let summary = |created: u64| serde_json::json!({ "username": username, "created_at_ms": created }).to_string();
     store.audit(&AuditRecordV1 {
         at_ms: now_ms,

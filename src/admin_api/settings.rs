@@ -25,12 +25,20 @@ pub async fn list(_: AdminAuth, state: web::Data<AppState>) -> HttpResponse {
 /// `{"key": value, …}`; `null` returns a key to its default.
 pub async fn patch(
     _: AdminAuth,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let changes: Vec<(String, Value)> = body.into_inner().into_iter().collect();
     if changes.is_empty() {
         return Err(ApiError::BadRequest("give at least one setting, as {\"section.key\": value}".into()));
+    }
+    if let Some(address) = changes
+        .iter()
+        .find(|(key, _)| key == "admin.allow_from")
+        .and_then(|(_, value)| crate::web::client::locks_out(&req, &state.config(), value))
+    {
+        return Err(ApiError::field("admin.allow_from", crate::web::client::lockout_message(&address)));
     }
     let entries = state.settings.update(&changes, "api")?;
     Ok(HttpResponse::Ok().json(entries))

@@ -81,7 +81,12 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
     let page = DashboardPage {
         chrome: Chrome::new(&admin, "/admin/", "Dashboard"),
         store_ok: state.store.is_healthy(),
-        mattermost,
+        mattermost: match mattermost {
+            "ok" => "connected",
+            "not_configured" => "not configured: set the URL and bot token",
+            "unauthorized" => "the bot token is refused",
+            _ => "unreachable",
+        },
         mattermost_ok: mattermost == "ok",
         missing: state.config().missing_settings(),
         pending: counts.pending,

@@ -69,7 +69,8 @@ pub async fn list(
         since_ms: since_ms.flatten(),
         limit: Some(SHOWN),
     };
-    let rows = log::search(&state.store, &query)?
+    let found = if since_error.is_some() { Vec::new() } else { log::search(&state.store, &query)? };
+    let rows = found
         .into_iter()
         .map(|e| EventRow {
             id: e.id,
@@ -154,6 +155,7 @@ pub async fn replay(
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();
     match state.ingest.replay(id, &state.subscriptions, &post.admin.username).await {
+        Ok(ids) if ids.is_empty() => Ok(see_other(&format!("/admin/events/{id}?notice=event_replayed_nowhere"))),
         Ok(_) => Ok(see_other(&format!("/admin/events/{id}?notice=event_replayed"))),
         Err(ReplayError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Event #{id} is not stored any more."))),
         Err(ReplayError::Store(e)) => Err(e.into()),

@@ -32,9 +32,19 @@ pub struct LoginPage {
     pub show_form: bool,
 }
 
-/// Renders a pre-session form with a fresh double-submit token.
-pub fn form_response(state: &AppState, status: StatusCode, mut page: LoginPage) -> Result<HttpResponse, ConsoleError> {
-    page.csrf_token = random_token()?;
+/// Renders a pre-session form with its double-submit token. A token the browser already
+/// holds is kept, so a sign-in form open in another tab stays valid.
+pub fn form_response(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    mut page: LoginPage,
+) -> Result<HttpResponse, ConsoleError> {
+    let held = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32);
+    page.csrf_token = match held {
+        Some(token) => token,
+        None => random_token()?,
+    };
     let cookie = console_cookie(state, FORM_COOKIE, page.csrf_token.clone());
     let mut response = render_status(status, &page)?;
     response.add_cookie(&cookie).map_err(|e| ConsoleError::Internal(e.to_string()))?;
@@ -59,9 +69,13 @@ pub struct LoginQuery {
     signed_out: Option<String>,
 }
 
-pub async fn form(state: web::Data<AppState>, query: web::Query<LoginQuery>) -> Result<HttpResponse, ConsoleError> {
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, ConsoleError> {
     let notice = query.signed_out.as_ref().map(|_| "You are signed out.".to_string());
-    form_response(&state, StatusCode::OK, login_page(safe_next(&query.next), String::new(), notice, None))
+    form_response(&state, &req, StatusCode::OK, login_page(safe_next(&query.next), String::new(), notice, None))
 }
 
 fn login_page(next: String, username: String, notice: Option<String>, error: Option<String>) -> LoginPage {
@@ -104,7 +118,7 @@ pub async fn submit(
     let wrong = || Some("Wrong user name or password.".to_string());
     if crate::accounts::check_username(username).is_err() {
         // No account can have this name: nothing is stored or logged for it.
-        return form_response(&state, StatusCode::UNAUTHORIZED, login_page(next, String::new(), None, wrong()));
+        return form_response(&state, &req, StatusCode::UNAUTHORIZED, login_page(next, String::new(), None, wrong()));
     }
     let max = state.config().admin.login_max_attempts;
     if let Some(secs) = throttle::admit(&state.store, &client, username, max, now_ms())? {
@@ -114,7 +128,7 @@ pub async fn submit(
     let valid = state.console.check_password(&state.store, username, password).await?;
     if !valid {
         tracing::warn!(%client, username, "console sign-in failed");
-        return form_response(&state, StatusCode::UNAUTHORIZED, login_page(next, username.into(), None, wrong()));
+        return form_response(&state, &req, StatusCode::UNAUTHORIZED, login_page(next, username.into(), None, wrong()));
     }
     throttle::clear(&state.store, &client, username)?;
     tracing::info!(%client, username, "console sign-in");

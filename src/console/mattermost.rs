@@ -61,6 +61,9 @@ fn explain(error: &MmError) -> String {
         MmError::Status { status: 401, .. } => {
             "Mattermost refused the bot token (401). Create a new token for the bot in System Console › Integrations › Bot Accounts.".into()
         }
+        MmError::Status { status: 404, .. } => {
+            "Mattermost answered 404: is the URL the SiteURL of a Mattermost server (not a page below it)?".into()
+        }
         MmError::Status { .. } => error.to_string(),
         other => format!("Mattermost did not answer: {other}. Is mattermost.url its SiteURL, reachable from this machine?"),
     }

@@ -44,6 +44,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("settings_saved", "Settings saved. They apply now."),
     ("settings_unchanged", "Nothing changed."),
     ("event_replayed", "Event replayed: new deliveries are queued."),
+    ("event_replayed_nowhere", "Event replayed, but no channel takes it now: nothing was queued."),
     ("delivery_retried", "Delivery queued to be sent again now."),
 ];
 
@@ -67,6 +68,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap_fn(crate::web::client::restrict_to_admin_networks)
+            .app_data(
+                web::PathConfig::default().error_handler(|_, _| {
+                    ConsoleError::NotFound("There is no such page in the console.".into()).into()
+                }),
+            )
             .service(web::resource("/").route(web::get().to(dashboard::page)))
             .service(web::resource("/login").route(web::get().to(login::form)).route(web::post().to(login::submit)))
             .service(web::resource("/logout").route(web::post().to(login::logout)))

@@ -11,7 +11,7 @@ use crate::subscriptions::model::{FieldFilter, Filters, Subscription, KNOWN_EVEN
 pub const INCLUSIONS: &[(&str, &str)] = &[
     ("include_any", "includes any of"),
     ("include_all", "includes all of"),
-    ("exclude_any", "excludes all of"),
+    ("exclude_any", "includes none of"),
     ("empty", "is empty"),
     ("include_or_empty", "includes any of, or is empty"),
 ];

@@ -96,7 +96,7 @@ pub fn announce_setup_link(state: &AppState) -> Result<(), ConsoleError> {
     let token = state.console.new_setup_token(minutes * 60_000)?;
     tracing::warn!(
         "no admin console user yet: open {}/admin/setup?token={token} within {minutes} minutes to create one, \
-         or run `jirabridge admin set-password --username NAME` on this machine",
+         or run `jirabridge admin set-password --config <this server's config file> --username NAME` on this machine",
         state.config().public_base_url()
     );
     Ok(())
@@ -128,20 +128,25 @@ fn refusal(state: &AppState, token: &str) -> Result<Option<&'static str>, Consol
         return Ok(Some("An admin already exists. Sign in at /admin/login."));
     }
     if !state.console.setup_token_valid(token) {
-        return Ok(Some("This setup link has expired or is not valid. Restart jirabridge for a new one, or run `jirabridge admin set-password --username NAME`."));
+        return Ok(Some("This setup link has expired or is not valid. Restart jirabridge for a new one, or run `jirabridge admin set-password --config <this server's config file> --username NAME`."));
     }
     Ok(None)
 }
 
-pub async fn form(state: web::Data<AppState>, query: web::Query<SetupQuery>) -> Result<HttpResponse, ConsoleError> {
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SetupQuery>,
+) -> Result<HttpResponse, ConsoleError> {
     if let Some(reason) = refusal(&state, &query.token)? {
         return form_response(
             &state,
+            &req,
             StatusCode::BAD_REQUEST,
             setup_page(&query.token, String::new(), Some(reason.into()), false),
         );
     }
-    form_response(&state, StatusCode::OK, setup_page(&query.token, String::new(), None, true))
+    form_response(&state, &req, StatusCode::OK, setup_page(&query.token, String::new(), None, true))
 }
 
 pub async fn submit(
@@ -156,6 +161,7 @@ pub async fn submit(
     if let Some(reason) = refusal(&state, &query.token)? {
         return form_response(
             &state,
+            &req,
             StatusCode::BAD_REQUEST,
             setup_page(&query.token, String::new(), Some(reason.into()), false),
         );
@@ -163,10 +169,10 @@ pub async fn submit(
     let (username, password) = (form.get("username").to_string(), form.raw("password").to_string());
     if password != form.raw("password_again") {
         let error = Some("The two passwords differ.".to_string());
-        return form_response(&state, StatusCode::BAD_REQUEST, setup_page(&query.token, username, error, true));
+        return form_response(&state, &req, StatusCode::BAD_REQUEST, setup_page(&query.token, username, error, true));
     }
     if let Err(e) = state.console.set_password(&state.store, &username, &password).await? {
-        return form_response(&state, StatusCode::BAD_REQUEST, setup_page(&query.token, username, Some(e), true));
+        return form_response(&state, &req, StatusCode::BAD_REQUEST, setup_page(&query.token, username, Some(e), true));
     }
     state.console.forget_setup_token();
     tracing::info!(username, "first console admin created through the setup link");

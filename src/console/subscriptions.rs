@@ -104,11 +104,17 @@ fn find(state: &AppState, kind: RuleKind, id: &str) -> Result<SubscriptionRecord
 fn editor(state: &AppState, admin: &SignedIn, segment: &str, form: RuleForm) -> Result<EditorPage, ConsoleError> {
     let (_, base, noun) = kind_of(segment)?;
     let title = if form.id.is_empty() { format!("New {noun}") } else { format!("{} ({noun})", form.name) };
+    let mut instances: Vec<String> = state.store.instances()?.into_iter().map(|i| i.id).collect();
+    // A rule of a removed instance keeps showing that instance, so saving it cannot quietly
+    // move it to another one; validation then says the instance is unknown.
+    if !form.instance_id.is_empty() && !instances.contains(&form.instance_id) {
+        instances.insert(0, form.instance_id.clone());
+    }
     Ok(EditorPage {
         chrome: Chrome::new(admin, "/admin/subscriptions", title),
         base,
         noun,
-        instances: state.store.instances()?.into_iter().map(|i| i.id).collect(),
+        instances,
         form,
         jql: None,
         dry_run: None,

@@ -161,6 +161,11 @@ impl Store {
     }
 
     /// Whether a secret is stored under `name` (without decrypting it).
+    /// Whether anything encrypted is stored (a missing key must then not be replaced).
+    pub fn has_any_secret(&self) -> Result<bool, StoreError> {
+        Ok(self.trees().secret_value.first()?.is_some())
+    }
+
     pub fn has_secret(&self, name: &str) -> Result<bool, StoreError> {
         Ok(self.trees().secret_value.contains_key(name)?)
     }

@@ -92,6 +92,21 @@ impl Store {
         Ok(decode(previous.as_deref()).filter(|r| now_ms < r.window_started_ms + window_ms))
     }
 
+    /// Forgets the sign-in attempts of `username` from every address (after a new password).
+    pub fn clear_login_attempts_of(&self, username: &str) -> Result<usize, StoreError> {
+        let _gate = self.write_gate();
+        let suffix = [&[0u8][..], username.to_lowercase().as_bytes()].concat();
+        let mut removed = 0;
+        for entry in self.trees().loginkey_attempts.iter() {
+            let (key, _) = entry?;
+            if key.ends_with(&suffix) {
+                self.trees().loginkey_attempts.remove(key)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Removes counters whose window started before `cutoff_ms`.
     pub fn sweep_login_attempts_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
         let _gate = self.write_gate();

@@ -14,7 +14,9 @@ static SET_FILTER: OnceLock<SetFilter> = OnceLock::new();
 
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(level: &str, format: LogFormat) {
-    let builder = tracing_subscriber::fmt().with_env_filter(filter(level)).with_writer(std::io::stderr);
+    // Colour codes only on a terminal: journald and log files get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter(level)).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Json => {
             let builder = builder.json().with_filter_reloading();

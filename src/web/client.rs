@@ -87,6 +87,23 @@ pub fn admin_allowed(req: &HttpRequest, config: &Config) -> bool {
         || client_ip(req, config).is_some_and(|ip| any_contains(&config.admin.allow_from, ip))
 }
 
+/// When a change of `admin.allow_from` to `proposed` would shut out the client making it:
+/// the client's address, to say so. An admin cannot lock themselves out by accident.
+pub fn locks_out(req: &HttpRequest, config: &Config, proposed: &serde_json::Value) -> Option<String> {
+    let ranges: Vec<String> = proposed.as_array()?.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+    // An empty list lets everyone in; an invalid one is refused by validation anyway.
+    if ranges.is_empty() || ranges.iter().any(|r| Cidr::parse(r).is_none()) {
+        return None;
+    }
+    let ip = client_ip(req, config)?;
+    (!any_contains(&ranges, ip)).then(|| ip.to_string())
+}
+
+/// The message for [`locks_out`].
+pub fn lockout_message(address: &str) -> String {
+    format!("this would lock you out: your address {address} is not in the list; add it (or its range) first")
+}
+
 /// Middleware for the admin scopes: 403 before any handler for addresses outside
 /// `admin.allow_from` (read per request, so a console change applies at once).
 pub fn restrict_to_admin_networks<S>(
