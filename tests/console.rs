@@ -677,3 +677,25 @@ async fn a_subscription_of_a_removed_instance_is_not_moved_by_an_edit() {
     assert_eq!(app.state.store.subscriptions().unwrap()[0].instance_id, "https://jira-b.example.com");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_secret_setting_is_replaced_and_removed_but_never_shown() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/settings").await;
+    let key = "jira.admin_api_token";
+    let set = visitor.submit(&page, "/admin/settings", &[("shown", key), (key, "jira-token-123")]).await;
+    assert_eq!(set.status, 303);
+    assert_eq!(app.state.config().jira.admin_api_token.expose(), "jira-token-123");
+    let page = visitor.get("/admin/settings").await;
+    assert!(!page.has("jira-token-123"), "never shown");
+    assert!(page.has("name=\"clear:jira.admin_api_token\""));
+    let kept = visitor.submit(&page, "/admin/settings", &[("shown", key), (key, "")]).await;
+    assert_eq!(kept.location.as_deref(), Some("/admin/settings?notice=settings_unchanged"), "empty keeps it");
+    let cleared = visitor
+        .submit(&page, "/admin/settings", &[("shown", key), (key, ""), ("clear:jira.admin_api_token", "on")])
+        .await;
+    assert_eq!(cleared.status, 303);
+    assert_eq!(app.state.config().jira.admin_api_token.expose(), "");
+    app.shutdown().await;
+}

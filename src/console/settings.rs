@@ -155,6 +155,7 @@ fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
             },
             Input::List => Json::Array(split_list(raw).into_iter().map(Json::String).collect()),
             Input::Text => Json::String(raw.to_string()),
+            Input::Secret if form.checked(&format!("clear:{}", entry.key)) => Json::Null,
             Input::Secret if raw.is_empty() => continue,
             Input::Secret => Json::String(form.raw(entry.key).to_string()),
         };
