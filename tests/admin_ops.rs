@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::support::app::{spawn_app, spawn_app_with, TestApp, ADMIN_TOKEN, CHANNEL, SECRET, TEAM};
-use crate::support::fixtures::own;
+use crate::support::fixtures::{issue_created, own};
 
 const ACME: &str = "https://acme.atlassian.net";
 
@@ -15,14 +15,6 @@ async fn call(app: &TestApp, method: Method, path: &str) -> (StatusCode, Value) 
     let response = app.api(method, path).send().await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-fn issue_created(key: &str) -> String {
-    let id: String = key.chars().filter(char::is_ascii_digit).collect();
-    String::from_utf8(own("cloud-issue-created.json"))
-        .unwrap()
-        .replace("OPS-12", key)
-        .replace("20017", &format!("9{id}"))
 }
 
 fn ids(list: &Value) -> Vec<u64> {

@@ -8,16 +8,7 @@ use reqwest::StatusCode;
 
 use crate::support::app::{spawn_app, TestApp};
 use crate::support::fake_mattermost::Failure;
-use crate::support::fixtures::own;
-
-fn issue_created(key: &str) -> String {
-    // A different issue: its own key and id.
-    let id: String = key.chars().filter(char::is_ascii_digit).collect();
-    String::from_utf8(own("cloud-issue-created.json"))
-        .unwrap()
-        .replace("OPS-12", key)
-        .replace("20017", &format!("9{id}"))
-}
+use crate::support::fixtures::issue_created;
 
 fn states(app: &TestApp) -> Vec<String> {
     app.state.store.all_deliveries().unwrap().into_iter().map(|d| d.record.state).collect()

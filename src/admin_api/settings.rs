@@ -33,11 +33,7 @@ pub async fn patch(
     if changes.is_empty() {
         return Err(ApiError::BadRequest("give at least one setting, as {\"section.key\": value}".into()));
     }
-    if let Some(address) = changes
-        .iter()
-        .find(|(key, _)| key == "admin.allow_from")
-        .and_then(|(_, value)| crate::web::client::locks_out(&req, &state.config(), value))
-    {
+    if let Some(address) = crate::web::client::changes_lock_out(&req, &state.config(), &changes) {
         return Err(ApiError::field("admin.allow_from", crate::web::client::lockout_message(&address)));
     }
     let entries = state.settings.update(&changes, "api")?;

@@ -31,9 +31,7 @@ struct TestResult {
 }
 
 fn locked(state: &AppState, key: &str) -> Option<String> {
-    let entry = state.settings.entries().into_iter().find(|e| e.key == key)?;
-    (!entry.editable)
-        .then(|| format!("set in the {}", if entry.source.as_str() == "env" { "environment" } else { "config file" }))
+    super::page::pinned_by(state.settings.source(key))
 }
 
 fn page_for(state: &AppState, admin: &SignedIn, test: Option<TestResult>) -> MattermostPage {

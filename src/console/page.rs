@@ -62,6 +62,14 @@ impl Chrome {
     }
 }
 
+/// "set in the config file" / "set in the environment" for a key the console cannot change
+/// because the file or the environment sets it; `None` when the console may.
+pub fn pinned_by(source: crate::config::Source) -> Option<String> {
+    source
+        .pins()
+        .then(|| format!("set in the {}", if source.as_str() == "env" { "environment" } else { "config file" }))
+}
+
 /// Headers on every console response: no framing, no caching of pages that show secrets,
 /// no referrer (URLs can carry the webhook secret), and only our own scripts and styles.
 pub fn with_security_headers(response: &mut HttpResponseBuilder) {

@@ -30,10 +30,7 @@ struct SecretsPage {
 }
 
 fn pinned(state: &AppState, key: &str) -> Option<String> {
-    let source = state.settings.source(key);
-    source
-        .pins()
-        .then(|| format!("set in the {}", if source.as_str() == "env" { "environment" } else { "config file" }))
+    super::page::pinned_by(state.settings.source(key))
 }
 
 fn page_for(state: &AppState, admin: &SignedIn) -> SecretsPage {

@@ -133,18 +133,18 @@ fn refusal(state: &AppState, token: &str) -> Result<Option<&'static str>, Consol
     Ok(None)
 }
 
+/// The setup page without its form, saying why the link cannot be used.
+fn refused(state: &AppState, req: &HttpRequest, token: &str, reason: &str) -> Result<HttpResponse, ConsoleError> {
+    form_response(state, req, StatusCode::BAD_REQUEST, setup_page(token, String::new(), Some(reason.into()), false))
+}
+
 pub async fn form(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<SetupQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     if let Some(reason) = refusal(&state, &query.token)? {
-        return form_response(
-            &state,
-            &req,
-            StatusCode::BAD_REQUEST,
-            setup_page(&query.token, String::new(), Some(reason.into()), false),
-        );
+        return refused(&state, &req, &query.token, reason);
     }
     form_response(&state, &req, StatusCode::OK, setup_page(&query.token, String::new(), None, true))
 }
@@ -159,12 +159,7 @@ pub async fn submit(
     let form = session::read_form(&req, &mut payload).await?;
     check_form_token(&req, &form)?;
     if let Some(reason) = refusal(&state, &query.token)? {
-        return form_response(
-            &state,
-            &req,
-            StatusCode::BAD_REQUEST,
-            setup_page(&query.token, String::new(), Some(reason.into()), false),
-        );
+        return refused(&state, &req, &query.token, reason);
     }
     let (username, password) = (form.get("username").to_string(), form.raw("password").to_string());
     if password != form.raw("password_again") {

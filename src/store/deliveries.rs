@@ -174,30 +174,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::records::TargetRecordV1;
-    use crate::store::{IngestOutcome, NewDelivery, NewEvent};
-
-    fn delivery(lane: &str, due: u64) -> NewDelivery {
-        NewDelivery {
-            record: DeliveryRecordV1 {
-                event_id: 0,
-                target: TargetRecordV1::ChannelId("c".into()),
-                lane: lane.into(),
-                post: crate::store::records::PostRecordV1::Json("{}".into()),
-                state: "pending".into(),
-                attempts: 0,
-                created_at_ms: due,
-                due_at_ms: due,
-                first_attempt_at_ms: None,
-                last_sent_at_ms: None,
-                finished_at_ms: None,
-                last_error: None,
-                post_id: None,
-                issue_url: String::new(),
-                thread: None,
-            },
-        }
-    }
+    use crate::store::test_events::sample_delivery;
+    use crate::store::{IngestOutcome, NewEvent};
 
     fn event(n: u8, at: u64) -> NewEvent {
         crate::store::test_events::sample_event(n, at, 1000)
@@ -214,8 +192,8 @@ mod tests {
     fn only_the_oldest_unfinished_delivery_of_a_lane_is_due() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &Default::default()).unwrap();
-        let first = ids(store.ingest(event(1, 10), vec![delivery("a", 10), delivery("b", 10)]).unwrap());
-        let second = ids(store.ingest(event(2, 20), vec![delivery("a", 20)]).unwrap());
+        let first = ids(store.ingest(event(1, 10), vec![sample_delivery("a", 10), sample_delivery("b", 10)]).unwrap());
+        let second = ids(store.ingest(event(2, 20), vec![sample_delivery("a", 20)]).unwrap());
         let due: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(due, vec![first[0], first[1]]);
         let mut done = store.delivery(first[0]).unwrap().unwrap();
@@ -235,8 +213,8 @@ mod tests {
     fn a_retried_head_blocks_its_lane_until_due() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &Default::default()).unwrap();
-        let first = ids(store.ingest(event(1, 10), vec![delivery("a", 10)]).unwrap());
-        ids(store.ingest(event(2, 20), vec![delivery("a", 20)]).unwrap());
+        let first = ids(store.ingest(event(1, 10), vec![sample_delivery("a", 10)]).unwrap());
+        ids(store.ingest(event(2, 20), vec![sample_delivery("a", 20)]).unwrap());
         let mut retrying = store.delivery(first[0]).unwrap().unwrap();
         retrying.state = "retrying".into();
         retrying.due_at_ms = 500;

@@ -101,29 +101,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::records::{PostRecordV1, TargetRecordV1};
+    use crate::store::test_events::sample_delivery;
     use crate::store::IngestOutcome;
-
-    fn delivery(lane: &str) -> NewDelivery {
-        let record = DeliveryRecordV1 {
-            event_id: 0,
-            target: TargetRecordV1::ChannelId("c".into()),
-            lane: lane.into(),
-            post: PostRecordV1::FromEvent { subscription_name: None },
-            state: "pending".into(),
-            attempts: 0,
-            created_at_ms: 1,
-            due_at_ms: 1,
-            first_attempt_at_ms: None,
-            last_sent_at_ms: None,
-            finished_at_ms: None,
-            last_error: None,
-            post_id: None,
-            issue_url: String::new(),
-            thread: None,
-        };
-        NewDelivery { record }
-    }
 
     fn stored(outcome: IngestOutcome) -> u64 {
         match outcome {
@@ -137,8 +116,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &Default::default()).unwrap();
         let sample = crate::store::test_events::sample_event;
-        let first = stored(store.ingest(sample(1, 100, 0), vec![delivery("a")]).unwrap());
-        let second = stored(store.ingest(sample(2, 200, 0), vec![delivery("b")]).unwrap());
+        let first = stored(store.ingest(sample(1, 100, 0), vec![sample_delivery("a", 1)]).unwrap());
+        let second = stored(store.ingest(sample(2, 200, 0), vec![sample_delivery("b", 1)]).unwrap());
         let third = stored(store.ingest(sample(3, 300, 0), vec![]).unwrap());
         let newest: Vec<u64> = store.events_newest_first(0, 10, |_| true).unwrap().iter().map(|e| e.0).collect();
         assert_eq!(newest, [third, second, first]);
@@ -148,7 +127,7 @@ mod tests {
 
         let mut routed = store.event(first).unwrap().unwrap();
         routed.status = "routed again".into();
-        let added = store.add_deliveries(first, &routed, vec![delivery("a")]).await.unwrap();
+        let added = store.add_deliveries(first, &routed, vec![sample_delivery("a", 1)]).await.unwrap();
         let of_first: Vec<u64> = store.deliveries_of_event(first).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(of_first.len(), 2);
         assert_eq!(of_first[1], added[0]);

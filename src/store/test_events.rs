@@ -1,7 +1,7 @@
-//! A sample event for the store's own tests.
+//! A sample event and delivery for the store's own tests.
 
-use super::records::EventRecordV1;
-use super::NewEvent;
+use super::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1};
+use super::{NewDelivery, NewEvent};
 
 /// An issue-created event whose dedup key and body are made from `key`, received at `at`.
 pub fn sample_event(key: u8, at: u64, dedup_window_ms: u64) -> NewEvent {
@@ -18,4 +18,26 @@ pub fn sample_event(key: u8, at: u64, dedup_window_ms: u64) -> NewEvent {
         raw_body: vec![key],
     };
     NewEvent { record, dedup_keys: vec![[key; 32]], dedup_window_ms }
+}
+
+/// A pending delivery to channel `c` in `lane`, created and due at `due`.
+pub fn sample_delivery(lane: &str, due: u64) -> NewDelivery {
+    let record = DeliveryRecordV1 {
+        event_id: 0,
+        target: TargetRecordV1::ChannelId("c".into()),
+        lane: lane.into(),
+        post: PostRecordV1::Json("{}".into()),
+        state: "pending".into(),
+        attempts: 0,
+        created_at_ms: due,
+        due_at_ms: due,
+        first_attempt_at_ms: None,
+        last_sent_at_ms: None,
+        finished_at_ms: None,
+        last_error: None,
+        post_id: None,
+        issue_url: String::new(),
+        thread: None,
+    };
+    NewDelivery { record }
 }

@@ -87,9 +87,15 @@ pub fn admin_allowed(req: &HttpRequest, config: &Config) -> bool {
         || client_ip(req, config).is_some_and(|ip| any_contains(&config.admin.allow_from, ip))
 }
 
-/// When a change of `admin.allow_from` to `proposed` would shut out the client making it:
-/// the client's address, to say so. An admin cannot lock themselves out by accident.
-pub fn locks_out(req: &HttpRequest, config: &Config, proposed: &serde_json::Value) -> Option<String> {
+/// When `changes` (settings as key and JSON value) set `admin.allow_from` so that it would
+/// shut out the client making them: the client's address, to say so. An admin cannot lock
+/// themselves out by accident, from the console or the API.
+pub fn changes_lock_out(req: &HttpRequest, config: &Config, changes: &[(String, serde_json::Value)]) -> Option<String> {
+    let (_, proposed) = changes.iter().find(|(key, _)| key == "admin.allow_from")?;
+    locks_out(req, config, proposed)
+}
+
+fn locks_out(req: &HttpRequest, config: &Config, proposed: &serde_json::Value) -> Option<String> {
     let ranges: Vec<String> = proposed.as_array()?.iter().filter_map(|v| v.as_str().map(String::from)).collect();
     // An empty list lets everyone in; an invalid one is refused by validation anyway.
     if ranges.is_empty() || ranges.iter().any(|r| Cidr::parse(r).is_none()) {

@@ -16,3 +16,13 @@ pub fn shared_dir() -> Option<PathBuf> {
 pub fn own(name: &str) -> Vec<u8> {
     std::fs::read(own_dir().join(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
+
+/// Our Cloud issue-created fixture as another issue: key `key`, and an id made from the
+/// key's digits, so its posts and dedup keys are its own.
+pub fn issue_created(key: &str) -> String {
+    let id: String = key.chars().filter(char::is_ascii_digit).collect();
+    String::from_utf8(own("cloud-issue-created.json"))
+        .unwrap()
+        .replace("OPS-12", key)
+        .replace("20017", &format!("9{id}"))
+}
