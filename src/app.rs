@@ -53,6 +53,7 @@ impl Application {
         let store_options = StoreOptions {
             flush_interval_ms: loaded.config.store.flush_interval_ms,
             cache_capacity_mb: loaded.config.store.cache_capacity_mb,
+            dedup_window_ms: loaded.config.webhook.dedup_window_secs.saturating_mul(1000),
         };
         let store = Store::open(&loaded.config.store.path, &store_options)?;
         let configured_key = loaded.config.security.encryption_key.expose();

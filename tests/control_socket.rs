@@ -64,7 +64,7 @@ fn commands_run_as_root_leave_the_data_directory_to_its_owner() {
     std::os::unix::fs::chown(&data, Some(uid), Some(gid)).unwrap();
     let config = config_for(work.path(), &data);
 
-    let restored = jirabridge(&config, &["restore", fixture_path().to_str().unwrap()], "");
+    let restored = jirabridge(&config, &["restore", fixture_path(1).to_str().unwrap()], "");
     assert!(restored.status.success(), "{}", stderr(&restored));
     let set = jirabridge(&config, &["admin", "set-password", "--username", "root-made"], "a password from root\n");
     assert!(set.status.success(), "{}", stderr(&set));

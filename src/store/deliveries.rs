@@ -56,6 +56,7 @@ impl Store {
 
     /// (lowest id, its due time) of each lane with unfinished deliveries, except `busy` ones.
     fn lane_heads(&self, busy: &HashSet<String>) -> Result<Vec<(u64, u64)>, StoreError> {
+        self.outbox_settled();
         let mut heads: BTreeMap<Vec<u8>, (u64, u64)> = BTreeMap::new();
         for entry in self.trees().dueat_deliveryid.iter() {
             let (key, lane) = entry?;
@@ -71,6 +72,7 @@ impl Store {
 
     /// Reads one delivery.
     pub fn delivery(&self, id: u64) -> Result<Option<DeliveryRecordV1>, StoreError> {
+        self.outbox_settled();
         match self.trees().deliveryid_delivery.get(u64_key(id))? {
             Some(bytes) => Ok(Some(codec::decode(DeliveryRecordV1::VERSION, &bytes)?)),
             None => Ok(None),
@@ -95,6 +97,7 @@ impl Store {
 
     /// Unfinished deliveries in the given state (start-up recovery of `in_flight`).
     pub fn unfinished_in_state(&self, state: &str) -> Result<Vec<DueDelivery>, StoreError> {
+        self.outbox_settled();
         let mut out = Vec::new();
         for entry in self.trees().dueat_deliveryid.iter() {
             let (key, _) = entry?;
@@ -109,6 +112,7 @@ impl Store {
 
     /// Counts unfinished deliveries by state.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        self.outbox_settled();
         let mut counts = OutboxCounts::default();
         for entry in self.trees().dueat_deliveryid.iter() {
             let (key, _) = entry?;
@@ -125,6 +129,7 @@ impl Store {
 
     /// Every stored delivery, finished or not (tests and admin views).
     pub fn all_deliveries(&self) -> Result<Vec<DueDelivery>, StoreError> {
+        self.outbox_settled();
         let mut out = Vec::new();
         for entry in self.trees().deliveryid_delivery.iter() {
             let (key, value) = entry?;
@@ -157,6 +162,7 @@ impl Store {
     /// Deliveries created at or after `since_ms`, newest first, at most `limit`.
     /// Ids grow with time, so the scan stops at the first older one.
     pub fn recent_deliveries(&self, since_ms: u64, limit: usize) -> Result<Vec<DueDelivery>, StoreError> {
+        self.outbox_settled();
         let mut out = Vec::new();
         for entry in self.trees().deliveryid_delivery.iter().rev() {
             let (key, value) = entry?;

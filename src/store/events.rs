@@ -1,11 +1,16 @@
-//! Events and their deliveries, written together in one transaction (persist-then-ack).
+//! Events and their deliveries. A webhook is stored as one insert of its event, with its
+//! dedup keys and deliveries inside, and acknowledged once that is on disk
+//! (persist-then-ack); `outbox_copy` then copies the deliveries into the outbox trees.
+
+use std::sync::Mutex;
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-use sled::Transactional;
 
-use super::codec::{self, pair_key, u64_key};
-use super::records::{DedupRecordV1, DeliveryRecordV1, EventRecordV1};
-use super::{Store, StoreError, Trees};
+use super::codec::{self, u64_key};
+use super::dedup::{RecentKeys, Seen};
+use super::outbox_copy::{copy_to_outbox, OutboxCopies};
+use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2};
+use super::{Ids, Store, StoreError, Trees};
 
 /// An event to store, with the transport dedup key that identifies it.
 pub struct NewEvent {
@@ -40,68 +45,64 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
-/// One webhook to store, with its ids already drawn.
+/// One webhook to store. Its ids are drawn when it is written, in queue order, so ids
+/// rise batch after batch (the outbox copy's mark relies on it).
 pub(super) struct IngestJob {
     event: NewEvent,
     deliveries: Vec<NewDelivery>,
-    event_id: u64,
-    delivery_ids: Vec<u64>,
+}
+
+impl IngestJob {
+    pub(super) fn new(event: NewEvent, deliveries: Vec<NewDelivery>) -> IngestJob {
+        IngestJob { event, deliveries }
+    }
 }
 
 impl Store {
-    fn job(&self, event: NewEvent, deliveries: Vec<NewDelivery>) -> Result<IngestJob, StoreError> {
-        let event_id = self.next_id()?;
-        let delivery_ids = deliveries.iter().map(|_| self.next_id()).collect::<Result<Vec<u64>, StoreError>>()?;
-        Ok(IngestJob { event, deliveries, event_id, delivery_ids })
-    }
-
-    /// Stores the event, its dedup key and its deliveries atomically and returns once they
-    /// are on disk (persist-then-ack). Batched with concurrent calls by the ingest writer.
+    /// Stores the event, its dedup keys and its deliveries in one insert and returns once
+    /// that is on disk (persist-then-ack). Batched with concurrent calls by the ingest writer.
     pub async fn ingest_durable(
         &self,
         event: NewEvent,
         deliveries: Vec<NewDelivery>,
     ) -> Result<IngestOutcome, StoreError> {
-        let job = self.job(event, deliveries)?;
+        let job = IngestJob::new(event, deliveries);
         match &self.inner.writer {
             Some(writer) => writer.ingest(job).await,
             None => {
-                let stored = {
-                    let _gate = self.write_gate();
-                    ingest_batch(self.trees(), std::slice::from_ref(&job))
-                };
-                let outcome = stored?.remove(0);
+                let outcome = self.ingest_now(job)?;
                 self.flush_now()?;
                 Ok(outcome)
             }
         }
     }
 
-    /// Stores the event, its dedup key and its deliveries atomically. Not yet durable:
-    /// await [`Store::durable`] before acknowledging.
+    /// Stores the event, its dedup keys and its deliveries, and copies the deliveries into
+    /// the outbox. Not yet durable: await [`Store::durable`] before acknowledging.
     pub fn ingest(&self, event: NewEvent, deliveries: Vec<NewDelivery>) -> Result<IngestOutcome, StoreError> {
-        let job = self.job(event, deliveries)?;
+        self.ingest_now(IngestJob::new(event, deliveries))
+    }
+
+    fn ingest_now(&self, job: IngestJob) -> Result<IngestOutcome, StoreError> {
         let _gate = self.write_gate();
-        Ok(ingest_batch(self.trees(), std::slice::from_ref(&job))?.remove(0))
+        let (mut outcomes, copies) = store_batch(self.trees(), &self.inner.ids, &self.inner.recent, vec![job])?;
+        // Outside the writer's pipeline the mark stays put: a batch of the writer with
+        // lower ids may still be on its way to being copied.
+        copy_to_outbox(self.trees(), &copies, self.inner.writer.is_none())?;
+        Ok(outcomes.remove(0))
     }
 
     /// Reads one stored event.
     pub fn event(&self, event_id: u64) -> Result<Option<EventRecordV1>, StoreError> {
         match self.trees().eventid_event.get(u64_key(event_id))? {
-            Some(bytes) => Ok(Some(codec::decode(EventRecordV1::VERSION, &bytes)?)),
+            Some(bytes) => Ok(Some(decode_event(&bytes)?)),
             None => Ok(None),
         }
     }
 
     /// The newest `limit` events, newest first.
     pub fn recent_events(&self, limit: usize) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.trees().eventid_event.iter().rev().take(limit) {
-            let (key, value) = entry?;
-            let Some(id) = codec::read_u64(&key) else { continue };
-            out.push((id, codec::decode(EventRecordV1::VERSION, &value)?));
-        }
-        Ok(out)
+        self.events_newest_first(0, limit, |_| true)
     }
 
     /// Number of stored events.
@@ -109,76 +110,107 @@ impl Store {
         self.trees().eventid_event.len()
     }
 
-    /// Deletes events received before `cutoff_ms` and their dedup keys' index entries.
-    /// Deliveries are swept separately (finished ones only).
+    /// Deletes events received before `cutoff_ms`. Ids rise with receipt, so the scan
+    /// stops at the first younger event. Deliveries are swept separately (finished ones
+    /// only).
     pub fn sweep_events_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
         let t = self.trees();
         let mut removed = 0;
-        for entry in t.receivedat_eventid.range(..pair_key(cutoff_ms, 0)) {
-            let (key, _) = entry?;
-            let _gate = self.write_gate();
-            if let Some((_, event_id)) = codec::split_pair_key(&key) {
-                t.eventid_event.remove(u64_key(event_id))?;
-            }
-            t.receivedat_eventid.remove(key)?;
-            removed += 1;
-        }
-        for entry in t.dedupkey_eventid.iter() {
+        for entry in t.eventid_event.iter() {
             let (key, value) = entry?;
-            let seen: DedupRecordV1 = codec::decode(DedupRecordV1::VERSION, &value)?;
-            if seen.seen_at_ms < cutoff_ms {
-                let _gate = self.write_gate();
-                t.dedupkey_eventid.remove(key)?;
+            if received_at(&value)? >= cutoff_ms {
+                break;
             }
+            let _gate = self.write_gate();
+            t.eventid_event.remove(key)?;
+            removed += 1;
         }
         Ok(removed)
     }
 }
 
-/// Stores a batch of webhooks in one transaction; a duplicate within the batch is seen
-/// because the transaction reads its own writes.
-pub(super) fn ingest_batch(t: &Trees, jobs: &[IngestJob]) -> Result<Vec<IngestOutcome>, StoreError> {
+/// Stores a batch of webhooks with one sled batch (atomic): duplicates of recent keys,
+/// or of a key earlier in the same batch, are answered as such and not stored. Returns the
+/// deliveries to copy into the outbox.
+pub(super) fn store_batch(
+    t: &Trees,
+    ids: &Ids,
+    recent: &Mutex<RecentKeys>,
+    jobs: Vec<IngestJob>,
+) -> Result<(Vec<IngestOutcome>, OutboxCopies), StoreError> {
     // Every caller holds the write gate around this call.
-    let trees =
-        (&t.eventid_event, &t.receivedat_eventid, &t.dedupkey_eventid, &t.deliveryid_delivery, &t.dueat_deliveryid);
-    let outcomes = trees.transaction(|(events, by_time, dedup, deliveries_tree, due)| {
-        let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut recent = recent.lock().unwrap_or_else(|p| p.into_inner());
+    let mut batch = sled::Batch::default();
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut copies = OutboxCopies::default();
+    let mut remembered = Vec::new();
+    let result = (|| {
         for job in jobs {
-            let event = &job.event;
-            if let Some(existing) = duplicate_of(dedup, event)? {
-                outcomes.push(IngestOutcome::Duplicate { event_id: existing });
+            let NewEvent { record, dedup_keys, dedup_window_ms } = job.event;
+            let at_ms = record.received_at_ms;
+            if let Some(event_id) = recent.duplicate_of(&dedup_keys, at_ms, dedup_window_ms) {
+                outcomes.push(IngestOutcome::Duplicate { event_id });
                 continue;
             }
-            let received = event.record.received_at_ms;
-            let seen = DedupRecordV1 { event_id: job.event_id, seen_at_ms: received };
-            let seen = codec::encode(DedupRecordV1::VERSION, &seen).map_err(abort)?;
-            for key in &event.dedup_keys {
-                dedup.insert(&key[..], seen.clone())?;
+            let event_id = ids.next()?;
+            let mut deliveries = Vec::with_capacity(job.deliveries.len());
+            for delivery in job.deliveries {
+                let mut record = delivery.record;
+                record.event_id = event_id;
+                deliveries.push((ids.next()?, record));
             }
-            let body = codec::encode(EventRecordV1::VERSION, &event.record).map_err(abort)?;
-            events.insert(&u64_key(job.event_id), body)?;
-            by_time.insert(&pair_key(received, job.event_id), &[][..])?;
-            for (delivery, id) in job.deliveries.iter().zip(&job.delivery_ids) {
-                let mut record = delivery.record.clone();
-                record.event_id = job.event_id;
-                put_delivery(deliveries_tree, due, *id, &record)?;
-            }
-            outcomes.push(IngestOutcome::Stored { event_id: job.event_id, delivery_ids: job.delivery_ids.clone() });
+            let stored = EventRecordV2 { event: record, dedup_keys, deliveries };
+            batch.insert(&u64_key(event_id), codec::encode(EventRecordV2::VERSION, &stored)?);
+            recent.remember(&stored.dedup_keys, Seen { event_id, at_ms });
+            let delivery_ids = stored.deliveries.iter().map(|(id, _)| *id).collect();
+            outcomes.push(IngestOutcome::Stored { event_id, delivery_ids });
+            copies.through = Some(event_id);
+            copies.deliveries.extend(stored.deliveries);
+            remembered.push((stored.dedup_keys, event_id));
         }
-        Ok(outcomes)
-    })?;
-    Ok(outcomes)
+        t.eventid_event.apply_batch(batch)?;
+        Ok::<(), StoreError>(())
+    })();
+    if let Err(e) = result {
+        // Nothing of the batch is stored: a retry of any of its webhooks is new.
+        for (keys, event_id) in remembered {
+            recent.forget_event(&keys, event_id);
+        }
+        return Err(e);
+    }
+    Ok((outcomes, copies))
 }
 
-fn duplicate_of(dedup: &TransactionalTree, event: &NewEvent) -> TxResult<Option<u64>> {
-    for key in &event.dedup_keys {
-        let Some(bytes) = dedup.get(&key[..])? else { continue };
-        let seen: DedupRecordV1 = codec::decode(DedupRecordV1::VERSION, &bytes).map_err(abort)?;
-        if event.record.received_at_ms.saturating_sub(seen.seen_at_ms) < event.dedup_window_ms {
-            return Ok(Some(seen.event_id));
+/// Decodes a stored event of either version as the version 2 record (a version 1 event
+/// has no dedup keys or deliveries inside: its deliveries were stored beside it).
+pub(super) fn decode_stored(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
+    match codec::split_version(bytes)? {
+        (EventRecordV2::VERSION, body) => codec::decode_body(body),
+        (EventRecordV1::VERSION, body) => {
+            Ok(EventRecordV2 { event: codec::decode_body(body)?, dedup_keys: vec![], deliveries: vec![] })
         }
+        (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
     }
-    Ok(None)
+}
+
+/// Decodes the event alone: a version 2 body begins with the version 1 body.
+pub(super) fn decode_event(bytes: &[u8]) -> Result<EventRecordV1, StoreError> {
+    match codec::split_version(bytes)? {
+        (EventRecordV1::VERSION | EventRecordV2::VERSION, body) => codec::decode_body(body),
+        (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
+    }
+}
+
+/// The receipt time, the first field of every event version, without decoding the rest.
+fn received_at(bytes: &[u8]) -> Result<u64, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        received_at_ms: u64,
+    }
+    match codec::split_version(bytes)? {
+        (EventRecordV1::VERSION | EventRecordV2::VERSION, body) => Ok(codec::decode_body::<Head>(body)?.received_at_ms),
+        (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
+    }
 }
 
 /// Writes a delivery and its due-time index entry (the entry exists while unfinished).
@@ -190,20 +222,21 @@ pub(super) fn put_delivery(
 ) -> TxResult<()> {
     let body = codec::encode(DeliveryRecordV1::VERSION, record).map_err(abort)?;
     deliveries.insert(&u64_key(id), body)?;
-    due.insert(&pair_key(record.due_at_ms, id), record.lane.as_bytes())?;
+    due.insert(&codec::pair_key(record.due_at_ms, id), record.lane.as_bytes())?;
     Ok(())
 }
 
 impl Store {
     /// How many events arrived on each day (days since the epoch, UTC) from `since_ms` on.
-    /// Reads only the time index, not the events.
+    /// Reads only each event's receipt time, newest first, and stops at `since_ms`.
     pub fn events_per_day(&self, since_ms: u64) -> Result<std::collections::BTreeMap<u64, u64>, StoreError> {
         let mut days = std::collections::BTreeMap::new();
-        for entry in self.trees().receivedat_eventid.range(pair_key(since_ms, 0).to_vec()..) {
-            let (key, _) = entry?;
-            if let Some((at, _)) = codec::split_pair_key(&key) {
-                *days.entry(at / 86_400_000).or_insert(0) += 1;
+        for entry in self.trees().eventid_event.iter().rev() {
+            let at = received_at(&entry?.1)?;
+            if at < since_ms {
+                break;
             }
+            *days.entry(at / 86_400_000).or_insert(0) += 1;
         }
         Ok(days)
     }

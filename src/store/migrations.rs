@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::schema::{META, SCHEMA_VERSION};
+use super::outbox_copy::COPIED_THROUGH_KEY;
+use super::schema::{self, META, SCHEMA_VERSION};
 use super::StoreError;
 
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
@@ -33,19 +34,33 @@ pub(super) fn parse_version(bytes: &[u8]) -> Result<u32, StoreError> {
 }
 
 /// One migration from `from` to `from + 1`, run at open before any tree is used (also on
-/// a restored backup of an older schema). Version 1 is the first layout, so there is no
-/// step yet.
+/// a restored backup of an older schema).
 ///
 /// To change the layout: bump `schema::SCHEMA_VERSION`, add an arm here that calls a
 /// function of its own (`1 => v1_to_v2(db)`), and add a fixture made by the new version in
 /// `tests/fixtures/store/` while keeping the old ones: the upgrade test restores each with
 /// the new binary. A record that only changes shape gets a new version, converted on read
 /// (see `records`), and needs no step here.
-fn migrate_step(_db: &sled::Db, from: u32) -> Result<(), StoreError> {
-    #[allow(clippy::match_single_binding)] // one arm per schema step goes above `other`
+fn migrate_step(db: &sled::Db, from: u32) -> Result<(), StoreError> {
     match from {
+        1 => v1_to_v2(db),
         other => Err(StoreError::Codec(format!("no migration from schema {other}"))),
     }
+}
+
+/// Schema 2 stores each webhook as one record (event, dedup keys and first deliveries
+/// together). The version 1 events keep their shape, and their deliveries are already in
+/// the outbox, so the copy mark starts after the last of them; the time index and the dedup
+/// tree are dropped (event ids give the time order; dedup keys of version 1 events are not
+/// kept, so a webhook repeated across this upgrade is stored again).
+fn v1_to_v2(db: &sled::Db) -> Result<(), StoreError> {
+    let events = db.open_tree(schema::EVENTID_EVENT)?;
+    if let Some((last, _)) = events.last()? {
+        db.open_tree(META)?.insert(COPIED_THROUGH_KEY, last)?;
+    }
+    db.drop_tree(schema::RETIRED_RECEIVEDAT_EVENTID)?;
+    db.drop_tree(schema::RETIRED_DEDUPKEY_EVENTID)?;
+    Ok(())
 }
 
 #[cfg(test)]

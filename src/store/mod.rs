@@ -9,11 +9,13 @@ mod admin_data;
 mod admin_users;
 pub mod backup;
 pub mod codec;
+mod dedup;
 mod deliveries;
 mod events;
 mod flush;
 mod gate;
 mod migrations;
+mod outbox_copy;
 mod queries;
 pub mod records;
 mod roots;
@@ -27,7 +29,7 @@ mod test_events;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub use backup::{BackupError, BackupHeader, TreeContents};
 pub use deliveries::{DueDelivery, OutboxCounts};
@@ -77,9 +79,26 @@ struct Inner {
     commit: flush::GroupCommit,
     writer: Option<writer::IngestWriter>,
     gate: gate::WriteGate,
+    ids: Ids,
+    /// Dedup keys of recent events (see `dedup`), shared with the ingest writer.
+    recent: Arc<Mutex<dedup::RecentKeys>>,
+    progress: Arc<outbox_copy::CopyProgress>,
+}
+
+/// Hands out ids: sled's counter, monotonic across restarts, above a restored backup's ids.
+#[derive(Clone)]
+struct Ids {
+    db: sled::Db,
     /// Added to sled's id counter: a restored database starts its counter at 0 again, so
     /// the ids it hands out must start above those in the backup (see `backup`).
-    id_floor: u64,
+    floor: u64,
+}
+
+impl Ids {
+    fn next(&self) -> Result<u64, StoreError> {
+        // +1 keeps 0 free as "no id".
+        Ok(self.db.generate_id()? + 1 + self.floor)
+    }
 }
 
 #[derive(Clone)]
@@ -87,8 +106,6 @@ struct Trees {
     meta: sled::Tree,
     secret_value: sled::Tree,
     eventid_event: sled::Tree,
-    receivedat_eventid: sled::Tree,
-    dedupkey_eventid: sled::Tree,
     deliveryid_delivery: sled::Tree,
     dueat_deliveryid: sled::Tree,
     issue_channel_rootpost: sled::Tree,
@@ -115,8 +132,6 @@ impl Trees {
             meta: open(schema::META)?,
             secret_value: open(schema::SECRET_VALUE)?,
             eventid_event: open(schema::EVENTID_EVENT)?,
-            receivedat_eventid: open(schema::RECEIVEDAT_EVENTID)?,
-            dedupkey_eventid: open(schema::DEDUPKEY_EVENTID)?,
             deliveryid_delivery: open(schema::DELIVERYID_DELIVERY)?,
             dueat_deliveryid: open(schema::DUEAT_DELIVERYID)?,
             issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
@@ -140,11 +155,13 @@ impl Trees {
 pub struct StoreOptions {
     pub flush_interval_ms: u64,
     pub cache_capacity_mb: u64,
+    /// The dedup window at start: keys of events this young are read back into memory.
+    pub dedup_window_ms: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { flush_interval_ms: 2, cache_capacity_mb: 64 }
+        StoreOptions { flush_interval_ms: 2, cache_capacity_mb: 64, dedup_window_ms: 600_000 }
     }
 }
 
@@ -161,18 +178,30 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.clone(), source })?;
         migrations::check_and_migrate(&db, &path)?;
         let trees = Trees::open(&db)?;
-        let id_floor = backup::read_id_floor(&trees.meta)?;
+        let ids = Ids { db: db.clone(), floor: backup::read_id_floor(&trees.meta)? };
+        let recent = Arc::new(Mutex::new(outbox_copy::recover(&trees, options.dedup_window_ms, now_ms())?));
         let commit = flush::GroupCommit::start(db.clone(), options.flush_interval_ms);
         let gate = gate::WriteGate::default();
+        let progress = Arc::new(outbox_copy::CopyProgress::default());
         // The batching writer pays off only with concurrent webhooks, i.e. in the server.
         let writer = match tokio::runtime::Handle::try_current() {
-            Ok(_) => Some(
-                writer::IngestWriter::start(db.clone(), trees.clone(), gate.clone())
-                    .map_err(|e| StoreError::Open { path: path.clone(), source: sled::Error::Io(e) })?,
-            ),
+            Ok(_) => {
+                let pipeline = writer::Pipeline {
+                    db: db.clone(),
+                    trees: trees.clone(),
+                    gate: gate.clone(),
+                    ids: ids.clone(),
+                    recent: recent.clone(),
+                    progress: progress.clone(),
+                };
+                Some(
+                    writer::IngestWriter::start(pipeline)
+                        .map_err(|e| StoreError::Open { path: path.clone(), source: sled::Error::Io(e) })?,
+                )
+            }
             Err(_) => None,
         };
-        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit, writer, gate, id_floor }) })
+        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit, writer, gate, ids, recent, progress }) })
     }
 
     /// Directory of the sled database.
@@ -197,8 +226,15 @@ impl Store {
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
-        // sled ids are monotonic across restarts; +1 keeps 0 free as "no id".
-        Ok(self.inner.db.generate_id()? + 1 + self.inner.id_floor)
+        self.inner.ids.next()
+    }
+
+    /// Waits until the deliveries of every stored webhook are in the outbox trees (see
+    /// `outbox_copy`); every reader of deliveries calls it first.
+    fn outbox_settled(&self) {
+        if self.inner.writer.is_some() {
+            self.inner.progress.wait();
+        }
     }
 
     /// Held shared around each change, so a backup sees whole changes only (see `gate`).
@@ -216,4 +252,9 @@ impl Store {
     fn trees(&self) -> &Trees {
         &self.inner.trees
     }
+}
+
+/// Milliseconds since the Unix epoch (the clock the stored receipt times use).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

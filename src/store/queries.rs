@@ -4,14 +4,14 @@
 use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
-use super::codec::{self, pair_key, split_pair_key, u64_key};
-use super::events::put_delivery;
-use super::records::{DeliveryRecordV1, EventRecordV1};
+use super::codec::{self, u64_key};
+use super::events::{decode_event, decode_stored, put_delivery};
+use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2};
 use super::{DueDelivery, NewDelivery, Store, StoreError};
 
 impl Store {
     /// Events received at or after `since_ms` that `wanted` accepts, newest first, at most
-    /// `limit`. Walks the time index backwards and stops at `since_ms`.
+    /// `limit`. Walks the events backwards (ids rise with receipt) and stops at `since_ms`.
     pub fn events_newest_first(
         &self,
         since_ms: u64,
@@ -19,14 +19,18 @@ impl Store {
         mut wanted: impl FnMut(&EventRecordV1) -> bool,
     ) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.trees().receivedat_eventid.range(pair_key(since_ms, 0).to_vec()..).rev() {
+        for entry in self.trees().eventid_event.iter().rev() {
             if out.len() >= limit {
                 break;
             }
-            let Some((_, id)) = split_pair_key(&entry?.0) else { continue };
-            match self.event(id)? {
-                Some(event) if wanted(&event) => out.push((id, event)),
-                _ => {}
+            let (key, value) = entry?;
+            let Some(id) = codec::read_u64(&key) else { continue };
+            let event = decode_event(&value)?;
+            if event.received_at_ms < since_ms {
+                break;
+            }
+            if wanted(&event) {
+                out.push((id, event));
             }
         }
         Ok(out)
@@ -38,6 +42,7 @@ impl Store {
         limit: usize,
         mut wanted: impl FnMut(&DeliveryRecordV1) -> bool,
     ) -> Result<Vec<DueDelivery>, StoreError> {
+        self.outbox_settled();
         let mut out = Vec::new();
         for entry in self.trees().deliveryid_delivery.iter().rev() {
             if out.len() >= limit {
@@ -57,6 +62,7 @@ impl Store {
     /// an event (at ingest or replayed later) has a larger id than the event: the scan
     /// starts there rather than at the beginning.
     pub fn deliveries_of_event(&self, event_id: u64) -> Result<Vec<DueDelivery>, StoreError> {
+        self.outbox_settled();
         let mut out = Vec::new();
         for entry in self.trees().deliveryid_delivery.range(u64_key(event_id.saturating_add(1))..) {
             let (key, value) = entry?;
@@ -78,8 +84,14 @@ impl Store {
         deliveries: Vec<NewDelivery>,
     ) -> Result<Vec<u64>, StoreError> {
         let ids = deliveries.iter().map(|_| self.next_id()).collect::<Result<Vec<u64>, StoreError>>()?;
-        let event = codec::encode(EventRecordV1::VERSION, routed)?;
         let t = self.trees();
+        // What the event carries besides itself (dedup keys, first deliveries) is kept.
+        let mut stored = match t.eventid_event.get(u64_key(event_id))? {
+            Some(bytes) => decode_stored(&bytes)?,
+            None => return Err(StoreError::Codec(format!("event {event_id} is not stored"))),
+        };
+        stored.event = routed.clone();
+        let event = codec::encode(EventRecordV2::VERSION, &stored)?;
         {
             // Released before the await: the guard is for the transaction only.
             let _gate = self.write_gate();

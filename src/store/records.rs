@@ -26,6 +26,27 @@ impl EventRecordV1 {
     pub const VERSION: u16 = 1;
 }
 
+/// A received webhook as the ingest writer stores it: the version 1 event followed by what
+/// makes that one insert complete on its own, so that the webhook can be acknowledged after
+/// a single write. Version 2.
+///
+/// Its body begins with the version 1 body, so readers that only want the event decode
+/// either version the same way.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventRecordV2 {
+    pub event: EventRecordV1,
+    /// The keys that identify this webhook for deduplication (rebuilt into memory at start).
+    pub dedup_keys: Vec<[u8; 32]>,
+    /// The deliveries created with the event, as first stored. The outbox copies them into
+    /// `deliveryid_delivery` right after the acknowledgement; this copy is what a restart
+    /// uses when that did not happen.
+    pub deliveries: Vec<(u64, DeliveryRecordV1)>,
+}
+
+impl EventRecordV2 {
+    pub const VERSION: u16 = 2;
+}
+
 /// Where a delivery goes. Version 1 of the delivery record embeds it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum TargetRecordV1 {
@@ -99,17 +120,6 @@ impl RootPostRecordV1 {
 }
 
 impl DeliveryRecordV1 {
-    pub const VERSION: u16 = 1;
-}
-
-/// Dedup entry: which event a transport key belongs to and when it was seen.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DedupRecordV1 {
-    pub event_id: u64,
-    pub seen_at_ms: u64,
-}
-
-impl DedupRecordV1 {
     pub const VERSION: u16 = 1;
 }
 

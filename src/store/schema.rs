@@ -6,15 +6,13 @@
 
 /// Version of the on-disk layout. Bump it and add a step to `migrations` when a tree
 /// changes shape; the store refuses to open a database newer than this.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Every tree jirabridge uses. Opening the store opens exactly these.
 pub const TREES: &[&str] = &[
     META,
     SECRET_VALUE,
     EVENTID_EVENT,
-    RECEIVEDAT_EVENTID,
-    DEDUPKEY_EVENTID,
     DELIVERYID_DELIVERY,
     DUEAT_DELIVERYID,
     ISSUE_CHANNEL_ROOTPOST,
@@ -31,18 +29,20 @@ pub const TREES: &[&str] = &[
     SETTING_VALUE,
 ];
 
-/// Store-wide facts: `schema_version`, and `id_floor` (u64 BE, set by a restore: ids
-/// handed out start above it).
+/// Store-wide facts: `schema_version`, `id_floor` (u64 BE, set by a restore: ids
+/// handed out start above it), and `outbox_copied_through` (u64 BE: events up to this id
+/// have their deliveries in `deliveryid_delivery`).
 pub const META: &str = "meta";
 /// Secrets (webhook secret current/previous, admin token hash, secret settings edited in
 /// the console), encrypted with the master key.
 pub const SECRET_VALUE: &str = "secret_value";
-/// Event id (u64 BE) → stored webhook event.
+/// Event id (u64 BE) → stored webhook event, with its dedup keys and first deliveries
+/// inside (record version 2). Ids rise with receipt time, so this is also the time order.
 pub const EVENTID_EVENT: &str = "eventid_event";
-/// received-at ms (u64 BE) 0x00 event id (u64 BE) → empty; time index for retention.
-pub const RECEIVEDAT_EVENTID: &str = "receivedat_eventid";
-/// Transport dedup key (32 bytes) → event id and receipt time.
-pub const DEDUPKEY_EVENTID: &str = "dedupkey_eventid";
+/// Trees of schema 1 that schema 2 removed (the migration drops them): a time index of
+/// events, which their ids already give, and the dedup keys, now inside each event.
+pub const RETIRED_RECEIVEDAT_EVENTID: &str = "receivedat_eventid";
+pub const RETIRED_DEDUPKEY_EVENTID: &str = "dedupkey_eventid";
 /// Delivery id (u64 BE) → delivery (target, post, state, attempts).
 pub const DELIVERYID_DELIVERY: &str = "deliveryid_delivery";
 /// due-at ms (u64 BE) 0x00 delivery id (u64 BE) → lane; holds every unfinished delivery.

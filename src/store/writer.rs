@@ -1,29 +1,55 @@
-//! The ingest writer: one thread that stores webhooks in batches, one sled transaction per
-//! batch, and a second thread that flushes and answers. Every webhook is answered only
-//! after a flush that began after its transaction committed, so its 200 means "on disk".
+//! The ingest pipeline: three threads, each batch passing through them in order.
 //!
-//! sled runs transactions one at a time behind a global lock, so many small transactions
-//! from HTTP workers queue behind each other and behind flushes. Batching turns N
-//! transactions and N flush waits into one of each, and keeps HTTP workers off sled.
-//! Handing the flush to its own thread lets the next batch's transaction run while the
-//! previous batch is being written to disk, and batches that finish during a flush share
-//! the next one.
+//! 1. The writer gathers the webhooks waiting (for a fraction of a millisecond when only a
+//!    few are), checks their dedup keys in memory, and stores each as one event record with
+//!    one sled batch.
+//! 2. The flusher flushes, once for every batch stored before the flush began, then answers
+//!    them: a 200 means "on disk".
+//! 3. The copier copies the batches' deliveries into the outbox trees (`outbox_copy`).
+//!
+//! Why: sled 0.34 pays a fixed cost per write call, per inserted key and per flush, and
+//! that cost, not the disk, limited intake. One insert per webhook, gathered into few
+//! batches and few flushes, with the outbox copy after the answer, keeps the acknowledged
+//! path short while still storing everything before the answer.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::events::{ingest_batch, IngestJob};
+use super::dedup::RecentKeys;
+use super::events::{store_batch, IngestJob};
 use super::gate::WriteGate;
-use super::{IngestOutcome, StoreError, Trees};
+use super::outbox_copy::{copy_to_outbox, CopyProgress, OutboxCopies};
+use super::{Ids, IngestOutcome, StoreError, Trees};
 
-/// Largest number of webhooks stored in one transaction.
+/// Largest number of webhooks stored in one batch.
 const MAX_BATCH: usize = 512;
+
+/// How long the writer waits for more webhooks once one arrived. Under load this turns
+/// many small writes and flushes into a few large ones; alone, a webhook waits this long.
+const GATHER: Duration = Duration::from_micros(300);
 
 type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
 
-/// Stored webhooks waiting for a flush: their replies and what storing them found.
-type Stored = (Vec<Reply>, Vec<IngestOutcome>);
+/// A stored batch on its way through the pipeline.
+struct Stored {
+    replies: Vec<Reply>,
+    outcomes: Vec<IngestOutcome>,
+    copies: OutboxCopies,
+    /// Its number in `CopyProgress`.
+    number: u64,
+}
+
+/// What the pipeline's threads share.
+pub(super) struct Pipeline {
+    pub db: sled::Db,
+    pub trees: Trees,
+    pub gate: WriteGate,
+    pub ids: Ids,
+    pub recent: Arc<Mutex<RecentKeys>>,
+    pub progress: Arc<CopyProgress>,
+}
 
 pub(super) struct IngestWriter {
     jobs: Option<mpsc::Sender<(IngestJob, Reply)>>,
@@ -31,8 +57,8 @@ pub(super) struct IngestWriter {
 }
 
 impl Drop for IngestWriter {
-    /// Closes the queue and waits for both threads (the flusher ends when the writer does),
-    /// so every stored webhook is flushed and answered, and the database is closed, on return.
+    /// Closes the queue and waits for the threads (each ends when the one before it does),
+    /// so every stored webhook is flushed, answered and copied on return.
     fn drop(&mut self) {
         self.jobs.take();
         for thread in self.threads.drain(..) {
@@ -42,34 +68,60 @@ impl Drop for IngestWriter {
 }
 
 impl IngestWriter {
-    /// Starts the writer thread; it ends when the writer is dropped.
-    pub(super) fn start(db: sled::Db, trees: Trees, gate: WriteGate) -> std::io::Result<IngestWriter> {
+    /// Starts the three threads; they end when the writer is dropped.
+    pub(super) fn start(pipeline: Pipeline) -> std::io::Result<IngestWriter> {
+        let Pipeline { db, trees, gate, ids, recent, progress } = pipeline;
         let (jobs, queue) = mpsc::channel::<(IngestJob, Reply)>();
         let (to_flush, flush_queue) = mpsc::channel::<Stored>();
-        let flusher = std::thread::Builder::new().name("jirabridge-flush".into()).spawn(move || {
-            while let Ok(first) = flush_queue.recv() {
-                let mut waiting = vec![first];
-                waiting.extend(flush_queue.try_iter());
-                flush_and_answer(&db, waiting);
-            }
-        })?;
-        let writer = std::thread::Builder::new().name("jirabridge-ingest".into()).spawn(move || {
-            while let Ok(first) = queue.recv() {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match queue.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
+        let (to_copy, copy_queue) = mpsc::channel::<(OutboxCopies, u64)>();
+        let spawn =
+            |name: &str, work: Box<dyn FnOnce() + Send>| std::thread::Builder::new().name(name.into()).spawn(work);
+
+        let (copy_trees, copy_gate, copy_progress) = (trees.clone(), gate.clone(), progress.clone());
+        let copier = spawn(
+            "jirabridge-copy",
+            Box::new(move || {
+                while let Ok((mut copies, mut last)) = copy_queue.recv() {
+                    for (more, number) in copy_queue.try_iter() {
+                        copies.append(more);
+                        last = number;
+                    }
+                    let copied = {
+                        let _gate = copy_gate.shared();
+                        copy_to_outbox(&copy_trees, &copies, true)
+                    };
+                    if let Err(e) = copied {
+                        // The events hold the deliveries; the next start copies them.
+                        tracing::error!(error = %e, "copying new deliveries into the outbox failed");
+                    }
+                    copy_progress.copied(last);
+                }
+            }),
+        )?;
+        let flusher = spawn(
+            "jirabridge-flush",
+            Box::new(move || {
+                while let Ok(first) = flush_queue.recv() {
+                    let mut waiting = vec![first];
+                    waiting.extend(flush_queue.try_iter());
+                    flush_and_answer(&db, waiting, &to_copy);
+                }
+            }),
+        )?;
+        let writer = spawn(
+            "jirabridge-ingest",
+            Box::new(move || {
+                while let Ok(first) = queue.recv() {
+                    let batch = gather(first, &queue);
+                    if let Some(stored) = write_batch(&trees, &gate, &ids, &recent, &progress, batch) {
+                        if let Err(mpsc::SendError(stored)) = to_flush.send(stored) {
+                            fail_all(stored.replies, &StoreError::Stopped);
+                        }
                     }
                 }
-                if let Some(stored) = write_batch(&trees, &gate, batch) {
-                    if let Err(mpsc::SendError((replies, _))) = to_flush.send(stored) {
-                        fail_all(replies, &StoreError::Stopped);
-                    }
-                }
-            }
-        })?;
-        Ok(IngestWriter { jobs: Some(jobs), threads: vec![writer, flusher] })
+            }),
+        )?;
+        Ok(IngestWriter { jobs: Some(jobs), threads: vec![writer, flusher, copier] })
     }
 
     /// Queues one webhook and waits until it is stored and flushed.
@@ -80,16 +132,38 @@ impl IngestWriter {
     }
 }
 
-/// Stores one batch in one transaction. On success the replies wait for the flusher; on
-/// failure they are answered at once.
-fn write_batch(trees: &Trees, gate: &WriteGate, batch: Vec<(IngestJob, Reply)>) -> Option<Stored> {
+/// The first job and whatever else arrives within [`GATHER`], up to [`MAX_BATCH`].
+fn gather(first: (IngestJob, Reply), queue: &mpsc::Receiver<(IngestJob, Reply)>) -> Vec<(IngestJob, Reply)> {
+    let deadline = Instant::now() + GATHER;
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let next = if left.is_zero() { queue.try_recv().ok() } else { queue.recv_timeout(left).ok() };
+        match next {
+            Some(job) => batch.push(job),
+            None => break,
+        }
+    }
+    batch
+}
+
+/// Stores one batch. On success it goes on to the flusher; on failure its webhooks are
+/// answered at once.
+fn write_batch(
+    trees: &Trees,
+    gate: &WriteGate,
+    ids: &Ids,
+    recent: &Mutex<RecentKeys>,
+    progress: &CopyProgress,
+    batch: Vec<(IngestJob, Reply)>,
+) -> Option<Stored> {
     let (jobs, replies): (Vec<IngestJob>, Vec<Reply>) = batch.into_iter().unzip();
     let stored = {
         let _gate = gate.shared();
-        ingest_batch(trees, &jobs)
+        store_batch(trees, ids, recent, jobs).map(|(outcomes, copies)| (outcomes, copies, progress.stored()))
     };
     match stored {
-        Ok(outcomes) => Some((replies, outcomes)),
+        Ok((outcomes, copies, number)) => Some(Stored { replies, outcomes, copies, number }),
         Err(e) => {
             fail_all(replies, &e);
             None
@@ -97,22 +171,20 @@ fn write_batch(trees: &Trees, gate: &WriteGate, batch: Vec<(IngestJob, Reply)>) 
     }
 }
 
-/// One flush for every batch that committed before it began, then their answers.
-fn flush_and_answer(db: &sled::Db, waiting: Vec<Stored>) {
-    match db.flush() {
-        Ok(_) => {
-            for (replies, outcomes) in waiting {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+/// One flush for every batch stored before it began, then their answers; then the batches
+/// go on to the copier (also after a failed flush: their events are in the tree).
+fn flush_and_answer(db: &sled::Db, waiting: Vec<Stored>, to_copy: &mpsc::Sender<(OutboxCopies, u64)>) {
+    let flushed = db.flush().map_err(StoreError::from);
+    for stored in waiting {
+        match &flushed {
+            Ok(_) => {
+                for (reply, outcome) in stored.replies.into_iter().zip(stored.outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
             }
+            Err(e) => fail_all(stored.replies, e),
         }
-        Err(e) => {
-            let e = StoreError::from(e);
-            for (replies, _) in waiting {
-                fail_all(replies, &e);
-            }
-        }
+        let _ = to_copy.send((stored.copies, stored.number));
     }
 }
 

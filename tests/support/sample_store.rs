@@ -110,11 +110,14 @@ pub fn assert_filled(store: &Store, key: &MasterKey) {
     assert_eq!(ours.len(), ISSUE_KEYS.len(), "{events:?}");
     assert!(ours.iter().all(|(_, e)| e.instance_id.as_deref() == Some(INSTANCE) && !e.raw_body.is_empty()));
     let deliveries = store.all_deliveries().unwrap();
-    assert!(deliveries.len() >= ISSUE_KEYS.len());
     assert!(
         deliveries.iter().all(|d| events.iter().any(|(id, _)| *id == d.record.event_id)),
         "deliveries keep their events"
     );
+    for (id, event) in &ours {
+        let of_event = store.deliveries_of_event(*id).unwrap();
+        assert_eq!(of_event.len(), 1, "{}: one delivery, never copied twice", event.issue_key);
+    }
     assert_eq!(store.instance_id_for_alias("corp").unwrap().as_deref(), Some(INSTANCE));
     assert_eq!(store.instance(INSTANCE).unwrap().unwrap().instance_type, "server");
     assert_eq!(store.subscriptions().unwrap().len(), 1);
