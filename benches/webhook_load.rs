@@ -98,7 +98,8 @@ async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurr
 }
 
 /// The store alone: `ingest_durable` of the same events, as concurrently as the HTTP load,
-/// without HTTP, parsing or rendering. This is the ceiling the webhook path works under.
+/// without HTTP, parsing or rendering. This is the ceiling the webhook path works under
+/// (the answer waits for the event record, delivery inside, to be on disk).
 async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
     use jirabridge::store::records::EventRecordV1;
     use jirabridge::store::{NewEvent, Store};
