@@ -195,10 +195,7 @@ pub(super) fn decode_stored(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
 
 /// Decodes the event alone: a version 2 body begins with the version 1 body.
 pub(super) fn decode_event(bytes: &[u8]) -> Result<EventRecordV1, StoreError> {
-    match codec::split_version(bytes)? {
-        (EventRecordV1::VERSION | EventRecordV2::VERSION, body) => codec::decode_body(body),
-        (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
-    }
+    codec::decode_body(event_body(bytes)?)
 }
 
 /// The receipt time, the first field of every event version, without decoding the rest.
@@ -207,8 +204,13 @@ fn received_at(bytes: &[u8]) -> Result<u64, StoreError> {
     struct Head {
         received_at_ms: u64,
     }
+    Ok(codec::decode_body::<Head>(event_body(bytes)?)?.received_at_ms)
+}
+
+/// The body of a stored event of either version, which begins with the version 1 fields.
+fn event_body(bytes: &[u8]) -> Result<&[u8], StoreError> {
     match codec::split_version(bytes)? {
-        (EventRecordV1::VERSION | EventRecordV2::VERSION, body) => Ok(codec::decode_body::<Head>(body)?.received_at_ms),
+        (EventRecordV1::VERSION | EventRecordV2::VERSION, body) => Ok(body),
         (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
     }
 }

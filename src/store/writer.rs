@@ -74,53 +74,41 @@ impl IngestWriter {
         let (jobs, queue) = mpsc::channel::<(IngestJob, Reply)>();
         let (to_flush, flush_queue) = mpsc::channel::<Stored>();
         let (to_copy, copy_queue) = mpsc::channel::<(OutboxCopies, u64)>();
-        let spawn =
-            |name: &str, work: Box<dyn FnOnce() + Send>| std::thread::Builder::new().name(name.into()).spawn(work);
-
         let (copy_trees, copy_gate, copy_progress) = (trees.clone(), gate.clone(), progress.clone());
-        let copier = spawn(
-            "jirabridge-copy",
-            Box::new(move || {
-                while let Ok((mut copies, mut last)) = copy_queue.recv() {
-                    for (more, number) in copy_queue.try_iter() {
-                        copies.append(more);
-                        last = number;
-                    }
-                    let copied = {
-                        let _gate = copy_gate.shared();
-                        copy_to_outbox(&copy_trees, &copies, true)
-                    };
-                    if let Err(e) = copied {
-                        // The events hold the deliveries; the next start copies them.
-                        tracing::error!(error = %e, "copying new deliveries into the outbox failed");
-                    }
-                    copy_progress.copied(last);
+        let copier = spawn("jirabridge-copy", move || {
+            while let Ok((mut copies, mut last)) = copy_queue.recv() {
+                for (more, number) in copy_queue.try_iter() {
+                    copies.append(more);
+                    last = number;
                 }
-            }),
-        )?;
-        let flusher = spawn(
-            "jirabridge-flush",
-            Box::new(move || {
-                while let Ok(first) = flush_queue.recv() {
-                    let mut waiting = vec![first];
-                    waiting.extend(flush_queue.try_iter());
-                    flush_and_answer(&db, waiting, &to_copy);
+                let copied = {
+                    let _gate = copy_gate.shared();
+                    copy_to_outbox(&copy_trees, &copies, true)
+                };
+                if let Err(e) = copied {
+                    // The events hold the deliveries; the next start copies them.
+                    tracing::error!(error = %e, "copying new deliveries into the outbox failed");
                 }
-            }),
-        )?;
-        let writer = spawn(
-            "jirabridge-ingest",
-            Box::new(move || {
-                while let Ok(first) = queue.recv() {
-                    let batch = gather(first, &queue);
-                    if let Some(stored) = write_batch(&trees, &gate, &ids, &recent, &progress, batch) {
-                        if let Err(mpsc::SendError(stored)) = to_flush.send(stored) {
-                            fail_all(stored.replies, &StoreError::Stopped);
-                        }
+                copy_progress.copied(last);
+            }
+        })?;
+        let flusher = spawn("jirabridge-flush", move || {
+            while let Ok(first) = flush_queue.recv() {
+                let mut waiting = vec![first];
+                waiting.extend(flush_queue.try_iter());
+                flush_and_answer(&db, waiting, &to_copy);
+            }
+        })?;
+        let writer = spawn("jirabridge-ingest", move || {
+            while let Ok(first) = queue.recv() {
+                let batch = gather(first, &queue);
+                if let Some(stored) = write_batch(&trees, &gate, &ids, &recent, &progress, batch) {
+                    if let Err(mpsc::SendError(stored)) = to_flush.send(stored) {
+                        fail_all(stored.replies, &StoreError::Stopped);
                     }
                 }
-            }),
-        )?;
+            }
+        })?;
         Ok(IngestWriter { jobs: Some(jobs), threads: vec![writer, flusher, copier] })
     }
 
@@ -193,4 +181,8 @@ fn fail_all(replies: Vec<Reply>, e: &StoreError) {
     for reply in replies {
         let _ = reply.send(Err(StoreError::Batch(e.to_string())));
     }
+}
+
+fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name(name.into()).spawn(work)
 }
