@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use jirabridge::events::{normalize::normalize, render};
-use jirabridge::jira::payload::Payload;
+use jirabridge::jira::webhook::Webhook;
 
 const FIXTURES: &[&str] = &[
     include_str!("../tests/fixtures/cloud-issue-created.json"),
@@ -28,7 +28,7 @@ fn baseline(bytes: &[u8]) {
 }
 
 fn normalize_and_render(bytes: &[u8]) {
-    let payload = Payload::parse(black_box(bytes)).unwrap();
+    let payload = Webhook::parse(black_box(bytes)).unwrap();
     let parsed = normalize(&payload).unwrap();
     black_box(render::render(&parsed, &Default::default()).to_json().to_string());
 }

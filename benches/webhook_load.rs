@@ -2,7 +2,7 @@
 //! same run: a do-nothing actix handler that reads the same body and answers 200.
 //!
 //! `cargo bench --bench webhook_load` runs the full load (BENCH_REQUESTS, default 20000;
-//! BENCH_CONCURRENCY, default 32). Under `cargo test` it runs a small smoke load only.
+//! BENCH_CONCURRENCY, default 32; BENCH_STORE_ONLY=0 skips the store lane). Under `cargo test` it runs a small smoke load only.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -214,10 +214,14 @@ fn main() {
         )
         .await;
         let ours = load("jirabridge legacy webhook", app_url, bodies(requests), concurrency).await;
-        let store = store_only(bodies(requests), concurrency).await;
+        // BENCH_STORE_ONLY=0 skips the store lane (to profile the HTTP lane alone).
+        let store = match env_number("BENCH_STORE_ONLY", 1) {
+            0 => None,
+            _ => Some(store_only(bodies(requests), concurrency).await),
+        };
         base.print();
         ours.print();
-        store.print();
+        store.iter().for_each(Report::print);
         println!("throughput ratio jirabridge/baseline: {:.2}", ours.per_second() / base.per_second());
         println!(
             "p50 ratio: {:.2}   p99 ratio: {:.2}",

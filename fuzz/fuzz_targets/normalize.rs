@@ -2,11 +2,11 @@
 #![no_main]
 
 use jirabridge::events::{normalize::normalize, render};
-use jirabridge::jira::payload::Payload;
+use jirabridge::jira::webhook::Webhook;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(payload) = Payload::parse(data) {
+    if let Ok(payload) = Webhook::parse(data) {
         if let Some(parsed) = normalize(&payload) {
             render::render(&parsed, &Default::default()).to_json();
         }

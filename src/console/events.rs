@@ -14,7 +14,7 @@ use crate::events::log::{self, EventDetail, EventQuery};
 use crate::events::normalize::normalize;
 use crate::events::render::{render as render_post, RenderOptions};
 use crate::events::replay::ReplayError;
-use crate::jira::payload::Payload;
+use crate::jira::webhook::Webhook;
 use crate::web::AppState;
 
 /// Rows a search shows.
@@ -105,7 +105,8 @@ struct Preview {
 }
 
 fn preview(state: &AppState, payload: &serde_json::Value) -> Option<Preview> {
-    let parsed = normalize(&Payload(payload.clone()))?;
+    let bytes = serde_json::to_vec(payload).ok()?;
+    let parsed = normalize(&Webhook::parse(&bytes).ok()?)?;
     let options = RenderOptions {
         hide_description_comment: state.config().mattermost.hide_description_comment,
         subscription_name: None,

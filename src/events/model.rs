@@ -62,17 +62,6 @@ pub enum Text {
     Adf(serde_json::Value),
 }
 
-impl Text {
-    /// Reads a body field: a string is wiki markup, an object is ADF, anything else empty.
-    pub fn from_json(value: Option<&serde_json::Value>) -> Text {
-        match value {
-            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Text::Wiki(s.clone()),
-            Some(doc @ serde_json::Value::Object(_)) => Text::Adf(doc.clone()),
-            _ => Text::Empty,
-        }
-    }
-}
-
 /// A webhook reduced to what routing and rendering need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {

@@ -2,19 +2,18 @@
 //!
 //! `None` means "not an event we handle": the webhook is acknowledged and ignored.
 
-use serde_json::Value;
-
-use super::model::{or_placeholder, Change, Comment, Issue, Kind, Parsed, Text, NOBODY, NONE_STRUCK};
+use super::model::{or_placeholder, Change, Comment, Issue, Kind, Parsed, NOBODY, NONE_STRUCK};
 use super::names;
-use crate::jira::payload::{id_at, people, str_at, user_name, Payload};
+use crate::jira::lenient::Slot;
+use crate::jira::webhook::{ChangeItem, Fields, Named, User, Webhook};
 
 /// Reads a webhook payload; `None` when it is not an issue or comment event we handle.
-pub fn normalize(payload: &Payload) -> Option<Parsed> {
-    let webhook_event = payload.webhook_event();
+pub fn normalize(payload: &Webhook) -> Option<Parsed> {
+    let webhook_event = payload.webhook_event.as_str();
     if webhook_event.is_empty() {
         return None;
     }
-    let fields = payload.issue_fields()?;
+    let fields = payload.fields()?;
     let issue = read_issue(payload, fields);
     let kind = dispatch(payload, webhook_event)?;
     let mut parsed = Parsed {
@@ -24,20 +23,20 @@ pub fn normalize(payload: &Payload) -> Option<Parsed> {
         issue,
         changes: Vec::new(),
         comment: None,
-        changelog_id: id_at(&payload.0, &["changelog", "id"]),
-        timestamp: id_at(&payload.0, &["timestamp"]),
-        people: people(payload),
+        changelog_id: payload.changelog.object().map(|c| c.id.as_str().to_string()).unwrap_or_default(),
+        timestamp: payload.timestamp.as_str().to_string(),
+        people: payload.people(),
     };
     match kind {
         Kind::Created => parsed.events.push(names::CREATED.into()),
         Kind::Deleted => {
             parsed.events.push(names::DELETED.into());
-            if fields.get("resolution").is_none_or(Value::is_null) {
+            if !fields.resolution.0 {
                 parsed.events.push(names::DELETED_UNRESOLVED.into());
             }
         }
         Kind::Updated => {
-            parsed.changes = payload.changelog_items().into_iter().filter_map(change_of).collect();
+            parsed.changes = payload.changelog_items().iter().filter_map(change_of).collect();
             if parsed.changes.is_empty() {
                 return None;
             }
@@ -56,7 +55,7 @@ pub fn normalize(payload: &Payload) -> Option<Parsed> {
     Some(parsed)
 }
 
-fn dispatch(payload: &Payload, webhook_event: &str) -> Option<Kind> {
+fn dispatch(payload: &Webhook, webhook_event: &str) -> Option<Kind> {
     match webhook_event {
         "jira:issue_created" => Some(Kind::Created),
         "jira:issue_deleted" => Some(Kind::Deleted),
@@ -68,8 +67,8 @@ fn dispatch(payload: &Payload, webhook_event: &str) -> Option<Kind> {
     }
 }
 
-fn dispatch_update(payload: &Payload) -> Option<Kind> {
-    match payload.issue_event_type() {
+fn dispatch_update(payload: &Webhook) -> Option<Kind> {
+    match payload.issue_event_type.as_str() {
         "issue_assigned" | "issue_updated" | "issue_generic" | "issue_resolved" | "issue_closed"
         | "issue_work_started" | "issue_reopened" => Some(Kind::Updated),
         "issue_commented" => Some(Kind::CommentCreated),
@@ -77,52 +76,63 @@ fn dispatch_update(payload: &Payload) -> Option<Kind> {
         "issue_comment_deleted" => Some(Kind::CommentDeleted),
         // Old Server sends no event type: infer it from what the payload carries.
         _ if !payload.changelog_items().is_empty() => Some(Kind::Updated),
-        _ if !id_at(&payload.0, &["comment", "id"]).is_empty() => {
-            let created = payload.str(&["comment", "created"]);
-            let updated = payload.str(&["comment", "updated"]);
-            Some(if created == updated { Kind::CommentCreated } else { Kind::CommentUpdated })
-        }
-        _ => None,
+        _ => match payload.comment.object().filter(|c| !c.id.as_str().is_empty()) {
+            Some(comment) => {
+                let same = comment.created == comment.updated;
+                Some(if same { Kind::CommentCreated } else { Kind::CommentUpdated })
+            }
+            None => None,
+        },
     }
 }
 
-fn read_issue(payload: &Payload, fields: &serde_json::Map<String, Value>) -> Issue {
-    let field = |path: &[&str]| fields.get(path[0]).map(|v| str_at(v, &path[1..]).to_string()).unwrap_or_default();
-    let named = |key: &str| fields.get(key).and_then(|v| user_name(Some(v)));
-    let priority = Some(field(&["priority", "name"])).filter(|p| !p.is_empty());
+fn read_issue(payload: &Webhook, fields: &Fields) -> Issue {
+    let issue = payload.issue.object();
+    let name = |named: Option<&Named>| named.map(|n| n.name.as_str().to_string());
+    let priority = name(fields.priority.object()).filter(|p| !p.is_empty());
     Issue {
-        id: id_at(&payload.0, &["issue", "id"]),
-        key: payload.str(&["issue", "key"]).to_string(),
-        summary: field(&["summary"]),
-        type_name: field(&["issuetype", "name"]).to_lowercase(),
+        id: issue.map(|i| i.id.as_str().to_string()).unwrap_or_default(),
+        key: issue.map(|i| i.key.as_str().to_string()).unwrap_or_default(),
+        summary: fields.summary.as_str().to_string(),
+        type_name: name(fields.issuetype.object()).unwrap_or_default().to_lowercase(),
         base_url: base_url(payload),
-        project_key: field(&["project", "key"]),
-        assignee: named("assignee"),
+        project_key: fields.project.object().map(|p| p.key.as_str().to_string()).unwrap_or_default(),
+        assignee: fields.assignee.present().and_then(|user| user.shown_name()),
         priority,
-        description: Text::from_json(fields.get("description")),
+        description: fields.description.clone(),
     }
 }
 
 /// `issue.self` (or `user.self`, `comment.self`) cut before its last `/rest/api`.
-fn base_url(payload: &Payload) -> String {
-    [["issue", "self"], ["user", "self"], ["comment", "self"]]
-        .iter()
-        .map(|path| payload.str(path))
+fn base_url(payload: &Webhook) -> String {
+    let urls = [
+        payload.issue.object().map(|i| i.self_url.as_str()),
+        payload.user.object().map(|u| u.self_url.as_str()),
+        payload.comment.object().map(|c| c.self_url.as_str()),
+    ];
+    urls.into_iter()
+        .flatten()
         .find_map(|url| url.rfind("/rest/api").map(|at| url[..at].to_string()))
         .unwrap_or_default()
 }
 
-fn actor_of(payload: &Payload, kind: Kind) -> Option<String> {
-    let user = payload.at(&["user"]);
-    let author = payload.at(&["comment", "updateAuthor"]);
+/// The person shown for a present user field ("Someone" when it names nobody).
+fn person(user: &Slot<User>) -> Option<String> {
+    user.present().map(|user| user.shown_name().unwrap_or_else(someone))
+}
+
+fn actor_of(payload: &Webhook, kind: Kind) -> Option<String> {
+    let author = match payload.comment.object() {
+        Some(comment) => &comment.update_author,
+        None => &Slot::Missing,
+    };
     match kind {
-        Kind::CommentCreated | Kind::CommentUpdated => Some(user_name(author).unwrap_or_else(someone)),
+        Kind::CommentCreated | Kind::CommentUpdated => Some(person(author).unwrap_or_else(someone)),
         Kind::CommentDeleted => {
-            let has_key = user.is_some_and(|u| !str_at(u, &["key"]).is_empty());
-            let source = if has_key { user } else { author };
-            source.map(|s| user_name(Some(s)).unwrap_or_else(someone))
+            let has_key = payload.user.object().is_some_and(|u| !u.key.as_str().is_empty());
+            person(if has_key { &payload.user } else { author })
         }
-        _ => Some(user_name(user).unwrap_or_else(someone)),
+        _ => Some(person(&payload.user).unwrap_or_else(someone)),
     }
 }
 
@@ -130,19 +140,19 @@ fn someone() -> String {
     "Someone".to_string()
 }
 
-fn comment_of(payload: &Payload, kind: Kind) -> Option<Comment> {
+fn comment_of(payload: &Webhook, kind: Kind) -> Option<Comment> {
     if !matches!(kind, Kind::CommentCreated | Kind::CommentUpdated | Kind::CommentDeleted) {
         return None;
     }
-    let comment = payload.at(&["comment"])?;
-    Some(Comment { id: id_at(comment, &["id"]), body: Text::from_json(comment.get("body")) })
+    let comment = payload.comment.present()?;
+    Some(Comment { id: comment.id.as_str().to_string(), body: comment.body.clone() })
 }
 
 /// One changelog item → its event and recorded change (SPEC §5.3); `None` if not recognised.
-fn change_of(item: &Value) -> Option<Change> {
-    let field = str_at(item, &["field"]);
-    let from = str_at(item, &["fromString"]);
-    let to = str_at(item, &["toString"]);
+fn change_of(item: &ChangeItem) -> Option<Change> {
+    let field = item.field.as_str();
+    let from = item.from_string.as_str();
+    let to = item.to_string.as_str();
     // Values stay raw; render shows empty ones as `~~None~~` / `None`.
     let shown = |event: &str| Some(change(event, field, from.into(), to.into()));
     match field {
@@ -174,13 +184,13 @@ fn change_of(item: &Value) -> Option<Change> {
         "Version" => shown(names::UPDATED_AFFECTS_VERSION),
         "reporter" => shown(names::UPDATED_REPORTER),
         "Component" => shown(names::UPDATED_COMPONENTS),
-        _ if str_at(item, &["fieldtype"]) == "custom" => custom_change(item, field, from, to),
+        _ if item.fieldtype.as_str() == "custom" => custom_change(item, field, from, to),
         _ => None,
     }
 }
 
-fn custom_change(item: &Value, field: &str, from: &str, to: &str) -> Option<Change> {
-    let id = Some(str_at(item, &["fieldId"])).filter(|id| !id.is_empty()).unwrap_or(field);
+fn custom_change(item: &ChangeItem, field: &str, from: &str, to: &str) -> Option<Change> {
+    let id = Some(item.field_id.as_str()).filter(|id| !id.is_empty()).unwrap_or(field);
     if id.is_empty() {
         return None;
     }

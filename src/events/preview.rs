@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::normalize::normalize;
 use super::render::{render, RenderOptions};
-use crate::jira::payload::Payload;
+use crate::jira::webhook::Webhook;
 
 /// The events and posts of one payload; both empty when jirabridge ignores it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -16,7 +16,7 @@ pub struct Rendered {
 
 /// `Err` says why the bytes are not a JSON payload.
 pub fn render_payload(bytes: &[u8], options: &RenderOptions) -> Result<Rendered, String> {
-    let payload = Payload::parse(bytes)?;
+    let payload = Webhook::parse(bytes)?;
     Ok(match normalize(&payload) {
         Some(parsed) => {
             let post = render(&parsed, options).to_json();

@@ -231,7 +231,7 @@ fn title_case(field: &str) -> String {
 mod tests {
     use super::*;
     use crate::events::normalize::normalize;
-    use crate::jira::payload::Payload;
+    use crate::jira::webhook::Webhook;
 
     fn headline_for(items: &str) -> String {
         let body = format!(
@@ -239,7 +239,7 @@ mod tests {
             "issue":{{"id":"1","key":"A-1","self":"https://j.example/rest/api/2/issue/1","fields":{{"summary":"s","issuetype":{{"name":"Task"}}}}}},
             "changelog":{{"items":[{items}]}}}}"#
         );
-        let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
+        let parsed = normalize(&Webhook::parse(body.as_bytes()).unwrap()).unwrap();
         render(&parsed, &RenderOptions::default()).headline
     }
 
@@ -266,7 +266,7 @@ mod tests {
         let body = r#"{"webhookEvent":"jira:issue_updated","issue_event_type_name":"issue_updated","user":{"displayName":"Ada"},
             "issue":{"id":"1","key":"A-1","self":"https://j.example/rest/api/2/issue/1","fields":{"summary":"s","issuetype":{"name":"Task"}}},
             "changelog":{"items":[{"field":"status","fromString":"Open","toString":""},{"field":"assignee","fromString":"","toString":"Bo"}]}}"#;
-        let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
+        let parsed = normalize(&Webhook::parse(body.as_bytes()).unwrap()).unwrap();
         let values: Vec<String> = render(&parsed, &RenderOptions::default()).fields.into_iter().map(|f| f.1).collect();
         assert_eq!(values, ["**Status:** ~~Open~~ None", "**Assignee:** ~~_nobody_~~ Bo"]);
     }
@@ -277,7 +277,7 @@ mod tests {
             "issue":{"id":"1","key":"A-1","self":"https://j.example/rest/api/2/issue/1",
               "fields":{"summary":"s","issuetype":{"name":"Bug"},"assignee":{"name":"bob","displayName":"Bob Roe"}}},
             "comment":{"id":"7","body":"[~accountid:5b10] and [~bob], not [~accountid:77ff]","author":{"accountId":"5b10","displayName":"Ann Lee"}}}"#;
-        let parsed = normalize(&Payload::parse(body.as_bytes()).unwrap()).unwrap();
+        let parsed = normalize(&Webhook::parse(body.as_bytes()).unwrap()).unwrap();
         let text = render(&parsed, &RenderOptions::default()).text;
         assert!(text.contains("Ann Lee and Bob Roe, not 77ff"), "{text}");
         assert_eq!(unnamed_mentions(&parsed), ["accountid:77ff"]);

@@ -14,6 +14,7 @@ use super::routing;
 use crate::delivery::worker::now_ms;
 use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
+use crate::jira::webhook::Webhook;
 use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
 use crate::store::{NewDelivery, StoreError};
 use crate::subscriptions::SubscriptionIndex;
@@ -43,7 +44,8 @@ impl Ingest {
         let mut event = self.store.event(event_id)?.ok_or(ReplayError::NotFound(event_id))?;
         let payload = Payload::parse(&event.raw_body).map_err(|e| ReplayError::Unreadable(event_id, e))?;
         let unhandled = || ReplayError::Unreadable(event_id, "jirabridge no longer handles this payload".into());
-        let parsed = normalize(&payload).ok_or_else(unhandled)?;
+        let parsed = normalize(&Webhook::parse(&event.raw_body).map_err(|e| ReplayError::Unreadable(event_id, e))?)
+            .ok_or_else(unhandled)?;
         let deliveries = if event.source == "legacy" {
             self.legacy_again(event_id, &parsed)?
         } else {

@@ -5,6 +5,8 @@
 //! assumes a field exists or has a type, and nothing panics on odd input.
 
 pub mod instance;
+pub mod lenient;
 pub mod payload;
 pub mod status;
 pub mod users;
+pub mod webhook;

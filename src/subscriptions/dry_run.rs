@@ -9,6 +9,7 @@ use super::model::Subscription;
 use crate::events::normalize::normalize;
 use crate::jira::instance::InstanceType;
 use crate::jira::payload::Payload;
+use crate::jira::webhook::Webhook;
 use crate::store::records::EventRecordV1;
 
 /// One stored event the rule would have posted.
@@ -35,7 +36,7 @@ pub fn dry_run(sub: &Subscription, events: &[(u64, EventRecordV1)], settings: Ma
         .filter(|(_, event)| event.instance_id.as_deref() == Some(sub.instance_id.as_str()))
         .filter_map(|(id, event)| {
             let payload = Payload::parse(&event.raw_body).ok()?;
-            let parsed = normalize(&payload)?;
+            let parsed = normalize(&Webhook::parse(&event.raw_body).ok()?)?;
             let facts = IssueFacts::from_payload(&payload, is_cloud);
             matches(sub, &parsed.events, &facts, settings).then(|| DryRunMatch {
                 event_id: *id,

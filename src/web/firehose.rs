@@ -16,9 +16,13 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         Ok(ok) => ok,
         Err(refused) => return refused,
     };
-    let (payload, parsed) = match intake.parse(&body) {
+    let (webhook_event, parsed) = match intake.parse(&body) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => return HttpResponse::Ok().finish(),
+        Err(refused) => return refused,
+    };
+    let payload = match intake.parse_tree(&body) {
+        Ok(payload) => payload,
         Err(refused) => return refused,
     };
     let instance = match instances::for_webhook(&state.store, req.match_info().get("instance"), &payload) {
@@ -41,7 +45,7 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         }
     };
     let received = Received {
-        webhook_event: payload.webhook_event().to_string(),
+        webhook_event,
         raw_body: body,
         headers: kept_headers(&req),
         instance_id: instance.as_ref().map(|i| i.id.clone()),

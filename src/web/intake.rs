@@ -14,6 +14,7 @@ use crate::events::ingest::{Accepted, KEPT_HEADERS};
 use crate::events::model::Parsed;
 use crate::events::normalize::normalize;
 use crate::jira::payload::Payload;
+use crate::jira::webhook::Webhook;
 use crate::store::StoreError;
 
 pub fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {
@@ -85,21 +86,30 @@ impl Intake<'_> {
     }
 
     /// Parses and normalizes; `Ok(None)` = not an event we handle (already answered 200).
-    pub fn parse(&self, body: &[u8]) -> Result<Option<(Payload, Parsed)>, HttpResponse> {
-        let payload = Payload::parse(body)
-            .map_err(|reason| self.refuse("bad_request", StatusCode::BAD_REQUEST, format!("invalid JSON: {reason}")))?;
+    /// Answers the payload's `webhookEvent` with the event.
+    pub fn parse(&self, body: &[u8]) -> Result<Option<(String, Parsed)>, HttpResponse> {
+        let payload = Webhook::parse(body).map_err(|reason| self.invalid_json(reason))?;
         match normalize(&payload) {
-            Some(parsed) => Ok(Some((payload, parsed))),
+            Some(parsed) => Ok(Some((payload.webhook_event.as_str().to_string(), parsed))),
             None => {
                 tracing::info!(
                     kind = self.kind,
-                    webhook_event = payload.webhook_event(),
+                    webhook_event = payload.webhook_event.as_str(),
                     "webhook ignored: not an event jirabridge handles"
                 );
                 self.state.metrics.webhook(self.kind, "ignored");
                 Ok(None)
             }
         }
+    }
+
+    /// The whole payload as a JSON tree, for routing by any field (firehose).
+    pub fn parse_tree(&self, body: &[u8]) -> Result<Payload, HttpResponse> {
+        Payload::parse(body).map_err(|reason| self.invalid_json(reason))
+    }
+
+    fn invalid_json(&self, reason: String) -> HttpResponse {
+        self.refuse("bad_request", StatusCode::BAD_REQUEST, format!("invalid JSON: {reason}"))
     }
 
     /// The answer to Jira once ingest is done: 200 when stored or a duplicate, 503 when the

@@ -48,7 +48,7 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
             LegacyTarget::ChannelName { team, channel }
         }
     };
-    let (payload, parsed) = match intake.parse(&body) {
+    let (webhook_event, parsed) = match intake.parse(&body) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => return HttpResponse::Ok().finish(),
         Err(refused) => return refused,
@@ -56,7 +56,7 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
     let selection = Selection::from_flags(|name| query.get(name));
     let target = selection.selects(&parsed.events).then_some(target);
     let received = Received {
-        webhook_event: payload.webhook_event().to_string(),
+        webhook_event,
         raw_body: body,
         headers: kept_headers(&req),
         instance_id,
