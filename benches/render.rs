@@ -33,11 +33,28 @@ fn normalize_and_render(bytes: &[u8]) {
     black_box(render::render(&parsed, &Default::default()).to_json().to_string());
 }
 
+/// Real Jira payloads are larger than our fixtures (10–50 KB): the largest shared fixtures,
+/// when `../shared/fixtures` is beside the project.
+fn shared_fixtures() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/jira-webhooks");
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut bodies: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && !p.ends_with("EXPECTED.json"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|body| Webhook::parse(body.as_bytes()).ok().as_ref().and_then(normalize).is_some())
+        .collect();
+    bodies.sort_by_key(|b| std::cmp::Reverse(b.len()));
+    bodies.truncate(2);
+    bodies
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let iterations = if full { 20_000 } else { 10 };
     println!("{:<48} {:>12} {:>12} {:>7}", "payload", "from_slice", "ours", "ratio");
-    for fixture in FIXTURES {
+    let shared = shared_fixtures();
+    for fixture in FIXTURES.iter().copied().chain(shared.iter().map(String::as_str)) {
         let bytes = fixture.as_bytes();
         time(iterations / 10 + 1, || normalize_and_render(bytes));
         let base = time(iterations, || baseline(bytes));

@@ -2,7 +2,8 @@
 //! same run: a do-nothing actix handler that reads the same body and answers 200.
 //!
 //! `cargo bench --bench webhook_load` runs the full load (BENCH_REQUESTS, default 20000;
-//! BENCH_CONCURRENCY, default 32; BENCH_STORE_ONLY=0 skips the store lane). Under `cargo test` it runs a small smoke load only.
+//! BENCH_CONCURRENCY, default 32; BENCH_PAYLOAD, a JSON file to send instead of our fixture;
+//! BENCH_STORE_ONLY=0 skips the store lane). Under `cargo test` it runs a small smoke load only.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,7 +42,15 @@ impl Report {
     }
 }
 
+/// `count` distinct payloads: our issue-created fixture with a new issue each time, or the
+/// JSON object in the file BENCH_PAYLOAD names (real Jira payloads are 10–50 KB), made
+/// distinct by a leading field so none is taken for a repeat.
 fn bodies(count: usize) -> Arc<Vec<String>> {
+    if let Ok(path) = std::env::var("BENCH_PAYLOAD") {
+        let template = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("BENCH_PAYLOAD {path}: {e}"));
+        let rest = template.trim_start().strip_prefix('{').expect("BENCH_PAYLOAD holds a JSON object");
+        return Arc::new((0..count).map(|n| format!("{{\"benchSeq\":{n},{rest}")).collect());
+    }
     let template = include_str!("../tests/fixtures/cloud-issue-created.json");
     Arc::new(
         (0..count)

@@ -39,6 +39,43 @@ pub fn decode<T: DeserializeOwned>(expected: u16, bytes: &[u8]) -> Result<T, Sto
     decode_body(body)
 }
 
+/// `#[serde(with = "byte_vec")]` for byte fields: written and read as one block instead of
+/// byte by byte (a `Vec<u8>` is a sequence to serde). The bytes on disk are the same either
+/// way (a length, then the bytes), so records written before read unchanged; JSON still
+/// gets an array of numbers.
+pub mod byte_vec {
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        struct BytesVisitor;
+        impl<'de> Visitor<'de> for BytesVisitor {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(bytes.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(bytes)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+                let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(byte) = seq.next_element()? {
+                    bytes.push(byte);
+                }
+                Ok(bytes)
+            }
+        }
+        deserializer.deserialize_byte_buf(BytesVisitor)
+    }
+}
+
 /// A u64 key in big-endian, so byte order equals numeric order.
 pub fn u64_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -84,6 +121,22 @@ mod tests {
         assert_eq!(split_version(&bytes).unwrap().0, 3);
         assert_eq!(decode::<Sample>(3, &bytes).unwrap(), sample);
         assert!(decode::<Sample>(2, &bytes).is_err());
+    }
+
+    #[test]
+    fn byte_fields_are_stored_as_before_and_read_back() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Plain(String, Vec<u8>);
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Block(String, #[serde(with = "byte_vec")] Vec<u8>);
+        let bytes: Vec<u8> = (0..=255).chain(0..300).map(|b: u32| b as u8).collect();
+        let plain = encode(1, &Plain("x".into(), bytes.clone())).unwrap();
+        let block = encode(1, &Block("x".into(), bytes.clone())).unwrap();
+        assert_eq!(plain, block, "same bytes on disk");
+        assert_eq!(decode::<Block>(1, &plain).unwrap(), Block("x".into(), bytes.clone()));
+        let json = serde_json::to_string(&Block("x".into(), vec![1, 2])).unwrap();
+        assert_eq!(json, serde_json::to_string(&Plain("x".into(), vec![1, 2])).unwrap());
+        assert_eq!(serde_json::from_str::<Block>(&json).unwrap().1, [1, 2]);
     }
 
     #[test]

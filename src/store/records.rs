@@ -19,6 +19,7 @@ pub struct EventRecordV1 {
     /// `routed`, `ignored`, `unmatched`, `unrouted`.
     pub status: String,
     pub headers: Vec<(String, String)>,
+    #[serde(with = "super::codec::byte_vec")]
     pub raw_body: Vec<u8>,
 }
 
