@@ -1,9 +1,10 @@
 //! Load benchmark of the legacy webhook over loopback, against a baseline measured in the
 //! same run: a do-nothing actix handler that reads the same body and answers 200.
 //!
-//! `cargo bench --bench webhook_load` runs the full load (BENCH_REQUESTS, default 20000;
-//! BENCH_CONCURRENCY, default 32; BENCH_PAYLOAD, a JSON file to send instead of our fixture;
-//! BENCH_STORE_ONLY=0 skips the store lane). Under `cargo test` it runs a small smoke load only.
+//! `cargo bench --bench webhook_load` runs the full load. Settings, from the environment:
+//! BENCH_REQUESTS (a lane, default 20000), BENCH_CONCURRENCY (default 32), BENCH_ROUNDS
+//! (default 5), BENCH_PAYLOAD (a JSON file to send instead of our fixture), BENCH_STORE_ONLY=0
+//! (skip the store lane). Under `cargo test` it runs a small smoke load only.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,15 +46,17 @@ impl Report {
 /// `count` distinct payloads: our issue-created fixture with a new issue each time, or the
 /// JSON object in the file BENCH_PAYLOAD names (real Jira payloads are 10–50 KB), made
 /// distinct by a leading field so none is taken for a repeat.
-fn bodies(count: usize) -> Arc<Vec<String>> {
+/// Numbered from `first`, so every round sends webhooks never seen before.
+fn bodies(first: usize, count: usize) -> Arc<Vec<String>> {
+    let numbers = first..first + count;
     if let Ok(path) = std::env::var("BENCH_PAYLOAD") {
         let template = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("BENCH_PAYLOAD {path}: {e}"));
         let rest = template.trim_start().strip_prefix('{').expect("BENCH_PAYLOAD holds a JSON object");
-        return Arc::new((0..count).map(|n| format!("{{\"benchSeq\":{n},{rest}")).collect());
+        return Arc::new(numbers.map(|n| format!("{{\"benchSeq\":{n},{rest}")).collect());
     }
     let template = include_str!("../tests/fixtures/cloud-issue-created.json");
     Arc::new(
-        (0..count)
+        numbers
             .map(|n| template.replace("OPS-12", &format!("LOAD-{n}")).replace("20017", &format!("{}", 100_000 + n)))
             .collect(),
     )
@@ -201,6 +204,7 @@ fn main() {
         |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     let requests = if full { env_number("BENCH_REQUESTS", 20_000) } else { 200 };
     let concurrency = if full { env_number("BENCH_CONCURRENCY", 32) } else { 4 };
+    let rounds = if full { env_number("BENCH_ROUNDS", 5).max(1) } else { 1 };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
         let (baseline_port, baseline) = baseline_server();
@@ -212,30 +216,40 @@ fn main() {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let app_task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
 
-        println!("{requests} requests, {concurrency} concurrent clients, payload {} bytes", bodies(1)[0].len());
-        let warmup = bodies(requests / 10 + 1);
-        load("warm-up", format!("http://127.0.0.1:{baseline_port}/webhook"), warmup, concurrency).await;
-        let base = load(
-            "baseline (actix, no work)",
-            format!("http://127.0.0.1:{baseline_port}/webhook"),
-            bodies(requests),
-            concurrency,
-        )
-        .await;
-        let ours = load("jirabridge legacy webhook", app_url, bodies(requests), concurrency).await;
-        // BENCH_STORE_ONLY=0 skips the store lane (to profile the HTTP lane alone).
-        let store = match env_number("BENCH_STORE_ONLY", 1) {
-            0 => None,
-            _ => Some(store_only(bodies(requests), concurrency).await),
-        };
-        base.print();
-        ours.print();
-        store.iter().for_each(Report::print);
-        println!("throughput ratio jirabridge/baseline: {:.2}", ours.per_second() / base.per_second());
         println!(
-            "p50 ratio: {:.2}   p99 ratio: {:.2}",
-            ours.percentile(0.5).as_secs_f64() / base.percentile(0.5).as_secs_f64(),
-            ours.percentile(0.99).as_secs_f64() / base.percentile(0.99).as_secs_f64()
+            "{requests} requests a lane, {rounds} rounds, {concurrency} concurrent clients, payload {} bytes",
+            bodies(0, 1)[0].len()
+        );
+        let baseline_url = format!("http://127.0.0.1:{baseline_port}/webhook");
+        load("warm-up", baseline_url.clone(), bodies(0, requests / 10 + 1), concurrency).await;
+        // The lanes alternate, round after round: this machine's speed drifts within seconds,
+        // so a ratio is only taken between lanes run side by side, and the median reported.
+        let mut ratios = Vec::new();
+        for round in 0..rounds {
+            let fresh = || bodies((round + 1) * requests, requests);
+            let base = load("baseline (actix, no work)", baseline_url.clone(), fresh(), concurrency).await;
+            let ours = load("jirabridge legacy webhook", app_url.clone(), fresh(), concurrency).await;
+            println!("round {}", round + 1);
+            base.print();
+            ours.print();
+            let ratio = ours.per_second() / base.per_second();
+            println!(
+                "  throughput ratio {ratio:.2}   p50 ratio {:.2}   p99 ratio {:.2}",
+                ours.percentile(0.5).as_secs_f64() / base.percentile(0.5).as_secs_f64(),
+                ours.percentile(0.99).as_secs_f64() / base.percentile(0.99).as_secs_f64()
+            );
+            ratios.push(ratio);
+        }
+        // BENCH_STORE_ONLY=0 skips the store lane (to profile the HTTP lane alone).
+        if env_number("BENCH_STORE_ONLY", 1) != 0 {
+            store_only(bodies(0, requests), concurrency).await.print();
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "throughput ratio jirabridge/baseline: median {:.2} (from {:.2} to {:.2} over {rounds} rounds)",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
         );
         stop_tx.send(true).unwrap();
         app_task.await.unwrap().unwrap();
