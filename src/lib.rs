@@ -21,3 +21,10 @@ pub mod subscriptions;
 pub mod telemetry;
 pub mod web;
 pub mod webhook;
+
+/// mimalloc instead of the system allocator: sled copies a tree node on every write and
+/// frees the old one later, often on another thread, which glibc's malloc handles slowly
+/// (measured in docs/PERFORMANCE.md). Set here so the binary, tests and benches all run on
+/// the allocator that ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
