@@ -211,6 +211,13 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_key_is_refused_only_where_it_is_read() {
+        assert!(Webhook::parse(br#"{"webhookEvent":"a","webhookEvent":"b"}"#).unwrap_err().contains("duplicate"));
+        let repeated_elsewhere = br#"{"webhookEvent":"a","other":1,"other":2}"#;
+        assert_eq!(Webhook::parse(repeated_elsewhere).unwrap().webhook_event.as_str(), "a");
+    }
+
+    #[test]
     fn people_are_known_by_account_id_name_and_key() {
         let body = br#"{"user":{"accountId":"5b10","displayName":"Ann Lee"},
                  "issue":{"fields":{"assignee":{"name":"bob","key":"JIRAUSER1","displayName":"Bob Roe"},
