@@ -44,15 +44,18 @@ impl Report {
 }
 
 /// `count` distinct payloads: our issue-created fixture with a new issue each time, or the
-/// JSON object in the file BENCH_PAYLOAD names (real Jira payloads are 10–50 KB), made
-/// distinct by a leading field so none is taken for a repeat.
+/// JSON object in the file BENCH_PAYLOAD names (real Jira payloads are 10–50 KB) with a new
+/// `timestamp` each time, so that neither dedup key takes one for a repeat.
 /// Numbered from `first`, so every round sends webhooks never seen before.
 fn bodies(first: usize, count: usize) -> Arc<Vec<String>> {
     let numbers = first..first + count;
     if let Ok(path) = std::env::var("BENCH_PAYLOAD") {
         let template = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("BENCH_PAYLOAD {path}: {e}"));
-        let rest = template.trim_start().strip_prefix('{').expect("BENCH_PAYLOAD holds a JSON object");
-        return Arc::new(numbers.map(|n| format!("{{\"benchSeq\":{n},{rest}")).collect());
+        let at = template.find("\"timestamp\":").expect("BENCH_PAYLOAD has a \"timestamp\"") + 12;
+        let digits = template[at..].trim_start().find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
+        let spaces = template[at..].len() - template[at..].trim_start().len();
+        let (head, tail) = (&template[..at], &template[at + spaces + digits..]);
+        return Arc::new(numbers.map(|n| format!("{head}{}{tail}", 1_600_000_000_000u64 + n as u64)).collect());
     }
     let template = include_str!("../tests/fixtures/cloud-issue-created.json");
     Arc::new(
@@ -212,7 +215,8 @@ fn main() {
         tokio::spawn(baseline);
         let data = tempfile::tempdir().unwrap();
         let app = jirabridge_server(data.path()).await;
-        let app_url = format!("http://127.0.0.1:{}/webhook?secret={SECRET}&team=eng&channel=jira", app.port());
+        let app_port = app.port();
+        let app_url = format!("http://127.0.0.1:{app_port}/webhook?secret={SECRET}&team=eng&channel=jira");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let app_task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
 
@@ -240,6 +244,12 @@ fn main() {
             );
             ratios.push(ratio);
         }
+        // A webhook taken for a repeat is answered without being stored: none may be, or the
+        // lane would measure less than it claims.
+        let metrics =
+            reqwest::get(format!("http://127.0.0.1:{}/metrics", app_port)).await.unwrap().text().await.unwrap();
+        let repeats = metrics.lines().filter(|l| l.contains("result=\"duplicate\"") && !l.ends_with(" 0")).count();
+        assert_eq!(repeats, 0, "some webhooks were taken for repeats:\n{metrics}");
         // BENCH_STORE_ONLY=0 skips the store lane (to profile the HTTP lane alone).
         if env_number("BENCH_STORE_ONLY", 1) != 0 {
             store_only(bodies(0, requests), concurrency).await.print();

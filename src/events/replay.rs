@@ -42,13 +42,15 @@ impl Ingest {
         actor: &str,
     ) -> Result<Vec<u64>, ReplayError> {
         let mut event = self.store.event(event_id)?.ok_or(ReplayError::NotFound(event_id))?;
-        let payload = Payload::parse(&event.raw_body).map_err(|e| ReplayError::Unreadable(event_id, e))?;
-        let unhandled = || ReplayError::Unreadable(event_id, "jirabridge no longer handles this payload".into());
-        let parsed = normalize(&Webhook::parse(&event.raw_body).map_err(|e| ReplayError::Unreadable(event_id, e))?)
-            .ok_or_else(unhandled)?;
+        let unreadable = |reason| ReplayError::Unreadable(event_id, reason);
+        let unhandled = || unreadable("jirabridge no longer handles this payload".into());
+        let parsed = normalize(&Webhook::parse(&event.raw_body).map_err(unreadable)?).ok_or_else(unhandled)?;
+        // Only routing by subscription needs the whole JSON tree: a legacy event replays from
+        // what normalizing read, as it was accepted.
         let deliveries = if event.source == "legacy" {
             self.legacy_again(event_id, &parsed)?
         } else {
+            let payload = Payload::parse(&event.raw_body).map_err(unreadable)?;
             self.firehose_again(&mut event, &payload, &parsed, subscriptions)?
         };
         let ids = self.store.add_deliveries(event_id, &event, deliveries).await?;

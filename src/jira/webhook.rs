@@ -144,7 +144,9 @@ pub struct ChangeItem<'a> {
 impl<'a> Webhook<'a> {
     /// Parses a body; the error is a short reason fit for a 400 answer.
     pub fn parse(body: &'a [u8]) -> Result<Webhook<'a>, String> {
-        // Checked whole, so text the parser skips is held to the same rule as the rest.
+        // Checked whole: the parser skips what it does not read without checking its UTF-8.
+        // (It does not check skipped numbers' range or surrogate escapes either; see
+        // ARCHITECTURE.md, "Tolerant JSON".)
         std::str::from_utf8(body).map_err(|e| format!("invalid UTF-8: {e}"))?;
         match serde_json::from_slice::<Slot<Webhook>>(body) {
             Ok(Slot::Object(webhook)) => Ok(webhook),
