@@ -273,7 +273,8 @@ impl Worker {
             PostRecordV1::FromEvent { subscription_name } => {
                 let event = self.store.event(record.event_id).map_err(|e| e.to_string())?;
                 let event = event.ok_or_else(|| format!("event {} is no longer stored", record.event_id))?;
-                let payload = Webhook::parse(&event.raw_body).map_err(|e| format!("stored event is not JSON: {e}"))?;
+                let payload = Webhook::parse(&event.raw_body)
+                    .map_err(|e| format!("stored event cannot be read as a webhook: {e}"))?;
                 let mut parsed = normalize(&payload).ok_or("stored event is no longer an event jirabridge handles")?;
                 let config = self.settings.current();
                 super::mentions::add_jira_names(&self.jira_users, &self.store, &config, &event, &mut parsed).await;
