@@ -52,15 +52,8 @@ pub struct Comment {
     pub body: Text,
 }
 
-/// A description or comment body as Jira sent it: wiki markup (Server/DC, REST v2) or an
-/// Atlassian Document Format tree (some Cloud payloads).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub enum Text {
-    #[default]
-    Empty,
-    Wiki(String),
-    Adf(serde_json::Value),
-}
+/// A description or comment body as Jira sent it (defined where Jira's JSON is read).
+pub use crate::jira::lenient::Text;
 
 /// A webhook reduced to what routing and rendering need.
 #[derive(Debug, Clone, PartialEq)]

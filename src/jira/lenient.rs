@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::events::model::Text;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -219,8 +218,18 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Objects<T> {
     }
 }
 
-/// A description or comment body: a string is wiki markup (blank is nothing), an object an
-/// Atlassian Document Format tree, kept whole for rendering.
+/// A description or comment body as Jira sent it: wiki markup (Server/DC, REST v2) or an
+/// Atlassian Document Format tree (some Cloud payloads).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Text {
+    #[default]
+    Empty,
+    Wiki(String),
+    Adf(serde_json::Value),
+}
+
+/// Read from any JSON value: a string is wiki markup (blank is nothing), an object an ADF
+/// tree, kept whole for rendering; anything else is nothing.
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct TextVisitor;

@@ -6,8 +6,7 @@
 
 use serde::Deserialize;
 
-use super::lenient::{IdText, NotNull, Objects, Slot, Str};
-use crate::events::model::Text;
+use super::lenient::{IdText, NotNull, Objects, Slot, Str, Text};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct Webhook<'a> {
