@@ -159,8 +159,8 @@ pub(super) fn store_batch(
                 record.event_id = event_id;
                 deliveries.push((ids.next()?, record));
             }
-            let stored = EventRecordV2 { event: record, dedup_keys, deliveries };
-            batch.insert(&u64_key(event_id), codec::encode(EventRecordV2::VERSION, &stored)?);
+            let mut stored = EventRecordV2 { event: record, dedup_keys, deliveries };
+            batch.insert(&u64_key(event_id), encode_stored(&mut stored)?);
             recent.remember(&stored.dedup_keys, Seen { event_id, at_ms });
             let delivery_ids = stored.deliveries.iter().map(|(id, _)| *id).collect();
             outcomes.push(IngestOutcome::Stored { event_id, delivery_ids });
@@ -181,11 +181,41 @@ pub(super) fn store_batch(
     Ok((outcomes, copies))
 }
 
-/// Decodes a stored event of either version as the version 2 record (a version 1 event
+/// Largest raw body a compressed event may claim: far above `webhook.max_body_bytes`'s
+/// useful range, low enough that a damaged length cannot ask for gigabytes.
+const MAX_STORED_BODY: usize = 256 * 1024 * 1024;
+
+/// Encodes an event as written now: version 3, its raw body compressed (`stored` is
+/// unchanged on return; the body is swapped out only while encoding, to avoid a copy).
+pub(super) fn encode_stored(stored: &mut EventRecordV2) -> Result<Vec<u8>, StoreError> {
+    let raw = std::mem::take(&mut stored.event.raw_body);
+    stored.event.raw_body = lz4_flex::compress_prepend_size(&raw);
+    let encoded = codec::encode(EventRecordV2::VERSION_COMPRESSED, &*stored);
+    stored.event.raw_body = raw;
+    encoded
+}
+
+/// The raw body of a version 3 event, uncompressed.
+fn decompress_body(event: &mut EventRecordV1) -> Result<(), StoreError> {
+    let damaged = |why: String| StoreError::Codec(format!("event body: {why}"));
+    let (size, _) = lz4_flex::block::uncompressed_size(&event.raw_body).map_err(|e| damaged(e.to_string()))?;
+    if size > MAX_STORED_BODY {
+        return Err(damaged(format!("claims {size} bytes")));
+    }
+    event.raw_body = lz4_flex::decompress_size_prepended(&event.raw_body).map_err(|e| damaged(e.to_string()))?;
+    Ok(())
+}
+
+/// Decodes a stored event of any version as the version 2 record (a version 1 event
 /// has no dedup keys or deliveries inside: its deliveries were stored beside it).
 pub(super) fn decode_stored(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
     match codec::split_version(bytes)? {
         (EventRecordV2::VERSION, body) => codec::decode_body(body),
+        (EventRecordV2::VERSION_COMPRESSED, body) => {
+            let mut stored: EventRecordV2 = codec::decode_body(body)?;
+            decompress_body(&mut stored.event)?;
+            Ok(stored)
+        }
         (EventRecordV1::VERSION, body) => {
             Ok(EventRecordV2 { event: codec::decode_body(body)?, dedup_keys: vec![], deliveries: vec![] })
         }
@@ -193,9 +223,13 @@ pub(super) fn decode_stored(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
     }
 }
 
-/// Decodes the event alone: a version 2 body begins with the version 1 body.
+/// Decodes the event alone: every version's body begins with the version 1 fields.
 pub(super) fn decode_event(bytes: &[u8]) -> Result<EventRecordV1, StoreError> {
-    codec::decode_body(event_body(bytes)?)
+    let mut event = codec::decode_body(event_body(bytes)?)?;
+    if codec::split_version(bytes)?.0 == EventRecordV2::VERSION_COMPRESSED {
+        decompress_body(&mut event)?;
+    }
+    Ok(event)
 }
 
 /// The receipt time, the first field of every event version, without decoding the rest.
@@ -210,7 +244,7 @@ fn received_at(bytes: &[u8]) -> Result<u64, StoreError> {
 /// The body of a stored event of either version, which begins with the version 1 fields.
 fn event_body(bytes: &[u8]) -> Result<&[u8], StoreError> {
     match codec::split_version(bytes)? {
-        (EventRecordV1::VERSION | EventRecordV2::VERSION, body) => Ok(body),
+        (EventRecordV1::VERSION | EventRecordV2::VERSION | EventRecordV2::VERSION_COMPRESSED, body) => Ok(body),
         (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
     }
 }
@@ -250,6 +284,36 @@ mod tests {
 
     fn event(key: u8, at: u64) -> NewEvent {
         crate::store::test_events::sample_event(key, at, 60_000)
+    }
+
+    #[test]
+    fn events_are_written_compressed_and_read_back_whole() {
+        let mut stored = EventRecordV2 { event: event(1, 5).record, dedup_keys: vec![[7; 32]], deliveries: vec![] };
+        stored.event.raw_body = br#"{"user":{"self":"https://jira.example/rest/api/2/user?name=ann"},"#.repeat(200);
+        let bytes = encode_stored(&mut stored).unwrap();
+        assert_eq!(stored.event.raw_body.len(), 13_000, "the record is left as it was");
+        assert_eq!(codec::split_version(&bytes).unwrap().0, EventRecordV2::VERSION_COMPRESSED);
+        assert!(bytes.len() < 1_000, "repetitive JSON shrinks: {} bytes", bytes.len());
+        assert_eq!(decode_stored(&bytes).unwrap(), stored);
+        assert_eq!(decode_event(&bytes).unwrap(), stored.event);
+        assert_eq!(received_at(&bytes).unwrap(), 5);
+    }
+
+    #[test]
+    fn a_damaged_compressed_body_is_an_error_not_a_panic() {
+        let mut stored = EventRecordV2 { event: event(1, 5).record, dedup_keys: vec![], deliveries: vec![] };
+        stored.event.raw_body = b"{}".repeat(500);
+        let mut compressed = stored.clone();
+        compressed.event.raw_body = lz4_flex::compress_prepend_size(&stored.event.raw_body);
+        let cut_short = |b: &mut Vec<u8>| b.truncate(b.len() - 3);
+        let huge_length = |b: &mut Vec<u8>| b[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        for damage in [&cut_short as &dyn Fn(&mut Vec<u8>), &huge_length] {
+            let mut damaged = compressed.clone();
+            damage(&mut damaged.event.raw_body);
+            let bytes = codec::encode(EventRecordV2::VERSION_COMPRESSED, &damaged).unwrap();
+            assert!(matches!(decode_stored(&bytes), Err(StoreError::Codec(_))));
+            assert!(matches!(decode_event(&bytes), Err(StoreError::Codec(_))));
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,8 +5,8 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::events::{decode_event, decode_stored, put_delivery};
-use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2};
+use super::events::{decode_event, decode_stored, encode_stored, put_delivery};
+use super::records::{DeliveryRecordV1, EventRecordV1};
 use super::{DueDelivery, NewDelivery, Store, StoreError};
 
 impl Store {
@@ -91,7 +91,7 @@ impl Store {
             None => return Err(StoreError::Codec(format!("event {event_id} is not stored"))),
         };
         stored.event = routed.clone();
-        let event = codec::encode(EventRecordV2::VERSION, &stored)?;
+        let event = encode_stored(&mut stored)?;
         {
             // Released before the await: the guard is for the transaction only.
             let _gate = self.write_gate();

@@ -46,6 +46,10 @@ pub struct EventRecordV2 {
 
 impl EventRecordV2 {
     pub const VERSION: u16 = 2;
+    /// Version 3 is this layout with `event.raw_body` compressed (an LZ4 block, its length in
+    /// front): Jira payloads are repetitive JSON of 10–50 KB, and what sled costs per event
+    /// follows the bytes it writes. Only `store::events` writes and reads it.
+    pub const VERSION_COMPRESSED: u16 = 3;
 }
 
 /// Where a delivery goes. Version 1 of the delivery record embeds it.
