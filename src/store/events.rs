@@ -181,9 +181,9 @@ pub(super) fn store_batch(
     Ok((outcomes, copies))
 }
 
-/// Largest raw body a compressed event may claim: far above `webhook.max_body_bytes`'s
-/// useful range, low enough that a damaged length cannot ask for gigabytes.
-const MAX_STORED_BODY: usize = 256 * 1024 * 1024;
+/// LZ4 expands by at most about 255 to 1: a block claiming more is damaged, and is refused
+/// before anything is allocated for it.
+const MAX_EXPANSION: usize = 255;
 
 /// Encodes an event as written now: version 3, its raw body compressed (`stored` is
 /// unchanged on return; the body is swapped out only while encoding, to avoid a copy).
@@ -198,11 +198,15 @@ pub(super) fn encode_stored(stored: &mut EventRecordV2) -> Result<Vec<u8>, Store
 /// The raw body of a version 3 event, uncompressed.
 fn decompress_body(event: &mut EventRecordV1) -> Result<(), StoreError> {
     let damaged = |why: String| StoreError::Codec(format!("event body: {why}"));
-    let (size, _) = lz4_flex::block::uncompressed_size(&event.raw_body).map_err(|e| damaged(e.to_string()))?;
-    if size > MAX_STORED_BODY {
-        return Err(damaged(format!("claims {size} bytes")));
+    let (size, block) = lz4_flex::block::uncompressed_size(&event.raw_body).map_err(|e| damaged(e.to_string()))?;
+    if size > block.len().saturating_mul(MAX_EXPANSION).saturating_add(64) {
+        return Err(damaged(format!("claims {size} bytes from {}", block.len())));
     }
-    event.raw_body = lz4_flex::decompress_size_prepended(&event.raw_body).map_err(|e| damaged(e.to_string()))?;
+    let body = lz4_flex::block::decompress(block, size).map_err(|e| damaged(e.to_string()))?;
+    if body.len() != size {
+        return Err(damaged(format!("{} bytes where {size} were written", body.len())));
+    }
+    event.raw_body = body;
     Ok(())
 }
 
@@ -241,7 +245,7 @@ fn received_at(bytes: &[u8]) -> Result<u64, StoreError> {
     Ok(codec::decode_body::<Head>(event_body(bytes)?)?.received_at_ms)
 }
 
-/// The body of a stored event of either version, which begins with the version 1 fields.
+/// The body of a stored event of any version, which begins with the version 1 fields.
 fn event_body(bytes: &[u8]) -> Result<&[u8], StoreError> {
     match codec::split_version(bytes)? {
         (EventRecordV1::VERSION | EventRecordV2::VERSION | EventRecordV2::VERSION_COMPRESSED, body) => Ok(body),

@@ -44,6 +44,11 @@ pub(super) fn parse_version(bytes: &[u8]) -> Result<u32, StoreError> {
 fn migrate_step(db: &sled::Db, from: u32) -> Result<(), StoreError> {
     match from {
         1 => v1_to_v2(db),
+        // Schema 3 writes events at record version 3 (raw body compressed) and reads
+        // versions 1 and 2 as they are, so nothing is converted. The version exists so
+        // that an older jirabridge refuses this store, and its backups, as too new instead
+        // of failing on records it cannot read.
+        2 => Ok(()),
         other => Err(StoreError::Codec(format!("no migration from schema {other}"))),
     }
 }

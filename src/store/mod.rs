@@ -171,11 +171,7 @@ impl Store {
         let path = data_dir.join("db");
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Open { path: data_dir.to_path_buf(), source: sled::Error::Io(e) })?;
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(options.cache_capacity_mb * 1024 * 1024)
-            .open()
-            .map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        let db = open_db(&path, options).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         migrations::check_and_migrate(&db, &path)?;
         let trees = Trees::open(&db)?;
         let ids = Ids { db: db.clone(), floor: backup::read_id_floor(&trees.meta)? };
@@ -251,6 +247,29 @@ impl Store {
 
     fn trees(&self) -> &Trees {
         &self.inner.trees
+    }
+}
+
+/// How long opening waits for the database's lock file. A store closed a moment ago can
+/// hold it briefly (sled's IO threads finish their last writes after the close), so a
+/// reopen in the same process (tests, a restore) waits instead of failing; a second
+/// jirabridge on the same store still fails, after this long.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn open_db(path: &Path, options: &StoreOptions) -> Result<sled::Db, sled::Error> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        let opened = sled::Config::new().path(path).cache_capacity(options.cache_capacity_mb * 1024 * 1024).open();
+        match opened {
+            // sled reports a held lock only as this text (its `try_lock`).
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(sled::Error::Io(e));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

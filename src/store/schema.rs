@@ -6,7 +6,7 @@
 
 /// Version of the on-disk layout. Bump it and add a step to `migrations` when a tree
 /// changes shape; the store refuses to open a database newer than this.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Every tree jirabridge uses. Opening the store opens exactly these.
 pub const TREES: &[&str] = &[
@@ -37,7 +37,8 @@ pub const META: &str = "meta";
 /// the console), encrypted with the master key.
 pub const SECRET_VALUE: &str = "secret_value";
 /// Event id (u64 BE) → stored webhook event, with its dedup keys and first deliveries
-/// inside (record version 2). Ids rise with receipt time, so this is also the time order.
+/// inside (written at record version 3, the raw body compressed; versions 1 and 2 read as
+/// they are). Ids rise with receipt time, so this is also the time order.
 pub const EVENTID_EVENT: &str = "eventid_event";
 /// Trees of schema 1 that schema 2 removed (the migration drops them): a time index of
 /// events, which their ids already give, and the dedup keys, now inside each event.
