@@ -227,6 +227,18 @@ pub(super) fn decode_stored(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
     }
 }
 
+/// Decodes a stored event with its raw body left empty, for readers that want only its
+/// dedup keys, deliveries or times: a compressed body is then neither decompressed nor
+/// required to be intact (a damaged body must not stop the store from opening).
+pub(super) fn decode_stored_without_body(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
+    let mut stored = match codec::split_version(bytes)? {
+        (EventRecordV2::VERSION_COMPRESSED, body) => codec::decode_body::<EventRecordV2>(body)?,
+        _ => decode_stored(bytes)?,
+    };
+    stored.event.raw_body = Vec::new();
+    Ok(stored)
+}
+
 /// Decodes the event alone: every version's body begins with the version 1 fields.
 pub(super) fn decode_event(bytes: &[u8]) -> Result<EventRecordV1, StoreError> {
     let mut event = codec::decode_body(event_body(bytes)?)?;
@@ -317,6 +329,8 @@ mod tests {
             let bytes = codec::encode(EventRecordV2::VERSION_COMPRESSED, &damaged).unwrap();
             assert!(matches!(decode_stored(&bytes), Err(StoreError::Codec(_))));
             assert!(matches!(decode_event(&bytes), Err(StoreError::Codec(_))));
+            let without_body = decode_stored_without_body(&bytes).unwrap();
+            assert_eq!((without_body.event.received_at_ms, without_body.event.raw_body.len()), (5, 0));
         }
     }
 

@@ -18,7 +18,7 @@ use sled::Transactional;
 
 use super::codec::{self, u64_key};
 use super::dedup::{RecentKeys, Seen};
-use super::events::{decode_stored, put_delivery};
+use super::events::{decode_stored_without_body, put_delivery};
 use super::records::DeliveryRecordV1;
 use super::{StoreError, Trees};
 
@@ -72,7 +72,7 @@ pub(super) fn recover(t: &Trees, keep_ms: u64, now_ms: u64) -> Result<RecentKeys
         let (key, value) = entry?;
         let Some(event_id) = codec::read_u64(&key) else { continue };
         copies.through = Some(event_id);
-        for (id, record) in decode_stored(&value)?.deliveries {
+        for (id, record) in decode_stored_without_body(&value)?.deliveries {
             if !t.deliveryid_delivery.contains_key(u64_key(id))? {
                 copies.deliveries.push((id, record));
             }
@@ -86,7 +86,7 @@ pub(super) fn recover(t: &Trees, keep_ms: u64, now_ms: u64) -> Result<RecentKeys
     let mut seen = Vec::new();
     for entry in t.eventid_event.iter().rev() {
         let (key, value) = entry?;
-        let stored = decode_stored(&value)?;
+        let stored = decode_stored_without_body(&value)?;
         if stored.event.received_at_ms.saturating_add(keep_ms) < now_ms {
             break;
         }

@@ -5,7 +5,7 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::events::{decode_event, decode_stored, encode_stored, put_delivery};
+use super::events::{decode_event, decode_stored_without_body, encode_stored, put_delivery};
 use super::records::{DeliveryRecordV1, EventRecordV1};
 use super::{DueDelivery, NewDelivery, Store, StoreError};
 
@@ -87,7 +87,7 @@ impl Store {
         let t = self.trees();
         // What the event carries besides itself (dedup keys, first deliveries) is kept.
         let mut stored = match t.eventid_event.get(u64_key(event_id))? {
-            Some(bytes) => decode_stored(&bytes)?,
+            Some(bytes) => decode_stored_without_body(&bytes)?,
             None => return Err(StoreError::Codec(format!("event {event_id} is not stored"))),
         };
         stored.event = routed.clone();
