@@ -52,21 +52,7 @@ impl Str<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl<'de> Visitor<'de> for StrVisitor {
-            type Value = Str<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Owned(s.to_string())))
-            }
-            accept_as!(Str::default(); bool i64 u64 f64 null seq map);
-        }
-        deserializer.deserialize_any(StrVisitor)
+        deserializer.deserialize_any(TextVisitor { numbers: false }).map(Str)
     }
 }
 
@@ -82,33 +68,48 @@ impl IdText<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for IdText<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct IdVisitor;
-        impl<'de> Visitor<'de> for IdVisitor {
-            type Value = IdText<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
-                Ok(IdText(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-                Ok(IdText(Cow::Owned(s.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
-                Ok(IdText(Cow::Owned(n.to_string())))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
-                Ok(IdText(Cow::Owned(n.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
-                // Written as serde_json writes numbers, so an id reads the same either way.
-                let text = serde_json::Number::from_f64(n).map(|n| n.to_string()).unwrap_or_default();
-                Ok(IdText(Cow::Owned(text)))
-            }
-            accept_as!(IdText::default(); bool null seq map);
-        }
-        deserializer.deserialize_any(IdVisitor)
+        deserializer.deserialize_any(TextVisitor { numbers: true }).map(IdText)
     }
+}
+
+/// Reads a string (borrowed from the body when it has no escapes) and, with `numbers`, a
+/// number as text; anything else reads as "".
+struct TextVisitor {
+    numbers: bool,
+}
+
+impl TextVisitor {
+    fn number<'de>(&self, text: impl FnOnce() -> String) -> Cow<'de, str> {
+        if self.numbers {
+            Cow::Owned(text())
+        } else {
+            Cow::Borrowed("")
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(self.number(|| n.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(self.number(|| n.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        // Written as serde_json writes numbers, so an id reads the same either way.
+        Ok(self.number(|| serde_json::Number::from_f64(n).map(|n| n.to_string()).unwrap_or_default()))
+    }
+    accept_as!(Cow::Borrowed(""); bool null seq map);
 }
 
 /// Whether a field holds something other than `null` (a missing field reads `false`).

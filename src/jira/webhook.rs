@@ -9,83 +9,87 @@ use serde::Deserialize;
 use super::lenient::{IdText, NotNull, Objects, Slot, Str, Text};
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct Webhook<'a> {
-    #[serde(rename = "webhookEvent", default, borrow)]
+    #[serde(rename = "webhookEvent", borrow)]
     pub webhook_event: Str<'a>,
-    #[serde(rename = "issue_event_type_name", default, borrow)]
+    #[serde(rename = "issue_event_type_name", borrow)]
     pub issue_event_type: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub timestamp: IdText<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub user: Slot<User<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub issue: Slot<Issue<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub comment: Slot<Comment<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub changelog: Slot<Changelog<'a>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct Issue<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub id: IdText<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub key: Str<'a>,
-    #[serde(rename = "self", default, borrow)]
+    #[serde(rename = "self", borrow)]
     pub self_url: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub fields: Slot<Fields<'a>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct Fields<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub summary: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub issuetype: Slot<Named<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub project: Slot<Keyed<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub priority: Slot<Named<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub assignee: Slot<User<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub reporter: Slot<User<'a>>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub creator: Slot<User<'a>>,
-    #[serde(default)]
     pub description: Text,
-    #[serde(default)]
     pub resolution: NotNull,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct Named<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub name: Str<'a>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct Keyed<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub key: Str<'a>,
 }
 
 /// A Jira user as payloads carry them: Cloud by account id, Server by name and key.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct User<'a> {
-    #[serde(rename = "displayName", default, borrow)]
+    #[serde(rename = "displayName", borrow)]
     pub display_name: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub name: Str<'a>,
-    #[serde(rename = "accountId", default, borrow)]
+    #[serde(rename = "accountId", borrow)]
     pub account_id: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub key: Str<'a>,
-    #[serde(rename = "emailAddress", default, borrow)]
+    #[serde(rename = "emailAddress", borrow)]
     pub email: Str<'a>,
-    #[serde(rename = "self", default, borrow)]
+    #[serde(rename = "self", borrow)]
     pub self_url: Str<'a>,
 }
 
@@ -101,42 +105,44 @@ impl User<'_> {
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct Comment<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub id: IdText<'a>,
-    #[serde(default)]
     pub body: Text,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub created: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub updated: Str<'a>,
-    #[serde(rename = "self", default, borrow)]
+    #[serde(rename = "self", borrow)]
     pub self_url: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub author: Slot<User<'a>>,
-    #[serde(rename = "updateAuthor", default, borrow)]
+    #[serde(rename = "updateAuthor", borrow)]
     pub update_author: Slot<User<'a>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct Changelog<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub id: IdText<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub items: Objects<ChangeItem<'a>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct ChangeItem<'a> {
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub field: Str<'a>,
-    #[serde(rename = "fromString", default, borrow)]
+    #[serde(rename = "fromString", borrow)]
     pub from_string: Str<'a>,
-    #[serde(rename = "toString", default, borrow)]
+    #[serde(rename = "toString", borrow)]
     pub to_string: Str<'a>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub fieldtype: Str<'a>,
-    #[serde(rename = "fieldId", default, borrow)]
+    #[serde(rename = "fieldId", borrow)]
     pub field_id: Str<'a>,
 }
 

@@ -211,29 +211,17 @@ fn decompress_body(event: &mut EventRecordV1) -> Result<(), StoreError> {
 }
 
 /// Decodes a stored event of any version as the version 2 record (a version 1 event
-/// has no dedup keys or deliveries inside: its deliveries were stored beside it).
-pub(super) fn decode_stored(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
-    match codec::split_version(bytes)? {
-        (EventRecordV2::VERSION, body) => codec::decode_body(body),
-        (EventRecordV2::VERSION_COMPRESSED, body) => {
-            let mut stored: EventRecordV2 = codec::decode_body(body)?;
-            decompress_body(&mut stored.event)?;
-            Ok(stored)
-        }
-        (EventRecordV1::VERSION, body) => {
-            Ok(EventRecordV2 { event: codec::decode_body(body)?, dedup_keys: vec![], deliveries: vec![] })
-        }
-        (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
-    }
-}
-
-/// Decodes a stored event with its raw body left empty, for readers that want only its
-/// dedup keys, deliveries or times: a compressed body is then neither decompressed nor
-/// required to be intact (a damaged body must not stop the store from opening).
+/// has no dedup keys or deliveries inside: its deliveries were stored beside it), with its
+/// raw body left empty. Its readers want only the dedup keys, deliveries or times, so a
+/// compressed body is neither decompressed nor required to be intact (a damaged body must
+/// not stop the store from opening); `decode_event` reads the body.
 pub(super) fn decode_stored_without_body(bytes: &[u8]) -> Result<EventRecordV2, StoreError> {
-    let mut stored = match codec::split_version(bytes)? {
-        (EventRecordV2::VERSION_COMPRESSED, body) => codec::decode_body::<EventRecordV2>(body)?,
-        _ => decode_stored(bytes)?,
+    let (version, body) = event_body(bytes)?;
+    let mut stored = match version {
+        EventRecordV1::VERSION => {
+            EventRecordV2 { event: codec::decode_body(body)?, dedup_keys: vec![], deliveries: vec![] }
+        }
+        _ => codec::decode_body(body)?,
     };
     stored.event.raw_body = Vec::new();
     Ok(stored)
@@ -241,8 +229,9 @@ pub(super) fn decode_stored_without_body(bytes: &[u8]) -> Result<EventRecordV2, 
 
 /// Decodes the event alone: every version's body begins with the version 1 fields.
 pub(super) fn decode_event(bytes: &[u8]) -> Result<EventRecordV1, StoreError> {
-    let mut event = codec::decode_body(event_body(bytes)?)?;
-    if codec::split_version(bytes)?.0 == EventRecordV2::VERSION_COMPRESSED {
+    let (version, body) = event_body(bytes)?;
+    let mut event = codec::decode_body(body)?;
+    if version == EventRecordV2::VERSION_COMPRESSED {
         decompress_body(&mut event)?;
     }
     Ok(event)
@@ -254,13 +243,16 @@ fn received_at(bytes: &[u8]) -> Result<u64, StoreError> {
     struct Head {
         received_at_ms: u64,
     }
-    Ok(codec::decode_body::<Head>(event_body(bytes)?)?.received_at_ms)
+    Ok(codec::decode_body::<Head>(event_body(bytes)?.1)?.received_at_ms)
 }
 
-/// The body of a stored event of any version, which begins with the version 1 fields.
-fn event_body(bytes: &[u8]) -> Result<&[u8], StoreError> {
+/// The record version and body of a stored event of any known version; every body begins
+/// with the version 1 fields.
+fn event_body(bytes: &[u8]) -> Result<(u16, &[u8]), StoreError> {
     match codec::split_version(bytes)? {
-        (EventRecordV1::VERSION | EventRecordV2::VERSION | EventRecordV2::VERSION_COMPRESSED, body) => Ok(body),
+        (version @ (EventRecordV1::VERSION | EventRecordV2::VERSION | EventRecordV2::VERSION_COMPRESSED), body) => {
+            Ok((version, body))
+        }
         (other, _) => Err(StoreError::Codec(format!("event record version {other}"))),
     }
 }
@@ -310,8 +302,10 @@ mod tests {
         assert_eq!(stored.event.raw_body.len(), 13_000, "the record is left as it was");
         assert_eq!(codec::split_version(&bytes).unwrap().0, EventRecordV2::VERSION_COMPRESSED);
         assert!(bytes.len() < 1_000, "repetitive JSON shrinks: {} bytes", bytes.len());
-        assert_eq!(decode_stored(&bytes).unwrap(), stored);
         assert_eq!(decode_event(&bytes).unwrap(), stored.event);
+        let mut without_body = stored.clone();
+        without_body.event.raw_body = Vec::new();
+        assert_eq!(decode_stored_without_body(&bytes).unwrap(), without_body);
         assert_eq!(received_at(&bytes).unwrap(), 5);
     }
 
@@ -327,7 +321,6 @@ mod tests {
             let mut damaged = compressed.clone();
             damage(&mut damaged.event.raw_body);
             let bytes = codec::encode(EventRecordV2::VERSION_COMPRESSED, &damaged).unwrap();
-            assert!(matches!(decode_stored(&bytes), Err(StoreError::Codec(_))));
             assert!(matches!(decode_event(&bytes), Err(StoreError::Codec(_))));
             let without_body = decode_stored_without_body(&bytes).unwrap();
             assert_eq!((without_body.event.received_at_ms, without_body.event.raw_body.len()), (5, 0));
