@@ -106,7 +106,8 @@ impl Application {
         let listener = TcpListener::bind(config.listen_addr())
             .with_context(|| format!("cannot listen on {}; is server.listen free?", config.server.listen))?;
         let port = listener.local_addr()?.port();
-        let server = http_server(state.clone(), listener, &config)?;
+        let tls = crate::web::tls::server_config(&config)?;
+        let server = http_server(state.clone(), listener, &config, tls)?;
         let control = start_control_socket(&state.store, &config);
         announce(&config, port, origin, &secrets.current);
         crate::console::announce_setup_link(&state).map_err(|e| anyhow::anyhow!("admin console setup: {e}"))?;
@@ -243,13 +244,17 @@ fn http_server(
     state: web::Data<AppState>,
     listener: TcpListener,
     config: &Config,
+    tls: Option<rustls::ServerConfig>,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    let mut server = HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new().app_data(state.clone()).configure(routes::configure).default_service(web::to(routes::not_found))
     })
     .disable_signals()
-    .shutdown_timeout(config.server.shutdown_grace_secs)
-    .listen(listener)?;
+    .shutdown_timeout(config.server.shutdown_grace_secs);
+    let mut server = match tls {
+        Some(tls) => server.listen_rustls_0_23(listener, tls)?,
+        None => server.listen(listener)?,
+    };
     if config.server.workers > 0 {
         server = server.workers(config.server.workers);
     }

@@ -28,8 +28,9 @@ impl Config {
         }
         if self.server.public_url.is_empty() {
             hints.push(format!(
-                "server.public_url is not set: webhook URLs will use http://{}; set \
+                "server.public_url is not set: webhook URLs will use {}://{}; set \
                  server.public_url to the address Jira uses to reach jirabridge",
+                self.listen_scheme(),
                 self.server.listen
             ));
         }
@@ -37,11 +38,20 @@ impl Config {
     }
 
     /// The base of every URL jirabridge hands out: `server.public_url` without a trailing
-    /// slash, or `http://<listen>` when it is empty.
+    /// slash, or `http(s)://<listen>` when it is empty.
     pub fn public_base_url(&self) -> String {
         match self.server.public_url.trim_end_matches('/') {
-            "" => format!("http://{}", self.server.listen),
+            "" => format!("{}://{}", self.listen_scheme(), self.server.listen),
             url => url.to_owned(),
+        }
+    }
+
+    /// `https` when jirabridge serves TLS itself (`server.tls_*`), else `http`.
+    pub fn listen_scheme(&self) -> &'static str {
+        if self.server.tls_cert_file.is_empty() {
+            "http"
+        } else {
+            "https"
         }
     }
 

@@ -45,7 +45,7 @@ pub fn console_cookie(state: &AppState, name: &'static str, value: String) -> Co
         .path("/admin")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.config().server.public_url.starts_with("https://"))
+        .secure(state.config().public_base_url().starts_with("https://"))
         .finish()
 }
 

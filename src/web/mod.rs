@@ -8,6 +8,7 @@ pub mod legacy;
 pub mod ops;
 pub mod routes;
 pub mod state;
+pub mod tls;
 
 pub use state::AppState;
 pub mod client;
