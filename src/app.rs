@@ -294,6 +294,12 @@ fn announce(config: &Config, port: u16, origin: Origin, secret: &str) {
     for hint in config.missing_settings() {
         tracing::warn!("{hint}");
     }
+    if config.log.webhook_bodies && !tracing::enabled!(target: "webhook_body", tracing::Level::DEBUG) {
+        tracing::warn!(
+            "log.webhook_bodies is on, but log.level hides debug messages, so no body is logged; \
+             set log.level = \"info,webhook_body=debug\""
+        );
+    }
     if origin == Origin::GeneratedNow {
         let url = format!("{base}/webhook?secret={secret}&team=TEAM_NAME&channel=CHANNEL_NAME");
         tracing::warn!(

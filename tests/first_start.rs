@@ -11,11 +11,22 @@ fn free_port() -> u16 {
 /// Runs `serve` in `dir` with only the listen address set, stops it with SIGTERM once it
 /// answers `/healthz` (after `while_up` ran), and returns its log.
 async fn serve_once(dir: &std::path::Path, port: u16, while_up: impl AsyncFnOnce()) -> String {
+    serve_once_with(dir, port, &[], while_up).await
+}
+
+/// [`serve_once`] with more settings from the environment.
+async fn serve_once_with(
+    dir: &std::path::Path,
+    port: u16,
+    env: &[(&str, &str)],
+    while_up: impl AsyncFnOnce(),
+) -> String {
     let child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
         .arg("serve")
         .current_dir(dir)
         .env_clear()
         .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -81,4 +92,33 @@ async fn a_missing_key_is_not_replaced_while_encrypted_secrets_exist() {
     assert!(!out.status.success(), "refuses to start: {log}");
     assert!(log.contains("master.key is missing"), "{log}");
     assert!(!key.exists(), "no new key was made over the stored secrets");
+}
+
+/// `log.webhook_bodies` (the plugin's EnableWebhookEventLogging): what Jira sent is in the
+/// log for debugging, never the secret; off, no body is logged even at debug level.
+#[tokio::test]
+async fn webhook_bodies_are_logged_only_when_asked_and_without_the_secret() {
+    const SECRET: &str = "logged-body-test-secret-0123456";
+    let body = r#"{"webhookEvent":"jira:worklog_updated","marker":"zebra-42"}"#;
+    let send = async |port: u16| {
+        let url = format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team=eng&channel=town-square");
+        let response = reqwest::Client::new().post(&url).body(body).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let common = [("JIRABRIDGE_WEBHOOK__SECRET", SECRET), ("JIRABRIDGE_LOG__LEVEL", "info,webhook_body=debug")];
+    let on = [common.as_slice(), &[("JIRABRIDGE_LOG__WEBHOOK_BODIES", "true")]].concat();
+    let log = serve_once_with(dir.path(), port, &on, async || send(port).await).await;
+    let line = log.lines().find(|l| l.contains("zebra-42")).unwrap_or_else(|| panic!("body logged: {log}"));
+    assert!(line.contains("secret=***") && line.contains("team=eng"), "{line}");
+    assert!(!log.contains(SECRET), "the secret is never logged: {log}");
+
+    let off = serve_once_with(dir.path(), port, &common, async || send(port).await).await;
+    assert!(!off.contains("zebra-42"), "not logged when off: {off}");
+
+    let hidden = [("JIRABRIDGE_WEBHOOK__SECRET", SECRET), ("JIRABRIDGE_LOG__WEBHOOK_BODIES", "true")];
+    let quiet = serve_once_with(dir.path(), port, &hidden, async || send(port).await).await;
+    assert!(!quiet.contains("zebra-42"), "{quiet}");
+    assert!(quiet.contains("log.webhook_bodies is on, but log.level hides debug messages"), "{quiet}");
 }

@@ -106,7 +106,7 @@ pub const CATALOG: &[KeyInfo] = &[
     s("admin.setup_link_ttl_minutes", "Minutes the one-time first-admin link stays valid."),
     r("log.level", "Log level, or a filter such as info,jirabridge=debug."),
     s("log.format", "Log line format: text or json."),
-    r("log.webhook_bodies", "Log raw webhook bodies at debug level, secret redacted.")
+    r("log.webhook_bodies", "Log raw webhook bodies at debug level (target webhook_body), the URL secret redacted.")
         .plugin("EnableWebhookEventLogging"),
 ];
 
