@@ -291,7 +291,7 @@ async fn wait_for_stop(stop: Option<watch::Receiver<bool>>) {
 fn announce(config: &Config, port: u16, origin: Origin, secret: &str) {
     let base = config.public_base_url();
     tracing::info!(listen = %config.server.listen, port, version = env!("CARGO_PKG_VERSION"), "jirabridge is listening");
-    for hint in config.missing_settings() {
+    for hint in config.missing_settings().into_iter().chain(config.waiting_settings()) {
         tracing::warn!("{hint}");
     }
     if config.log.webhook_bodies && !tracing::enabled!(target: "webhook_body", tracing::Level::DEBUG) {

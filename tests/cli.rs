@@ -46,6 +46,24 @@ fn check_config_accepts_the_example_and_explains_errors() {
     assert!(errors.contains("server.listen"), "reports every error: {errors}");
 }
 
+/// A plugin configuration carried over keeps loading, but a key whose feature this version
+/// does not have is named, so nobody waits for it to work.
+#[test]
+fn check_config_names_settings_that_have_no_effect_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, "[mattermost]\nenable_autocomplete = false\n[jira]\nteam_ids = \"[Ops](1)\"\n").unwrap();
+    let checked = jirabridge(&["check-config", "--config", file.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    let out = text(&checked.stdout);
+    assert!(
+        out.contains("note: mattermost.enable_autocomplete is set, but this version of jirabridge has no /jira slash command yet"),
+        "{out}"
+    );
+    assert!(out.contains("note: jira.team_ids is set"), "{out}");
+    assert!(!out.contains("jira.max_attachment_size"), "keys left at their default are not named: {out}");
+}
+
 #[test]
 fn a_missing_config_file_is_an_error() {
     let failed = jirabridge(&["check-config", "--config", "/nonexistent/jirabridge.toml"]);

@@ -21,6 +21,10 @@ pub struct KeyInfo {
     /// The Mattermost Jira plugin's setting for the same thing.
     pub plugin_name: Option<&'static str>,
     pub help: &'static str,
+    /// The feature that will read this key, when this version does not have it yet: the
+    /// key is accepted (configurations written for the plugin keep loading) and kept, and
+    /// start-up, `check-config` and the console say that it has no effect.
+    pub waits_for: Option<&'static str>,
 }
 
 impl KeyInfo {
@@ -31,10 +35,19 @@ impl KeyInfo {
     const fn plugin(self, name: &'static str) -> Self {
         Self { plugin_name: Some(name), ..self }
     }
+
+    const fn waits_for(self, feature: &'static str) -> Self {
+        Self { waits_for: Some(feature), ..self }
+    }
 }
 
+const SLASH_COMMAND: &str = "/jira slash command";
+const ISSUE_UI: &str = "creating or attaching Jira issues from Mattermost";
+const ACCOUNTS: &str = "connecting users' Jira accounts";
+const CHAT_SUBSCRIPTIONS: &str = "editing subscriptions from chat";
+
 const fn r(key: &'static str, help: &'static str) -> KeyInfo {
-    KeyInfo { key, apply: Apply::Runtime, secret: false, plugin_name: None, help }
+    KeyInfo { key, apply: Apply::Runtime, secret: false, plugin_name: None, help, waits_for: None }
 }
 
 const fn s(key: &'static str, help: &'static str) -> KeyInfo {
@@ -57,12 +70,19 @@ pub const CATALOG: &[KeyInfo] = &[
     s("store.cache_capacity_mb", "Database page cache, in MiB."),
     r("mattermost.url", "Mattermost's SiteURL."),
     r("mattermost.bot_token", "Access token of the bot that posts.").secret(),
-    r("mattermost.command_tokens", "Tokens of /jira slash commands created by hand.").secret(),
-    r("mattermost.enable_autocomplete", "Offer autocomplete hints for /jira.").plugin("EnableAutocomplete"),
-    r("mattermost.additional_help_text", "Extra text at the end of /jira help.").plugin("JiraAdminAdditionalHelpText"),
-    r("mattermost.command_sync_budget_ms", "Milliseconds a slash command may take before answering."),
-    r("mattermost.ephemeral_via_api", "When private replies use the ephemeral-post API: auto, always, never."),
-    r("mattermost.issue_previews", "Previews of Jira links posted in channels: off or links."),
+    r("mattermost.command_tokens", "Tokens of /jira slash commands created by hand.").secret().waits_for(SLASH_COMMAND),
+    r("mattermost.enable_autocomplete", "Offer autocomplete hints for /jira.")
+        .plugin("EnableAutocomplete")
+        .waits_for(SLASH_COMMAND),
+    r("mattermost.additional_help_text", "Extra text at the end of /jira help.")
+        .plugin("JiraAdminAdditionalHelpText")
+        .waits_for(SLASH_COMMAND),
+    r("mattermost.command_sync_budget_ms", "Milliseconds a slash command may take before answering.")
+        .waits_for(SLASH_COMMAND),
+    r("mattermost.ephemeral_via_api", "When private replies use the ephemeral-post API: auto, always, never.")
+        .waits_for(SLASH_COMMAND),
+    r("mattermost.issue_previews", "Previews of Jira links posted in channels: off or links.")
+        .waits_for("previews of Jira issue links"),
     r("mattermost.request_timeout_secs", "Seconds to wait for Mattermost to answer."),
     r("mattermost.channel_cache_secs", "Seconds a team/channel name lookup is remembered."),
     r("mattermost.delivery_max_age_hours", "Hours a failing post is retried before it is given up."),
@@ -80,22 +100,30 @@ pub const CATALOG: &[KeyInfo] = &[
     r("webhook.max_body_bytes", "Largest webhook body accepted, in bytes."),
     r("webhook.dedup_window_secs", "Seconds during which a repeated webhook is recognised and dropped."),
     s("jira.push_only", "Never contact Jira: webhooks in, posts out."),
-    r("jira.enable_issue_ui", "Allow creating and attaching Jira issues from Mattermost.").plugin("EnableJiraUI"),
+    r("jira.enable_issue_ui", "Allow creating and attaching Jira issues from Mattermost.")
+        .plugin("EnableJiraUI")
+        .waits_for(ISSUE_UI),
     r("jira.admin_api_token", "Jira API token used when no connected user can act.").secret().plugin("AdminAPIToken"),
     r("jira.admin_email", "Jira Cloud account of the admin API token.").plugin("AdminEmail"),
-    r("jira.team_ids", "Jira teams offered in forms: [Team](uuid),[Other](uuid).").plugin("TeamIDs"),
-    r("jira.max_attachment_size", "Largest file attached to Jira issues, e.g. 100MiB.").plugin("MaxAttachmentSize"),
+    r("jira.team_ids", "Jira teams offered in forms: [Team](uuid),[Other](uuid).")
+        .plugin("TeamIDs")
+        .waits_for(ISSUE_UI),
+    r("jira.max_attachment_size", "Largest file attached to Jira issues, e.g. 100MiB.")
+        .plugin("MaxAttachmentSize")
+        .waits_for(ISSUE_UI),
     r("jira.request_timeout_secs", "Seconds to wait for Jira to answer."),
-    s("jira.atlassian_auth_url", "OAuth 2.0 authorize and token host for Jira Cloud."),
-    s("jira.atlassian_api_url", "Atlassian API gateway for Jira Cloud."),
-    r("jira.user_auth_methods", "How users connect their Jira account: oauth, pat, api_token."),
+    s("jira.atlassian_auth_url", "OAuth 2.0 authorize and token host for Jira Cloud.").waits_for(ACCOUNTS),
+    s("jira.atlassian_api_url", "Atlassian API gateway for Jira Cloud.").waits_for(ACCOUNTS),
+    r("jira.user_auth_methods", "How users connect their Jira account: oauth, pat, api_token.").waits_for(ACCOUNTS),
     s("security.encryption_key", "32-byte key for stored secrets; empty uses master.key.")
         .secret()
         .plugin("EncryptionKey"),
     r("security.subscription_editors", "Lowest role allowed to edit subscriptions from chat.")
-        .plugin("RolesAllowedToEditJiraSubscriptions"),
+        .plugin("RolesAllowedToEditJiraSubscriptions")
+        .waits_for(CHAT_SUBSCRIPTIONS),
     r("security.subscription_editor_jira_groups", "Jira groups allowed to edit subscriptions from chat; empty: any.")
-        .plugin("GroupsAllowedToEditJiraSubscriptions"),
+        .plugin("GroupsAllowedToEditJiraSubscriptions")
+        .waits_for(CHAT_SUBSCRIPTIONS),
     r("security.security_level_empty_for_subscriptions", "Issues with a security level reach only rules naming it.")
         .plugin("SecurityLevelEmptyForJiraSubscriptions"),
     r("security.restricted_comments_to_channels", "Post group- or role-restricted comments to channels anyway."),

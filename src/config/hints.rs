@@ -37,6 +37,19 @@ impl Config {
         hints
     }
 
+    /// One sentence per key set away from its default that this version does not use yet
+    /// (the catalogue's `waits_for`), so nobody waits for a setting that cannot work.
+    pub fn waiting_settings(&self) -> Vec<String> {
+        let values = self.values();
+        let waiting = super::catalog::CATALOG.iter().filter_map(|info| Some((info, info.waits_for?)));
+        waiting
+            .filter(|(info, _)| values.get(info.key) != super::schema::default_value(info.key).as_ref())
+            .map(|(info, feature)| {
+                format!("{} is set, but this version of jirabridge has no {feature} yet: it has no effect", info.key)
+            })
+            .collect()
+    }
+
     /// The base of every URL jirabridge hands out: `server.public_url` without a trailing
     /// slash, or `http(s)://<listen>` when it is empty.
     pub fn public_base_url(&self) -> String {

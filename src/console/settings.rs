@@ -36,6 +36,8 @@ struct Row {
     key: &'static str,
     help: &'static str,
     plugin_name: &'static str,
+    /// The missing feature that will use the key; "" when it is in use.
+    waits_for: &'static str,
     input: Input,
     /// Shown next to a read-only value: "set in file", "start-up only".
     locked: Option<String>,
@@ -110,6 +112,7 @@ fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>) -> Ve
             key: entry.key,
             help: entry.help,
             plugin_name: entry.plugin_name.unwrap_or(""),
+            waits_for: entry.waits_for.unwrap_or(""),
             input: input_of(&entry),
             locked,
             text: as_text(&entry.value),

@@ -28,6 +28,9 @@ pub struct SettingEntry {
     /// Read only at start-up: edit the config file and restart.
     pub startup_only: bool,
     pub help: &'static str,
+    /// The feature, missing from this version, that will use the key (it has no effect yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits_for: Option<&'static str>,
 }
 
 impl Settings {
@@ -62,6 +65,7 @@ impl Settings {
             editable: info.apply == Apply::Runtime && !source.pins() && !is_regenerated(info.key),
             startup_only: info.apply == Apply::Startup,
             help: info.help,
+            waits_for: info.waits_for,
         }
     }
 
