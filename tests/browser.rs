@@ -116,6 +116,16 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
     browser.goto(&format!("{}/admin/deliveries?state=done", app.address)).await;
     assert!(browser.text().await.contains(&format!("#{event_id}")));
 
+    browser.navigate_by("nav a[href=\"/admin/admins\"]").await;
+    browser.fill("#username", "second-admin").await;
+    browser.fill("#password", "a long enough password").await;
+    browser.fill("#password_again", "a long enough password").await;
+    browser.navigate_by("#save-admin").await;
+    let text = browser.text().await;
+    assert!(text.contains("Admin second-admin was added."), "{text}");
+    assert!(text.contains("second-admin"), "{text}");
+    browser.screenshot("admins").await;
+
     browser.navigate_by("nav a[href=\"/admin/settings\"]").await;
     browser.screenshot("settings").await;
     browser.navigate_by("nav a[href=\"/admin/audit\"]").await;

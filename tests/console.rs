@@ -14,6 +14,7 @@ const PAGES: &[&str] = &[
     "/admin/subscriptions",
     "/admin/subscriptions/new",
     "/admin/audit",
+    "/admin/admins",
 ];
 
 #[tokio::test]
@@ -698,5 +699,53 @@ async fn a_secret_setting_is_replaced_and_removed_but_never_shown() {
         .await;
     assert_eq!(cleared.status, 303);
     assert_eq!(app.state.config().jira.admin_api_token.expose(), "");
+    app.shutdown().await;
+}
+
+/// An admin adds a colleague, who signs in; deleting the colleague signs them out at once.
+/// Nobody can delete the account they are signed in with, and the form's mistakes are said.
+#[tokio::test]
+async fn admins_are_added_and_deleted_from_the_console() {
+    let app = spawn_app().await;
+    let mut admin = signed_in(&app).await;
+    let page = admin.get("/admin/admins").await;
+    assert_eq!(page.status, 200);
+    assert!(page.has(&format!("{ADMIN} (you)")), "{}", page.body);
+    assert!(!page.has(&format!("id=\"delete-{ADMIN}\"")), "no delete button for oneself");
+
+    let fields =
+        |again: &'static str| [("username", "bob"), ("password", "bob's long password"), ("password_again", again)];
+    let differ = admin.submit(&page, "/admin/admins", &fields("something else")).await;
+    assert_eq!(differ.status, 400);
+    assert!(differ.has("The two passwords differ"), "{}", differ.body);
+    let short = admin
+        .submit(&page, "/admin/admins", &[("username", "bob"), ("password", "short"), ("password_again", "short")])
+        .await;
+    assert_eq!(short.status, 400);
+    assert!(short.has("at least 12 characters"), "{}", short.body);
+    assert!(short.has("value=\"bob\""), "the user name is kept");
+    let added = admin.submit(&page, "/admin/admins", &fields("bob's long password")).await;
+    assert_eq!(added.status, 200);
+    assert!(added.has("Admin bob was added"), "{}", added.body);
+
+    let mut bob = Visitor::new(&app);
+    bob.sign_in_as("bob", "bob's long password").await;
+    assert_eq!(bob.get("/admin/").await.status, 200);
+
+    let myself = admin.submit(&page, "/admin/admins/delete", &[("username", ADMIN)]).await;
+    assert_eq!(myself.status, 409);
+    assert!(myself.has("you cannot delete the account you are signed in with"), "{}", myself.body);
+    let nobody = admin.submit(&page, "/admin/admins/delete", &[("username", "carol")]).await;
+    assert_eq!(nobody.status, 404);
+
+    let deleted = admin.submit(&added, "/admin/admins/delete", &[("username", "bob")]).await;
+    assert_eq!(deleted.status, 200);
+    assert!(deleted.has("Admin bob was deleted"), "{}", deleted.body);
+    assert!(!deleted.has("<td>bob"), "bob is no longer listed");
+    let after = bob.get("/admin/").await;
+    assert_eq!(after.status, 303, "bob's session ended");
+    assert!(after.location.unwrap_or_default().starts_with("/admin/login"));
+    let audit = app.state.store.audit_entries(0, 1).unwrap();
+    assert_eq!((audit[0].actor.as_str(), audit[0].action.as_str()), (ADMIN, "admin_user.deleted"));
     app.shutdown().await;
 }

@@ -36,6 +36,10 @@ pub enum AccountError {
     UnreadableHash(String),
     #[error("hashing the password failed: {0}")]
     Hash(String),
+    #[error("there is no admin account named {0}")]
+    NoSuchUser(String),
+    #[error("you cannot delete the account you are signed in with; sign in as another admin to delete it")]
+    DeleteSelf,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -72,6 +76,28 @@ pub fn set_password_as(
         target: username.into(),
         before: existing.map(|user| summary(user.created_at_ms)),
         after: Some(summary(created_at_ms)),
+    })?;
+    Ok(())
+}
+
+/// Deletes the account `username` on behalf of the signed-in admin `actor`, ends its
+/// sessions and forgets its failed sign-ins; audited. An admin cannot delete themselves,
+/// so the console always keeps at least the account doing the deleting.
+pub fn delete(store: &Store, username: &str, actor: &str, now_ms: u64) -> Result<(), AccountError> {
+    if username == actor {
+        return Err(AccountError::DeleteSelf);
+    }
+    let removed = store.delete_admin_user(username)?.ok_or_else(|| AccountError::NoSuchUser(username.into()))?;
+    store.delete_sessions_of(username)?;
+    store.clear_login_attempts_of(username)?;
+    let before = serde_json::json!({ "username": username, "created_at_ms": removed.created_at_ms }).to_string();
+    store.audit(&AuditRecordV1 {
+        at_ms: now_ms,
+        actor: actor.into(),
+        action: "admin_user.deleted".into(),
+        target: username.into(),
+        before: Some(before),
+        after: None,
     })?;
     Ok(())
 }

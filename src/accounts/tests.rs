@@ -72,3 +72,21 @@ fn the_dummy_hash_uses_the_default_parameters() {
     assert_eq!(dummy.params.get_decimal("t"), Some(defaults.t_cost()));
     assert_eq!(dummy.params.get_decimal("p"), Some(defaults.p_cost()));
 }
+
+#[test]
+fn deleting_an_account_ends_it_but_never_the_deleting_admin() {
+    let (_dir, store) = store();
+    set_password(&store, "alice", GOOD, 1_000).unwrap();
+    set_password(&store, "bob", GOOD, 1_000).unwrap();
+    assert!(matches!(delete(&store, "alice", "alice", 2_000), Err(AccountError::DeleteSelf)));
+    assert!(matches!(delete(&store, "carol", "alice", 2_000), Err(AccountError::NoSuchUser(name)) if name == "carol"));
+    delete(&store, "bob", "alice", 2_000).unwrap();
+    assert!(store.admin_user("bob").unwrap().is_none());
+    assert!(!verify(&store, "bob", GOOD).unwrap());
+    assert!(store.admin_user("alice").unwrap().is_some());
+    let audit = store.audit_entries(0, 1).unwrap();
+    assert_eq!(
+        (audit[0].actor.as_str(), audit[0].action.as_str(), audit[0].target.as_str()),
+        ("alice", "admin_user.deleted", "bob")
+    );
+}

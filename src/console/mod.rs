@@ -5,6 +5,7 @@
 //! Every page takes `SignedIn`, every POST takes `SignedPost` (session + CSRF token), so a
 //! handler cannot forget either check.
 
+mod admins;
 mod assets;
 mod audit;
 mod dashboard;
@@ -92,6 +93,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/settings").route(web::get().to(settings::page)).route(web::post().to(settings::save)),
             )
+            .service(
+                web::resource("/admins").route(web::get().to(admins::page)).route(web::post().to(admins::set_password)),
+            )
+            .service(web::resource("/admins/delete").route(web::post().to(admins::delete)))
             .service(web::resource("/secrets").route(web::get().to(secrets::page)))
             .service(web::resource("/secrets/webhook").route(web::post().to(secrets::regenerate_webhook_secret)))
             .service(web::resource("/secrets/admin-token").route(web::post().to(secrets::regenerate_admin_token)))

@@ -16,6 +16,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/admin/mattermost", "Mattermost"),
     ("/admin/instances", "Jira instances"),
     ("/admin/secrets", "Secrets"),
+    ("/admin/admins", "Admins"),
     ("/admin/legacy-url", "Webhook URL builder"),
     ("/admin/subscriptions", "Subscriptions"),
     ("/admin/events", "Events"),

@@ -98,7 +98,11 @@ fn signed_in(req: &HttpRequest) -> Result<SignedIn, ConsoleError> {
     let hash = id_hash(cookie.value());
     let mut record = state.store.session(&hash)?.ok_or_else(missing)?;
     let now = now_ms();
-    if now.saturating_sub(record.last_seen_ms) > session_ttl_ms(state) {
+    // Expired, or its account was deleted (a sign-in can finish just after the deletion
+    // ended the account's sessions): either way the session is over.
+    if now.saturating_sub(record.last_seen_ms) > session_ttl_ms(state)
+        || state.store.admin_user(&record.username)?.is_none()
+    {
         state.store.delete_session(&hash)?;
         return Err(missing());
     }

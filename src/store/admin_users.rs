@@ -29,6 +29,18 @@ impl Store {
         self.write_gate_insert(&self.trees().adminuser_record, record.username.as_bytes(), value)?;
         self.flush_now()
     }
+
+    /// Removes the account `username`, then flushes; returns what it was, or `None` when
+    /// there was no such account.
+    pub fn delete_admin_user(&self, username: &str) -> Result<Option<AdminUserRecordV1>, StoreError> {
+        let removed = {
+            let _gate = self.write_gate();
+            self.trees().adminuser_record.remove(username)?
+        };
+        let Some(bytes) = removed else { return Ok(None) };
+        self.flush_now()?;
+        Ok(Some(codec::decode(AdminUserRecordV1::VERSION, &bytes)?))
+    }
 }
 
 #[cfg(test)]
