@@ -69,6 +69,9 @@ impl Application {
         let key = MasterKey::for_store(configured_key, &loaded.config.store.path)?;
         let settings = Settings::load(loaded, store.clone(), key.clone())?;
         let config = settings.current();
+        // Logging started with the file and environment; a level saved in the console (which
+        // they do not pin) applies from here on.
+        crate::telemetry::logging::set_level(&config.log.level);
         let (secrets, origin) = secret::load_or_generate(config.webhook.secret.expose(), &store, &key, now_ms())?;
         let metrics = Metrics::new();
         let timeout = Duration::from_secs(config.mattermost.request_timeout_secs);

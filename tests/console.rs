@@ -703,7 +703,8 @@ async fn a_secret_setting_is_replaced_and_removed_but_never_shown() {
 }
 
 /// An admin adds a colleague, who signs in; deleting the colleague signs them out at once.
-/// Nobody can delete the account they are signed in with, and the form's mistakes are said.
+/// Both changes need the admin's own password; nobody can delete the account they are signed
+/// in with, and the form's mistakes are said.
 #[tokio::test]
 async fn admins_are_added_and_deleted_from_the_console() {
     let app = spawn_app().await;
@@ -711,34 +712,50 @@ async fn admins_are_added_and_deleted_from_the_console() {
     let page = admin.get("/admin/admins").await;
     assert_eq!(page.status, 200);
     assert!(page.has(&format!("{ADMIN} (you)")), "{}", page.body);
-    assert!(!page.has(&format!("id=\"delete-{ADMIN}\"")), "no delete button for oneself");
+    assert!(page.has("You are the only admin."), "nobody to delete yet");
 
-    let fields =
-        |again: &'static str| [("username", "bob"), ("password", "bob's long password"), ("password_again", again)];
-    let differ = admin.submit(&page, "/admin/admins", &fields("something else")).await;
+    let add = |again: &'static str, mine: &'static str| {
+        [
+            ("username", "bob"),
+            ("password", "bob's long password"),
+            ("password_again", again),
+            ("current_password", mine),
+        ]
+    };
+    let differ = admin.submit(&page, "/admin/admins", &add("something else", PASSWORD)).await;
     assert_eq!(differ.status, 400);
     assert!(differ.has("The two passwords differ"), "{}", differ.body);
-    let short = admin
-        .submit(&page, "/admin/admins", &[("username", "bob"), ("password", "short"), ("password_again", "short")])
-        .await;
+    let short =
+        [("username", "bob"), ("password", "short"), ("password_again", "short"), ("current_password", PASSWORD)];
+    let short = admin.submit(&page, "/admin/admins", &short).await;
     assert_eq!(short.status, 400);
     assert!(short.has("at least 12 characters"), "{}", short.body);
     assert!(short.has("value=\"bob\""), "the user name is kept");
-    let added = admin.submit(&page, "/admin/admins", &fields("bob's long password")).await;
+    let not_me = admin.submit(&page, "/admin/admins", &add("bob's long password", "a guessed password")).await;
+    assert_eq!(not_me.status, 403, "a session alone cannot add an admin");
+    assert!(not_me.has("Your own password is not right"), "{}", not_me.body);
+    assert!(app.state.store.admin_user("bob").unwrap().is_none());
+    let added = admin.submit(&page, "/admin/admins", &add("bob's long password", PASSWORD)).await;
     assert_eq!(added.status, 200);
     assert!(added.has("Admin bob was added"), "{}", added.body);
+    assert!(added.has("<option value=\"bob\">bob</option>"), "bob can now be deleted");
+    assert!(!added.has(&format!("<option value=\"{ADMIN}\">")), "but not oneself");
 
     let mut bob = Visitor::new(&app);
     bob.sign_in_as("bob", "bob's long password").await;
     assert_eq!(bob.get("/admin/").await.status, 200);
 
-    let myself = admin.submit(&page, "/admin/admins/delete", &[("username", ADMIN)]).await;
+    let delete = |who: &'static str, mine: &'static str| [("username", who), ("current_password", mine)];
+    let myself = admin.submit(&page, "/admin/admins/delete", &delete(ADMIN, PASSWORD)).await;
     assert_eq!(myself.status, 409);
     assert!(myself.has("you cannot delete the account you are signed in with"), "{}", myself.body);
-    let nobody = admin.submit(&page, "/admin/admins/delete", &[("username", "carol")]).await;
+    let nobody = admin.submit(&page, "/admin/admins/delete", &delete("carol", PASSWORD)).await;
     assert_eq!(nobody.status, 404);
+    let unconfirmed = admin.submit(&page, "/admin/admins/delete", &delete("bob", "")).await;
+    assert_eq!(unconfirmed.status, 403);
+    assert_eq!(bob.get("/admin/").await.status, 200, "bob is still there");
 
-    let deleted = admin.submit(&added, "/admin/admins/delete", &[("username", "bob")]).await;
+    let deleted = admin.submit(&added, "/admin/admins/delete", &delete("bob", PASSWORD)).await;
     assert_eq!(deleted.status, 200);
     assert!(deleted.has("Admin bob was deleted"), "{}", deleted.body);
     assert!(!deleted.has("<td>bob"), "bob is no longer listed");
@@ -747,5 +764,19 @@ async fn admins_are_added_and_deleted_from_the_console() {
     assert!(after.location.unwrap_or_default().starts_with("/admin/login"));
     let audit = app.state.store.audit_entries(0, 1).unwrap();
     assert_eq!((audit[0].actor.as_str(), audit[0].action.as_str()), (ADMIN, "admin_user.deleted"));
+    app.shutdown().await;
+}
+
+/// A session outlives nothing: once its account is gone (even without the deletion ending
+/// its sessions, as when a sign-in finished just after it), its pages send it to sign in.
+#[tokio::test]
+async fn a_session_of_a_deleted_account_is_over() {
+    let app = spawn_app().await;
+    let mut admin = signed_in(&app).await;
+    assert_eq!(admin.get("/admin/").await.status, 200);
+    app.state.store.delete_admin_user(ADMIN).unwrap();
+    let page = admin.get("/admin/settings").await;
+    assert_eq!(page.status, 303);
+    assert!(page.location.unwrap_or_default().starts_with("/admin/login"));
     app.shutdown().await;
 }

@@ -99,7 +99,8 @@ async fn a_missing_key_is_not_replaced_while_encrypted_secrets_exist() {
 #[tokio::test]
 async fn webhook_bodies_are_logged_only_when_asked_and_without_the_secret() {
     const SECRET: &str = "logged-body-test-secret-0123456";
-    let body = r#"{"webhookEvent":"jira:worklog_updated","marker":"zebra-42"}"#;
+    // A line break in the body stays inside the one log line.
+    let body = "{\"webhookEvent\":\"jira:worklog_updated\",\n\"marker\":\"zebra-42\"}";
     let send = async |port: u16| {
         let url = format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team=eng&channel=town-square");
         let response = reqwest::Client::new().post(&url).body(body).send().await.unwrap();
@@ -112,6 +113,7 @@ async fn webhook_bodies_are_logged_only_when_asked_and_without_the_secret() {
     let log = serve_once_with(dir.path(), port, &on, async || send(port).await).await;
     let line = log.lines().find(|l| l.contains("zebra-42")).unwrap_or_else(|| panic!("body logged: {log}"));
     assert!(line.contains("secret=***") && line.contains("team=eng"), "{line}");
+    assert!(line.contains(r#"worklog_updated",\n"marker"#), "{line}");
     assert!(!log.contains(SECRET), "the secret is never logged: {log}");
 
     let off = serve_once_with(dir.path(), port, &common, async || send(port).await).await;

@@ -7,6 +7,7 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use std::sync::{Mutex, MutexGuard};
 
 use crate::store::records::{AdminUserRecordV1, AuditRecordV1};
 use crate::store::{Store, StoreError};
@@ -40,6 +41,8 @@ pub enum AccountError {
     NoSuchUser(String),
     #[error("you cannot delete the account you are signed in with; sign in as another admin to delete it")]
     DeleteSelf,
+    #[error("your own account was deleted meanwhile; nothing was changed")]
+    ActorGone,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -47,6 +50,14 @@ pub enum AccountError {
 /// Creates the account `username`, or replaces its password; audited with the user as actor.
 pub fn set_password(store: &Store, username: &str, password: &str, now_ms: u64) -> Result<(), AccountError> {
     set_password_as(store, username, password, now_ms, username)
+}
+
+/// Serializes changes to accounts, so two admins deleting each other at the same moment
+/// cannot both succeed and leave none, and an admin deleted meanwhile changes nothing.
+static CHANGES: Mutex<()> = Mutex::new(());
+
+fn changes() -> MutexGuard<'static, ()> {
+    CHANGES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// [`set_password`] on behalf of `actor` (`cli`, or the admin who made the change).
@@ -57,6 +68,26 @@ pub fn set_password_as(
     now_ms: u64,
     actor: &str,
 ) -> Result<(), AccountError> {
+    let _changes = changes();
+    write_password(store, username, password, now_ms, actor)
+}
+
+/// [`set_password_as`] for a signed-in console admin, who must still exist.
+pub fn set_password_by_admin(
+    store: &Store,
+    username: &str,
+    password: &str,
+    now_ms: u64,
+    admin: &str,
+) -> Result<(), AccountError> {
+    let _changes = changes();
+    if store.admin_user(admin)?.is_none() {
+        return Err(AccountError::ActorGone);
+    }
+    write_password(store, username, password, now_ms, admin)
+}
+
+fn write_password(store: &Store, username: &str, password: &str, now_ms: u64, actor: &str) -> Result<(), AccountError> {
     check_username(username)?;
     check_password(password)?;
     let password_hash = hash(password)?;
@@ -86,6 +117,10 @@ pub fn set_password_as(
 pub fn delete(store: &Store, username: &str, actor: &str, now_ms: u64) -> Result<(), AccountError> {
     if username == actor {
         return Err(AccountError::DeleteSelf);
+    }
+    let _changes = changes();
+    if store.admin_user(actor)?.is_none() {
+        return Err(AccountError::ActorGone);
     }
     let removed = store.delete_admin_user(username)?.ok_or_else(|| AccountError::NoSuchUser(username.into()))?;
     store.delete_sessions_of(username)?;

@@ -80,6 +80,12 @@ fn deleting_an_account_ends_it_but_never_the_deleting_admin() {
     set_password(&store, "bob", GOOD, 1_000).unwrap();
     assert!(matches!(delete(&store, "alice", "alice", 2_000), Err(AccountError::DeleteSelf)));
     assert!(matches!(delete(&store, "carol", "alice", 2_000), Err(AccountError::NoSuchUser(name)) if name == "carol"));
+    assert!(
+        matches!(delete(&store, "bob", "dave", 2_000), Err(AccountError::ActorGone)),
+        "a deleted admin changes nothing"
+    );
+    assert!(matches!(set_password_by_admin(&store, "eve", GOOD, 2_000, "dave"), Err(AccountError::ActorGone)));
+    assert!(store.admin_user("eve").unwrap().is_none());
     delete(&store, "bob", "alice", 2_000).unwrap();
     assert!(store.admin_user("bob").unwrap().is_none());
     assert!(!verify(&store, "bob", GOOD).unwrap());

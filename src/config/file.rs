@@ -41,8 +41,18 @@ fn flatten(schema: &Schema, path: &Path, table: Table, errors: &mut Vec<String>)
     flat
 }
 
+/// Keys naming a file that are, like `*_file` secrets, taken from the config file's
+/// directory when relative.
+const FILE_PATH_KEYS: &[&str] = &["server.tls_cert_file", "server.tls_key_file"];
+
 fn add(schema: &Schema, path: &Path, layer: &mut Layer, key: &str, value: Value, errors: &mut Vec<String>) {
     if schema.default_value(key).is_some() {
+        let value = match value {
+            Value::String(name) if FILE_PATH_KEYS.contains(&key) && !name.is_empty() => {
+                Value::String(relative_to(path, &name).display().to_string())
+            }
+            other => other,
+        };
         return layer.set(key, key, value);
     }
     let Some(secret_key) = key.strip_suffix(FILE_SUFFIX).filter(|k| takes_file(schema, k)) else {
@@ -54,8 +64,8 @@ fn add(schema: &Schema, path: &Path, layer: &mut Layer, key: &str, value: Value,
     }
 }
 
-/// Relative secret-file paths are taken from the config file's directory, not the working
-/// directory, so the config means the same however the service is started.
+/// Relative file paths (secret files, TLS files) are taken from the config file's directory,
+/// not the working directory, so the config means the same however the service is started.
 fn relative_to(config: &Path, name: &str) -> PathBuf {
     config.parent().map_or_else(|| name.into(), |dir| dir.join(name))
 }

@@ -26,6 +26,13 @@ impl Config {
                     .into(),
             );
         }
+        if self.listen_scheme() == "https" && self.server.public_url.starts_with("http://") {
+            hints.push(
+                "server.public_url starts with http://, but jirabridge serves HTTPS (server.tls_cert_file): \
+                 URLs handed to Jira and browsers will not work; make server.public_url an https:// URL"
+                    .into(),
+            );
+        }
         if self.server.public_url.is_empty() {
             hints.push(format!(
                 "server.public_url is not set: webhook URLs will use {}://{}; set \

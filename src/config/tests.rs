@@ -169,6 +169,28 @@ fn secret_file_from_config_is_relative_to_it() {
 }
 
 #[test]
+fn tls_files_in_the_config_are_relative_to_it() {
+    let config_path = std::path::Path::new("/etc/jirabridge/config.toml");
+    let file = "[server]\ntls_cert_file = \"tls/fullchain.pem\"\ntls_key_file = \"/srv/key.pem\"\n";
+    let loaded = Config::from_sources(Some((config_path, file)), Vec::new()).unwrap();
+    assert_eq!(loaded.config.server.tls_cert_file, "/etc/jirabridge/tls/fullchain.pem");
+    assert_eq!(loaded.config.server.tls_key_file, "/srv/key.pem");
+}
+
+#[test]
+fn an_http_public_url_with_tls_is_named() {
+    let mut config = Config::default();
+    config.server.tls_cert_file = "/etc/jirabridge/cert.pem".into();
+    config.server.tls_key_file = "/etc/jirabridge/key.pem".into();
+    assert_eq!(config.public_base_url(), "https://127.0.0.1:8080");
+    config.server.public_url = "http://jirabridge.example.com".into();
+    let hints = config.missing_settings();
+    assert!(hints.iter().any(|h| h.starts_with("server.public_url starts with http://")), "{hints:?}");
+    config.server.public_url = "https://jirabridge.example.com".into();
+    assert!(!config.missing_settings().iter().any(|h| h.contains("starts with http://")));
+}
+
+#[test]
 fn unreadable_secret_file_names_the_path() {
     let found = errors("[server]\nmetrics_token_file = \"/nonexistent/jirabridge/token\"\n", &[]);
     assert_eq!(found.len(), 1);

@@ -1,7 +1,8 @@
 //! `/admin/admins`: the console's own accounts. An admin adds another admin or sets a
 //! password (the same rules and audit as `jirabridge admin set-password`), and deletes an
 //! account, which ends its sessions at once. Nobody can delete the account they are signed
-//! in with, so the console is never left without one.
+//! in with, so the console is never left without one. Both changes ask for the admin's own
+//! password: a session cookie alone (a borrowed browser) cannot make a lasting account.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -64,8 +65,27 @@ fn refused(
     render_status(status, &page)
 }
 
+/// Checks the signed-in admin's own password, as typed into the form: `Some` is the page
+/// saying it is wrong, `None` that it is right.
+fn refuse_wrong_own_password(state: &AppState, post: &SignedPost) -> Result<Option<HttpResponse>, ConsoleError> {
+    match accounts::verify(&state.store, &post.admin.username, post.form.raw("current_password")) {
+        Ok(true) => Ok(None),
+        Ok(false) => {
+            let mut page = page_for(state, &post.admin)?;
+            page.chrome.error = Some("Your own password is not right; nothing was changed.".into());
+            page.username = post.form.get("username").trim().to_string();
+            render_status(StatusCode::FORBIDDEN, &page).map(Some)
+        }
+        Err(AccountError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ConsoleError::Internal(e.to_string())),
+    }
+}
+
 /// Adds an account, or sets the password of an existing one.
 pub async fn set_password(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
+    if let Some(refusal) = refuse_wrong_own_password(&state, &post)? {
+        return Ok(refusal);
+    }
     let username = post.form.get("username").trim().to_string();
     let (password, repeated) = (post.form.raw("password"), post.form.raw("password_again"));
     if password != repeated {
@@ -76,7 +96,7 @@ pub async fn set_password(state: web::Data<AppState>, post: SignedPost) -> Resul
     }
     let existed = state.store.admin_user(&username)?.is_some();
     let actor = &post.admin.username;
-    if let Err(e) = accounts::set_password_as(&state.store, &username, password, now_ms(), actor) {
+    if let Err(e) = accounts::set_password_by_admin(&state.store, &username, password, now_ms(), actor) {
         let mut page = page_for(&state, &post.admin)?;
         if let AccountError::Store(e) = e {
             return Err(e.into());
@@ -97,6 +117,9 @@ pub async fn set_password(state: web::Data<AppState>, post: SignedPost) -> Resul
 
 /// Deletes an account (not the one signed in).
 pub async fn delete(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
+    if let Some(refusal) = refuse_wrong_own_password(&state, &post)? {
+        return Ok(refusal);
+    }
     let username = post.form.get("username").to_string();
     match accounts::delete(&state.store, &username, &post.admin.username, now_ms()) {
         Ok(()) => {
@@ -105,7 +128,9 @@ pub async fn delete(state: web::Data<AppState>, post: SignedPost) -> Result<Http
             render(&page)
         }
         Err(e @ AccountError::NoSuchUser(_)) => refused(&state, &post.admin, StatusCode::NOT_FOUND, e),
-        Err(e @ AccountError::DeleteSelf) => refused(&state, &post.admin, StatusCode::CONFLICT, e),
+        Err(e @ (AccountError::DeleteSelf | AccountError::ActorGone)) => {
+            refused(&state, &post.admin, StatusCode::CONFLICT, e)
+        }
         Err(e) => refused(&state, &post.admin, StatusCode::BAD_REQUEST, e),
     }
 }

@@ -45,7 +45,10 @@ pub fn console_cookie(state: &AppState, name: &'static str, value: String) -> Co
         .path("/admin")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.config().public_base_url().starts_with("https://"))
+        .secure({
+            let config = state.config();
+            config.listen_scheme() == "https" || config.public_base_url().starts_with("https://")
+        })
         .finish()
 }
 

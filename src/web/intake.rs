@@ -147,12 +147,19 @@ impl Intake<'_> {
 /// the URL's secret redacted.
 fn log_body(kind: &str, req: &HttpRequest, body: &[u8]) {
     let query = redacted_query(req.query_string());
-    tracing::debug!(target: "webhook_body", kind, path = req.path(), %query, body = %String::from_utf8_lossy(body), "webhook received");
+    // Line breaks escaped: a body cannot start what looks like a log line of its own.
+    let body = String::from_utf8_lossy(body).replace('\n', "\\n").replace('\r', "\\r");
+    tracing::debug!(target: "webhook_body", kind, path = req.path(), %query, %body, "webhook received");
 }
 
-/// The query string with the value of every `secret` parameter replaced by `***`.
+/// The query string with the value of every parameter whose decoded name is `secret`
+/// (however it is percent-encoded) replaced by `***`.
 fn redacted_query(query: &str) -> String {
-    let pairs = query.split('&').map(|pair| if pair.starts_with("secret=") { "secret=***" } else { pair });
+    let is_secret = |pair: &str| {
+        let name = pair.split('=').next().unwrap_or("");
+        url::form_urlencoded::parse(name.as_bytes()).next().is_some_and(|(key, _)| key == "secret")
+    };
+    let pairs = query.split('&').map(|pair| if is_secret(pair) { "secret=***" } else { pair });
     pairs.collect::<Vec<_>>().join("&")
 }
 
@@ -171,8 +178,8 @@ mod tests {
     #[test]
     fn only_the_secret_is_redacted() {
         assert_eq!(
-            super::redacted_query("team=eng&secret=abc%26def&channel=jira&secretive=1"),
-            "team=eng&secret=***&channel=jira&secretive=1"
+            super::redacted_query("team=eng&secret=abc%26def&channel=jira&secretive=1&%73ecret=x&secret"),
+            "team=eng&secret=***&channel=jira&secretive=1&secret=***&secret=***"
         );
         assert_eq!(super::redacted_query(""), "");
     }
