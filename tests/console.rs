@@ -399,7 +399,15 @@ async fn settings_are_changed_from_the_console_and_apply_at_once() {
     assert!(config.mattermost.hide_description_comment);
     let again = visitor.get(saved.location.as_deref().unwrap()).await;
     assert!(again.has("Settings saved."));
+    assert!(!again.has("so no body is logged"));
     assert!(visitor.get("/admin/audit").await.has("threaded_comment_days"));
+
+    // Logging bodies while the level hides debug messages would log nothing: the page says so.
+    let bodies = [("shown", "log.webhook_bodies"), ("log.webhook_bodies", "on")];
+    let saved = visitor.submit(&again, "/admin/settings", &bodies).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let warned = visitor.get("/admin/settings").await;
+    assert!(warned.has("On, but log.level hides debug messages, so no body is logged"), "{}", warned.body);
     app.shutdown().await;
 }
 

@@ -46,6 +46,8 @@ struct Row {
     default_text: String,
     secret_set: bool,
     error: Option<String>,
+    /// Why the value in force does not do what it says (shown under the field).
+    warning: Option<String>,
 }
 
 #[derive(PartialEq, Clone, Copy)]
@@ -95,6 +97,16 @@ fn as_text(value: &Json) -> String {
     }
 }
 
+/// `log.webhook_bodies` on while `log.level` hides its debug messages logs nothing.
+fn warning(entry: &SettingEntry) -> Option<String> {
+    let hidden = !tracing::enabled!(target: "webhook_body", tracing::Level::DEBUG);
+    (entry.key == "log.webhook_bodies" && entry.value == Json::Bool(true) && hidden).then(|| {
+        "On, but log.level hides debug messages, so no body is logged: set log.level to \
+         \"info,webhook_body=debug\"."
+            .to_string()
+    })
+}
+
 fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     for entry in entries {
@@ -119,6 +131,7 @@ fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>) -> Ve
             default_text: as_text(&entry.default),
             secret_set: entry.set.unwrap_or(false),
             error: errors.get(entry.key).cloned(),
+            warning: warning(&entry),
         };
         match sections.last_mut() {
             Some(last) if last.name == section => last.rows.push(row),
