@@ -72,6 +72,9 @@ impl Application {
         // Logging started with the file and environment; a level saved in the console (which
         // they do not pin) applies from here on.
         crate::telemetry::logging::set_level(&config.log.level);
+        // ...and so does a longer dedup window: a Jira retry after a restart is still caught.
+        store
+            .widen_dedup_window(config.webhook.dedup_window_secs.saturating_mul(1000), store_options.dedup_window_ms)?;
         let (secrets, origin) = secret::load_or_generate(config.webhook.secret.expose(), &store, &key, now_ms())?;
         let metrics = Metrics::new();
         let timeout = Duration::from_secs(config.mattermost.request_timeout_secs);

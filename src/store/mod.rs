@@ -200,6 +200,18 @@ impl Store {
         Ok(Store { inner: Arc::new(Inner { db, path, trees, commit, writer, gate, ids, recent, progress }) })
     }
 
+    /// Reads the dedup keys of the events younger than `window_ms` back into memory when
+    /// that reaches further back than the window the store was opened with (a longer
+    /// `webhook.dedup_window_secs` saved in the console, which is read after the store
+    /// opens). Call it before the first webhook is taken: it replaces what is in memory.
+    pub fn widen_dedup_window(&self, window_ms: u64, opened_with_ms: u64) -> Result<(), StoreError> {
+        if window_ms > opened_with_ms {
+            let wider = outbox_copy::recent_keys(&self.inner.trees, window_ms, now_ms())?;
+            *self.inner.recent.lock().unwrap_or_else(|p| p.into_inner()) = wider;
+        }
+        Ok(())
+    }
+
     /// Directory of the sled database.
     pub fn path(&self) -> &Path {
         &self.inner.path

@@ -82,7 +82,11 @@ pub(super) fn recover(t: &Trees, keep_ms: u64, now_ms: u64) -> Result<RecentKeys
         tracing::info!(deliveries = copies.deliveries.len(), "copying deliveries left by an interrupted run");
     }
     copy_to_outbox(t, &copies, true)?;
+    recent_keys(t, keep_ms, now_ms)
+}
 
+/// The dedup keys of the events younger than `keep_ms`, read back into memory.
+pub(super) fn recent_keys(t: &Trees, keep_ms: u64, now_ms: u64) -> Result<RecentKeys, StoreError> {
     let mut seen = Vec::new();
     for entry in t.eventid_event.iter().rev() {
         let (key, value) = entry?;
@@ -205,5 +209,23 @@ mod tests {
             store.ingest(sample_event(6, now + 1, 60_000), vec![]).unwrap(),
             IngestOutcome::Stored { .. }
         ));
+    }
+
+    #[test]
+    fn a_window_widened_after_opening_reaches_older_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = crate::store::now_ms();
+        let first = {
+            let store = Store::open(dir.path(), &Default::default()).unwrap();
+            store.ingest(sample_event(5, now - 120_000, 600_000), vec![]).unwrap()
+        };
+        let IngestOutcome::Stored { event_id, .. } = first else { panic!("{first:?}") };
+        // Opened with a one-minute window (the config file), the two-minute-old event's keys
+        // are not read back...
+        let options = crate::store::StoreOptions { dedup_window_ms: 60_000, ..Default::default() };
+        let store = Store::open(dir.path(), &options).unwrap();
+        // ...until the console's ten-minute window is known.
+        store.widen_dedup_window(600_000, 60_000).unwrap();
+        assert_eq!(store.ingest(sample_event(5, now, 600_000), vec![]).unwrap(), IngestOutcome::Duplicate { event_id });
     }
 }
