@@ -296,15 +296,10 @@ async fn wait_for_stop(stop: Option<watch::Receiver<bool>>) {
 /// Start-up log: where we listen, what is missing, and (once) a generated secret.
 fn announce(config: &Config, port: u16, origin: Origin, secret: &str) {
     let base = config.public_base_url();
-    tracing::info!(listen = %config.server.listen, port, version = env!("CARGO_PKG_VERSION"), "jirabridge is listening");
+    let scheme = config.listen_scheme();
+    tracing::info!(listen = %config.server.listen, port, scheme, version = env!("CARGO_PKG_VERSION"), "jirabridge is listening");
     for hint in config.missing_settings().into_iter().chain(config.waiting_settings()) {
         tracing::warn!("{hint}");
-    }
-    if config.log.webhook_bodies && !tracing::enabled!(target: "webhook_body", tracing::Level::DEBUG) {
-        tracing::warn!(
-            "log.webhook_bodies is on, but log.level hides debug messages, so no body is logged; \
-             set log.level = \"info,webhook_body=debug\""
-        );
     }
     if origin == Origin::GeneratedNow {
         let url = format!("{base}/webhook?secret={secret}&team=TEAM_NAME&channel=CHANNEL_NAME");

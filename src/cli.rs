@@ -136,7 +136,7 @@ fn check_config(path: Option<PathBuf>) -> ExitCode {
         Ok(loaded) => {
             // The certificate and key are read as at start, so a wrong file fails here first.
             if let Err(e) = crate::web::tls::server_config(&loaded.config) {
-                eprintln!("jirabridge: the configuration has errors:\n  {e}");
+                eprintln!("jirabridge: the configuration has errors:\n{e}");
                 return ExitCode::from(1);
             }
             let from = loaded.file.map(|f| f.display().to_string()).unwrap_or_else(|| "built-in defaults".into());

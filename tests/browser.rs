@@ -123,7 +123,7 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
     browser.fill("#current_password", PASSWORD).await;
     browser.navigate_by("#save-admin").await;
     let text = browser.text().await;
-    assert!(text.contains("Admin second-admin was added."), "{text}");
+    assert!(text.contains("Admin added."), "{text}");
     assert!(app.state.store.admin_user("second-admin").unwrap().is_some());
     browser.screenshot("admins").await;
 

@@ -124,3 +124,27 @@ async fn webhook_bodies_are_logged_only_when_asked_and_without_the_secret() {
     assert!(!quiet.contains("zebra-42"), "{quiet}");
     assert!(quiet.contains("log.webhook_bodies is on, but log.level hides debug messages"), "{quiet}");
 }
+
+/// An admin whose Jira reports failing webhooks finds each refusal in the log, with the
+/// reason; accepted webhooks before Mattermost is configured do not warn one by one.
+#[tokio::test]
+async fn refused_webhooks_are_logged_with_their_reason() {
+    const SECRET: &str = "refusal-log-test-secret-0123456";
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let env = [("JIRABRIDGE_WEBHOOK__SECRET", SECRET)];
+    let log = serve_once_with(dir.path(), port, &env, async || {
+        let http = reqwest::Client::new();
+        let url = format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team=eng");
+        assert_eq!(http.post(&url).body("{}").send().await.unwrap().status(), 400);
+        let url = format!("{url}&channel=town-square");
+        assert_eq!(http.post(&url).body("{not json").send().await.unwrap().status(), 400);
+        let created = r#"{"webhookEvent":"jira:issue_created","issue":{"id":"1","key":"OPS-1","fields":{}}}"#;
+        assert_eq!(http.post(&url).body(created).send().await.unwrap().status(), 200);
+    })
+    .await;
+    assert!(log.contains("webhook refused") && log.contains("no channel name found"), "{log}");
+    assert!(log.contains("status=400") && log.contains("invalid JSON"), "{log}");
+    assert!(!log.contains(SECRET), "{log}");
+    assert!(!log.contains("could not look up the legacy webhook's channel"), "{log}");
+}

@@ -33,6 +33,13 @@ impl Config {
                     .into(),
             );
         }
+        if self.log.webhook_bodies && self.hides_webhook_bodies() {
+            hints.push(
+                "log.webhook_bodies is on, but log.level hides debug messages, so no body is logged; \
+                 set log.level = \"info,webhook_body=debug\""
+                    .into(),
+            );
+        }
         if self.server.public_url.is_empty() {
             hints.push(format!(
                 "server.public_url is not set: webhook URLs will use {}://{}; set \
@@ -64,6 +71,18 @@ impl Config {
             "" => format!("{}://{}", self.listen_scheme(), self.server.listen),
             url => url.to_owned(),
         }
+    }
+
+    /// Whether `log.level` hides the debug messages (target `webhook_body`) that
+    /// `log.webhook_bodies` writes: the filter is tried on a subscriber of its own.
+    pub fn hides_webhook_bodies(&self) -> bool {
+        use tracing_subscriber::layer::SubscriberExt;
+        let Ok(filter) = tracing_subscriber::EnvFilter::try_new(&self.log.level) else { return false };
+        let subscriber = tracing_subscriber::registry().with(filter);
+        tracing::subscriber::with_default(
+            subscriber,
+            || !tracing::enabled!(target: "webhook_body", tracing::Level::DEBUG),
+        )
     }
 
     /// `https` when jirabridge serves TLS itself (`server.tls_*`), else `http`.

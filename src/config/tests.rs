@@ -191,6 +191,23 @@ fn an_http_public_url_with_tls_is_named() {
 }
 
 #[test]
+fn webhook_bodies_hidden_by_the_level_is_named() {
+    let mut config = Config::default();
+    config.log.webhook_bodies = true;
+    let named = |config: &Config| config.missing_settings().iter().any(|h| h.starts_with("log.webhook_bodies is on"));
+    assert!(named(&config), "info hides debug");
+    for shown in ["debug", "info,webhook_body=debug", "trace"] {
+        config.log.level = shown.into();
+        assert!(!named(&config), "{shown}");
+    }
+    config.log.level = "info,jirabridge=debug".into();
+    assert!(named(&config), "another target's debug does not show it");
+    config.log.webhook_bodies = false;
+    config.log.level = "info".into();
+    assert!(!named(&config));
+}
+
+#[test]
 fn unreadable_secret_file_names_the_path() {
     let found = errors("[server]\nmetrics_token_file = \"/nonexistent/jirabridge/token\"\n", &[]);
     assert_eq!(found.len(), 1);

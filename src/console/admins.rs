@@ -5,12 +5,14 @@
 //! password: a session cookie alone (a borrowed browser) cannot make a lasting account.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::error::ConsoleError;
-use super::page::{render, render_status, when, Chrome};
+use super::login::client_address;
+use super::page::{render, render_status, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
+use super::{throttle, Notice};
 use crate::accounts::{self, AccountError};
 use crate::delivery::worker::now_ms;
 use crate::web::AppState;
@@ -46,8 +48,14 @@ fn page_for(state: &AppState, admin: &SignedIn) -> Result<AdminsPage, ConsoleErr
     Ok(AdminsPage { chrome: Chrome::new(admin, "/admin/admins", "Admins"), accounts, username: String::new() })
 }
 
-pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
-    render(&page_for(&state, &admin)?)
+pub async fn page(
+    admin: SignedIn,
+    state: web::Data<AppState>,
+    notice: web::Query<Notice>,
+) -> Result<HttpResponse, ConsoleError> {
+    let mut page = page_for(&state, &admin)?;
+    page.chrome.notice = notice.text();
+    render(&page)
 }
 
 /// The page again with `error`, under `status`.
@@ -61,33 +69,46 @@ fn refused(
         return Err(e.into());
     }
     let mut page = page_for(state, admin)?;
-    page.chrome.error = Some(error.to_string());
+    page.chrome.error = Some(sentence(&error));
     render_status(status, &page)
 }
 
-/// Checks the signed-in admin's own password, as typed into the form: `Some` is the page
+/// Checks the signed-in admin's own password, as typed into the form, counted like a
+/// sign-in attempt (a stolen session cannot guess it without limit): `Some` is the page
 /// saying it is wrong, `None` that it is right.
-fn refuse_wrong_own_password(state: &AppState, post: &SignedPost) -> Result<Option<HttpResponse>, ConsoleError> {
-    match accounts::verify(&state.store, &post.admin.username, post.form.raw("current_password")) {
-        Ok(true) => Ok(None),
-        Ok(false) => {
-            let mut page = page_for(state, &post.admin)?;
-            page.chrome.error = Some("Your own password is not right; nothing was changed.".into());
-            page.username = post.form.get("username").trim().to_string();
-            render_status(StatusCode::FORBIDDEN, &page).map(Some)
-        }
-        Err(AccountError::Store(e)) => Err(e.into()),
-        Err(e) => Err(ConsoleError::Internal(e.to_string())),
+async fn refuse_wrong_own_password(
+    req: &HttpRequest,
+    state: &AppState,
+    post: &SignedPost,
+) -> Result<Option<HttpResponse>, ConsoleError> {
+    let (client, username) = (client_address(req, state), &post.admin.username);
+    let max = state.config().admin.login_max_attempts;
+    if let Some(secs) = throttle::admit(&state.store, &client, username, max, now_ms())? {
+        tracing::warn!(%client, username, "console admin change refused: too many wrong passwords");
+        return Err(ConsoleError::TooManyAttempts { retry_after_secs: secs, minutes: secs.div_ceil(60) });
     }
+    if state.console.check_password(&state.store, username, post.form.raw("current_password")).await? {
+        throttle::clear(&state.store, &client, username)?;
+        return Ok(None);
+    }
+    tracing::warn!(%client, username, "console admin change refused: wrong own password");
+    let mut page = page_for(state, &post.admin)?;
+    page.chrome.error = Some("Your own password is not right; nothing was changed.".into());
+    page.username = post.form.get("username").trim().to_string();
+    render_status(StatusCode::FORBIDDEN, &page).map(Some)
 }
 
 /// Adds an account, or sets the password of an existing one.
-pub async fn set_password(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
-    if let Some(refusal) = refuse_wrong_own_password(&state, &post)? {
+pub async fn set_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    post: SignedPost,
+) -> Result<HttpResponse, ConsoleError> {
+    if let Some(refusal) = refuse_wrong_own_password(&req, &state, &post).await? {
         return Ok(refusal);
     }
     let username = post.form.get("username").trim().to_string();
-    let (password, repeated) = (post.form.raw("password"), post.form.raw("password_again"));
+    let (password, repeated) = (post.form.raw("password").to_string(), post.form.raw("password_again"));
     if password != repeated {
         let mut page = page_for(&state, &post.admin)?;
         page.chrome.error = Some("The two passwords differ; type the same password twice.".into());
@@ -95,37 +116,43 @@ pub async fn set_password(state: web::Data<AppState>, post: SignedPost) -> Resul
         return render_status(StatusCode::BAD_REQUEST, &page);
     }
     let existed = state.store.admin_user(&username)?.is_some();
-    let actor = &post.admin.username;
-    if let Err(e) = accounts::set_password_by_admin(&state.store, &username, password, now_ms(), actor) {
-        let mut page = page_for(&state, &post.admin)?;
+    let (store, user, actor) = (state.store.clone(), username.clone(), post.admin.username.clone());
+    let set = state
+        .console
+        .password_work(move || accounts::set_password_by_admin(&store, &user, &password, now_ms(), &actor))
+        .await?;
+    if let Err(e) = set {
         if let AccountError::Store(e) = e {
             return Err(e.into());
         }
-        page.chrome.error = Some(format!("{}.", capitalized(&e.to_string())));
+        let mut page = page_for(&state, &post.admin)?;
+        page.chrome.error = Some(sentence(&e));
         page.username = username;
         return render_status(StatusCode::BAD_REQUEST, &page);
     }
-    let notice = match (existed, username == *actor) {
-        (false, _) => format!("Admin {username} was added. Give them the password through a channel you trust."),
-        (true, false) => format!("The password of {username} was changed; their open sessions were ended."),
-        (true, true) => "Your password was changed. Your sessions were ended: sign in again with the new one.".into(),
-    };
-    let mut page = page_for(&state, &post.admin)?;
-    page.chrome.notice = Some(notice);
-    render(&page)
+    tracing::info!(admin = %post.admin.username, username, added = !existed, "console admin account set");
+    // After the answer a reload shows the page, and does not send the form again.
+    Ok(see_other(if existed {
+        "/admin/admins?notice=admin_password_changed"
+    } else {
+        "/admin/admins?notice=admin_added"
+    }))
 }
 
 /// Deletes an account (not the one signed in).
-pub async fn delete(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
-    if let Some(refusal) = refuse_wrong_own_password(&state, &post)? {
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    post: SignedPost,
+) -> Result<HttpResponse, ConsoleError> {
+    if let Some(refusal) = refuse_wrong_own_password(&req, &state, &post).await? {
         return Ok(refusal);
     }
     let username = post.form.get("username").to_string();
     match accounts::delete(&state.store, &username, &post.admin.username, now_ms()) {
         Ok(()) => {
-            let mut page = page_for(&state, &post.admin)?;
-            page.chrome.notice = Some(format!("Admin {username} was deleted and signed out."));
-            render(&page)
+            tracing::info!(admin = %post.admin.username, username, "console admin account deleted");
+            Ok(see_other("/admin/admins?notice=admin_deleted"))
         }
         Err(e @ AccountError::NoSuchUser(_)) => refused(&state, &post.admin, StatusCode::NOT_FOUND, e),
         Err(e @ (AccountError::DeleteSelf | AccountError::ActorGone)) => {
@@ -133,6 +160,11 @@ pub async fn delete(state: web::Data<AppState>, post: SignedPost) -> Result<Http
         }
         Err(e) => refused(&state, &post.admin, StatusCode::BAD_REQUEST, e),
     }
+}
+
+/// An account error as a sentence for the page.
+fn sentence(error: &AccountError) -> String {
+    format!("{}.", capitalized(&error.to_string()))
 }
 
 fn capitalized(text: &str) -> String {

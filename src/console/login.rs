@@ -101,7 +101,7 @@ fn safe_next(next: &str) -> String {
 }
 
 /// The address failed sign-ins are counted against (the client's, through trusted proxies).
-fn client_address(req: &HttpRequest, state: &AppState) -> String {
+pub(super) fn client_address(req: &HttpRequest, state: &AppState) -> String {
     crate::web::client::client_ip(req, &state.config()).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
 }
 

@@ -47,6 +47,9 @@ const NOTICES: &[(&str, &str)] = &[
     ("event_replayed", "Event replayed: new deliveries are queued."),
     ("event_replayed_nowhere", "Event replayed, but no channel takes it now: nothing was queued."),
     ("delivery_retried", "Delivery queued to be sent again now."),
+    ("admin_added", "Admin added. Give them the password through a channel you trust."),
+    ("admin_password_changed", "Password changed; the account's open sessions were ended."),
+    ("admin_deleted", "Admin deleted and signed out."),
 ];
 
 /// The `?notice=` of a page reached by a redirect.

@@ -15,7 +15,7 @@ use super::form::{split_list, FormData};
 use super::page::{render, render_status, see_other, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::config::default_value;
+use crate::config::{default_value, Config};
 use crate::settings::{SettingEntry, SettingsError};
 use crate::web::AppState;
 
@@ -98,8 +98,8 @@ fn as_text(value: &Json) -> String {
 }
 
 /// `log.webhook_bodies` on while `log.level` hides its debug messages logs nothing.
-fn warning(entry: &SettingEntry) -> Option<String> {
-    let hidden = !tracing::enabled!(target: "webhook_body", tracing::Level::DEBUG);
+fn warning(entry: &SettingEntry, config: &Config) -> Option<String> {
+    let hidden = config.hides_webhook_bodies();
     (entry.key == "log.webhook_bodies" && entry.value == Json::Bool(true) && hidden).then(|| {
         "On, but log.level hides debug messages, so no body is logged: set log.level to \
          \"info,webhook_body=debug\"."
@@ -107,7 +107,7 @@ fn warning(entry: &SettingEntry) -> Option<String> {
     })
 }
 
-fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>) -> Vec<Section> {
+fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>, config: &Config) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     for entry in entries {
         let section = entry.key.split('.').next().unwrap_or("").to_string();
@@ -131,7 +131,7 @@ fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>) -> Ve
             default_text: as_text(&entry.default),
             secret_set: entry.set.unwrap_or(false),
             error: errors.get(entry.key).cloned(),
-            warning: warning(&entry),
+            warning: warning(&entry, config),
         };
         match sections.last_mut() {
             Some(last) if last.name == section => last.rows.push(row),
@@ -148,7 +148,7 @@ pub async fn page(
 ) -> Result<HttpResponse, ConsoleError> {
     let page = SettingsPage {
         chrome: Chrome::new(&admin, "/admin/settings", "Settings").with_notice(notice.text()),
-        sections: sections(state.settings.entries(), &BTreeMap::new()),
+        sections: sections(state.settings.entries(), &BTreeMap::new(), &state.config()),
     };
     render(&page)
 }
@@ -204,7 +204,7 @@ pub async fn save(
         }
         Err(SettingsError::Store(e)) => return Err(e.into()),
     };
-    let mut sections = sections(entries, &errors);
+    let mut sections = sections(entries, &errors, &state.config());
     // Nothing was saved: show what was typed, so the admin only corrects the marked fields.
     let shown = post.form.all("shown");
     for row in sections.iter_mut().flat_map(|s| s.rows.iter_mut()) {

@@ -65,6 +65,15 @@ impl ConsoleState {
         Ok(done.map_err(|e| e.to_string()))
     }
 
+    /// Other argon2 work (a password hashed or checked) off the async workers, a few at a time.
+    pub async fn password_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ConsoleError> {
+        let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
+        web::block(work).await.map_err(|e| ConsoleError::Internal(e.to_string()))
+    }
+
     /// Makes a new one-time setup token valid for `ttl_ms`; returns it (to print once).
     pub fn new_setup_token(&self, ttl_ms: u64) -> Result<String, ConsoleError> {
         let token = random_token()?;

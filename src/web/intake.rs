@@ -52,9 +52,15 @@ pub struct Intake<'a> {
 }
 
 impl Intake<'_> {
-    /// Counts a refusal and returns its plain-text response.
+    /// Counts and logs a refusal and returns its plain-text response. The log line is what
+    /// an admin whose Jira reports failing webhooks looks for; the text never holds the
+    /// secret (authentication failures log their cause where they are decided).
     pub fn refuse(&self, result: &str, status: StatusCode, body: impl Into<String>) -> HttpResponse {
         self.state.metrics.webhook(self.kind, result);
+        let body = body.into();
+        if result != "unauthorized" {
+            tracing::info!(kind = self.kind, status = status.as_u16(), reason = %body, "webhook refused");
+        }
         text(status, body)
     }
 

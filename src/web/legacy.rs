@@ -44,7 +44,13 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
             return intake.refuse("bad_request", StatusCode::BAD_REQUEST, message);
         }
         Resolution::Unknown(reason) => {
-            tracing::warn!(%reason, "could not look up the legacy webhook's channel now; accepting and resolving it later");
+            // Without Mattermost settings every webhook lands here; start-up and /readyz
+            // already say what is missing, so only a failing lookup is worth a warning.
+            if state.mattermost.is_configured() {
+                tracing::warn!(%reason, "could not look up the legacy webhook's channel now; accepting and resolving it later");
+            } else {
+                tracing::debug!(%reason, "legacy webhook accepted before Mattermost is configured; its channel is looked up later");
+            }
             LegacyTarget::ChannelName { team, channel }
         }
     };

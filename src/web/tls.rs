@@ -23,8 +23,14 @@ pub fn server_config(config: &Config) -> Result<Option<ServerConfig>, TlsError> 
     if cert.is_empty() || key.is_empty() {
         return Ok(None);
     }
-    let chain = certificate_chain(Path::new(cert))?;
-    let key = private_key(Path::new(key))?;
+    // Both files are read before either error is reported, so one run names every problem.
+    let (chain, key) = match (certificate_chain(Path::new(cert)), private_key(Path::new(key))) {
+        (Ok(chain), Ok(key)) => (chain, key),
+        (chain, key) => {
+            let errors: Vec<String> = [chain.err(), key.err()].into_iter().flatten().map(|e| e.0).collect();
+            return Err(TlsError(errors.join("\n")));
+        }
+    };
     // ring, as for reqwest: one crypto provider in the binary, and none chosen by chance.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let built = ServerConfig::builder_with_provider(provider)
@@ -32,11 +38,16 @@ pub fn server_config(config: &Config) -> Result<Option<ServerConfig>, TlsError> 
         .map_err(|e| TlsError(format!("TLS setup failed: {e}")))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(|e| {
-            TlsError(format!(
-                "server.tls_cert_file and server.tls_key_file do not make a usable pair ({e}); \
-                 check that the key is the certificate's private key"
-            ))
+        .map_err(|e| match e {
+            rustls::Error::InconsistentKeys(_) => TlsError(
+                "server.tls_cert_file and server.tls_key_file do not make a usable pair: the key is not the \
+                 certificate's private key"
+                    .into(),
+            ),
+            other => TlsError(format!(
+                "server.tls_cert_file and server.tls_key_file do not make a usable pair ({other}); check that \
+                 the key is the certificate's private key, of a kind rustls supports (RSA, ECDSA or Ed25519)"
+            )),
         })?;
     Ok(Some(built))
 }
@@ -108,11 +119,12 @@ mod tests {
         assert!(missing.contains("server.tls_key_file /nonexistent/key.pem: cannot read it"), "{missing}");
 
         let (_dir2, swapped) = with_files(KEY, CERT);
-        let no_cert = server_config(&swapped).unwrap_err().to_string();
-        assert!(no_cert.contains("server.tls_cert_file") && no_cert.contains("no certificate found"), "{no_cert}");
+        let both = server_config(&swapped).unwrap_err().to_string();
+        assert!(both.contains("server.tls_cert_file") && both.contains("no certificate found"), "{both}");
+        assert!(both.contains("server.tls_key_file") && both.contains("no usable private key"), "both named: {both}");
 
         let (_dir3, mismatched) = with_files(CERT, OTHER_KEY);
         let pair = server_config(&mismatched).unwrap_err().to_string();
-        assert!(pair.contains("do not make a usable pair"), "{pair}");
+        assert!(pair.contains("do not make a usable pair: the key is not the certificate's private key"), "{pair}");
     }
 }
