@@ -402,6 +402,22 @@ async fn settings_are_changed_from_the_console_and_apply_at_once() {
     assert!(!again.has("so no body is logged"));
     assert!(visitor.get("/admin/audit").await.has("threaded_comment_days"));
 
+    // A page loaded before that change, submitted with only another field changed, leaves
+    // the change alone (as a browser sends it: every field, with the values it showed).
+    assert!(page.has("name=\"was:mattermost.threaded_comment_days\" value=\"30\""), "{}", page.body);
+    let stale = [
+        ("shown", "mattermost.threaded_comment_days"),
+        ("was:mattermost.threaded_comment_days", "30"),
+        ("mattermost.threaded_comment_days", "30"),
+        ("shown", "mattermost.display_subscription_name"),
+        ("was:mattermost.display_subscription_name", "false"),
+        ("mattermost.display_subscription_name", "on"),
+    ];
+    assert_eq!(visitor.submit(&page, "/admin/settings", &stale).await.status, 303);
+    let config = app.state.config();
+    assert_eq!(config.mattermost.threaded_comment_days, 7, "not undone by the stale page");
+    assert!(config.mattermost.display_subscription_name);
+
     // Logging bodies while the level hides debug messages would log nothing: the page says so.
     let bodies = [("shown", "log.webhook_bodies"), ("log.webhook_bodies", "on")];
     let saved = visitor.submit(&again, "/admin/settings", &bodies).await;

@@ -43,6 +43,10 @@ struct Row {
     locked: Option<String>,
     /// The current value as text (lists comma separated); "" for secrets.
     text: String,
+    /// The stored value as text when the page was made, sent back with the form: a field
+    /// the admin left as it was is not a change, even if someone else changed the value
+    /// since (a stale page must not undo their change). Never the typed text.
+    was: String,
     default_text: String,
     secret_set: bool,
     error: Option<String>,
@@ -128,6 +132,7 @@ fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>, confi
             input: input_of(&entry),
             locked,
             text: as_text(&entry.value),
+            was: as_text(&entry.value),
             default_text: as_text(&entry.default),
             secret_set: entry.set.unwrap_or(false),
             error: errors.get(entry.key).cloned(),
@@ -153,8 +158,9 @@ pub async fn page(
     render(&page)
 }
 
-/// The changes a submitted form asks for: only editable keys whose value differs. An empty
-/// secret field keeps the secret.
+/// The changes a submitted form asks for: only editable keys whose value the admin changed
+/// (it differs from the value the page showed, sent back as `was:<key>`) and that differ
+/// from the value in force. An empty secret field keeps the secret.
 fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
     let mut changes = Vec::new();
     let shown: Vec<&str> = form.all("shown");
@@ -162,21 +168,37 @@ fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
         let raw = form.get(entry.key);
         let wanted = match input_of(entry) {
             Input::Checkbox => Json::Bool(form.checked(entry.key)),
-            Input::Number => match raw.parse::<i64>() {
-                Ok(n) => Json::from(n),
-                Err(_) => Json::String(raw.to_string()),
-            },
-            Input::List => Json::Array(split_list(raw).into_iter().map(Json::String).collect()),
-            Input::Text => Json::String(raw.to_string()),
             Input::Secret if form.checked(&format!("clear:{}", entry.key)) => Json::Null,
             Input::Secret if raw.is_empty() => continue,
             Input::Secret => Json::String(form.raw(entry.key).to_string()),
+            input => typed(input, raw),
         };
+        let was_field = format!("was:{}", entry.key);
+        let left_as_shown = !entry.secret
+            && form.column(&was_field).first().is_some_and(|was| match input_of(entry) {
+                Input::Checkbox => Json::Bool(*was == "true") == wanted,
+                input => typed(input, was) == wanted,
+            });
+        if left_as_shown {
+            continue;
+        }
         if wanted != entry.value || entry.secret {
             changes.push((entry.key.to_string(), wanted));
         }
     }
     changes
+}
+
+/// A number, list or text field's text as the value it asks for.
+fn typed(input: Input, text: &str) -> Json {
+    match input {
+        Input::Number => match text.trim().parse::<i64>() {
+            Ok(n) => Json::from(n),
+            Err(_) => Json::String(text.to_string()),
+        },
+        Input::List => Json::Array(split_list(text).into_iter().map(Json::String).collect()),
+        _ => Json::String(text.to_string()),
+    }
 }
 
 pub async fn save(
