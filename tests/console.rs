@@ -30,6 +30,8 @@ async fn pages_need_a_session_and_sign_in_returns_to_the_page_asked_for() {
     let login = visitor.get("/admin/login?next=%2Fadmin%2Finstances").await;
     assert_eq!(login.status, 200);
     assert!(login.has("name=\"username\"") && login.has("name=\"password\""));
+    // The way in without an account names this server's own command (no config file here).
+    assert!(login.has("<code>jirabridge admin set-password --username NAME</code>"), "{}", login.body);
     let wrong = visitor
         .submit(
             &login,

@@ -30,6 +30,17 @@ pub struct LoginPage {
     pub error: Option<String>,
     pub setup: bool,
     pub show_form: bool,
+    /// `jirabridge admin set-password …` for this server, filled in by `form_response`.
+    pub set_password_command: String,
+}
+
+/// The command that makes an admin account for this server (its config file, when it
+/// read one, so the command finds the same store).
+pub fn set_password_command(state: &AppState) -> String {
+    match state.settings.config_file() {
+        Some(file) => format!("jirabridge admin set-password --config {} --username NAME", file.display()),
+        None => "jirabridge admin set-password --username NAME".into(),
+    }
 }
 
 /// Renders a pre-session form with its double-submit token. A token the browser already
@@ -40,6 +51,7 @@ pub fn form_response(
     status: StatusCode,
     mut page: LoginPage,
 ) -> Result<HttpResponse, ConsoleError> {
+    page.set_password_command = set_password_command(state);
     let held = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32);
     page.csrf_token = match held {
         Some(token) => token,

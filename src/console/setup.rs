@@ -105,8 +105,9 @@ pub fn announce_setup_link(state: &AppState) -> Result<(), ConsoleError> {
     let token = state.console.new_setup_token(minutes * 60_000)?;
     tracing::warn!(
         "no admin console user yet: open {}/admin/setup?token={token} within {minutes} minutes to create one, \
-         or run `jirabridge admin set-password --config <this server's config file> --username NAME` on this machine",
-        state.config().public_base_url()
+         or run `{}` on this machine",
+        state.config().public_base_url(),
+        super::login::set_password_command(state)
     );
     Ok(())
 }
@@ -132,12 +133,15 @@ fn setup_page(token: &str, username: String, error: Option<String>, show_form: b
 }
 
 /// Why the link cannot be used, if it cannot.
-fn refusal(state: &AppState, token: &str) -> Result<Option<&'static str>, ConsoleError> {
+fn refusal(state: &AppState, token: &str) -> Result<Option<String>, ConsoleError> {
     if crate::accounts::any_admin(&state.store).map_err(|e| ConsoleError::Internal(e.to_string()))? {
-        return Ok(Some("An admin already exists. Sign in at /admin/login."));
+        return Ok(Some("An admin already exists. Sign in at /admin/login.".into()));
     }
     if !state.console.setup_token_valid(token) {
-        return Ok(Some("This setup link has expired or is not valid. Restart jirabridge for a new one, or run `jirabridge admin set-password --config <this server's config file> --username NAME`."));
+        return Ok(Some(format!(
+            "This setup link has expired or is not valid. Restart jirabridge for a new one, or run `{}`.",
+            super::login::set_password_command(state)
+        )));
     }
     Ok(None)
 }
@@ -153,7 +157,7 @@ pub async fn form(
     query: web::Query<SetupQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     if let Some(reason) = refusal(&state, &query.token)? {
-        return refused(&state, &req, &query.token, reason);
+        return refused(&state, &req, &query.token, &reason);
     }
     form_response(&state, &req, StatusCode::OK, setup_page(&query.token, String::new(), None, true))
 }
@@ -168,7 +172,7 @@ pub async fn submit(
     let form = session::read_form(&req, &mut payload).await?;
     check_form_token(&req, &form)?;
     if let Some(reason) = refusal(&state, &query.token)? {
-        return refused(&state, &req, &query.token, reason);
+        return refused(&state, &req, &query.token, &reason);
     }
     let (username, password) = (form.get("username").to_string(), form.raw("password").to_string());
     if password != form.raw("password_again") {

@@ -55,6 +55,11 @@ struct Live {
 }
 
 impl Settings {
+    /// The config file this process read, if any (for commands shown to the admin).
+    pub fn config_file(&self) -> Option<&std::path::Path> {
+        self.inner.base.file.as_deref()
+    }
+
     /// The loaded configuration with the console values from the store applied. A stored
     /// value that no longer passes validation (e.g. after an upgrade) is skipped with a
     /// warning rather than stopping jirabridge.
