@@ -19,7 +19,7 @@ use crate::delivery::Worker;
 use crate::events::ingest::Ingest;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::MattermostClient;
-use crate::settings::Settings;
+use crate::settings::{ReloadOutcome, Settings};
 use crate::store::{MasterKey, Store, StoreOptions};
 use crate::telemetry::Metrics;
 use crate::web::{routes, AppState};
@@ -144,7 +144,9 @@ impl Application {
         let handle = self.server.handle();
         let server_task = tokio::spawn(self.server);
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
+        let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone()));
         wait_for_stop(stop).await;
+        reloader.abort();
         tracing::info!("stopping: finishing requests and deliveries in progress");
         if let Some(control) = self.control {
             control.stop();
@@ -167,6 +169,40 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// `kill -HUP` (`systemctl reload jirabridge`): the config file and the environment are
+/// read again and put in force like a change made in the console; a file with errors
+/// changes nothing.
+async fn reload_on_hangup(settings: Settings) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
+        while hangups.recv().await.is_some() {
+            let reloading = settings.clone();
+            match tokio::task::spawn_blocking(move || reloading.reload_from_sources()).await {
+                Ok(Ok(ReloadOutcome::Applied { waiting_for_restart })) => {
+                    tracing::info!("configuration read again (SIGHUP) and in force");
+                    for key in waiting_for_restart {
+                        tracing::warn!("{key} changed in the configuration; it is read at start-up only, so restart jirabridge to apply it");
+                    }
+                    let config = settings.current();
+                    for hint in config.missing_settings().into_iter().chain(config.waiting_settings()) {
+                        tracing::warn!("{hint}");
+                    }
+                }
+                Ok(Ok(ReloadOutcome::Refused(errors))) => tracing::error!(
+                    errors = %errors.join("; "),
+                    "configuration not reloaded: it has errors, so jirabridge keeps the one in force; `jirabridge check-config` lists them"
+                ),
+                Ok(Err(e)) => tracing::error!(error = %e, "configuration reload failed; the one in force is kept"),
+                Err(e) => tracing::error!(error = %e, "configuration reload task failed"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await;
 }
 
 /// Keeps the parts that hold derived state in step with settings changed while running:

@@ -19,6 +19,7 @@ mod https;
 mod legacy_webhook;
 mod mentions;
 mod ops;
+mod reload;
 mod store_upgrade;
 mod subscriptions;
 mod support;

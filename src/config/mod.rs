@@ -12,6 +12,7 @@ mod hints;
 mod layer;
 mod load;
 mod overlay;
+mod reload;
 mod schema;
 mod secret;
 mod sections;
@@ -30,6 +31,7 @@ pub use choices::{EphemeralViaApi, IssuePreviews, LogFormat, SubscriptionEditors
 pub use error::ConfigErrors;
 pub use load::{LoadedConfig, Source, DEFAULT_CONFIG_PATH};
 pub use overlay::{json_to_value, value_to_json, Overlaid, Problem};
+pub use reload::Reloaded;
 pub use schema::{default_value, keys};
 pub use secret::Secret;
 pub use sections::{AdminConfig, JiraConfig, LogConfig, SecurityConfig};

@@ -48,7 +48,7 @@ impl LoadedConfig {
         self.source_with(key, &self.config.values())
     }
 
-    fn source_with(&self, key: &str, loaded: &BTreeMap<String, Value>) -> Source {
+    pub(super) fn source_with(&self, key: &str, loaded: &BTreeMap<String, Value>) -> Source {
         let is_default = loaded.get(key) == Schema::new().default_value(key);
         match self.sources.get(key) {
             Some(Source::File) if is_default => Source::Default,

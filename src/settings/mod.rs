@@ -6,6 +6,7 @@
 //! channel cache, the log filter) register an [`Settings::on_change`] listener.
 
 mod entries;
+mod reload;
 #[cfg(test)]
 mod tests;
 mod update;
@@ -19,6 +20,7 @@ use crate::config::{catalog, json_to_value, Config, LoadedConfig, Source};
 use crate::store::{MasterKey, Store, StoreError};
 
 pub use entries::SettingEntry;
+pub use reload::ReloadOutcome;
 pub use update::SettingsError;
 
 /// Secrets that are generated and regenerated (`POST /api/v1/secrets/...`), never typed
@@ -36,8 +38,9 @@ pub struct Settings {
 }
 
 struct Inner {
-    /// The configuration as loaded from defaults, file and environment.
-    base: LoadedConfig,
+    /// The configuration as loaded from defaults, file and environment (read again by
+    /// `reload`).
+    base: RwLock<LoadedConfig>,
     store: Store,
     key: MasterKey,
     live: RwLock<Live>,
@@ -56,33 +59,23 @@ struct Live {
 
 impl Settings {
     /// The config file this process read, if any (for commands shown to the admin).
-    pub fn config_file(&self) -> Option<&std::path::Path> {
-        self.inner.base.file.as_deref()
+    pub fn config_file(&self) -> Option<std::path::PathBuf> {
+        self.base().file.clone()
+    }
+
+    /// The file-and-environment configuration under the console values.
+    fn base(&self) -> std::sync::RwLockReadGuard<'_, LoadedConfig> {
+        self.inner.base.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The loaded configuration with the console values from the store applied. A stored
     /// value that no longer passes validation (e.g. after an upgrade) is skipped with a
     /// warning rather than stopping jirabridge.
     pub fn load(base: LoadedConfig, store: Store, key: MasterKey) -> Result<Settings, StoreError> {
-        let mut console = read_console(&store, &key)?;
-        let overlaid = loop {
-            match base.overlay(&console) {
-                Ok(overlaid) => break overlaid,
-                Err(problems) => {
-                    let before = console.len();
-                    for problem in problems {
-                        tracing::warn!("ignoring the console value of {}: {}", problem.key, problem.message);
-                        console.remove(&problem.key);
-                    }
-                    if console.len() == before {
-                        return Err(StoreError::Codec("the loaded configuration does not validate".into()));
-                    }
-                }
-            }
-        };
-        let live = Live { config: Arc::new(overlaid.config), sources: overlaid.sources, console };
+        let console = read_console(&store, &key)?;
+        let live = overlay_skipping_bad(&base, console)?;
         let inner = Inner {
-            base,
+            base: RwLock::new(base),
             store,
             key,
             live: RwLock::new(live),
@@ -111,6 +104,26 @@ impl Settings {
 
     fn live(&self) -> Live {
         self.inner.live.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// `base` with the `console` values under it; a console value that does not pass (e.g.
+/// after an upgrade, or under a reloaded file) is dropped with a warning.
+fn overlay_skipping_bad(base: &LoadedConfig, mut console: BTreeMap<String, Value>) -> Result<Live, StoreError> {
+    loop {
+        match base.overlay(&console) {
+            Ok(overlaid) => return Ok(Live { config: Arc::new(overlaid.config), sources: overlaid.sources, console }),
+            Err(problems) => {
+                let before = console.len();
+                for problem in problems {
+                    tracing::warn!("ignoring the console value of {}: {}", problem.key, problem.message);
+                    console.remove(&problem.key);
+                }
+                if console.len() == before {
+                    return Err(StoreError::Codec("the loaded configuration does not validate".into()));
+                }
+            }
+        }
     }
 }
 

@@ -22,7 +22,7 @@ fn open(dir: &Path, env: &[(&str, &str)]) -> Settings {
 /// database itself would wait for its flusher to let go of the lock.)
 fn restart(settings: Settings) -> Settings {
     let inner = &settings.inner;
-    Settings::load(inner.base.clone(), inner.store.clone(), inner.key.clone()).unwrap()
+    Settings::load(inner.base.read().unwrap().clone(), inner.store.clone(), inner.key.clone()).unwrap()
 }
 
 #[test]

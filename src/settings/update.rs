@@ -38,10 +38,10 @@ impl Settings {
         let _one_at_a_time = self.inner.updating.lock().unwrap_or_else(|p| p.into_inner());
         let before = self.live();
         let console = self.console_after(&before.console, changes)?;
-        let overlaid =
-            self.inner.base.overlay(&console).map_err(|problems| {
-                SettingsError::Invalid(problems.into_iter().map(|p| (p.key, p.message)).collect())
-            })?;
+        let overlaid = self
+            .base()
+            .overlay(&console)
+            .map_err(|problems| SettingsError::Invalid(problems.into_iter().map(|p| (p.key, p.message)).collect()))?;
         let changed: Vec<&str> = changes.iter().map(|(key, _)| key.as_str()).collect();
         self.persist(&console, &changed, actor)?;
         // Stored, so in force now: the live config always matches the store.
@@ -83,7 +83,7 @@ impl Settings {
         if info.apply == Apply::Startup {
             return Err(Problem::Invalid(format!("{key} is start-up only; edit the config file and restart")));
         }
-        let source = self.inner.base.source_of(key);
+        let source = self.base().source_of(key);
         if source.pins() {
             return Err(Problem::Pinned(source));
         }

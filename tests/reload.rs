@@ -1,0 +1,71 @@
+//! `systemctl reload jirabridge` (SIGHUP): the config file is read again and applies without
+//! a restart; start-up-only keys wait for one, and a broken file changes nothing.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "reload-test-secret-0123456789ab";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn config(data: &std::path::Path, max_body_bytes: u64, listen_port: u16) -> String {
+    format!(
+        "[server]\nlisten = \"127.0.0.1:{listen_port}\"\n[store]\npath = \"{}\"\n[webhook]\nsecret = \"{SECRET}\"\nmax_body_bytes = {max_body_bytes}\n",
+        data.display()
+    )
+}
+
+fn hangup(pid: u32) {
+    assert!(Command::new("kill").args(["-HUP", &pid.to_string()]).status().unwrap().success());
+}
+
+#[tokio::test]
+async fn sighup_reads_the_config_file_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, data, file) = (free_port(), dir.path().join("data"), dir.path().join("config.toml"));
+    std::fs::write(&file, config(&data, 4096, port)).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .args(["serve", "--config", file.to_str().unwrap()])
+        .env_clear()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team=eng&channel=town-square");
+    let body = format!(r#"{{"webhookEvent":"jira:worklog_updated","pad":"{}"}}"#, "a".repeat(3000));
+    let status = async |body: &str| http.post(&url).body(body.to_string()).send().await.unwrap().status().as_u16();
+    assert_eq!(status(&body).await, 200, "3 KB is under the 4 KB limit");
+
+    // A smaller limit, and a new port (start-up only), then reload.
+    std::fs::write(&file, config(&data, 2048, free_port())).unwrap();
+    hangup(child.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status(&body).await != 413 {
+        assert!(Instant::now() < deadline, "the new limit never applied");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A file with an error changes nothing.
+    std::fs::write(&file, "[webhook]\nmax_body_bytes = \"lots\"\n").unwrap();
+    hangup(child.id());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(status(&body).await, 413, "still the reloaded limit, on the port bound at start");
+    assert_eq!(status(r#"{"webhookEvent":"jira:worklog_updated"}"#).await, 200);
+
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("configuration read again (SIGHUP) and in force"), "{log}");
+    assert!(log.contains("server.listen changed in the configuration; it is read at start-up only"), "{log}");
+    assert!(log.contains("configuration not reloaded: it has errors"), "{log}");
+    assert!(!log.contains(SECRET), "{log}");
+}
