@@ -75,6 +75,14 @@ enum AdminCommand {
         #[arg(long, value_name = "NAME")]
         username: String,
     },
+    /// List the admin console accounts.
+    List,
+    /// Delete an admin console account and end its sessions (never the last account).
+    Delete {
+        /// The account's user name.
+        #[arg(long, value_name = "NAME")]
+        username: String,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -86,6 +94,10 @@ pub fn main() -> ExitCode {
         Command::Render { payload } => render_payload(&payload),
         Command::Admin { command: AdminCommand::SetPassword { username } } => {
             store_commands::set_password(cli.config, &username)
+        }
+        Command::Admin { command: AdminCommand::List } => store_commands::list_admins(cli.config),
+        Command::Admin { command: AdminCommand::Delete { username } } => {
+            store_commands::delete_admin(cli.config, &username)
         }
         Command::Backup { output, include_key } => store_commands::backup(cli.config, &output, include_key),
         Command::Restore { file, force } => store_commands::restore(cli.config, &file, force),

@@ -19,6 +19,7 @@ pub mod settings;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;
+pub mod utc;
 pub mod web;
 pub mod webhook;
 

@@ -44,3 +44,39 @@ fn an_empty_standard_input_is_refused() {
     let config = config_for(work.path(), &work.path().join("data"));
     assert_refused(&jirabridge(&config, &SET, ""), "no password");
 }
+
+/// `admin list` and `admin delete` from a shell: through the running server (the deleted
+/// admin is signed out there), then straight in the stopped store; the last account stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_are_listed_and_deleted_from_the_command_line() {
+    let app = spawn_app().await;
+    let work = tempfile::tempdir().unwrap();
+    let config = config_for(work.path(), app.data_dir.path());
+    jirabridge::accounts::set_password(&app.state.store, "alice", "first password 123", 1_000).unwrap();
+    jirabridge::accounts::set_password(&app.state.store, "bob", "second password 456", 2_000).unwrap();
+    jirabridge::accounts::set_password(&app.state.store, "carol", "third password 789", 3_000).unwrap();
+
+    let listed = jirabridge_async(&config, &["admin", "list"], "").await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let lines: Vec<String> = stdout(&listed).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("alice") && lines[0].contains("added 1970-01-01 00:00:01 UTC"), "{lines:?}");
+    assert!(lines[2].starts_with("carol"), "{lines:?}");
+
+    let deleted = jirabridge_async(&config, &["admin", "delete", "--username", "bob"], "").await;
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert!(stdout(&deleted).contains("bob is deleted and signed out (by the running jirabridge)"));
+    assert!(app.state.store.admin_user("bob").unwrap().is_none());
+    let nobody = jirabridge_async(&config, &["admin", "delete", "--username", "bob"], "").await;
+    assert_refused(&nobody, "there is no admin account named bob");
+
+    let data = app.stop_keeping_data().await;
+    drop(open_store(data.path()));
+    let direct = jirabridge(&config, &["admin", "delete", "--username", "carol"], "");
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    assert!(stdout(&direct).contains("carol is deleted (in the store at"), "{}", stdout(&direct));
+    let last = jirabridge(&config, &["admin", "delete", "--username", "alice"], "");
+    assert_refused(&last, "alice is the only admin account");
+    let listed = jirabridge(&config, &["admin", "list"], "");
+    assert_eq!(stdout(&listed).lines().count(), 1, "{}", stdout(&listed));
+}

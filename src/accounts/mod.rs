@@ -43,6 +43,8 @@ pub enum AccountError {
     DeleteSelf,
     #[error("your own account was deleted meanwhile; nothing was changed")]
     ActorGone,
+    #[error("{0} is the only admin account; add another with `jirabridge admin set-password` before deleting it")]
+    LastAccount(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -122,6 +124,26 @@ pub fn delete(store: &Store, username: &str, actor: &str, now_ms: u64) -> Result
     if store.admin_user(actor)?.is_none() {
         return Err(AccountError::ActorGone);
     }
+    remove(store, username, actor, now_ms)
+}
+
+/// Deletes the account `username` from the command line (`actor` = `cli`); the last
+/// account is kept, so the console is never left without a way in.
+pub fn delete_from_cli(store: &Store, username: &str, now_ms: u64) -> Result<(), AccountError> {
+    let _changes = changes();
+    let accounts = store.admin_users()?;
+    if !accounts.iter().any(|user| user.username == username) {
+        return Err(AccountError::NoSuchUser(username.into()));
+    }
+    if accounts.len() == 1 {
+        return Err(AccountError::LastAccount(username.into()));
+    }
+    remove(store, username, "cli", now_ms)
+}
+
+/// Removes an account with its sessions and failed sign-ins; audited. Callers hold
+/// [`changes`].
+fn remove(store: &Store, username: &str, actor: &str, now_ms: u64) -> Result<(), AccountError> {
     let removed = store.delete_admin_user(username)?.ok_or_else(|| AccountError::NoSuchUser(username.into()))?;
     store.delete_sessions_of(username)?;
     store.clear_login_attempts_of(username)?;
@@ -135,6 +157,28 @@ pub fn delete(store: &Store, username: &str, actor: &str, now_ms: u64) -> Result
         after: None,
     })?;
     Ok(())
+}
+
+/// The accounts as text for `jirabridge admin list`: one line each, the user name, when it
+/// was added and when its password was last set (UTC); "no admin accounts" when none.
+pub fn listing(store: &Store) -> Result<String, AccountError> {
+    let accounts = store.admin_users()?;
+    if accounts.is_empty() {
+        return Ok("no admin accounts".into());
+    }
+    let width = accounts.iter().map(|user| user.username.len()).max().unwrap_or(0);
+    let lines: Vec<String> = accounts
+        .iter()
+        .map(|user| {
+            format!(
+                "{:width$}  added {}  password set {}",
+                user.username,
+                crate::utc::when(user.created_at_ms),
+                crate::utc::when(user.updated_at_ms)
+            )
+        })
+        .collect();
+    Ok(lines.join("\n"))
 }
 
 /// Whether `password` is the password of `username`. An unknown user takes as long as a

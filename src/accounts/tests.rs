@@ -96,3 +96,19 @@ fn deleting_an_account_ends_it_but_never_the_deleting_admin() {
         ("alice", "admin_user.deleted", "bob")
     );
 }
+
+#[test]
+fn the_command_line_deletes_any_account_but_the_last() {
+    let (_dir, store) = store();
+    set_password(&store, "alice", GOOD, 1_000).unwrap();
+    set_password(&store, "bob", GOOD, 1_000).unwrap();
+    assert!(matches!(delete_from_cli(&store, "carol", 2_000), Err(AccountError::NoSuchUser(_))));
+    delete_from_cli(&store, "bob", 2_000).unwrap();
+    assert!(matches!(delete_from_cli(&store, "alice", 3_000), Err(AccountError::LastAccount(name)) if name == "alice"));
+    assert!(store.admin_user("alice").unwrap().is_some());
+    let audit = store.audit_entries(0, 1).unwrap();
+    assert_eq!(
+        (audit[0].actor.as_str(), audit[0].action.as_str(), audit[0].target.as_str()),
+        ("cli", "admin_user.deleted", "bob")
+    );
+}

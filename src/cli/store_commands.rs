@@ -1,4 +1,5 @@
-//! The commands that work on the store: `admin set-password`, `backup`, `restore`.
+//! The commands that work on the store: `admin set-password`, `admin list`, `admin delete`,
+//! `backup`, `restore`.
 //! Each goes through the running server's control socket when one answers, and otherwise
 //! opens the store itself (restore requires that no server runs).
 
@@ -51,6 +52,43 @@ pub(super) fn set_password(config: Option<PathBuf>, username: &str) -> ExitCode 
         }
         warn_all(&crate::data_dir::match_owner(&dir));
         println!("the password of {username} is set (in the store at {})", dir.display());
+        Ok(())
+    })
+}
+
+pub(super) fn list_admins(config: Option<PathBuf>) -> ExitCode {
+    let dir = match data_dir(config) {
+        Ok(dir) => dir,
+        Err(code) => return code,
+    };
+    run(|| {
+        if let Some(server) = crate::control::client::connect(&dir)? {
+            println!("{}", server.request(&Request::ListAdmins)?);
+            return Ok(());
+        }
+        let store = crate::data_dir::open_store_directly(&dir)?;
+        println!("{}", crate::accounts::listing(&store)?);
+        Ok(())
+    })
+}
+
+pub(super) fn delete_admin(config: Option<PathBuf>, username: &str) -> ExitCode {
+    let dir = match data_dir(config) {
+        Ok(dir) => dir,
+        Err(code) => return code,
+    };
+    run(|| {
+        if let Some(server) = crate::control::client::connect(&dir)? {
+            let request = Request::DeleteAdmin { username: username.into() };
+            println!("{} (by the running jirabridge)", server.request(&request)?);
+            return Ok(());
+        }
+        {
+            let store = crate::data_dir::open_store_directly(&dir)?;
+            crate::accounts::delete_from_cli(&store, username, now_ms())?;
+        }
+        warn_all(&crate::data_dir::match_owner(&dir));
+        println!("{username} is deleted (in the store at {})", dir.display());
         Ok(())
     })
 }

@@ -19,6 +19,10 @@ pub enum Request {
     SetPassword { username: String, password: String },
     /// Answers `ok`, then streams a backup file and closes.
     Backup { include_key: bool },
+    /// Answers the admin console accounts, one per line of the message.
+    ListAdmins,
+    /// Deletes an admin console account (never the last one).
+    DeleteAdmin { username: String },
 }
 
 impl std::fmt::Debug for Request {
@@ -30,12 +34,14 @@ impl std::fmt::Debug for Request {
                 write!(f, "SetPassword {{ username: {username:?}, password: *** }}")
             }
             Request::Backup { include_key } => write!(f, "Backup {{ include_key: {include_key} }}"),
+            Request::ListAdmins => f.write_str("ListAdmins"),
+            Request::DeleteAdmin { username } => write!(f, "DeleteAdmin {{ username: {username:?} }}"),
         }
     }
 }
 
 /// The commands this binary's server knows, for the error about an unknown one.
-pub const COMMANDS: &str = "ping, set_password, backup";
+pub const COMMANDS: &str = "ping, set_password, backup, list_admins, delete_admin";
 
 /// The server's answer line.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

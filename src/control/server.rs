@@ -124,6 +124,24 @@ async fn answer(request: Request, store: Store) -> Response {
                 Err(e) => Response::error(format!("setting the password failed: {e}")),
             }
         }
+        Request::ListAdmins => match crate::accounts::listing(&store) {
+            Ok(lines) => Response::ok(lines),
+            Err(e) => Response::error(e.to_string()),
+        },
+        Request::DeleteAdmin { username } => {
+            let deleted = tokio::task::spawn_blocking(move || {
+                crate::accounts::delete_from_cli(&store, &username, now_ms()).map(|()| username)
+            })
+            .await;
+            match deleted {
+                Ok(Ok(username)) => {
+                    tracing::info!(username, "admin account deleted through the control socket");
+                    Response::ok(format!("{username} is deleted and signed out"))
+                }
+                Ok(Err(e)) => Response::error(e.to_string()),
+                Err(e) => Response::error(format!("deleting the account failed: {e}")),
+            }
+        }
         Request::Backup { .. } => Response::error("a backup is answered by its own stream"),
     }
 }
