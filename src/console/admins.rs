@@ -73,6 +73,9 @@ fn refused(
     render_status(status, &page)
 }
 
+/// The sign-in counters' "address" under which wrong own passwords on this page are counted.
+const OWN_PASSWORD_COUNTER: &str = "admins-page";
+
 /// Checks the signed-in admin's own password, as typed into the form, counted like a
 /// sign-in attempt (a stolen session cannot guess it without limit): `Some` is the page
 /// saying it is wrong, `None` that it is right.
@@ -83,12 +86,14 @@ async fn refuse_wrong_own_password(
 ) -> Result<Option<HttpResponse>, ConsoleError> {
     let (client, username) = (client_address(req, state), &post.admin.username);
     let max = state.config().admin.login_max_attempts;
-    if let Some(secs) = throttle::admit(&state.store, &client, username, max, now_ms())? {
+    // Counted per user, whatever the address: a borrowed session gets the same few tries
+    // from anywhere (sign-in counts per address and user).
+    if let Some(secs) = throttle::admit(&state.store, OWN_PASSWORD_COUNTER, username, max, now_ms())? {
         tracing::warn!(%client, username, "console admin change refused: too many wrong passwords");
         return Err(ConsoleError::TooManyAttempts { retry_after_secs: secs, minutes: secs.div_ceil(60) });
     }
     if state.console.check_password(&state.store, username, post.form.raw("current_password")).await? {
-        throttle::clear(&state.store, &client, username)?;
+        throttle::clear(&state.store, OWN_PASSWORD_COUNTER, username)?;
         return Ok(None);
     }
     tracing::warn!(%client, username, "console admin change refused: wrong own password");
@@ -132,11 +137,13 @@ pub async fn set_password(
     }
     tracing::info!(admin = %post.admin.username, username, added = !existed, "console admin account set");
     // After the answer a reload shows the page, and does not send the form again.
-    Ok(see_other(if existed {
-        "/admin/admins?notice=admin_password_changed"
-    } else {
-        "/admin/admins?notice=admin_added"
-    }))
+    let location = match (existed, username == post.admin.username) {
+        // Their own sessions, this one included, just ended: sign in with the new password.
+        (true, true) => "/admin/login?password_changed=1",
+        (true, false) => "/admin/admins?notice=admin_password_changed",
+        (false, _) => "/admin/admins?notice=admin_added",
+    };
+    Ok(see_other(location))
 }
 
 /// Deletes an account (not the one signed in).

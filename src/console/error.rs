@@ -12,7 +12,7 @@ pub enum ConsoleError {
     SignInRequired { next: String },
     #[error("This form has expired or did not come from this console. Go back, reload the page and try again.")]
     BadCsrf,
-    #[error("Too many failed sign-ins. Try again in {minutes} minute(s).")]
+    #[error("Too many wrong passwords. Try again in {minutes} minute(s).")]
     TooManyAttempts { retry_after_secs: u64, minutes: u64 },
     #[error("{0}")]
     NotFound(String),

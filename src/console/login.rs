@@ -38,7 +38,12 @@ pub struct LoginPage {
 /// read one, so the command finds the same store).
 pub fn set_password_command(state: &AppState) -> String {
     match state.settings.config_file() {
-        Some(file) => format!("jirabridge admin set-password --config {} --username NAME", file.display()),
+        Some(file) => {
+            // As the server found it, from any directory; quoted when it has spaces.
+            let file = std::fs::canonicalize(&file).unwrap_or(file).display().to_string();
+            let file = if file.contains(char::is_whitespace) { format!("'{file}'") } else { file };
+            format!("jirabridge admin set-password --config {file} --username NAME")
+        }
         None => "jirabridge admin set-password --username NAME".into(),
     }
 }
@@ -79,6 +84,8 @@ pub struct LoginQuery {
     next: String,
     #[serde(default)]
     signed_out: Option<String>,
+    #[serde(default)]
+    password_changed: Option<String>,
 }
 
 pub async fn form(
@@ -86,7 +93,13 @@ pub async fn form(
     state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let notice = query.signed_out.as_ref().map(|_| "You are signed out.".to_string());
+    let notice = match (&query.signed_out, &query.password_changed) {
+        (_, Some(_)) => {
+            Some("Your password was changed and your sessions ended: sign in with the new one.".to_string())
+        }
+        (Some(_), None) => Some("You are signed out.".to_string()),
+        (None, None) => None,
+    };
     form_response(&state, &req, StatusCode::OK, login_page(safe_next(&query.next), String::new(), notice, None))
 }
 

@@ -103,8 +103,9 @@ fn as_text(value: &Json) -> String {
 
 /// `log.webhook_bodies` on while `log.level` hides its debug messages logs nothing.
 fn warning(entry: &SettingEntry, config: &Config) -> Option<String> {
-    let hidden = config.hides_webhook_bodies();
-    (entry.key == "log.webhook_bodies" && entry.value == Json::Bool(true) && hidden).then(|| {
+    // The level check builds a subscriber: only for the one row it is about.
+    let on = entry.key == "log.webhook_bodies" && entry.value == Json::Bool(true);
+    (on && config.hides_webhook_bodies()).then(|| {
         "On, but log.level hides debug messages, so no body is logged: set log.level to \
          \"info,webhook_body=debug\"."
             .to_string()
@@ -173,13 +174,7 @@ fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
             Input::Secret => Json::String(form.raw(entry.key).to_string()),
             input => typed(input, raw),
         };
-        let was_field = format!("was:{}", entry.key);
-        let left_as_shown = !entry.secret
-            && form.column(&was_field).first().is_some_and(|was| match input_of(entry) {
-                Input::Checkbox => Json::Bool(*was == "true") == wanted,
-                input => typed(input, was) == wanted,
-            });
-        if left_as_shown {
+        if !entry.secret && left_as_shown(input_of(entry), entry.key, &wanted, form) {
             continue;
         }
         if wanted != entry.value || entry.secret {
@@ -187,6 +182,15 @@ fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
         }
     }
     changes
+}
+
+/// Whether the form sends back, as `was:<key>`, the value it asks for now: the admin left
+/// the field as the page showed it.
+fn left_as_shown(input: Input, key: &str, wanted: &Json, form: &FormData) -> bool {
+    form.column(&format!("was:{key}")).first().is_some_and(|was| match input {
+        Input::Checkbox => Json::Bool(*was == "true") == *wanted,
+        input => typed(input, was) == *wanted,
+    })
 }
 
 /// A number, list or text field's text as the value it asks for.
@@ -227,14 +231,26 @@ pub async fn save(
         Err(SettingsError::Store(e)) => return Err(e.into()),
     };
     let mut sections = sections(entries, &errors, &state.config());
-    // Nothing was saved: show what was typed, so the admin only corrects the marked fields.
+    // Nothing was saved: show what the admin typed, so they only correct the marked fields,
+    // with the value their page first showed as `was:` (a field they did not touch shows
+    // the value in force, so saving again cannot undo someone else's change).
     let shown = post.form.all("shown");
     for row in sections.iter_mut().flat_map(|s| s.rows.iter_mut()) {
-        if shown.contains(&row.key) && !row.is("secret") {
+        if !shown.contains(&row.key) || row.is("secret") {
+            continue;
+        }
+        let wanted = match row.input {
+            Input::Checkbox => Json::Bool(post.form.checked(row.key)),
+            input => typed(input, post.form.get(row.key)),
+        };
+        if !left_as_shown(row.input, row.key, &wanted, &post.form) {
             row.text = match row.input {
                 Input::Checkbox => post.form.checked(row.key).to_string(),
                 _ => post.form.get(row.key).to_string(),
             };
+            if let Some(was) = post.form.column(&format!("was:{}", row.key)).first() {
+                row.was = was.to_string();
+            }
         }
     }
     let mut page = SettingsPage { chrome: Chrome::new(&post.admin, "/admin/settings", "Settings"), sections };
