@@ -185,7 +185,7 @@ async fn reload_on_hangup(settings: Settings) {
                 Ok(Ok(ReloadOutcome::Applied { waiting_for_restart })) => {
                     tracing::info!("configuration read again (SIGHUP) and in force");
                     for key in waiting_for_restart {
-                        tracing::warn!("{key} changed in the configuration; it is read at start-up only, so restart jirabridge to apply it");
+                        tracing::warn!("{key} changed in the configuration; it applies when jirabridge restarts");
                     }
                     let config = settings.current();
                     for hint in config.missing_settings().into_iter().chain(config.waiting_settings()) {

@@ -10,9 +10,9 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn config(data: &std::path::Path, max_body_bytes: u64, listen_port: u16) -> String {
+fn config(data: &std::path::Path, max_body_bytes: u64, listen_port: u16, secret: &str) -> String {
     format!(
-        "[server]\nlisten = \"127.0.0.1:{listen_port}\"\n[store]\npath = \"{}\"\n[webhook]\nsecret = \"{SECRET}\"\nmax_body_bytes = {max_body_bytes}\n",
+        "[server]\nlisten = \"127.0.0.1:{listen_port}\"\n[store]\npath = \"{}\"\n[webhook]\nsecret = \"{secret}\"\nmax_body_bytes = {max_body_bytes}\n",
         data.display()
     )
 }
@@ -25,7 +25,7 @@ fn hangup(pid: u32) {
 async fn sighup_reads_the_config_file_again() {
     let dir = tempfile::tempdir().unwrap();
     let (port, data, file) = (free_port(), dir.path().join("data"), dir.path().join("config.toml"));
-    std::fs::write(&file, config(&data, 4096, port)).unwrap();
+    std::fs::write(&file, config(&data, 4096, port, SECRET)).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
         .args(["serve", "--config", file.to_str().unwrap()])
         .env_clear()
@@ -44,14 +44,17 @@ async fn sighup_reads_the_config_file_again() {
     let status = async |body: &str| http.post(&url).body(body.to_string()).send().await.unwrap().status().as_u16();
     assert_eq!(status(&body).await, 200, "3 KB is under the 4 KB limit");
 
-    // A smaller limit, and a new port (start-up only), then reload.
-    std::fs::write(&file, config(&data, 2048, free_port())).unwrap();
+    // A smaller limit, a new port (start-up only) and a new secret (taken at start), then
+    // reload.
+    std::fs::write(&file, config(&data, 2048, free_port(), "a-new-secret-set-in-the-file-0123")).unwrap();
     hangup(child.id());
     let deadline = Instant::now() + Duration::from_secs(10);
     while status(&body).await != 413 {
         assert!(Instant::now() < deadline, "the new limit never applied");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+
+    assert_eq!(status(r#"{"webhookEvent":"jira:worklog_updated"}"#).await, 200, "the secret of the start still works");
 
     // A file with an error changes nothing.
     std::fs::write(&file, "[webhook]\nmax_body_bytes = \"lots\"\n").unwrap();
@@ -65,7 +68,9 @@ async fn sighup_reads_the_config_file_again() {
     assert!(out.status.success());
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("configuration read again (SIGHUP) and in force"), "{log}");
-    assert!(log.contains("server.listen changed in the configuration; it is read at start-up only"), "{log}");
+    assert!(log.contains("server.listen changed in the configuration; it applies when jirabridge restarts"), "{log}");
+    assert!(log.contains("webhook.secret changed in the configuration; it applies when jirabridge restarts"), "{log}");
+    assert!(!log.contains("a-new-secret-set-in-the-file"), "{log}");
     assert!(log.contains("configuration not reloaded: it has errors"), "{log}");
     assert!(!log.contains(SECRET), "{log}");
 }

@@ -20,13 +20,14 @@ pub struct Reloaded {
 }
 
 impl LoadedConfig {
-    /// This (newly read) configuration, with each start-up-only key as `running` has it.
-    pub fn keeping_startup_keys(self, running: &LoadedConfig) -> Result<Reloaded, Vec<Problem>> {
+    /// This (newly read) configuration, with each start-up-only key, and each key of
+    /// `also_kept`, as `running` has it.
+    pub fn keeping_startup_keys(self, running: &LoadedConfig, also_kept: &[&str]) -> Result<Reloaded, Vec<Problem>> {
         let (new_values, old_values) = (self.config.values(), running.config.values());
         let mut waiting_for_restart = Vec::new();
         let (mut file, mut env) = (BTreeMap::new(), BTreeMap::new());
         for info in CATALOG {
-            let startup = info.apply == Apply::Startup;
+            let startup = info.apply == Apply::Startup || also_kept.contains(&info.key);
             if startup && old_values.get(info.key) != new_values.get(info.key) {
                 waiting_for_restart.push(info.key.to_string());
             }
@@ -65,7 +66,7 @@ mod tests {
     fn runtime_keys_change_and_startup_keys_wait_for_a_restart() {
         let running = from_file("[server]\nlisten = \"127.0.0.1:8081\"\n[webhook]\nmax_body_bytes = 4096\n");
         let edited = from_file("[server]\nlisten = \"127.0.0.1:9090\"\n[webhook]\nmax_body_bytes = 2048\n");
-        let reloaded = edited.keeping_startup_keys(&running).unwrap();
+        let reloaded = edited.keeping_startup_keys(&running, &[]).unwrap();
         assert_eq!(reloaded.loaded.config.webhook.max_body_bytes, 2048);
         assert_eq!(reloaded.loaded.config.server.listen, "127.0.0.1:8081", "still bound there");
         assert_eq!(reloaded.waiting_for_restart, vec!["server.listen".to_string()]);
@@ -76,7 +77,7 @@ mod tests {
     #[test]
     fn a_key_removed_from_the_file_returns_to_its_default() {
         let running = from_file("[mattermost]\nretry_max_secs = 60\n");
-        let reloaded = from_file("").keeping_startup_keys(&running).unwrap();
+        let reloaded = from_file("").keeping_startup_keys(&running, &[]).unwrap();
         assert_eq!(reloaded.loaded.config.mattermost.retry_max_secs, Config::default().mattermost.retry_max_secs);
         assert!(reloaded.waiting_for_restart.is_empty());
     }

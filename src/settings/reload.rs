@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{overlay_skipping_bad, Settings};
+use super::{overlay_skipping_bad, Settings, REGENERATED};
 use crate::config::{Config, LoadedConfig, Problem};
 
 /// What a reload did.
@@ -30,7 +30,10 @@ impl Settings {
     /// Puts `fresh` (a configuration just read) in force under the console values.
     pub fn reload(&self, fresh: LoadedConfig) -> Result<ReloadOutcome, crate::store::StoreError> {
         let _one_at_a_time = self.inner.updating.lock().unwrap_or_else(|p| p.into_inner());
-        let reloaded = match fresh.keeping_startup_keys(&self.base()) {
+        // The webhook secret and the admin token in force were taken (or generated and
+        // stored) at start; a new one in the file waits for a restart like a start-up key.
+        let kept: Vec<&str> = REGENERATED.iter().map(|(key, _)| *key).collect();
+        let reloaded = match fresh.keeping_startup_keys(&self.base(), &kept) {
             Ok(reloaded) => reloaded,
             Err(problems) => return Ok(ReloadOutcome::Refused(sentences(problems))),
         };
