@@ -345,3 +345,12 @@ fn errors_display_one_per_line() {
     let errors = ConfigErrors(vec!["first".into(), "second".into()]);
     assert_eq!(errors.to_string(), "first\nsecond");
 }
+
+#[test]
+fn every_bad_address_range_is_named_at_once() {
+    let found = errors("[admin]\nallow_from = [\"10.0.0.0/8\", \"10.0.0.0/33\", \"foo\"]\n", &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains(r#""10.0.0.0/33", "foo" are not address ranges"#), "{found:?}");
+    let one = errors("[server]\ntrusted_proxies = [\"proxy\"]\n", &[]);
+    assert!(one[0].contains(r#""proxy" is not an address range"#), "{one:?}");
+}

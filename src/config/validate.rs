@@ -93,13 +93,22 @@ fn tls_files(config: &Config) -> Checked {
 }
 
 /// Each entry an IP address or `address/prefix`.
+/// Every entry that is not an address range is named at once.
 fn cidrs(key: &str, entries: &[String]) -> Checked {
-    match entries.iter().find(|entry| !is_cidr(entry)) {
-        Some(bad) => problem(
+    let bad: Vec<String> = entries.iter().filter(|entry| !is_cidr(entry)).map(|entry| format!("{entry:?}")).collect();
+    match bad.as_slice() {
+        [] => Ok(()),
+        [one] => problem(
             key,
-            format!("{key}: {bad:?} is not an address range; expected CIDRs such as \"10.0.0.0/8\" or \"::1\""),
+            format!("{key}: {one} is not an address range; expected CIDRs such as \"10.0.0.0/8\" or \"::1\""),
         ),
-        None => Ok(()),
+        many => problem(
+            key,
+            format!(
+                "{key}: {} are not address ranges; expected CIDRs such as \"10.0.0.0/8\" or \"::1\"",
+                many.join(", ")
+            ),
+        ),
     }
 }
 
