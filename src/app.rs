@@ -46,10 +46,35 @@ pub struct Application {
     worker: Arc<Worker>,
     options: RunOptions,
     control: Option<ControlServer>,
+    hangups: Option<Hangups>,
+}
+
+#[cfg(unix)]
+type Hangups = tokio::signal::unix::Signal;
+#[cfg(not(unix))]
+type Hangups = ();
+
+/// Takes SIGHUP over from its default (ending the process), so a `systemctl reload` that
+/// arrives while the store opens waits to be answered once jirabridge serves.
+fn listen_for_hangups() -> Option<Hangups> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::hangup()) {
+            Ok(hangups) => Some(hangups),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP; `systemctl reload` will not reach jirabridge");
+                None
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 impl Application {
     pub async fn build(loaded: LoadedConfig, options: RunOptions) -> anyhow::Result<Application> {
+        let hangups = listen_for_hangups();
         let store_options = StoreOptions {
             flush_interval_ms: loaded.config.store.flush_interval_ms,
             cache_capacity_mb: loaded.config.store.cache_capacity_mb,
@@ -120,7 +145,7 @@ impl Application {
         if let Some(token) = new_admin_token {
             tracing::warn!("generated an admin API token; it is shown only this once. Use it as \"Authorization: Bearer {token}\" for {}/api/v1", config.public_base_url());
         }
-        Ok(Application { port, server, state, worker, options, control })
+        Ok(Application { port, server, state, worker, options, control, hangups })
     }
 
     pub fn port(&self) -> u16 {
@@ -144,7 +169,7 @@ impl Application {
         let handle = self.server.handle();
         let server_task = tokio::spawn(self.server);
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
-        let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone()));
+        let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone(), self.hangups));
         wait_for_stop(stop).await;
         reloader.abort();
         tracing::info!("stopping: finishing requests and deliveries in progress");
@@ -171,14 +196,12 @@ impl Application {
     }
 }
 
-/// `kill -HUP` (`systemctl reload jirabridge`): the config file and the environment are
-/// read again and put in force like a change made in the console; a file with errors
-/// changes nothing.
-async fn reload_on_hangup(settings: Settings) {
+/// `kill -HUP` (`systemctl reload jirabridge`): the config file is read again and put in
+/// force like a change made in the console; a file with errors changes nothing.
+async fn reload_on_hangup(settings: Settings, hangups: Option<Hangups>) {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
+        let Some(mut hangups) = hangups else { return };
         while hangups.recv().await.is_some() {
             let reloading = settings.clone();
             match tokio::task::spawn_blocking(move || reloading.reload_from_sources()).await {
@@ -202,7 +225,10 @@ async fn reload_on_hangup(settings: Settings) {
         }
     }
     #[cfg(not(unix))]
-    std::future::pending::<()>().await;
+    {
+        let _ = (settings, hangups);
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Keeps the parts that hold derived state in step with settings changed while running:

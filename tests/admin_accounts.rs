@@ -67,6 +67,11 @@ async fn admins_are_listed_and_deleted_from_the_command_line() {
     assert!(deleted.status.success(), "{}", stderr(&deleted));
     assert!(stdout(&deleted).contains("bob is deleted and signed out (by the running jirabridge)"));
     assert!(app.state.store.admin_user("bob").unwrap().is_none());
+    let audit = app.state.store.audit_entries(0, 1).unwrap();
+    assert_eq!(
+        (audit[0].actor.as_str(), audit[0].action.as_str(), audit[0].target.as_str()),
+        ("cli", "admin_user.deleted", "bob")
+    );
     let nobody = jirabridge_async(&config, &["admin", "delete", "--username", "bob"], "").await;
     assert_refused(&nobody, "there is no admin account named bob");
 
@@ -79,4 +84,9 @@ async fn admins_are_listed_and_deleted_from_the_command_line() {
     assert_refused(&last, "alice is the only admin account");
     let listed = jirabridge(&config, &["admin", "list"], "");
     assert_eq!(stdout(&listed).lines().count(), 1, "{}", stdout(&listed));
+
+    // A wrong store.path is said, not answered with an empty list from a new store.
+    let elsewhere = config_for(work.path(), &work.path().join("no-store-here"));
+    assert_refused(&jirabridge(&elsewhere, &["admin", "list"], ""), "there is no jirabridge store at");
+    assert!(!work.path().join("no-store-here/db").exists());
 }

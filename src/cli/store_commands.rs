@@ -66,8 +66,18 @@ pub(super) fn list_admins(config: Option<PathBuf>) -> ExitCode {
             println!("{}", server.request(&Request::ListAdmins)?);
             return Ok(());
         }
-        let store = crate::data_dir::open_store_directly(&dir)?;
-        println!("{}", crate::accounts::listing(&store)?);
+        // Listing must not create a store where there is none (a wrong store.path).
+        anyhow::ensure!(
+            crate::data_dir::has_database(&dir),
+            "there is no jirabridge store at {}; check store.path (or --config)",
+            dir.display()
+        );
+        let listing = {
+            let store = crate::data_dir::open_store_directly(&dir)?;
+            crate::accounts::listing(&store)?
+        };
+        warn_all(&crate::data_dir::match_owner(&dir));
+        println!("{listing}");
         Ok(())
     })
 }
@@ -83,6 +93,11 @@ pub(super) fn delete_admin(config: Option<PathBuf>, username: &str) -> ExitCode 
             println!("{} (by the running jirabridge)", server.request(&request)?);
             return Ok(());
         }
+        anyhow::ensure!(
+            crate::data_dir::has_database(&dir),
+            "there is no jirabridge store at {}; check store.path (or --config)",
+            dir.display()
+        );
         {
             let store = crate::data_dir::open_store_directly(&dir)?;
             crate::accounts::delete_from_cli(&store, username, now_ms())?;

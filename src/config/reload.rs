@@ -1,4 +1,4 @@
-//! Reading the config file and the environment again while jirabridge runs (SIGHUP,
+//! Reading the config file again while jirabridge runs (SIGHUP,
 //! `systemctl reload`). Runtime keys take their new values; start-up-only keys keep the
 //! ones the process started with (a reload cannot re-bind the port or move the store), and
 //! are named so the admin knows a restart is still due.
@@ -11,7 +11,8 @@ use super::load::Merged;
 use super::schema::Schema;
 use super::{validate, LoadedConfig, Problem, Source};
 
-/// A configuration read again, ready to replace the running one's file and environment.
+/// A configuration read again, ready to replace the running one's file layer. (The
+/// environment is the process's own, fixed at start: a changed `Environment=` needs a restart.)
 #[derive(Debug)]
 pub struct Reloaded {
     pub loaded: LoadedConfig,

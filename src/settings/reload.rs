@@ -1,10 +1,11 @@
-//! SIGHUP: the config file and the environment read again and put in force under the same
-//! rules as at start (console values below them), without a restart, so Jira Server — which
-//! does not resend a webhook that found jirabridge down — loses nothing to a config change.
+//! SIGHUP: the config file read again (the environment is the process's own, as at start)
+//! and put in force under the same rules as at start (console values below it), without a
+//! restart, so Jira Server — which does not resend a webhook that found jirabridge down —
+//! loses nothing to a config change.
 
 use std::sync::Arc;
 
-use super::{overlay_skipping_bad, Settings, REGENERATED};
+use super::{overlay_skipping_bad, read_console, Settings, REGENERATED};
 use crate::config::{Config, LoadedConfig, Problem};
 
 /// What a reload did.
@@ -12,7 +13,7 @@ use crate::config::{Config, LoadedConfig, Problem};
 pub enum ReloadOutcome {
     /// In force; these start-up-only keys changed too and wait for a restart.
     Applied { waiting_for_restart: Vec<String> },
-    /// The new file or environment has errors: nothing changed.
+    /// The new file has errors: nothing changed.
     Refused(Vec<String>),
 }
 
@@ -38,7 +39,10 @@ impl Settings {
             Err(problems) => return Ok(ReloadOutcome::Refused(sentences(problems))),
         };
         let before = self.live();
-        let after = overlay_skipping_bad(&reloaded.loaded, before.console.clone())?;
+        // The console values as stored, as a restart would read them: one set aside at an
+        // earlier reload (invalid under that file) comes back when the new file allows it.
+        let console = read_console(&self.inner.store, &self.inner.key)?;
+        let after = overlay_skipping_bad(&reloaded.loaded, console)?;
         *self.inner.base.write().unwrap_or_else(|p| p.into_inner()) = reloaded.loaded;
         *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = after.clone();
         let (old, new): (Arc<Config>, Arc<Config>) = (before.config, after.config);

@@ -75,3 +75,26 @@ fn listeners_hear_each_change_and_a_refused_change_changes_nothing() {
     assert_eq!(heard.load(Ordering::SeqCst), 1);
     assert_eq!(settings.current().mattermost.channel_cache_secs, 5);
 }
+
+#[test]
+fn a_reloaded_file_pins_and_releases_keys_over_the_console_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = open(dir.path(), &[]);
+    settings.update(&[("log.level".to_string(), json!("debug"))], "api").unwrap();
+    let heard = Arc::new(AtomicUsize::new(0));
+    let counter = heard.clone();
+    settings.on_change(move |_, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let file = |text: &str| Config::from_sources(Some((Path::new("/etc/jirabridge/config.toml"), text)), Vec::new());
+
+    let pinned = settings.reload(file("[log]\nlevel = \"warn\"\n").unwrap()).unwrap();
+    assert!(matches!(pinned, ReloadOutcome::Applied { ref waiting_for_restart } if waiting_for_restart.is_empty()));
+    assert_eq!(settings.current().log.level, "warn");
+    assert_eq!(settings.source("log.level"), Source::File);
+    assert_eq!(heard.load(Ordering::SeqCst), 1, "listeners hear a reload");
+
+    settings.reload(file("").unwrap()).unwrap();
+    assert_eq!(settings.current().log.level, "debug", "the console value, still stored, is back");
+    assert_eq!(settings.source("log.level"), Source::Console);
+}
