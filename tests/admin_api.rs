@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::support::app::{spawn_app, spawn_app_with};
+use crate::support::app::{spawn_app, spawn_app_with, ADMIN_TOKEN};
 
 async fn body(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
@@ -19,6 +19,37 @@ async fn every_call_needs_the_admin_token() {
     assert_eq!(error["error"]["code"], "unauthorized");
     let wrong = app.http.get(format!("{}/api/v1/instances", app.address)).bearer_auth("nope").send().await.unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let lower = app
+        .http
+        .get(format!("{}/api/v1/instances", app.address))
+        .header("authorization", format!("bearer {ADMIN_TOKEN}"));
+    assert_eq!(lower.send().await.unwrap().status(), StatusCode::OK, "the scheme's case does not matter");
+}
+
+/// Mistakes in a request get the API's JSON errors with the right status, never a page or
+/// the framework's own words.
+#[tokio::test]
+async fn malformed_requests_get_json_errors() {
+    let app = spawn_app().await;
+    let (status, error) = body(app.api(Method::GET, "/no-such-thing").send().await.unwrap()).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, error) = body(app.api(Method::GET, "/events/abc").send().await.unwrap()).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert!(!error.to_string().contains("deserialize"), "{error}");
+    let huge = format!("{{\"log.level\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    let request = app.api(Method::PATCH, "/settings").header("content-type", "application/json").body(huge);
+    let (status, error) = body(request.send().await.unwrap()).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
+    let request = app.api(Method::PATCH, "/settings").header("content-type", "application/json").body("{not json");
+    let (status, error) = body(request.send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"]["message"].as_str().unwrap().starts_with("invalid JSON body: "), "{error}");
+    let with_password = json!({"url": "https://user:pass@jira.example.com", "type": "server"});
+    let (status, error) =
+        body(app.api(Method::POST, "/instances?skip_check=true").json(&with_password).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert!(error.to_string().contains("user name or password"), "{error}");
+    assert!(!error.to_string().contains("pass@"), "the credentials are not echoed: {error}");
 }
 
 #[tokio::test]

@@ -24,11 +24,18 @@ impl FromRequest for AdminAuth {
 
 fn check(req: &HttpRequest) -> Result<AdminAuth, ApiError> {
     let state = req.app_data::<web::Data<AppState>>().ok_or(ApiError::Unauthorized)?;
-    let header = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let token = header.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?.trim();
+    let token = bearer_token(req).ok_or(ApiError::Unauthorized)?;
     if constant_time_eq(&hash(token), &state.admin_token_hash()) {
         Ok(AdminAuth)
     } else {
         Err(ApiError::Unauthorized)
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header; the scheme's name is matched
+/// without regard to case, as HTTP says.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = header.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

@@ -21,6 +21,10 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    TooLarge(String),
+    #[error("this address may not use jirabridge's admin API (admin.allow_from)")]
+    Forbidden,
+    #[error("{0}")]
     JiraUnreachable(String),
     #[error("internal error")]
     Internal(String),
@@ -38,6 +42,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::Validation(_) | ApiError::BadRequest(_) => "validation_failed",
+            ApiError::TooLarge(_) => "payload_too_large",
+            ApiError::Forbidden => "forbidden",
             ApiError::JiraUnreachable(_) => "jira_unreachable",
             ApiError::Internal(_) => "internal",
         }
@@ -57,6 +63,8 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::JiraUnreachable(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

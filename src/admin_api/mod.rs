@@ -23,7 +23,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(
                 web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()),
             )
-            .app_data(web::PathConfig::default().error_handler(|e, _| error::ApiError::NotFound(e.to_string()).into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| {
+                error::ApiError::NotFound("nothing here: an id in the path is not valid".into()).into()
+            }))
             .service(web::resource("/status").route(web::get().to(ops::status)))
             .service(web::resource("/audit").route(web::get().to(ops::audit)))
             .service(web::resource("/render").route(web::post().to(ops::render)))
@@ -71,13 +73,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(templates::get))
                     .route(web::put().to(templates::replace))
                     .route(web::delete().to(templates::delete)),
-            ),
+            )
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound(
+                    "there is no such API path; docs/API.md lists them".into(),
+                ))
+            })),
     );
 }
 
 /// Bodies that are not the expected JSON get the API's JSON error, not actix's text.
 fn json_errors() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(1024 * 1024)
-        .error_handler(|e, _| error::ApiError::BadRequest(format!("invalid JSON body: {e}")).into())
+    use actix_web::error::JsonPayloadError;
+    web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|e, _| {
+        match e {
+            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                error::ApiError::TooLarge(format!("the body is larger than {} KiB", JSON_LIMIT / 1024))
+            }
+            JsonPayloadError::ContentType => {
+                error::ApiError::BadRequest("the body must be JSON, sent with Content-Type: application/json".into())
+            }
+            JsonPayloadError::Deserialize(e) => error::ApiError::BadRequest(format!("invalid JSON body: {e}")),
+            other => error::ApiError::BadRequest(format!("the body could not be read: {other}")),
+        }
+        .into()
+    })
 }
+
+/// Largest JSON body the API reads.
+const JSON_LIMIT: usize = 1024 * 1024;

@@ -80,7 +80,7 @@ pub async fn render(
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.config().webhook.max_body_bytes;
     let bytes = read_limited(&req, body, limit).await.map_err(|e| match e {
-        BodyError::TooLarge => ApiError::BadRequest(format!("the payload is larger than {limit} bytes")),
+        BodyError::TooLarge => ApiError::TooLarge(format!("the payload is larger than {limit} bytes")),
         BodyError::Broken => ApiError::BadRequest("could not read the request body".into()),
     })?;
     let rendered = preview::render_payload(&bytes, &Default::default())

@@ -40,6 +40,11 @@ pub fn normalize_url(input: &str) -> Result<String, String> {
     if parsed.host_str().is_none_or(str::is_empty) || !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("Invalid URL, no hostname: \"{input}\""));
     }
+    // The URL becomes the instance's id, shown in the console and inside webhook URLs:
+    // credentials in it would be published there (and Jira is never called that way).
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("Invalid URL: it must not contain a user name or password".into());
+    }
     Ok(with_scheme.trim_end_matches('/').to_string())
 }
 
@@ -89,6 +94,8 @@ mod tests {
         assert_eq!(normalize_url("https://jira.example.com/").unwrap(), "https://jira.example.com");
         assert_eq!(normalize_url("http://Jira.Example.com:8080/jira/").unwrap(), "http://Jira.Example.com:8080/jira");
         assert!(normalize_url("https://").unwrap_err().contains("no hostname"));
+        assert!(normalize_url("https://user:pass@jira.example.com").unwrap_err().contains("user name or password"));
+        assert!(normalize_url("https://user@jira.example.com").is_err());
         assert!(normalize_url("").is_err());
     }
 

@@ -128,9 +128,14 @@ where
         return service.call(req).boxed_local();
     }
     tracing::warn!(peer = ?req.peer_addr(), path = req.path(), "admin request refused: address not in admin.allow_from");
-    let response = HttpResponse::Forbidden()
-        .content_type("text/plain; charset=utf-8")
-        .body("this address may not use jirabridge's admin console or API (admin.allow_from)");
+    // The API answers in its JSON error shape; the console in words.
+    let response = if req.path().starts_with("/api/") {
+        actix_web::ResponseError::error_response(&crate::admin_api::error::ApiError::Forbidden)
+    } else {
+        HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("this address may not use jirabridge's admin console or API (admin.allow_from)")
+    };
     ready(Ok(req.into_response(response))).boxed_local()
 }
 
