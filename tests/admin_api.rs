@@ -164,3 +164,13 @@ async fn aliases_default_and_v2_legacy_are_patched() {
     let unknown_field = app.api(Method::PATCH, "/instances/two").json(&json!({"colour": "red"})).send().await.unwrap();
     assert_eq!(unknown_field.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_address_outside_allow_from_gets_the_json_forbidden_error() {
+    let app = spawn_app_with(|c| c.admin.allow_from = vec!["10.0.0.0/8".into()]).await;
+    let (status, error) = body(app.api(Method::GET, "/settings").send().await.unwrap()).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{error}");
+    let page = app.get("/admin/login").await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    assert!(page.text().await.unwrap().contains("admin.allow_from"), "the console answers in words");
+}
