@@ -170,7 +170,9 @@ impl Application {
         let server_task = tokio::spawn(self.server);
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
         let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone(), self.hangups));
+        crate::service_manager::notify("READY=1");
         wait_for_stop(stop).await;
+        crate::service_manager::notify("STOPPING=1");
         reloader.abort();
         tracing::info!("stopping: finishing requests and deliveries in progress");
         if let Some(control) = self.control {
@@ -204,7 +206,10 @@ async fn reload_on_hangup(settings: Settings, hangups: Option<Hangups>) {
         let Some(mut hangups) = hangups else { return };
         while hangups.recv().await.is_some() {
             let reloading = settings.clone();
-            match tokio::task::spawn_blocking(move || reloading.reload_from_sources()).await {
+            crate::service_manager::notify("RELOADING=1");
+            let outcome = tokio::task::spawn_blocking(move || reloading.reload_from_sources()).await;
+            crate::service_manager::notify("READY=1");
+            match outcome {
                 Ok(Ok(ReloadOutcome::Applied { waiting_for_restart })) => {
                     tracing::info!("configuration read again (SIGHUP) and in force");
                     for key in waiting_for_restart {

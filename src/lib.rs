@@ -15,6 +15,7 @@ pub mod events;
 pub mod instances;
 pub mod jira;
 pub mod mattermost;
+pub mod service_manager;
 pub mod settings;
 pub mod store;
 pub mod subscriptions;

@@ -26,9 +26,19 @@ async fn sighup_reads_the_config_file_again() {
     let dir = tempfile::tempdir().unwrap();
     let (port, data, file) = (free_port(), dir.path().join("data"), dir.path().join("config.toml"));
     std::fs::write(&file, config(&data, 4096, port, SECRET)).unwrap();
+    // Standing in for systemd's notification socket (Type=notify).
+    let notify_path = dir.path().join("notify.sock");
+    let systemd = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
+    systemd.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let told = move || {
+        let mut buffer = [0u8; 256];
+        let n = systemd.recv(&mut buffer).expect("a notification within 10 s");
+        String::from_utf8_lossy(&buffer[..n]).into_owned()
+    };
     let child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
         .args(["serve", "--config", file.to_str().unwrap()])
         .env_clear()
+        .env("NOTIFY_SOCKET", &notify_path)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -39,6 +49,7 @@ async fn sighup_reads_the_config_file_again() {
         assert!(Instant::now() < deadline, "server did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert_eq!(told(), "READY=1", "systemd hears that jirabridge serves");
     let url = format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team=eng&channel=town-square");
     let body = format!(r#"{{"webhookEvent":"jira:worklog_updated","pad":"{}"}}"#, "a".repeat(3000));
     let status = async |body: &str| http.post(&url).body(body.to_string()).send().await.unwrap().status().as_u16();
@@ -54,6 +65,7 @@ async fn sighup_reads_the_config_file_again() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    assert_eq!((told(), told()), ("RELOADING=1".to_string(), "READY=1".to_string()));
     assert_eq!(status(r#"{"webhookEvent":"jira:worklog_updated"}"#).await, 200, "the secret of the start still works");
 
     // A file with an error changes nothing.
@@ -63,7 +75,9 @@ async fn sighup_reads_the_config_file_again() {
     assert_eq!(status(&body).await, 413, "still the reloaded limit, on the port bound at start");
     assert_eq!(status(r#"{"webhookEvent":"jira:worklog_updated"}"#).await, 200);
 
+    assert_eq!((told(), told()), ("RELOADING=1".to_string(), "READY=1".to_string()), "refused, but over");
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert_eq!(told(), "STOPPING=1");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
     assert!(out.status.success());
     let log = String::from_utf8_lossy(&out.stderr);
