@@ -198,7 +198,7 @@ async fn jirabridge_server(data: &std::path::Path) -> Application {
     config.webhook.secret = Secret::new(SECRET.into());
     config.log.level = "error".into();
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
-    Application::build(loaded, RunOptions { background_worker: false }).await.unwrap()
+    Application::build(loaded, RunOptions { background_worker: false, ..RunOptions::default() }).await.unwrap()
 }
 
 fn main() {

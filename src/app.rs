@@ -30,11 +30,14 @@ use crate::webhook::secret::{self, Origin};
 pub struct RunOptions {
     /// Run the delivery worker in the background (tests drive it by hand instead).
     pub background_worker: bool,
+    /// Tell systemd how the service is doing (`serve` only: an in-process server in a test
+    /// must not notify a unit it happens to run under).
+    pub notify_systemd: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { background_worker: true }
+        RunOptions { background_worker: true, notify_systemd: false }
     }
 }
 
@@ -167,13 +170,28 @@ impl Application {
         let worker_task =
             self.options.background_worker.then(|| tokio::spawn(self.worker.clone().run_until_stopped(worker_stop_rx)));
         let handle = self.server.handle();
-        let server_task = tokio::spawn(self.server);
+        let mut server_task = tokio::spawn(self.server);
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
-        let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone(), self.hangups));
-        crate::service_manager::notify("READY=1");
-        wait_for_stop(stop).await;
-        crate::service_manager::notify("STOPPING=1");
+        let notify = self.options.notify_systemd;
+        let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone(), self.hangups, notify));
+        // The listener is bound: connections wait in its backlog until the workers run.
+        if notify {
+            crate::service_manager::notify("READY=1");
+        }
+        // The HTTP server ending by itself (its workers failed to start) is a failure, not
+        // a reason to keep running without it.
+        let server_ended = tokio::select! {
+            () = wait_for_stop(stop) => None,
+            ended = &mut server_task => Some(ended),
+        };
         reloader.abort();
+        if notify {
+            crate::service_manager::notify("STOPPING=1");
+        }
+        let server_ended_early = server_ended.is_some();
+        if server_ended_early {
+            tracing::error!("the HTTP server stopped by itself; jirabridge stops too");
+        }
         tracing::info!("stopping: finishing requests and deliveries in progress");
         if let Some(control) = self.control {
             control.stop();
@@ -191,24 +209,36 @@ impl Application {
             }
         }
         sweeper.abort();
-        let _ = server_task.await;
+        let server_result = match server_ended {
+            Some(ended) => ended,
+            None => server_task.await,
+        };
         self.state.store.flush_now()?;
         tracing::info!("stopped");
-        Ok(())
+        match (server_ended_early, server_result) {
+            (true, Ok(Ok(()))) => anyhow::bail!("the HTTP server stopped by itself"),
+            (true, Ok(Err(e))) => anyhow::bail!("the HTTP server failed: {e}"),
+            (true, Err(e)) => anyhow::bail!("the HTTP server task failed: {e}"),
+            (false, _) => Ok(()),
+        }
     }
 }
 
 /// `kill -HUP` (`systemctl reload jirabridge`): the config file is read again and put in
 /// force like a change made in the console; a file with errors changes nothing.
-async fn reload_on_hangup(settings: Settings, hangups: Option<Hangups>) {
+async fn reload_on_hangup(settings: Settings, hangups: Option<Hangups>, notify: bool) {
     #[cfg(unix)]
     {
         let Some(mut hangups) = hangups else { return };
         while hangups.recv().await.is_some() {
             let reloading = settings.clone();
-            crate::service_manager::notify("RELOADING=1");
+            if notify {
+                crate::service_manager::notify("RELOADING=1");
+            }
             let outcome = tokio::task::spawn_blocking(move || reloading.reload_from_sources()).await;
-            crate::service_manager::notify("READY=1");
+            if notify {
+                crate::service_manager::notify("READY=1");
+            }
             match outcome {
                 Ok(Ok(ReloadOutcome::Applied { waiting_for_restart })) => {
                     tracing::info!("configuration read again (SIGHUP) and in force");
@@ -231,7 +261,7 @@ async fn reload_on_hangup(settings: Settings, hangups: Option<Hangups>) {
     }
     #[cfg(not(unix))]
     {
-        let _ = (settings, hangups);
+        let _ = (settings, hangups, notify);
         std::future::pending::<()>().await;
     }
 }

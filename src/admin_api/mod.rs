@@ -74,7 +74,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::put().to(templates::replace))
                     .route(web::delete().to(templates::delete)),
             )
-            .default_service(web::to(|| async {
+            // Authenticated first, like every API path: without the token, 401 whatever the path.
+            .default_service(web::to(|_: auth::AdminAuth| async {
                 Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound(
                     "there is no such API path; docs/API.md lists them".into(),
                 ))

@@ -58,7 +58,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(&mm, data_dir.path());
     adjust(&mut config);
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
-    let app = Application::build(loaded, RunOptions { background_worker: false }).await.expect("app builds");
+    let app = Application::build(loaded, RunOptions { background_worker: false, ..RunOptions::default() })
+        .await
+        .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let (worker, state) = (app.worker(), app.state());
     let (stop, stop_rx) = watch::channel(false);
