@@ -100,11 +100,6 @@ impl Store {
         }
     }
 
-    /// The newest `limit` events, newest first.
-    pub fn recent_events(&self, limit: usize) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
-        self.events_newest_first(0, limit, |_| true)
-    }
-
     /// Number of stored events.
     pub fn event_count(&self) -> usize {
         self.trees().eventid_event.len()
@@ -225,6 +220,14 @@ pub(super) fn decode_stored_without_body(bytes: &[u8]) -> Result<EventRecordV2, 
     };
     stored.event.raw_body = Vec::new();
     Ok(stored)
+}
+
+/// The event alone without its raw body (nothing is decompressed).
+pub(super) fn decode_event_without_body(bytes: &[u8]) -> Result<EventRecordV1, StoreError> {
+    let (_, body) = event_body(bytes)?;
+    let mut event: EventRecordV1 = codec::decode_body(body)?;
+    event.raw_body = Vec::new();
+    Ok(event)
 }
 
 /// Decodes the event alone: every version's body begins with the version 1 fields.

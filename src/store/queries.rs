@@ -5,17 +5,34 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::events::{decode_event, decode_stored_without_body, encode_stored, put_delivery};
+use super::events::{decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, put_delivery};
 use super::records::{DeliveryRecordV1, EventRecordV1};
 use super::{DueDelivery, NewDelivery, Store, StoreError};
 
 impl Store {
     /// Events received at or after `since_ms` that `wanted` accepts, newest first, at most
-    /// `limit`. Walks the events backwards (ids rise with receipt) and stops at `since_ms`.
+    /// `limit`, **without their raw bodies** (searching reads only what is indexed in the
+    /// record, so no body is decompressed). Walks the events backwards (ids rise with
+    /// receipt) and stops at `since_ms`.
     pub fn events_newest_first(
         &self,
         since_ms: u64,
         limit: usize,
+        wanted: impl FnMut(&EventRecordV1) -> bool,
+    ) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
+        self.newest_first(since_ms, limit, decode_event_without_body, wanted)
+    }
+
+    /// The newest `limit` events, newest first, with their bodies.
+    pub fn recent_events(&self, limit: usize) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
+        self.newest_first(0, limit, decode_event, |_| true)
+    }
+
+    fn newest_first(
+        &self,
+        since_ms: u64,
+        limit: usize,
+        decode: fn(&[u8]) -> Result<EventRecordV1, StoreError>,
         mut wanted: impl FnMut(&EventRecordV1) -> bool,
     ) -> Result<Vec<(u64, EventRecordV1)>, StoreError> {
         let mut out = Vec::new();
@@ -25,7 +42,7 @@ impl Store {
             }
             let (key, value) = entry?;
             let Some(id) = codec::read_u64(&key) else { continue };
-            let event = decode_event(&value)?;
+            let event = decode(&value)?;
             if event.received_at_ms < since_ms {
                 break;
             }
@@ -135,7 +152,8 @@ mod tests {
         assert_eq!(newest, [third, second, first]);
         let since: Vec<u64> = store.events_newest_first(200, 10, |_| true).unwrap().iter().map(|e| e.0).collect();
         assert_eq!(since, [third, second]);
-        assert_eq!(store.events_newest_first(0, 1, |e| e.raw_body == [1]).unwrap()[0].0, first);
+        assert_eq!(store.recent_events(1).unwrap()[0].1.raw_body, [3], "recent events carry their bodies");
+        assert!(store.events_newest_first(0, 1, |_| true).unwrap()[0].1.raw_body.is_empty(), "a search does not");
 
         let mut routed = store.event(first).unwrap().unwrap();
         routed.status = "routed again".into();
