@@ -33,6 +33,10 @@ async fn malformed_requests_get_json_errors() {
     let app = spawn_app().await;
     let (status, error) = body(app.api(Method::GET, "/no-such-thing").send().await.unwrap()).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, error) = body(app.api(Method::DELETE, "/settings").send().await.unwrap()).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    let anonymous = app.http.delete(format!("{}/api/v1/settings", app.address)).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "the token is checked first");
     let (status, error) = body(app.api(Method::GET, "/events/abc").send().await.unwrap()).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     assert!(!error.to_string().contains("deserialize"), "{error}");

@@ -24,6 +24,8 @@ pub enum ApiError {
     TooLarge(String),
     #[error("this address may not use jirabridge's admin API (admin.allow_from)")]
     Forbidden,
+    #[error("this path does not take that method; docs/API.md lists what each path takes")]
+    MethodNotAllowed,
     #[error("{0}")]
     JiraUnreachable(String),
     #[error("internal error")]
@@ -44,6 +46,7 @@ impl ApiError {
             ApiError::Validation(_) | ApiError::BadRequest(_) => "validation_failed",
             ApiError::TooLarge(_) => "payload_too_large",
             ApiError::Forbidden => "forbidden",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::JiraUnreachable(_) => "jira_unreachable",
             ApiError::Internal(_) => "internal",
         }
@@ -65,6 +68,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::JiraUnreachable(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

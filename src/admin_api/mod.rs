@@ -26,50 +26,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(|_, _| {
                 error::ApiError::NotFound("nothing here: an id in the path is not valid".into()).into()
             }))
-            .service(web::resource("/status").route(web::get().to(ops::status)))
-            .service(web::resource("/audit").route(web::get().to(ops::audit)))
-            .service(web::resource("/render").route(web::post().to(ops::render)))
-            .service(web::resource("/events").route(web::get().to(events::list)))
-            .service(web::resource("/events/{id}").route(web::get().to(events::get)))
-            .service(web::resource("/events/{id}/replay").route(web::post().to(events::replay)))
-            .service(web::resource("/deliveries").route(web::get().to(events::deliveries)))
-            .service(web::resource("/deliveries/{id}/retry").route(web::post().to(events::retry)))
-            .service(web::resource("/secrets/webhook").route(web::post().to(secrets::webhook)))
-            .service(web::resource("/secrets/admin-token").route(web::post().to(secrets::admin_token)))
+            .service(resource("/status").route(web::get().to(ops::status)))
+            .service(resource("/audit").route(web::get().to(ops::audit)))
+            .service(resource("/render").route(web::post().to(ops::render)))
+            .service(resource("/events").route(web::get().to(events::list)))
+            .service(resource("/events/{id}").route(web::get().to(events::get)))
+            .service(resource("/events/{id}/replay").route(web::post().to(events::replay)))
+            .service(resource("/deliveries").route(web::get().to(events::deliveries)))
+            .service(resource("/deliveries/{id}/retry").route(web::post().to(events::retry)))
+            .service(resource("/secrets/webhook").route(web::post().to(secrets::webhook)))
+            .service(resource("/secrets/admin-token").route(web::post().to(secrets::admin_token)))
             .service(
-                web::resource("/instances")
-                    .route(web::get().to(instances::list))
-                    .route(web::post().to(instances::create)),
+                resource("/instances").route(web::get().to(instances::list)).route(web::post().to(instances::create)),
             )
             .service(
-                web::resource("/instances/{reference}")
+                resource("/instances/{reference}")
                     .route(web::get().to(instances::get))
                     .route(web::patch().to(instances::patch))
                     .route(web::delete().to(instances::delete)),
             )
             .service(
-                web::resource("/subscriptions")
+                resource("/subscriptions")
                     .route(web::get().to(subscriptions::list))
                     .route(web::post().to(subscriptions::create)),
             )
-            .service(web::resource("/subscriptions/dry-run").route(web::post().to(subscriptions::dry_run)))
+            .service(resource("/subscriptions/dry-run").route(web::post().to(subscriptions::dry_run)))
             .service(
-                web::resource("/subscriptions/{id}")
+                resource("/subscriptions/{id}")
                     .route(web::get().to(subscriptions::get))
                     .route(web::put().to(subscriptions::replace))
                     .route(web::delete().to(subscriptions::delete)),
             )
-            .service(web::resource("/subscriptions/{id}/jql").route(web::get().to(subscriptions::jql)))
+            .service(resource("/subscriptions/{id}/jql").route(web::get().to(subscriptions::jql)))
             .service(
-                web::resource("/templates")
-                    .route(web::get().to(templates::list))
-                    .route(web::post().to(templates::create)),
+                resource("/templates").route(web::get().to(templates::list)).route(web::post().to(templates::create)),
             )
+            .service(resource("/settings").route(web::get().to(settings::list)).route(web::patch().to(settings::patch)))
             .service(
-                web::resource("/settings").route(web::get().to(settings::list)).route(web::patch().to(settings::patch)),
-            )
-            .service(
-                web::resource("/templates/{id}")
+                resource("/templates/{id}")
                     .route(web::get().to(templates::get))
                     .route(web::put().to(templates::replace))
                     .route(web::delete().to(templates::delete)),
@@ -81,6 +75,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 ))
             })),
     );
+}
+
+/// An API resource: a method it does not take gets the JSON error (after the token check),
+/// not actix's empty 405.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|_: auth::AdminAuth| async {
+        Err::<actix_web::HttpResponse, _>(error::ApiError::MethodNotAllowed)
+    }))
 }
 
 /// Bodies that are not the expected JSON get the API's JSON error, not actix's text.
