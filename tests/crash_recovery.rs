@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::app::{CHANNEL, SECRET, TEAM};
+use crate::support::commands::{free_port, wait_until_serving};
 use crate::support::fake_mattermost::{Failure, FakeMattermost, BOT_TOKEN};
 use crate::support::fixtures::own;
 
@@ -36,25 +37,9 @@ impl Binary {
             .expect("binary starts")
     }
 
-    async fn wait_healthy(&self, http: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            let url = format!("http://127.0.0.1:{}/healthz", self.port);
-            if http.get(url).send().await.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("jirabridge did not become healthy");
-    }
-
     fn webhook_url(&self) -> String {
         format!("http://127.0.0.1:{}/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}", self.port)
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Issue key → number of posts about it.
@@ -82,7 +67,7 @@ async fn acknowledged_events_survive_sigkill_and_are_posted_exactly_once() {
     // Mattermost answers slower than our timeout: posts may or may not exist.
     mm.fail_route("POST", "/api/v4/posts", Failure::Delay(Duration::from_millis(1300)));
     let mut child = binary.start();
-    binary.wait_healthy(&http).await;
+    wait_until_serving(binary.port).await;
     let template = String::from_utf8(own("cloud-issue-created.json")).unwrap();
     let keys: Vec<String> = (1..=12).map(|n| format!("CRASH-{n}")).collect();
     for key in &keys {
@@ -97,7 +82,7 @@ async fn acknowledged_events_survive_sigkill_and_are_posted_exactly_once() {
 
     mm.heal();
     let mut child = binary.start();
-    binary.wait_healthy(&http).await;
+    wait_until_serving(binary.port).await;
     let deadline = Instant::now() + Duration::from_secs(40);
     while posts_per_issue(&mm, &channel_id).len() < keys.len() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -2,11 +2,8 @@
 //! to configure, generates a webhook secret, shows it once with the URL, and keeps it.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use crate::support::commands::{free_port, wait_until_serving};
 
 /// Runs `serve` in `dir` with only the listen address set, stops it with SIGTERM once it
 /// answers `/healthz` (after `while_up` ran), and returns its log.
@@ -31,12 +28,7 @@ async fn serve_once_with(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_serving(port).await;
     while_up().await;
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();

@@ -13,6 +13,12 @@ fn tls_file(name: &str) -> String {
     own_dir().join("tls").join(name).display().to_string()
 }
 
+/// The test configuration serving HTTPS with the test certificate.
+fn serve_https(config: &mut jirabridge::config::Config) {
+    config.server.tls_cert_file = tls_file("localhost.crt");
+    config.server.tls_key_file = tls_file("localhost.key");
+}
+
 /// A client that trusts only the test CA, which issued the server certificate (for
 /// localhost and 127.0.0.1).
 fn trusting_client() -> reqwest::Client {
@@ -26,11 +32,7 @@ fn trusting_client() -> reqwest::Client {
 
 #[tokio::test]
 async fn webhooks_and_the_console_are_served_over_https() {
-    let app = spawn_app_with(|c| {
-        c.server.tls_cert_file = tls_file("localhost.crt");
-        c.server.tls_key_file = tls_file("localhost.key");
-    })
-    .await;
+    let app = spawn_app_with(serve_https).await;
     let base = app.address.replace("http://", "https://");
     let client = trusting_client();
 
@@ -54,11 +56,7 @@ async fn webhooks_and_the_console_are_served_over_https() {
 
 #[tokio::test]
 async fn healthcheck_speaks_https_when_the_server_does() {
-    let app = spawn_app_with(|c| {
-        c.server.tls_cert_file = tls_file("localhost.crt");
-        c.server.tls_key_file = tls_file("localhost.key");
-    })
-    .await;
+    let app = spawn_app_with(serve_https).await;
     let port = app.address.rsplit(':').next().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");

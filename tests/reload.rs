@@ -4,11 +4,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SECRET: &str = "reload-test-secret-0123456789ab";
+use crate::support::commands::{free_port, wait_until_serving};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+const SECRET: &str = "reload-test-secret-0123456789ab";
 
 fn config(data: &std::path::Path, max_body_bytes: u64, listen_port: u16, secret: &str) -> String {
     format!(
@@ -43,12 +41,8 @@ async fn sighup_reads_the_config_file_again() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    wait_until_serving(port).await;
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     assert_eq!(told(), "READY=1", "systemd hears that jirabridge serves");
     let url = format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team=eng&channel=town-square");
     let body = format!(r#"{{"webhookEvent":"jira:worklog_updated","pad":"{}"}}"#, "a".repeat(3000));

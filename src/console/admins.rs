@@ -58,7 +58,21 @@ pub async fn page(
     render(&page)
 }
 
-/// The page again with `error`, under `status`.
+/// The page again, under `status`, saying `error` and keeping the user name typed.
+fn page_saying(
+    state: &AppState,
+    admin: &SignedIn,
+    status: StatusCode,
+    error: String,
+    username: String,
+) -> Result<HttpResponse, ConsoleError> {
+    let mut page = page_for(state, admin)?;
+    page.chrome.error = Some(error);
+    page.username = username;
+    render_status(status, &page)
+}
+
+/// The page again saying what was wrong with the account change.
 fn refused(
     state: &AppState,
     admin: &SignedIn,
@@ -68,9 +82,7 @@ fn refused(
     if let AccountError::Store(e) = error {
         return Err(e.into());
     }
-    let mut page = page_for(state, admin)?;
-    page.chrome.error = Some(sentence(&error));
-    render_status(status, &page)
+    page_saying(state, admin, status, sentence(&error), String::new())
 }
 
 /// The sign-in counters' "address" under which wrong own passwords on this page are counted.
@@ -97,10 +109,9 @@ async fn refuse_wrong_own_password(
         return Ok(None);
     }
     tracing::warn!(%client, username, "console admin change refused: wrong own password");
-    let mut page = page_for(state, &post.admin)?;
-    page.chrome.error = Some("Your own password is not right; nothing was changed.".into());
-    page.username = post.form.get("username").trim().to_string();
-    render_status(StatusCode::FORBIDDEN, &page).map(Some)
+    let error = "Your own password is not right; nothing was changed.".to_string();
+    page_saying(state, &post.admin, StatusCode::FORBIDDEN, error, post.form.get("username").trim().to_string())
+        .map(Some)
 }
 
 /// Adds an account, or sets the password of an existing one.
@@ -115,10 +126,8 @@ pub async fn set_password(
     let username = post.form.get("username").trim().to_string();
     let (password, repeated) = (post.form.raw("password").to_string(), post.form.raw("password_again"));
     if password != repeated {
-        let mut page = page_for(&state, &post.admin)?;
-        page.chrome.error = Some("The two passwords differ; type the same password twice.".into());
-        page.username = username;
-        return render_status(StatusCode::BAD_REQUEST, &page);
+        let error = "The two passwords differ; type the same password twice.".to_string();
+        return page_saying(&state, &post.admin, StatusCode::BAD_REQUEST, error, username);
     }
     let existed = state.store.admin_user(&username)?.is_some();
     let (store, user, actor) = (state.store.clone(), username.clone(), post.admin.username.clone());
@@ -126,14 +135,10 @@ pub async fn set_password(
         .console
         .password_work(move || accounts::set_password_by_admin(&store, &user, &password, now_ms(), &actor))
         .await?;
-    if let Err(e) = set {
-        if let AccountError::Store(e) = e {
-            return Err(e.into());
-        }
-        let mut page = page_for(&state, &post.admin)?;
-        page.chrome.error = Some(sentence(&e));
-        page.username = username;
-        return render_status(StatusCode::BAD_REQUEST, &page);
+    match set {
+        Err(AccountError::Store(e)) => return Err(e.into()),
+        Err(e) => return page_saying(&state, &post.admin, StatusCode::BAD_REQUEST, sentence(&e), username),
+        Ok(()) => {}
     }
     tracing::info!(admin = %post.admin.username, username, added = !existed, "console admin account set");
     // After the answer a reload shows the page, and does not send the form again.

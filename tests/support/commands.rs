@@ -78,3 +78,18 @@ pub fn open_store(data_dir: &Path) -> Store {
     .join()
     .unwrap()
 }
+
+/// A loopback port nobody listens on now, for a server the test starts itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits (up to 20 s) until the jirabridge a test started answers `/healthz` on `port`.
+pub async fn wait_until_serving(port: u16) {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        assert!(Instant::now() < deadline, "jirabridge did not start serving on port {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
