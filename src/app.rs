@@ -246,7 +246,7 @@ async fn reload_on_hangup(settings: Settings, hangups: Option<Hangups>, notify: 
                         tracing::warn!("{key} changed in the configuration; it applies when jirabridge restarts");
                     }
                     let config = settings.current();
-                    for hint in config.missing_settings().into_iter().chain(config.waiting_settings()) {
+                    for hint in config.notes() {
                         tracing::warn!("{hint}");
                     }
                 }
@@ -395,7 +395,7 @@ fn announce(config: &Config, port: u16, origin: Origin, secret: &str) {
     let base = config.public_base_url();
     let scheme = config.listen_scheme();
     tracing::info!(listen = %config.server.listen, port, scheme, version = env!("CARGO_PKG_VERSION"), "jirabridge is listening");
-    for hint in config.missing_settings().into_iter().chain(config.waiting_settings()) {
+    for hint in config.notes() {
         tracing::warn!("{hint}");
     }
     if origin == Origin::GeneratedNow {

@@ -153,7 +153,7 @@ fn check_config(path: Option<PathBuf>) -> ExitCode {
             }
             let from = loaded.file.map(|f| f.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
             println!("configuration is valid ({from})");
-            for hint in loaded.config.missing_settings().into_iter().chain(loaded.config.waiting_settings()) {
+            for hint in loaded.config.notes() {
                 println!("note: {hint}");
             }
             ExitCode::SUCCESS

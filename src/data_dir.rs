@@ -25,6 +25,17 @@ pub fn open_store_directly(data_dir: &Path) -> anyhow::Result<Store> {
     }
 }
 
+/// [`open_store_directly`] for a command that reads or changes what is there: refuses a
+/// `data_dir` with no database instead of creating an empty one (a wrong `store.path`).
+pub fn open_existing_store(data_dir: &Path) -> anyhow::Result<Store> {
+    anyhow::ensure!(
+        has_database(data_dir),
+        "there is no jirabridge store at {} (store.path); check --config",
+        data_dir.display()
+    );
+    open_store_directly(data_dir)
+}
+
 /// Whether `data_dir` holds a database at all.
 pub fn has_database(data_dir: &Path) -> bool {
     data_dir.join("db").is_dir()

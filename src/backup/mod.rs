@@ -66,14 +66,9 @@ fn write_and_check(data_dir: &Path, temporary: &Path, include_key: bool) -> anyh
 
 /// No server runs: open the store here. Answers the files that kept the wrong owner.
 fn write_directly(data_dir: &Path, out: &mut impl std::io::Write, include_key: bool) -> anyhow::Result<Vec<String>> {
-    anyhow::ensure!(
-        data_dir::has_database(data_dir),
-        "there is no store at {} (store.path); check --config",
-        data_dir.display()
-    );
     let key = include_key.then(|| crate::store::read_master_key_text(data_dir)).transpose()?;
     {
-        let store = data_dir::open_store_directly(data_dir)?;
+        let store = data_dir::open_existing_store(data_dir)?;
         store.write_backup(out, key.as_ref(), now_ms())?;
     }
     Ok(data_dir::match_owner(data_dir))

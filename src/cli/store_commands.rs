@@ -66,14 +66,8 @@ pub(super) fn list_admins(config: Option<PathBuf>) -> ExitCode {
             println!("{}", server.request(&Request::ListAdmins)?);
             return Ok(());
         }
-        // Listing must not create a store where there is none (a wrong store.path).
-        anyhow::ensure!(
-            crate::data_dir::has_database(&dir),
-            "there is no jirabridge store at {}; check store.path (or --config)",
-            dir.display()
-        );
         let listing = {
-            let store = crate::data_dir::open_store_directly(&dir)?;
+            let store = crate::data_dir::open_existing_store(&dir)?;
             crate::accounts::listing(&store)?
         };
         warn_all(&crate::data_dir::match_owner(&dir));
@@ -93,13 +87,8 @@ pub(super) fn delete_admin(config: Option<PathBuf>, username: &str) -> ExitCode 
             println!("{} (by the running jirabridge)", server.request(&request)?);
             return Ok(());
         }
-        anyhow::ensure!(
-            crate::data_dir::has_database(&dir),
-            "there is no jirabridge store at {}; check store.path (or --config)",
-            dir.display()
-        );
         {
-            let store = crate::data_dir::open_store_directly(&dir)?;
+            let store = crate::data_dir::open_existing_store(&dir)?;
             crate::accounts::delete_from_cli(&store, username, now_ms())?;
         }
         warn_all(&crate::data_dir::match_owner(&dir));

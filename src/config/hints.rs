@@ -51,6 +51,14 @@ impl Config {
         hints
     }
 
+    /// Everything worth telling an admin about this configuration: what is missing, then
+    /// what is set but has no effect yet (start-up, reload, `check-config`).
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.missing_settings();
+        notes.extend(self.waiting_settings());
+        notes
+    }
+
     /// One sentence per key set away from its default that this version does not use yet
     /// (the catalogue's `waits_for`), so nobody waits for a setting that cannot work.
     pub fn waiting_settings(&self) -> Vec<String> {

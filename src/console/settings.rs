@@ -168,11 +168,10 @@ fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
     for entry in entries.iter().filter(|e| e.editable && shown.contains(&e.key)) {
         let raw = form.get(entry.key);
         let wanted = match input_of(entry) {
-            Input::Checkbox => Json::Bool(form.checked(entry.key)),
             Input::Secret if form.checked(&format!("clear:{}", entry.key)) => Json::Null,
             Input::Secret if raw.is_empty() => continue,
             Input::Secret => Json::String(form.raw(entry.key).to_string()),
-            input => typed(input, raw),
+            input => asked(input, entry.key, form),
         };
         if !entry.secret && left_as_shown(input_of(entry), entry.key, &wanted, form) {
             continue;
@@ -191,6 +190,14 @@ fn left_as_shown(input: Input, key: &str, wanted: &Json, form: &FormData) -> boo
         Input::Checkbox => Json::Bool(*was == "true") == *wanted,
         input => typed(input, was) == *wanted,
     })
+}
+
+/// The value a checkbox, number, list or text field asks for.
+fn asked(input: Input, key: &str, form: &FormData) -> Json {
+    match input {
+        Input::Checkbox => Json::Bool(form.checked(key)),
+        input => typed(input, form.get(key)),
+    }
 }
 
 /// A number, list or text field's text as the value it asks for.
@@ -239,10 +246,7 @@ pub async fn save(
         if !shown.contains(&row.key) || row.is("secret") {
             continue;
         }
-        let wanted = match row.input {
-            Input::Checkbox => Json::Bool(post.form.checked(row.key)),
-            input => typed(input, post.form.get(row.key)),
-        };
+        let wanted = asked(row.input, row.key, &post.form);
         if !left_as_shown(row.input, row.key, &wanted, &post.form) {
             row.text = match row.input {
                 Input::Checkbox => post.form.checked(row.key).to_string(),

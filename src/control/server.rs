@@ -111,38 +111,39 @@ async fn answer(request: Request, store: Store) -> Response {
     match request {
         Request::Ping => Response::ok(format!("jirabridge {}", env!("CARGO_PKG_VERSION"))),
         Request::SetPassword { username, password } => {
-            let set = tokio::task::spawn_blocking(move || {
-                crate::accounts::set_password_as(&store, &username, &password, now_ms(), "cli").map(|()| username)
+            account_change("setting the password", move || {
+                crate::accounts::set_password_as(&store, &username, &password, now_ms(), "cli")?;
+                tracing::info!(username, "admin password set through the control socket");
+                Ok(format!("the password of {username} is set"))
             })
-            .await;
-            match set {
-                Ok(Ok(username)) => {
-                    tracing::info!(username, "admin password set through the control socket");
-                    Response::ok(format!("the password of {username} is set"))
-                }
-                Ok(Err(e)) => Response::error(e.to_string()),
-                Err(e) => Response::error(format!("setting the password failed: {e}")),
-            }
+            .await
         }
         Request::ListAdmins => match crate::accounts::listing(&store) {
             Ok(lines) => Response::ok(lines),
             Err(e) => Response::error(e.to_string()),
         },
         Request::DeleteAdmin { username } => {
-            let deleted = tokio::task::spawn_blocking(move || {
-                crate::accounts::delete_from_cli(&store, &username, now_ms()).map(|()| username)
+            account_change("deleting the account", move || {
+                crate::accounts::delete_from_cli(&store, &username, now_ms())?;
+                tracing::info!(username, "admin account deleted through the control socket");
+                Ok(format!("{username} is deleted and signed out"))
             })
-            .await;
-            match deleted {
-                Ok(Ok(username)) => {
-                    tracing::info!(username, "admin account deleted through the control socket");
-                    Response::ok(format!("{username} is deleted and signed out"))
-                }
-                Ok(Err(e)) => Response::error(e.to_string()),
-                Err(e) => Response::error(format!("deleting the account failed: {e}")),
-            }
+            .await
         }
         Request::Backup { .. } => Response::error("a backup is answered by its own stream"),
+    }
+}
+
+/// Runs an account change off the async threads (argon2, flushes) and answers its message,
+/// or its error sentence; `what` names the change if the task itself fails.
+async fn account_change(
+    what: &str,
+    change: impl FnOnce() -> Result<String, crate::accounts::AccountError> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(change).await {
+        Ok(Ok(message)) => Response::ok(message),
+        Ok(Err(e)) => Response::error(e.to_string()),
+        Err(e) => Response::error(format!("{what} failed: {e}")),
     }
 }
 
