@@ -12,7 +12,13 @@ fi
 
 corpus="$(mktemp -d)"
 trap 'rm -rf "$corpus" "$corpus.log"' EXIT
-for dir in ../tests/fixtures ../../shared/fixtures/jira-webhooks; do
+# In CI the shared fixtures must be there: fuzzing from our seeds alone would pass quietly.
+shared=../../shared/fixtures/jira-webhooks
+if [ ! -d "$shared" ] && [ -n "${CI:-}" ] && [ "${CI:-}" != false ]; then
+  echo "CI=true but $shared is missing" >&2
+  exit 1
+fi
+for dir in ../tests/fixtures "$shared"; do
   if [ -d "$dir" ]; then
     find "$dir" -name '*.json' ! -name EXPECTED.json -exec cp {} "$corpus/" \;
   fi

@@ -49,13 +49,15 @@ async fn a_stale_socket_is_replaced_and_requests_get_sentences() {
     drop(data);
 }
 
-/// Only meaningful as root (CI and this project's machines run as root); skipped otherwise.
+/// Only meaningful as root (CI and this project's machines run as root); skipped otherwise,
+/// except in CI, where not being root fails it.
 #[test]
 fn commands_run_as_root_leave_the_data_directory_to_its_owner() {
     let work = tempfile::tempdir().unwrap();
     let probe = work.path().join("probe");
     std::fs::write(&probe, "").unwrap();
     if std::fs::metadata(&probe).unwrap().uid() != 0 {
+        assert!(!crate::support::in_ci(), "CI=true but the tests do not run as root");
         return;
     }
     let data = work.path().join("data");

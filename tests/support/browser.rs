@@ -46,7 +46,7 @@ impl Browser {
         let installed = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
         if !installed {
             assert!(
-                std::env::var("CI").is_err(),
+                !super::in_ci(),
                 "browser tests need chromium and chromium-driver (apt-get install -y chromium chromium-driver)"
             );
             eprintln!("skipping browser test: {CHROMIUM} or {CHROMEDRIVER} is not installed");

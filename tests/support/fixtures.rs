@@ -7,8 +7,11 @@ pub fn own_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// The shared fixtures, or `None` outside CI when they are absent. In CI their absence
+/// fails the test that asked: a run that checked only our own fixtures must not pass there.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/jira-webhooks");
+    assert!(dir.is_dir() || !super::in_ci(), "CI=true but {} is missing", dir.display());
     dir.is_dir().then_some(dir)
 }
 
