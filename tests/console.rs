@@ -304,6 +304,9 @@ async fn the_legacy_url_builder_puts_the_secret_and_flags_in_the_url() {
     assert!(page.has("Mattermost has the channel"));
     let missing = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel=nope")).await;
     assert!(missing.has("Mattermost has no channel ~nope"));
+    let display_name = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel=Jira+Feed")).await;
+    assert!(display_name.has("use the names from the channel&#39;s URL"), "{}", display_name.body);
+    assert!(!display_name.has("/webhook?secret="));
     assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
     app.shutdown().await;
 }

@@ -122,6 +122,25 @@ async fn missing_team_or_channel_and_unknown_channel_are_400() {
 }
 
 #[tokio::test]
+async fn names_that_are_not_mattermost_names_are_400_before_mattermost_is_asked() {
+    let app = spawn_app().await;
+    let body = own("cloud-issue-created.json");
+    for query in [
+        "team=..&channel=jira-feed",
+        "team=eng&channel=..%2F..%2Fusers",
+        "team=eng%2F..&channel=x",
+        "team=Eng&channel=jira-feed",
+    ] {
+        let before = app.mm.requests().len();
+        let response = app.post(&format!("{}/webhook?secret={SECRET}&{query}", app.address), body.clone()).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(response.text().await.unwrap(), "request URL: invalid team or channel name");
+        assert_eq!(app.mm.requests().len(), before, "{query} reached Mattermost");
+    }
+    assert_eq!(app.deliver().await, 0);
+}
+
+#[tokio::test]
 async fn the_user_docs_curl_test_answers_200_when_the_url_is_right() {
     let app = spawn_app().await;
     let response = app

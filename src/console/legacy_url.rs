@@ -10,6 +10,7 @@ use super::page::{render, Chrome};
 use super::session::SignedIn;
 use crate::jira::instance::encode_id;
 use crate::web::AppState;
+use crate::webhook::legacy::is_mattermost_name;
 
 /// The flags a Jira admin can pick, with what each adds (SPEC §4.3).
 const FLAGS: &[(&str, &str)] = &[
@@ -81,7 +82,12 @@ pub async fn page(
     let instances: Vec<String> = state.store.instances()?.into_iter().map(|i| i.id).collect();
     let mut url = None;
     let mut channel_check = None;
-    if !team.is_empty() && !channel.is_empty() {
+    let names_valid = is_mattermost_name(team) && is_mattermost_name(channel);
+    if !team.is_empty() && !channel.is_empty() && !names_valid {
+        // The webhook refuses such a URL (400), so none is built and Mattermost is not asked.
+        let hint = "Team and channel names hold only lower-case letters, digits, - and _: use the names from the channel's URL, not the display names.";
+        channel_check = Some((false, hint.to_string()));
+    } else if !team.is_empty() && !channel.is_empty() {
         let chosen: Vec<&str> = flags.iter().filter(|f| f.checked).map(|f| f.name).collect();
         let instance = instances.iter().find(|i| i.as_str() == instance).map(String::as_str);
         let secret = state.accepted_secrets().current;

@@ -8,7 +8,7 @@ use super::intake::{kept_headers, Intake};
 use super::AppState;
 use crate::events::ingest::{LegacyTarget, Received};
 use crate::mattermost::channels::Resolution;
-use crate::webhook::legacy::Selection;
+use crate::webhook::legacy::{is_mattermost_name, Selection};
 
 pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let intake = Intake { state: &state, kind: "legacy" };
@@ -35,6 +35,9 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
     }
     if channel.is_empty() {
         return intake.refuse("bad_request", StatusCode::BAD_REQUEST, "request URL: no channel name found");
+    }
+    if !is_mattermost_name(&team) || !is_mattermost_name(&channel) {
+        return intake.refuse("bad_request", StatusCode::BAD_REQUEST, "request URL: invalid team or channel name");
     }
     // Resolved before parsing, so the user docs' curl test only passes with a right URL.
     let target = match state.channels.resolve(&state.mattermost, &team, &channel).await {

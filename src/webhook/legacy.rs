@@ -31,6 +31,14 @@ const SINGLE_FLAGS: &[(&str, &str)] = &[
     ("updated_summary", names::UPDATED_SUMMARY),
 ];
 
+/// Whether a legacy URL's `team` or `channel` can be a Mattermost name: 1 to 64 of
+/// `a-z`, `0-9`, `-` and `_`, as Mattermost's own naming rules allow. Anything else is
+/// refused before it reaches a Mattermost URL path (`..`, `/`, `%2F` would change the path).
+pub fn is_mattermost_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// A flag is on for any non-empty value other than `0` or `false`.
 fn is_on(value: Option<&str>) -> bool {
     matches!(value, Some(v) if !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
@@ -75,6 +83,17 @@ mod tests {
 
     fn ev(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_mattermost_names_pass() {
+        for good in ["eng", "jira-feed", "town_square", "a", "0", &"x".repeat(64)] {
+            assert!(is_mattermost_name(good), "{good}");
+        }
+        let long = "x".repeat(65);
+        for bad in ["", "..", "eng/..", "Eng", "jira feed", "a%2Fb", "café", "a\nb", "a.b", &long] {
+            assert!(!is_mattermost_name(bad), "{bad}");
+        }
     }
 
     #[test]
