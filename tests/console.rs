@@ -90,6 +90,24 @@ async fn sign_in_goes_only_to_console_paths() {
 }
 
 #[tokio::test]
+async fn a_next_with_control_characters_goes_to_the_dashboard_with_one_session() {
+    let app = spawn_app().await;
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, PASSWORD, 1).unwrap();
+    let nexts = ["/admin/events\r\nSet-Cookie: x=1", "/admin/\0", "/admin/\u{7f}", "/admin/\tevents", "/admin/é"];
+    for next in nexts {
+        let mut visitor = Visitor::new(&app);
+        let login = visitor.get("/admin/login").await;
+        let fields = [("username", ADMIN), ("password", PASSWORD), ("next", next)];
+        let page = visitor.submit(&login, "/admin/login", &fields).await;
+        assert_eq!(page.status, 303, "{next:?}");
+        assert_eq!(page.location.as_deref(), Some("/admin/"), "{next:?}");
+    }
+    let sessions = app.state.store.delete_sessions_of(ADMIN).unwrap();
+    assert_eq!(sessions, nexts.len(), "one session per successful sign-in, none left over");
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn posts_without_the_csrf_token_are_refused() {
     let app = spawn_app().await;
     let mut visitor = signed_in(&app).await;

@@ -116,9 +116,12 @@ fn login_page(next: String, username: String, notice: Option<String>, error: Opt
     }
 }
 
-/// Only console paths are followed after sign-in, never another site.
+/// Only console paths are followed after sign-in, never another site. Only visible ASCII
+/// is kept: a browser sends paths percent-encoded, and a control character (CR, LF, NUL)
+/// could not go into a `Location` header at all.
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/admin/") && !next.starts_with("//") && !next.contains("\\") {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic());
+    if visible && next.starts_with("/admin/") && !next.starts_with("//") && !next.contains('\\') {
         next.to_string()
     } else {
         String::new()
@@ -162,8 +165,12 @@ pub async fn submit(
 
 /// Starts a session and sends the browser on; the form cookie is no longer needed.
 pub fn signed_in_redirect(state: &AppState, username: &str, location: &str) -> Result<HttpResponse, ConsoleError> {
-    let cookie = session::start(state, username)?;
+    // The answer is made first: a session is only started for a redirect that can be sent.
     let mut response = see_other(location);
+    if response.status() != StatusCode::SEE_OTHER {
+        return Err(ConsoleError::Internal(format!("cannot redirect to {location:?}")));
+    }
+    let cookie = session::start(state, username)?;
     response.add_cookie(&cookie).map_err(|e| ConsoleError::Internal(e.to_string()))?;
     response.add_removal_cookie(&console_cookie(state, FORM_COOKIE, String::new())).ok();
     Ok(response)
