@@ -140,3 +140,22 @@ async fn refused_webhooks_are_logged_with_their_reason() {
     assert!(!log.contains(SECRET), "{log}");
     assert!(!log.contains("could not look up the legacy webhook's channel"), "{log}");
 }
+
+#[tokio::test]
+async fn an_issue_key_with_a_line_break_cannot_forge_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let env = [("JIRABRIDGE_WEBHOOK__SECRET", "s3cret-for-logs")];
+    let body = String::from_utf8(crate::support::fixtures::own("cloud-issue-created.json"))
+        .unwrap()
+        .replace("OPS-12", r"OPS-12\nERROR jirabridge: forged\u0000");
+    let log = serve_once_with(dir.path(), port, &env, async || {
+        let url = format!("http://127.0.0.1:{port}/webhook?secret=s3cret-for-logs&team=eng&channel=town-square");
+        let response = reqwest::Client::new().post(&url).body(body).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    })
+    .await;
+    assert!(log.contains(r"OPS-12\nERROR jirabridge: forged\0"), "the key is logged, escaped: {log}");
+    assert!(!log.lines().any(|line| line.starts_with("ERROR")), "{log}");
+    assert!(!log.contains('\0'), "no raw NUL: {log:?}");
+}

@@ -1,10 +1,12 @@
 //! The tracing subscriber: text or JSON lines on stderr, filtered by `log.level`. The
-//! filter can be replaced while running (`log.level` is editable in the console).
+//! filter can be replaced while running (`log.level` is editable in the console). Text lines
+//! escape control characters in every field (`escape`); JSON escapes them by itself.
 
 use std::sync::OnceLock;
 
 use tracing_subscriber::{reload, EnvFilter};
 
+use super::escape::EscapedFields;
 use crate::config::LogFormat;
 
 type SetFilter = Box<dyn Fn(EnvFilter) -> Result<(), reload::Error> + Send + Sync>;
@@ -26,7 +28,7 @@ pub fn init(level: &str, format: LogFormat) {
             }
         }
         LogFormat::Text => {
-            let builder = builder.with_filter_reloading();
+            let builder = builder.fmt_fields(EscapedFields::default()).with_filter_reloading();
             let handle = builder.reload_handle();
             if builder.try_init().is_ok() {
                 let _ = SET_FILTER.set(Box::new(move |f| handle.reload(f)));

@@ -1,5 +1,6 @@
 //! Logs (tracing subscriber) and metrics (Prometheus registry served at `/metrics`).
 
+mod escape;
 pub mod logging;
 pub mod metrics;
 
