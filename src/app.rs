@@ -349,8 +349,13 @@ fn http_server(
     config: &Config,
     tls: Option<rustls::ServerConfig>,
 ) -> anyhow::Result<actix_web::dev::Server> {
+    let body_deadline = Duration::from_secs(config.server.body_read_timeout_secs);
     let server = HttpServer::new(move || {
-        App::new().app_data(state.clone()).configure(routes::configure).default_service(web::to(routes::not_found))
+        App::new()
+            .app_data(state.clone())
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+            .wrap_fn(crate::web::body::with_deadline(body_deadline))
     })
     .disable_signals()
     .shutdown_timeout(config.server.shutdown_grace_secs);

@@ -20,6 +20,7 @@ mod legacy_webhook;
 mod mentions;
 mod ops;
 mod reload;
+mod slow_clients;
 mod store_upgrade;
 mod subscriptions;
 mod support;

@@ -81,7 +81,8 @@ pub async fn render(
     let limit = state.config().webhook.max_body_bytes;
     let bytes = read_limited(&req, body, limit).await.map_err(|e| match e {
         BodyError::TooLarge => ApiError::TooLarge(format!("the payload is larger than {limit} bytes")),
-        BodyError::Broken => ApiError::BadRequest("could not read the request body".into()),
+        // A late body is answered 408 by the body deadline middleware.
+        BodyError::Broken | BodyError::TimedOut => ApiError::BadRequest("could not read the request body".into()),
     })?;
     let rendered = preview::render_payload(&bytes, &Default::default())
         .map_err(|reason| ApiError::field("body", format!("the payload is not JSON: {reason}")))?;

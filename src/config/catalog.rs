@@ -63,6 +63,7 @@ pub const CATALOG: &[KeyInfo] = &[
     s("server.trusted_proxies", "CIDRs of reverse proxies whose X-Forwarded-For and -Proto are believed."),
     s("server.workers", "HTTP worker threads; 0 starts one per CPU."),
     s("server.shutdown_grace_secs", "Seconds to finish requests and deliveries after SIGTERM."),
+    s("server.body_read_timeout_secs", "Seconds a client has to send a whole request body (then 408)."),
     s("server.metrics_token", "Bearer token that /metrics requires; empty leaves it open.").secret(),
     s("store.path", "Data directory holding the database and master.key."),
     r("store.event_retention_days", "Days to keep events and finished deliveries."),

@@ -77,6 +77,9 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Seconds to finish requests and in-flight deliveries after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Seconds a client has to send a whole request body; slower bodies get 408 and the
+    /// connection is closed (a stranger cannot hold a connection and its buffer open).
+    pub body_read_timeout_secs: u64,
     /// When set, `/metrics` requires it as a Bearer token.
     pub metrics_token: Secret,
 }
@@ -91,6 +94,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             workers: 0,
             shutdown_grace_secs: 10,
+            body_read_timeout_secs: 15,
             metrics_token: Secret::default(),
         }
     }

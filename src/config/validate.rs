@@ -28,6 +28,7 @@ pub(super) fn check(config: &mut Config) -> Vec<Problem> {
         store_path(config),
         at_least("mattermost.retry_initial_ms", config.mattermost.retry_initial_ms, 1),
         at_least("webhook.max_body_bytes", config.webhook.max_body_bytes, 1024),
+        at_least("server.body_read_timeout_secs", config.server.body_read_timeout_secs, 1),
         // Jira resends within minutes; a week of keys is already more than memory needs.
         at_most("webhook.dedup_window_secs", config.webhook.dedup_window_secs, 7 * 86_400),
         at_least("store.event_retention_days", u64::from(config.store.event_retention_days), 1),

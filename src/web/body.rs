@@ -1,32 +1,124 @@
-//! Reading a request body under a byte limit (413 by `Content-Length` or while streaming).
+//! Request bodies from strangers: a byte limit (413 by `Content-Length` or while streaming),
+//! memory that grows only with the bytes received, and a time limit for the whole body
+//! (`server.body_read_timeout_secs`, 408 and the connection closed).
 
-use actix_web::{web, HttpRequest};
-use futures_util::StreamExt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::{Stream, StreamExt};
+use tokio::time::{Instant, Sleep};
 
 /// Why a body could not be read.
 #[derive(Debug)]
 pub enum BodyError {
     TooLarge,
+    TimedOut,
     Broken,
 }
 
-/// Reads the whole body, refusing it as soon as it passes `limit` bytes.
+/// Whether the request declares a body over `limit` (`Content-Length`), so it can be
+/// refused before anything else is looked at.
+pub fn declared_too_large(req: &HttpRequest, limit: u64) -> bool {
+    let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH);
+    declared.and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).is_some_and(|len| len > limit)
+}
+
+/// Reads the whole body, refusing it as soon as it passes `limit` bytes. The buffer grows
+/// with what arrives: a `Content-Length` is a claim, and reserving it would let a client
+/// that sends nothing hold that much memory.
 pub async fn read_limited(req: &HttpRequest, mut payload: web::Payload, limit: u64) -> Result<Vec<u8>, BodyError> {
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit) {
+    if declared_too_large(req, limit) {
         return Err(BodyError::TooLarge);
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit) as usize);
+    let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| BodyError::Broken)?;
+        let chunk = chunk.map_err(|e| match e {
+            PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => BodyError::TimedOut,
+            _ => BodyError::Broken,
+        })?;
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The answer to a body that took too long; the connection is closed with it.
+pub fn timed_out() -> HttpResponse {
+    HttpResponse::build(StatusCode::REQUEST_TIMEOUT)
+        .force_close()
+        .content_type("text/plain; charset=utf-8")
+        .body("request body not received in time")
+}
+
+/// What the deadline middleware gives back for a request.
+pub type Answer = Pin<Box<dyn Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>>;
+
+/// Middleware for every route: the request body fails with a timeout once `limit` has
+/// passed since the request arrived, and a request whose body timed out is answered 408,
+/// whatever the handler made of the error.
+pub fn with_deadline<S>(limit: Duration) -> impl Fn(ServiceRequest, &S) -> Answer + Clone
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+    S::Future: 'static,
+{
+    move |mut req: ServiceRequest, service: &S| {
+        let expired = Arc::new(AtomicBool::new(false));
+        let body =
+            Deadline { inner: req.take_payload(), due: Instant::now() + limit, timer: None, expired: expired.clone() };
+        req.set_payload(Payload::Stream { payload: Box::pin(body) });
+        let answer = service.call(req);
+        Box::pin(async move {
+            let response = answer.await?;
+            if expired.load(Ordering::Relaxed) && response.status() != StatusCode::REQUEST_TIMEOUT {
+                let request = response.request().clone();
+                return Ok(ServiceResponse::new(request, timed_out()));
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// A body stream that yields a `TimedOut` error once `due` has passed. The timer is only
+/// made when the client keeps the body waiting: most webhooks arrive with their headers.
+struct Deadline {
+    inner: Payload,
+    due: Instant,
+    timer: Option<Pin<Box<Sleep>>>,
+    expired: Arc<AtomicBool>,
+}
+
+impl Stream for Deadline {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.expired.load(Ordering::Relaxed) {
+            return Poll::Ready(None);
+        }
+        if Instant::now() < this.due {
+            if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
+                return Poll::Ready(item);
+            }
+            let due = this.due;
+            let timer = this.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        this.expired.store(true, Ordering::Relaxed);
+        let late = std::io::Error::new(std::io::ErrorKind::TimedOut, "request body not received in time");
+        Poll::Ready(Some(Err(PayloadError::Io(late))))
+    }
 }

@@ -1,5 +1,6 @@
 //! The steps every webhook goes through, in the order of SPEC §4.1: size limit (413),
-//! authentication (401), JSON (400), "not an event we handle" (200, ignored), and the
+//! authentication (401, before the body is read unless a signature needs it), the body
+//! within its time limit (408), JSON (400), "not an event we handle" (200, ignored), and the
 //! answer once the event is stored. Errors are plain-text sentences, as the plugin's were.
 //!
 //! Steps return `Err(HttpResponse)`: the refusal is the finished answer, made once per request.
@@ -8,7 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::body::{read_limited, BodyError};
+use super::body::{declared_too_large, read_limited, timed_out, BodyError};
 use super::AppState;
 use crate::events::ingest::{Accepted, KEPT_HEADERS};
 use crate::events::model::Parsed;
@@ -66,34 +67,55 @@ impl Intake<'_> {
         text(status, body)
     }
 
-    /// Reads the body under the size limit and checks the secret or signature.
+    /// Checks the size limit and the secret or signature, and reads the body. Without a
+    /// signature header the secret is checked before a byte of the body is read, so a
+    /// stranger's request costs no body buffer at all.
     pub async fn authenticated(
         &self,
         req: &HttpRequest,
         payload: web::Payload,
     ) -> Result<(Vec<u8>, Query), HttpResponse> {
-        let body = match read_limited(req, payload, self.state.config().webhook.max_body_bytes).await {
+        let limit = self.state.config().webhook.max_body_bytes;
+        if declared_too_large(req, limit) {
+            return Err(self.refuse("too_large", StatusCode::PAYLOAD_TOO_LARGE, "payload too large"));
+        }
+        let query = Query::parse(req.query_string());
+        // A header that is present but unreadable is a bad signature, never "absent".
+        let signature = req.headers().get("x-hub-signature").map(|v| v.to_str().unwrap_or("unreadable"));
+        if signature.is_none() {
+            self.check_secret(&query, None, &[])?;
+        }
+        let body = match read_limited(req, payload, limit).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
                 return Err(self.refuse("too_large", StatusCode::PAYLOAD_TOO_LARGE, "payload too large"))
+            }
+            Err(BodyError::TimedOut) => {
+                self.state.metrics.webhook(self.kind, "timeout");
+                tracing::info!(kind = self.kind, "webhook refused: the body was not received in time");
+                return Err(timed_out());
             }
             Err(BodyError::Broken) => {
                 return Err(self.refuse("bad_request", StatusCode::BAD_REQUEST, "could not read the request body"))
             }
         };
-        let query = Query::parse(req.query_string());
-        // A header that is present but unreadable is a bad signature, never "absent".
-        let signature = req.headers().get("x-hub-signature").map(|v| v.to_str().unwrap_or("unreadable"));
-        let required = self.state.config().webhook.require_signature;
-        if let Err(cause) = self.state.accepted_secrets().check(query.raw_secret.as_deref(), signature, &body, required)
-        {
-            tracing::info!(?cause, kind = self.kind, "webhook refused: authentication failed");
-            return Err(self.refuse("unauthorized", StatusCode::UNAUTHORIZED, "unauthorized"));
+        if signature.is_some() {
+            self.check_secret(&query, signature, &body)?;
         }
         if self.state.config().log.webhook_bodies {
             log_body(self.kind, req, &body);
         }
         Ok((body, query))
+    }
+
+    /// §4.2 for this request (the body matters only with a signature header).
+    fn check_secret(&self, query: &Query, signature: Option<&str>, body: &[u8]) -> Result<(), HttpResponse> {
+        let required = self.state.config().webhook.require_signature;
+        let checked = self.state.accepted_secrets().check(query.raw_secret.as_deref(), signature, body, required);
+        checked.map_err(|cause| {
+            tracing::info!(?cause, kind = self.kind, "webhook refused: authentication failed");
+            self.refuse("unauthorized", StatusCode::UNAUTHORIZED, "unauthorized")
+        })
     }
 
     /// Parses and normalizes; `Ok(None)` = not an event we handle (already answered 200).
