@@ -33,11 +33,21 @@ pub struct RunOptions {
     /// Tell systemd how the service is doing (`serve` only: an in-process server in a test
     /// must not notify a unit it happens to run under).
     pub notify_systemd: bool,
+    /// The application is the whole process (`serve`): it may end it, with status 75 when
+    /// the store cannot recover, or when a stop signal's graceful stop hangs (`liveness`).
+    pub own_process: bool,
+    /// How often the store is probed (`liveness`).
+    pub probe_every: Duration,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { background_worker: true, notify_systemd: false }
+        RunOptions {
+            background_worker: true,
+            notify_systemd: false,
+            own_process: false,
+            probe_every: crate::liveness::PROBE_EVERY,
+        }
     }
 }
 
@@ -166,6 +176,16 @@ impl Application {
     /// Serves until SIGTERM/SIGINT (or until `stop` fires), then stops accepting, finishes
     /// requests and the delivery in progress, and flushes the store.
     pub async fn run_until_stopped(self, stop: Option<watch::Receiver<bool>>) -> anyhow::Result<()> {
+        let liveness = crate::liveness::start(
+            self.state.store.clone(),
+            crate::liveness::LivenessOptions {
+                probe_every: self.options.probe_every,
+                watchdog: self.options.notify_systemd,
+                own_process: self.options.own_process,
+                shutdown_grace: Duration::from_secs(self.state.config().server.shutdown_grace_secs),
+            },
+        )
+        .context("cannot start the store probe")?;
         let (worker_stop_tx, worker_stop_rx) = watch::channel(false);
         let worker_task =
             self.options.background_worker.then(|| tokio::spawn(self.worker.clone().run_until_stopped(worker_stop_rx)));
@@ -214,6 +234,7 @@ impl Application {
             None => server_task.await,
         };
         self.state.store.flush_now()?;
+        drop(liveness);
         tracing::info!("stopped");
         match (server_ended_early, server_result) {
             (true, Ok(Ok(()))) => anyhow::bail!("the HTTP server stopped by itself"),

@@ -130,7 +130,9 @@ fn serve(path: Option<PathBuf>) -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let app = Application::build(loaded, RunOptions { notify_systemd: true, ..RunOptions::default() }).await?;
+        let app =
+            Application::build(loaded, RunOptions { notify_systemd: true, own_process: true, ..RunOptions::default() })
+                .await?;
         app.run_until_stopped(None).await
     });
     match result {

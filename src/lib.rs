@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod events;
 pub mod instances;
 pub mod jira;
+pub mod liveness;
 pub mod mattermost;
 pub mod service_manager;
 pub mod settings;

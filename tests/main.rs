@@ -21,6 +21,7 @@ mod mentions;
 mod ops;
 mod reload;
 mod slow_clients;
+mod store_failure;
 mod store_upgrade;
 mod subscriptions;
 mod support;

@@ -31,7 +31,7 @@ pub async fn status_report(state: &AppState) -> Result<Status, StoreError> {
     let config = state.config();
     Ok(Status {
         version: env!("CARGO_PKG_VERSION"),
-        store: if state.store.is_healthy() { "ok" } else { "error" },
+        store: state.store_status(),
         mattermost: state.mattermost_status().await,
         // Push-only jirabridge never contacts Jira, and nothing else calls Jira yet.
         jira: json!({ "instances": state.store.instances()?.len(), "push_only": config.jira.push_only }),

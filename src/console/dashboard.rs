@@ -80,7 +80,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
     let subscriptions = state.store.subscriptions()?;
     let page = DashboardPage {
         chrome: Chrome::new(&admin, "/admin/", "Dashboard"),
-        store_ok: state.store.is_healthy(),
+        store_ok: state.store.writability() == crate::store::Writability::Writable,
         mattermost: match mattermost {
             "ok" => "connected",
             "not_configured" => "not configured: set the URL and bot token",

@@ -96,7 +96,7 @@ impl Ingest {
         };
         let instance = match known {
             Some(instance) => Some(instance),
-            None => match instances::for_webhook(&self.store, None, payload)? {
+            None => match instances::for_webhook(&self.store, None, &instances::self_links(payload))? {
                 WebhookInstance::Found(instance) => Some(instance),
                 WebhookInstance::UnknownInPath | WebhookInstance::NoneFits => None,
             },

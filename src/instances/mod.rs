@@ -171,13 +171,19 @@ pub enum WebhookInstance {
     NoneFits,
 }
 
+/// The payload's `self` links (issue, user, comment), lower-cased: they start with the URL
+/// of the Jira that sent it.
+pub fn self_links(payload: &crate::jira::payload::Payload) -> Vec<String> {
+    [["issue", "self"], ["user", "self"], ["comment", "self"]]
+        .iter()
+        .map(|path| payload.str(path).to_ascii_lowercase())
+        .filter(|link| !link.is_empty())
+        .collect()
+}
+
 /// The path's instance when given; else the v2-legacy one, else the only one, else the one
-/// whose URL starts the payload's `self` links.
-pub fn for_webhook(
-    store: &Store,
-    path_ref: Option<&str>,
-    payload: &crate::jira::payload::Payload,
-) -> Result<WebhookInstance, StoreError> {
+/// whose URL starts one of the payload's [`self_links`].
+pub fn for_webhook(store: &Store, path_ref: Option<&str>, links: &[String]) -> Result<WebhookInstance, StoreError> {
     if let Some(reference) = path_ref {
         return Ok(resolve(store, reference)?.map_or(WebhookInstance::UnknownInPath, WebhookInstance::Found));
     }
@@ -188,11 +194,6 @@ pub fn for_webhook(
     if all.len() == 1 {
         return Ok(WebhookInstance::Found(all[0].clone()));
     }
-    let links: Vec<String> = [["issue", "self"], ["user", "self"], ["comment", "self"]]
-        .iter()
-        .map(|path| payload.str(path).to_ascii_lowercase())
-        .filter(|link| !link.is_empty())
-        .collect();
     let owner = all.into_iter().find(|i| {
         let base = format!("{}/", i.id.to_ascii_lowercase());
         links.iter().any(|link| link.starts_with(&base))

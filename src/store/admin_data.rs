@@ -39,7 +39,7 @@ impl Store {
     pub fn put_instance(&self, record: &InstanceRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
         let previous = self.instance(&record.id)?;
-        let gate = self.write_gate();
+        let gate = self.write_gate()?;
         (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {
             if let Some(old) = previous.as_ref().and_then(|p| p.alias.as_ref()) {
                 aliases.remove(old.as_bytes())?;
@@ -59,7 +59,7 @@ impl Store {
     pub fn delete_instance(&self, id: &str) -> Result<bool, StoreError> {
         let Some(existing) = self.instance(id)? else { return Ok(false) };
         let t = self.trees();
-        let gate = self.write_gate();
+        let gate = self.write_gate()?;
         (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {
             if let Some(alias) = &existing.alias {
                 aliases.remove(alias.as_bytes())?;
@@ -99,7 +99,7 @@ impl Store {
     pub fn put_subscription(&self, record: &SubscriptionRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
         let previous = self.subscription(&record.id)?;
-        let gate = self.write_gate();
+        let gate = self.write_gate()?;
         (&t.subid_subscription, &t.channelid_subid).transaction(|(subs, by_channel)| {
             if let Some(old) = &previous {
                 by_channel.remove(channel_key(&old.channel_id, &old.id))?;
@@ -117,7 +117,7 @@ impl Store {
     pub fn delete_subscription(&self, id: &str) -> Result<Option<SubscriptionRecordV1>, StoreError> {
         let Some(existing) = self.subscription(id)? else { return Ok(None) };
         let t = self.trees();
-        let gate = self.write_gate();
+        let gate = self.write_gate()?;
         (&t.subid_subscription, &t.channelid_subid).transaction(|(subs, by_channel)| {
             by_channel.remove(channel_key(&existing.channel_id, id))?;
             subs.remove(id.as_bytes())?;

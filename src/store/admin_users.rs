@@ -34,7 +34,7 @@ impl Store {
     /// there was no such account.
     pub fn delete_admin_user(&self, username: &str) -> Result<Option<AdminUserRecordV1>, StoreError> {
         let removed = {
-            let _gate = self.write_gate();
+            let _gate = self.write_gate()?;
             self.trees().adminuser_record.remove(username)?
         };
         let Some(bytes) = removed else { return Ok(None) };

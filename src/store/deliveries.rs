@@ -83,7 +83,7 @@ impl Store {
     /// was stored with). Finished deliveries (`done`, `dead`) leave the index.
     pub fn update_delivery(&self, id: u64, previous_due_ms: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         (&t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(deliveries, due)| {
             due.remove(&pair_key(previous_due_ms, id)[..])?;
             put_delivery(deliveries, due, id, record)?;
@@ -145,7 +145,7 @@ impl Store {
         for delivery in self.all_deliveries()? {
             let finished_early = delivery.record.finished_at_ms.is_some_and(|at| at < cutoff_ms);
             if is_finished(&delivery.record.state) && finished_early {
-                let _gate = self.write_gate();
+                let _gate = self.write_gate()?;
                 self.trees().deliveryid_delivery.remove(u64_key(delivery.id))?;
                 removed += 1;
             }

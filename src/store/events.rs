@@ -68,7 +68,20 @@ impl Store {
     ) -> Result<IngestOutcome, StoreError> {
         let job = IngestJob::new(event, deliveries);
         match &self.inner.writer {
-            Some(writer) => writer.ingest(job).await,
+            Some(writer) => {
+                // While a write hangs, more webhooks would only queue up behind it with
+                // their bodies: they are refused at once until a probe finds sled answering.
+                if self.writability() == super::Writability::Stuck {
+                    return Err(StoreError::Deadline);
+                }
+                match tokio::time::timeout(super::STORE_DEADLINE, writer.ingest(job)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        self.mark_stuck("storing a webhook took longer than the deadline");
+                        Err(StoreError::Deadline)
+                    }
+                }
+            }
             None => {
                 let outcome = self.ingest_now(job)?;
                 self.flush_now()?;
@@ -84,7 +97,7 @@ impl Store {
     }
 
     fn ingest_now(&self, job: IngestJob) -> Result<IngestOutcome, StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         let (mut outcomes, copies) = store_batch(self.trees(), &self.inner.ids, &self.inner.recent, vec![job])?;
         // Outside the writer's pipeline the mark stays put: a batch of the writer with
         // lower ids may still be on its way to being copied.
@@ -116,7 +129,7 @@ impl Store {
             if received_at(&value)? >= cutoff_ms {
                 break;
             }
-            let _gate = self.write_gate();
+            let _gate = self.write_gate()?;
             t.eventid_event.remove(key)?;
             removed += 1;
         }

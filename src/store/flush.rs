@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
-use super::StoreError;
-
-const FLUSH_WAIT_LIMIT: Duration = Duration::from_secs(10);
+use super::{Seam, StoreError, STORE_DEADLINE};
 
 pub(super) struct GroupCommit {
     db: sled::Db,
+    seam: Seam,
     shared: Option<Arc<Shared>>,
 }
 
@@ -28,10 +27,11 @@ struct Shared {
 
 impl GroupCommit {
     /// Starts the flusher on the current tokio runtime; without one, every wait flushes inline.
-    pub(super) fn start(db: sled::Db, interval_ms: u64) -> GroupCommit {
+    pub(super) fn start(db: sled::Db, interval_ms: u64, seam: Seam) -> GroupCommit {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return GroupCommit { db, shared: None };
+            return GroupCommit { db, seam, shared: None };
         };
+        let flush_seam = seam.clone();
         let (flushed, _) = watch::channel(0);
         let pending = Arc::new(Notify::new());
         let shared = Arc::new(Shared { db: db.clone(), written: AtomicU64::new(0), pending: pending.clone(), flushed });
@@ -47,8 +47,8 @@ impl GroupCommit {
                 }
                 tokio::time::sleep(interval).await;
                 let target = shared.written.load(Ordering::SeqCst);
-                let db = shared.db.clone();
-                match tokio::task::spawn_blocking(move || db.flush()).await {
+                let (db, seam) = (shared.db.clone(), flush_seam.clone());
+                match tokio::task::spawn_blocking(move || seam.flush(&db)).await {
                     Ok(Ok(_)) => {
                         shared.flushed.send_replace(target);
                     }
@@ -64,18 +64,17 @@ impl GroupCommit {
                 }
             }
         });
-        GroupCommit { db, shared: Some(shared) }
+        GroupCommit { db, seam, shared: Some(shared) }
     }
 
     pub(super) async fn durable(&self) -> Result<(), StoreError> {
         let Some(shared) = &self.shared else {
-            self.db.flush()?;
-            return Ok(());
+            return self.seam.flush(&self.db);
         };
         let mine = shared.written.fetch_add(1, Ordering::SeqCst) + 1;
         let mut flushed = shared.flushed.subscribe();
         shared.pending.notify_one();
-        let reached = tokio::time::timeout(FLUSH_WAIT_LIMIT, flushed.wait_for(|f| *f >= mine)).await;
+        let reached = tokio::time::timeout(STORE_DEADLINE, flushed.wait_for(|f| *f >= mine)).await;
         match reached {
             Ok(Ok(_)) => Ok(()),
             _ => Err(StoreError::FlushTimeout),

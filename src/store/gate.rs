@@ -19,6 +19,16 @@ impl WriteGate {
         self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Held around one change unless a backup holds the gate now (the store probe does not
+    /// wait behind a backup).
+    pub(super) fn try_shared(&self) -> Option<RwLockReadGuard<'_, ()>> {
+        match self.0.try_read() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// Held while a backup reads every tree; waits for the changes in progress.
     pub(super) fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
         self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner())

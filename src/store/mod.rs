@@ -12,8 +12,11 @@ pub mod codec;
 mod dedup;
 mod deliveries;
 mod events;
+#[cfg(feature = "fault-injection")]
+mod faults;
 mod flush;
 mod gate;
+mod health;
 mod migrations;
 mod outbox_copy;
 mod queries;
@@ -34,6 +37,9 @@ use std::sync::{Arc, Mutex};
 pub use backup::{BackupError, BackupHeader, TreeContents};
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent};
+#[cfg(feature = "fault-injection")]
+pub use faults::Faults;
+pub use health::{Writability, STORE_DEADLINE};
 pub use secrets::{master_key_path, read_master_key_text, write_master_key_text, MasterKey, StoredSecret};
 
 /// Errors of the storage layer. The messages are for operators; callers map them to 503/500.
@@ -49,6 +55,8 @@ pub enum StoreError {
     Open { path: PathBuf, source: sled::Error },
     #[error("waiting for the database to reach disk took too long")]
     FlushTimeout,
+    #[error("the database did not answer within {} s", STORE_DEADLINE.as_secs())]
+    Deadline,
     #[error("the store is shutting down")]
     Stopped,
     #[error("storing failed: {0}")]
@@ -83,6 +91,9 @@ struct Inner {
     /// Dedup keys of recent events (see `dedup`), shared with the ingest writer.
     recent: Arc<Mutex<dedup::RecentKeys>>,
     progress: Arc<outbox_copy::CopyProgress>,
+    health: Arc<health::Health>,
+    #[cfg(feature = "fault-injection")]
+    faults: Arc<faults::Faults>,
 }
 
 /// Hands out ids: sled's counter, monotonic across restarts, above a restored backup's ids.
@@ -176,7 +187,15 @@ impl Store {
         let trees = Trees::open(&db)?;
         let ids = Ids { db: db.clone(), floor: backup::read_id_floor(&trees.meta)? };
         let recent = Arc::new(Mutex::new(outbox_copy::recover(&trees, options.dedup_window_ms, now_ms())?));
-        let commit = flush::GroupCommit::start(db.clone(), options.flush_interval_ms);
+        let health = Arc::new(health::Health::default());
+        #[cfg(feature = "fault-injection")]
+        let faults = Arc::new(faults::Faults::default());
+        let seam = Seam {
+            health: health.clone(),
+            #[cfg(feature = "fault-injection")]
+            faults: faults.clone(),
+        };
+        let commit = flush::GroupCommit::start(db.clone(), options.flush_interval_ms, seam.clone());
         let gate = gate::WriteGate::default();
         let progress = Arc::new(outbox_copy::CopyProgress::default());
         // The batching writer pays off only with concurrent webhooks, i.e. in the server.
@@ -189,6 +208,7 @@ impl Store {
                     ids: ids.clone(),
                     recent: recent.clone(),
                     progress: progress.clone(),
+                    seam: seam.clone(),
                 };
                 Some(
                     writer::IngestWriter::start(pipeline)
@@ -197,7 +217,21 @@ impl Store {
             }
             Err(_) => None,
         };
-        Ok(Store { inner: Arc::new(Inner { db, path, trees, commit, writer, gate, ids, recent, progress }) })
+        let inner = Inner {
+            db,
+            path,
+            trees,
+            commit,
+            writer,
+            gate,
+            ids,
+            recent,
+            progress,
+            health,
+            #[cfg(feature = "fault-injection")]
+            faults,
+        };
+        Ok(Store { inner: Arc::new(inner) })
     }
 
     /// Reads the dedup keys of the events younger than `window_ms` back into memory when
@@ -224,13 +258,7 @@ impl Store {
 
     /// Flushes synchronously (shutdown, command-line tools).
     pub fn flush_now(&self) -> Result<(), StoreError> {
-        self.inner.db.flush()?;
-        Ok(())
-    }
-
-    /// A cheap liveness check for `/readyz`.
-    pub fn is_healthy(&self) -> bool {
-        self.inner.trees.meta.get(migrations::SCHEMA_KEY).is_ok()
+        self.seam().flush(&self.inner.db)
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
@@ -246,19 +274,70 @@ impl Store {
     }
 
     /// Held shared around each change, so a backup sees whole changes only (see `gate`).
-    fn write_gate(&self) -> std::sync::RwLockReadGuard<'_, ()> {
-        self.inner.gate.shared()
+    /// Taking it is where a test's injected write failure shows.
+    fn write_gate(&self) -> Result<std::sync::RwLockReadGuard<'_, ()>, StoreError> {
+        #[cfg(feature = "fault-injection")]
+        self.inner.faults.write()?;
+        Ok(self.inner.gate.shared())
     }
 
     /// One insert under the write gate.
     fn write_gate_insert(&self, tree: &sled::Tree, key: &[u8], value: Vec<u8>) -> Result<(), StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         tree.insert(key, value)?;
         Ok(())
     }
 
     fn trees(&self) -> &Trees {
         &self.inner.trees
+    }
+
+    fn seam(&self) -> Seam {
+        Seam {
+            health: self.inner.health.clone(),
+            #[cfg(feature = "fault-injection")]
+            faults: self.inner.faults.clone(),
+        }
+    }
+}
+
+/// What the writing threads report to and (in tests) are failed by.
+#[derive(Clone)]
+pub(super) struct Seam {
+    health: Arc<health::Health>,
+    #[cfg(feature = "fault-injection")]
+    faults: Arc<faults::Faults>,
+}
+
+impl Seam {
+    /// A flush of the whole database, its outcome reported to the store's health.
+    fn flush(&self, db: &sled::Db) -> Result<(), StoreError> {
+        #[cfg(feature = "fault-injection")]
+        let flushed = self.faults.flush().and_then(|()| Ok(db.flush().map(|_| ())?));
+        #[cfg(not(feature = "fault-injection"))]
+        let flushed = db.flush().map(|_| ()).map_err(StoreError::from);
+        match &flushed {
+            Ok(()) => self.health.writable(),
+            Err(e) => self.health.failed(&e.to_string()),
+        }
+        flushed
+    }
+
+    /// A batch write's outcome (the write itself is the caller's).
+    fn wrote<T>(&self, outcome: &Result<T, StoreError>) {
+        if let Err(e) = outcome {
+            self.health.failed(&e.to_string());
+        }
+    }
+
+    #[cfg(feature = "fault-injection")]
+    fn before_write(&self) -> Result<(), StoreError> {
+        self.faults.write()
+    }
+
+    #[cfg(not(feature = "fault-injection"))]
+    fn before_write(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

@@ -111,7 +111,7 @@ impl Store {
         let event = encode_stored(&mut stored)?;
         {
             // Released before the await: the guard is for the transaction only.
-            let _gate = self.write_gate();
+            let _gate = self.write_gate()?;
             (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(events, stored, due)| {
                 events.insert(&u64_key(event_id), event.clone())?;
                 for (delivery, id) in deliveries.iter().zip(&ids) {

@@ -33,7 +33,7 @@ impl Store {
         root: &RootPostRecordV1,
     ) -> Result<(), StoreError> {
         let value = codec::encode(RootPostRecordV1::VERSION, root)?;
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         self.trees().issue_channel_rootpost.insert(key(instance_id, issue_id, channel_id), value)?;
         Ok(())
     }

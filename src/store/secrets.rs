@@ -154,7 +154,7 @@ impl Store {
     /// Removes the secret stored under `name`, then flushes.
     pub fn remove_secret(&self, name: &str) -> Result<(), StoreError> {
         {
-            let _gate = self.write_gate();
+            let _gate = self.write_gate()?;
             self.trees().secret_value.remove(name)?;
         }
         self.flush_now()

@@ -26,7 +26,7 @@ impl Store {
     }
 
     pub fn delete_session(&self, id_hash: &[u8; 32]) -> Result<(), StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         self.trees().sessionid_session.remove(id_hash)?;
         Ok(())
     }
@@ -38,7 +38,7 @@ impl Store {
             let (key, value) = entry?;
             let record: SessionRecordV1 = codec::decode(SessionRecordV1::VERSION, &value)?;
             if record.username == username {
-                let _gate = self.write_gate();
+                let _gate = self.write_gate()?;
                 self.trees().sessionid_session.remove(key)?;
                 removed += 1;
             }
@@ -48,7 +48,7 @@ impl Store {
 
     /// Removes sessions last seen before `cutoff_ms`.
     pub fn sweep_sessions_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         let mut removed = 0;
         for entry in self.trees().sessionid_session.iter() {
             let (key, value) = entry?;
@@ -56,7 +56,7 @@ impl Store {
                 .map(|r| r.last_seen_ms < cutoff_ms)
                 .unwrap_or(true);
             if stale {
-                let _gate = self.write_gate();
+                let _gate = self.write_gate()?;
                 self.trees().sessionid_session.remove(key)?;
                 removed += 1;
             }
@@ -75,7 +75,7 @@ impl Store {
         window_ms: u64,
         now_ms: u64,
     ) -> Result<Option<LoginAttemptsRecordV1>, StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         let decode = |bytes: Option<&[u8]>| {
             bytes.and_then(|b| codec::decode::<LoginAttemptsRecordV1>(LoginAttemptsRecordV1::VERSION, b).ok())
         };
@@ -94,7 +94,7 @@ impl Store {
 
     /// Forgets the sign-in attempts of `username` from every address (after a new password).
     pub fn clear_login_attempts_of(&self, username: &str) -> Result<usize, StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         let suffix = [&[0u8][..], username.to_lowercase().as_bytes()].concat();
         let mut removed = 0;
         for entry in self.trees().loginkey_attempts.iter() {
@@ -109,7 +109,7 @@ impl Store {
 
     /// Removes counters whose window started before `cutoff_ms`.
     pub fn sweep_login_attempts_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         let mut removed = 0;
         for entry in self.trees().loginkey_attempts.iter() {
             let (key, value) = entry?;
@@ -132,7 +132,7 @@ impl Store {
     }
 
     pub fn clear_login_attempts(&self, client: &str, username: &str) -> Result<(), StoreError> {
-        let _gate = self.write_gate();
+        let _gate = self.write_gate()?;
         self.trees().loginkey_attempts.remove(attempts_key(client, username))?;
         Ok(())
     }

@@ -29,7 +29,7 @@ impl Store {
             batch.remove(key.as_bytes());
         }
         {
-            let _gate = self.write_gate();
+            let _gate = self.write_gate()?;
             self.trees().setting_value.apply_batch(batch)?;
         }
         self.flush_now()

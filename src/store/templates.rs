@@ -40,7 +40,7 @@ impl Store {
     pub fn put_template(&self, record: &SubscriptionRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
         let previous = self.template(&record.id)?;
-        let gate = self.write_gate();
+        let gate = self.write_gate()?;
         (&t.templateid_template, &t.instance_project_templateid).transaction(|(templates, by_project)| {
             if let Some(old) = &previous {
                 by_project.remove(project_key(old))?;
@@ -58,7 +58,7 @@ impl Store {
     pub fn delete_template(&self, id: &str) -> Result<Option<SubscriptionRecordV1>, StoreError> {
         let Some(existing) = self.template(id)? else { return Ok(None) };
         let t = self.trees();
-        let gate = self.write_gate();
+        let gate = self.write_gate()?;
         (&t.templateid_template, &t.instance_project_templateid).transaction(|(templates, by_project)| {
             by_project.remove(project_key(&existing))?;
             templates.remove(id.as_bytes())?;

@@ -21,7 +21,7 @@ use super::dedup::RecentKeys;
 use super::events::{store_batch, IngestJob};
 use super::gate::WriteGate;
 use super::outbox_copy::{copy_to_outbox, CopyProgress, OutboxCopies};
-use super::{Ids, IngestOutcome, StoreError, Trees};
+use super::{Ids, IngestOutcome, Seam, StoreError, Trees};
 
 /// Largest number of webhooks stored in one batch.
 const MAX_BATCH: usize = 512;
@@ -49,6 +49,8 @@ pub(super) struct Pipeline {
     pub ids: Ids,
     pub recent: Arc<Mutex<RecentKeys>>,
     pub progress: Arc<CopyProgress>,
+    /// Where write and flush outcomes are reported (and, in tests, faults injected).
+    pub seam: Seam,
 }
 
 pub(super) struct IngestWriter {
@@ -70,7 +72,8 @@ impl Drop for IngestWriter {
 impl IngestWriter {
     /// Starts the three threads; they end when the writer is dropped.
     pub(super) fn start(pipeline: Pipeline) -> std::io::Result<IngestWriter> {
-        let Pipeline { db, trees, gate, ids, recent, progress } = pipeline;
+        let Pipeline { db, trees, gate, ids, recent, progress, seam } = pipeline;
+        let flush_seam = seam.clone();
         let (jobs, queue) = mpsc::channel::<(IngestJob, Reply)>();
         let (to_flush, flush_queue) = mpsc::channel::<Stored>();
         let (to_copy, copy_queue) = mpsc::channel::<(OutboxCopies, u64)>();
@@ -96,13 +99,13 @@ impl IngestWriter {
             while let Ok(first) = flush_queue.recv() {
                 let mut waiting = vec![first];
                 waiting.extend(flush_queue.try_iter());
-                flush_and_answer(&db, waiting, &to_copy);
+                flush_and_answer(&db, &flush_seam, waiting, &to_copy);
             }
         })?;
         let writer = spawn("jirabridge-ingest", move || {
             while let Ok(first) = queue.recv() {
                 let batch = gather(first, &queue);
-                if let Some(stored) = write_batch(&trees, &gate, &ids, &recent, &progress, batch) {
+                if let Some(stored) = write_batch(&trees, &gate, &ids, &recent, &progress, &seam, batch) {
                     if let Err(mpsc::SendError(stored)) = to_flush.send(stored) {
                         fail_all(stored.replies, &StoreError::Stopped);
                     }
@@ -143,13 +146,15 @@ fn write_batch(
     ids: &Ids,
     recent: &Mutex<RecentKeys>,
     progress: &CopyProgress,
+    seam: &Seam,
     batch: Vec<(IngestJob, Reply)>,
 ) -> Option<Stored> {
     let (jobs, replies): (Vec<IngestJob>, Vec<Reply>) = batch.into_iter().unzip();
-    let stored = {
+    let stored = seam.before_write().and_then(|()| {
         let _gate = gate.shared();
         store_batch(trees, ids, recent, jobs).map(|(outcomes, copies)| (outcomes, copies, progress.stored()))
-    };
+    });
+    seam.wrote(&stored);
     match stored {
         Ok((outcomes, copies, number)) => Some(Stored { replies, outcomes, copies, number }),
         Err(e) => {
@@ -161,8 +166,8 @@ fn write_batch(
 
 /// One flush for every batch stored before it began, then their answers; then the batches
 /// go on to the copier (also after a failed flush: their events are in the tree).
-fn flush_and_answer(db: &sled::Db, waiting: Vec<Stored>, to_copy: &mpsc::Sender<(OutboxCopies, u64)>) {
-    let flushed = db.flush().map_err(StoreError::from);
+fn flush_and_answer(db: &sled::Db, seam: &Seam, waiting: Vec<Stored>, to_copy: &mpsc::Sender<(OutboxCopies, u64)>) {
+    let flushed = seam.flush(db);
     for stored in waiting {
         match &flushed {
             Ok(_) => {

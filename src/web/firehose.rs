@@ -25,7 +25,10 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         Ok(payload) => payload,
         Err(refused) => return refused,
     };
-    let instance = match instances::for_webhook(&state.store, req.match_info().get("instance"), &payload) {
+    let path_ref = req.match_info().get("instance").map(str::to_string);
+    let links = instances::self_links(&payload);
+    let found = state.store.run(move |store| instances::for_webhook(store, path_ref.as_deref(), &links)).await;
+    let instance = match found {
         Ok(WebhookInstance::Found(instance)) => Some(instance),
         Ok(WebhookInstance::UnknownInPath) => {
             return intake.refuse("bad_request", StatusCode::NOT_FOUND, "unknown Jira instance")

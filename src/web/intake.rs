@@ -6,6 +6,7 @@
 //! Steps return `Err(HttpResponse)`: the refusal is the finished answer, made once per request.
 #![allow(clippy::result_large_err)]
 
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -160,15 +161,21 @@ impl Intake<'_> {
                 self.state.metrics.webhook(self.kind, "duplicate");
                 HttpResponse::Ok().finish()
             }
-            Err(e) => {
-                tracing::error!(error = %e, "storing a webhook failed; Jira will retry");
-                self.refuse(
-                    "unavailable",
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "temporarily unable to store the event; try again",
-                )
-            }
+            Err(e) => self.store_failed(&e),
         }
+    }
+
+    /// 503 with `Retry-After: 30` (SPEC §4.6): the store could not take or read what this
+    /// webhook needs now; nothing of it was kept, and Jira tries again.
+    pub fn store_failed(&self, error: &StoreError) -> HttpResponse {
+        tracing::error!(error = %error, kind = self.kind, "storing a webhook failed; Jira will retry");
+        let mut refused = self.refuse(
+            "unavailable",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily unable to store the event; try again",
+        );
+        refused.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("30"));
+        refused
     }
 }
 

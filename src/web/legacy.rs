@@ -17,14 +17,11 @@ pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::
         Err(refused) => return refused,
     };
     // `/instance/{ref}/webhook`: the instance must exist (SPEC §3.2); the post needs none.
-    let instance_id = match req.match_info().get("instance") {
-        Some(reference) => match crate::instances::resolve(&state.store, reference) {
+    let instance_id = match req.match_info().get("instance").map(str::to_string) {
+        Some(reference) => match state.store.run(move |store| crate::instances::resolve(store, &reference)).await {
             Ok(Some(instance)) => Some(instance.id),
             Ok(None) => return intake.refuse("bad_request", StatusCode::NOT_FOUND, "unknown Jira instance"),
-            Err(e) => {
-                tracing::error!(error = %e, "could not read the Jira instances");
-                return HttpResponse::ServiceUnavailable().finish();
-            }
+            Err(e) => return intake.store_failed(&e),
         },
         None => None,
     };

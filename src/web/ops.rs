@@ -11,9 +11,10 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
 }
 
-/// Ready to work: store open and Mattermost reachable with the bot token.
+/// Ready to work: the store can write (as its last write or probe found; no store call, so
+/// this answers while sled is stuck) and Mattermost is reachable with the bot token.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let store = if state.store.is_healthy() { "ok" } else { "error" };
+    let store = state.store_status();
     let mattermost = state.mattermost_status().await;
     let body = json!({ "store": store, "mattermost": mattermost });
     if store == "ok" && mattermost == "ok" {
@@ -33,21 +34,18 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
             return HttpResponse::Unauthorized().content_type("text/plain; charset=utf-8").body("unauthorized");
         }
     }
-    match state.store.outbox_counts() {
-        Ok(counts) => {
+    let read =
+        state.store.run(|store| Ok::<_, crate::store::StoreError>((store.outbox_counts()?, store.subscriptions()?)));
+    match read.await {
+        Ok((counts, all)) => {
             state.metrics.set_outbox_depth("pending", counts.pending);
             state.metrics.set_outbox_depth("in_flight", counts.in_flight);
             state.metrics.set_outbox_depth("retrying", counts.retrying);
-        }
-        Err(e) => tracing::error!(error = %e, "reading outbox depth for metrics failed"),
-    }
-    match state.store.subscriptions() {
-        Ok(all) => {
             let broken = all.iter().filter(|s| s.state == "broken").count() as u64;
             state.metrics.set_subscriptions("active", all.len() as u64 - broken);
             state.metrics.set_subscriptions("broken", broken);
         }
-        Err(e) => tracing::error!(error = %e, "reading subscriptions for metrics failed"),
+        Err(e) => tracing::error!(error = %e, "reading the outbox and subscriptions for metrics failed"),
     }
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

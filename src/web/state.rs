@@ -57,6 +57,14 @@ impl AppState {
         *self.admin_token_hash.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `ok` or `unwritable`, as the store's last write or probe found it (no store call).
+    pub fn store_status(&self) -> &'static str {
+        match self.store.writability() {
+            crate::store::Writability::Writable => "ok",
+            _ => "unwritable",
+        }
+    }
+
     /// Forgets the cached Mattermost status (its URL or token changed).
     pub fn forget_mattermost_status(&self) {
         *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) = None;

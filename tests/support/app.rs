@@ -2,6 +2,7 @@
 //! thing a user or Jira does.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jirabridge::app::{Application, RunOptions};
 use jirabridge::config::{Config, LoadedConfig, Secret};
@@ -58,9 +59,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(&mm, data_dir.path());
     adjust(&mut config);
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
-    let app = Application::build(loaded, RunOptions { background_worker: false, ..RunOptions::default() })
-        .await
-        .expect("app builds");
+    // The store probe runs every second, so tests of a failing store see it recover quickly.
+    let options = RunOptions { background_worker: false, probe_every: Duration::from_secs(1), ..RunOptions::default() };
+    let app = Application::build(loaded, options).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let (worker, state) = (app.worker(), app.state());
     let (stop, stop_rx) = watch::channel(false);

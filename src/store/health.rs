@@ -1,0 +1,148 @@
+//! Whether the store can write, as the last write found it (SPEC §3.6, §4.6), and the
+//! deadline for store work done on behalf of a request.
+//!
+//! `/readyz` reads this state instead of calling sled, so it answers while sled is stuck. The
+//! ingest pipeline, group commit and the probe (`Store::probe`) report their outcomes here.
+//! A full disk makes sled 0.34 fail writes or hang in a flush; either way, requests get an
+//! answer within [`STORE_DEADLINE`], never a hung worker.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::StoreError;
+
+/// How long a request waits for store work before it is answered 503 (webhooks) or 500.
+pub const STORE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// The store's state as last seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writability {
+    /// The last write or probe succeeded.
+    Writable,
+    /// The last write or probe failed (e.g. no space left).
+    Failing,
+    /// A write, flush or store call did not finish within its deadline.
+    Stuck,
+}
+
+#[derive(Default)]
+pub(super) struct Health {
+    state: AtomicU8,
+    reason: Mutex<String>,
+}
+
+impl Health {
+    pub(super) fn state(&self) -> Writability {
+        match self.state.load(Ordering::Acquire) {
+            0 => Writability::Writable,
+            1 => Writability::Failing,
+            _ => Writability::Stuck,
+        }
+    }
+
+    pub(super) fn reason(&self) -> String {
+        self.reason.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(super) fn writable(&self) {
+        if self.state.swap(0, Ordering::AcqRel) != 0 {
+            tracing::info!("the store accepts writes again");
+        }
+    }
+
+    pub(super) fn failed(&self, why: &str) {
+        self.set(Writability::Failing, why);
+    }
+
+    pub(super) fn stuck(&self, why: &str) {
+        self.set(Writability::Stuck, why);
+    }
+
+    fn set(&self, to: Writability, why: &str) {
+        *self.reason.lock().unwrap_or_else(|p| p.into_inner()) = why.to_string();
+        let code = if to == Writability::Failing { 1 } else { 2 };
+        if self.state.swap(code, Ordering::AcqRel) == 0 {
+            tracing::error!(reason = why, "the store cannot write: webhooks are answered 503 until it can");
+        }
+    }
+}
+
+impl super::Store {
+    /// The store's state as the last write, flush or probe left it (no store call).
+    pub fn writability(&self) -> Writability {
+        self.inner.health.state()
+    }
+
+    /// Why the store cannot write, for logs and pages; empty while it can.
+    pub fn unwritable_reason(&self) -> String {
+        match self.writability() {
+            Writability::Writable => String::new(),
+            _ => self.inner.health.reason(),
+        }
+    }
+
+    /// Runs store work on a blocking thread and waits at most [`STORE_DEADLINE`] for it, so
+    /// an async worker never blocks inside sled. Past the deadline the work goes on by itself
+    /// and the caller gets [`StoreError::Deadline`].
+    pub async fn run<T, E>(&self, work: impl FnOnce(&super::Store) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        let task = tokio::task::spawn_blocking(move || work(&store));
+        match tokio::time::timeout(STORE_DEADLINE, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(failed)) => Err(StoreError::Batch(format!("store work failed: {failed}")).into()),
+            Err(_) => Err(StoreError::Deadline.into()),
+        }
+    }
+
+    /// A small write and a flush, to learn whether the store can write now; the outcome is
+    /// reported to the store's health (a success after a failure makes it writable again).
+    /// Runs on the caller's thread: the caller bounds the time (a hung probe means sled is
+    /// stuck).
+    pub fn probe(&self) -> Result<(), StoreError> {
+        // A backup holding the gate exclusively means busy, not broken: no write then.
+        let Some(_gate) = self.inner.gate.try_shared() else { return Ok(()) };
+        let seam = self.seam();
+        let written = seam.before_write().and_then(|()| {
+            let now = super::now_ms().to_be_bytes();
+            self.trees().meta.insert(PROBE_KEY, &now[..])?;
+            Ok(())
+        });
+        seam.wrote(&written);
+        written?;
+        seam.flush(&self.inner.db)
+    }
+
+    /// Whether the data directory takes a small file written and fsynced, outside sled: once
+    /// it does while sled still fails, space is back but sled 0.34 keeps its I/O error
+    /// until the database is opened again.
+    pub fn probe_disk(&self) -> std::io::Result<()> {
+        use std::io::Write;
+        let dir = self.inner.path.parent().unwrap_or(&self.inner.path);
+        let path = dir.join(".write-probe");
+        let written = std::fs::File::create(&path).and_then(|mut file| {
+            file.write_all(&[0u8; 4096])?;
+            file.sync_all()
+        });
+        let _ = std::fs::remove_file(&path);
+        written
+    }
+
+    /// The fault seam (tests only).
+    #[cfg(feature = "fault-injection")]
+    pub fn faults(&self) -> &super::Faults {
+        &self.inner.faults
+    }
+
+    /// Marks the store stuck: store work did not finish within its deadline.
+    pub fn mark_stuck(&self, why: &str) {
+        self.inner.health.stuck(why);
+    }
+}
+
+/// The `meta` key the probe writes (its last time, big-endian ms).
+const PROBE_KEY: &[u8] = b"probe";
