@@ -78,6 +78,7 @@ pub fn start(store: Store, options: LivenessOptions) -> std::io::Result<Liveness
 async fn probe_forever(store: Store, options: &LivenessOptions) {
     let mut hung: Option<tokio::task::JoinHandle<Result<(), crate::store::StoreError>>> = None;
     let mut unrecoverable = 0;
+    let mut disk_full_said = false;
     loop {
         tokio::time::sleep(options.probe_every).await;
         // A probe still hung from before is waited on again rather than joined by another.
@@ -90,10 +91,11 @@ async fn probe_forever(store: Store, options: &LivenessOptions) {
         match answer {
             Ok(Ok(Ok(()))) => {
                 unrecoverable = 0;
+                disk_full_said = false;
                 watchdog(options);
                 continue;
             }
-            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "store probe failed"),
+            Ok(Ok(Err(e))) => tracing::debug!(error = %e, "store probe failed"),
             Ok(Err(e)) => tracing::error!(error = %e, "store probe task failed"),
             Err(_) => {
                 store.mark_stuck("the store probe did not finish within its deadline");
@@ -106,7 +108,10 @@ async fn probe_forever(store: Store, options: &LivenessOptions) {
         unrecoverable = match store.probe_disk() {
             Ok(()) => unrecoverable + 1,
             Err(e) => {
-                tracing::warn!(error = %e, "the data directory does not take writes either (disk full?); waiting for space");
+                if !disk_full_said {
+                    tracing::warn!(error = %e, "the data directory does not take writes either (disk full?); waiting for space");
+                    disk_full_said = true;
+                }
                 0
             }
         };

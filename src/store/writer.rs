@@ -30,6 +30,9 @@ const MAX_BATCH: usize = 512;
 /// many small writes and flushes into a few large ones; alone, a webhook waits this long.
 const GATHER: Duration = Duration::from_micros(300);
 
+/// How soon a failed outbox copy is tried again.
+const COPY_RETRY: Duration = Duration::from_secs(1);
+
 type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
 
 /// A stored batch on its way through the pipeline.
@@ -79,7 +82,24 @@ impl IngestWriter {
         let (to_copy, copy_queue) = mpsc::channel::<(OutboxCopies, u64)>();
         let (copy_trees, copy_gate, copy_progress) = (trees.clone(), gate.clone(), progress.clone());
         let copier = spawn("jirabridge-copy", move || {
-            while let Ok((mut copies, mut last)) = copy_queue.recv() {
+            // Copies that failed (a full disk) are kept and tried again, before and together
+            // with later ones: the mark must not pass an event whose deliveries are not in.
+            let mut failed: Option<(OutboxCopies, u64)> = None;
+            loop {
+                let next = match failed {
+                    Some(_) => copy_queue.recv_timeout(COPY_RETRY),
+                    None => copy_queue.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                };
+                let closed = matches!(next, Err(mpsc::RecvTimeoutError::Disconnected));
+                let (mut copies, mut last) = match (failed.take(), next) {
+                    (Some((mut earlier, _)), Ok((more, number))) => {
+                        earlier.append(more);
+                        (earlier, number)
+                    }
+                    (Some(earlier), Err(_)) => earlier,
+                    (None, Ok(first)) => first,
+                    (None, Err(_)) => break,
+                };
                 for (more, number) in copy_queue.try_iter() {
                     copies.append(more);
                     last = number;
@@ -88,11 +108,17 @@ impl IngestWriter {
                     let _gate = copy_gate.shared();
                     copy_to_outbox(&copy_trees, &copies, true)
                 };
-                if let Err(e) = copied {
-                    // The events hold the deliveries; the next start copies them.
-                    tracing::error!(error = %e, "copying new deliveries into the outbox failed");
+                if let Err(e) = &copied {
+                    // The events hold the deliveries: the next start copies them if no retry
+                    // here succeeds first.
+                    tracing::warn!(error = %e, "copying new deliveries into the outbox failed; trying again");
+                    failed = Some((copies, last));
                 }
+                // Readers wait for this number; they must not wait on a disk that is full.
                 copy_progress.copied(last);
+                if closed {
+                    break;
+                }
             }
         })?;
         let flusher = spawn("jirabridge-flush", move || {
@@ -182,7 +208,8 @@ fn flush_and_answer(db: &sled::Db, seam: &Seam, waiting: Vec<Stored>, to_copy: &
 }
 
 fn fail_all(replies: Vec<Reply>, e: &StoreError) {
-    tracing::error!(error = %e, webhooks = replies.len(), "storing webhooks failed; they are answered 503");
+    // The store's health says once, at error level, that the store cannot write.
+    tracing::warn!(error = %e, webhooks = replies.len(), "storing webhooks failed; they are answered 503");
     for reply in replies {
         let _ = reply.send(Err(StoreError::Batch(e.to_string())));
     }

@@ -168,7 +168,7 @@ impl Intake<'_> {
     /// 503 with `Retry-After: 30` (SPEC §4.6): the store could not take or read what this
     /// webhook needs now; nothing of it was kept, and Jira tries again.
     pub fn store_failed(&self, error: &StoreError) -> HttpResponse {
-        tracing::error!(error = %error, kind = self.kind, "storing a webhook failed; Jira will retry");
+        tracing::debug!(error = %error, kind = self.kind, "storing a webhook failed; Jira will retry");
         let mut refused = self.refuse(
             "unavailable",
             StatusCode::SERVICE_UNAVAILABLE,
