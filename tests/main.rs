@@ -15,6 +15,7 @@ mod crash_recovery;
 mod delivery;
 mod fake_mattermost_selftest;
 mod first_start;
+mod full_disk;
 mod https;
 mod legacy_webhook;
 mod mentions;
