@@ -53,6 +53,8 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: u32, known: u32 },
     #[error("the database at {path} is locked or cannot be opened: {source}. Is another jirabridge running with the same store.path?")]
     Open { path: PathBuf, source: sled::Error },
+    #[error("no space left on the disk of {path}: free some space (old backups, logs); jirabridge can start once the database can be written")]
+    NoSpace { path: PathBuf },
     #[error("waiting for the database to reach disk took too long")]
     FlushTimeout,
     #[error("the database did not answer within {} s", STORE_DEADLINE.as_secs())]
@@ -182,7 +184,10 @@ impl Store {
         let path = data_dir.join("db");
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Open { path: data_dir.to_path_buf(), source: sled::Error::Io(e) })?;
-        let db = open_db(&path, options).map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        let db = open_db(&path, options).map_err(|source| match &source {
+            sled::Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => StoreError::NoSpace { path: path.clone() },
+            _ => StoreError::Open { path: path.clone(), source },
+        })?;
         migrations::check_and_migrate(&db, &path)?;
         let trees = Trees::open(&db)?;
         let ids = Ids { db: db.clone(), floor: backup::read_id_floor(&trees.meta)? };
