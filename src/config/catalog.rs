@@ -113,6 +113,7 @@ pub const CATALOG: &[KeyInfo] = &[
         .plugin("MaxAttachmentSize")
         .waits_for(ISSUE_UI),
     r("jira.request_timeout_secs", "Seconds to wait for Jira to answer."),
+    s("jira.allow_loopback", "Allow calling Jira at loopback or link-local addresses (Jira on this host)."),
     s("jira.atlassian_auth_url", "OAuth 2.0 authorize and token host for Jira Cloud.").waits_for(ACCOUNTS),
     s("jira.atlassian_api_url", "Atlassian API gateway for Jira Cloud.").waits_for(ACCOUNTS),
     r("jira.user_auth_methods", "How users connect their Jira account: oauth, pat, api_token.").waits_for(ACCOUNTS),

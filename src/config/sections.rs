@@ -25,6 +25,9 @@ pub struct JiraConfig {
     pub max_attachment_size: String,
     /// Seconds before a request to Jira is abandoned.
     pub request_timeout_secs: u64,
+    /// Let jirabridge call Jira at loopback, unspecified or link-local addresses (a Jira on
+    /// the same host; tests). Off, such instance URLs, names and redirects are refused.
+    pub allow_loopback: bool,
     /// OAuth 2.0 authorize and token host for Jira Cloud.
     pub atlassian_auth_url: String,
     /// Atlassian API gateway for Jira Cloud.
@@ -43,6 +46,7 @@ impl Default for JiraConfig {
             team_ids: String::new(),
             max_attachment_size: "100MiB".into(),
             request_timeout_secs: 10,
+            allow_loopback: false,
             atlassian_auth_url: "https://auth.atlassian.com".into(),
             atlassian_api_url: "https://api.atlassian.com".into(),
             user_auth_methods: vec![UserAuthMethod::Oauth],

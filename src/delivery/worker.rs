@@ -78,6 +78,9 @@ impl Worker {
         metrics: Metrics,
         settings: Settings,
     ) -> Worker {
+        // jira.allow_loopback and jira.push_only are start-up-only keys.
+        let jira = crate::jira::client::JiraClient::from_config(&settings.current());
+        let jira_users = crate::jira::users::JiraUsers::new(jira);
         Worker {
             store,
             client,
@@ -87,7 +90,7 @@ impl Worker {
             busy_lanes: Mutex::new(HashSet::new()),
             wake: Arc::new(Notify::new()),
             health: None,
-            jira_users: Default::default(),
+            jira_users,
         }
     }
 

@@ -4,6 +4,8 @@
 //! Jira payloads vary across Cloud, Server and Data Center versions; nothing here
 //! assumes a field exists or has a type, and nothing panics on odd input.
 
+pub mod address;
+pub mod client;
 pub mod instance;
 pub mod lenient;
 pub mod payload;

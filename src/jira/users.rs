@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
+use super::client::JiraClient;
 use crate::config::Config;
 
 /// How long a found name (or a "no such user") is reused.
@@ -57,12 +58,17 @@ impl JiraAuth {
 type Key = (String, String);
 
 /// Looks up and remembers display names.
-#[derive(Default)]
 pub struct JiraUsers {
+    client: JiraClient,
     cache: Mutex<HashMap<Key, (Instant, Option<String>)>>,
 }
 
 impl JiraUsers {
+    /// Lookups go through `client`, so its address and push-only rules hold.
+    pub fn new(client: JiraClient) -> JiraUsers {
+        JiraUsers { client, cache: Mutex::default() }
+    }
+
     /// (reference, display name) for those of `references` Jira at `base` knows.
     pub async fn display_names(
         &self,
@@ -81,7 +87,7 @@ impl JiraUsers {
                 _ if asked >= MOST_PER_POST => None,
                 _ => {
                     asked += 1;
-                    let (name, keep) = match lookup(base, reference, auth, timeout).await {
+                    let (name, keep) = match lookup(&self.client, base, reference, auth, timeout).await {
                         Ok(name) => (name, FOUND_FOR),
                         Err(reason) => {
                             tracing::warn!(%reason, "could not look up a mentioned Jira user; the mention shows the bare id");
@@ -114,14 +120,19 @@ impl JiraUsers {
 
 /// `GET /rest/api/2/user?accountId=` (Cloud) or `?username=` (Server/DC): its `displayName`,
 /// `None` when Jira has no such user (404), `Err` when Jira could not be asked.
-async fn lookup(base: &str, reference: &str, auth: &JiraAuth, timeout: Duration) -> Result<Option<String>, String> {
-    let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+async fn lookup(
+    client: &JiraClient,
+    base: &str,
+    reference: &str,
+    auth: &JiraAuth,
+    timeout: Duration,
+) -> Result<Option<String>, String> {
     let query = match reference.strip_prefix("accountid:") {
         Some(account) => [("accountId", account)],
         None => [("username", reference)],
     };
     let response = client
-        .get(format!("{base}/rest/api/2/user"))
+        .get(&format!("{base}/rest/api/2/user"), timeout)?
         .query(&query)
         .header("Authorization", auth.header())
         .header("Accept", "application/json")

@@ -185,7 +185,9 @@ impl Store {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Open { path: data_dir.to_path_buf(), source: sled::Error::Io(e) })?;
         let db = open_db(&path, options).map_err(|source| match &source {
-            sled::Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => StoreError::NoSpace { path: path.clone() },
+            sled::Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => {
+                StoreError::NoSpace { path: path.clone() }
+            }
             _ => StoreError::Open { path: path.clone(), source },
         })?;
         migrations::check_and_migrate(&db, &path)?;

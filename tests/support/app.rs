@@ -42,6 +42,8 @@ pub fn test_config(mm: &FakeMattermost, data_dir: &std::path::Path) -> Config {
     config.mattermost.request_timeout_secs = 2;
     config.webhook.secret = Secret::new(SECRET.into());
     config.admin.api_token = Secret::new(ADMIN_TOKEN.into());
+    // The fake Jira listens on loopback, which jirabridge refuses to call by default.
+    config.jira.allow_loopback = true;
     config
 }
 
