@@ -1,0 +1,176 @@
+//! Drain benchmark: how fast a backlog queued while Mattermost was down is posted once it
+//! is back, against a baseline measured in the same run — a bare reqwest loop posting the
+//! same number of posts to the same fake Mattermost at the same concurrency (one connection
+//! per channel lane, at most 16, as the worker's lanes).
+//!
+//! Also the memory of a large backlog: the process's RSS while webhooks queue up, after
+//! 10 % of them and after all (a queued outbox must be streamed, never held whole).
+//!
+//! `cargo bench --bench drain`. Settings: BENCH_POSTS (default 4000), BENCH_CHANNELS
+//! (default 2), BENCH_BACKLOG (webhooks for the memory lane, default 0 = skip; the issue's
+//! figure is 100000 over BENCH_BACKLOG_CHANNELS, default 1000). Under `cargo test` a small
+//! smoke run only.
+
+#[path = "../tests/support/fake_mattermost/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod fake_mattermost;
+
+use std::time::{Duration, Instant};
+
+use fake_mattermost::{FakeMattermost, BOT_TOKEN};
+use jirabridge::app::{Application, RunOptions};
+use jirabridge::config::{Config, LoadedConfig, Secret};
+
+const SECRET: &str = "bench-secret-0123456789abcdefgh";
+const TEAM: &str = "eng";
+
+fn config(data: &std::path::Path, mm: &FakeMattermost) -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".into();
+    config.store.path = data.to_path_buf();
+    config.webhook.secret = Secret::new(SECRET.into());
+    config.mattermost.url = mm.url();
+    config.mattermost.bot_token = Secret::new(BOT_TOKEN.into());
+    config.mattermost.retry_initial_ms = 1;
+    config.mattermost.retry_max_secs = 1;
+    config.log.level = "error".into();
+    config
+}
+
+fn issue(n: usize) -> String {
+    include_str!("../tests/fixtures/cloud-issue-created.json")
+        .replace("OPS-12", &format!("DRAIN-{n}"))
+        .replace("20017", &format!("9{n}"))
+}
+
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
+    line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) / 1024
+}
+
+/// Sends `count` webhooks spread over `channels` channels with `concurrency` clients.
+async fn queue(port: u16, count: usize, channels: usize, concurrency: usize, first: usize) {
+    let http = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let http = http.clone();
+        tasks.push(tokio::spawn(async move {
+            for n in (first + worker..first + count).step_by(concurrency) {
+                let url =
+                    format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team={TEAM}&channel=c{}", n % channels);
+                let response = http.post(url).body(issue(n)).send().await.expect("webhook sent");
+                assert_eq!(response.status(), 200, "webhook {n} accepted");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+/// The baseline: `count` posts made by `concurrency` loops of plain reqwest calls.
+async fn bare_posts(mm: &FakeMattermost, channel_ids: &[String], count: usize, concurrency: usize) -> Duration {
+    let body = serde_json::json!({
+        "message": "",
+        "props": {"attachments": [{"color": "#95b7d0", "pretext": "Ann created a bug", "text": "x".repeat(400)}]},
+    });
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (lane, channel) in channel_ids.iter().enumerate().take(concurrency) {
+        let http = reqwest::Client::new();
+        let (url, channel, mut body) = (format!("{}/api/v4/posts", mm.url()), channel.clone(), body.clone());
+        body["channel_id"] = channel.into();
+        tasks.push(tokio::spawn(async move {
+            for _ in (lane..count).step_by(concurrency) {
+                let response = http.post(&url).bearer_auth(BOT_TOKEN).json(&body).send().await.unwrap();
+                assert_eq!(response.status(), 201);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    started.elapsed()
+}
+
+async fn drain_lane(posts: usize, channels: usize) -> f64 {
+    let mm = FakeMattermost::start().await;
+    let team = mm.add_team(TEAM);
+    let channel_ids: Vec<String> = (0..channels).map(|c| mm.add_channel(&team, &format!("c{c}"))).collect();
+    let data = tempfile::tempdir().unwrap();
+    let loaded = LoadedConfig { config: config(data.path(), &mm), file: None, sources: Default::default() };
+    let app =
+        Application::build(loaded, RunOptions { background_worker: false, ..RunOptions::default() }).await.unwrap();
+    let (port, worker) = (app.port(), app.worker());
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
+
+    mm.stop().await;
+    queue(port, posts, channels, 16, 0).await;
+    mm.restart().await;
+    let started = Instant::now();
+    while mm.all_posts().len() < posts {
+        worker.run_once().await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(600), "drain stalled at {}", mm.all_posts().len());
+    }
+    let drained = started.elapsed();
+    let concurrency = channels.min(16);
+    let bare = bare_posts(&mm, &channel_ids, posts, concurrency).await;
+    let (ours, theirs) = (posts as f64 / drained.as_secs_f64(), posts as f64 / bare.as_secs_f64());
+    println!("drain {posts} posts over {channels} channels ({concurrency} at a time)");
+    println!("  jirabridge worker   {ours:>9.0} posts/s");
+    println!("  bare reqwest loop   {theirs:>9.0} posts/s");
+    println!("  drain ratio {:.2}", ours / theirs);
+    let _ = stop.send(true);
+    task.await.unwrap().unwrap();
+    ours / theirs
+}
+
+/// RSS while `count` webhooks queue up for `channels` channels with Mattermost down.
+async fn backlog_lane(count: usize, channels: usize) {
+    let mm = FakeMattermost::start().await;
+    let team = mm.add_team(TEAM);
+    for c in 0..channels {
+        mm.add_channel(&team, &format!("c{c}"));
+    }
+    mm.stop().await;
+    let data = tempfile::tempdir().unwrap();
+    let loaded = LoadedConfig { config: config(data.path(), &mm), file: None, sources: Default::default() };
+    let app = Application::build(loaded, RunOptions::default()).await.unwrap();
+    let port = app.port();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
+    let before = rss_mib();
+    let tenth = count / 10;
+    queue(port, tenth, channels, 32, 0).await;
+    let at_tenth = rss_mib();
+    let started = Instant::now();
+    queue(port, count - tenth, channels, 32, tenth).await;
+    let at_all = rss_mib();
+    println!("backlog of {count} webhooks over {channels} channels, Mattermost down (background worker on)");
+    println!("  RSS before {before} MiB, at {tenth} queued {at_tenth} MiB, at {count} queued {at_all} MiB");
+    println!(
+        "  growth from {tenth} to {count}: {:.0} %   ({:.0} webhooks/s)",
+        (at_all as f64 / at_tenth.max(1) as f64 - 1.0) * 100.0,
+        (count - tenth) as f64 / started.elapsed().as_secs_f64()
+    );
+    let _ = stop.send(true);
+    task.await.unwrap().unwrap();
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let number = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let posts = if full { number("BENCH_POSTS", 4000) } else { 40 };
+    let channels = if full { number("BENCH_CHANNELS", 2) } else { 2 };
+    let backlog = if full { number("BENCH_BACKLOG", 0) } else { 0 };
+    let backlog_channels = number("BENCH_BACKLOG_CHANNELS", 1000);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async move {
+        drain_lane(posts, channels).await;
+        if backlog > 0 {
+            backlog_lane(backlog, backlog_channels).await;
+        }
+    });
+}
