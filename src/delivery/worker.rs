@@ -2,9 +2,14 @@
 //! outcome. `run_once` does one full pass (tests call it instead of sleeping);
 //! `run_until_stopped` loops until shutdown.
 //!
-//! Exactly once: a delivery is marked `in_flight` durably before it is posted. An
-//! `in_flight` record that this process is not sending is a leftover from a crash; before
-//! re-sending it, the channel is searched for a post carrying its delivery id.
+//! Exactly once: every post carries its delivery id. Outcomes are written without waiting
+//! for a flush (a flush per post limited draining a backlog to a few hundred posts a
+//! second), so after a crash a delivery may have been posted while its record still says
+//! it was not. Only a lane's head is ever sent, so that can only be true of the first few
+//! unfinished deliveries of each lane: before this process posts in a lane for the first
+//! time, it searches the channel for a post carrying the head's delivery id, and keeps
+//! doing so head after head until one is not found. An `in_flight` record whose request got
+//! no answer is searched for the same way.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -52,6 +57,8 @@ pub struct Worker {
     health: Option<Arc<dyn ChannelHealth>>,
     /// Display names of mentioned Jira users, cached.
     jira_users: crate::jira::users::JiraUsers,
+    /// Lanes whose head this process has checked against the channel (see the header).
+    checked_lanes: Mutex<HashSet<String>>,
 }
 
 /// What one attempt ended in.
@@ -91,6 +98,7 @@ impl Worker {
             wake: Arc::new(Notify::new()),
             health: None,
             jira_users,
+            checked_lanes: Mutex::default(),
         }
     }
 
@@ -182,30 +190,40 @@ impl Worker {
         let DueDelivery { id, mut record } = head;
         let previous_due = record.due_at_ms;
         record.attempts += 1;
-        if record.state == state::IN_FLIGHT {
-            if let Some(outcome) = self.recover(id, &record).await {
-                return self.finish(id, previous_due, record, outcome);
-            }
-        }
         let channel_id = match self.channel_of(&record).await {
             Ok(channel_id) => channel_id,
             Err(outcome) => return self.finish(id, previous_due, record, outcome),
         };
+        if record.state == state::IN_FLIGHT || !self.lane_checked(&record.lane) {
+            match self.earlier_post(id, &record, &channel_id).await {
+                Some(outcome) => return self.finish(id, previous_due, record, outcome),
+                // Not posted: neither is anything after it in this lane.
+                None => self.mark_lane_checked(&record.lane),
+            }
+        }
         record.target = TargetRecordV1::ChannelId(channel_id.clone());
         record.state = state::IN_FLIGHT.into();
         let now = now_ms();
         record.first_attempt_at_ms.get_or_insert(now);
         record.last_sent_at_ms = Some(now);
         self.store.update_delivery(id, previous_due, &record)?;
-        self.store.durable().await?;
         let outcome = self.post(id, &record, &channel_id).await;
         self.finish(id, record.due_at_ms, record, outcome)
     }
 
-    /// For a crash leftover: was it posted before the crash? `None` = send it again.
-    async fn recover(&self, id: u64, record: &DeliveryRecordV1) -> Option<Outcome> {
-        let TargetRecordV1::ChannelId(channel_id) = &record.target else { return None };
-        // Only the last send can have gone through unseen: search from just before it.
+    fn lane_checked(&self, lane: &str) -> bool {
+        self.checked_lanes.lock().unwrap_or_else(|p| p.into_inner()).contains(lane)
+    }
+
+    fn mark_lane_checked(&self, lane: &str) {
+        self.checked_lanes.lock().unwrap_or_else(|p| p.into_inner()).insert(lane.to_string());
+    }
+
+    /// Was this delivery posted already (by an earlier process, or by a request that got no
+    /// answer)? `None` = it was not: send it.
+    async fn earlier_post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Option<Outcome> {
+        // Only the last send can have gone through unseen: search from just before it (or
+        // from the delivery's creation, when no send was recorded).
         let since = record.last_sent_at_ms.unwrap_or(record.created_at_ms).saturating_sub(CLOCK_SLACK_MS);
         match self.client.posts_since(channel_id, since).await {
             Ok(posts) => {
