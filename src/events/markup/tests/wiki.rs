@@ -121,6 +121,20 @@ fn code_blocks_become_fences_and_protect_their_content() {
 }
 
 #[test]
+fn inline_monospace_never_opens_a_block() {
+    check_wiki(&[
+        ("Use {{code}} inline, then {code:java}x{code}", "Use `code` inline, then\n```java\nx\n```"),
+        ("Use {{code}} inline, then\n{code:java}\nint x;\n{code}", "Use `code` inline, then\n```java\nint x;\n```"),
+        ("{{{code}}} and {{noformat}}", "`{code`} and `noformat`"),
+        ("{{code}} alone", "`code` alone"),
+        ("{{quote}} then {quote}q{quote}", "`quote` then\n> q"),
+        ("{{panel}} {{quote}}", "`panel` `quote`"),
+        ("{{code}x{code}", "{\n```\nx\n```"),
+        ("{code}\n{{x}}\n{code}", "```\n{{x}}\n```"),
+    ]);
+}
+
+#[test]
 fn quotes_and_panels() {
     check_wiki(&[
         ("{quote}\nline one\nline two\n{quote}", "> line one\n> line two"),
@@ -241,6 +255,7 @@ fn no_input_makes_it_panic() {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    inputs.push("{{".repeat(50_000) + "\n}}");
     for unit in ["*a ", "[", "{{", "!a.b ", "|", "{code:", "{quote}", "*_-+", "é*ü*ß_ñ_", "[~", "??x "] {
         inputs.push(unit.repeat(5000));
     }
@@ -248,7 +263,10 @@ fn no_input_makes_it_panic() {
     inputs.push(random_markup(2000));
     let ctx = ctx();
     for input in &inputs {
-        let _ = wiki_to_markdown(input, &ctx);
+        let markdown = wiki_to_markdown(input, &ctx);
+        if let Err(line) = super::fences::check(&markdown) {
+            panic!("fence at line {line} is not closed:\n{markdown}\n\nfrom:\n{input}");
+        }
         let cuts = if input.len() < 2000 { input.len() } else { 0 };
         for (cut, _) in input.char_indices().take(cuts) {
             let _ = wiki_to_markdown(&input[cut..], &ctx);
@@ -258,7 +276,7 @@ fn no_input_makes_it_panic() {
 
 /// Deterministic soup of markup fragments, many short lines.
 fn random_markup(pieces: usize) -> String {
-    const ALPHABET: [&str; 32] = [
+    const ALPHABET: [&str; 35] = [
         "*",
         "_",
         "-",
@@ -280,6 +298,9 @@ fn random_markup(pieces: usize) -> String {
         "a",
         "é",
         "{code}",
+        "{code:java}",
+        "{noformat}",
+        "{{code}}",
         "{quote}",
         "{panel:title=x}",
         "h1. ",
@@ -299,4 +320,12 @@ fn random_markup(pieces: usize) -> String {
             ALPHABET[(state >> 33) as usize % ALPHABET.len()]
         })
         .collect()
+}
+
+#[test]
+fn the_fence_check_finds_fences_left_open() {
+    use super::fences::check;
+    assert_eq!(check("a\n```java\nx"), Err(2));
+    assert_eq!(check("```\nx\n````"), Err(3));
+    assert_eq!(check("> ```\n> x\n> ```\n- ```sh\n  y\n  ```\n`a`"), Ok(()));
 }
