@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::markup::{adf_to_markdown, wiki_to_markdown, MarkupContext};
 use super::model::{or_placeholder, Change, Kind, Parsed, Text, NOBODY, NONE, NONE_STRUCK};
 use super::names;
+use super::untrusted::quiet_mentions;
 
 const ATTACHMENT_COLOR: &str = "#95b7d0";
 const SUMMARY_MAX: usize = 80;
@@ -63,6 +64,17 @@ pub fn render(parsed: &Parsed, options: &RenderOptions) -> Post {
     }
     if let Some(name) = &options.subscription_name {
         post.headline.push_str(&format!("\nSubscription: **{name}**"));
+    }
+    quiet(post)
+}
+
+/// Every string of a post may hold Jira text, so all of them pass through one check.
+fn quiet(mut post: Post) -> Post {
+    post.headline = quiet_mentions(&post.headline);
+    post.text = quiet_mentions(&post.text);
+    for (title, value, _) in &mut post.fields {
+        *title = quiet_mentions(title);
+        *value = quiet_mentions(value);
     }
     post
 }
