@@ -1,9 +1,16 @@
 //! Text from Jira is untrusted (SPEC §5.7): anyone who can edit an issue writes it, and it
 //! lands in posts that a whole channel reads. `render` passes every string of a post
-//! through [`quiet_mentions`], so no Jira text can notify a channel.
+//! through [`quiet_mentions`], so no Jira text can notify a channel, and the strings it does
+//! not convert from markup through [`defuse`]; the markup converters write links with
+//! [`link`] and defuse their own output (`markdown`), so no Jira text embeds an image or
+//! links anywhere but to `http`, `https` and `mailto` URLs.
 
+mod markdown;
 #[cfg(test)]
 mod tests;
+
+pub use markdown::{autolink, defuse, link};
+pub(crate) use markdown::{defuse_converted, CODE_END, CODE_START};
 
 /// The mentions that notify everyone in a channel.
 const CHANNEL_WIDE: [&str; 3] = ["all", "channel", "here"];

@@ -67,6 +67,56 @@ fn links_mentions_and_attachments() {
 }
 
 #[test]
+fn links_only_to_http_https_and_mailto() {
+    check_wiki(&[
+        ("[x|javascript:alert(1)]", "x (javascript:alert(1))"),
+        ("[x|JavaScript:alert(1)]", "x (JavaScript:alert(1))"),
+        ("[*x*|vbscript:msgbox]", "**x** (vbscript:msgbox)"),
+        ("[x|data:text/html,hi]", "x (data:text/html,hi)"),
+        ("[share|file://server/builds]", "share (file://server/builds)"),
+        ("[x|ftp://files.example.com/a.zip]", "x (ftp://files.example.com/a.zip)"),
+        ("[x|/relative/path]", "x (/relative/path)"),
+        ("[file:///etc/passwd]", "file:///etc/passwd"),
+        ("[ftp://files.example.com]", "ftp://files.example.com"),
+        ("[javascript:alert(1)]", "[javascript:alert(1)]"),
+        ("[x|HTTPS://x.io]", "[x](HTTPS://x.io)"),
+    ]);
+}
+
+#[test]
+fn raw_markdown_makes_no_image_and_no_refused_link() {
+    let issue = super::ISSUE;
+    check_wiki(&[
+        ("![x](http://internal/pixel.png)", "\\![x](http://internal/pixel.png)"),
+        ("Wow![x|https://a.io]", "Wow\\![x](https://a.io)"),
+        ("!{color:red}[x|https://a.io]{color}", "\\![x](https://a.io)"),
+        ("see \\![x](y)", "see \\![x]\\(y)"),
+        ("[x](javascript:alert(1))", "[x]\\(javascript:alert(1))"),
+        ("[x]( <data:text/html,hi>)", "[x]\\( \\<data:text/html,hi>)"),
+        ("[x](https://ok.example) and [y](mailto:a@b.example)", "[x](https://ok.example) and [y](mailto:a@b.example)"),
+        ("list[0](arg)", "list[0]\\(arg)"),
+        ("[a]: javascript:alert(1)", "[a]\\: javascript:alert(1)"),
+        ("* [a]: data:x", "- [a]\\: data:x"),
+        ("[a]: https://ok.example", "[a]: https://ok.example"),
+        ("Note [a]: fine", "Note [a]: fine"),
+        (
+            "<javascript:alert(1)> <https://ok.example> <a@b.example> <b>",
+            "\\<javascript:alert(1)> <https://ok.example> <a@b.example> <b>",
+        ),
+        ("[^x.png](javascript:y)", &format!("[x.png]({issue})(javascript:y)")),
+        // Inline code is defused too: Mattermost's web app reads `[a` + `](http://ok)` as a
+        // link before it sees the code span, and the image after it would be live.
+        ("{{![x](y)}} and {{[a](javascript:b)}}", "`\\![x]\\(y)` and `[a]\\(javascript:b)`"),
+        ("[a{{](http://ok) ![x](http://p)}}", "[a`](http://ok) \\![x](http://p)`"),
+        ("{code:java`x}\n![x](y)\n{code}", "```java\n![x](y)\n```"),
+        ("{code}\n![x](y)\n<javascript:z>\n{code}", "```\n![x](y)\n<javascript:z>\n```"),
+        ("{quote}\n[a]: javascript:x\n{quote}", "> [a]\\: javascript:x"),
+        ("\u{FDD0}![x](y)\u{FDD1} {{z}}", "\\![x]\\(y) `z`"),
+        ("\u{FDD0}x\u{FDD1}\n{code}\n![a](b)\n{code}", "x\n```\n\\![a]\\(b)\n```"),
+    ]);
+}
+
+#[test]
 fn emphasis_at_word_boundaries() {
     check_wiki(&[
         ("*bold text here*", "**bold text here**"),
@@ -174,7 +224,10 @@ fn images() {
     check_wiki(&[
         ("!image.png!", &format!("[image.png]({issue})")),
         ("see !screen shot.png|thumbnail! here", &format!("see [screen shot.png]({issue}) here")),
-        ("!https://example.com/img/x.png!", "![x.png](https://example.com/img/x.png)"),
+        ("!https://example.com/img/x.png!", "[x.png](https://example.com/img/x.png)"),
+        ("!http://internal/pixel.png|width=1!", "[pixel.png](http://internal/pixel.png)"),
+        ("!file:///srv/x.png!", "x.png (file:///srv/x.png)"),
+        ("!!x.png!", &format!("\\![x.png]({issue})")),
         ("Wow! Great!", "Wow! Great!"),
         ("Hello!world.png!", "Hello!world.png!"),
     ]);
