@@ -1,5 +1,6 @@
 //! Payload → events and post text, for our fixtures and the shared ones (when present):
-//! each EXPECTED entry names the event set, the headline and strings the post contains.
+//! each EXPECTED entry names the event set, the headline, strings the post contains and
+//! (optionally, `lacks`) strings it must not contain.
 
 use std::path::Path;
 
@@ -43,13 +44,21 @@ fn check_one(body: &[u8], want: &Value) -> Result<(), String> {
     }
     let shown = post.to_json().to_string();
     let shown_text = format!("{}\n{}\n{:?}", post.headline, post.text, post.fields);
-    for needle in want["contains"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-        let in_json = shown.contains(&serde_json::to_string(needle).unwrap().trim_matches('"').to_string());
-        if !in_json && !shown_text.contains(needle) {
-            return Err(format!("post does not contain {needle:?}: {shown_text}"));
-        }
+    let has = |needle: &str| {
+        shown.contains(serde_json::to_string(needle).unwrap().trim_matches('"')) || shown_text.contains(needle)
+    };
+    if let Some(needle) = strings(&want["contains"]).find(|n| !has(n)) {
+        return Err(format!("post does not contain {needle:?}: {shown_text}"));
+    }
+    // What a post must never show, such as a live `@here` or a `javascript:` link.
+    if let Some(needle) = strings(&want["lacks"]).find(|n| has(n)) {
+        return Err(format!("post contains {needle:?}: {shown_text}"));
     }
     Ok(())
+}
+
+fn strings(list: &Value) -> impl Iterator<Item = &str> {
+    list.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 #[test]

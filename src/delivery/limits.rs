@@ -4,13 +4,14 @@
 use serde_json::Value;
 
 use crate::events::render::POST_MESSAGE_MAX;
+use crate::events::untrusted::link;
 
 const PROPS_MAX: usize = 800_000;
 const ATTACHMENT_TEXT_CUT: usize = 3000;
 
 /// Shortens the message (and, if needed, attachment texts) and appends a link to the issue.
 pub fn fit(post: &mut Value, issue_url: &str) {
-    let suffix = format!("\n\n… [Read the rest in Jira]({issue_url})");
+    let suffix = format!("\n\n… {}", link("Read the rest in Jira", issue_url));
     if let Some(message) = post.get("message").and_then(Value::as_str) {
         if message.chars().count() > POST_MESSAGE_MAX {
             let keep = POST_MESSAGE_MAX.saturating_sub(suffix.chars().count());
@@ -54,6 +55,13 @@ mod tests {
         let message = post["message"].as_str().unwrap();
         assert_eq!(message.chars().count(), POST_MESSAGE_MAX);
         assert!(message.ends_with("(https://jira.example.com/browse/A-1)"));
+    }
+
+    #[test]
+    fn an_issue_url_that_is_not_http_is_named_not_linked() {
+        let mut post = json!({"message": "x".repeat(20_000)});
+        fit(&mut post, "javascript:alert(1)");
+        assert!(post["message"].as_str().unwrap().ends_with("… Read the rest in Jira (javascript:alert(1))"));
     }
 
     #[test]

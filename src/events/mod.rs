@@ -1,6 +1,7 @@
 //! The event model and the pure steps around it: payload → [`model::Parsed`]
 //! (`normalize`), parsed event → Mattermost post (`render`, `preview`). Storing lives in
-//! `ingest`, routing in `routing`; the admin views in `log` and `replay`.
+//! `ingest`, routing in `routing`; the admin views in `log` and `replay`. `untrusted` keeps
+//! Jira text from notifying a channel.
 
 pub mod ingest;
 pub mod log;
@@ -12,3 +13,4 @@ pub mod preview;
 pub mod render;
 pub mod replay;
 pub mod routing;
+pub mod untrusted;

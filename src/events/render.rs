@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::markup::{adf_to_markdown, wiki_to_markdown, MarkupContext};
 use super::model::{or_placeholder, Change, Kind, Parsed, Text, NOBODY, NONE, NONE_STRUCK};
 use super::names;
+use super::untrusted::{defuse, link, quiet_mentions};
 
 const ATTACHMENT_COLOR: &str = "#95b7d0";
 const SUMMARY_MAX: usize = 80;
@@ -64,13 +65,27 @@ pub fn render(parsed: &Parsed, options: &RenderOptions) -> Post {
     if let Some(name) = &options.subscription_name {
         post.headline.push_str(&format!("\nSubscription: **{name}**"));
     }
+    untrusted_text(post)
+}
+
+/// Every string of a post may hold Jira text (SPEC §5.7), so all of them pass through one
+/// place: no channel-wide mentions, and no raw markdown image or refused link in what was
+/// not converted from markup (the converters defuse their own output).
+fn untrusted_text(mut post: Post) -> Post {
+    post.headline = quiet_mentions(&defuse(&post.headline));
+    post.text = quiet_mentions(&post.text);
+    for (title, value, _) in &mut post.fields {
+        *title = quiet_mentions(&defuse(title));
+        *value = quiet_mentions(&defuse(value));
+    }
     post
 }
 
 /// `<type> [<KEY>: <summary>](<base>/browse/<KEY>)`
 pub fn issue_link(parsed: &Parsed) -> String {
     let issue = &parsed.issue;
-    format!("{} [{}: {}]({})", issue.type_name, issue.key, truncate(&issue.summary, SUMMARY_MAX), issue.url())
+    let text = format!("{}: {}", issue.key, truncate(&issue.summary, SUMMARY_MAX));
+    format!("{} {}", issue.type_name, link(&text, &issue.url()))
 }
 
 fn headline(parsed: &Parsed, merged: bool) -> String {

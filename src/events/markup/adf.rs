@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{md, MarkupContext};
+use crate::events::untrusted::{autolink, link};
 
 /// Deeper trees are cut off rather than risking the stack on hand-built input.
 const MAX_NESTING: usize = 64;
@@ -56,7 +57,7 @@ impl Adf<'_> {
             "table" => self.table(node, d),
             "mediaSingle" | "mediaGroup" => self.blocks(children(node), d, "\n"),
             "media" => self.media(node),
-            "blockCard" | "embedCard" => attr(node, "url").map(|u| format!("<{u}>")).unwrap_or_default(),
+            "blockCard" | "embedCard" => attr(node, "url").map(autolink).unwrap_or_default(),
             _ if is_inline(node) => self.inline(node, d),
             _ if children(node).iter().any(is_inline) => self.inlines(children(node), d),
             _ => self.blocks(children(node), d, "\n\n"),
@@ -98,12 +99,14 @@ impl Adf<'_> {
         (head, cells.iter().map(|c| md::table_cell(&self.blocks(children(c), depth, " "))).collect())
     }
 
+    /// A link, never an embedded image (SPEC §5.7): to an external picture's URL, else to
+    /// the issue, which holds the attachment.
     fn media(&self, node: &Value) -> String {
         let url = attr(node, "url").filter(|_| attr(node, "type") == Some("external"));
         let name = attr(node, "alt").or(attr(node, "__fileName"));
         match url {
-            Some(url) => format!("![{}]({url})", name.unwrap_or_else(|| md::file_name(url))),
-            None => md::link(name.unwrap_or("attachment"), self.ctx.issue_url),
+            Some(url) => link(name.unwrap_or_else(|| md::file_name(url)), url),
+            None => link(name.unwrap_or("attachment"), self.ctx.issue_url),
         }
     }
 
@@ -138,7 +141,7 @@ impl Adf<'_> {
             "hardBreak" => "  \n".to_string(),
             "mention" => self.mention(node),
             "emoji" => attr(node, "text").or(attr(node, "shortName")).unwrap_or("").to_string(),
-            "inlineCard" => attr(node, "url").map(|u| format!("<{u}>")).unwrap_or_default(),
+            "inlineCard" => attr(node, "url").map(autolink).unwrap_or_default(),
             "media" | "mediaInline" => self.media(node),
             _ => attr(node, "text").map_or_else(|| self.inlines(children(node), depth + 1), str::to_string),
         }
@@ -190,7 +193,7 @@ fn marked(text: &str, marks: &[Value]) -> String {
         }
     }
     match marks.iter().find(|m| node_type(m) == "link").and_then(|m| attr(m, "href")) {
-        Some(href) => md::link(&out, href),
+        Some(href) => link(&out, href),
         None => out,
     }
 }

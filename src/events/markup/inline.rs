@@ -2,6 +2,7 @@
 //! backslash escapes, bare URLs (copied untouched) and emphasis at word boundaries.
 
 use super::{md, scan, MarkupContext};
+use crate::events::untrusted::{autolink, link};
 
 /// Emphasis nested deeper than this stays text, which bounds the work on hostile input.
 const MAX_DEPTH: usize = 4;
@@ -105,11 +106,11 @@ impl<'a> Line<'a> {
             return non_blank(user).map(|u| self.ctx.mention_text(u));
         }
         if let Some(file) = inner.strip_prefix('^') {
-            return non_blank(file).map(|f| md::link(f, self.ctx.issue_url));
+            return non_blank(file).map(|f| link(f, self.ctx.issue_url));
         }
         match inner.split_once('|') {
             Some((alias, target)) => self.aliased(alias.trim(), target.split('|').next().unwrap_or("").trim()),
-            None => is_url(inner.trim()).then(|| format!("<{}>", inner.trim())),
+            None => is_url(inner.trim()).then(|| autolink(inner.trim())),
         }
     }
 
@@ -125,17 +126,15 @@ impl<'a> Line<'a> {
             Some(_) => self.ctx.issue_url,
             None => target,
         };
-        Some(md::link(&self.nested(alias), url))
+        Some(link(&self.nested(alias), url))
     }
 
+    /// `!name!` becomes a link, never an embedded image (SPEC §5.7): to the picture when it
+    /// is a URL, else to the issue, which holds the attachment.
     fn image(&self, i: usize) -> Option<(String, usize)> {
         let end = image_end(self.s, i)?;
         let name = self.s[i + 1..end - 1].split('|').next().unwrap_or("").trim();
-        let text = if is_url(name) {
-            format!("![{}]({name})", md::file_name(name))
-        } else {
-            md::link(name, self.ctx.issue_url)
-        };
+        let text = if is_url(name) { link(md::file_name(name), name) } else { link(name, self.ctx.issue_url) };
         Some((text, end))
     }
 

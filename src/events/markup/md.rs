@@ -1,4 +1,10 @@
-//! Markdown output helpers shared by the wiki and ADF renderers.
+//! Markdown output helpers shared by the wiki and ADF renderers. Fenced code blocks are
+//! wrapped in `untrusted::CODE_START`/`CODE_END`, so that defusing the finished text (see
+//! `markup::convert`) leaves them as they are: a fence is a block of its own lines, which no
+//! markdown outside can reach into. Inline code is not marked: a renderer that reads a link
+//! before a code span (Mattermost's web app does) can take a `[` before it as a link's start.
+
+use crate::events::untrusted::{CODE_END, CODE_START};
 
 /// `` `code` ``, with a longer backtick run when the code itself holds backticks.
 pub(super) fn code_span(code: &str) -> String {
@@ -11,13 +17,16 @@ pub(super) fn code_span(code: &str) -> String {
     }
 }
 
-/// A fenced code block whose fence is longer than any backtick run inside.
+/// A fenced code block whose fence is longer than any backtick run inside. The language is
+/// its first word: anything after a space, backtick or line break could end the fence line
+/// early or keep it from being a fence, and the body would no longer be code.
 pub(super) fn fence(lang: &str, body: &str) -> String {
     let ticks = "`".repeat(longest_run(body, '`').max(2) + 1);
+    let lang = lang.split(|c: char| c.is_whitespace() || c == '`').next().unwrap_or("");
     if body.is_empty() {
-        format!("{ticks}{lang}\n{ticks}")
+        format!("{CODE_START}{ticks}{lang}\n{ticks}{CODE_END}")
     } else {
-        format!("{ticks}{lang}\n{body}\n{ticks}")
+        format!("{CODE_START}{ticks}{lang}\n{body}\n{ticks}{CODE_END}")
     }
 }
 
@@ -37,15 +46,6 @@ pub(super) fn prefix_lines(text: &str, prefix: &str) -> String {
         .map(|line| if line.is_empty() { prefix.trim_end().to_string() } else { format!("{prefix}{line}") })
         .collect();
     lines.join("\n")
-}
-
-/// `[text](url)`, or just the text when there is no URL to point at.
-pub(super) fn link(text: &str, url: &str) -> String {
-    if url.is_empty() {
-        text.to_string()
-    } else {
-        format!("[{text}]({url})")
-    }
 }
 
 /// The last path segment of a URL, without query or fragment.
@@ -77,9 +77,10 @@ fn table_row(cells: &[String], width: usize) -> String {
     line
 }
 
-/// Cell content on one line, with pipes escaped so they do not split the cell.
+/// Cell content on one line, with pipes escaped so they do not split the cell. A code block
+/// flattened into a cell is inline code there, so it loses its marks.
 pub(super) fn table_cell(text: &str) -> String {
-    let flat = text.replace("  \n", " ").replace('\n', " ");
+    let flat = text.replace("  \n", " ").replace('\n', " ").replace([CODE_START, CODE_END], "");
     let mut out = String::with_capacity(flat.len());
     let mut prev = ' ';
     for c in flat.trim().chars() {

@@ -1,6 +1,7 @@
 //! Cuts wiki text into [`Token`]s: text lines, `{code}`/`{noformat}` blocks (kept verbatim)
 //! and `{quote}`/`{panel}` container tags. A code block or container without its closing tag
-//! stays ordinary text, as Jira shows it.
+//! stays ordinary text, as Jira shows it. Inline monospace (`{{…}}`) is skipped whole: its
+//! text is shown, never read as a tag (`{{code}}` names the macro, it does not open one).
 
 use std::ops::Range;
 
@@ -57,13 +58,52 @@ pub(super) fn macro_tag<'a>(s: &'a str, i: usize, name: &str) -> Option<(Option<
     (params.as_bytes()[close] == b'}').then(|| (Some(&params[..close]), start + 2 + close))
 }
 
+/// Monospace spans `{{…}}` closed on their own line (where `inline` renders them), asked
+/// for left to right. The next `}}` and line break are remembered, so text full of `{{`
+/// is still read in one pass.
+struct Monospace<'a> {
+    s: &'a str,
+    /// (searched from, first match at or after that) for `}}` and for a line break.
+    close: (usize, Option<usize>),
+    newline: (usize, Option<usize>),
+}
+
+impl<'a> Monospace<'a> {
+    fn new(s: &'a str) -> Self {
+        Monospace { s, close: (usize::MAX, None), newline: (usize::MAX, None) }
+    }
+
+    /// Where the span starting at byte `i` ends, if one starts there.
+    fn end(&mut self, i: usize) -> Option<usize> {
+        if !self.s[i..].starts_with("{{") {
+            return None;
+        }
+        let close = next_match(self.s, "}}", i + 2, &mut self.close)?;
+        let newline = next_match(self.s, "\n", i + 2, &mut self.newline);
+        newline.is_none_or(|n| n > close).then_some(close + 2)
+    }
+}
+
+fn next_match(s: &str, pattern: &str, from: usize, cache: &mut (usize, Option<usize>)) -> Option<usize> {
+    let (searched, found) = *cache;
+    if searched > from || found.is_some_and(|at| at < from) {
+        *cache = (from, s[from..].find(pattern).map(|k| from + k));
+    }
+    cache.1
+}
+
 fn code_segments(text: &str) -> Vec<Seg<'_>> {
     let mut segs = Vec::new();
     let (mut start, mut from) = (0, 0);
     // Once a macro's closing tag is missing, it is missing for every later opener too.
     let mut unclosed = [false; 2];
+    let mut monospace = Monospace::new(text);
     while let Some(off) = text[from..].find('{') {
         let i = from + off;
+        if let Some(end) = monospace.end(i) {
+            from = end;
+            continue;
+        }
         match code_block(text, i, &mut unclosed) {
             Some((seg, end)) => {
                 segs.push(Seg::Text(start..i));
@@ -105,8 +145,13 @@ fn first_unnamed(params: &str) -> &str {
 fn tag_segments<'a>(text: &'a str, range: Range<usize>, out: &mut Vec<Seg<'a>>) {
     let piece = &text[..range.end];
     let (mut start, mut from) = (range.start, range.start);
+    let mut monospace = Monospace::new(piece);
     while let Some(off) = piece[from..].find('{') {
         let i = from + off;
+        if let Some(end) = monospace.end(i) {
+            from = end;
+            continue;
+        }
         match container_tag(piece, i) {
             Some((kind, params, end)) => {
                 out.push(Seg::Text(start..i));

@@ -99,7 +99,61 @@ fn mentions_emoji_cards_and_media() {
             &format!("[shot.png]({ISSUE})"),
         ),
         (media(json!({"type": "file", "id": "u-1", "collection": ""})), &format!("[attachment]({ISSUE})")),
-        (media(json!({"type": "external", "url": "https://x.io/i/x.png"})), "![x.png](https://x.io/i/x.png)"),
+        (media(json!({"type": "external", "url": "https://x.io/i/x.png"})), "[x.png](https://x.io/i/x.png)"),
+    ]);
+}
+
+#[test]
+fn links_only_to_http_https_and_mailto_and_never_images() {
+    let href = |t: &str, url: &str| para(json!([marked(t, json!([{"type": "link", "attrs": {"href": url}}]))]));
+    let card = |url: &str| para(json!([{"type": "inlineCard", "attrs": {"url": url}}]));
+    let media = |url: &str| json!({"type": "mediaSingle", "content": [{"type": "media", "attrs": {"type": "external", "url": url}}]});
+    check_adf(&[
+        (href("mail", "mailto:a@b.example"), "[mail](mailto:a@b.example)"),
+        (href("HTTP", "HTTP://x.io"), "[HTTP](HTTP://x.io)"),
+        (href("x", "javascript:alert(1)"), "x (javascript:alert(1))"),
+        (href("x", " javascript:alert(1)"), "x ( javascript:alert(1))"),
+        (href("data:x", "data:x"), "data:x"),
+        (href("x", "/relative"), "x (/relative)"),
+        (card("javascript:alert(1)"), "javascript:alert(1)"),
+        (card("file:///etc/passwd"), "file:///etc/passwd"),
+        (json!({"type": "blockCard", "attrs": {"url": "vbscript:x"}}), "vbscript:x"),
+        (json!({"type": "embedCard", "attrs": {"url": "https://x.io/e"}}), "<https://x.io/e>"),
+        (media("http://internal/pixel.png"), "[pixel.png](http://internal/pixel.png)"),
+        (media("data:image/png;base64,AAAA"), "png;base64,AAAA (data:image/png;base64,AAAA)"),
+    ]);
+}
+
+#[test]
+fn raw_markdown_in_text_makes_no_image_and_no_refused_link() {
+    let link = |t: &str| marked(t, json!([{"type": "link", "attrs": {"href": "https://x.io"}}]));
+    let code = |t: &str| marked(t, json!([{"type": "code"}]));
+    check_adf(&[
+        (para(json!([text("![x](http://internal/pixel.png)")])), "\\![x](http://internal/pixel.png)"),
+        (para(json!([text("[x](javascript:alert(1))")])), "[x]\\(javascript:alert(1))"),
+        (para(json!([text("[x](https://ok.example)")])), "[x](https://ok.example)"),
+        (para(json!([text("<javascript:alert(1)>")])), "\\<javascript:alert(1)>"),
+        (para(json!([text("wow!"), link("x")])), "wow\\![x](https://x.io)"),
+        (para(json!([code("![x](y)")])), "`\\![x]\\(y)`"),
+        (
+            json!({"type": "codeBlock", "content": [text("![x](y) [a](javascript:b)")]}),
+            "```\n![x](y) [a](javascript:b)\n```",
+        ),
+        (
+            json!({"type": "codeBlock", "attrs": {"language": "x\n```\n![a](http://p)\n```"}, "content": [text("b")]}),
+            "```x\nb\n```",
+        ),
+        (
+            json!({"type": "table", "content": [{"type": "tableRow", "content": [{"type": "tableCell", "content": [
+                {"type": "codeBlock", "content": [text("![x](http://p)")]}]}]}]}),
+            "| |\n| --- |\n| ``` \\![x](http://p) ``` |",
+        ),
+        (
+            doc(
+                json!([para(json!([text("\u{FDD0}![x](y)\u{FDD1}")])), {"type": "codeBlock", "content": [text("![a](b)")]}]),
+            ),
+            "\\![x]\\(y)\n\n```\n\\![a]\\(b)\n```",
+        ),
     ]);
 }
 

@@ -1,6 +1,7 @@
 //! Table-driven checks of the wiki and ADF converters (SPEC §5.6).
 
 mod adf;
+mod fences;
 mod wiki;
 
 use super::MarkupContext;

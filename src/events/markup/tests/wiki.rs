@@ -67,6 +67,56 @@ fn links_mentions_and_attachments() {
 }
 
 #[test]
+fn links_only_to_http_https_and_mailto() {
+    check_wiki(&[
+        ("[x|javascript:alert(1)]", "x (javascript:alert(1))"),
+        ("[x|JavaScript:alert(1)]", "x (JavaScript:alert(1))"),
+        ("[*x*|vbscript:msgbox]", "**x** (vbscript:msgbox)"),
+        ("[x|data:text/html,hi]", "x (data:text/html,hi)"),
+        ("[share|file://server/builds]", "share (file://server/builds)"),
+        ("[x|ftp://files.example.com/a.zip]", "x (ftp://files.example.com/a.zip)"),
+        ("[x|/relative/path]", "x (/relative/path)"),
+        ("[file:///etc/passwd]", "file:///etc/passwd"),
+        ("[ftp://files.example.com]", "ftp://files.example.com"),
+        ("[javascript:alert(1)]", "[javascript:alert(1)]"),
+        ("[x|HTTPS://x.io]", "[x](HTTPS://x.io)"),
+    ]);
+}
+
+#[test]
+fn raw_markdown_makes_no_image_and_no_refused_link() {
+    let issue = super::ISSUE;
+    check_wiki(&[
+        ("![x](http://internal/pixel.png)", "\\![x](http://internal/pixel.png)"),
+        ("Wow![x|https://a.io]", "Wow\\![x](https://a.io)"),
+        ("!{color:red}[x|https://a.io]{color}", "\\![x](https://a.io)"),
+        ("see \\![x](y)", "see \\![x]\\(y)"),
+        ("[x](javascript:alert(1))", "[x]\\(javascript:alert(1))"),
+        ("[x]( <data:text/html,hi>)", "[x]\\( \\<data:text/html,hi>)"),
+        ("[x](https://ok.example) and [y](mailto:a@b.example)", "[x](https://ok.example) and [y](mailto:a@b.example)"),
+        ("list[0](arg)", "list[0]\\(arg)"),
+        ("[a]: javascript:alert(1)", "[a]\\: javascript:alert(1)"),
+        ("* [a]: data:x", "- [a]\\: data:x"),
+        ("[a]: https://ok.example", "[a]: https://ok.example"),
+        ("Note [a]: fine", "Note [a]: fine"),
+        (
+            "<javascript:alert(1)> <https://ok.example> <a@b.example> <b>",
+            "\\<javascript:alert(1)> <https://ok.example> <a@b.example> <b>",
+        ),
+        ("[^x.png](javascript:y)", &format!("[x.png]({issue})(javascript:y)")),
+        // Inline code is defused too: Mattermost's web app reads `[a` + `](http://ok)` as a
+        // link before it sees the code span, and the image after it would be live.
+        ("{{![x](y)}} and {{[a](javascript:b)}}", "`\\![x]\\(y)` and `[a]\\(javascript:b)`"),
+        ("[a{{](http://ok) ![x](http://p)}}", "[a`](http://ok) \\![x](http://p)`"),
+        ("{code:java`x}\n![x](y)\n{code}", "```java\n![x](y)\n```"),
+        ("{code}\n![x](y)\n<javascript:z>\n{code}", "```\n![x](y)\n<javascript:z>\n```"),
+        ("{quote}\n[a]: javascript:x\n{quote}", "> [a]\\: javascript:x"),
+        ("\u{FDD0}![x](y)\u{FDD1} {{z}}", "\\![x]\\(y) `z`"),
+        ("\u{FDD0}x\u{FDD1}\n{code}\n![a](b)\n{code}", "x\n```\n\\![a]\\(b)\n```"),
+    ]);
+}
+
+#[test]
 fn emphasis_at_word_boundaries() {
     check_wiki(&[
         ("*bold text here*", "**bold text here**"),
@@ -121,6 +171,20 @@ fn code_blocks_become_fences_and_protect_their_content() {
 }
 
 #[test]
+fn inline_monospace_never_opens_a_block() {
+    check_wiki(&[
+        ("Use {{code}} inline, then {code:java}x{code}", "Use `code` inline, then\n```java\nx\n```"),
+        ("Use {{code}} inline, then\n{code:java}\nint x;\n{code}", "Use `code` inline, then\n```java\nint x;\n```"),
+        ("{{{code}}} and {{noformat}}", "`{code`} and `noformat`"),
+        ("{{code}} alone", "`code` alone"),
+        ("{{quote}} then {quote}q{quote}", "`quote` then\n> q"),
+        ("{{panel}} {{quote}}", "`panel` `quote`"),
+        ("{{code}x{code}", "{\n```\nx\n```"),
+        ("{code}\n{{x}}\n{code}", "```\n{{x}}\n```"),
+    ]);
+}
+
+#[test]
 fn quotes_and_panels() {
     check_wiki(&[
         ("{quote}\nline one\nline two\n{quote}", "> line one\n> line two"),
@@ -160,7 +224,10 @@ fn images() {
     check_wiki(&[
         ("!image.png!", &format!("[image.png]({issue})")),
         ("see !screen shot.png|thumbnail! here", &format!("see [screen shot.png]({issue}) here")),
-        ("!https://example.com/img/x.png!", "![x.png](https://example.com/img/x.png)"),
+        ("!https://example.com/img/x.png!", "[x.png](https://example.com/img/x.png)"),
+        ("!http://internal/pixel.png|width=1!", "[pixel.png](http://internal/pixel.png)"),
+        ("!file:///srv/x.png!", "x.png (file:///srv/x.png)"),
+        ("!!x.png!", &format!("\\![x.png]({issue})")),
         ("Wow! Great!", "Wow! Great!"),
         ("Hello!world.png!", "Hello!world.png!"),
     ]);
@@ -241,6 +308,7 @@ fn no_input_makes_it_panic() {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    inputs.push("{{".repeat(50_000) + "\n}}");
     for unit in ["*a ", "[", "{{", "!a.b ", "|", "{code:", "{quote}", "*_-+", "é*ü*ß_ñ_", "[~", "??x "] {
         inputs.push(unit.repeat(5000));
     }
@@ -248,7 +316,10 @@ fn no_input_makes_it_panic() {
     inputs.push(random_markup(2000));
     let ctx = ctx();
     for input in &inputs {
-        let _ = wiki_to_markdown(input, &ctx);
+        let markdown = wiki_to_markdown(input, &ctx);
+        if let Err(line) = super::fences::check(&markdown) {
+            panic!("fence at line {line} is not closed:\n{markdown}\n\nfrom:\n{input}");
+        }
         let cuts = if input.len() < 2000 { input.len() } else { 0 };
         for (cut, _) in input.char_indices().take(cuts) {
             let _ = wiki_to_markdown(&input[cut..], &ctx);
@@ -258,7 +329,7 @@ fn no_input_makes_it_panic() {
 
 /// Deterministic soup of markup fragments, many short lines.
 fn random_markup(pieces: usize) -> String {
-    const ALPHABET: [&str; 32] = [
+    const ALPHABET: [&str; 35] = [
         "*",
         "_",
         "-",
@@ -280,6 +351,9 @@ fn random_markup(pieces: usize) -> String {
         "a",
         "é",
         "{code}",
+        "{code:java}",
+        "{noformat}",
+        "{{code}}",
         "{quote}",
         "{panel:title=x}",
         "h1. ",
@@ -299,4 +373,12 @@ fn random_markup(pieces: usize) -> String {
             ALPHABET[(state >> 33) as usize % ALPHABET.len()]
         })
         .collect()
+}
+
+#[test]
+fn the_fence_check_finds_fences_left_open() {
+    use super::fences::check;
+    assert_eq!(check("a\n```java\nx"), Err(2));
+    assert_eq!(check("```\nx\n````"), Err(3));
+    assert_eq!(check("> ```\n> x\n> ```\n- ```sh\n  y\n  ```\n`a`"), Ok(()));
 }
