@@ -99,6 +99,33 @@ pub fn split_pair_key(key: &[u8]) -> Option<(u64, u64)> {
     Some((first, second))
 }
 
+/// `lane 0x00 id` (u64 BE): the lane index key, so a lane's deliveries sort by id and its
+/// head is its first key.
+pub fn lane_key(lane: &[u8], id: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(lane.len() + 9);
+    key.extend_from_slice(lane);
+    key.push(0);
+    key.extend_from_slice(&id.to_be_bytes());
+    key
+}
+
+/// Inverse of [`lane_key`]: (lane, id); `None` for a key of another shape.
+pub fn split_lane_key(key: &[u8]) -> Option<(&[u8], u64)> {
+    let split = key.len().checked_sub(9)?;
+    if key[split] != 0 {
+        return None;
+    }
+    Some((&key[..split], u64::from_be_bytes(key[split + 1..].try_into().ok()?)))
+}
+
+/// The first key after every [`lane_key`] of `lane`: where the next lane begins.
+pub fn after_lane(lane: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(lane.len() + 1);
+    key.extend_from_slice(lane);
+    key.push(1);
+    key
+}
+
 /// Reads a big-endian u64 key.
 pub fn read_u64(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(key.try_into().ok()?))

@@ -3,12 +3,12 @@
 //! Ordering rule: within a lane (one destination channel) only the unfinished delivery
 //! with the lowest id may be sent, so posts appear in receipt order.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use sled::Transactional;
 
-use super::codec::{self, pair_key, split_pair_key, u64_key};
-use super::events::put_delivery;
+use super::codec::{self, after_lane, split_lane_key, split_pair_key, u64_key};
+use super::events::{put_delivery, OutboxTx};
 use super::records::DeliveryRecordV1;
 use super::{Store, StoreError};
 
@@ -54,20 +54,25 @@ impl Store {
         Ok(self.lane_heads(busy)?.into_iter().map(|(_, due)| due).min())
     }
 
-    /// (lowest id, its due time) of each lane with unfinished deliveries, except `busy` ones.
+    /// (lowest id, its due time) of each lane with unfinished deliveries, except `busy` ones:
+    /// the first key of each lane in the lane index, one lookup per lane however long the
+    /// lanes are.
     fn lane_heads(&self, busy: &HashSet<String>) -> Result<Vec<(u64, u64)>, StoreError> {
         self.outbox_settled();
-        let mut heads: BTreeMap<Vec<u8>, (u64, u64)> = BTreeMap::new();
-        for entry in self.trees().dueat_deliveryid.iter() {
-            let (key, lane) = entry?;
-            let Some((due, id)) = split_pair_key(&key) else { continue };
-            let head = heads.entry(lane.to_vec()).or_insert((id, due));
-            if id < head.0 {
-                *head = (id, due);
+        let lanes = &self.trees().lane_deliveryid;
+        let mut heads = Vec::new();
+        let mut next = lanes.first()?;
+        while let Some((key, due)) = next {
+            let Some((lane, id)) = split_lane_key(&key) else {
+                next = lanes.range(after_key(&key)..).next().transpose()?;
+                continue;
+            };
+            if !busy.contains(String::from_utf8_lossy(lane).as_ref()) {
+                heads.push((id, codec::read_u64(&due).unwrap_or(0)));
             }
+            next = lanes.range(after_lane(lane)..).next().transpose()?;
         }
-        let free = |lane: &Vec<u8>| !busy.contains(String::from_utf8_lossy(lane).as_ref());
-        Ok(heads.into_iter().filter(|(lane, _)| free(lane)).map(|(_, head)| head).collect())
+        Ok(heads)
     }
 
     /// Reads one delivery.
@@ -84,13 +89,8 @@ impl Store {
     pub fn update_delivery(&self, id: u64, previous_due_ms: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
         let _gate = self.write_gate()?;
-        (&t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(deliveries, due)| {
-            due.remove(&pair_key(previous_due_ms, id)[..])?;
-            put_delivery(deliveries, due, id, record)?;
-            if is_finished(&record.state) {
-                due.remove(&pair_key(record.due_at_ms, id)[..])?;
-            }
-            Ok(())
+        (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid).transaction(|(deliveries, due, lanes)| {
+            put_delivery(&OutboxTx { deliveries, due, lanes }, id, record, Some(previous_due_ms))
         })?;
         Ok(())
     }
@@ -152,6 +152,13 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// The key right after `key`, to step past one that is not a lane key.
+fn after_key(key: &[u8]) -> Vec<u8> {
+    let mut after = key.to_vec();
+    after.push(0);
+    after
 }
 
 fn is_finished(state: &str) -> bool {

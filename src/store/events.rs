@@ -273,16 +273,33 @@ fn event_body(bytes: &[u8]) -> Result<(u16, &[u8]), StoreError> {
     }
 }
 
-/// Writes a delivery and its due-time index entry (the entry exists while unfinished).
+/// The trees of the outbox, inside one transaction.
+pub(super) struct OutboxTx<'a> {
+    pub deliveries: &'a TransactionalTree,
+    pub due: &'a TransactionalTree,
+    pub lanes: &'a TransactionalTree,
+}
+
+/// Writes a delivery and its index entries: by due time and by lane (both exist while it
+/// is unfinished; `previous_due_ms` is the due time it was indexed with, if it was).
 pub(super) fn put_delivery(
-    deliveries: &TransactionalTree,
-    due: &TransactionalTree,
+    tx: &OutboxTx<'_>,
     id: u64,
     record: &DeliveryRecordV1,
+    previous_due_ms: Option<u64>,
 ) -> TxResult<()> {
     let body = codec::encode(DeliveryRecordV1::VERSION, record).map_err(abort)?;
-    deliveries.insert(&u64_key(id), body)?;
-    due.insert(&codec::pair_key(record.due_at_ms, id), record.lane.as_bytes())?;
+    tx.deliveries.insert(&u64_key(id), body)?;
+    if let Some(previous) = previous_due_ms {
+        tx.due.remove(&codec::pair_key(previous, id)[..])?;
+    }
+    let lane = codec::lane_key(record.lane.as_bytes(), id);
+    if record.state == "done" || record.state == "dead" {
+        tx.lanes.remove(lane)?;
+    } else {
+        tx.due.insert(&codec::pair_key(record.due_at_ms, id), record.lane.as_bytes())?;
+        tx.lanes.insert(lane, &record.due_at_ms.to_be_bytes())?;
+    }
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::codec;
 use super::outbox_copy::COPIED_THROUGH_KEY;
 use super::schema::{self, META, SCHEMA_VERSION};
 use super::StoreError;
@@ -49,6 +50,7 @@ fn migrate_step(db: &sled::Db, from: u32) -> Result<(), StoreError> {
         // that an older jirabridge refuses this store, and its backups, as too new instead
         // of failing on records it cannot read.
         2 => Ok(()),
+        3 => v3_to_v4(db),
         other => Err(StoreError::Codec(format!("no migration from schema {other}"))),
     }
 }
@@ -65,6 +67,19 @@ fn v1_to_v2(db: &sled::Db) -> Result<(), StoreError> {
     }
     db.drop_tree(schema::RETIRED_RECEIVEDAT_EVENTID)?;
     db.drop_tree(schema::RETIRED_DEDUPKEY_EVENTID)?;
+    Ok(())
+}
+
+/// Schema 4 adds the lane index: every unfinished delivery (the due index holds exactly
+/// those, with their lanes) by lane and id.
+fn v3_to_v4(db: &sled::Db) -> Result<(), StoreError> {
+    let due = db.open_tree(schema::DUEAT_DELIVERYID)?;
+    let lanes = db.open_tree(schema::LANE_DELIVERYID)?;
+    for entry in due.iter() {
+        let (key, lane) = entry?;
+        let Some((due_at, id)) = codec::split_pair_key(&key) else { continue };
+        lanes.insert(codec::lane_key(&lane, id), &due_at.to_be_bytes())?;
+    }
     Ok(())
 }
 

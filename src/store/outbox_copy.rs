@@ -18,7 +18,7 @@ use sled::Transactional;
 
 use super::codec::{self, u64_key};
 use super::dedup::{RecentKeys, Seen};
-use super::events::{decode_stored_without_body, put_delivery};
+use super::events::{decode_stored_without_body, put_delivery, OutboxTx};
 use super::records::DeliveryRecordV1;
 use super::{StoreError, Trees};
 
@@ -47,9 +47,10 @@ impl OutboxCopies {
 /// whose copy is still to come).
 pub(super) fn copy_to_outbox(t: &Trees, copies: &OutboxCopies, advance_mark: bool) -> Result<(), StoreError> {
     // Every caller holds the write gate around this call, or runs before the store is shared.
-    (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.meta).transaction(|(deliveries, due, meta)| {
+    let trees = (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid, &t.meta);
+    trees.transaction(|(deliveries, due, lanes, meta)| {
         for (id, record) in &copies.deliveries {
-            put_delivery(deliveries, due, *id, record)?;
+            put_delivery(&OutboxTx { deliveries, due, lanes }, *id, record, None)?;
         }
         if let (true, Some(through)) = (advance_mark, copies.through) {
             meta.insert(COPIED_THROUGH_KEY, &through.to_be_bytes())?;

@@ -5,7 +5,7 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::events::{decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, put_delivery};
+use super::events::{decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, put_delivery, OutboxTx};
 use super::records::{DeliveryRecordV1, EventRecordV1};
 use super::{DueDelivery, NewDelivery, Store, StoreError};
 
@@ -112,12 +112,13 @@ impl Store {
         {
             // Released before the await: the guard is for the transaction only.
             let _gate = self.write_gate()?;
-            (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid).transaction(|(events, stored, due)| {
+            let trees = (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid);
+            trees.transaction(|(events, stored, due, lanes)| {
                 events.insert(&u64_key(event_id), event.clone())?;
                 for (delivery, id) in deliveries.iter().zip(&ids) {
                     let mut record = delivery.record.clone();
                     record.event_id = event_id;
-                    put_delivery(stored, due, *id, &record)?;
+                    put_delivery(&OutboxTx { deliveries: stored, due, lanes }, *id, &record, None)?;
                 }
                 Ok::<(), ConflictableTransactionError<StoreError>>(())
             })?;

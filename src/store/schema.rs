@@ -6,7 +6,7 @@
 
 /// Version of the on-disk layout. Bump it and add a step to `migrations` when a tree
 /// changes shape; the store refuses to open a database newer than this.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Every tree jirabridge uses. Opening the store opens exactly these.
 pub const TREES: &[&str] = &[
@@ -15,6 +15,7 @@ pub const TREES: &[&str] = &[
     EVENTID_EVENT,
     DELIVERYID_DELIVERY,
     DUEAT_DELIVERYID,
+    LANE_DELIVERYID,
     ISSUE_CHANNEL_ROOTPOST,
     INSTANCEID_INSTANCE,
     ALIAS_INSTANCEID,
@@ -48,6 +49,10 @@ pub const RETIRED_DEDUPKEY_EVENTID: &str = "dedupkey_eventid";
 pub const DELIVERYID_DELIVERY: &str = "deliveryid_delivery";
 /// due-at ms (u64 BE) 0x00 delivery id (u64 BE) → lane; holds every unfinished delivery.
 pub const DUEAT_DELIVERYID: &str = "dueat_deliveryid";
+/// lane 0x00 delivery id (u64 BE) → due-at ms (u64 BE); every unfinished delivery, by lane,
+/// so a lane's head is its first key and the worker finds the heads without reading the
+/// whole outbox (schema 4).
+pub const LANE_DELIVERYID: &str = "lane_deliveryid";
 /// instance 0x00 issue id 0x00 channel id → root post of the issue's comment thread.
 pub const ISSUE_CHANNEL_ROOTPOST: &str = "issue_channel_rootpost";
 /// Instance id (normalized Jira URL) → instance.
