@@ -143,3 +143,39 @@ async fn an_overlong_post_is_shortened_with_a_link_not_refused() {
     assert_eq!(posts[0].message.chars().count(), 16383);
     assert!(posts[0].message.ends_with("(https://j.example/browse/LONG-1)"));
 }
+
+/// Outcomes are written without a flush, so a crash can lose the last ones of a lane: a
+/// process that starts again finds those posts in the channel instead of posting them twice.
+#[tokio::test]
+async fn posts_whose_outcome_was_lost_are_found_not_posted_again() {
+    let app = spawn_app().await;
+    for key in ["OPS-7", "OPS-8"] {
+        assert_eq!(app.post_legacy(issue_created(key)).await.status(), StatusCode::OK);
+    }
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 2);
+    // As after a crash that lost both "done" writes: the records say nothing was posted.
+    for delivery in app.state.store.all_deliveries().unwrap() {
+        let mut record = delivery.record.clone();
+        record.state = "pending".into();
+        record.post_id = None;
+        record.finished_at_ms = None;
+        app.state.store.update_delivery(delivery.id, delivery.record.due_at_ms, &record).unwrap();
+    }
+    assert_eq!(app.post_legacy(issue_created("OPS-9")).await.status(), StatusCode::OK);
+
+    let state = &app.state;
+    let restarted = std::sync::Arc::new(jirabridge::delivery::Worker::new(
+        state.store.clone(),
+        state.mattermost.clone(),
+        state.channels.clone(),
+        state.metrics.clone(),
+        state.settings.clone(),
+    ));
+    restarted.run_once().await.unwrap();
+    let posts = app.channel_posts();
+    assert_eq!(posts.len(), 3, "OPS-7 and OPS-8 found, OPS-9 posted once");
+    assert!(posts[2].props["attachments"][0]["pretext"].as_str().unwrap().contains("OPS-9"));
+    assert_eq!(states(&app), ["done", "done", "done"]);
+    app.shutdown().await;
+}

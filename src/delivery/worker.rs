@@ -15,8 +15,8 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures_util::future::join_all;
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
 
 use super::{backoff, limits, state, threading, DeliverySettings};
 use crate::events::normalize::normalize;
@@ -32,6 +32,9 @@ use crate::telemetry::Metrics;
 
 /// Channels posted to at once.
 const CONCURRENT_LANES: usize = 16;
+
+/// The deliveries tried in the current pass.
+type Tried = Arc<Mutex<HashSet<u64>>>;
 /// Allowance for clock difference between us and Mattermost when searching for a post.
 const CLOCK_SLACK_MS: u64 = 2 * 60 * 1000;
 /// Longest idle sleep; new work also wakes the worker at once.
@@ -119,29 +122,74 @@ impl Worker {
 
     /// Posts everything that is due now, lane by lane, until nothing is due. Returns the
     /// number of attempts made.
-    pub async fn run_once(&self) -> Result<usize, StoreError> {
+    pub async fn run_once(self: &Arc<Self>) -> Result<usize, StoreError> {
         self.run_pass(None).await
     }
 
-    async fn run_pass(&self, shutdown: Option<&watch::Receiver<bool>>) -> Result<usize, StoreError> {
-        let mut attempts = 0;
+    /// Drains every lane that is due, each in a task of its own (at most
+    /// [`CONCURRENT_LANES`] at once), so one slow channel never holds up the others and a
+    /// lane goes from one post to the next without waiting for the rest.
+    async fn run_pass(self: &Arc<Self>, shutdown: Option<&watch::Receiver<bool>>) -> Result<usize, StoreError> {
         if !self.client.is_configured() {
             return Ok(0);
         }
         // Each delivery is tried at most once per pass, so a quick retry cannot spin here.
-        let mut tried = HashSet::new();
-        while !shutdown.is_some_and(|s| *s.borrow()) {
-            let busy = self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            let mut heads = self.store.due_lane_heads(now_ms(), &busy, CONCURRENT_LANES)?;
-            heads.retain(|head| tried.insert(head.id));
-            if heads.is_empty() {
-                return Ok(attempts);
+        let tried: Tried = Arc::default();
+        let mut lanes = JoinSet::new();
+        let (mut attempts, mut failed) = (0, None);
+        loop {
+            let stopping = shutdown.is_some_and(|s| *s.borrow());
+            let free = CONCURRENT_LANES.saturating_sub(lanes.len());
+            if !stopping && free > 0 {
+                let busy = self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let mut heads = self.store.due_lane_heads(now_ms(), &busy, free)?;
+                heads.retain(|head| tried.lock().unwrap_or_else(|p| p.into_inner()).insert(head.id));
+                for head in heads {
+                    lanes.spawn(self.clone().drain_lane(head, tried.clone(), shutdown.cloned()));
+                }
             }
-            attempts += heads.len();
-            let results = join_all(heads.into_iter().map(|head| self.attempt(head))).await;
-            results.into_iter().collect::<Result<(), StoreError>>()?;
+            match lanes.join_next().await {
+                None => return failed.map_or(Ok(attempts), Err),
+                Some(Ok(Ok(made))) => attempts += made,
+                Some(Ok(Err(e))) => failed = failed.or(Some(e)),
+                Some(Err(e)) => tracing::error!(error = %e, "a delivery task failed"),
+            }
         }
-        Ok(attempts)
+    }
+
+    /// Posts `head`, then each next delivery of its lane that is due and not yet tried in
+    /// this pass; answers the attempts made.
+    async fn drain_lane(
+        self: Arc<Self>,
+        head: DueDelivery,
+        tried: Tried,
+        shutdown: Option<watch::Receiver<bool>>,
+    ) -> Result<usize, StoreError> {
+        let lane = head.record.lane.clone();
+        if !self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).insert(lane.clone()) {
+            return Ok(0); // another pass of this worker holds the lane
+        }
+        let drained = async {
+            // Re-read after claiming the lane: another pass may have finished it meanwhile.
+            let mut next = match self.store.delivery(head.id)? {
+                Some(record) if record == head.record => Some(DueDelivery { id: head.id, record }),
+                _ => None,
+            };
+            let mut attempts = 0;
+            while let Some(head) = next.take() {
+                attempts += 1;
+                self.attempt_in_lane(head).await?;
+                if shutdown.as_ref().is_some_and(|s| *s.borrow()) {
+                    break;
+                }
+                let due = self.store.due_head_of_lane(&lane, now_ms())?;
+                next = due.filter(|head| tried.lock().unwrap_or_else(|p| p.into_inner()).insert(head.id));
+            }
+            Ok(attempts)
+        }
+        .await;
+        self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).remove(&lane);
+        drained
     }
 
     /// Loops until `shutdown` turns true; an attempt under way is finished first.
@@ -169,23 +217,6 @@ impl Worker {
         }
     }
 
-    async fn attempt(&self, head: DueDelivery) -> Result<(), StoreError> {
-        let lane = head.record.lane.clone();
-        if !self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).insert(lane.clone()) {
-            return Ok(()); // another pass of this worker holds the lane
-        }
-        let result = match self.store.delivery(head.id) {
-            // Re-read after claiming the lane: another pass may have finished it meanwhile.
-            Ok(Some(record)) if record == head.record => {
-                self.attempt_in_lane(DueDelivery { id: head.id, record }).await
-            }
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).remove(&lane);
-        result
-    }
-
     async fn attempt_in_lane(&self, head: DueDelivery) -> Result<(), StoreError> {
         let DueDelivery { id, mut record } = head;
         let previous_due = record.due_at_ms;
@@ -201,14 +232,16 @@ impl Worker {
                 None => self.mark_lane_checked(&record.lane),
             }
         }
+        // Nothing is written before the post: a send whose outcome was never written is found
+        // in the channel by the lane check after a restart. `in_flight` reaches the store
+        // only when `finish` records a request that got no answer (checked before a resend).
         record.target = TargetRecordV1::ChannelId(channel_id.clone());
         record.state = state::IN_FLIGHT.into();
         let now = now_ms();
         record.first_attempt_at_ms.get_or_insert(now);
         record.last_sent_at_ms = Some(now);
-        self.store.update_delivery(id, previous_due, &record)?;
         let outcome = self.post(id, &record, &channel_id).await;
-        self.finish(id, record.due_at_ms, record, outcome)
+        self.finish(id, previous_due, record, outcome)
     }
 
     fn lane_checked(&self, lane: &str) -> bool {

@@ -102,11 +102,17 @@ pub fn split_pair_key(key: &[u8]) -> Option<(u64, u64)> {
 /// `lane 0x00 id` (u64 BE): the lane index key, so a lane's deliveries sort by id and its
 /// head is its first key.
 pub fn lane_key(lane: &[u8], id: u64) -> Vec<u8> {
-    let mut key = Vec::with_capacity(lane.len() + 9);
-    key.extend_from_slice(lane);
-    key.push(0);
+    let mut key = lane_prefix(lane);
     key.extend_from_slice(&id.to_be_bytes());
     key
+}
+
+/// `lane 0x00`: what every [`lane_key`] of `lane` starts with.
+pub fn lane_prefix(lane: &[u8]) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(lane.len() + 9);
+    prefix.extend_from_slice(lane);
+    prefix.push(0);
+    prefix
 }
 
 /// Inverse of [`lane_key`]: (lane, id); `None` for a key of another shape.

@@ -49,6 +49,18 @@ impl Store {
         Ok(out)
     }
 
+    /// The head of `lane` if it is due at `now_ms`.
+    pub fn due_head_of_lane(&self, lane: &str, now_ms: u64) -> Result<Option<DueDelivery>, StoreError> {
+        self.outbox_settled();
+        let first = self.trees().lane_deliveryid.scan_prefix(codec::lane_prefix(lane.as_bytes())).next();
+        let Some((key, due)) = first.transpose()? else { return Ok(None) };
+        let Some((_, id)) = split_lane_key(&key) else { return Ok(None) };
+        if codec::read_u64(&due).unwrap_or(0) > now_ms {
+            return Ok(None);
+        }
+        Ok(self.delivery(id)?.map(|record| DueDelivery { id, record }))
+    }
+
     /// Earliest due time among the heads of lanes not in `busy`: when the worker has work.
     pub fn next_lane_due_ms(&self, busy: &HashSet<String>) -> Result<Option<u64>, StoreError> {
         Ok(self.lane_heads(busy)?.into_iter().map(|(_, due)| due).min())

@@ -5,7 +5,9 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::events::{decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, put_delivery, OutboxTx};
+use super::events::{
+    decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, put_delivery, OutboxTx,
+};
 use super::records::{DeliveryRecordV1, EventRecordV1};
 use super::{DueDelivery, NewDelivery, Store, StoreError};
 
