@@ -142,7 +142,7 @@ impl Application {
             secrets: RwLock::new(secrets.clone()),
             metrics,
             admin_token_hash: RwLock::new(admin_token_hash),
-            subscriptions: RwLock::new(subscriptions),
+            subscriptions: Arc::new(RwLock::new(subscriptions)),
             readiness: Default::default(),
             console: Default::default(),
         });

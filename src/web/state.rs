@@ -28,8 +28,9 @@ pub struct AppState {
     pub channels: Arc<ChannelCache>,
     pub secrets: RwLock<AcceptedSecrets>,
     pub metrics: Metrics,
-    /// Every subscription, indexed for matching; the store holds the records.
-    pub subscriptions: RwLock<crate::subscriptions::SubscriptionIndex>,
+    /// Every subscription, indexed for matching; the store holds the records. Shared with
+    /// the blocking threads that change subscriptions or replay events.
+    pub subscriptions: Arc<RwLock<crate::subscriptions::SubscriptionIndex>>,
     /// SHA-256 of the admin API token; replaced when the token is regenerated.
     pub admin_token_hash: RwLock<[u8; 32]>,
     /// The last `/readyz` answer about Mattermost, reused for ten seconds.
