@@ -66,6 +66,13 @@ impl AppState {
         }
     }
 
+    /// The settings as the console and the API show them. `Settings::entries` reads the
+    /// store (is a generated secret set?), so it runs on a blocking thread.
+    pub async fn setting_entries(&self) -> Result<Vec<crate::settings::SettingEntry>, crate::store::StoreError> {
+        let settings = self.settings.clone();
+        self.store.run(move |_| Ok(settings.entries())).await
+    }
+
     /// Forgets the cached Mattermost status (its URL or token changed).
     pub fn forget_mattermost_status(&self) {
         *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
