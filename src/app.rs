@@ -142,7 +142,7 @@ impl Application {
             secrets: RwLock::new(secrets.clone()),
             metrics,
             admin_token_hash: RwLock::new(admin_token_hash),
-            subscriptions: RwLock::new(subscriptions),
+            subscriptions: Arc::new(RwLock::new(subscriptions)),
             readiness: Default::default(),
             console: Default::default(),
         });
@@ -154,7 +154,7 @@ impl Application {
         let server = http_server(state.clone(), listener, &config, tls)?;
         let control = start_control_socket(&state.store, &config);
         announce(&config, port, origin, &secrets.current);
-        crate::console::announce_setup_link(&state).map_err(|e| anyhow::anyhow!("admin console setup: {e}"))?;
+        crate::console::announce_setup_link(&state).await.map_err(|e| anyhow::anyhow!("admin console setup: {e}"))?;
         if let Some(token) = new_admin_token {
             tracing::warn!("generated an admin API token; it is shown only this once. Use it as \"Authorization: Bearer {token}\" for {}/api/v1", config.public_base_url());
         }

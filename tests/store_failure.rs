@@ -1,16 +1,18 @@
 //! A store that cannot write (SPEC §4.6, §3.6), through the store's fault seam: webhooks get
 //! 503 with `Retry-After: 30` and nothing of them is kept, `/readyz` says `unwritable`,
-//! `/healthz` answers at once while sled hangs, console and API writes fail cleanly, and once
-//! the store writes again webhooks get 200 with no one doing anything. Every acknowledged
-//! event is posted once.
+//! `/healthz` answers at once while sled hangs, console and API writes fail cleanly (500 at
+//! the deadline when a write hangs), and once the store writes again webhooks get 200 with no
+//! one doing anything. Every acknowledged event is posted once.
 
-use std::sync::atomic::Ordering;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::app::{spawn_app, TestApp};
+use crate::support::app::{spawn_app, spawn_app_with, TestApp};
+use crate::support::console::signed_in;
 use crate::support::fixtures::issue_created;
 
 async fn readyz(app: &TestApp) -> (u16, Value) {
@@ -133,5 +135,100 @@ async fn api_writes_fail_cleanly_while_the_store_cannot_write() {
     app.state.store.faults().clear();
     let listed: Value = app.api(Method::GET, "/instances").send().await.unwrap().json().await.unwrap();
     assert_eq!(listed.as_array().map(Vec::len), Some(0), "nothing half-added: {listed}");
+    app.shutdown().await;
+}
+
+/// What [`while_asking_healthz`] saw.
+struct Waited<T> {
+    answer: T,
+    took: Duration,
+    slowest_healthz: Duration,
+    healthz_asked: usize,
+}
+
+/// Sends `request` and, until it is answered (at most 8 s), asks `/healthz` every 100 ms.
+async fn while_asking_healthz<T>(app: &TestApp, request: impl Future<Output = T>) -> Waited<T> {
+    let answered = AtomicBool::new(false);
+    let started = Instant::now();
+    let request = async {
+        let answer = tokio::time::timeout(Duration::from_secs(8), request).await;
+        answered.store(true, Ordering::SeqCst);
+        (answer.expect("answered within 8 s"), started.elapsed())
+    };
+    let health = async {
+        let (mut slowest, mut asked) = (Duration::ZERO, 0);
+        while !answered.load(Ordering::SeqCst) {
+            let at = Instant::now();
+            let health = tokio::time::timeout(Duration::from_secs(2), app.get("/healthz")).await;
+            assert_eq!(health.expect("/healthz answers while the store hangs").status(), 200);
+            (slowest, asked) = (slowest.max(at.elapsed()), asked + 1);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        (slowest, asked)
+    };
+    let ((answer, took), (slowest_healthz, healthz_asked)) = tokio::join!(request, health);
+    Waited { answer, took, slowest_healthz, healthz_asked }
+}
+
+/// One HTTP worker: a worker stuck in sled would stop the whole server, `/healthz` included.
+async fn spawn_app_with_one_worker() -> TestApp {
+    spawn_app_with(|config| config.server.workers = 1).await
+}
+
+/// Makes every store write hang until dropped, so that a failing test still lets the threads
+/// waiting in the store go (and the app stop).
+struct HangingWrites<'a>(&'a TestApp);
+
+impl<'a> HangingWrites<'a> {
+    fn start(app: &'a TestApp) -> HangingWrites<'a> {
+        app.state.store.faults().hang_writes.store(true, Ordering::SeqCst);
+        HangingWrites(app)
+    }
+}
+
+impl Drop for HangingWrites<'_> {
+    fn drop(&mut self) {
+        self.0.state.store.faults().clear();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_write_that_hangs_is_a_500_page_at_the_deadline() {
+    let app = spawn_app_with_one_worker().await;
+    let mut admin = signed_in(&app).await;
+    let form = admin.get("/admin/instances").await;
+    let hanging = HangingWrites::start(&app);
+
+    let fields = [("url", "https://jira.example.com"), ("type", "server"), ("skip_check", "on")];
+    let waited = while_asking_healthz(&app, admin.submit(&form, "/admin/instances", &fields)).await;
+    let page = waited.answer;
+    assert_eq!(page.status, 500, "{}", page.body);
+    assert!(page.has("The database did not answer in time. Please try again in a moment."), "{}", page.body);
+    assert!(waited.took < Duration::from_secs(7), "answered at the deadline: {:?}", waited.took);
+    assert!(waited.healthz_asked >= 10, "/healthz asked {} times meanwhile", waited.healthz_asked);
+    assert!(waited.slowest_healthz < Duration::from_millis(100), "/healthz took {:?}", waited.slowest_healthz);
+
+    // Once the store writes again (shutting down flushes), the console works as before.
+    drop(hanging);
+    assert_eq!(admin.get("/admin/instances").await.status, 200);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_write_that_hangs_is_a_500_internal_at_the_deadline() {
+    let app = spawn_app_with_one_worker().await;
+    let hanging = HangingWrites::start(&app);
+
+    let body = serde_json::json!({"url": "https://jira.example.com", "type": "server"});
+    let request = app.api(Method::POST, "/instances?skip_check=true").json(&body).send();
+    let waited = while_asking_healthz(&app, request).await;
+    let response = waited.answer.unwrap();
+    assert_eq!(response.status(), 500);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "internal", "{body}");
+    assert!(waited.took < Duration::from_secs(7), "answered at the deadline: {:?}", waited.took);
+    assert!(waited.slowest_healthz < Duration::from_millis(100), "/healthz took {:?}", waited.slowest_healthz);
+
+    drop(hanging);
     app.shutdown().await;
 }

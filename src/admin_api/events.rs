@@ -49,16 +49,17 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let EventsQuery { issue_key, project, kind, since, limit } = query.into_inner();
     let query = EventQuery { issue_key, project, kind, since_ms: since, limit };
-    Ok(HttpResponse::Ok().json(log::search(&state.store, &query)?))
+    Ok(HttpResponse::Ok().json(state.store.run(move |store| log::search(store, &query)).await?))
 }
 
 pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let detail = log::detail(&state.store, *id)?.ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?;
-    Ok(HttpResponse::Ok().json(detail))
+    let id = id.into_inner();
+    let detail = state.store.run(move |store| log::detail(store, id)).await?;
+    Ok(HttpResponse::Ok().json(detail.ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?))
 }
 
 pub async fn replay(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let deliveries = state.ingest.replay(*id, &state.subscriptions, "api").await?;
+    let deliveries = state.ingest.replay(*id, state.subscriptions.clone(), "api").await?;
     Ok(HttpResponse::Accepted().json(json!({ "deliveries": deliveries })))
 }
 
@@ -78,11 +79,14 @@ pub async fn deliveries(
         let expected = outbox::STATES.join(", ");
         return Err(ApiError::field("state", format!("unknown state {unknown:?}; expected one of {expected}")));
     }
+    let wanted = wanted.map(str::to_string);
     let limit = query.limit.unwrap_or(outbox::DEFAULT_LIMIT);
-    Ok(HttpResponse::Ok().json(outbox::list(&state.store, wanted, limit)?))
+    let found = state.store.run(move |store| outbox::list(store, wanted.as_deref(), limit)).await?;
+    Ok(HttpResponse::Ok().json(found))
 }
 
 pub async fn retry(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let retried = outbox::retry_now(&state.store, &state.ingest.waker, *id, "api", now_ms())?;
+    let (id, waker) = (id.into_inner(), state.ingest.waker.clone());
+    let retried = state.store.run(move |store| outbox::retry_now(store, &waker, id, "api", now_ms())).await?;
     Ok(HttpResponse::Accepted().json(retried))
 }

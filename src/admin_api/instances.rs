@@ -7,7 +7,6 @@ use super::auth::AdminAuth;
 use super::error::ApiError;
 use crate::delivery::worker::now_ms;
 use crate::instances::{self, InstanceContext, InstanceError, NewInstance};
-use crate::store::records::AuditRecordV1;
 use crate::web::AppState;
 
 #[derive(Deserialize)]
@@ -30,8 +29,8 @@ impl From<InstanceError> for ApiError {
 
 pub async fn list(_: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let base = state.config().public_base_url();
-    let all: Vec<_> = state.store.instances()?.iter().map(|i| instances::to_json(i, &base)).collect();
-    Ok(HttpResponse::Ok().json(all))
+    let all = state.store.run(|store| store.instances()).await?;
+    Ok(HttpResponse::Ok().json(all.iter().map(|i| instances::to_json(i, &base)).collect::<Vec<_>>()))
 }
 
 pub async fn create(
@@ -40,17 +39,21 @@ pub async fn create(
     query: web::Query<AddQuery>,
     body: web::Json<NewInstance>,
 ) -> Result<HttpResponse, ApiError> {
+    let record = instances::add(&context(&state, "api"), body.into_inner(), query.skip_check, now_ms()).await?;
+    Ok(HttpResponse::Created().json(instances::to_json(&record, &state.config().public_base_url())))
+}
+
+/// What adding an instance needs, acting as `actor`; shared with the console.
+pub fn context(state: &AppState, actor: &str) -> InstanceContext {
     let config = state.config();
-    let ctx = InstanceContext {
-        store: &state.store,
-        mattermost_url: &config.mattermost.url,
+    InstanceContext {
+        store: state.store.clone(),
+        mattermost_url: config.mattermost.url.clone(),
         push_only: config.jira.push_only,
         timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),
-    };
-    let record = instances::add(&ctx, body.into_inner(), query.skip_check, now_ms()).await?;
-    let shown = instances::to_json(&record, &state.config().public_base_url());
-    audit(&state, "instance.add", &record.id, None, Some(&shown))?;
-    Ok(HttpResponse::Created().json(shown))
+        actor: actor.to_string(),
+        public_base: config.public_base_url(),
+    }
 }
 
 pub async fn get(
@@ -58,7 +61,9 @@ pub async fn get(
     state: web::Data<AppState>,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = find(&state, &reference)?;
+    let reference = reference.into_inner();
+    let missing = ApiError::NotFound(format!("unknown Jira instance {reference}"));
+    let record = state.store.run(move |store| instances::resolve(store, &reference)).await?.ok_or(missing)?;
     Ok(HttpResponse::Ok().json(instances::to_json(&record, &state.config().public_base_url())))
 }
 
@@ -68,13 +73,10 @@ pub async fn patch(
     reference: web::Path<String>,
     body: web::Json<instances::InstancePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = find(&state, &reference)?;
-    let base = state.config().public_base_url();
-    let before = instances::to_json(&record, &base);
-    let updated = instances::update(&state.store, record, body.into_inner())?;
-    let after = instances::to_json(&updated, &base);
-    audit(&state, "instance.update", &updated.id, Some(&before), Some(&after))?;
-    Ok(HttpResponse::Ok().json(after))
+    let (reference, patch, base) = (reference.into_inner(), body.into_inner(), state.config().public_base_url());
+    let shown = base.clone();
+    let updated = state.store.run(move |store| instances::change(store, &reference, patch, "api", &base)).await?;
+    Ok(HttpResponse::Ok().json(instances::to_json(&updated, &shown)))
 }
 
 pub async fn delete(
@@ -82,45 +84,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = find(&state, &reference)?;
-    state.store.delete_instance(&record.id)?;
-    let before = instances::to_json(&record, &state.config().public_base_url());
-    audit(&state, "instance.remove", &record.id, Some(&before), None)?;
+    let (reference, base) = (reference.into_inner(), state.config().public_base_url());
+    state.store.run(move |store| instances::remove(store, &reference, "api", &base)).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn find(state: &AppState, reference: &str) -> Result<crate::store::records::InstanceRecordV1, ApiError> {
-    instances::resolve(&state.store, reference)?
-        .ok_or_else(|| ApiError::NotFound(format!("unknown Jira instance {reference}")))
-}
-
-/// Records an API change in the audit log.
-pub fn audit(
-    state: &AppState,
-    action: &str,
-    target: &str,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-) -> Result<(), ApiError> {
-    Ok(audit_as(state, "api", action, target, before, after)?)
-}
-
-/// Records a change by `actor` (`api`, a console admin's name) in the audit log.
-pub fn audit_as(
-    state: &AppState,
-    actor: &str,
-    action: &str,
-    target: &str,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-) -> Result<(), crate::store::StoreError> {
-    let entry = AuditRecordV1 {
-        at_ms: now_ms(),
-        actor: actor.into(),
-        action: action.into(),
-        target: target.into(),
-        before: before.map(|v| v.to_string()),
-        after: after.map(|v| v.to_string()),
-    };
-    state.store.audit(&entry)
 }

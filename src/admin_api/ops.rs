@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::auth::AdminAuth;
 use super::error::ApiError;
 use crate::events::preview;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use crate::web::body::{read_limited, BodyError};
 use crate::web::AppState;
 
@@ -15,7 +15,7 @@ use crate::web::AppState;
 #[derive(Serialize)]
 pub struct Status {
     pub version: &'static str,
-    /// `ok` or `error`.
+    /// `ok` or `unwritable` (as `/readyz`).
     pub store: &'static str,
     /// `ok`, `unreachable`, `unauthorized` or `not_configured` (as `/readyz`).
     pub mattermost: &'static str,
@@ -27,16 +27,18 @@ pub struct Status {
 
 /// The state of jirabridge and what it talks to; shared with the console's dashboard.
 pub async fn status_report(state: &AppState) -> Result<Status, StoreError> {
-    let outbox = state.store.outbox_counts()?;
+    let counted =
+        |store: &Store| Ok::<_, StoreError>((store.outbox_counts()?, store.instances()?.len(), store.event_count()));
+    let (outbox, instances, events_stored) = state.store.run(counted).await?;
     let config = state.config();
     Ok(Status {
         version: env!("CARGO_PKG_VERSION"),
         store: state.store_status(),
         mattermost: state.mattermost_status().await,
         // Push-only jirabridge never contacts Jira, and nothing else calls Jira yet.
-        jira: json!({ "instances": state.store.instances()?.len(), "push_only": config.jira.push_only }),
+        jira: json!({ "instances": instances, "push_only": config.jira.push_only }),
         outbox: json!({ "pending": outbox.pending, "in_flight": outbox.in_flight, "retrying": outbox.retrying }),
-        events_stored: state.store.event_count(),
+        events_stored,
     })
 }
 
@@ -57,7 +59,8 @@ pub async fn audit(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
-    let entries = state.store.audit_entries(query.since.unwrap_or(0), limit)?;
+    let since = query.since.unwrap_or(0);
+    let entries = state.store.run(move |store| store.audit_entries(since, limit)).await?;
     let as_json = |text: &Option<String>| text.as_deref().map(|t| serde_json::from_str(t).unwrap_or(json!(t)));
     let shown: Vec<Value> = entries
         .iter()

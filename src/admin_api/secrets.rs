@@ -7,6 +7,7 @@ use serde_json::json;
 use super::auth::AdminAuth;
 use super::error::ApiError;
 use crate::delivery::worker::now_ms;
+use crate::store::Store;
 use crate::web::AppState;
 use crate::webhook::secret::{self, RegenerateError};
 
@@ -20,14 +21,22 @@ impl From<RegenerateError> for ApiError {
 }
 
 pub async fn webhook(_: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let new = secret::regenerate(&state.settings, &state.store, &state.master_key, &state.secrets, "api", now_ms())?;
+    let shared = state.clone();
+    let regenerate = move |store: &Store| {
+        secret::regenerate(&shared.settings, store, &shared.master_key, &shared.secrets, "api", now_ms())
+    };
+    let new = state.store.run(regenerate).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({ "secret": new.secret, "previous_valid_until": new.previous_valid_until_ms })))
 }
 
 pub async fn admin_token(_: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (settings, store, key) = (&state.settings, &state.store, &state.master_key);
-    let token = super::token::regenerate(settings, store, key, &state.admin_token_hash, "api", now_ms())?;
+    let shared = state.clone();
+    let regenerate = move |store: &Store| {
+        let (settings, key, in_force) = (&shared.settings, &shared.master_key, &shared.admin_token_hash);
+        super::token::regenerate(settings, store, key, in_force, "api", now_ms())
+    };
+    let token = state.store.run(regenerate).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({ "token": token })))
 }

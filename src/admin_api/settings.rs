@@ -18,8 +18,8 @@ impl From<SettingsError> for ApiError {
     }
 }
 
-pub async fn list(_: AdminAuth, state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.settings.entries())
+pub async fn list(_: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.setting_entries().await?))
 }
 
 /// `{"key": value, …}`; `null` returns a key to its default.
@@ -36,6 +36,8 @@ pub async fn patch(
     if let Some(address) = crate::web::client::changes_lock_out(&req, &state.config(), &changes) {
         return Err(ApiError::field("admin.allow_from", crate::web::client::lockout_message(&address)));
     }
-    let entries = state.settings.update(&changes, "api")?;
+    // Settings::update stores the change: on a blocking thread, with the store's deadline.
+    let shared = state.clone();
+    let entries = state.store.run(move |_| shared.settings.update(&changes, "api")).await?;
     Ok(HttpResponse::Ok().json(entries))
 }

@@ -6,6 +6,8 @@ use serde_json::json;
 
 use super::auth::AdminAuth;
 use super::error::ApiError;
+use crate::store::records::SubscriptionRecordV1;
+use crate::store::Store;
 use crate::subscriptions::jql::approximate_jql;
 use crate::subscriptions::matching::MatchSettings;
 use crate::subscriptions::model::Subscription;
@@ -30,24 +32,24 @@ impl From<SubscriptionError> for ApiError {
     }
 }
 
-fn service(state: &AppState) -> Subscriptions<'_> {
+fn service(state: &AppState) -> Subscriptions {
     rules(state, RuleKind::Subscription)
 }
 
 /// The rule operations of `kind`, acting as the admin API.
-pub fn rules(state: &AppState, kind: RuleKind) -> Subscriptions<'_> {
+pub fn rules(state: &AppState, kind: RuleKind) -> Subscriptions {
     rules_as(state, kind, "api")
 }
 
 /// The rule operations of `kind`, acting as `actor` (the audit log's "who").
-pub fn rules_as<'a>(state: &'a AppState, kind: RuleKind, actor: &'a str) -> Subscriptions<'a> {
+pub fn rules_as(state: &AppState, kind: RuleKind, actor: &str) -> Subscriptions {
     Subscriptions {
         kind,
-        store: &state.store,
-        index: &state.subscriptions,
-        mattermost: &state.mattermost,
+        store: state.store.clone(),
+        index: state.subscriptions.clone(),
+        mattermost: state.mattermost.clone(),
         security_level_empty: state.config().security.security_level_empty_for_subscriptions,
-        actor,
+        actor: actor.to_string(),
     }
 }
 
@@ -56,12 +58,12 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let wanted = |r: &crate::store::records::SubscriptionRecordV1| {
+    let wanted = |r: &SubscriptionRecordV1| {
         query.channel_id.as_ref().is_none_or(|c| *c == r.channel_id)
             && query.instance_id.as_ref().is_none_or(|i| *i == r.instance_id)
             && query.project.as_ref().is_none_or(|p| r.projects.contains(p))
     };
-    let mut all: Vec<_> = state.store.subscriptions()?.into_iter().filter(wanted).collect();
+    let mut all: Vec<_> = state.store.run(|store| store.subscriptions()).await?.into_iter().filter(wanted).collect();
     all.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
     Ok(HttpResponse::Ok().json(all.iter().map(stored::to_json).collect::<Vec<_>>()))
 }
@@ -81,8 +83,12 @@ pub async fn create(
 }
 
 pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let record = state.store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?;
-    Ok(HttpResponse::Ok().json(stored::to_json(&record)))
+    Ok(HttpResponse::Ok().json(stored::to_json(&stored_rule(&state, id.into_inner()).await?)))
+}
+
+/// The stored subscription `id`.
+async fn stored_rule(state: &AppState, id: String) -> Result<SubscriptionRecordV1, SubscriptionError> {
+    state.store.run(move |store| store.subscription(&id)?.ok_or(SubscriptionError::NotFound)).await
 }
 
 pub async fn replace(
@@ -101,7 +107,7 @@ pub async fn replace(
 }
 
 pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let removed = service(&state).delete(&id)?;
+    let removed = service(&state).delete(&id).await?;
     announce(
         &state,
         &removed.channel_id,
@@ -111,7 +117,7 @@ pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<Stri
 }
 
 pub async fn jql(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let record = state.store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?;
+    let record = stored_rule(&state, id.into_inner()).await?;
     let (jql, notes) = approximate_jql(&stored::from_record(&record), match_settings(&state));
     Ok(HttpResponse::Ok().json(json!({ "jql": jql, "notes": notes })))
 }
@@ -135,12 +141,18 @@ pub async fn dry_run(
     body: web::Json<DryRunRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let sub = match (request.subscription, request.id) {
-        (Some(sub), _) => sub,
-        (None, Some(id)) => stored::from_record(&state.store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?),
+    let last = request.last.clamp(1, 10_000);
+    let (sub, events) = match (request.subscription, request.id) {
+        (Some(sub), _) => (sub, state.store.run(move |store| store.recent_events(last)).await?),
+        (None, Some(id)) => {
+            let read = move |store: &Store| {
+                let record = store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?;
+                Ok::<_, SubscriptionError>((stored::from_record(&record), store.recent_events(last)?))
+            };
+            state.store.run(read).await?
+        }
         (None, None) => return Err(ApiError::field("subscription", "give a subscription or the id of a stored one")),
     };
-    let events = state.store.recent_events(request.last.clamp(1, 10_000))?;
     let result = crate::subscriptions::dry_run::dry_run(&sub, &events, match_settings(&state));
     Ok(HttpResponse::Ok().json(result))
 }

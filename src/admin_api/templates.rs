@@ -26,7 +26,7 @@ pub async fn list(
         query.instance_id.as_ref().is_none_or(|i| *i == t.instance_id)
             && query.project_key.as_ref().is_none_or(|p| t.projects.first() == Some(p))
     };
-    let mut all: Vec<_> = state.store.templates()?.into_iter().filter(wanted).collect();
+    let mut all: Vec<_> = state.store.run(|store| store.templates()).await?.into_iter().filter(wanted).collect();
     all.sort_by(|a, b| (&a.instance_id, &a.projects, &a.name).cmp(&(&b.instance_id, &b.projects, &b.name)));
     Ok(HttpResponse::Ok().json(all.iter().map(stored::to_json).collect::<Vec<_>>()))
 }
@@ -41,7 +41,8 @@ pub async fn create(
 }
 
 pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let record = state.store.template(&id)?.ok_or(SubscriptionError::NotFound)?;
+    let id = id.into_inner();
+    let record = state.store.run(move |store| store.template(&id)?.ok_or(SubscriptionError::NotFound)).await?;
     Ok(HttpResponse::Ok().json(stored::to_json(&record)))
 }
 
@@ -56,6 +57,6 @@ pub async fn replace(
 }
 
 pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    rules(&state, RuleKind::Template).delete(&id)?;
+    rules(&state, RuleKind::Template).delete(&id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

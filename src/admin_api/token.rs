@@ -2,13 +2,16 @@
 
 use sha2::{Digest, Sha256};
 
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use crate::settings::Settings;
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
 use crate::webhook::secret::{audit_regeneration, RegenerateError};
 
 pub const HASH_NAME: &str = "admin_api_token_sha256";
+
+/// Serializes regenerations of the token (see [`regenerate`]).
+static REGENERATING: Mutex<()> = Mutex::new(());
 
 /// SHA-256 of a token.
 pub fn hash(token: &str) -> [u8; 32] {
@@ -51,11 +54,14 @@ pub fn regenerate(
     if source.pins() {
         return Err(RegenerateError::Pinned { key: "admin.api_token", from: source });
     }
-    let mut in_force = hash_in_force.write().unwrap_or_else(|p| p.into_inner());
+    // One regeneration at a time. The hash in force is locked only for the swap, never while
+    // the store writes: every API request reads it, and a store stuck in a write must not
+    // hold them up with it.
+    let _one_at_a_time = REGENERATING.lock().unwrap_or_else(|p| p.into_inner());
     let token = crate::webhook::secret::generate()?;
     let hashed = hash(&token);
     store.put_secret(HASH_NAME, &StoredSecret { value: hex::encode(hashed), valid_until_ms: None }, key)?;
-    *in_force = hashed;
+    *hash_in_force.write().unwrap_or_else(|p| p.into_inner()) = hashed;
     audit_regeneration(store, actor, "secret.admin_token.regenerate", "admin.api_token", now_ms)?;
     Ok(token)
 }

@@ -33,10 +33,11 @@ struct AccountRow {
     is_you: bool,
 }
 
-fn page_for(state: &AppState, admin: &SignedIn) -> Result<AdminsPage, ConsoleError> {
+async fn page_for(state: &AppState, admin: &SignedIn) -> Result<AdminsPage, ConsoleError> {
     let accounts = state
         .store
-        .admin_users()?
+        .run(|store| store.admin_users())
+        .await?
         .into_iter()
         .map(|user| AccountRow {
             is_you: user.username == admin.username,
@@ -53,27 +54,27 @@ pub async fn page(
     state: web::Data<AppState>,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let mut page = page_for(&state, &admin)?;
+    let mut page = page_for(&state, &admin).await?;
     page.chrome.notice = notice.text();
     render(&page)
 }
 
 /// The page again, under `status`, saying `error` and keeping the user name typed.
-fn page_saying(
+async fn page_saying(
     state: &AppState,
     admin: &SignedIn,
     status: StatusCode,
     error: String,
     username: String,
 ) -> Result<HttpResponse, ConsoleError> {
-    let mut page = page_for(state, admin)?;
+    let mut page = page_for(state, admin).await?;
     page.chrome.error = Some(error);
     page.username = username;
     render_status(status, &page)
 }
 
 /// The page again saying what was wrong with the account change.
-fn refused(
+async fn refused(
     state: &AppState,
     admin: &SignedIn,
     status: StatusCode,
@@ -82,7 +83,7 @@ fn refused(
     if let AccountError::Store(e) = error {
         return Err(e.into());
     }
-    page_saying(state, admin, status, sentence(&error), String::new())
+    page_saying(state, admin, status, sentence(&error), String::new()).await
 }
 
 /// The sign-in counters' "address" under which wrong own passwords on this page are counted.
@@ -100,18 +101,22 @@ async fn refuse_wrong_own_password(
     let max = state.config().admin.login_max_attempts;
     // Counted per user, whatever the address: a borrowed session gets the same few tries
     // from anywhere (sign-in counts per address and user).
-    if let Some(secs) = throttle::admit(&state.store, OWN_PASSWORD_COUNTER, username, max, now_ms())? {
+    let user = username.clone();
+    let refused =
+        state.store.run(move |store| throttle::admit(store, OWN_PASSWORD_COUNTER, &user, max, now_ms())).await?;
+    if let Some(secs) = refused {
         tracing::warn!(%client, username, "console admin change refused: too many wrong passwords");
         return Err(ConsoleError::TooManyAttempts { retry_after_secs: secs, minutes: secs.div_ceil(60) });
     }
-    if state.console.check_password(&state.store, username, post.form.raw("current_password")).await? {
-        throttle::clear(&state.store, OWN_PASSWORD_COUNTER, username)?;
+    if state.console.check_password(state.store.clone(), username, post.form.raw("current_password")).await? {
+        let user = username.clone();
+        state.store.run(move |store| throttle::clear(store, OWN_PASSWORD_COUNTER, &user)).await?;
         return Ok(None);
     }
     tracing::warn!(%client, username, "console admin change refused: wrong own password");
     let error = "Your own password is not right; nothing was changed.".to_string();
-    page_saying(state, &post.admin, StatusCode::FORBIDDEN, error, post.form.get("username").trim().to_string())
-        .map(Some)
+    let typed = post.form.get("username").trim().to_string();
+    page_saying(state, &post.admin, StatusCode::FORBIDDEN, error, typed).await.map(Some)
 }
 
 /// Adds an account, or sets the password of an existing one.
@@ -127,19 +132,22 @@ pub async fn set_password(
     let (password, repeated) = (post.form.raw("password").to_string(), post.form.raw("password_again"));
     if password != repeated {
         let error = "The two passwords differ; type the same password twice.".to_string();
-        return page_saying(&state, &post.admin, StatusCode::BAD_REQUEST, error, username);
+        return page_saying(&state, &post.admin, StatusCode::BAD_REQUEST, error, username).await;
     }
-    let existed = state.store.admin_user(&username)?.is_some();
     let (store, user, actor) = (state.store.clone(), username.clone(), post.admin.username.clone());
+    // On the blocking thread the password is hashed on, with the store work around it.
     let set = state
         .console
-        .password_work(move || accounts::set_password_by_admin(&store, &user, &password, now_ms(), &actor))
+        .password_work(move || {
+            let existed = store.admin_user(&user)?.is_some();
+            accounts::set_password_by_admin(&store, &user, &password, now_ms(), &actor).map(|()| existed)
+        })
         .await?;
-    match set {
+    let existed = match set {
         Err(AccountError::Store(e)) => return Err(e.into()),
-        Err(e) => return page_saying(&state, &post.admin, StatusCode::BAD_REQUEST, sentence(&e), username),
-        Ok(()) => {}
-    }
+        Err(e) => return page_saying(&state, &post.admin, StatusCode::BAD_REQUEST, sentence(&e), username).await,
+        Ok(existed) => existed,
+    };
     tracing::info!(admin = %post.admin.username, username, added = !existed, "console admin account set");
     // After the answer a reload shows the page, and does not send the form again.
     let location = match (existed, username == post.admin.username) {
@@ -161,16 +169,17 @@ pub async fn delete(
         return Ok(refusal);
     }
     let username = post.form.get("username").to_string();
-    match accounts::delete(&state.store, &username, &post.admin.username, now_ms()) {
+    let (user, actor) = (username.clone(), post.admin.username.clone());
+    match state.store.run(move |store| accounts::delete(store, &user, &actor, now_ms())).await {
         Ok(()) => {
             tracing::info!(admin = %post.admin.username, username, "console admin account deleted");
             Ok(see_other("/admin/admins?notice=admin_deleted"))
         }
-        Err(e @ AccountError::NoSuchUser(_)) => refused(&state, &post.admin, StatusCode::NOT_FOUND, e),
+        Err(e @ AccountError::NoSuchUser(_)) => refused(&state, &post.admin, StatusCode::NOT_FOUND, e).await,
         Err(e @ (AccountError::DeleteSelf | AccountError::ActorGone)) => {
-            refused(&state, &post.admin, StatusCode::CONFLICT, e)
+            refused(&state, &post.admin, StatusCode::CONFLICT, e).await
         }
-        Err(e) => refused(&state, &post.admin, StatusCode::BAD_REQUEST, e),
+        Err(e) => refused(&state, &post.admin, StatusCode::BAD_REQUEST, e).await,
     }
 }
 

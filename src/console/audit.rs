@@ -38,7 +38,8 @@ fn pretty(text: Option<&String>) -> String {
 pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
     let entries = state
         .store
-        .audit_entries(0, SHOWN)?
+        .run(|store| store.audit_entries(0, SHOWN))
+        .await?
         .into_iter()
         .map(|e| AuditRow {
             at: when(e.at_ms),

@@ -7,6 +7,7 @@ use super::error::ConsoleError;
 use super::page::{day, render, when, Chrome};
 use super::session::SignedIn;
 use crate::delivery::worker::now_ms;
+use crate::store::{Store, StoreError};
 use crate::web::AppState;
 
 const DAYS_SHOWN: u64 = 7;
@@ -47,8 +48,19 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
     let now = now_ms();
     let today = now / 86_400_000;
     let since = (today + 1 - DAYS_SHOWN) * 86_400_000;
-    let events = state.store.events_per_day(since)?;
-    let deliveries = state.store.recent_deliveries(since, usize::MAX)?;
+    // Everything the page shows from the store, in one visit on a blocking thread.
+    let read = move |store: &Store| {
+        let events = store.events_per_day(since)?;
+        let deliveries = store.recent_deliveries(since, usize::MAX)?;
+        Ok::<_, StoreError>((
+            events,
+            deliveries,
+            store.outbox_counts()?,
+            store.subscriptions()?,
+            store.instances()?.len(),
+        ))
+    };
+    let (events, deliveries, counts, subscriptions, instances) = state.store.run(read).await?;
     let days = (0..DAYS_SHOWN)
         .map(|back| {
             let d = today - back;
@@ -76,8 +88,6 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
             error: d.record.last_error.clone().unwrap_or_default(),
         })
         .collect();
-    let counts = state.store.outbox_counts()?;
-    let subscriptions = state.store.subscriptions()?;
     let page = DashboardPage {
         chrome: Chrome::new(&admin, "/admin/", "Dashboard"),
         store_ok: state.store.writability() == crate::store::Writability::Writable,
@@ -94,7 +104,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
         in_flight: counts.in_flight,
         days,
         recent_errors,
-        instances: state.store.instances()?.len(),
+        instances,
         broken_subscriptions: subscriptions.iter().filter(|s| s.state == "broken").count(),
         subscriptions: subscriptions.len(),
     };

@@ -72,7 +72,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ConsoleError> {
     let filter = filter.into_inner();
     let wanted = STATES.iter().find(|s| **s == filter.state).copied();
-    let rows = outbox::list(&state.store, wanted, SHOWN)?.iter().map(delivery_row).collect();
+    let rows =
+        state.store.run(move |store| outbox::list(store, wanted, SHOWN)).await?.iter().map(delivery_row).collect();
     let notice = Notice { notice: filter.notice }.text();
     let page = DeliveriesPage {
         chrome: Chrome::new(&admin, "/admin/deliveries", "Deliveries").with_notice(notice),
@@ -89,8 +90,8 @@ pub async fn retry(
     post: SignedPost,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let id = id.into_inner();
-    match outbox::retry_now(&state.store, &state.ingest.waker, id, &post.admin.username, now_ms()) {
+    let (id, waker, actor) = (id.into_inner(), state.ingest.waker.clone(), post.admin.username.clone());
+    match state.store.run(move |store| outbox::retry_now(store, &waker, id, &actor, now_ms())).await {
         Ok(_) => Ok(see_other("/admin/deliveries?notice=delivery_retried")),
         Err(RetryError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Delivery #{id} does not exist."))),
         Err(RetryError::Store(e)) => Err(e.into()),

@@ -20,11 +20,20 @@ pub enum ConsoleError {
     BadRequest(String),
     #[error("Something went wrong on the server; the details are in jirabridge's log.")]
     Internal(String),
+    /// The store did not answer within its deadline (e.g. a full disk hangs it).
+    #[error(
+        "The database did not answer in time. Please try again in a moment. A change you just made may \
+         still have been saved, so look before making it again."
+    )]
+    StoreTooSlow(String),
 }
 
 impl From<StoreError> for ConsoleError {
     fn from(e: StoreError) -> Self {
-        ConsoleError::Internal(e.to_string())
+        match e {
+            StoreError::Deadline | StoreError::FlushTimeout => ConsoleError::StoreTooSlow(e.to_string()),
+            e => ConsoleError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -42,7 +51,7 @@ impl ResponseError for ConsoleError {
             ConsoleError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ConsoleError::NotFound(_) => StatusCode::NOT_FOUND,
             ConsoleError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ConsoleError::Internal(_) | ConsoleError::StoreTooSlow(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -56,7 +65,7 @@ impl ResponseError for ConsoleError {
                 HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
             }
             other => {
-                if let ConsoleError::Internal(cause) = other {
+                if let ConsoleError::Internal(cause) | ConsoleError::StoreTooSlow(cause) = other {
                     tracing::error!(%cause, "admin console request failed");
                 }
                 let mut response = HttpResponse::build(other.status_code());

@@ -69,7 +69,10 @@ pub async fn list(
         since_ms: since_ms.flatten(),
         limit: Some(SHOWN),
     };
-    let found = if since_error.is_some() { Vec::new() } else { log::search(&state.store, &query)? };
+    let found = match since_error {
+        Some(_) => Vec::new(),
+        None => state.store.run(move |store| log::search(store, &query)).await?,
+    };
     let rows = found
         .into_iter()
         .map(|e| EventRow {
@@ -129,7 +132,7 @@ pub async fn show(
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();
-    let event = log::detail(&state.store, id)?.ok_or_else(|| {
+    let event = state.store.run(move |store| log::detail(store, id)).await?.ok_or_else(|| {
         ConsoleError::NotFound(format!("Event #{id} is not stored (it may be older than store.event_retention_days)."))
     })?;
     let payload = match &event.payload {
@@ -155,7 +158,7 @@ pub async fn replay(
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();
-    match state.ingest.replay(id, &state.subscriptions, &post.admin.username).await {
+    match state.ingest.replay(id, state.subscriptions.clone(), &post.admin.username).await {
         Ok(ids) if ids.is_empty() => Ok(see_other(&format!("/admin/events/{id}?notice=event_replayed_nowhere"))),
         Ok(_) => Ok(see_other(&format!("/admin/events/{id}?notice=event_replayed"))),
         Err(ReplayError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Event #{id} is not stored any more."))),

@@ -8,10 +8,12 @@ use super::error::ConsoleError;
 use super::page::{render, render_status, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::admin_api::instances::audit_as;
+use crate::admin_api::instances::context;
 use crate::delivery::worker::now_ms;
 use crate::instances::{self, InstanceContext, InstanceError, InstancePatch, NewInstance};
 use crate::jira::instance::{encode_id, InstanceType};
+use crate::store::records::InstanceRecordV1;
+use crate::store::Store;
 use crate::web::AppState;
 
 #[derive(Template)]
@@ -50,12 +52,9 @@ impl AddForm {
     }
 }
 
-fn rows(state: &AppState) -> Result<Vec<InstanceRow>, ConsoleError> {
-    let base = state.config().public_base_url();
-    let mut all = state.store.instances()?;
+fn rows(base: &str, mut all: Vec<InstanceRecordV1>) -> Vec<InstanceRow> {
     all.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(all
-        .into_iter()
+    all.into_iter()
         .map(|r| {
             let encoded = encode_id(&r.id);
             InstanceRow {
@@ -71,18 +70,19 @@ fn rows(state: &AppState) -> Result<Vec<InstanceRow>, ConsoleError> {
                 id: r.id,
             }
         })
-        .collect())
+        .collect()
 }
 
-fn page_for(
+async fn page_for(
     state: &AppState,
     admin: &SignedIn,
     notice: Option<String>,
     form: AddForm,
 ) -> Result<InstancesPage, ConsoleError> {
+    let all = state.store.run(|store| store.instances()).await?;
     Ok(InstancesPage {
         chrome: Chrome::new(admin, "/admin/instances", "Jira instances").with_notice(notice),
-        instances: rows(state)?,
+        instances: rows(&state.config().public_base_url(), all),
         push_only: state.config().jira.push_only,
         form,
     })
@@ -94,7 +94,7 @@ pub async fn page(
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, ConsoleError> {
     let form = AddForm { kind: "server".into(), ..AddForm::default() };
-    render(&page_for(&state, &admin, notice.text(), form)?)
+    render(&page_for(&state, &admin, notice.text(), form).await?)
 }
 
 pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
@@ -106,18 +106,9 @@ pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRes
     };
     let alias = Some(form.get("alias").to_string()).filter(|a| !a.is_empty());
     let request = NewInstance { url: form.get("url").into(), instance_type: kind, alias: alias.clone() };
-    let ctx = InstanceContext {
-        store: &state.store,
-        mattermost_url: &state.config().mattermost.url,
-        push_only: state.config().jira.push_only,
-        timeout: std::time::Duration::from_secs(10),
-    };
+    let ctx = InstanceContext { timeout: std::time::Duration::from_secs(10), ..context(&state, &post.admin.username) };
     match instances::add(&ctx, request, form.checked("skip_check"), now_ms()).await {
-        Ok(record) => {
-            let shown = instances::to_json(&record, &state.config().public_base_url());
-            audit_as(&state, &post.admin.username, "instance.add", &record.id, None, Some(&shown))?;
-            Ok(see_other("/admin/instances?notice=instance_added"))
-        }
+        Ok(_) => Ok(see_other("/admin/instances?notice=instance_added")),
         Err(e) => {
             let mut again = AddForm {
                 url: form.get("url").into(),
@@ -126,7 +117,6 @@ pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRes
                 skip_check: form.checked("skip_check"),
                 ..AddForm::default()
             };
-            let mut page = page_for(&state, &post.admin, None, AddForm::default())?;
             match e {
                 InstanceError::Invalid { field: "alias", message } => again.alias_error = Some(message),
                 InstanceError::Invalid { message, .. } => again.url_error = Some(message),
@@ -135,7 +125,7 @@ pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRes
                 }
                 InstanceError::Store(s) => return Err(s.into()),
             }
-            page.form = again;
+            let page = page_for(&state, &post.admin, None, again).await?;
             render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
         }
     }
@@ -144,32 +134,32 @@ pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRes
 /// One action on an existing instance: `op` = `default`, `v2_legacy`, `alias` or `remove`.
 pub async fn change(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
     let form = &post.form;
-    let record = instances::resolve(&state.store, form.get("instance"))?
-        .ok_or_else(|| ConsoleError::NotFound("That Jira instance no longer exists.".into()))?;
-    let base = state.config().public_base_url();
-    let before = instances::to_json(&record, &base);
-    let actor = post.admin.username.as_str();
     let patch = match form.get("op") {
-        "remove" => {
-            state.store.delete_instance(&record.id)?;
-            audit_as(&state, actor, "instance.remove", &record.id, Some(&before), None)?;
-            return Ok(see_other("/admin/instances?notice=instance_removed"));
-        }
-        "default" => InstancePatch { is_default: Some(true), ..InstancePatch::default() },
-        "v2_legacy" => InstancePatch { is_v2_legacy: Some(true), ..InstancePatch::default() },
-        "alias" => InstancePatch { alias: Some(form.get("alias").to_string()), ..InstancePatch::default() },
+        "remove" => None,
+        "default" => Some(InstancePatch { is_default: Some(true), ..InstancePatch::default() }),
+        "v2_legacy" => Some(InstancePatch { is_v2_legacy: Some(true), ..InstancePatch::default() }),
+        "alias" => Some(InstancePatch { alias: Some(form.get("alias").to_string()), ..InstancePatch::default() }),
         other => return Err(ConsoleError::BadRequest(format!("unknown action {other:?}"))),
     };
-    match instances::update(&state.store, record, patch) {
-        Ok(updated) => {
-            let after = instances::to_json(&updated, &base);
-            audit_as(&state, actor, "instance.update", &updated.id, Some(&before), Some(&after))?;
-            Ok(see_other("/admin/instances?notice=instance_updated"))
+    let (reference, actor, base) =
+        (form.get("instance").to_string(), post.admin.username.clone(), state.config().public_base_url());
+    let (done, notice) = match patch {
+        None => {
+            let removed = state.store.run(move |store| instances::remove(store, &reference, &actor, &base)).await;
+            (removed, "instance_removed")
         }
+        Some(patch) => {
+            let changed = move |store: &Store| instances::change(store, &reference, patch, &actor, &base).map(drop);
+            (state.store.run(changed).await, "instance_updated")
+        }
+    };
+    match done {
+        Ok(()) => Ok(see_other(&format!("/admin/instances?notice={notice}"))),
+        Err(InstanceError::NotFound(_)) => Err(ConsoleError::NotFound("That Jira instance no longer exists.".into())),
         Err(InstanceError::Store(s)) => Err(s.into()),
         Err(e) => {
-            let mut page =
-                page_for(&state, &post.admin, None, AddForm { kind: "server".into(), ..AddForm::default() })?;
+            let form = AddForm { kind: "server".into(), ..AddForm::default() };
+            let mut page = page_for(&state, &post.admin, None, form).await?;
             page.chrome.error = Some(e.to_string());
             render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
         }

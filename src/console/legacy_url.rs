@@ -79,7 +79,7 @@ pub async fn page(
     let (team, channel, instance) = (form.get("team"), form.get("channel"), form.get("instance"));
     let flags: Vec<FlagRow> =
         FLAGS.iter().map(|(name, label)| FlagRow { name, label, checked: form.checked(name) }).collect();
-    let instances: Vec<String> = state.store.instances()?.into_iter().map(|i| i.id).collect();
+    let instances: Vec<String> = state.store.run(|store| store.instances()).await?.into_iter().map(|i| i.id).collect();
     let mut url = None;
     let mut channel_check = None;
     let names_valid = is_mattermost_name(team) && is_mattermost_name(channel);

@@ -9,9 +9,10 @@ use askama::Template;
 use super::error::ConsoleError;
 use super::form::FormData;
 use super::page::{render_status, see_other, with_security_headers};
-use super::session::{self, console_cookie, random_token, SignedPost, CSRF_FIELD};
+use super::session::{self, console_cookie, random_token, NewSession, SignedPost, CSRF_FIELD};
 use super::throttle;
 use crate::delivery::worker::now_ms;
+use crate::store::{Store, StoreError};
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
 
@@ -149,35 +150,48 @@ pub async fn submit(
         return form_response(&state, &req, StatusCode::UNAUTHORIZED, login_page(next, String::new(), None, wrong()));
     }
     let max = state.config().admin.login_max_attempts;
-    if let Some(secs) = throttle::admit(&state.store, &client, username, max, now_ms())? {
+    let (counted_as, user) = (client.clone(), username.to_string());
+    let refused = state.store.run(move |store| throttle::admit(store, &counted_as, &user, max, now_ms())).await?;
+    if let Some(secs) = refused {
         tracing::warn!(%client, username, "console sign-in refused: too many failed attempts");
         return Err(ConsoleError::TooManyAttempts { retry_after_secs: secs, minutes: secs.div_ceil(60) });
     }
-    let valid = state.console.check_password(&state.store, username, password).await?;
+    let valid = state.console.check_password(state.store.clone(), username, password).await?;
     if !valid {
         tracing::warn!(%client, username, "console sign-in failed");
         return form_response(&state, &req, StatusCode::UNAUTHORIZED, login_page(next, username.into(), None, wrong()));
     }
-    throttle::clear(&state.store, &client, username)?;
+    let (counted_as, user) = (client.clone(), username.to_string());
+    let forget_attempts = move |store: &Store| throttle::clear(store, &counted_as, &user);
+    let response =
+        signed_in_redirect(&state, username, if next.is_empty() { "/admin/" } else { &next }, forget_attempts).await?;
     tracing::info!(%client, username, "console sign-in");
-    signed_in_redirect(&state, username, if next.is_empty() { "/admin/" } else { &next })
+    Ok(response)
 }
 
-/// Starts a session and sends the browser on; the form cookie is no longer needed.
-pub fn signed_in_redirect(state: &AppState, username: &str, location: &str) -> Result<HttpResponse, ConsoleError> {
+/// Starts a session and sends the browser on; the form cookie is no longer needed. `first`
+/// is store work done in the same visit to the store, before the session is stored.
+pub async fn signed_in_redirect(
+    state: &AppState,
+    username: &str,
+    location: &str,
+    first: impl FnOnce(&Store) -> Result<(), StoreError> + Send + 'static,
+) -> Result<HttpResponse, ConsoleError> {
     // The answer is made first: a session is only started for a redirect that can be sent.
     let mut response = see_other(location);
     if response.status() != StatusCode::SEE_OTHER {
         return Err(ConsoleError::Internal(format!("cannot redirect to {location:?}")));
     }
-    let cookie = session::start(state, username)?;
-    response.add_cookie(&cookie).map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let session = NewSession::for_user(username)?;
+    let session =
+        state.store.run(move |store| first(store).and_then(|()| session.store(store)).map(|()| session)).await?;
+    response.add_cookie(&session.cookie(state)).map_err(|e| ConsoleError::Internal(e.to_string()))?;
     response.add_removal_cookie(&console_cookie(state, FORM_COOKIE, String::new())).ok();
     Ok(response)
 }
 
 pub async fn logout(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
-    post.admin.end(&state)?;
+    post.admin.end(&state).await?;
     let mut response = see_other("/admin/login?signed_out=1");
     let gone: Cookie<'static> = console_cookie(&state, session::SESSION_COOKIE, String::new());
     response.add_removal_cookie(&gone).map_err(|e| ConsoleError::Internal(e.to_string()))?;

@@ -77,7 +77,9 @@ pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRe
     if !token.is_empty() && locked(&state, "mattermost.bot_token").is_none() {
         changes.push(("mattermost.bot_token".to_string(), serde_json::Value::from(token)));
     }
-    match state.settings.update(&changes, &post.admin.username) {
+    // Settings::update stores the change: on a blocking thread, with the store's deadline.
+    let (shared, actor) = (state.clone(), post.admin.username.clone());
+    match state.store.run(move |_| shared.settings.update(&changes, &actor)).await {
         Ok(_) => test_connection(state, post).await,
         Err(crate::settings::SettingsError::Invalid(errors)) => {
             let mut page = page_for(&state, &post.admin, None);

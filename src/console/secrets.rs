@@ -10,6 +10,7 @@ use super::error::ConsoleError;
 use super::page::{render, render_status, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use crate::delivery::worker::now_ms;
+use crate::store::Store;
 use crate::web::AppState;
 use crate::webhook::secret::{self, RegenerateError};
 
@@ -84,8 +85,11 @@ pub async fn regenerate_webhook_secret(
         );
         return render_status(StatusCode::CONFLICT, &page);
     }
-    let actor = &post.admin.username;
-    match secret::regenerate(&state.settings, &state.store, &state.master_key, &state.secrets, actor, now_ms()) {
+    let (shared, actor) = (state.clone(), post.admin.username.clone());
+    let regenerate = move |store: &Store| {
+        secret::regenerate(&shared.settings, store, &shared.master_key, &shared.secrets, &actor, now_ms())
+    };
+    match state.store.run(regenerate).await {
         Ok(new) => {
             let mut page = page_for(&state, &post.admin);
             page.previous_until = Some(when(new.previous_valid_until_ms));
@@ -102,9 +106,12 @@ pub async fn regenerate_admin_token(
     state: web::Data<AppState>,
     post: SignedPost,
 ) -> Result<HttpResponse, ConsoleError> {
-    let (settings, store, key) = (&state.settings, &state.store, &state.master_key);
-    let actor = &post.admin.username;
-    match crate::admin_api::token::regenerate(settings, store, key, &state.admin_token_hash, actor, now_ms()) {
+    let (shared, actor) = (state.clone(), post.admin.username.clone());
+    let regenerate = move |store: &Store| {
+        let (settings, key, in_force) = (&shared.settings, &shared.master_key, &shared.admin_token_hash);
+        crate::admin_api::token::regenerate(settings, store, key, in_force, &actor, now_ms())
+    };
+    match state.store.run(regenerate).await {
         Ok(token) => {
             let mut page = page_for(&state, &post.admin);
             page.new_admin_token = Some(token);

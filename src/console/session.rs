@@ -1,7 +1,7 @@
 //! Console sessions: the `jirabridge_session` cookie, the `SignedIn` extractor every page
 //! takes, and `SignedPost`, which every console POST takes so none can skip the CSRF check.
+//! Both look the session up on a blocking thread (`Store::run`), never on an async worker.
 
-use std::future::{ready, Ready};
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -13,6 +13,7 @@ use super::error::ConsoleError;
 use super::form::{FormData, MAX_FORM_BYTES};
 use crate::delivery::worker::now_ms;
 use crate::store::records::SessionRecordV1;
+use crate::store::{Store, StoreError};
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
 
@@ -52,18 +53,33 @@ pub fn console_cookie(state: &AppState, name: &'static str, value: String) -> Co
         .finish()
 }
 
-/// Starts a session for `username`; the cookie goes on the response.
-pub fn start(state: &AppState, username: &str) -> Result<Cookie<'static>, ConsoleError> {
-    let value = random_token()?;
-    let now = now_ms();
-    let record = SessionRecordV1 {
-        username: username.into(),
-        csrf_token: random_token()?,
-        created_at_ms: now,
-        last_seen_ms: now,
-    };
-    state.store.put_session(&id_hash(&value), &record)?;
-    Ok(console_cookie(state, SESSION_COOKIE, value))
+/// A session about to start: the cookie's value and the record stored under its hash.
+pub struct NewSession {
+    value: String,
+    record: SessionRecordV1,
+}
+
+impl NewSession {
+    pub fn for_user(username: &str) -> Result<NewSession, ConsoleError> {
+        let now = now_ms();
+        let record = SessionRecordV1 {
+            username: username.into(),
+            csrf_token: random_token()?,
+            created_at_ms: now,
+            last_seen_ms: now,
+        };
+        Ok(NewSession { value: random_token()?, record })
+    }
+
+    /// Stores the session (call it in `Store::run`).
+    pub fn store(&self, store: &Store) -> Result<(), StoreError> {
+        store.put_session(&id_hash(&self.value), &self.record)
+    }
+
+    /// The cookie that signs the browser in, for the response.
+    pub fn cookie(self, state: &AppState) -> Cookie<'static> {
+        console_cookie(state, SESSION_COOKIE, self.value)
+    }
 }
 
 /// A valid, unexpired console session.
@@ -75,21 +91,25 @@ pub struct SignedIn {
 
 impl SignedIn {
     /// Ends this session.
-    pub fn end(&self, state: &AppState) -> Result<(), ConsoleError> {
-        Ok(state.store.delete_session(&self.id_hash)?)
+    pub async fn end(&self, state: &AppState) -> Result<(), ConsoleError> {
+        let hash = self.id_hash;
+        Ok(state.store.run(move |store| store.delete_session(&hash)).await?)
     }
 }
+
+/// What the extractors' futures are: the session is looked up on a blocking thread.
+type Extracted<T> = Pin<Box<dyn std::future::Future<Output = Result<T, ConsoleError>>>>;
 
 impl FromRequest for SignedIn {
     type Error = ConsoleError;
-    type Future = Ready<Result<SignedIn, ConsoleError>>;
+    type Future = Extracted<SignedIn>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(signed_in(req))
+        Box::pin(signed_in(req.clone()))
     }
 }
 
-fn signed_in(req: &HttpRequest) -> Result<SignedIn, ConsoleError> {
+async fn signed_in(req: HttpRequest) -> Result<SignedIn, ConsoleError> {
     let next = if req.method() == actix_web::http::Method::GET {
         req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/admin/".into())
     } else {
@@ -99,21 +119,28 @@ fn signed_in(req: &HttpRequest) -> Result<SignedIn, ConsoleError> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(missing)?;
     let cookie = req.cookie(SESSION_COOKIE).ok_or_else(missing)?;
     let hash = id_hash(cookie.value());
-    let mut record = state.store.session(&hash)?.ok_or_else(missing)?;
-    let now = now_ms();
+    let ttl_ms = session_ttl_ms(state);
+    let record = state.store.run(move |store| live_session(store, &hash, ttl_ms, now_ms())).await?;
+    let record = record.ok_or_else(missing)?;
+    Ok(SignedIn { username: record.username, csrf_token: record.csrf_token, id_hash: hash })
+}
+
+/// The session stored under `hash` while it is live, its `last_seen` rewritten when it is
+/// older than [`TOUCH_EVERY_MS`]; an expired session, or one whose account was deleted, is
+/// removed and `None`. Takes the store: call it in `Store::run`.
+fn live_session(store: &Store, hash: &[u8; 32], ttl_ms: u64, now: u64) -> Result<Option<SessionRecordV1>, StoreError> {
+    let Some(mut record) = store.session(hash)? else { return Ok(None) };
     // Expired, or its account was deleted (a sign-in can finish just after the deletion
     // ended the account's sessions): either way the session is over.
-    if now.saturating_sub(record.last_seen_ms) > session_ttl_ms(state)
-        || state.store.admin_user(&record.username)?.is_none()
-    {
-        state.store.delete_session(&hash)?;
-        return Err(missing());
+    if now.saturating_sub(record.last_seen_ms) > ttl_ms || store.admin_user(&record.username)?.is_none() {
+        store.delete_session(hash)?;
+        return Ok(None);
     }
     if now.saturating_sub(record.last_seen_ms) > TOUCH_EVERY_MS {
         record.last_seen_ms = now;
-        state.store.put_session(&hash, &record)?;
+        store.put_session(hash, &record)?;
     }
-    Ok(SignedIn { username: record.username, csrf_token: record.csrf_token, id_hash: hash })
+    Ok(Some(record))
 }
 
 /// A console form POST from a signed-in admin whose CSRF token matched.
@@ -124,13 +151,14 @@ pub struct SignedPost {
 
 impl FromRequest for SignedPost {
     type Error = ConsoleError;
-    type Future = Pin<Box<dyn std::future::Future<Output = Result<SignedPost, ConsoleError>>>>;
+    type Future = Extracted<SignedPost>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let admin = signed_in(req);
+        let admin = signed_in(req.clone());
         let body = read_form(req, payload);
         Box::pin(async move {
-            let admin = admin?;
+            // The session first: a visitor without one costs no body read.
+            let admin = admin.await?;
             let form = body.await?;
             if !constant_time_eq(form.get(CSRF_FIELD).as_bytes(), admin.csrf_token.as_bytes()) {
                 return Err(ConsoleError::BadCsrf);

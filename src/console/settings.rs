@@ -154,7 +154,7 @@ pub async fn page(
 ) -> Result<HttpResponse, ConsoleError> {
     let page = SettingsPage {
         chrome: Chrome::new(&admin, "/admin/settings", "Settings").with_notice(notice.text()),
-        sections: sections(state.settings.entries(), &BTreeMap::new(), &state.config()),
+        sections: sections(state.setting_entries().await?, &BTreeMap::new(), &state.config()),
     };
     render(&page)
 }
@@ -217,7 +217,7 @@ pub async fn save(
     state: web::Data<AppState>,
     post: SignedPost,
 ) -> Result<HttpResponse, ConsoleError> {
-    let entries = state.settings.entries();
+    let entries = state.setting_entries().await?;
     let changes = changes(&entries, &post.form);
     if changes.is_empty() {
         return Ok(see_other("/admin/settings?notice=settings_unchanged"));
@@ -227,7 +227,11 @@ pub async fn save(
             "admin.allow_from".to_string(),
             crate::web::client::lockout_message(&address),
         )]))),
-        None => state.settings.update(&changes, &post.admin.username),
+        None => {
+            // Settings::update stores the change: on a blocking thread, with the store's deadline.
+            let (shared, actor) = (state.clone(), post.admin.username.clone());
+            state.store.run(move |_| shared.settings.update(&changes, &actor)).await
+        }
     };
     let errors = match result {
         Ok(_) => return Ok(see_other("/admin/settings?notice=settings_saved")),

@@ -41,9 +41,9 @@ struct SetupLink {
 
 impl ConsoleState {
     /// `accounts::verify` off the async workers, a few at a time.
-    pub async fn check_password(&self, store: &Store, username: &str, password: &str) -> Result<bool, ConsoleError> {
+    pub async fn check_password(&self, store: Store, username: &str, password: &str) -> Result<bool, ConsoleError> {
         let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
-        let (store, user, pass) = (store.clone(), username.to_string(), password.to_string());
+        let (user, pass) = (username.to_string(), password.to_string());
         web::block(move || crate::accounts::verify(&store, &user, &pass))
             .await
             .map_err(|e| ConsoleError::Internal(e.to_string()))?
@@ -53,12 +53,12 @@ impl ConsoleState {
     /// `accounts::set_password` off the async workers, a few at a time.
     async fn set_password(
         &self,
-        store: &Store,
+        store: Store,
         username: &str,
         password: &str,
     ) -> Result<Result<(), String>, ConsoleError> {
         let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
-        let (store, user, pass) = (store.clone(), username.to_string(), password.to_string());
+        let (user, pass) = (username.to_string(), password.to_string());
         let done = web::block(move || crate::accounts::set_password(&store, &user, &pass, now_ms()))
             .await
             .map_err(|e| ConsoleError::Internal(e.to_string()))?;
@@ -95,10 +95,18 @@ impl ConsoleState {
     }
 }
 
+/// Whether an admin account exists (asked on a blocking thread).
+async fn any_admin(state: &AppState) -> Result<bool, ConsoleError> {
+    let asked = state.store.run(crate::accounts::any_admin).await;
+    asked.map_err(|e| match e {
+        crate::accounts::AccountError::Store(e) => e.into(),
+        other => ConsoleError::Internal(other.to_string()),
+    })
+}
+
 /// At start: while no admin exists, logs a setup link (and the command-line alternative).
-pub fn announce_setup_link(state: &AppState) -> Result<(), ConsoleError> {
-    let any = crate::accounts::any_admin(&state.store).map_err(|e| ConsoleError::Internal(e.to_string()))?;
-    if any {
+pub async fn announce_setup_link(state: &AppState) -> Result<(), ConsoleError> {
+    if any_admin(state).await? {
         return Ok(());
     }
     let minutes = state.config().admin.setup_link_ttl_minutes;
@@ -133,8 +141,8 @@ fn setup_page(token: &str, username: String, error: Option<String>, show_form: b
 }
 
 /// Why the link cannot be used, if it cannot.
-fn refusal(state: &AppState, token: &str) -> Result<Option<String>, ConsoleError> {
-    if crate::accounts::any_admin(&state.store).map_err(|e| ConsoleError::Internal(e.to_string()))? {
+async fn refusal(state: &AppState, token: &str) -> Result<Option<String>, ConsoleError> {
+    if any_admin(state).await? {
         return Ok(Some("An admin already exists. Sign in at /admin/login.".into()));
     }
     if !state.console.setup_token_valid(token) {
@@ -156,7 +164,7 @@ pub async fn form(
     state: web::Data<AppState>,
     query: web::Query<SetupQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
-    if let Some(reason) = refusal(&state, &query.token)? {
+    if let Some(reason) = refusal(&state, &query.token).await? {
         return refused(&state, &req, &query.token, &reason);
     }
     form_response(&state, &req, StatusCode::OK, setup_page(&query.token, String::new(), None, true))
@@ -171,7 +179,7 @@ pub async fn submit(
     let mut payload = payload.into_inner();
     let form = session::read_form(&req, &mut payload).await?;
     check_form_token(&req, &form)?;
-    if let Some(reason) = refusal(&state, &query.token)? {
+    if let Some(reason) = refusal(&state, &query.token).await? {
         return refused(&state, &req, &query.token, &reason);
     }
     let (username, password) = (form.get("username").to_string(), form.raw("password").to_string());
@@ -179,10 +187,10 @@ pub async fn submit(
         let error = Some("The two passwords differ.".to_string());
         return form_response(&state, &req, StatusCode::BAD_REQUEST, setup_page(&query.token, username, error, true));
     }
-    if let Err(e) = state.console.set_password(&state.store, &username, &password).await? {
+    if let Err(e) = state.console.set_password(state.store.clone(), &username, &password).await? {
         return form_response(&state, &req, StatusCode::BAD_REQUEST, setup_page(&query.token, username, Some(e), true));
     }
     state.console.forget_setup_token();
     tracing::info!(username, "first console admin created through the setup link");
-    signed_in_redirect(&state, &username, "/admin/")
+    signed_in_redirect(&state, &username, "/admin/", |_| Ok(())).await
 }

@@ -13,6 +13,7 @@ use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::admin_api::subscriptions::{announce, match_settings, rules_as};
 use crate::store::records::SubscriptionRecordV1;
+use crate::store::{Store, StoreError};
 use crate::subscriptions::dry_run::{dry_run, DryRun};
 use crate::subscriptions::jql::approximate_jql;
 use crate::subscriptions::service::{RuleKind, SubscriptionError};
@@ -85,26 +86,39 @@ pub async fn list(
         v.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
         v.into_iter().map(row).collect()
     };
+    let read = |store: &Store| Ok::<_, StoreError>((store.subscriptions()?, store.templates()?));
+    let (subscriptions, templates) = state.store.run(read).await?;
     let page = ListPage {
         chrome: Chrome::new(&admin, "/admin/subscriptions", "Subscriptions").with_notice(notice.text()),
-        subscriptions: sorted(state.store.subscriptions()?),
-        templates: sorted(state.store.templates()?),
+        subscriptions: sorted(subscriptions),
+        templates: sorted(templates),
     };
     render(&page)
 }
 
-fn find(state: &AppState, kind: RuleKind, id: &str) -> Result<SubscriptionRecordV1, ConsoleError> {
+/// The stored rule `id` of `kind` (call it in `Store::run`).
+fn find(store: &Store, kind: RuleKind, id: &str) -> Result<SubscriptionRecordV1, ConsoleError> {
     let found = match kind {
-        RuleKind::Subscription => state.store.subscription(id)?,
-        RuleKind::Template => state.store.template(id)?,
+        RuleKind::Subscription => store.subscription(id)?,
+        RuleKind::Template => store.template(id)?,
     };
     found.ok_or_else(|| ConsoleError::NotFound("No such rule: it may have been deleted.".into()))
 }
 
-fn editor(state: &AppState, admin: &SignedIn, segment: &str, form: RuleForm) -> Result<EditorPage, ConsoleError> {
+/// The ids of the instances a rule can name (call it in `Store::run`).
+fn instance_ids(store: &Store) -> Result<Vec<String>, StoreError> {
+    Ok(store.instances()?.into_iter().map(|i| i.id).collect())
+}
+
+/// The editor for `form`; `instances` from [`instance_ids`].
+fn editor(
+    admin: &SignedIn,
+    segment: &str,
+    form: RuleForm,
+    mut instances: Vec<String>,
+) -> Result<EditorPage, ConsoleError> {
     let (_, base, noun) = kind_of(segment)?;
     let title = if form.id.is_empty() { format!("New {noun}") } else { format!("{} ({noun})", form.name) };
-    let mut instances: Vec<String> = state.store.instances()?.into_iter().map(|i| i.id).collect();
     // A rule of a removed instance keeps showing that instance, so saving it cannot quietly
     // move it to another one; validation then says the instance is unknown.
     if !form.instance_id.is_empty() && !instances.contains(&form.instance_id) {
@@ -133,13 +147,15 @@ pub async fn new_form(
     segment: web::Path<String>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let default_instance =
-        state.store.instances()?.into_iter().find(|i| i.is_default).map(|i| i.id).unwrap_or_default();
-    let form = match state.store.template(&query.template)? {
+    let template = query.into_inner().template;
+    let read = move |store: &Store| Ok::<_, StoreError>((store.instances()?, store.template(&template)?));
+    let (all, template) = state.store.run(read).await?;
+    let default_instance = all.iter().find(|i| i.is_default).map(|i| i.id.clone()).unwrap_or_default();
+    let form = match template {
         Some(template) => RuleForm { id: String::new(), name: String::new(), ..RuleForm::from_record(&template) },
         None => RuleForm::blank(default_instance),
     };
-    render(&editor(&state, &admin, &segment, form)?)
+    render(&editor(&admin, &segment, form, all.into_iter().map(|i| i.id).collect())?)
 }
 
 pub async fn show(
@@ -150,8 +166,9 @@ pub async fn show(
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id) = path.into_inner();
     let (kind, _, _) = kind_of(&segment)?;
-    let record = find(&state, kind, &id)?;
-    let mut page = editor(&state, &admin, &segment, RuleForm::from_record(&record))?;
+    let read = move |store: &Store| Ok::<_, ConsoleError>((find(store, kind, &id)?, instance_ids(store)?));
+    let (record, instances) = state.store.run(read).await?;
+    let mut page = editor(&admin, &segment, RuleForm::from_record(&record), instances)?;
     page.chrome.notice = notice.text();
     page.jql = Some(approximate_jql(&stored::from_record(&record), match_settings(&state)));
     render(&page)
@@ -210,7 +227,8 @@ async fn save(
         Err(SubscriptionError::Invalid(errors)) => {
             form.id = id.unwrap_or_default().to_string();
             form.place_errors(errors);
-            let mut page = editor(state, &post.admin, segment, form)?;
+            let instances = state.store.run(instance_ids).await?;
+            let mut page = editor(&post.admin, segment, form, instances)?;
             page.chrome.error = Some(format!("The {noun} was not saved: please correct the fields marked below."));
             render_status(StatusCode::BAD_REQUEST, &page)
         }
@@ -245,7 +263,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id) = path.into_inner();
     let (kind, _, noun) = kind_of(&segment)?;
-    match rules_as(&state, kind, &post.admin.username).delete(&id) {
+    match rules_as(&state, kind, &post.admin.username).delete(&id).await {
         Ok(removed) => {
             if kind == RuleKind::Subscription {
                 let text = format!(
@@ -269,10 +287,12 @@ pub async fn try_rule(
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id) = path.into_inner();
     let (kind, _, _) = kind_of(&segment)?;
-    let record = find(&state, kind, &id)?;
+    let read = move |store: &Store| {
+        Ok::<_, ConsoleError>((find(store, kind, &id)?, store.recent_events(DRY_RUN_EVENTS)?, instance_ids(store)?))
+    };
+    let (record, events, instances) = state.store.run(read).await?;
     let sub = stored::from_record(&record);
-    let events = state.store.recent_events(DRY_RUN_EVENTS)?;
-    let mut page = editor(&state, &post.admin, &segment, RuleForm::from_record(&record))?;
+    let mut page = editor(&post.admin, &segment, RuleForm::from_record(&record), instances)?;
     page.jql = Some(approximate_jql(&sub, match_settings(&state)));
     page.dry_run = Some(dry_run(&sub, &events, match_settings(&state)));
     render(&page)

@@ -51,7 +51,9 @@ pub enum Accepted {
     Duplicate { event_id: u64 },
 }
 
-/// Stores events and their deliveries; shared by the webhook handlers.
+/// Stores events and their deliveries; shared by the webhook handlers. Cheap to clone (a
+/// replay moves a clone to the blocking thread that does its store work).
+#[derive(Clone)]
 pub struct Ingest {
     pub store: Store,
     pub metrics: Metrics,

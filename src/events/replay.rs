@@ -5,7 +5,7 @@
 //! dedup keys are left as they are.
 
 use std::collections::BTreeSet;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::ingest::{firehose_status, Ingest};
 use super::model::Parsed;
@@ -16,7 +16,7 @@ use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
 use crate::jira::webhook::Webhook;
 use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
-use crate::store::{NewDelivery, StoreError};
+use crate::store::{NewDelivery, Store, StoreError};
 use crate::subscriptions::SubscriptionIndex;
 
 /// Why an event cannot be replayed.
@@ -34,40 +34,55 @@ pub enum ReplayError {
 
 impl Ingest {
     /// Routes stored event `event_id` again and answers the new deliveries' ids (possibly
-    /// none: no subscription matches now). Audited as `actor`; wakes the worker.
+    /// none: no subscription matches now). Audited as `actor`; wakes the worker. The store
+    /// work runs on a blocking thread ([`Store::run`]); the answer waits for the flush.
     pub async fn replay(
         &self,
+        event_id: u64,
+        subscriptions: Arc<RwLock<SubscriptionIndex>>,
+        actor: &str,
+    ) -> Result<Vec<u64>, ReplayError> {
+        let (this, who) = (self.clone(), actor.to_string());
+        let ids = self.store.run(move |store| this.route_again(store, event_id, &subscriptions, &who)).await?;
+        self.store.durable().await?;
+        if !ids.is_empty() {
+            self.waker.notify_one();
+        }
+        tracing::info!(event_id, deliveries = ids.len(), %actor, "event replayed");
+        Ok(ids)
+    }
+
+    /// Reads the event, routes it, stores the new deliveries and audits (not yet durable).
+    fn route_again(
+        &self,
+        store: &Store,
         event_id: u64,
         subscriptions: &RwLock<SubscriptionIndex>,
         actor: &str,
     ) -> Result<Vec<u64>, ReplayError> {
-        let mut event = self.store.event(event_id)?.ok_or(ReplayError::NotFound(event_id))?;
+        let mut event = store.event(event_id)?.ok_or(ReplayError::NotFound(event_id))?;
         let unreadable = |reason| ReplayError::Unreadable(event_id, reason);
         let unhandled = || unreadable("jirabridge no longer handles this payload".into());
         let parsed = normalize(&Webhook::parse(&event.raw_body).map_err(unreadable)?).ok_or_else(unhandled)?;
         // Only routing by subscription needs the whole JSON tree: a legacy event replays from
         // what normalizing read, as it was accepted.
         let deliveries = if event.source == "legacy" {
-            self.legacy_again(event_id, &parsed)?
+            self.legacy_again(store, event_id, &parsed)?
         } else {
             let payload = Payload::parse(&event.raw_body).map_err(unreadable)?;
-            self.firehose_again(&mut event, &payload, &parsed, subscriptions)?
+            self.firehose_again(store, &mut event, &payload, &parsed, subscriptions)?
         };
-        let ids = self.store.add_deliveries(event_id, &event, deliveries).await?;
-        if !ids.is_empty() {
-            self.waker.notify_one();
-        }
-        self.audit_replay(event_id, &ids, actor)?;
-        tracing::info!(event_id, deliveries = ids.len(), %actor, "event replayed");
+        let ids = store.add_deliveries(event_id, &event, deliveries)?;
+        audit_replay(store, event_id, &ids, actor)?;
         Ok(ids)
     }
 
     /// One delivery per channel the event was posted to before (legacy webhooks name their
     /// channel in the URL, which is not stored; their deliveries are).
-    fn legacy_again(&self, event_id: u64, parsed: &Parsed) -> Result<Vec<NewDelivery>, ReplayError> {
+    fn legacy_again(&self, store: &Store, event_id: u64, parsed: &Parsed) -> Result<Vec<NewDelivery>, ReplayError> {
         let mut lanes = BTreeSet::new();
         let mut deliveries = Vec::new();
-        for earlier in self.store.deliveries_of_event(event_id)? {
+        for earlier in store.deliveries_of_event(event_id)? {
             if lanes.insert(earlier.record.lane.clone()) {
                 let post = PostRecordV1::FromEvent { subscription_name: None };
                 let thread = self.thread_of(parsed, "");
@@ -85,18 +100,19 @@ impl Ingest {
     /// routing status.
     fn firehose_again(
         &self,
+        store: &Store,
         event: &mut EventRecordV1,
         payload: &Payload,
         parsed: &Parsed,
         subscriptions: &RwLock<SubscriptionIndex>,
     ) -> Result<Vec<NewDelivery>, ReplayError> {
         let known = match &event.instance_id {
-            Some(id) => self.store.instance(id)?,
+            Some(id) => store.instance(id)?,
             None => None,
         };
         let instance = match known {
             Some(instance) => Some(instance),
-            None => match instances::for_webhook(&self.store, None, &instances::self_links(payload))? {
+            None => match instances::for_webhook(store, None, &instances::self_links(payload))? {
                 WebhookInstance::Found(instance) => Some(instance),
                 WebhookInstance::UnknownInPath | WebhookInstance::NoneFits => None,
             },
@@ -112,16 +128,16 @@ impl Ingest {
         event.instance_id = instance_id;
         Ok(deliveries)
     }
+}
 
-    fn audit_replay(&self, event_id: u64, ids: &[u64], actor: &str) -> Result<(), StoreError> {
-        let entry = AuditRecordV1 {
-            at_ms: now_ms(),
-            actor: actor.to_owned(),
-            action: "event.replay".into(),
-            target: event_id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({ "deliveries": ids }).to_string()),
-        };
-        self.store.audit(&entry)
-    }
+fn audit_replay(store: &Store, event_id: u64, ids: &[u64], actor: &str) -> Result<(), StoreError> {
+    let entry = AuditRecordV1 {
+        at_ms: now_ms(),
+        actor: actor.to_owned(),
+        action: "event.replay".into(),
+        target: event_id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({ "deliveries": ids }).to_string()),
+    };
+    store.audit(&entry)
 }

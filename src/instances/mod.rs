@@ -1,5 +1,6 @@
 //! Jira instances as the admin manages them (SPEC §7): add with the install check, look up
-//! by id, alias or path segment, remove. Shared by the admin API and (later) the console.
+//! by id, alias or path segment, change, remove, each audited. Shared by the admin API and
+//! the console.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::jira::instance::{check_alias, check_type, decode_id, encode_id, normalize_url, InstanceType};
 use crate::jira::status;
-use crate::store::records::InstanceRecordV1;
+use crate::store::records::{AuditRecordV1, InstanceRecordV1};
 use crate::store::{Store, StoreError};
 
 /// What an admin asks for when adding an instance.
@@ -36,25 +37,30 @@ pub enum InstanceError {
     Store(#[from] StoreError),
 }
 
-/// Settings the instance rules depend on.
-pub struct InstanceContext<'a> {
-    pub store: &'a Store,
-    pub mattermost_url: &'a str,
+/// Settings the instance rules depend on, and who acts (for the audit log).
+pub struct InstanceContext {
+    pub store: Store,
+    pub mattermost_url: String,
     pub push_only: bool,
     pub timeout: Duration,
+    /// `api` or a console admin's name.
+    pub actor: String,
+    /// The base of the webhook URLs the audit entry shows (see [`to_json`]).
+    pub public_base: String,
 }
 
 /// Adds an instance: normalized id, type checked against the URL, alias unique, Jira asked
-/// for `/status` unless `skip_check` or push-only mode.
+/// for `/status` unless `skip_check` or push-only mode; audited. The store is asked on a
+/// blocking thread ([`Store::run`]) before and after Jira, never while Jira is asked.
 pub async fn add(
-    ctx: &InstanceContext<'_>,
+    ctx: &InstanceContext,
     request: NewInstance,
     skip_check: bool,
     now_ms: u64,
 ) -> Result<InstanceRecordV1, InstanceError> {
     let invalid = |field, message| InstanceError::Invalid { field, message };
     let id = normalize_url(&request.url).map_err(|m| invalid("url", m))?;
-    if !ctx.mattermost_url.is_empty() && id.eq_ignore_ascii_case(ctx.mattermost_url) {
+    if !ctx.mattermost_url.is_empty() && id.eq_ignore_ascii_case(&ctx.mattermost_url) {
         return Err(invalid("url", format!("{id} is the Mattermost site URL. Please use your Jira URL")));
     }
     let detected = InstanceType::of_url(&id);
@@ -63,27 +69,98 @@ pub async fn add(
     }
     if let Some(alias) = &request.alias {
         check_alias(alias).map_err(|m| invalid("alias", m))?;
-        if let Some(owner) = ctx.store.instance_id_for_alias(alias)? {
-            return Err(invalid("alias", format!("Alias `{alias}` already exists on InstanceID: {owner}.")));
-        }
     }
-    if ctx.store.instance(&id)?.is_some() {
-        return Err(InstanceError::Exists(id));
-    }
+    let (wanted, alias) = (id.clone(), request.alias.clone());
+    ctx.store.run(move |store| refuse_taken(store, &wanted, alias.as_deref())).await?;
     if !skip_check && !ctx.push_only && !status::is_running(&id, ctx.timeout).await {
         return Err(InstanceError::Unreachable);
     }
-    let first = ctx.store.instances()?.is_empty();
     let record = InstanceRecordV1 {
         id,
         instance_type: detected.as_str().into(),
         alias: request.alias,
-        is_default: first,
+        is_default: false,
         is_v2_legacy: false,
         created_at_ms: now_ms,
     };
-    ctx.store.put_instance(&record)?;
+    let (actor, base) = (ctx.actor.clone(), ctx.public_base.clone());
+    ctx.store.run(move |store| insert(store, record, &actor, &base)).await
+}
+
+/// An alias another instance has, or an instance already added, is refused.
+fn refuse_taken(store: &Store, id: &str, alias: Option<&str>) -> Result<(), InstanceError> {
+    if let Some(alias) = alias {
+        if let Some(owner) = store.instance_id_for_alias(alias)? {
+            let message = format!("Alias `{alias}` already exists on InstanceID: {owner}.");
+            return Err(InstanceError::Invalid { field: "alias", message });
+        }
+    }
+    if store.instance(id)?.is_some() {
+        return Err(InstanceError::Exists(id.to_string()));
+    }
+    Ok(())
+}
+
+/// Stores a new instance (the default when it is the first) and audits it.
+fn insert(
+    store: &Store,
+    mut record: InstanceRecordV1,
+    actor: &str,
+    public_base: &str,
+) -> Result<InstanceRecordV1, InstanceError> {
+    record.is_default = store.instances()?.is_empty();
+    store.put_instance(&record)?;
+    audit(store, actor, "instance.add", &record.id, None, Some(&to_json(&record, public_base)))?;
     Ok(record)
+}
+
+/// Patches the instance `reference` names (see [`resolve`]) and audits it as `actor`, the
+/// entry showing the instance as [`to_json`] does with `public_base`. Takes the store: call
+/// it in [`Store::run`].
+pub fn change(
+    store: &Store,
+    reference: &str,
+    patch: InstancePatch,
+    actor: &str,
+    public_base: &str,
+) -> Result<InstanceRecordV1, InstanceError> {
+    let record = existing(store, reference)?;
+    let before = to_json(&record, public_base);
+    let updated = update(store, record, patch)?;
+    let after = to_json(&updated, public_base);
+    audit(store, actor, "instance.update", &updated.id, Some(&before), Some(&after))?;
+    Ok(updated)
+}
+
+/// Removes the instance `reference` names and audits it, as [`change`] does.
+pub fn remove(store: &Store, reference: &str, actor: &str, public_base: &str) -> Result<(), InstanceError> {
+    let record = existing(store, reference)?;
+    store.delete_instance(&record.id)?;
+    audit(store, actor, "instance.remove", &record.id, Some(&to_json(&record, public_base)), None)?;
+    Ok(())
+}
+
+fn existing(store: &Store, reference: &str) -> Result<InstanceRecordV1, InstanceError> {
+    resolve(store, reference)?.ok_or_else(|| InstanceError::NotFound(format!("unknown Jira instance {reference}")))
+}
+
+/// Records a change to an instance by `actor` in the audit log.
+fn audit(
+    store: &Store,
+    actor: &str,
+    action: &str,
+    target: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<(), StoreError> {
+    store.audit(&AuditRecordV1 {
+        at_ms: crate::delivery::worker::now_ms(),
+        actor: actor.into(),
+        action: action.into(),
+        target: target.into(),
+        before: before.map(|v| v.to_string()),
+        after: after.map(|v| v.to_string()),
+    })
 }
 
 /// Changes an admin may make to an instance.

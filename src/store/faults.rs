@@ -1,5 +1,5 @@
 //! A fault seam for tests (cargo feature `fault-injection`, never in release builds):
-//! writes and flushes fail, or flushes hang, on demand, as they do on a full disk.
+//! writes and flushes fail or hang on demand, as they do on a full disk.
 //!
 //! The checks sit where sled would report the failure: the write gate every change takes,
 //! the ingest writer's batch and every flush.
@@ -15,17 +15,22 @@ pub struct Faults {
     pub fail_writes: AtomicBool,
     pub fail_flushes: AtomicBool,
     pub hang_flushes: AtomicBool,
+    /// Every write waits while this is set, as sled 0.34 can inside a write on a full disk.
+    pub hang_writes: AtomicBool,
 }
 
 impl Faults {
     /// Turns every fault off.
     pub fn clear(&self) {
-        for flag in [&self.fail_writes, &self.fail_flushes, &self.hang_flushes] {
+        for flag in [&self.fail_writes, &self.fail_flushes, &self.hang_flushes, &self.hang_writes] {
             flag.store(false, Ordering::SeqCst);
         }
     }
 
     pub(super) fn write(&self) -> Result<(), StoreError> {
+        while self.hang_writes.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         if self.fail_writes.load(Ordering::SeqCst) {
             return Err(no_space());
         }

@@ -95,8 +95,9 @@ impl Store {
     }
 
     /// Adds deliveries to a stored event and records how it was routed, in one
-    /// transaction; answers once that is on disk. Dedup keys are not touched.
-    pub async fn add_deliveries(
+    /// transaction. Dedup keys are not touched. Not yet durable: await [`Store::durable`]
+    /// before answering (synchronous, so it can run on a blocking thread, see `Store::run`).
+    pub fn add_deliveries(
         &self,
         event_id: u64,
         routed: &EventRecordV1,
@@ -111,21 +112,17 @@ impl Store {
         };
         stored.event = routed.clone();
         let event = encode_stored(&mut stored)?;
-        {
-            // Released before the await: the guard is for the transaction only.
-            let _gate = self.write_gate()?;
-            let trees = (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid);
-            trees.transaction(|(events, stored, due, lanes)| {
-                events.insert(&u64_key(event_id), event.clone())?;
-                for (delivery, id) in deliveries.iter().zip(&ids) {
-                    let mut record = delivery.record.clone();
-                    record.event_id = event_id;
-                    put_delivery(&OutboxTx { deliveries: stored, due, lanes }, *id, &record, None)?;
-                }
-                Ok::<(), ConflictableTransactionError<StoreError>>(())
-            })?;
-        }
-        self.durable().await?;
+        let _gate = self.write_gate()?;
+        let trees = (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid);
+        trees.transaction(|(events, stored, due, lanes)| {
+            events.insert(&u64_key(event_id), event.clone())?;
+            for (delivery, id) in deliveries.iter().zip(&ids) {
+                let mut record = delivery.record.clone();
+                record.event_id = event_id;
+                put_delivery(&OutboxTx { deliveries: stored, due, lanes }, *id, &record, None)?;
+            }
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        })?;
         Ok(ids)
     }
 }
@@ -160,7 +157,8 @@ mod tests {
 
         let mut routed = store.event(first).unwrap().unwrap();
         routed.status = "routed again".into();
-        let added = store.add_deliveries(first, &routed, vec![sample_delivery("a", 1)]).await.unwrap();
+        let added = store.add_deliveries(first, &routed, vec![sample_delivery("a", 1)]).unwrap();
+        store.durable().await.unwrap();
         let of_first: Vec<u64> = store.deliveries_of_event(first).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(of_first.len(), 2);
         assert_eq!(of_first[1], added[0]);

@@ -3,7 +3,7 @@
 //! index and the audit log move together. Shared by the admin API and the console.
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::index::SubscriptionIndex;
 use super::model::Subscription;
@@ -45,83 +45,145 @@ impl RuleKind {
     }
 }
 
-/// What the operations need.
-pub struct Subscriptions<'a> {
+/// What the operations need. Owned, so the store work can move to a blocking thread
+/// ([`Store::run`]): no async worker waits inside sled.
+#[derive(Clone)]
+pub struct Subscriptions {
     pub kind: RuleKind,
-    pub store: &'a Store,
-    pub index: &'a RwLock<SubscriptionIndex>,
-    pub mattermost: &'a MattermostClient,
+    pub store: Store,
+    pub index: Arc<RwLock<SubscriptionIndex>>,
+    pub mattermost: MattermostClient,
     pub security_level_empty: bool,
     /// Who acts: `api`, an admin name, or `mm:<user id>` (audit log).
-    pub actor: &'a str,
+    pub actor: String,
 }
 
-impl Subscriptions<'_> {
-    pub async fn create(&self, mut sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
-        self.check(&sub, true).await?;
-        sub.id = new_id();
+impl Subscriptions {
+    pub async fn create(&self, sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        self.put(None, sub).await
+    }
+
+    pub async fn update(&self, id: &str, sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        self.put(Some(id.to_string()), sub).await
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        let (this, id) = (self.clone(), id.to_string());
+        self.store.run(move |store| this.remove(store, &id)).await
+    }
+
+    /// Creates (`id` = None) or replaces a rule: the checks of §6.2 in order (the store's
+    /// part on a blocking thread before and after Mattermost is asked about the channel),
+    /// then the record, the index and the audit log.
+    async fn put(&self, id: Option<String>, mut sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        let this = self.clone();
+        let (sub, existing) = self
+            .store
+            .run(move |store| {
+                let existing = this.checks_before_channel(store, id.as_deref(), &mut sub)?;
+                Ok::<_, SubscriptionError>((sub, existing))
+            })
+            .await?;
+        self.check_channel(&sub.channel_id).await?;
+        let this = self.clone();
+        self.store.run(move |store| this.save_checked(store, sub, existing)).await
+    }
+
+    /// For an update, the rule must exist and the body's id match the path's; then the pure
+    /// rules and the instance. Answers the rule being replaced.
+    fn checks_before_channel(
+        &self,
+        store: &Store,
+        id: Option<&str>,
+        sub: &mut Subscription,
+    ) -> Result<Option<SubscriptionRecordV1>, SubscriptionError> {
+        let existing = match id {
+            None => None,
+            Some(id) => {
+                let existing = self.find(store, id)?.ok_or(SubscriptionError::NotFound)?;
+                if sub.id.is_empty() {
+                    sub.id = id.to_string();
+                } else if sub.id != id {
+                    return Err(invalid("id", "the id in the body differs from the id in the path"));
+                }
+                Some(existing)
+            }
+        };
+        if let Err(errors) = validate(sub, existing.is_none(), self.security_level_empty) {
+            return Err(SubscriptionError::Invalid(errors.into_iter().map(|e| (e.path, e.message)).collect()));
+        }
+        if store.instance(&sub.instance_id)?.is_none() {
+            return Err(invalid("instance_id", format!("unknown Jira instance {:?}", sub.instance_id)));
+        }
+        Ok(existing)
+    }
+
+    /// The checks after the channel's (the name), then the stored record, index and audit.
+    fn save_checked(
+        &self,
+        store: &Store,
+        mut sub: Subscription,
+        existing: Option<SubscriptionRecordV1>,
+    ) -> Result<SubscriptionRecordV1, SubscriptionError> {
+        self.check_name(store, &sub)?;
         let now = now_ms();
-        let meta = Meta {
-            state: "active".into(),
-            broken_reason: None,
-            created_at_ms: now,
-            updated_at_ms: now,
-            created_by: self.actor.into(),
+        let meta = match &existing {
+            // An edit clears a broken state: the admin has looked at it.
+            Some(existing) => {
+                Meta { state: "active".into(), broken_reason: None, updated_at_ms: now, ..stored::meta_of(existing) }
+            }
+            None => {
+                sub.id = new_id();
+                Meta {
+                    state: "active".into(),
+                    broken_reason: None,
+                    created_at_ms: now,
+                    updated_at_ms: now,
+                    created_by: self.actor.clone(),
+                }
+            }
         };
         let record = stored::to_record(&sub, meta);
-        self.save(&record, None, "add")?;
+        let action = if existing.is_some() { "update" } else { "add" };
+        self.save(store, &record, existing.as_ref(), action)?;
         Ok(record)
     }
 
-    pub async fn update(&self, id: &str, mut sub: Subscription) -> Result<SubscriptionRecordV1, SubscriptionError> {
-        let existing = self.find(id)?.ok_or(SubscriptionError::NotFound)?;
-        if sub.id.is_empty() {
-            sub.id = id.to_string();
-        } else if sub.id != id {
-            return Err(invalid("id", "the id in the body differs from the id in the path"));
-        }
-        self.check(&sub, false).await?;
-        // An edit clears a broken state: the admin has looked at it.
-        let meta =
-            Meta { state: "active".into(), broken_reason: None, updated_at_ms: now_ms(), ..stored::meta_of(&existing) };
-        let record = stored::to_record(&sub, meta);
-        self.save(&record, Some(&existing), "update")?;
-        Ok(record)
-    }
-
-    pub fn delete(&self, id: &str) -> Result<SubscriptionRecordV1, SubscriptionError> {
+    fn remove(&self, store: &Store, id: &str) -> Result<SubscriptionRecordV1, SubscriptionError> {
         let removed = match self.kind {
-            RuleKind::Subscription => self.store.delete_subscription(id)?,
-            RuleKind::Template => self.store.delete_template(id)?,
+            RuleKind::Subscription => store.delete_subscription(id)?,
+            RuleKind::Template => store.delete_template(id)?,
         };
         let removed = removed.ok_or(SubscriptionError::NotFound)?;
         if self.kind == RuleKind::Subscription {
             self.index.write().unwrap_or_else(|p| p.into_inner()).remove(id);
         }
-        self.audit("remove", id, Some(&removed), None)?;
+        self.audit(store, "remove", id, Some(&removed), None)?;
         Ok(removed)
     }
 
     fn save(
         &self,
+        store: &Store,
         record: &SubscriptionRecordV1,
         before: Option<&SubscriptionRecordV1>,
         action: &str,
     ) -> Result<(), SubscriptionError> {
         if self.kind == RuleKind::Template {
-            self.store.put_template(record)?;
-            return self.audit(action, &record.id, before, Some(record));
+            store.put_template(record)?;
+            return self.audit(store, action, &record.id, before, Some(record));
         }
-        self.store.put_subscription(record)?;
+        store.put_subscription(record)?;
         let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
         index.remove(&record.id);
         index.insert(stored::from_record(record));
         drop(index);
-        self.audit(action, &record.id, before, Some(record))
+        self.audit(store, action, &record.id, before, Some(record))
     }
 
     fn audit(
         &self,
+        store: &Store,
         action: &str,
         target: &str,
         before: Option<&SubscriptionRecordV1>,
@@ -129,28 +191,21 @@ impl Subscriptions<'_> {
     ) -> Result<(), SubscriptionError> {
         let entry = AuditRecordV1 {
             at_ms: now_ms(),
-            actor: self.actor.into(),
+            actor: self.actor.clone(),
             action: format!("{}.{action}", self.kind.noun()),
             target: target.into(),
             before: before.map(|r| stored::to_json(r).to_string()),
             after: after.map(|r| stored::to_json(r).to_string()),
         };
-        Ok(self.store.audit(&entry)?)
+        Ok(store.audit(&entry)?)
     }
 
-    /// §6.2 in order: the pure rules, then the instance, the channel and the unique name.
-    async fn check(&self, sub: &Subscription, creating: bool) -> Result<(), SubscriptionError> {
-        if let Err(errors) = validate(sub, creating, self.security_level_empty) {
-            return Err(SubscriptionError::Invalid(errors.into_iter().map(|e| (e.path, e.message)).collect()));
-        }
-        if self.store.instance(&sub.instance_id)?.is_none() {
-            return Err(invalid("instance_id", format!("unknown Jira instance {:?}", sub.instance_id)));
-        }
-        self.check_channel(&sub.channel_id).await?;
+    /// A template's name is short, and a rule's name unique in its scope.
+    fn check_name(&self, store: &Store, sub: &Subscription) -> Result<(), SubscriptionError> {
         if self.kind == RuleKind::Template && sub.name.len() >= 100 {
             return Err(invalid("name", "please provide a name less than 100 characters"));
         }
-        for other in self.same_scope(sub)?.into_iter().filter(|other| other.id != sub.id) {
+        for other in self.same_scope(store, sub)?.into_iter().filter(|other| other.id != sub.id) {
             if other.name == sub.name {
                 let noun = if self.kind == RuleKind::Template { "Template" } else { "Subscription" };
                 let message = format!("{noun} name, '{}', already exists. Please choose another name.", sub.name);
@@ -160,24 +215,24 @@ impl Subscriptions<'_> {
         Ok(())
     }
 
-    fn find(&self, id: &str) -> Result<Option<SubscriptionRecordV1>, StoreError> {
+    fn find(&self, store: &Store, id: &str) -> Result<Option<SubscriptionRecordV1>, StoreError> {
         match self.kind {
-            RuleKind::Subscription => self.store.subscription(id),
-            RuleKind::Template => self.store.template(id),
+            RuleKind::Subscription => store.subscription(id),
+            RuleKind::Template => store.template(id),
         }
     }
 
     /// Rules whose names must differ from `sub`'s: a subscription's in its channel and
     /// instance, a template's in its instance and project.
-    fn same_scope(&self, sub: &Subscription) -> Result<Vec<SubscriptionRecordV1>, StoreError> {
+    fn same_scope(&self, store: &Store, sub: &Subscription) -> Result<Vec<SubscriptionRecordV1>, StoreError> {
         let ids = match self.kind {
-            RuleKind::Subscription => self.store.subscription_ids_in_channel(&sub.channel_id)?,
+            RuleKind::Subscription => store.subscription_ids_in_channel(&sub.channel_id)?,
             RuleKind::Template => {
                 let project = sub.filters.projects.iter().next().map(String::as_str).unwrap_or("");
-                self.store.template_ids_for_project(&sub.instance_id, project)?
+                store.template_ids_for_project(&sub.instance_id, project)?
             }
         };
-        let records = ids.iter().map(|id| self.find(id)).collect::<Result<Vec<_>, _>>()?;
+        let records = ids.iter().map(|id| self.find(store, id)).collect::<Result<Vec<_>, _>>()?;
         Ok(records
             .into_iter()
             .flatten()

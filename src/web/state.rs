@@ -28,8 +28,9 @@ pub struct AppState {
     pub channels: Arc<ChannelCache>,
     pub secrets: RwLock<AcceptedSecrets>,
     pub metrics: Metrics,
-    /// Every subscription, indexed for matching; the store holds the records.
-    pub subscriptions: RwLock<crate::subscriptions::SubscriptionIndex>,
+    /// Every subscription, indexed for matching; the store holds the records. Shared with
+    /// the blocking threads that change subscriptions or replay events.
+    pub subscriptions: Arc<RwLock<crate::subscriptions::SubscriptionIndex>>,
     /// SHA-256 of the admin API token; replaced when the token is regenerated.
     pub admin_token_hash: RwLock<[u8; 32]>,
     /// The last `/readyz` answer about Mattermost, reused for ten seconds.
@@ -63,6 +64,13 @@ impl AppState {
             crate::store::Writability::Writable => "ok",
             _ => "unwritable",
         }
+    }
+
+    /// The settings as the console and the API show them. `Settings::entries` reads the
+    /// store (is a generated secret set?), so it runs on a blocking thread.
+    pub async fn setting_entries(&self) -> Result<Vec<crate::settings::SettingEntry>, crate::store::StoreError> {
+        let settings = self.settings.clone();
+        self.store.run(move |_| Ok(settings.entries())).await
     }
 
     /// Forgets the cached Mattermost status (its URL or token changed).

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use super::auth::AcceptedSecrets;
 use crate::config::Source;
@@ -46,6 +46,9 @@ pub fn load_or_generate(
     Ok((accepted(generated), Origin::GeneratedNow))
 }
 
+/// Serializes regenerations of the webhook secret (see [`regenerate`]).
+static REGENERATING: Mutex<()> = Mutex::new(());
+
 /// Why a secret cannot be regenerated.
 #[derive(Debug, thiserror::Error)]
 pub enum RegenerateError {
@@ -86,13 +89,17 @@ pub fn regenerate(
     }
     let grace_ms = settings.current().webhook.secret_grace_hours.saturating_mul(3_600_000);
     let valid_until = now_ms.saturating_add(grace_ms);
-    let mut accepted = accepted.write().unwrap_or_else(|p| p.into_inner());
+    // One regeneration at a time. The accepted secrets are locked only for the swap, never
+    // while the store writes: every webhook reads them, and a store stuck in a write must
+    // not hold the webhooks up with it.
+    let _one_at_a_time = REGENERATING.lock().unwrap_or_else(|p| p.into_inner());
+    let current = accepted.read().unwrap_or_else(|p| p.into_inner()).current.clone();
     let secret = generate()?;
     // The previous one first: a crash in between leaves the old secret current, not lost.
-    let previous = StoredSecret { value: accepted.current.clone(), valid_until_ms: Some(valid_until) };
+    let previous = StoredSecret { value: current, valid_until_ms: Some(valid_until) };
     store.put_secret(PREVIOUS, &previous, key)?;
     store.put_secret(CURRENT, &StoredSecret { value: secret.clone(), valid_until_ms: None }, key)?;
-    *accepted = AcceptedSecrets {
+    *accepted.write().unwrap_or_else(|p| p.into_inner()) = AcceptedSecrets {
         current: secret.clone(),
         previous: Some(previous.value),
         previous_valid_until_ms: Some(valid_until),
