@@ -138,6 +138,7 @@ impl Application {
             master_key: key,
             ingest,
             mattermost,
+            jira: crate::jira::client::JiraClient::from_config(&config),
             channels,
             secrets: RwLock::new(secrets.clone()),
             metrics,

@@ -17,6 +17,7 @@ mod fake_mattermost_selftest;
 mod first_start;
 mod full_disk;
 mod https;
+mod jira_address;
 mod legacy_webhook;
 mod mentions;
 mod ops;

@@ -48,6 +48,8 @@ pub fn context(state: &AppState, actor: &str) -> InstanceContext {
     let config = state.config();
     InstanceContext {
         store: state.store.clone(),
+        jira: state.jira.clone(),
+        allow_loopback: config.jira.allow_loopback,
         mattermost_url: config.mattermost.url.clone(),
         push_only: config.jira.push_only,
         timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),

@@ -7,6 +7,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::jira::address::check_url;
+use crate::jira::client::JiraClient;
 use crate::jira::instance::{check_alias, check_type, decode_id, encode_id, normalize_url, InstanceType};
 use crate::jira::status;
 use crate::store::records::{AuditRecordV1, InstanceRecordV1};
@@ -40,6 +42,11 @@ pub enum InstanceError {
 /// Settings the instance rules depend on, and who acts (for the audit log).
 pub struct InstanceContext {
     pub store: Store,
+    /// How Jira is called (push-only and address rules included).
+    pub jira: JiraClient,
+    /// `jira.allow_loopback`: instance URLs at loopback or link-local addresses are refused
+    /// unless it is on.
+    pub allow_loopback: bool,
     pub mattermost_url: String,
     pub push_only: bool,
     pub timeout: Duration,
@@ -49,8 +56,9 @@ pub struct InstanceContext {
     pub public_base: String,
 }
 
-/// Adds an instance: normalized id, type checked against the URL, alias unique, Jira asked
-/// for `/status` unless `skip_check` or push-only mode; audited. The store is asked on a
+/// Adds an instance: normalized id, not a loopback or link-local address (unless
+/// `jira.allow_loopback`), type checked against the URL, alias unique, Jira asked for
+/// `/status` unless `skip_check` or push-only mode; audited. The store is asked on a
 /// blocking thread ([`Store::run`]) before and after Jira, never while Jira is asked.
 pub async fn add(
     ctx: &InstanceContext,
@@ -60,6 +68,10 @@ pub async fn add(
 ) -> Result<InstanceRecordV1, InstanceError> {
     let invalid = |field, message| InstanceError::Invalid { field, message };
     let id = normalize_url(&request.url).map_err(|m| invalid("url", m))?;
+    if !ctx.allow_loopback {
+        let parsed = url::Url::parse(&id).map_err(|e| invalid("url", e.to_string()))?;
+        check_url(&parsed).map_err(|m| invalid("url", m))?;
+    }
     if !ctx.mattermost_url.is_empty() && id.eq_ignore_ascii_case(&ctx.mattermost_url) {
         return Err(invalid("url", format!("{id} is the Mattermost site URL. Please use your Jira URL")));
     }
@@ -72,7 +84,7 @@ pub async fn add(
     }
     let (wanted, alias) = (id.clone(), request.alias.clone());
     ctx.store.run(move |store| refuse_taken(store, &wanted, alias.as_deref())).await?;
-    if !skip_check && !ctx.push_only && !status::is_running(&id, ctx.timeout).await {
+    if !skip_check && !ctx.push_only && !status::is_running(&ctx.jira, &id, ctx.timeout).await {
         return Err(InstanceError::Unreachable);
     }
     let record = InstanceRecordV1 {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub master_key: MasterKey,
     pub ingest: Ingest,
     pub mattermost: MattermostClient,
+    /// The one client for calls to Jira (push-only and address rules, see `jira::client`).
+    pub jira: crate::jira::client::JiraClient,
     pub channels: Arc<ChannelCache>,
     pub secrets: RwLock<AcceptedSecrets>,
     pub metrics: Metrics,

@@ -15,6 +15,8 @@ struct World {
     users: HashMap<String, String>,
     /// Method and path with query of every request.
     requests: Vec<String>,
+    /// Where `GET /status` redirects (302) instead of answering, when set.
+    status_redirect: Option<String>,
 }
 
 pub struct FakeJira {
@@ -33,7 +35,11 @@ fn expected_auth() -> String {
 }
 
 async fn status(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest) -> HttpResponse {
-    world.lock().unwrap().requests.push(format!("GET {}", req.uri()));
+    let mut world = world.lock().unwrap();
+    world.requests.push(format!("GET {}", req.uri()));
+    if let (Some(location), "/status") = (&world.status_redirect, req.path()) {
+        return HttpResponse::Found().insert_header(("Location", location.as_str())).finish();
+    }
     HttpResponse::Ok().json(json!({"state": "RUNNING"}))
 }
 
@@ -71,6 +77,7 @@ impl FakeJira {
             App::new()
                 .app_data(data.clone())
                 .route("/status", web::get().to(status))
+                .route("/moved/status", web::get().to(status))
                 .route("/rest/api/2/user", web::get().to(user))
         })
         .workers(1)
@@ -82,6 +89,11 @@ impl FakeJira {
         let handle = server.handle();
         tokio::spawn(server);
         FakeJira { url: format!("http://127.0.0.1:{port}"), world, server: handle }
+    }
+
+    /// `GET /status` answers 302 to `location` from now on (`/moved/status` still answers).
+    pub fn redirect_status_to(&self, location: &str) {
+        self.world.lock().unwrap().status_redirect = Some(location.into());
     }
 
     /// A Jira user the lookup finds: `accountid:<id>` (Cloud) or a user name (Server).

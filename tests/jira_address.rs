@@ -1,0 +1,65 @@
+//! Which Jira addresses jirabridge calls (SPEC §2.2 `jira.allow_loopback`): instance URLs at
+//! loopback, unspecified or link-local addresses are refused in every spelling, unless the
+//! key allows them; the install check follows redirects only within the same origin, so
+//! its answer cannot map this host's internal ports.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::app::{spawn_app, spawn_app_with, TestApp};
+use crate::support::fake_jira::FakeJira;
+
+async fn add_instance(app: &TestApp, url: &str, skip_check: bool) -> (StatusCode, Value) {
+    let path = if skip_check { "/instances?skip_check=true" } else { "/instances" };
+    let response = app.api(Method::POST, path).json(&json!({"url": url, "type": "server"})).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn loopback_and_link_local_instance_urls_are_refused_naming_the_key() {
+    let app = spawn_app_with(|c| c.jira.allow_loopback = false).await;
+    let jira = FakeJira::start().await;
+    let refused = [
+        jira.url.clone(),
+        "http://127.1:8080".into(),
+        "http://2130706433".into(),
+        "http://0x7f000001".into(),
+        "http://localhost:8080".into(),
+        "http://[::1]:8080".into(),
+        "http://0.0.0.0".into(),
+        "http://169.254.169.254".into(),
+    ];
+    for url in refused {
+        for skip_check in [false, true] {
+            let (status, body) = add_instance(&app, &url, skip_check).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
+            assert!(body.to_string().contains("jira.allow_loopback"), "{url}: {body}");
+        }
+    }
+    assert!(jira.requests().is_empty(), "nothing was asked: {:?}", jira.requests());
+    let (status, _) = add_instance(&app, "https://jira.example.com", true).await;
+    assert_eq!(status, StatusCode::CREATED, "an ordinary URL is still taken");
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn the_install_check_follows_redirects_only_within_the_same_origin() {
+    let app = spawn_app().await; // the tests' configuration allows loopback for the fakes
+    let jira = FakeJira::start().await;
+    let elsewhere = FakeJira::start().await;
+
+    jira.redirect_status_to(&format!("{}/status", elsewhere.url));
+    let (status, body) = add_instance(&app, &jira.url, false).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "a redirect to another port is not followed: {body}");
+    assert_eq!(body["error"]["code"], "jira_unreachable", "{body}");
+    assert!(elsewhere.requests().is_empty(), "the other port was never asked: {:?}", elsewhere.requests());
+
+    jira.redirect_status_to(&format!("{}/moved/status", jira.url));
+    let (status, body) = add_instance(&app, &jira.url, false).await;
+    assert_eq!(status, StatusCode::CREATED, "a redirect within the same origin is followed: {body}");
+    app.shutdown().await;
+    jira.stop().await;
+    elsewhere.stop().await;
+}
