@@ -49,17 +49,48 @@ fn rss_mib() -> u64 {
     line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) / 1024
 }
 
-/// Sends `count` webhooks spread over `channels` channels with `concurrency` clients.
+/// A real Jira Server payload of 47 KB (real payloads are 10-50 KB) when the shared fixtures
+/// are beside the project, else our small one; numbered so no two are duplicates.
+fn large_issue_template() -> String {
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/jira-webhooks/webhook-server-issue-updated-comment-edited.json"
+    );
+    std::fs::read_to_string(shared).unwrap_or_else(|_| issue(0))
+}
+
+fn numbered(template: &str, n: usize) -> String {
+    let Some(at) = template.find("\"timestamp\":").map(|at| at + 12) else { return template.to_string() };
+    let rest = template[at..].trim_start();
+    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
+    format!("{}{}{}", &template[..at], 1_700_000_000_000u64 + n as u64, &rest[digits..])
+}
+
+/// Sends `count` webhooks spread over `channels` channels with `concurrency` clients; each
+/// body is `body(n)`.
 async fn queue(port: u16, count: usize, channels: usize, concurrency: usize, first: usize) {
+    queue_bodies(port, count, channels, concurrency, first, std::sync::Arc::new(issue)).await
+}
+
+async fn queue_bodies(
+    port: u16,
+    count: usize,
+    channels: usize,
+    concurrency: usize,
+    first: usize,
+    body: std::sync::Arc<dyn Fn(usize) -> String + Send + Sync>,
+) {
     let http = reqwest::Client::new();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
-        let http = http.clone();
+        let (http, body) = (http.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
             for n in (first + worker..first + count).step_by(concurrency) {
-                let url =
-                    format!("http://127.0.0.1:{port}/webhook?secret={SECRET}&team={TEAM}&channel=c{}", n % channels);
-                let response = http.post(url).body(issue(n)).send().await.expect("webhook sent");
+                let url = format!(
+                    "http://127.0.0.1:{port}/webhook?secret={SECRET}&team={TEAM}&channel=c{}&updated_all=1",
+                    n % channels
+                );
+                let response = http.post(url).body(body(n)).send().await.expect("webhook sent");
                 assert_eq!(response.status(), 200, "webhook {n} accepted");
             }
         }));
@@ -144,19 +175,29 @@ async fn backlog_lane(count: usize, channels: usize) {
     }
     mm.stop().await;
     let data = tempfile::tempdir().unwrap();
-    let loaded = LoadedConfig { config: config(data.path(), &mm), file: None, sources: Default::default() };
+    let mut config = config(data.path(), &mm);
+    // The shipped retry settings: a worker that retries every lane every few milliseconds
+    // while Mattermost is down is not what runs in production.
+    (config.mattermost.retry_initial_ms, config.mattermost.retry_max_secs) = (1000, 300);
+    let loaded = LoadedConfig { config, file: None, sources: Default::default() };
     let app = Application::build(loaded, RunOptions::default()).await.unwrap();
     let port = app.port();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
+    let template = large_issue_template();
+    let body: std::sync::Arc<dyn Fn(usize) -> String + Send + Sync> =
+        std::sync::Arc::new(move |n| numbered(&template, n));
     let before = rss_mib();
     let tenth = count / 10;
-    queue(port, tenth, channels, 32, 0).await;
+    queue_bodies(port, tenth, channels, 32, 0, body.clone()).await;
     let at_tenth = rss_mib();
     let started = Instant::now();
-    queue(port, count - tenth, channels, 32, tenth).await;
+    queue_bodies(port, count - tenth, channels, 32, tenth, body.clone()).await;
     let at_all = rss_mib();
-    println!("backlog of {count} webhooks over {channels} channels, Mattermost down (background worker on)");
+    println!(
+        "backlog of {count} webhooks of {} bytes over {channels} channels, Mattermost down (background worker on)",
+        body(0).len()
+    );
     println!("  RSS before {before} MiB, at {tenth} queued {at_tenth} MiB, at {count} queued {at_all} MiB");
     println!(
         "  growth from {tenth} to {count}: {:.0} %   ({:.0} webhooks/s)",

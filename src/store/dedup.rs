@@ -4,8 +4,21 @@
 //! so it is kept out of sled: the keys also travel inside each stored event
 //! ([`EventRecordV2`](super::records::EventRecordV2)) and are read back into memory when the
 //! store opens. Only keys younger than the longest dedup window in use are kept.
+//!
+//! Memory: a busy Jira sends thousands of webhooks within a window, so each key is kept as
+//! the first 128 bits of its SHA-256 (a chance collision among a window's keys is far below
+//! one in 10^25) and the time order holds the short key only.
 
 use std::collections::{HashMap, VecDeque};
+
+/// The first 16 bytes of a dedup key.
+type ShortKey = u128;
+
+fn short(key: &[u8; 32]) -> ShortKey {
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&key[..16]);
+    u128::from_be_bytes(first)
+}
 
 /// When a key was seen and which event it belongs to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,9 +29,10 @@ pub(super) struct Seen {
 
 #[derive(Default)]
 pub(super) struct RecentKeys {
-    by_key: HashMap<[u8; 32], Seen>,
-    /// Keys in the order they were remembered, for forgetting the old ones.
-    order: VecDeque<([u8; 32], u64)>,
+    by_key: HashMap<ShortKey, Seen>,
+    /// Keys in the order they were remembered, for forgetting the old ones; their times are
+    /// in `by_key`.
+    order: VecDeque<ShortKey>,
     /// The longest window asked about so far: keys older than this are of no use.
     keep_ms: u64,
 }
@@ -33,38 +47,44 @@ impl RecentKeys {
     pub(super) fn duplicate_of(&mut self, keys: &[[u8; 32]], at_ms: u64, window_ms: u64) -> Option<u64> {
         self.keep_ms = self.keep_ms.max(window_ms);
         keys.iter()
-            .filter_map(|key| self.by_key.get(key))
+            .filter_map(|key| self.by_key.get(&short(key)))
             .find(|seen| at_ms.saturating_sub(seen.at_ms) < window_ms)
             .map(|seen| seen.event_id)
     }
 
     pub(super) fn remember(&mut self, keys: &[[u8; 32]], seen: Seen) {
-        for key in keys {
-            self.by_key.insert(*key, seen);
-            self.order.push_back((*key, seen.at_ms));
-        }
+        // Forget first: a key remembered again then has no older entry left in `order`.
         self.forget_older_than(seen.at_ms.saturating_sub(self.keep_ms));
+        for key in keys {
+            if self.by_key.insert(short(key), seen).is_none() {
+                self.order.push_back(short(key));
+            }
+        }
     }
 
     /// Takes back keys remembered for `event_id` (its write failed, so a retry is new).
     pub(super) fn forget_event(&mut self, keys: &[[u8; 32]], event_id: u64) {
         for key in keys {
-            if self.by_key.get(key).is_some_and(|seen| seen.event_id == event_id) {
-                self.by_key.remove(key);
+            if self.by_key.get(&short(key)).is_some_and(|seen| seen.event_id == event_id) {
+                self.by_key.remove(&short(key));
             }
         }
     }
 
+    /// Drops keys seen before `cutoff_ms`. A key remembered again while still kept (a
+    /// window made shorter) keeps its place in `order` with its newer time, so it and the
+    /// keys behind it go a little later: never earlier than their window.
     fn forget_older_than(&mut self, cutoff_ms: u64) {
-        while let Some((key, at)) = self.order.front().copied() {
-            if at >= cutoff_ms {
-                break;
+        while let Some(key) = self.order.front().copied() {
+            match self.by_key.get(&key) {
+                Some(seen) if seen.at_ms >= cutoff_ms => break,
+                Some(_) => {
+                    self.by_key.remove(&key);
+                }
+                // Taken back by `forget_event`.
+                None => {}
             }
             self.order.pop_front();
-            // A key seen again later has a newer entry: keep that one.
-            if self.by_key.get(&key).is_some_and(|seen| seen.at_ms == at) {
-                self.by_key.remove(&key);
-            }
         }
     }
 

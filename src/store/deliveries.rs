@@ -152,13 +152,17 @@ impl Store {
     }
 
     /// Removes finished deliveries that finished before `cutoff_ms`.
+    /// Streams the tree: a large outbox is never read into memory at once.
     pub fn sweep_finished_deliveries_before(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        self.outbox_settled();
         let mut removed = 0;
-        for delivery in self.all_deliveries()? {
-            let finished_early = delivery.record.finished_at_ms.is_some_and(|at| at < cutoff_ms);
-            if is_finished(&delivery.record.state) && finished_early {
+        for entry in self.trees().deliveryid_delivery.iter() {
+            let (key, value) = entry?;
+            let record: DeliveryRecordV1 = codec::decode(DeliveryRecordV1::VERSION, &value)?;
+            let finished_early = record.finished_at_ms.is_some_and(|at| at < cutoff_ms);
+            if is_finished(&record.state) && finished_early {
                 let _gate = self.write_gate()?;
-                self.trees().deliveryid_delivery.remove(u64_key(delivery.id))?;
+                self.trees().deliveryid_delivery.remove(key)?;
                 removed += 1;
             }
         }
