@@ -1,5 +1,7 @@
-//! Load benchmark of the legacy webhook over loopback, against a baseline measured in the
-//! same run: a do-nothing actix handler that reads the same body and answers 200.
+//! Load benchmark of the legacy webhook over loopback, against baselines measured in the
+//! same run: the same route answering an event it ignores (same body, secret check and
+//! parse; the ratio intake is judged by), and a do-nothing actix handler that reads the
+//! same body and answers 200.
 //!
 //! `cargo bench --bench webhook_load` runs the full load. Settings, from the environment:
 //! BENCH_REQUESTS (a lane, default 20000), BENCH_CONCURRENCY (default 32), BENCH_ROUNDS
@@ -63,6 +65,20 @@ fn bodies(first: usize, count: usize) -> Arc<Vec<String>> {
             .map(|n| template.replace("OPS-12", &format!("LOAD-{n}")).replace("20017", &format!("{}", 100_000 + n)))
             .collect(),
     )
+}
+
+/// The same bodies as an event jirabridge ignores (`jira:worklog_updated`): the route does
+/// the same reading, secret check and parse, then answers without storing anything. Intake
+/// is judged against this lane, which the load generator's cost affects the same way.
+fn ignored(bodies: Arc<Vec<String>>) -> Arc<Vec<String>> {
+    let swap = |body: &String| {
+        let Some(at) = body.find("\"webhookEvent\"") else { return body.clone() };
+        let value_start = at + body[at..].find(':').unwrap_or(0) + 1;
+        let quote = value_start + body[value_start..].find('"').unwrap_or(0);
+        let end = quote + 1 + body[quote + 1..].find('"').unwrap_or(0);
+        format!("{}\"jira:worklog_updated{}", &body[..quote], &body[end..])
+    };
+    Arc::new(bodies.iter().map(swap).collect())
 }
 
 /// Runs `work(n)` for every n below `count` from `concurrency` tasks at once and reports
@@ -228,14 +244,18 @@ fn main() {
         load("warm-up", baseline_url.clone(), bodies(0, requests / 10 + 1), concurrency).await;
         // The lanes alternate, round after round: this machine's speed drifts within seconds,
         // so a ratio is only taken between lanes run side by side, and the median reported.
-        let mut ratios = Vec::new();
+        let (mut ratios, mut to_ignored) = (Vec::new(), Vec::new());
         for round in 0..rounds {
             let fresh = || bodies((round + 1) * requests, requests);
             let base = load("baseline (actix, no work)", baseline_url.clone(), fresh(), concurrency).await;
+            let skipped = load("same route, ignored event", app_url.clone(), ignored(fresh()), concurrency).await;
             let ours = load("jirabridge legacy webhook", app_url.clone(), fresh(), concurrency).await;
             println!("round {}", round + 1);
             base.print();
+            skipped.print();
             ours.print();
+            to_ignored.push(ours.per_second() / skipped.per_second());
+            println!("  intake ratio to the ignored-event route {:.2}", ours.per_second() / skipped.per_second());
             let ratio = ours.per_second() / base.per_second();
             println!(
                 "  throughput ratio {ratio:.2}   p50 ratio {:.2}   p99 ratio {:.2}",
@@ -254,6 +274,13 @@ fn main() {
         if env_number("BENCH_STORE_ONLY", 1) != 0 {
             store_only(bodies(0, requests), concurrency).await.print();
         }
+        to_ignored.sort_by(f64::total_cmp);
+        println!(
+            "intake ratio jirabridge/ignored-event route: median {:.2} (from {:.2} to {:.2} over {rounds} rounds)",
+            to_ignored[to_ignored.len() / 2],
+            to_ignored[0],
+            to_ignored[to_ignored.len() - 1]
+        );
         ratios.sort_by(f64::total_cmp);
         println!(
             "throughput ratio jirabridge/baseline: median {:.2} (from {:.2} to {:.2} over {rounds} rounds)",
