@@ -179,3 +179,38 @@ async fn posts_whose_outcome_was_lost_are_found_not_posted_again() {
     assert_eq!(states(&app), ["done", "done", "done"]);
     app.shutdown().await;
 }
+
+/// A backlog queued while Mattermost is down drains, once it is back, with every channel's
+/// posts in the order their webhooks arrived (many lanes at once, each in order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_over_many_channels_drains_in_order_per_channel() {
+    let app = spawn_app().await;
+    let channels: Vec<String> = (0..40).map(|c| app.mm.add_channel(&app.team_id, &format!("feed-{c}"))).collect();
+    app.mm.stop().await;
+    for n in 0..600 {
+        let url = app.legacy_url("").replace("channel=jira-feed", &format!("channel=feed-{}", n % 40));
+        let response = app.post(&url, issue_created(&format!("Q-{n}"))).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    app.mm.restart().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while channels.iter().map(|c| app.mm.posts(c).len()).sum::<usize>() < 600 {
+        assert!(std::time::Instant::now() < deadline, "the backlog did not drain");
+        app.deliver().await;
+    }
+    for (c, channel) in channels.iter().enumerate() {
+        let keys: Vec<usize> = app
+            .mm
+            .posts(channel)
+            .iter()
+            .map(|p| {
+                let pretext = p.props["attachments"][0]["pretext"].as_str().unwrap();
+                let key = pretext.split("Q-").nth(1).unwrap();
+                key.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+            })
+            .collect();
+        let expected: Vec<usize> = (0..600).filter(|n| n % 40 == c).collect();
+        assert_eq!(keys, expected, "feed-{c} in receipt order, each once");
+    }
+    app.shutdown().await;
+}
