@@ -152,7 +152,7 @@ async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
         };
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&(n as u64).to_be_bytes());
-        let event = NewEvent { record, dedup_keys: vec![key], dedup_window_ms: 600_000 };
+        let event = NewEvent { record, dedup_keys: vec![key], dedup_window_ms: 600_000, issue_facts: None };
         let store = store.clone();
         async move {
             store.ingest_durable(event, vec![delivery(n as u64)]).await.unwrap();

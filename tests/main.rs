@@ -13,6 +13,7 @@ mod console;
 mod control_socket;
 mod crash_recovery;
 mod delivery;
+mod enrichment;
 mod fake_mattermost_selftest;
 mod first_start;
 mod full_disk;

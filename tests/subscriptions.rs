@@ -298,6 +298,8 @@ async fn restricted_comments_stay_out_of_channels_unless_the_rule_names_the_grou
         r#""jsdPublic": true, "visibility": {"type": "group", "value": "jira-developers"}"#,
     );
     assert!(restricted.contains("jira-developers"));
+    // Cloud's comment payloads name no security level: the issue's own event comes first.
+    firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
     firehose(&app, "/api/v2/webhook", restricted.clone()).await;
     app.deliver().await;
     assert!(event_posts(&app, &app.channel_id).is_empty(), "a group-restricted comment must not leak");

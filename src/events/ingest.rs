@@ -8,11 +8,12 @@ use tokio::sync::Notify;
 
 use super::model::{Kind, Parsed};
 use super::names;
+use super::routing::Routed;
 use crate::delivery::state;
 use crate::delivery::worker::now_ms;
 use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
-use crate::store::{IngestOutcome, NewDelivery, NewEvent, Store, StoreError};
+use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError};
 use crate::telemetry::Metrics;
 
 /// Headers worth keeping with the event (for the event log and transport dedup).
@@ -81,7 +82,7 @@ impl Ingest {
             ));
         }
         let status = if deliveries.is_empty() { "unmatched" } else { "routed" };
-        self.store_and_ack(received, parsed, "legacy", status, deliveries).await
+        self.store_and_ack(received, parsed, "legacy", status, deliveries, None).await
     }
 
     /// Threading for a post about `parsed` (SPEC §5.8): comments reply, created issues and
@@ -108,11 +109,11 @@ impl Ingest {
         received: Received,
         parsed: &Parsed,
         instance_id: Option<&str>,
-        targets: Vec<ChannelTarget>,
+        routed: Routed,
     ) -> Result<Accepted, StoreError> {
-        let deliveries = self.firehose_deliveries(parsed, instance_id, targets);
-        let status = firehose_status(instance_id, &deliveries);
-        self.store_and_ack(received, parsed, "firehose", status, deliveries).await
+        let deliveries = self.firehose_deliveries(parsed, instance_id, routed.targets);
+        let status = firehose_status(instance_id, &deliveries, routed.note.as_deref());
+        self.store_and_ack(received, parsed, "firehose", &status, deliveries, routed.keep).await
     }
 
     /// One delivery per channel target of a firehose event.
@@ -189,6 +190,7 @@ impl Ingest {
         source: &str,
         status: &str,
         deliveries: Vec<NewDelivery>,
+        issue_facts: Option<NewIssueFacts>,
     ) -> Result<Accepted, StoreError> {
         let mut dedup_keys = vec![transport_key(&received)];
         dedup_keys.extend(content_key(parsed, received.instance_id.as_deref(), &received.dedup_scope));
@@ -205,7 +207,7 @@ impl Ingest {
             raw_body: received.raw_body,
         };
         let dedup_window_ms = self.settings.current().webhook.dedup_window_secs * 1000;
-        let event = NewEvent { record, dedup_keys, dedup_window_ms };
+        let event = NewEvent { record, dedup_keys, dedup_window_ms, issue_facts };
         let outcome = self.store.ingest_durable(event, deliveries).await?;
         match outcome {
             IngestOutcome::Stored { event_id, delivery_ids } => {
@@ -222,12 +224,18 @@ impl Ingest {
     }
 }
 
-/// How a firehose event was routed: no instance, no matching channel, or posted.
-pub(super) fn firehose_status(instance_id: Option<&str>, deliveries: &[NewDelivery]) -> &'static str {
-    match (instance_id, deliveries.is_empty()) {
+/// How a firehose event was routed: no instance, no matching channel, or posted; with the
+/// routing's note (the event log shows it): `security level unknown` alone, others after.
+pub(super) fn firehose_status(instance_id: Option<&str>, deliveries: &[NewDelivery], note: Option<&str>) -> String {
+    let status = match (instance_id, deliveries.is_empty()) {
         (None, _) => "unrouted",
         (Some(_), true) => "unmatched",
         (Some(_), false) => "routed",
+    };
+    match note {
+        Some(super::routing::SECURITY_UNKNOWN) => super::routing::SECURITY_UNKNOWN.to_string(),
+        Some(note) => format!("{status}, {note}"),
+        None => status.to_string(),
     }
 }
 

@@ -117,14 +117,22 @@ impl Ingest {
                 WebhookInstance::UnknownInPath | WebhookInstance::NoneFits => None,
             },
         };
-        let targets = instance.as_ref().map_or_else(Vec::new, |instance| {
-            let settings = routing::match_settings(&self.settings.current());
-            let index = subscriptions.read().unwrap_or_else(|p| p.into_inner());
-            routing::channel_targets(&index, instance, payload, &parsed.events, settings)
-        });
+        let routed = match &instance {
+            Some(instance) => {
+                let known = if routing::needs_known_facts(instance, &event.webhook_event, payload) {
+                    Some(store.issue_facts(&instance.id, payload.str(&["issue", "id"]))?)
+                } else {
+                    None
+                };
+                let settings = routing::match_settings(&self.settings.current());
+                let index = subscriptions.read().unwrap_or_else(|p| p.into_inner());
+                routing::route(&index, instance, payload, &parsed.events, settings, known, now_ms())
+            }
+            None => routing::Routed::default(),
+        };
         let instance_id = instance.map(|i| i.id);
-        let deliveries = self.firehose_deliveries(parsed, instance_id.as_deref(), targets);
-        event.status = firehose_status(instance_id.as_deref(), &deliveries).into();
+        let deliveries = self.firehose_deliveries(parsed, instance_id.as_deref(), routed.targets);
+        event.status = firehose_status(instance_id.as_deref(), &deliveries, routed.note.as_deref());
         event.instance_id = instance_id;
         Ok(deliveries)
     }

@@ -1,14 +1,22 @@
 //! Which channels a firehose event goes to: the instance's matching subscriptions, one
 //! target per channel. Shared by the webhook and by replay.
+//!
+//! Jira Cloud's comment events name few of the issue's fields and no security level (SPEC
+//! §4.5). They are routed with the facts the last full payload of that issue showed; with
+//! none, the security level is unknown and the comment goes to no subscription channel.
 
 use super::ingest::ChannelTarget;
 use crate::config::Config;
 use crate::jira::instance::InstanceType;
 use crate::jira::payload::Payload;
-use crate::store::records::InstanceRecordV1;
+use crate::store::records::{InstanceRecordV1, IssueFactsRecordV1};
+use crate::store::NewIssueFacts;
 use crate::subscriptions::facts::IssueFacts;
 use crate::subscriptions::matching::MatchSettings;
 use crate::subscriptions::SubscriptionIndex;
+
+/// The event log's word for a comment whose issue's security level nobody told.
+pub const SECURITY_UNKNOWN: &str = "security level unknown";
 
 /// The matching settings in force.
 pub fn match_settings(config: &Config) -> MatchSettings {
@@ -16,6 +24,53 @@ pub fn match_settings(config: &Config) -> MatchSettings {
         security_level_empty: config.security.security_level_empty_for_subscriptions,
         restricted_comments_to_channels: config.security.restricted_comments_to_channels,
     }
+}
+
+/// Whether the payload names too little of its issue to be routed alone: a Jira Cloud
+/// `comment_*` event without the issue's security field.
+pub fn needs_known_facts(instance: &InstanceRecordV1, webhook_event: &str, payload: &Payload) -> bool {
+    instance.instance_type == InstanceType::Cloud.as_str()
+        && webhook_event.starts_with("comment_")
+        && payload.issue_fields().is_some_and(|fields| !fields.contains_key("security"))
+}
+
+/// How a firehose event was routed.
+#[derive(Debug, Default)]
+pub struct Routed {
+    pub targets: Vec<ChannelTarget>,
+    /// What the event log says beside the usual status (e.g. where the facts came from).
+    pub note: Option<String>,
+    /// The facts of this payload, to keep for later partial ones.
+    pub keep: Option<NewIssueFacts>,
+}
+
+/// Routes an event. `known` is what was kept of its issue, asked for only when
+/// [`needs_known_facts`]; `Some(None)` means nothing was.
+pub fn route(
+    index: &SubscriptionIndex,
+    instance: &InstanceRecordV1,
+    payload: &Payload,
+    events: &[String],
+    settings: MatchSettings,
+    known: Option<Option<IssueFactsRecordV1>>,
+    now_ms: u64,
+) -> Routed {
+    let is_cloud = instance.instance_type == InstanceType::Cloud.as_str();
+    let mut facts = IssueFacts::from_payload(payload, is_cloud);
+    let mut routed = Routed::default();
+    match known {
+        Some(Some(record)) => {
+            facts.fill_gaps_from(&IssueFacts::from_record(&record));
+            routed.note = Some(format!("enriched from event #{}", record.event_id));
+        }
+        Some(None) => {
+            routed.note = Some(SECURITY_UNKNOWN.into());
+            return routed;
+        }
+        None => routed.keep = keep(instance, payload, &facts, now_ms),
+    }
+    routed.targets = targets_for(index, instance, &facts, events, settings);
+    routed
 }
 
 /// One target per channel whose subscriptions match, named after its first matching
@@ -28,13 +83,35 @@ pub fn channel_targets(
     settings: MatchSettings,
 ) -> Vec<ChannelTarget> {
     let is_cloud = instance.instance_type == InstanceType::Cloud.as_str();
-    let facts = IssueFacts::from_payload(payload, is_cloud);
+    targets_for(index, instance, &IssueFacts::from_payload(payload, is_cloud), events, settings)
+}
+
+fn targets_for(
+    index: &SubscriptionIndex,
+    instance: &InstanceRecordV1,
+    facts: &IssueFacts,
+    events: &[String],
+    settings: MatchSettings,
+) -> Vec<ChannelTarget> {
     let mut targets: Vec<ChannelTarget> = Vec::new();
-    for subscription in index.matching(&instance.id, events, &facts, settings) {
+    for subscription in index.matching(&instance.id, events, facts, settings) {
         if !targets.iter().any(|t| t.channel_id == subscription.channel_id) {
             let channel_id = subscription.channel_id.clone();
             targets.push(ChannelTarget { channel_id, subscription_name: subscription.name.clone() });
         }
     }
     targets
+}
+
+/// A full payload's facts, kept under its issue id.
+fn keep(instance: &InstanceRecordV1, payload: &Payload, facts: &IssueFacts, now_ms: u64) -> Option<NewIssueFacts> {
+    let issue_id = payload.str(&["issue", "id"]);
+    if issue_id.is_empty() || payload.issue_fields().is_none_or(|f| f.is_empty()) {
+        return None;
+    }
+    Some(NewIssueFacts {
+        instance_id: instance.id.clone(),
+        issue_id: issue_id.to_string(),
+        record: facts.to_record(now_ms),
+    })
 }

@@ -9,7 +9,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use super::codec::{self, u64_key};
 use super::dedup::{RecentKeys, Seen};
 use super::outbox_copy::{copy_to_outbox, OutboxCopies};
-use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2};
+use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2, IssueFactsRecordV1};
 use super::{Ids, Store, StoreError, Trees};
 
 /// An event to store, with the transport dedup key that identifies it.
@@ -19,6 +19,17 @@ pub struct NewEvent {
     /// within the window makes it a duplicate.
     pub dedup_keys: Vec<[u8; 32]>,
     pub dedup_window_ms: u64,
+    /// What filters saw of the issue, to keep for later partial payloads (see
+    /// `issue_facts`); stored with the event, which its `event_id` names.
+    pub issue_facts: Option<NewIssueFacts>,
+}
+
+/// Facts of an issue to keep, under its instance and issue id.
+#[derive(Debug)]
+pub struct NewIssueFacts {
+    pub instance_id: String,
+    pub issue_id: String,
+    pub record: IssueFactsRecordV1,
 }
 
 /// A delivery to create with the event.
@@ -149,12 +160,13 @@ pub(super) fn store_batch(
     // Every caller holds the write gate around this call.
     let mut recent = recent.lock().unwrap_or_else(|p| p.into_inner());
     let mut batch = sled::Batch::default();
+    let mut facts = sled::Batch::default();
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut copies = OutboxCopies::default();
     let mut remembered = Vec::new();
     let result = (|| {
         for job in jobs {
-            let NewEvent { record, dedup_keys, dedup_window_ms } = job.event;
+            let NewEvent { record, dedup_keys, dedup_window_ms, issue_facts } = job.event;
             let at_ms = record.received_at_ms;
             if let Some(event_id) = recent.duplicate_of(&dedup_keys, at_ms, dedup_window_ms) {
                 outcomes.push(IngestOutcome::Duplicate { event_id });
@@ -167,6 +179,11 @@ pub(super) fn store_batch(
                 record.event_id = event_id;
                 deliveries.push((ids.next()?, record));
             }
+            if let Some(NewIssueFacts { instance_id, issue_id, mut record }) = issue_facts {
+                record.event_id = event_id;
+                let key = super::issue_facts::key(&instance_id, &issue_id);
+                facts.insert(key, codec::encode(IssueFactsRecordV1::VERSION, &record)?);
+            }
             let mut stored = EventRecordV2 { event: record, dedup_keys, deliveries };
             batch.insert(&u64_key(event_id), encode_stored(&mut stored)?);
             recent.remember(&stored.dedup_keys, Seen { event_id, at_ms });
@@ -176,6 +193,9 @@ pub(super) fn store_batch(
             copies.deliveries.extend(stored.deliveries);
             remembered.push((stored.dedup_keys, event_id));
         }
+        // The facts first: if the events then fail, the webhooks are refused and retried,
+        // and facts naming an event that is not stored harm nothing.
+        t.issue_facts.apply_batch(facts)?;
         t.eventid_event.apply_batch(batch)?;
         Ok::<(), StoreError>(())
     })();

@@ -17,6 +17,7 @@ mod faults;
 mod flush;
 mod gate;
 mod health;
+mod issue_facts;
 mod migrations;
 mod outbox_copy;
 mod queries;
@@ -36,7 +37,7 @@ use std::sync::{Arc, Mutex};
 
 pub use backup::{BackupError, BackupHeader, TreeContents};
 pub use deliveries::{DueDelivery, OutboxCounts};
-pub use events::{IngestOutcome, NewDelivery, NewEvent};
+pub use events::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts};
 #[cfg(feature = "fault-injection")]
 pub use faults::Faults;
 pub use health::{Writability, STORE_DEADLINE};
@@ -123,6 +124,7 @@ struct Trees {
     dueat_deliveryid: sled::Tree,
     lane_deliveryid: sled::Tree,
     issue_channel_rootpost: sled::Tree,
+    issue_facts: sled::Tree,
     instanceid_instance: sled::Tree,
     alias_instanceid: sled::Tree,
     subid_subscription: sled::Tree,
@@ -150,6 +152,7 @@ impl Trees {
             dueat_deliveryid: open(schema::DUEAT_DELIVERYID)?,
             lane_deliveryid: open(schema::LANE_DELIVERYID)?,
             issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
+            issue_facts: open(schema::ISSUE_FACTS)?,
             instanceid_instance: open(schema::INSTANCEID_INSTANCE)?,
             alias_instanceid: open(schema::ALIAS_INSTANCEID)?,
             subid_subscription: open(schema::SUBID_SUBSCRIPTION)?,

@@ -113,6 +113,24 @@ pub struct ThreadRecordV1 {
     pub root_days: u32,
 }
 
+/// What subscription filters last saw of an issue (SPEC §4.5): Jira Cloud's comment
+/// payloads name no security level and few fields, so they are routed with these.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IssueFactsRecordV1 {
+    /// The stored event these facts were read from.
+    pub event_id: u64,
+    pub seen_at_ms: u64,
+    pub project_key: String,
+    pub issue_type_id: String,
+    pub has_security_level: bool,
+    /// Lower-cased field key → the values filters compare against.
+    pub fields: Vec<(String, Vec<String>)>,
+}
+
+impl IssueFactsRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
 /// The first post about an issue in a channel, which its comments reply to.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RootPostRecordV1 {

@@ -17,6 +17,7 @@ pub const TREES: &[&str] = &[
     DUEAT_DELIVERYID,
     LANE_DELIVERYID,
     ISSUE_CHANNEL_ROOTPOST,
+    ISSUE_FACTS,
     INSTANCEID_INSTANCE,
     ALIAS_INSTANCEID,
     SUBID_SUBSCRIPTION,
@@ -55,6 +56,10 @@ pub const DUEAT_DELIVERYID: &str = "dueat_deliveryid";
 pub const LANE_DELIVERYID: &str = "lane_deliveryid";
 /// instance 0x00 issue id 0x00 channel id → root post of the issue's comment thread.
 pub const ISSUE_CHANNEL_ROOTPOST: &str = "issue_channel_rootpost";
+/// instance 0x00 issue id → what subscription filters last saw of the issue
+/// (`IssueFactsRecordV1`), for Jira Cloud comments that name few fields. Outside event
+/// retention: a comment on an issue idle for months still routes (schema 4).
+pub const ISSUE_FACTS: &str = "issue_facts";
 /// Instance id (normalized Jira URL) → instance.
 pub const INSTANCEID_INSTANCE: &str = "instanceid_instance";
 /// Alias → instance id.

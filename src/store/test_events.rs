@@ -17,7 +17,7 @@ pub fn sample_event(key: u8, at: u64, dedup_window_ms: u64) -> NewEvent {
         headers: vec![],
         raw_body: vec![key],
     };
-    NewEvent { record, dedup_keys: vec![[key; 32]], dedup_window_ms }
+    NewEvent { record, dedup_keys: vec![[key; 32]], dedup_window_ms, issue_facts: None }
 }
 
 /// A pending delivery to channel `c` in `lane`, created and due at `due`.

@@ -20,7 +20,7 @@ pub struct IssueFacts {
     /// `role:<name>`.
     pub comment_visibility: Option<String>,
     /// Lower-cased field key → V.
-    fields: HashMap<String, BTreeSet<String>>,
+    pub(super) fields: HashMap<String, BTreeSet<String>>,
 }
 
 impl IssueFacts {

@@ -1,5 +1,5 @@
 //! Channel subscriptions: the plugin's model (SPEC §6.1), validation (§6.2), the facts a
-//! webhook offers (`facts`), matching (§6.5) with an index, and approximate JQL (§6.6).
+//! webhook offers (`facts`, and `known`: those kept for partial payloads), matching (§6.5) with an index, and approximate JQL (§6.6).
 //!
 //! Everything but `service` is pure: no IO, no clock, no async. `stored` converts to and
 //! from the store's records; `service` runs create/update/delete with their IO checks.
@@ -9,6 +9,7 @@ pub mod facts;
 pub mod health;
 pub mod index;
 pub mod jql;
+pub mod known;
 pub mod matching;
 pub mod model;
 pub mod service;

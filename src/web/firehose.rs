@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::intake::{kept_headers, Intake};
 use super::AppState;
+use crate::delivery::worker::now_ms;
 use crate::events::ingest::Received;
 use crate::events::routing;
 use crate::instances::{self, WebhookInstance};
@@ -36,15 +37,25 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         Ok(WebhookInstance::NoneFits) => None,
         Err(e) => return intake.answer(Err(e), &parsed),
     };
-    let targets = match &instance {
+    let routed = match &instance {
         Some(instance) => {
+            // A Jira Cloud comment names few fields: what was seen of its issue before.
+            let known = if routing::needs_known_facts(instance, &webhook_event, &payload) {
+                let (id, issue) = (instance.id.clone(), parsed.issue.id.clone());
+                match state.store.run(move |store| store.issue_facts(&id, &issue)).await {
+                    Ok(known) => Some(known),
+                    Err(e) => return intake.store_failed(&e),
+                }
+            } else {
+                None
+            };
             let settings = routing::match_settings(&state.config());
             let index = state.subscriptions.read().unwrap_or_else(|p| p.into_inner());
-            routing::channel_targets(&index, instance, &payload, &parsed.events, settings)
+            routing::route(&index, instance, &payload, &parsed.events, settings, known, now_ms())
         }
         None => {
             tracing::warn!(issue = %parsed.issue.key, "firehose event from an unknown Jira instance; add the instance to route it");
-            Vec::new()
+            routing::Routed::default()
         }
     };
     let received = Received {
@@ -55,5 +66,5 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         dedup_scope: format!("firehose:{}", query.without_secret()),
     };
     let instance_id = instance.as_ref().map(|i| i.id.as_str());
-    intake.answer(state.ingest.firehose(received, &parsed, instance_id, targets).await, &parsed)
+    intake.answer(state.ingest.firehose(received, &parsed, instance_id, routed).await, &parsed)
 }

@@ -41,7 +41,7 @@ fn event(issue_key: &str, at: u64, n: u8) -> NewEvent {
         headers: vec![("x-atlassian-webhook-identifier".into(), format!("hook-{n}"))],
         raw_body: format!(r#"{{"webhookEvent":"jira:issue_created","issue":{{"key":"{issue_key}"}}}}"#).into_bytes(),
     };
-    NewEvent { record, dedup_keys: vec![[n + 1; 32]], dedup_window_ms: 600_000 }
+    NewEvent { record, dedup_keys: vec![[n + 1; 32]], dedup_window_ms: 600_000, issue_facts: None }
 }
 
 fn delivery(issue_key: &str, at: u64) -> NewDelivery {
