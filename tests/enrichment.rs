@@ -92,6 +92,25 @@ async fn a_comment_on_a_secured_issue_reaches_only_rules_that_name_the_level() {
     assert_eq!(comment_posts(&app, &app.channel_id), 0, "the rule naming no level does not get it");
     assert_eq!(comment_posts(&app, &staff), 1, "the rule naming the level does");
     assert_eq!(newest_status(&app).1, format!("routed, enriched from event #{created}"));
+    // A dry run matches the comment as routing did: not for the rule naming no level.
+    let (comment, _) = newest_status(&app);
+    for (channel, name, fields, expected) in [
+        (app.channel_id.clone(), "Ops", json!([]), false),
+        (
+            staff.clone(),
+            "Staff only",
+            json!([{"key": "security", "inclusion": "include_any", "values": ["10100"]}]),
+            true,
+        ),
+    ] {
+        let rule = json!({"channel_id": channel, "name": name, "instance_id": ACME,
+            "filters": {"events": ["event_created_comment"], "projects": ["OPS"], "issue_types": ["10004"], "fields": fields}});
+        let request = json!({"subscription": rule, "last": 10});
+        let result: Value =
+            app.api(Method::POST, "/subscriptions/dry-run").json(&request).send().await.unwrap().json().await.unwrap();
+        let matched = result["matched"].as_array().unwrap().iter().any(|m| m["event_id"] == comment);
+        assert_eq!(matched, expected, "{name}: {result}");
+    }
     app.shutdown().await;
 }
 

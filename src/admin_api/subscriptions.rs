@@ -142,18 +142,25 @@ pub async fn dry_run(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let last = request.last.clamp(1, 10_000);
-    let (sub, events) = match (request.subscription, request.id) {
-        (Some(sub), _) => (sub, state.store.run(move |store| store.recent_events(last)).await?),
+    let settings = match_settings(&state);
+    let result = match (request.subscription, request.id) {
+        (Some(sub), _) => {
+            state.store.run(move |store| crate::subscriptions::service::dry_run(store, &sub, last, settings)).await?
+        }
         (None, Some(id)) => {
             let read = move |store: &Store| {
                 let record = store.subscription(&id)?.ok_or(SubscriptionError::NotFound)?;
-                Ok::<_, SubscriptionError>((stored::from_record(&record), store.recent_events(last)?))
+                Ok::<_, SubscriptionError>(crate::subscriptions::service::dry_run(
+                    store,
+                    &stored::from_record(&record),
+                    last,
+                    settings,
+                )?)
             };
             state.store.run(read).await?
         }
         (None, None) => return Err(ApiError::field("subscription", "give a subscription or the id of a stored one")),
     };
-    let result = crate::subscriptions::dry_run::dry_run(&sub, &events, match_settings(&state));
     Ok(HttpResponse::Ok().json(result))
 }
 

@@ -14,7 +14,7 @@ use super::Notice;
 use crate::admin_api::subscriptions::{announce, match_settings, rules_as};
 use crate::store::records::SubscriptionRecordV1;
 use crate::store::{Store, StoreError};
-use crate::subscriptions::dry_run::{dry_run, DryRun};
+use crate::subscriptions::dry_run::DryRun;
 use crate::subscriptions::jql::approximate_jql;
 use crate::subscriptions::service::{RuleKind, SubscriptionError};
 use crate::subscriptions::stored;
@@ -287,13 +287,17 @@ pub async fn try_rule(
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id) = path.into_inner();
     let (kind, _, _) = kind_of(&segment)?;
+    let settings = match_settings(&state);
     let read = move |store: &Store| {
-        Ok::<_, ConsoleError>((find(store, kind, &id)?, store.recent_events(DRY_RUN_EVENTS)?, instance_ids(store)?))
+        let record = find(store, kind, &id)?;
+        let result =
+            crate::subscriptions::service::dry_run(store, &stored::from_record(&record), DRY_RUN_EVENTS, settings)?;
+        Ok::<_, ConsoleError>((record, result, instance_ids(store)?))
     };
-    let (record, events, instances) = state.store.run(read).await?;
+    let (record, result, instances) = state.store.run(read).await?;
     let sub = stored::from_record(&record);
     let mut page = editor(&post.admin, &segment, RuleForm::from_record(&record), instances)?;
-    page.jql = Some(approximate_jql(&sub, match_settings(&state)));
-    page.dry_run = Some(dry_run(&sub, &events, match_settings(&state)));
+    page.jql = Some(approximate_jql(&sub, settings));
+    page.dry_run = Some(result);
     render(&page)
 }

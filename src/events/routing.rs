@@ -29,7 +29,12 @@ pub fn match_settings(config: &Config) -> MatchSettings {
 /// Whether the payload names too little of its issue to be routed alone: a Jira Cloud
 /// `comment_*` event without the issue's security field.
 pub fn needs_known_facts(instance: &InstanceRecordV1, webhook_event: &str, payload: &Payload) -> bool {
-    instance.instance_type == InstanceType::Cloud.as_str()
+    partial_cloud_comment(instance.instance_type == InstanceType::Cloud.as_str(), webhook_event, payload)
+}
+
+/// [`needs_known_facts`] when only whether the instance is Cloud is known.
+pub fn partial_cloud_comment(is_cloud: bool, webhook_event: &str, payload: &Payload) -> bool {
+    is_cloud
         && webhook_event.starts_with("comment_")
         && payload.issue_fields().is_some_and(|fields| !fields.contains_key("security"))
 }

@@ -7,10 +7,11 @@ use super::facts::IssueFacts;
 use super::matching::{matches, MatchSettings};
 use super::model::Subscription;
 use crate::events::normalize::normalize;
+use crate::events::routing::partial_cloud_comment;
 use crate::jira::instance::InstanceType;
 use crate::jira::payload::Payload;
 use crate::jira::webhook::Webhook;
-use crate::store::records::EventRecordV1;
+use crate::store::records::{EventRecordV1, IssueFactsRecordV1};
 
 /// One stored event the rule would have posted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,7 +30,14 @@ pub struct DryRun {
 }
 
 /// Replays `events` (newest first) against `sub`. Events of other instances do not match.
-pub fn dry_run(sub: &Subscription, events: &[(u64, EventRecordV1)], settings: MatchSettings) -> DryRun {
+/// A Jira Cloud comment is matched as routing would match it now: with the facts kept of
+/// its issue (`known(instance, issue id)`), and not at all when none are kept.
+pub fn dry_run(
+    sub: &Subscription,
+    events: &[(u64, EventRecordV1)],
+    settings: MatchSettings,
+    known: impl Fn(&str, &str) -> Option<IssueFactsRecordV1>,
+) -> DryRun {
     let is_cloud = InstanceType::of_url(&sub.instance_id) == InstanceType::Cloud;
     let matched = events
         .iter()
@@ -37,7 +45,11 @@ pub fn dry_run(sub: &Subscription, events: &[(u64, EventRecordV1)], settings: Ma
         .filter_map(|(id, event)| {
             let payload = Payload::parse(&event.raw_body).ok()?;
             let parsed = normalize(&Webhook::parse(&event.raw_body).ok()?)?;
-            let facts = IssueFacts::from_payload(&payload, is_cloud);
+            let mut facts = IssueFacts::from_payload(&payload, is_cloud);
+            if partial_cloud_comment(is_cloud, &event.webhook_event, &payload) {
+                let kept = known(&sub.instance_id, payload.str(&["issue", "id"]))?;
+                facts.fill_gaps_from(&IssueFacts::from_record(&kept));
+            }
             matches(sub, &parsed.events, &facts, settings).then(|| DryRunMatch {
                 event_id: *id,
                 issue_key: parsed.issue.key.clone(),

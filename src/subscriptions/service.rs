@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use super::index::SubscriptionIndex;
+use super::matching::MatchSettings;
 use super::model::Subscription;
 use super::stored::{self, Meta};
 use super::validate::validate;
@@ -274,4 +275,17 @@ pub fn load_index(store: &Store) -> Result<SubscriptionIndex, StoreError> {
         index.insert(stored::from_record(&record));
     }
     Ok(index)
+}
+
+/// The dry run (SPEC §3.5) over the last `last` stored events, with the issue facts the
+/// store keeps (a Jira Cloud comment is matched as routing would match it now).
+pub fn dry_run(
+    store: &Store,
+    sub: &Subscription,
+    last: usize,
+    settings: MatchSettings,
+) -> Result<super::dry_run::DryRun, StoreError> {
+    let events = store.recent_events(last)?;
+    let known = |instance: &str, issue: &str| store.issue_facts(instance, issue).ok().flatten();
+    Ok(super::dry_run::dry_run(sub, &events, settings, known))
 }
