@@ -21,6 +21,8 @@ pub mod settings;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;
+#[cfg(test)]
+mod tidy;
 pub mod utc;
 pub mod web;
 pub mod webhook;

@@ -1,13 +1,12 @@
 //! The real binary, killed with SIGKILL while Mattermost misbehaves, restarted: every
 //! acknowledged event is posted exactly once (SPEC §4.6). Also: SIGTERM stops cleanly.
 
-use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use crate::support::app::{CHANNEL, SECRET, TEAM};
-use crate::support::commands::{free_port, wait_until_serving};
-use crate::support::fake_mattermost::{Failure, FakeMattermost, BOT_TOKEN};
+use crate::support::commands::{free_port, serve_with_mattermost, wait_until_serving};
+use crate::support::fake_mattermost::{Failure, FakeMattermost};
 use crate::support::fixtures::own;
 
 struct Binary {
@@ -19,20 +18,8 @@ struct Binary {
 
 impl Binary {
     fn start(&self) -> Child {
-        Command::new(env!("CARGO_BIN_EXE_jirabridge"))
-            .args(["serve", "--config", self.config.to_str().unwrap()])
-            .env_clear()
-            .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{}", self.port))
-            .env("JIRABRIDGE_STORE__PATH", &self.data)
-            .env("JIRABRIDGE_MATTERMOST__URL", &self.mm_url)
-            .env("JIRABRIDGE_MATTERMOST__BOT_TOKEN", BOT_TOKEN)
-            .env("JIRABRIDGE_MATTERMOST__REQUEST_TIMEOUT_SECS", "1")
-            .env("JIRABRIDGE_MATTERMOST__RETRY_INITIAL_MS", "20")
-            .env("JIRABRIDGE_MATTERMOST__RETRY_MAX_SECS", "1")
-            .env("JIRABRIDGE_WEBHOOK__SECRET", SECRET)
-            .env("JIRABRIDGE_LOG__LEVEL", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        serve_with_mattermost(self.port, &self.data, &self.mm_url)
+            .args(["--config", self.config.to_str().unwrap()])
             .spawn()
             .expect("binary starts")
     }
@@ -40,17 +27,6 @@ impl Binary {
     fn webhook_url(&self) -> String {
         format!("http://127.0.0.1:{}/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}", self.port)
     }
-}
-
-/// Issue key → number of posts about it.
-fn posts_per_issue(mm: &FakeMattermost, channel_id: &str) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for post in mm.posts(channel_id) {
-        let pretext = post.props["attachments"][0]["pretext"].as_str().unwrap_or("").to_string();
-        let key = pretext.split('[').nth(1).and_then(|s| s.split(':').next()).unwrap_or("?").to_string();
-        *counts.entry(key).or_insert(0) += 1;
-    }
-    counts
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,11 +60,11 @@ async fn acknowledged_events_survive_sigkill_and_are_posted_exactly_once() {
     let mut child = binary.start();
     wait_until_serving(binary.port).await;
     let deadline = Instant::now() + Duration::from_secs(40);
-    while posts_per_issue(&mm, &channel_id).len() < keys.len() && Instant::now() < deadline {
+    while mm.posts_per_issue(&channel_id).len() < keys.len() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let counts = posts_per_issue(&mm, &channel_id);
+    let counts = mm.posts_per_issue(&channel_id);
     for key in &keys {
         assert_eq!(counts.get(key), Some(&1), "{key} posted exactly once: {counts:?}");
     }

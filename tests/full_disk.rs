@@ -8,9 +8,8 @@
 //! `/healthz` answers within 100 ms throughout, SIGTERM ends the process while the disk is
 //! full, and 200s come back within 30 s of freeing space.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,8 +17,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use crate::support::app::{CHANNEL, SECRET, TEAM};
-use crate::support::commands::{free_port, wait_until_serving};
-use crate::support::fake_mattermost::{FakeMattermost, BOT_TOKEN};
+use crate::support::commands::{free_port, serve_with_mattermost, wait_until_serving};
+use crate::support::fake_mattermost::FakeMattermost;
 use crate::support::fixtures::own;
 
 /// A tmpfs mounted for the test, unmounted when dropped.
@@ -55,23 +54,8 @@ struct Service {
 
 impl Service {
     fn start(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
-            .arg("serve")
-            .env_clear()
-            .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{}", self.port))
-            .env("JIRABRIDGE_SERVER__SHUTDOWN_GRACE_SECS", "2")
-            .env("JIRABRIDGE_STORE__PATH", &self.data)
-            .env("JIRABRIDGE_MATTERMOST__URL", &self.mm_url)
-            .env("JIRABRIDGE_MATTERMOST__BOT_TOKEN", BOT_TOKEN)
-            .env("JIRABRIDGE_MATTERMOST__REQUEST_TIMEOUT_SECS", "1")
-            .env("JIRABRIDGE_MATTERMOST__RETRY_INITIAL_MS", "20")
-            .env("JIRABRIDGE_MATTERMOST__RETRY_MAX_SECS", "1")
-            .env("JIRABRIDGE_WEBHOOK__SECRET", SECRET)
-            .env("JIRABRIDGE_LOG__LEVEL", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("binary starts");
+        let mut command = serve_with_mattermost(self.port, &self.data, &self.mm_url);
+        let child = command.env("JIRABRIDGE_SERVER__SHUTDOWN_GRACE_SECS", "2").spawn().expect("binary starts");
         self.child = Some(child);
     }
 
@@ -136,16 +120,6 @@ fn watch_health(port: u16, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Res
         }
         Ok(slowest)
     })
-}
-
-fn posts_per_issue(mm: &FakeMattermost, channel_id: &str) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for post in mm.posts(channel_id) {
-        let pretext = post.props["attachments"][0]["pretext"].as_str().unwrap_or("").to_string();
-        let key = pretext.split('[').nth(1).and_then(|s| s.split(':').next()).unwrap_or("?").to_string();
-        *counts.entry(key).or_insert(0) += 1;
-    }
-    counts
 }
 
 /// Fills what is left of the disk with a ballast file.
@@ -232,15 +206,8 @@ async fn a_full_disk_refuses_webhooks_and_recovers_without_losing_one() {
     let health = watch_health(service.port, stop_watching.clone());
     let mut webhooks = Webhooks::new();
     webhooks.until_refused(&service).await;
-    let ready: serde_json::Value = webhooks
-        .http
-        .get(format!("http://127.0.0.1:{}/readyz", service.port))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let readyz = webhooks.http.get(format!("http://127.0.0.1:{}/readyz", service.port)).send();
+    let ready: serde_json::Value = readyz.await.unwrap().json().await.unwrap();
     assert_eq!(ready["store"], "unwritable", "{ready}");
     tokio::time::sleep(Duration::from_secs(2)).await; // a probe or two while full
     stop_watching.store(true, Ordering::SeqCst);
@@ -270,13 +237,13 @@ async fn a_full_disk_refuses_webhooks_and_recovers_without_losing_one() {
     // Mattermost returns: every acknowledged event is posted, exactly once.
     mm.restart().await;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while acknowledged.iter().any(|k| !posts_per_issue(&mm, &channel_id).contains_key(k)) {
+    while acknowledged.iter().any(|k| !mm.posts_per_issue(&channel_id).contains_key(k)) {
         assert!(Instant::now() < deadline, "not every acknowledged event was posted");
         service.restart_if_ended();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let counts = posts_per_issue(&mm, &channel_id);
+    let counts = mm.posts_per_issue(&channel_id);
     for key in &acknowledged {
         assert_eq!(counts.get(key), Some(&1), "{key} posted exactly once");
     }

@@ -2,14 +2,14 @@
 //! read, a body's memory follows the bytes received rather than `Content-Length`, and a body
 //! slower than `server.body_read_timeout_secs` gets 408 and a closed connection.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::support::app::{spawn_app_with, CHANNEL, SECRET, TEAM};
-use crate::support::commands::{free_port, wait_until_serving};
+use crate::support::commands::{free_port, serve_command, wait_until_serving};
 use crate::support::fixtures::own;
 
 const FOUR_MIB: usize = 4 * 1024 * 1024;
@@ -85,17 +85,7 @@ fn rss_mib(pid: u32) -> u64 {
 }
 
 fn serve(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_jirabridge"))
-        .arg("serve")
-        .current_dir(dir)
-        .env_clear()
-        .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("JIRABRIDGE_WEBHOOK__SECRET", SECRET)
-        .env("JIRABRIDGE_LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts")
+    serve_command(port).current_dir(dir).spawn().expect("binary starts")
 }
 
 /// The built binary, with 1 000 connections that each declare a 4 MiB body and send a few

@@ -47,7 +47,7 @@ mod tests {
         // Opening and importing write a database no one else can see yet.
         let exempt = ["migrations.rs", "import.rs", "gate.rs"];
         let mut offenders = Vec::new();
-        for path in source_files(&dir) {
+        for path in crate::tidy::rust_files(&dir) {
             if exempt.iter().any(|name| path.ends_with(name)) {
                 continue;
             }
@@ -71,18 +71,5 @@ mod tests {
                 (line.starts_with("t.") || line.starts_with("self.trees().") || line.contains("(&t."))
                     && (line.contains(".insert(") || line.contains(".remove("))
             })
-    }
-
-    fn source_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files.extend(source_files(&path));
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-        files
     }
 }

@@ -15,7 +15,7 @@ pub mod client;
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     /// A tidy check for "no HTTP worker thread calls sled" (SPEC §3.6): in the handlers
     /// (`src/console`, `src/admin_api`, `src/web`) the store is reached only through
@@ -40,7 +40,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut offenders = Vec::new();
         for dir in ["console", "admin_api", "web"] {
-            for path in source_files(&root.join(dir)) {
+            for path in crate::tidy::rust_files(&root.join(dir)) {
                 let text = std::fs::read_to_string(&path).unwrap();
                 offenders.extend(offenders_in(&text).into_iter().map(|line| format!("{}: {line}", path.display())));
             }
@@ -96,18 +96,5 @@ mod tests {
             found.extend(code.match_indices(reaching).map(|(at, _)| line_at(at)));
         }
         found
-    }
-
-    fn source_files(dir: &Path) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files.extend(source_files(&path));
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-        files
     }
 }

@@ -79,6 +79,35 @@ pub fn open_store(data_dir: &Path) -> Store {
     .unwrap()
 }
 
+/// `jirabridge serve` as the tests run it: listening on `port`, the tests' webhook secret,
+/// warnings only, output discarded, nothing from our environment.
+pub fn serve_command(port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jirabridge"));
+    command
+        .arg("serve")
+        .env_clear()
+        .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("JIRABRIDGE_WEBHOOK__SECRET", super::app::SECRET)
+        .env("JIRABRIDGE_LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// [`serve_command`] with its store in `data`, posting to the fake Mattermost at `mm_url`
+/// with short timeouts and retries.
+pub fn serve_with_mattermost(port: u16, data: &Path, mm_url: &str) -> Command {
+    let mut command = serve_command(port);
+    command
+        .env("JIRABRIDGE_STORE__PATH", data)
+        .env("JIRABRIDGE_MATTERMOST__URL", mm_url)
+        .env("JIRABRIDGE_MATTERMOST__BOT_TOKEN", super::fake_mattermost::BOT_TOKEN)
+        .env("JIRABRIDGE_MATTERMOST__REQUEST_TIMEOUT_SECS", "1")
+        .env("JIRABRIDGE_MATTERMOST__RETRY_INITIAL_MS", "20")
+        .env("JIRABRIDGE_MATTERMOST__RETRY_MAX_SECS", "1");
+    command
+}
+
 /// A loopback port nobody listens on now, for a server the test starts itself.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -107,6 +107,18 @@ impl FakeMattermost {
         in_channel.cloned().collect()
     }
 
+    /// Issue key → how many posts in the channel are about it (the key as the headline
+    /// links it: `[KEY: summary](url)`).
+    pub fn posts_per_issue(&self, channel_id: &str) -> std::collections::HashMap<String, usize> {
+        let mut counts = std::collections::HashMap::new();
+        for post in self.posts(channel_id) {
+            let pretext = post.props["attachments"][0]["pretext"].as_str().unwrap_or("").to_string();
+            let key = pretext.split('[').nth(1).and_then(|s| s.split(':').next()).unwrap_or("?").to_string();
+            *counts.entry(key).or_insert(0) += 1;
+        }
+        counts
+    }
+
     pub fn all_posts(&self) -> Vec<Post> {
         self.inner.shared.world().posts.clone()
     }
