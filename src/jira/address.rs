@@ -24,23 +24,39 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
     }
 }
 
+/// Cloud metadata services outside the link-local range: Alibaba Cloud's.
+const METADATA_V4: &[Ipv4Addr] = &[Ipv4Addr::new(100, 100, 100, 200)];
+
 fn forbidden_v4(ip: Ipv4Addr) -> bool {
     // 0.0.0.0/8 ("this network"): Linux connects 0.0.0.0 to the local host.
-    ip.is_loopback() || ip.octets()[0] == 0 || ip.is_link_local() || ip.is_broadcast() || ip.is_multicast()
+    ip.is_loopback()
+        || ip.octets()[0] == 0
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || METADATA_V4.contains(&ip)
 }
 
 fn forbidden_v6(ip: Ipv6Addr) -> bool {
     let segments = ip.segments();
     let link_local = segments[0] & 0xffc0 == 0xfe80;
-    // IPv4 written as IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 (64:ff9b::).
+    // AWS's metadata service over IPv6 sits in the unique-local range, which is allowed.
+    let metadata = segments[0] == 0xfd00 && segments[1] == 0x0ec2;
+    let v4 = |high: u16, low: u16| Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8);
+    // IPv4 written as IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64
+    // (64:ff9b::/96, 64:ff9b:1::/48), 6to4 (2002:aabb:ccdd::).
     let embedded = match segments {
-        [0, 0, 0, 0, 0, 0xffff, ..] | [0, 0, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 0, 0, 0, 0, ..] => {
-            let [.., a, b] = segments;
-            Some(Ipv4Addr::new((a >> 8) as u8, a as u8, (b >> 8) as u8, b as u8))
-        }
+        [0, 0, 0, 0, 0, 0xffff, a, b] | [0, 0, 0, 0, 0, 0, a, b] | [0x64, 0xff9b, 0, 0, 0, 0, a, b] => Some(v4(a, b)),
+        [0x64, 0xff9b, 1, .., a, b] => Some(v4(a, b)),
+        [0x2002, a, b, ..] => Some(v4(a, b)),
         _ => None,
     };
-    ip.is_loopback() || ip.is_unspecified() || link_local || ip.is_multicast() || embedded.is_some_and(forbidden_v4)
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || link_local
+        || metadata
+        || ip.is_multicast()
+        || embedded.is_some_and(forbidden_v4)
 }
 
 /// Checks a URL's host as written, before any lookup: an address literal (in any spelling the
@@ -86,6 +102,10 @@ mod tests {
             "http://[::ffff:127.0.0.1]",
             "http://[::ffff:169.254.169.254]",
             "http://[64:ff9b::7f00:1]",
+            "http://[64:ff9b:1::7f00:1]",
+            "http://[2002:7f00:1::]",
+            "http://[fd00:ec2::254]",
+            "http://100.100.100.200",
         ];
         for text in refused {
             let url = url::Url::parse(text).unwrap();

@@ -2,7 +2,9 @@
 //! must follow in one place — none in push-only mode (`jira.push_only`), no loopback,
 //! unspecified or link-local address unless `jira.allow_loopback` (checked as written and
 //! again after name resolution, and the connection uses the checked address), and redirects
-//! only to the same scheme, host and port.
+//! only to the same scheme, host and port. A proxy from the environment (`HTTPS_PROXY`) is
+//! still used where a site needs one to reach Jira; then the proxy resolves the name, and
+//! only the URL as written is checked here.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,7 +21,7 @@ const MOST_REDIRECTS: usize = 5;
 
 #[derive(Clone)]
 pub struct JiraClient {
-    http: reqwest::Client,
+    http: Option<reqwest::Client>,
     allow_loopback: bool,
     push_only: bool,
 }
@@ -34,10 +36,12 @@ impl JiraClient {
     pub fn new(allow_loopback: bool, push_only: bool) -> JiraClient {
         let builder = reqwest::Client::builder().redirect(redirect::Policy::custom(same_origin_only));
         let builder = if allow_loopback { builder } else { builder.dns_resolver(Arc::new(CheckedResolver)) };
-        // Building fails only when the TLS backend cannot start; the default client has the
-        // same backend, so it is no less able to call Jira.
-        let http = builder.build().unwrap_or_default();
-        JiraClient { http, allow_loopback, push_only }
+        // Building fails only when the TLS backend cannot start. Then no call can be made
+        // safely: every one is refused (fail closed) rather than made without the rules.
+        let http = builder.build().map_err(|e| {
+            tracing::error!(error = %e, "cannot build the HTTP client for Jira; calls to Jira are refused");
+        });
+        JiraClient { http: http.ok(), allow_loopback, push_only }
     }
 
     /// A GET of `url` (a URL of an instance the admin added) with `timeout`, or why it may
@@ -50,7 +54,8 @@ impl JiraClient {
         if !self.allow_loopback {
             address::check_url(&parsed)?;
         }
-        Ok(self.http.get(parsed).timeout(timeout))
+        let http = self.http.as_ref().ok_or("the HTTP client for Jira could not be built")?;
+        Ok(http.get(parsed).timeout(timeout))
     }
 }
 
