@@ -36,7 +36,7 @@ impl From<RetryError> for ApiError {
     fn from(e: RetryError) -> Self {
         match e {
             RetryError::NotFound(_) => ApiError::NotFound(e.to_string()),
-            RetryError::Done(_) | RetryError::InFlight(_) => ApiError::Conflict(e.to_string()),
+            RetryError::Done(_) | RetryError::InFlight(_) | RetryError::Changed(_) => ApiError::Conflict(e.to_string()),
             RetryError::Store(s) => s.into(),
         }
     }

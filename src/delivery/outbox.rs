@@ -71,6 +71,8 @@ pub enum RetryError {
     Done(u64),
     #[error("delivery {0} is being sent right now")]
     InFlight(u64),
+    #[error("delivery {0} changed meanwhile (it may just have been sent); look at it again")]
+    Changed(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,19 +87,23 @@ pub fn retry_now(
     actor: &str,
     now_ms: u64,
 ) -> Result<DeliverySummary, RetryError> {
-    let mut record = store.delivery(id)?.ok_or(RetryError::NotFound(id))?;
+    let read = store.delivery(id)?.ok_or(RetryError::NotFound(id))?;
+    let mut record = read.clone();
     match record.state.as_str() {
         state::DONE => return Err(RetryError::Done(id)),
         state::IN_FLIGHT => return Err(RetryError::InFlight(id)),
         _ => {}
     }
-    let previous_due = record.due_at_ms;
     if record.state == state::DEAD {
         record.state = state::RETRYING.into();
         record.finished_at_ms = None;
     }
     record.due_at_ms = now_ms;
-    store.update_delivery(id, previous_due, &record)?;
+    // Only if the worker did not finish it since it was read: a done delivery made due
+    // again would be posted twice.
+    if !store.replace_delivery(id, &read, &record)? {
+        return Err(RetryError::Changed(id));
+    }
     store.flush_now()?;
     waker.notify_one();
     let retried = DeliverySummary::of(&DueDelivery { id, record });

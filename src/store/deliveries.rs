@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use sled::Transactional;
 
-use super::codec::{self, after_lane, split_lane_key, split_pair_key, u64_key};
-use super::events::{put_delivery, OutboxTx};
+use super::codec::{self, after_lane, pair_key, split_lane_key, split_pair_key, u64_key};
+use super::events::{abort, put_delivery, OutboxTx};
 use super::records::DeliveryRecordV1;
 use super::{Store, StoreError};
 
@@ -35,7 +35,19 @@ impl Store {
         busy: &HashSet<String>,
         limit: usize,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        let mut ready: Vec<(u64, u64)> = self.lane_heads(busy)?.into_iter().filter(|(_, due)| *due <= now_ms).collect();
+        self.due_lane_heads_except(now_ms, busy, &HashSet::new(), limit)
+    }
+
+    /// [`Store::due_lane_heads`] without the heads whose ids are in `skip` (tried already).
+    pub fn due_lane_heads_except(
+        &self,
+        now_ms: u64,
+        busy: &HashSet<String>,
+        skip: &HashSet<u64>,
+        limit: usize,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let due = |(id, due): &(u64, u64)| *due <= now_ms && !skip.contains(id);
+        let mut ready: Vec<(u64, u64)> = self.lane_heads(busy)?.into_iter().filter(due).collect();
         ready.sort_unstable();
         let mut out = Vec::new();
         for (id, _) in ready.into_iter().take(limit) {
@@ -96,15 +108,51 @@ impl Store {
         }
     }
 
-    /// Replaces a delivery, moving its index entry (`previous_due_ms` is the due time it
-    /// was stored with). Finished deliveries (`done`, `dead`) leave the index.
+    /// Replaces a delivery, moving its index entries (from `previous_due_ms`, the due time
+    /// it was read with, and from the one stored now if someone changed it meanwhile).
+    /// Finished deliveries (`done`, `dead`) leave the indexes.
     pub fn update_delivery(&self, id: u64, previous_due_ms: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
+        self.write_delivery(id, previous_due_ms, record, None).map(|_| ())
+    }
+
+    /// Replaces a delivery only if it is still `expected` (compare and swap); `false` when
+    /// it changed meanwhile (e.g. the worker finished it), and nothing is written.
+    pub fn replace_delivery(
+        &self,
+        id: u64,
+        expected: &DeliveryRecordV1,
+        record: &DeliveryRecordV1,
+    ) -> Result<bool, StoreError> {
+        self.write_delivery(id, expected.due_at_ms, record, Some(expected))
+    }
+
+    fn write_delivery(
+        &self,
+        id: u64,
+        previous_due_ms: u64,
+        record: &DeliveryRecordV1,
+        expected: Option<&DeliveryRecordV1>,
+    ) -> Result<bool, StoreError> {
         let t = self.trees();
         let _gate = self.write_gate()?;
-        (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid).transaction(|(deliveries, due, lanes)| {
-            put_delivery(&OutboxTx { deliveries, due, lanes }, id, record, Some(previous_due_ms))
+        let trees = (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid);
+        let written = trees.transaction(|(deliveries, due, lanes)| {
+            let stored = match deliveries.get(u64_key(id))? {
+                Some(bytes) => {
+                    Some(codec::decode::<DeliveryRecordV1>(DeliveryRecordV1::VERSION, &bytes).map_err(abort)?)
+                }
+                None => None,
+            };
+            if expected.is_some_and(|expected| stored.as_ref() != Some(expected)) {
+                return Ok(false);
+            }
+            if let Some(stored) = stored.as_ref().filter(|s| s.due_at_ms != previous_due_ms) {
+                due.remove(&pair_key(stored.due_at_ms, id)[..])?;
+            }
+            put_delivery(&OutboxTx { deliveries, due, lanes }, id, record, Some(previous_due_ms))?;
+            Ok(true)
         })?;
-        Ok(())
+        Ok(written)
     }
 
     /// Unfinished deliveries in the given state (start-up recovery of `in_flight`).
@@ -251,6 +299,27 @@ mod tests {
         assert!(store.due_lane_heads(100, &HashSet::new(), 10).unwrap().is_empty());
         assert_eq!(store.next_lane_due_ms(&HashSet::new()).unwrap(), Some(500), "the blocked lane waits for its head");
         assert_eq!(store.due_lane_heads(600, &HashSet::new(), 10).unwrap()[0].id, first[0]);
+    }
+
+    #[test]
+    fn a_finish_written_over_a_changed_due_time_leaves_no_index_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let id = ids(store.ingest(event(1, 10), vec![sample_delivery("a", 10)]).unwrap())[0];
+        let read = store.delivery(id).unwrap().unwrap();
+        // An admin's retry moves it to due 50 while the worker sends it.
+        let mut retried = read.clone();
+        retried.due_at_ms = 50;
+        assert!(store.replace_delivery(id, &read, &retried).unwrap());
+        // The worker finishes with the due time it read.
+        let mut done = read.clone();
+        done.state = "done".into();
+        store.update_delivery(id, read.due_at_ms, &done).unwrap();
+        assert!(store.due_lane_heads(u64::MAX, &HashSet::new(), 10).unwrap().is_empty());
+        assert_eq!(store.outbox_counts().unwrap(), OutboxCounts::default(), "no stale due entry");
+        // A retry that read the delivery before it was done changes nothing.
+        assert!(!store.replace_delivery(id, &retried, &read).unwrap());
+        assert_eq!(store.delivery(id).unwrap().unwrap().state, "done");
     }
 
     #[test]

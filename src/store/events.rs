@@ -52,7 +52,7 @@ pub enum IngestOutcome {
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
-fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+pub(super) fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 

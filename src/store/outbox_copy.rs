@@ -50,6 +50,11 @@ pub(super) fn copy_to_outbox(t: &Trees, copies: &OutboxCopies, advance_mark: boo
     let trees = (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid, &t.meta);
     trees.transaction(|(deliveries, due, lanes, meta)| {
         for (id, record) in &copies.deliveries {
+            // Copied before (a retry after a failure that did write): never reset a
+            // delivery the worker may have finished since.
+            if deliveries.get(u64_key(*id))?.is_some() {
+                continue;
+            }
             put_delivery(&OutboxTx { deliveries, due, lanes }, *id, record, None)?;
         }
         if let (true, Some(through)) = (advance_mark, copies.through) {
