@@ -214,3 +214,43 @@ async fn a_backlog_over_many_channels_drains_in_order_per_channel() {
     }
     app.shutdown().await;
 }
+
+/// A post made while the disk is full cannot get its outcome written: it is not posted again
+/// once the store writes again (the lane is searched first).
+#[tokio::test]
+async fn a_post_whose_outcome_could_not_be_written_is_not_posted_again() {
+    let app = spawn_app().await;
+    assert_eq!(app.post_legacy(issue_created("OPS-21")).await.status(), StatusCode::OK);
+    let faults = app.state.store.faults();
+    faults.fail_writes.store(true, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..3 {
+        let _ = app.worker.run_once().await; // the post is made, its outcome fails to be written
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    faults.clear();
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 1, "posted once, however often the worker came by");
+    assert_eq!(states(&app), ["done"]);
+    app.shutdown().await;
+}
+
+/// After a restart the first delivery of each channel is looked for in the channel; a
+/// channel that refuses the bot makes it dead at once (and the subscriptions broken), not a
+/// recheck that waits for hours.
+#[tokio::test]
+async fn a_channel_that_refuses_the_search_after_a_restart_makes_the_delivery_dead() {
+    let app = spawn_app().await;
+    assert_eq!(app.post_legacy(issue_created("OPS-22")).await.status(), StatusCode::OK);
+    app.mm.set_bot_member(&app.channel_id, false);
+    let state = &app.state;
+    let restarted = std::sync::Arc::new(jirabridge::delivery::Worker::new(
+        state.store.clone(),
+        state.mattermost.clone(),
+        state.channels.clone(),
+        state.metrics.clone(),
+        state.settings.clone(),
+    ));
+    restarted.run_once().await.unwrap();
+    assert_eq!(states(&app), ["dead"]);
+    app.shutdown().await;
+}

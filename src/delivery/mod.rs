@@ -2,6 +2,7 @@
 //! once, in receipt order per channel, surviving Mattermost outages and restarts.
 
 pub mod backoff;
+mod lanes;
 pub mod limits;
 mod mentions;
 pub mod outbox;

@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
 
 use super::{backoff, limits, state, threading, DeliverySettings};
 use crate::events::normalize::normalize;
@@ -30,11 +29,6 @@ use crate::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
 use crate::telemetry::Metrics;
 
-/// Channels posted to at once.
-const CONCURRENT_LANES: usize = 16;
-
-/// The deliveries tried in the current pass.
-type Tried = Arc<Mutex<HashSet<u64>>>;
 /// Allowance for clock difference between us and Mattermost when searching for a post.
 const CLOCK_SLACK_MS: u64 = 2 * 60 * 1000;
 /// Longest idle sleep; new work also wakes the worker at once.
@@ -49,19 +43,19 @@ pub trait ChannelHealth: Send + Sync {
 
 /// Sends the outbox to Mattermost.
 pub struct Worker {
-    store: Store,
-    client: MattermostClient,
+    pub(super) store: Store,
+    pub(super) client: MattermostClient,
     channels: Arc<ChannelCache>,
     metrics: Metrics,
     /// Read at use time: retry and display settings changed in the console apply at once.
     settings: Settings,
-    busy_lanes: Mutex<HashSet<String>>,
-    wake: Arc<Notify>,
+    pub(super) busy_lanes: Mutex<HashSet<String>>,
+    pub(super) wake: Arc<Notify>,
     health: Option<Arc<dyn ChannelHealth>>,
     /// Display names of mentioned Jira users, cached.
     jira_users: crate::jira::users::JiraUsers,
     /// Lanes whose head this process has checked against the channel (see the header).
-    checked_lanes: Mutex<HashSet<String>>,
+    pub(super) checked_lanes: Mutex<HashSet<String>>,
 }
 
 /// What one attempt ended in.
@@ -120,85 +114,23 @@ impl Worker {
         self.wake.clone()
     }
 
-    /// Posts everything that is due now, lane by lane, until nothing is due. Returns the
-    /// number of attempts made.
-    pub async fn run_once(self: &Arc<Self>) -> Result<usize, StoreError> {
-        self.run_pass(None).await
-    }
-
-    /// Drains every lane that is due, each in a task of its own (at most
-    /// [`CONCURRENT_LANES`] at once), so one slow channel never holds up the others and a
-    /// lane goes from one post to the next without waiting for the rest.
-    async fn run_pass(self: &Arc<Self>, shutdown: Option<&watch::Receiver<bool>>) -> Result<usize, StoreError> {
-        if !self.client.is_configured() {
-            return Ok(0);
-        }
-        // Each delivery is tried at most once per pass, so a quick retry cannot spin here.
-        let tried: Tried = Arc::default();
-        let mut lanes = JoinSet::new();
-        let (mut attempts, mut failed) = (0, None);
-        loop {
-            let stopping = shutdown.is_some_and(|s| *s.borrow());
-            let free = CONCURRENT_LANES.saturating_sub(lanes.len());
-            if !stopping && free > 0 {
-                let busy = self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                let mut heads = self.store.due_lane_heads(now_ms(), &busy, free)?;
-                heads.retain(|head| tried.lock().unwrap_or_else(|p| p.into_inner()).insert(head.id));
-                for head in heads {
-                    lanes.spawn(self.clone().drain_lane(head, tried.clone(), shutdown.cloned()));
-                }
-            }
-            match lanes.join_next().await {
-                None => return failed.map_or(Ok(attempts), Err),
-                Some(Ok(Ok(made))) => attempts += made,
-                Some(Ok(Err(e))) => failed = failed.or(Some(e)),
-                Some(Err(e)) => tracing::error!(error = %e, "a delivery task failed"),
-            }
-        }
-    }
-
-    /// Posts `head`, then each next delivery of its lane that is due and not yet tried in
-    /// this pass; answers the attempts made.
-    async fn drain_lane(
-        self: Arc<Self>,
-        head: DueDelivery,
-        tried: Tried,
-        shutdown: Option<watch::Receiver<bool>>,
-    ) -> Result<usize, StoreError> {
-        let lane = head.record.lane.clone();
-        if !self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).insert(lane.clone()) {
-            return Ok(0); // another pass of this worker holds the lane
-        }
-        let drained = async {
-            // Re-read after claiming the lane: another pass may have finished it meanwhile.
-            let mut next = match self.store.delivery(head.id)? {
-                Some(record) if record == head.record => Some(DueDelivery { id: head.id, record }),
-                _ => None,
-            };
-            let mut attempts = 0;
-            while let Some(head) = next.take() {
-                attempts += 1;
-                self.attempt_in_lane(head).await?;
-                if shutdown.as_ref().is_some_and(|s| *s.borrow()) {
-                    break;
-                }
-                let due = self.store.due_head_of_lane(&lane, now_ms())?;
-                next = due.filter(|head| tried.lock().unwrap_or_else(|p| p.into_inner()).insert(head.id));
-            }
-            Ok(attempts)
-        }
-        .await;
-        self.busy_lanes.lock().unwrap_or_else(|p| p.into_inner()).remove(&lane);
-        drained
-    }
-
     /// Loops until `shutdown` turns true; an attempt under way is finished first.
     pub async fn run_until_stopped(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         while !*shutdown.borrow() {
-            if let Err(e) = self.run_pass(Some(&shutdown)).await {
-                tracing::error!(error = %e, "delivery pass failed; retrying shortly");
-            }
-            let sleep = self.idle_time();
+            // A post whose outcome cannot be written would have to be searched for before
+            // every next attempt: while the store cannot write, nothing is sent.
+            let writable = self.store.writability() == crate::store::Writability::Writable;
+            let passed =
+                if writable { self.run_pass(Some(&shutdown)).await.map(|_| ()) } else { Err(StoreError::Deadline) };
+            let sleep = match passed {
+                Ok(()) => self.idle_time(),
+                Err(e) => {
+                    if writable {
+                        tracing::error!(error = %e, "delivery pass failed; retrying shortly");
+                    }
+                    IDLE_POLL
+                }
+            };
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = self.wake.notified() => {}
@@ -217,7 +149,7 @@ impl Worker {
         }
     }
 
-    async fn attempt_in_lane(&self, head: DueDelivery) -> Result<(), StoreError> {
+    pub(super) async fn attempt_in_lane(&self, head: DueDelivery) -> Result<(), StoreError> {
         let DueDelivery { id, mut record } = head;
         let previous_due = record.due_at_ms;
         record.attempts += 1;
@@ -240,16 +172,14 @@ impl Worker {
         let now = now_ms();
         record.first_attempt_at_ms.get_or_insert(now);
         record.last_sent_at_ms = Some(now);
+        let lane = record.lane.clone();
         let outcome = self.post(id, &record, &channel_id).await;
-        self.finish(id, previous_due, record, outcome)
-    }
-
-    fn lane_checked(&self, lane: &str) -> bool {
-        self.checked_lanes.lock().unwrap_or_else(|p| p.into_inner()).contains(lane)
-    }
-
-    fn mark_lane_checked(&self, lane: &str) {
-        self.checked_lanes.lock().unwrap_or_else(|p| p.into_inner()).insert(lane.to_string());
+        let finished = self.finish(id, previous_due, record, outcome);
+        if finished.is_err() {
+            // Posted (perhaps) without the outcome written: search before the next send.
+            self.unmark_lane_checked(&lane);
+        }
+        finished
     }
 
     /// Was this delivery posted already (by an earlier process, or by a request that got no
@@ -266,7 +196,11 @@ impl Worker {
                     .find(|p| p.props.get("jirabridge_delivery_id").and_then(|v| v.as_str()) == Some(wanted.as_str()));
                 found.map(|post| Outcome::Done(post.id))
             }
-            Err(e) => Some(Outcome::RecheckLater(format!("checking for an earlier post failed: {e}"), e.retry_after())),
+            Err(e) if refuses_channel(&e) => Some(Outcome::ChannelRefused(permanent_reason(&e))),
+            Err(e) if e.is_transient() || e.maybe_sent() => {
+                Some(Outcome::RecheckLater(format!("checking for an earlier post failed: {e}"), e.retry_after()))
+            }
+            Err(e) => Some(Outcome::Dead(permanent_reason(&e))),
         }
     }
 

@@ -45,10 +45,14 @@ pub(super) async fn get(shared: Data<Shared>, path: Path<String>) -> Answer {
 }
 
 /// With `since=<ms>`: every post created or updated at or after it. Without: one page.
+/// A channel the bot is not a member of answers 403, as a private channel does.
 pub(super) async fn list(shared: Data<Shared>, path: Path<String>, query: Query<HashMap<String, String>>) -> Answer {
     let channel_id = url_id(&path, "channel_id")?;
     let world = shared.world();
-    world.channel(channel_id).ok_or_else(errors::unknown_channel)?;
+    let channel = world.channel(channel_id).ok_or_else(errors::unknown_channel)?;
+    if !channel.bot_member {
+        return Err(errors::forbidden());
+    }
     let mut newest_first: Vec<&Post> = world.posts.iter().rev().filter(|p| p.channel_id == channel_id).collect();
     newest_first.sort_by_key(|p| Reverse(p.create_at));
     let chosen: Vec<&Post> = match query.get("since") {
