@@ -31,6 +31,11 @@ pub const EXIT_STORE_UNRECOVERABLE: i32 = 75;
 /// exits 75 (one failure may be the moment space ran out).
 const UNRECOVERABLE_AFTER: u32 = 2;
 
+/// The same for a probe hung in sled: a flush can be slow on a busy disk without anything
+/// being wrong, so a hang counts only after a minute (under systemd the watchdog, at 30 s,
+/// restarts a hung process first).
+const HUNG_UNRECOVERABLE_AFTER: u32 = 12;
+
 /// What the liveness thread may do.
 #[derive(Debug, Clone)]
 pub struct LivenessOptions {
@@ -105,6 +110,7 @@ async fn probe_forever(store: Store, options: &LivenessOptions) {
         if sled_answered {
             watchdog(options);
         }
+        let needed = if sled_answered { UNRECOVERABLE_AFTER } else { HUNG_UNRECOVERABLE_AFTER };
         unrecoverable = match store.probe_disk() {
             Ok(()) => unrecoverable + 1,
             Err(e) => {
@@ -115,7 +121,7 @@ async fn probe_forever(store: Store, options: &LivenessOptions) {
                 0
             }
         };
-        if unrecoverable >= UNRECOVERABLE_AFTER && options.own_process {
+        if unrecoverable >= needed && options.own_process {
             tracing::error!(
                 status = EXIT_STORE_UNRECOVERABLE,
                 "the disk takes writes again but the database does not recover without reopening; exiting so the service manager restarts jirabridge"

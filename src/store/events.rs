@@ -88,7 +88,11 @@ impl Store {
                 match tokio::time::timeout(super::STORE_DEADLINE, writer.ingest(job)).await {
                     Ok(outcome) => outcome,
                     Err(_) => {
-                        self.mark_stuck("storing a webhook took longer than the deadline");
+                        // A backup holding the gate is a wait, not a stuck store: the webhook
+                        // is refused (Jira retries) without marking the store unwritable.
+                        if !self.backup_running() {
+                            self.mark_stuck("storing a webhook took longer than the deadline");
+                        }
                         Err(StoreError::Deadline)
                     }
                 }

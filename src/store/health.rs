@@ -104,17 +104,25 @@ impl super::Store {
     /// Runs on the caller's thread: the caller bounds the time (a hung probe means sled is
     /// stuck).
     pub fn probe(&self) -> Result<(), StoreError> {
-        // A backup holding the gate exclusively means busy, not broken: no write then.
-        let Some(_gate) = self.inner.gate.try_shared() else { return Ok(()) };
         let seam = self.seam();
-        let written = seam.before_write().and_then(|()| {
-            let now = super::now_ms().to_be_bytes();
-            self.trees().meta.insert(PROBE_KEY, &now[..])?;
-            Ok(())
-        });
-        seam.wrote(&written);
-        written?;
+        {
+            // A backup holding the gate exclusively means busy, not broken: no write then.
+            let Some(_gate) = self.inner.gate.try_shared() else { return Ok(()) };
+            let written = seam.before_write().and_then(|()| {
+                let now = super::now_ms().to_be_bytes();
+                self.trees().meta.insert(PROBE_KEY, &now[..])?;
+                Ok(())
+            });
+            seam.wrote(&written);
+            written?;
+        }
+        // Flushed after the gate is let go: a flush that hangs must not hold a backup up.
         seam.flush(&self.inner.db)
+    }
+
+    /// Whether a backup holds the write gate now.
+    pub(super) fn backup_running(&self) -> bool {
+        self.inner.gate.try_shared().is_none()
     }
 
     /// Whether the data directory takes a small file written and fsynced, outside sled: once
@@ -125,7 +133,8 @@ impl super::Store {
         let dir = self.inner.path.parent().unwrap_or(&self.inner.path);
         let path = dir.join(".write-probe");
         let written = std::fs::File::create(&path).and_then(|mut file| {
-            file.write_all(&[0u8; 4096])?;
+            // About a sled segment: a tiny file can fit where sled's next segment cannot.
+            file.write_all(&vec![0u8; 1 << 20])?;
             file.sync_all()
         });
         let _ = std::fs::remove_file(&path);
