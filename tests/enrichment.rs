@@ -125,3 +125,22 @@ async fn a_comment_on_an_issue_without_a_level_is_posted_after_a_restart_too() {
     assert!(newest_status(&app).1.starts_with("routed, enriched from event #"));
     app.shutdown().await;
 }
+
+/// Jira sends a refused webhook again later: an older payload of the issue must not undo a
+/// security level set since, and a comment's own few fields are never kept as the issue's.
+#[tokio::test]
+async fn an_older_payload_sent_again_does_not_undo_a_newer_security_level() {
+    let app = app_with_cloud_instance().await;
+    with_comment_rule(&app, &app.channel_id, "Ops", json!([])).await;
+    let at = |body: String, timestamp: u64| {
+        let mut payload: Value = serde_json::from_str(&body).unwrap();
+        payload["timestamp"] = timestamp.into();
+        payload.to_string()
+    };
+    firehose(&app, at(issue_created(json!({"id": "10100", "name": "Staff"})), 1_700_000_200_000)).await;
+    firehose(&app, at(issue_created(Value::Null), 1_700_000_100_000)).await;
+    firehose(&app, cloud_comment("504")).await;
+    app.deliver().await;
+    assert_eq!(comment_posts(&app, &app.channel_id), 0, "the newer payload's level holds");
+    app.shutdown().await;
+}

@@ -120,13 +120,22 @@ impl Ingest {
         let routed = match &instance {
             Some(instance) => {
                 let known = if routing::needs_known_facts(instance, &event.webhook_event, payload) {
-                    Some(store.issue_facts(&instance.id, payload.str(&["issue", "id"]))?)
+                    Some(store.issue_facts(&instance.id, &routing::issue_id(payload))?)
                 } else {
                     None
                 };
                 let settings = routing::match_settings(&self.settings.current());
                 let index = subscriptions.read().unwrap_or_else(|p| p.into_inner());
-                routing::route(&index, instance, payload, &parsed.events, settings, known, now_ms())
+                routing::route(
+                    &index,
+                    instance,
+                    &event.webhook_event,
+                    payload,
+                    &parsed.events,
+                    settings,
+                    known,
+                    now_ms(),
+                )
             }
             None => routing::Routed::default(),
         };

@@ -8,7 +8,7 @@
 use super::ingest::ChannelTarget;
 use crate::config::Config;
 use crate::jira::instance::InstanceType;
-use crate::jira::payload::Payload;
+use crate::jira::payload::{id_at, Payload};
 use crate::store::records::{InstanceRecordV1, IssueFactsRecordV1};
 use crate::store::NewIssueFacts;
 use crate::subscriptions::facts::IssueFacts;
@@ -51,9 +51,11 @@ pub struct Routed {
 
 /// Routes an event. `known` is what was kept of its issue, asked for only when
 /// [`needs_known_facts`]; `Some(None)` means nothing was.
+#[allow(clippy::too_many_arguments)] // each is one fact routing needs; a struct would only rename them
 pub fn route(
     index: &SubscriptionIndex,
     instance: &InstanceRecordV1,
+    webhook_event: &str,
     payload: &Payload,
     events: &[String],
     settings: MatchSettings,
@@ -72,7 +74,7 @@ pub fn route(
             routed.note = Some(SECURITY_UNKNOWN.into());
             return routed;
         }
-        None => routed.keep = keep(instance, payload, &facts, now_ms),
+        None => routed.keep = keep(instance, webhook_event, payload, &facts, now_ms),
     }
     routed.targets = targets_for(index, instance, &facts, events, settings);
     routed
@@ -108,15 +110,26 @@ fn targets_for(
     targets
 }
 
-/// A full payload's facts, kept under its issue id.
-fn keep(instance: &InstanceRecordV1, payload: &Payload, facts: &IssueFacts, now_ms: u64) -> Option<NewIssueFacts> {
-    let issue_id = payload.str(&["issue", "id"]);
-    if issue_id.is_empty() || payload.issue_fields().is_none_or(|f| f.is_empty()) {
+/// The issue id a payload names (text or number), as facts are kept under it.
+pub fn issue_id(payload: &Payload) -> String {
+    id_at(&payload.0, &["issue", "id"])
+}
+
+/// A full payload's facts, kept under its issue id with the payload's own time (so a
+/// webhook sent again later does not undo a newer change). Comment events are never kept:
+/// some carry only a few of the issue's fields.
+fn keep(
+    instance: &InstanceRecordV1,
+    webhook_event: &str,
+    payload: &Payload,
+    facts: &IssueFacts,
+    now_ms: u64,
+) -> Option<NewIssueFacts> {
+    let issue_id = issue_id(payload);
+    let partial = webhook_event.starts_with("comment_") || payload.issue_fields().is_none_or(|f| f.is_empty());
+    if issue_id.is_empty() || partial {
         return None;
     }
-    Some(NewIssueFacts {
-        instance_id: instance.id.clone(),
-        issue_id: issue_id.to_string(),
-        record: facts.to_record(now_ms),
-    })
+    let at = payload.at(&["timestamp"]).and_then(serde_json::Value::as_u64).unwrap_or(now_ms);
+    Some(NewIssueFacts { instance_id: instance.id.clone(), issue_id, record: facts.to_record(at) })
 }

@@ -186,7 +186,9 @@ pub(super) fn store_batch(
             if let Some(NewIssueFacts { instance_id, issue_id, mut record }) = issue_facts {
                 record.event_id = event_id;
                 let key = super::issue_facts::key(&instance_id, &issue_id);
-                facts.insert(key, codec::encode(IssueFactsRecordV1::VERSION, &record)?);
+                if super::issue_facts::is_newer(t, &key, &record) {
+                    facts.insert(key, codec::encode(IssueFactsRecordV1::VERSION, &record)?);
+                }
             }
             let mut stored = EventRecordV2 { event: record, dedup_keys, deliveries };
             batch.insert(&u64_key(event_id), encode_stored(&mut stored)?);
@@ -197,10 +199,12 @@ pub(super) fn store_batch(
             copies.deliveries.extend(stored.deliveries);
             remembered.push((stored.dedup_keys, event_id));
         }
-        // The facts first: if the events then fail, the webhooks are refused and retried,
-        // and facts naming an event that is not stored harm nothing.
-        t.issue_facts.apply_batch(facts)?;
         t.eventid_event.apply_batch(batch)?;
+        // After the events, and never failing them: the facts are a cache of what the events
+        // say, and a webhook refused after its event was stored would be posted twice.
+        if let Err(e) = t.issue_facts.apply_batch(facts) {
+            tracing::warn!(error = %e, "could not keep the issue facts of stored events");
+        }
         Ok::<(), StoreError>(())
     })();
     if let Err(e) = result {

@@ -16,6 +16,17 @@ pub(super) fn key(instance_id: &str, issue_id: &str) -> Vec<u8> {
     key
 }
 
+/// Whether `record` is newer than the facts kept under `key` (by the payload's time): a
+/// webhook Jira sends again after a refusal must not undo a later change, such as a
+/// security level set since.
+pub(super) fn is_newer(t: &super::Trees, key: &[u8], record: &IssueFactsRecordV1) -> bool {
+    match t.issue_facts.get(key) {
+        Ok(Some(bytes)) => codec::decode::<IssueFactsRecordV1>(IssueFactsRecordV1::VERSION, &bytes)
+            .map_or(true, |kept| record.seen_at_ms >= kept.seen_at_ms),
+        _ => true,
+    }
+}
+
 impl Store {
     /// The facts last seen of `issue_id` in `instance_id`, if any payload gave them.
     pub fn issue_facts(&self, instance_id: &str, issue_id: &str) -> Result<Option<IssueFactsRecordV1>, StoreError> {

@@ -47,7 +47,7 @@ pub fn dry_run(
             let parsed = normalize(&Webhook::parse(&event.raw_body).ok()?)?;
             let mut facts = IssueFacts::from_payload(&payload, is_cloud);
             if partial_cloud_comment(is_cloud, &event.webhook_event, &payload) {
-                let kept = known(&sub.instance_id, payload.str(&["issue", "id"]))?;
+                let kept = known(&sub.instance_id, &crate::events::routing::issue_id(&payload))?;
                 facts.fill_gaps_from(&IssueFacts::from_record(&kept));
             }
             matches(sub, &parsed.events, &facts, settings).then(|| DryRunMatch {

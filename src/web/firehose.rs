@@ -41,7 +41,7 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         Some(instance) => {
             // A Jira Cloud comment names few fields: what was seen of its issue before.
             let known = if routing::needs_known_facts(instance, &webhook_event, &payload) {
-                let (id, issue) = (instance.id.clone(), parsed.issue.id.clone());
+                let (id, issue) = (instance.id.clone(), routing::issue_id(&payload));
                 match state.store.run(move |store| store.issue_facts(&id, &issue)).await {
                     Ok(known) => Some(known),
                     Err(e) => return intake.store_failed(&e),
@@ -51,7 +51,7 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
             };
             let settings = routing::match_settings(&state.config());
             let index = state.subscriptions.read().unwrap_or_else(|p| p.into_inner());
-            routing::route(&index, instance, &payload, &parsed.events, settings, known, now_ms())
+            routing::route(&index, instance, &webhook_event, &payload, &parsed.events, settings, known, now_ms())
         }
         None => {
             tracing::warn!(issue = %parsed.issue.key, "firehose event from an unknown Jira instance; add the instance to route it");
