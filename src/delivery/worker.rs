@@ -31,6 +31,9 @@ use crate::telemetry::Metrics;
 
 /// Allowance for clock difference between us and Mattermost when searching for a post.
 const CLOCK_SLACK_MS: u64 = 2 * 60 * 1000;
+/// How long before its last heartbeat an earlier process may have made a post whose outcome
+/// was lost: a probe interval, a flush, and a hung probe's deadline, with room to spare.
+const HEARTBEAT_SLACK_MS: u64 = 60 * 1000;
 /// Longest idle sleep; new work also wakes the worker at once.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -185,9 +188,17 @@ impl Worker {
     /// Was this delivery posted already (by an earlier process, or by a request that got no
     /// answer)? `None` = it was not: send it.
     async fn earlier_post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Option<Outcome> {
-        // Only the last send can have gone through unseen: search from just before it (or
-        // from the delivery's creation, when no send was recorded).
-        let since = record.last_sent_at_ms.unwrap_or(record.created_at_ms).saturating_sub(CLOCK_SLACK_MS);
+        // Only the last send can have gone through unseen: search from just before it. When
+        // none was recorded, an unrecorded one was made by this process or shortly before the
+        // last one stopped (outcomes reach disk within a second): from its last heartbeat
+        // on, or from the delivery's creation if later. That keeps the search to recent posts,
+        // not everything since a backlog began.
+        // A post answered after the heartbeat may have been made up to a request's timeout
+        // before its answer.
+        let request_ms = self.settings.current().mattermost.request_timeout_secs.saturating_mul(1000);
+        let before = HEARTBEAT_SLACK_MS.saturating_add(request_ms);
+        let floor = self.store.previous_heartbeat_ms().map_or(0, |at| at.saturating_sub(before));
+        let since = record.last_sent_at_ms.unwrap_or(record.created_at_ms.max(floor)).saturating_sub(CLOCK_SLACK_MS);
         match self.client.posts_since(channel_id, since).await {
             Ok(posts) => {
                 let wanted = id.to_string();

@@ -120,6 +120,13 @@ impl super::Store {
         seam.flush(&self.inner.db)
     }
 
+    /// When the process that used this store before was last seen alive: the time of its
+    /// last probe, which is written and flushed every few seconds. A post whose outcome
+    /// that process never wrote was made shortly before it; `None` for a new store.
+    pub fn previous_heartbeat_ms(&self) -> Option<u64> {
+        self.inner.heartbeat_at_open
+    }
+
     /// Whether a backup holds the write gate now.
     pub(super) fn backup_running(&self) -> bool {
         self.inner.gate.try_shared().is_none()
@@ -155,3 +162,26 @@ impl super::Store {
 
 /// The `meta` key the probe writes (its last time, big-endian ms).
 const PROBE_KEY: &[u8] = b"probe";
+
+/// The last probe time in the store, read at open.
+pub(super) fn stored_heartbeat(trees: &super::Trees) -> Result<Option<u64>, StoreError> {
+    Ok(trees.meta.get(PROBE_KEY)?.and_then(|bytes| super::codec::read_u64(&bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Store, StoreOptions};
+
+    #[test]
+    fn a_reopened_store_knows_when_the_last_process_was_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(store.previous_heartbeat_ms(), None, "a new store");
+        let before = super::super::now_ms();
+        store.probe().unwrap();
+        drop(store);
+        let reopened = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let seen = reopened.previous_heartbeat_ms().expect("the probe's time");
+        assert!(seen >= before && seen <= super::super::now_ms());
+    }
+}

@@ -95,6 +95,8 @@ struct Inner {
     recent: Arc<Mutex<dedup::RecentKeys>>,
     progress: Arc<outbox_copy::CopyProgress>,
     health: Arc<health::Health>,
+    /// The last probe time stored by an earlier process (see `Store::previous_heartbeat_ms`).
+    heartbeat_at_open: Option<u64>,
     #[cfg(feature = "fault-injection")]
     faults: Arc<faults::Faults>,
 }
@@ -200,6 +202,7 @@ impl Store {
         let ids = Ids { db: db.clone(), floor: backup::read_id_floor(&trees.meta)? };
         let recent = Arc::new(Mutex::new(outbox_copy::recover(&trees, options.dedup_window_ms, now_ms())?));
         let health = Arc::new(health::Health::default());
+        let heartbeat_at_open = health::stored_heartbeat(&trees)?;
         #[cfg(feature = "fault-injection")]
         let faults = Arc::new(faults::Faults::default());
         let seam = Seam {
@@ -240,6 +243,7 @@ impl Store {
             recent,
             progress,
             health,
+            heartbeat_at_open,
             #[cfg(feature = "fault-injection")]
             faults,
         };
