@@ -118,10 +118,7 @@ async fn answer(request: Request, store: Store) -> Response {
             })
             .await
         }
-        Request::ListAdmins => match crate::accounts::listing(&store) {
-            Ok(lines) => Response::ok(lines),
-            Err(e) => Response::error(e.to_string()),
-        },
+        Request::ListAdmins => account_change("listing the accounts", move || crate::accounts::listing(&store)).await,
         Request::DeleteAdmin { username } => {
             account_change("deleting the account", move || {
                 crate::accounts::delete_from_cli(&store, &username, now_ms())?;
@@ -134,8 +131,9 @@ async fn answer(request: Request, store: Store) -> Response {
     }
 }
 
-/// Runs an account change off the async threads (argon2, flushes) and answers its message,
-/// or its error sentence; `what` names the change if the task itself fails.
+/// Runs account work off the async threads (argon2, store reads and flushes, which may hang
+/// on a full disk) and answers its message, or its error sentence; `what` names the work if
+/// the task itself fails.
 async fn account_change(
     what: &str,
     change: impl FnOnce() -> Result<String, crate::accounts::AccountError> + Send + 'static,
