@@ -22,6 +22,17 @@ use crate::webhook::auth::constant_time_eq;
 /// milliseconds, so a burst of sign-ins must queue rather than exhaust memory.
 const PASSWORD_WORK_AT_ONCE: usize = 2;
 
+/// Password work that takes longer is answered with an error: the store behind it may hang
+/// on a full disk, and its turn must come back to the queue (argon2 alone takes well under
+/// a second).
+const PASSWORD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `work`, or the store's deadline error once [`PASSWORD_DEADLINE`] has passed.
+async fn in_time<T>(work: impl std::future::Future<Output = Result<T, ConsoleError>>) -> Result<T, ConsoleError> {
+    let late = || Err(ConsoleError::from(crate::store::StoreError::Deadline));
+    tokio::time::timeout(PASSWORD_DEADLINE, work).await.unwrap_or_else(|_| late())
+}
+
 /// Console state that is not in the store.
 pub struct ConsoleState {
     setup: Mutex<Option<SetupLink>>,
@@ -44,10 +55,13 @@ impl ConsoleState {
     pub async fn check_password(&self, store: Store, username: &str, password: &str) -> Result<bool, ConsoleError> {
         let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
         let (user, pass) = (username.to_string(), password.to_string());
-        web::block(move || crate::accounts::verify(&store, &user, &pass))
-            .await
-            .map_err(|e| ConsoleError::Internal(e.to_string()))?
-            .map_err(|e| ConsoleError::Internal(e.to_string()))
+        in_time(async move {
+            web::block(move || crate::accounts::verify(&store, &user, &pass))
+                .await
+                .map_err(|e| ConsoleError::Internal(e.to_string()))?
+                .map_err(|e| ConsoleError::Internal(e.to_string()))
+        })
+        .await
     }
 
     /// `accounts::set_password` off the async workers, a few at a time.
@@ -59,9 +73,12 @@ impl ConsoleState {
     ) -> Result<Result<(), String>, ConsoleError> {
         let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
         let (user, pass) = (username.to_string(), password.to_string());
-        let done = web::block(move || crate::accounts::set_password(&store, &user, &pass, now_ms()))
-            .await
-            .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+        let done = in_time(async move {
+            web::block(move || crate::accounts::set_password(&store, &user, &pass, now_ms()))
+                .await
+                .map_err(|e| ConsoleError::Internal(e.to_string()))
+        })
+        .await?;
         Ok(done.map_err(|e| e.to_string()))
     }
 
@@ -71,7 +88,7 @@ impl ConsoleState {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ConsoleError> {
         let _turn = self.password_work.acquire().await.map_err(|e| ConsoleError::Internal(e.to_string()))?;
-        web::block(work).await.map_err(|e| ConsoleError::Internal(e.to_string()))
+        in_time(async move { web::block(work).await.map_err(|e| ConsoleError::Internal(e.to_string())) }).await
     }
 
     /// Makes a new one-time setup token valid for `ttl_ms`; returns it (to print once).
