@@ -14,6 +14,18 @@ fn states(app: &TestApp) -> Vec<String> {
     app.state.store.all_deliveries().unwrap().into_iter().map(|d| d.record.state).collect()
 }
 
+/// A worker as a restarted process has it: the same store and Mattermost, no lane checked.
+fn worker_of_a_new_process(app: &TestApp) -> std::sync::Arc<jirabridge::delivery::Worker> {
+    let state = &app.state;
+    std::sync::Arc::new(jirabridge::delivery::Worker::new(
+        state.store.clone(),
+        state.mattermost.clone(),
+        state.channels.clone(),
+        state.metrics.clone(),
+        state.settings.clone(),
+    ))
+}
+
 async fn deliver_after_backoff(app: &TestApp) -> usize {
     // Test retries back off by at most a few milliseconds (retry_initial_ms = 1).
     tokio::time::sleep(Duration::from_millis(30)).await;
@@ -164,14 +176,7 @@ async fn posts_whose_outcome_was_lost_are_found_not_posted_again() {
     }
     assert_eq!(app.post_legacy(issue_created("OPS-9")).await.status(), StatusCode::OK);
 
-    let state = &app.state;
-    let restarted = std::sync::Arc::new(jirabridge::delivery::Worker::new(
-        state.store.clone(),
-        state.mattermost.clone(),
-        state.channels.clone(),
-        state.metrics.clone(),
-        state.settings.clone(),
-    ));
+    let restarted = worker_of_a_new_process(&app);
     restarted.run_once().await.unwrap();
     let posts = app.channel_posts();
     assert_eq!(posts.len(), 3, "OPS-7 and OPS-8 found, OPS-9 posted once");
@@ -242,14 +247,7 @@ async fn a_channel_that_refuses_the_search_after_a_restart_makes_the_delivery_de
     let app = spawn_app().await;
     assert_eq!(app.post_legacy(issue_created("OPS-22")).await.status(), StatusCode::OK);
     app.mm.set_bot_member(&app.channel_id, false);
-    let state = &app.state;
-    let restarted = std::sync::Arc::new(jirabridge::delivery::Worker::new(
-        state.store.clone(),
-        state.mattermost.clone(),
-        state.channels.clone(),
-        state.metrics.clone(),
-        state.settings.clone(),
-    ));
+    let restarted = worker_of_a_new_process(&app);
     restarted.run_once().await.unwrap();
     assert_eq!(states(&app), ["dead"]);
     app.shutdown().await;
