@@ -7,7 +7,7 @@
 //!   store is found writable again without an operator once space is back;
 //! * under systemd, `WATCHDOG=1` follows every probe that answered, error or not: only a
 //!   probe hung in sled withholds it, and systemd restarts a process that is stuck;
-//! * when sled keeps failing while the data directory takes a small fsynced file (space is
+//! * when sled keeps failing while the data directory takes a 1 MiB fsynced file (space is
 //!   back, but sled 0.34 keeps its I/O error until the database is opened again), the
 //!   process exits with status 75 and the unit's `Restart=on-failure` starts it afresh;
 //! * after SIGTERM or SIGINT, if the graceful stop has not ended the process within

@@ -132,7 +132,7 @@ impl super::Store {
         self.inner.gate.try_shared().is_none()
     }
 
-    /// Whether the data directory takes a small file written and fsynced, outside sled: once
+    /// Whether the data directory takes a 1 MiB file written and fsynced, outside sled: once
     /// it does while sled still fails, space is back but sled 0.34 keeps its I/O error
     /// until the database is opened again.
     pub fn probe_disk(&self) -> std::io::Result<()> {
