@@ -82,17 +82,6 @@ pub fn route(
 
 /// One target per channel whose subscriptions match, named after its first matching
 /// subscription (they come in name order).
-pub fn channel_targets(
-    index: &SubscriptionIndex,
-    instance: &InstanceRecordV1,
-    payload: &Payload,
-    events: &[String],
-    settings: MatchSettings,
-) -> Vec<ChannelTarget> {
-    let is_cloud = instance.instance_type == InstanceType::Cloud.as_str();
-    targets_for(index, instance, &IssueFacts::from_payload(payload, is_cloud), events, settings)
-}
-
 fn targets_for(
     index: &SubscriptionIndex,
     instance: &InstanceRecordV1,

@@ -7,7 +7,6 @@
 //! answer within [`STORE_DEADLINE`], never a hung worker.
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use super::StoreError;
@@ -29,7 +28,6 @@ pub enum Writability {
 #[derive(Default)]
 pub(super) struct Health {
     state: AtomicU8,
-    reason: Mutex<String>,
 }
 
 impl Health {
@@ -39,10 +37,6 @@ impl Health {
             1 => Writability::Failing,
             _ => Writability::Stuck,
         }
-    }
-
-    pub(super) fn reason(&self) -> String {
-        self.reason.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub(super) fn writable(&self) {
@@ -60,7 +54,6 @@ impl Health {
     }
 
     fn set(&self, to: Writability, why: &str) {
-        *self.reason.lock().unwrap_or_else(|p| p.into_inner()) = why.to_string();
         let code = if to == Writability::Failing { 1 } else { 2 };
         if self.state.swap(code, Ordering::AcqRel) == 0 {
             tracing::error!(reason = why, "the store cannot write: webhooks are answered 503 until it can");
@@ -72,14 +65,6 @@ impl super::Store {
     /// The store's state as the last write, flush or probe left it (no store call).
     pub fn writability(&self) -> Writability {
         self.inner.health.state()
-    }
-
-    /// Why the store cannot write, for logs and pages; empty while it can.
-    pub fn unwritable_reason(&self) -> String {
-        match self.writability() {
-            Writability::Writable => String::new(),
-            _ => self.inner.health.reason(),
-        }
     }
 
     /// Runs store work on a blocking thread and waits at most [`STORE_DEADLINE`] for it, so
