@@ -128,6 +128,7 @@ impl Application {
             metrics: metrics.clone(),
             waker: worker.waker(),
             settings: settings.clone(),
+            waiting: Arc::new(crate::events::pending::Waiting::load(&store)?),
         };
         let subscriptions = crate::subscriptions::service::load_index(&store)?;
         let (admin_token_hash, new_admin_token) =
@@ -193,6 +194,12 @@ impl Application {
         let handle = self.server.handle();
         let mut server_task = tokio::spawn(self.server);
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
+        let router = crate::events::pending::Router {
+            ingest: self.state.ingest.clone(),
+            jira: self.state.jira.clone(),
+            subscriptions: self.state.subscriptions.clone(),
+        };
+        let router = tokio::spawn(router.run(worker_stop_tx.subscribe()));
         let notify = self.options.notify_systemd;
         let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone(), self.hangups, notify));
         // The listener is bound: connections wait in its backlog until the workers run.
@@ -230,6 +237,7 @@ impl Application {
             }
         }
         sweeper.abort();
+        router.abort();
         let server_result = match server_ended {
             Some(ended) => ended,
             None => server_task.await,

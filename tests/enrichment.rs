@@ -12,7 +12,12 @@ use crate::support::fixtures::own;
 const ACME: &str = "https://acme.atlassian.net";
 
 async fn with_comment_rule(app: &TestApp, channel_id: &str, name: &str, fields: Value) {
-    let rule = json!({"channel_id": channel_id, "name": name, "instance_id": ACME,
+    with_comment_rule_on(app, ACME, channel_id, name, fields).await;
+}
+
+/// A rule for OPS bugs' creations and comments on instance `base`, with field filters.
+pub(crate) async fn with_comment_rule_on(app: &TestApp, base: &str, channel_id: &str, name: &str, fields: Value) {
+    let rule = json!({"channel_id": channel_id, "name": name, "instance_id": base,
         "filters": {"events": ["event_created", "event_created_comment"], "projects": ["OPS"],
                     "issue_types": ["10004"], "fields": fields}});
     let response = app.api(Method::POST, "/subscriptions").json(&rule).send().await.unwrap();
@@ -27,13 +32,13 @@ async fn app_with_cloud_instance() -> TestApp {
     app
 }
 
-async fn firehose(app: &TestApp, body: String) {
+pub(crate) async fn firehose(app: &TestApp, body: String) {
     let url = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
     assert_eq!(app.post(&url, body).await.status(), StatusCode::OK);
 }
 
 /// Our Cloud issue-created fixture (OPS-12, issue 20017), with `security` as given.
-fn issue_created(security: Value) -> String {
+pub(crate) fn issue_created(security: Value) -> String {
     let mut payload: Value = serde_json::from_slice(&own("cloud-issue-created.json")).unwrap();
     payload["issue"]["fields"]["security"] = security;
     payload.to_string()
@@ -41,13 +46,18 @@ fn issue_created(security: Value) -> String {
 
 /// A Cloud `comment_created` on OPS-12: the few fields Cloud sends, no security level.
 fn cloud_comment(id: &str) -> String {
+    cloud_comment_on(ACME, id)
+}
+
+/// [`cloud_comment`] from instance `base`.
+pub(crate) fn cloud_comment_on(base: &str, id: &str) -> String {
     json!({
         "timestamp": 1_700_000_100_000u64 + id.parse::<u64>().unwrap(),
         "webhookEvent": "comment_created",
-        "comment": {"id": id, "self": format!("{ACME}/rest/api/2/issue/20017/comment/{id}"),
+        "comment": {"id": id, "self": format!("{base}/rest/api/2/issue/20017/comment/{id}"),
                     "body": "Looked at the logs.",
                     "author": {"accountId": "5f0c", "displayName": "Ann Lee"}},
-        "issue": {"id": "20017", "key": "OPS-12", "self": format!("{ACME}/rest/api/2/20017"),
+        "issue": {"id": "20017", "key": "OPS-12", "self": format!("{base}/rest/api/2/20017"),
                   "fields": {"summary": "Checkout fails", "status": {"id": "1", "name": "Open"},
                              "priority": {"id": "2", "name": "High"},
                              "issuetype": {"id": "10004", "name": "Bug"},
@@ -56,13 +66,13 @@ fn cloud_comment(id: &str) -> String {
     .to_string()
 }
 
-fn comment_posts(app: &TestApp, channel_id: &str) -> usize {
+pub(crate) fn comment_posts(app: &TestApp, channel_id: &str) -> usize {
     let posts = app.mm.posts(channel_id);
     posts.iter().filter(|p| p.props.to_string().contains("Looked at the logs")).count()
 }
 
 /// The routing status of the newest event.
-fn newest_status(app: &TestApp) -> (u64, String) {
+pub(crate) fn newest_status(app: &TestApp) -> (u64, String) {
     let (id, event) = app.state.store.recent_events(1).unwrap().remove(0);
     (id, event.status)
 }

@@ -14,6 +14,7 @@ mod control_socket;
 mod crash_recovery;
 mod delivery;
 mod enrichment;
+mod enrichment_from_jira;
 mod fake_mattermost_selftest;
 mod first_start;
 mod full_disk;

@@ -26,7 +26,9 @@ impl From<ReplayError> for ApiError {
     fn from(e: ReplayError) -> Self {
         match e {
             ReplayError::NotFound(_) => ApiError::NotFound(e.to_string()),
-            ReplayError::Unreadable(..) | ReplayError::NoTarget(_) => ApiError::Conflict(e.to_string()),
+            ReplayError::Unreadable(..) | ReplayError::NoTarget(_) | ReplayError::StillPending(_) => {
+                ApiError::Conflict(e.to_string())
+            }
             ReplayError::Store(s) => s.into(),
         }
     }

@@ -8,12 +8,13 @@ use tokio::sync::Notify;
 
 use super::model::{Kind, Parsed};
 use super::names;
+use super::pending::{WaitTicket, Waiting};
 use super::routing::Routed;
 use crate::delivery::state;
 use crate::delivery::worker::now_ms;
 use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
-use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError};
+use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::telemetry::Metrics;
 
 /// Headers worth keeping with the event (for the event log and transport dedup).
@@ -61,6 +62,8 @@ pub struct Ingest {
     pub waker: Arc<Notify>,
     /// Read per webhook: `webhook.dedup_window_secs` and `mattermost.threaded_comment_days`.
     pub settings: Settings,
+    /// The events waiting to be routed, per instance (see `pending`).
+    pub waiting: Arc<Waiting>,
 }
 
 impl Ingest {
@@ -114,6 +117,20 @@ impl Ingest {
         let deliveries = self.firehose_deliveries(parsed, instance_id, routed.targets);
         let status = firehose_status(instance_id, &deliveries, routed.note.as_deref());
         self.store_and_ack(received, parsed, "firehose", &status, deliveries, routed.keep).await
+    }
+
+    /// A firehose webhook stored to be routed later (see `pending`): no deliveries yet.
+    pub async fn firehose_waiting(
+        &self,
+        received: Received,
+        parsed: &Parsed,
+        ticket: WaitTicket,
+    ) -> Result<Accepted, StoreError> {
+        let accepted = self.store_and_ack(received, parsed, "firehose", ROUTING_PENDING, Vec::new(), None).await;
+        if let Ok(Accepted::Stored { .. }) = accepted {
+            ticket.stored();
+        }
+        accepted
     }
 
     /// One delivery per channel target of a firehose event.

@@ -16,7 +16,7 @@ use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
 use crate::jira::webhook::Webhook;
 use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
-use crate::store::{NewDelivery, Store, StoreError};
+use crate::store::{NewDelivery, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::subscriptions::SubscriptionIndex;
 
 /// Why an event cannot be replayed.
@@ -26,6 +26,10 @@ pub enum ReplayError {
     NotFound(u64),
     #[error("event {0} cannot be read again: {1}")]
     Unreadable(u64, String),
+    #[error(
+        "event {0} is still waiting to be routed (its issue is being read from Jira); replay it once it is routed"
+    )]
+    StillPending(u64),
     #[error("legacy event {0} was never posted to a channel, so there is no channel to post it to again")]
     NoTarget(u64),
     #[error(transparent)]
@@ -60,20 +64,45 @@ impl Ingest {
         subscriptions: &RwLock<SubscriptionIndex>,
         actor: &str,
     ) -> Result<Vec<u64>, ReplayError> {
+        let ids = self.route_stored(store, event_id, subscriptions, None, true)?;
+        audit_replay(store, event_id, &ids, actor)?;
+        Ok(ids)
+    }
+
+    /// Routes stored event `event_id` and stores the new deliveries with its routing status
+    /// (not yet durable). `fetched` holds its issue's fields as Jira answered them, when
+    /// asked. A replay (`replaying`) of an event still waiting for its first routing is
+    /// refused: the router would route it a second time.
+    pub(super) fn route_stored(
+        &self,
+        store: &Store,
+        event_id: u64,
+        subscriptions: &RwLock<SubscriptionIndex>,
+        fetched: Option<&serde_json::Map<String, serde_json::Value>>,
+        replaying: bool,
+    ) -> Result<Vec<u64>, ReplayError> {
         let mut event = store.event(event_id)?.ok_or(ReplayError::NotFound(event_id))?;
+        if replaying && event.status == ROUTING_PENDING {
+            return Err(ReplayError::StillPending(event_id));
+        }
         let unreadable = |reason| ReplayError::Unreadable(event_id, reason);
         let unhandled = || unreadable("jirabridge no longer handles this payload".into());
         let parsed = normalize(&Webhook::parse(&event.raw_body).map_err(unreadable)?).ok_or_else(unhandled)?;
         // Only routing by subscription needs the whole JSON tree: a legacy event replays from
         // what normalizing read, as it was accepted.
-        let deliveries = if event.source == "legacy" {
-            self.legacy_again(store, event_id, &parsed)?
+        let (deliveries, keep) = if event.source == "legacy" {
+            (self.legacy_again(store, event_id, &parsed)?, None)
         } else {
-            let payload = Payload::parse(&event.raw_body).map_err(unreadable)?;
-            self.firehose_again(store, &mut event, &payload, &parsed, subscriptions)?
+            let mut payload = Payload::parse(&event.raw_body).map_err(unreadable)?;
+            if let Some(fields) = fetched {
+                payload = routing::with_fetched_fields(payload, fields);
+            }
+            self.firehose_again(store, &mut event, &payload, &parsed, subscriptions, fetched.is_some())?
         };
         let ids = store.add_deliveries(event_id, &event, deliveries)?;
-        audit_replay(store, event_id, &ids, actor)?;
+        if let Some(facts) = keep {
+            store.keep_issue_facts(facts, event_id)?;
+        }
         Ok(ids)
     }
 
@@ -105,7 +134,8 @@ impl Ingest {
         payload: &Payload,
         parsed: &Parsed,
         subscriptions: &RwLock<SubscriptionIndex>,
-    ) -> Result<Vec<NewDelivery>, ReplayError> {
+        from_jira: bool,
+    ) -> Result<(Vec<NewDelivery>, Option<NewIssueFacts>), ReplayError> {
         let known = match &event.instance_id {
             Some(id) => store.instance(id)?,
             None => None,
@@ -117,7 +147,7 @@ impl Ingest {
                 WebhookInstance::UnknownInPath | WebhookInstance::NoneFits => None,
             },
         };
-        let routed = match &instance {
+        let mut routed = match &instance {
             Some(instance) => {
                 let known = if routing::needs_known_facts(instance, &event.webhook_event, payload) {
                     Some(store.issue_facts(&instance.id, &routing::issue_id(payload))?)
@@ -139,11 +169,14 @@ impl Ingest {
             }
             None => routing::Routed::default(),
         };
+        if from_jira {
+            routed.note = Some(routing::FROM_JIRA.into());
+        }
         let instance_id = instance.map(|i| i.id);
         let deliveries = self.firehose_deliveries(parsed, instance_id.as_deref(), routed.targets);
         event.status = firehose_status(instance_id.as_deref(), &deliveries, routed.note.as_deref());
         event.instance_id = instance_id;
-        Ok(deliveries)
+        Ok((deliveries, routed.keep))
     }
 }
 

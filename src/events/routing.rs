@@ -17,6 +17,8 @@ use crate::subscriptions::SubscriptionIndex;
 
 /// The event log's word for a comment whose issue's security level nobody told.
 pub const SECURITY_UNKNOWN: &str = "security level unknown";
+/// The event log's note for a comment routed with its issue's fields read from Jira.
+pub const FROM_JIRA: &str = "enriched from Jira";
 
 /// The matching settings in force.
 pub fn match_settings(config: &Config) -> MatchSettings {
@@ -97,6 +99,18 @@ fn targets_for(
         }
     }
     targets
+}
+
+/// The payload with its issue's fields as Jira answered them (the comment stays as sent).
+/// Jira leaves out a field without a value, so a missing `security` reads as none set:
+/// the level is known now.
+pub fn with_fetched_fields(mut payload: Payload, fields: &serde_json::Map<String, serde_json::Value>) -> Payload {
+    let mut fields = fields.clone();
+    fields.entry("security").or_insert(serde_json::Value::Null);
+    if let Some(issue) = payload.0.get_mut("issue").and_then(serde_json::Value::as_object_mut) {
+        issue.insert("fields".into(), serde_json::Value::Object(fields));
+    }
+    payload
 }
 
 /// The issue id a payload names (text or number), as facts are kept under it.

@@ -36,6 +36,8 @@ impl JiraClient {
     pub fn new(allow_loopback: bool, push_only: bool) -> JiraClient {
         let builder = reqwest::Client::builder().redirect(redirect::Policy::custom(same_origin_only));
         let builder = if allow_loopback { builder } else { builder.dns_resolver(Arc::new(CheckedResolver)) };
+        #[cfg(feature = "fault-injection")]
+        let builder = test_hosts::apply(builder);
         // Building fails only when the TLS backend cannot start. Then no call can be made
         // safely: every one is refused (fail closed) rather than made without the rules.
         let http = builder.build().map_err(|e| {
@@ -89,6 +91,27 @@ impl Resolve for CheckedResolver {
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
+    }
+}
+
+/// Test-only (feature `fault-injection`, never in release builds): names that resolve to a
+/// loopback fake, so a test can reach a fake Jira Cloud at a `*.atlassian.net` name (Cloud
+/// is told apart by that host). Applies to clients built after the call.
+#[cfg(feature = "fault-injection")]
+pub mod test_hosts {
+    use std::net::SocketAddr;
+    use std::sync::Mutex;
+
+    static HOSTS: Mutex<Vec<(String, SocketAddr)>> = Mutex::new(Vec::new());
+
+    /// `host` resolves to `address` (port 0: the URL's port is used).
+    pub fn resolve(host: &str, address: SocketAddr) {
+        HOSTS.lock().unwrap_or_else(|p| p.into_inner()).push((host.to_string(), address));
+    }
+
+    pub(super) fn apply(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        let hosts = HOSTS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        hosts.iter().fold(builder, |builder, (host, address)| builder.resolve(host, *address))
     }
 }
 

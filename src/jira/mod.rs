@@ -1,5 +1,5 @@
-//! Everything that knows Jira: tolerant readers of webhook payloads, the install check, and
-//! user display names for mentions.
+//! Everything that knows Jira: tolerant readers of webhook payloads, the install check,
+//! user display names for mentions, and issue fields for Cloud comments.
 //!
 //! Jira payloads vary across Cloud, Server and Data Center versions; nothing here
 //! assumes a field exists or has a type, and nothing panics on odd input.
@@ -7,6 +7,7 @@
 pub mod address;
 pub mod client;
 pub mod instance;
+pub mod issues;
 pub mod lenient;
 pub mod payload;
 pub mod status;

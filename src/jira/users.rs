@@ -47,7 +47,7 @@ impl JiraAuth {
         })
     }
 
-    fn header(&self) -> String {
+    pub(super) fn header(&self) -> String {
         match self {
             JiraAuth::Basic(encoded) => format!("Basic {encoded}"),
             JiraAuth::Bearer(token) => format!("Bearer {token}"),

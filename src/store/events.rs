@@ -165,6 +165,7 @@ pub(super) fn store_batch(
     let mut recent = recent.lock().unwrap_or_else(|p| p.into_inner());
     let mut batch = sled::Batch::default();
     let mut facts = sled::Batch::default();
+    let mut pending = sled::Batch::default();
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut copies = OutboxCopies::default();
     let mut remembered = Vec::new();
@@ -190,6 +191,9 @@ pub(super) fn store_batch(
                     facts.insert(key, codec::encode(IssueFactsRecordV1::VERSION, &record)?);
                 }
             }
+            if record.status == super::ROUTING_PENDING {
+                pending.insert(&u64_key(event_id), record.instance_id.as_deref().unwrap_or("").as_bytes());
+            }
             let mut stored = EventRecordV2 { event: record, dedup_keys, deliveries };
             batch.insert(&u64_key(event_id), encode_stored(&mut stored)?);
             recent.remember(&stored.dedup_keys, Seen { event_id, at_ms });
@@ -199,6 +203,9 @@ pub(super) fn store_batch(
             copies.deliveries.extend(stored.deliveries);
             remembered.push((stored.dedup_keys, event_id));
         }
+        // Markers first: the log keeps writes in order, so after a crash an event waiting
+        // to be routed is never found without its marker.
+        t.pendingevent_instanceid.apply_batch(pending)?;
         t.eventid_event.apply_batch(batch)?;
         // After the events, and never failing them: the facts are a cache of what the events
         // say, and a webhook refused after its event was stored would be posted twice.

@@ -20,6 +20,7 @@ mod health;
 mod issue_facts;
 mod migrations;
 mod outbox_copy;
+mod pending_routing;
 mod queries;
 pub mod records;
 mod roots;
@@ -41,6 +42,7 @@ pub use events::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts};
 #[cfg(feature = "fault-injection")]
 pub use faults::Faults;
 pub use health::{Writability, STORE_DEADLINE};
+pub use pending_routing::ROUTING_PENDING;
 pub use secrets::{master_key_path, read_master_key_text, write_master_key_text, MasterKey, StoredSecret};
 
 /// Errors of the storage layer. The messages are for operators; callers map them to 503/500.
@@ -127,6 +129,7 @@ struct Trees {
     lane_deliveryid: sled::Tree,
     issue_channel_rootpost: sled::Tree,
     issue_facts: sled::Tree,
+    pendingevent_instanceid: sled::Tree,
     instanceid_instance: sled::Tree,
     alias_instanceid: sled::Tree,
     subid_subscription: sled::Tree,
@@ -155,6 +158,7 @@ impl Trees {
             lane_deliveryid: open(schema::LANE_DELIVERYID)?,
             issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
             issue_facts: open(schema::ISSUE_FACTS)?,
+            pendingevent_instanceid: open(schema::PENDINGEVENT_INSTANCEID)?,
             instanceid_instance: open(schema::INSTANCEID_INSTANCE)?,
             alias_instanceid: open(schema::ALIAS_INSTANCEID)?,
             subid_subscription: open(schema::SUBID_SUBSCRIPTION)?,

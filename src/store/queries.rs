@@ -95,7 +95,7 @@ impl Store {
     }
 
     /// Adds deliveries to a stored event and records how it was routed, in one
-    /// transaction. Dedup keys are not touched. Not yet durable: await [`Store::durable`]
+    /// transaction that also ends its wait for routing, if it was waiting. Dedup keys are not touched. Not yet durable: await [`Store::durable`]
     /// before answering (synchronous, so it can run on a blocking thread, see `Store::run`).
     pub fn add_deliveries(
         &self,
@@ -113,9 +113,16 @@ impl Store {
         stored.event = routed.clone();
         let event = encode_stored(&mut stored)?;
         let _gate = self.write_gate()?;
-        let trees = (&t.eventid_event, &t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid);
-        trees.transaction(|(events, stored, due, lanes)| {
+        let trees = (
+            &t.eventid_event,
+            &t.deliveryid_delivery,
+            &t.dueat_deliveryid,
+            &t.lane_deliveryid,
+            &t.pendingevent_instanceid,
+        );
+        trees.transaction(|(events, stored, due, lanes, pending)| {
             events.insert(&u64_key(event_id), event.clone())?;
+            pending.remove(&u64_key(event_id))?;
             for (delivery, id) in deliveries.iter().zip(&ids) {
                 let mut record = delivery.record.clone();
                 record.event_id = event_id;

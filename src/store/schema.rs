@@ -18,6 +18,7 @@ pub const TREES: &[&str] = &[
     LANE_DELIVERYID,
     ISSUE_CHANNEL_ROOTPOST,
     ISSUE_FACTS,
+    PENDINGEVENT_INSTANCEID,
     INSTANCEID_INSTANCE,
     ALIAS_INSTANCEID,
     SUBID_SUBSCRIPTION,
@@ -60,6 +61,9 @@ pub const ISSUE_CHANNEL_ROOTPOST: &str = "issue_channel_rootpost";
 /// (`IssueFactsRecordV1`), for Jira Cloud comments that name few fields. Outside event
 /// retention: a comment on an issue idle for months still routes (schema 4).
 pub const ISSUE_FACTS: &str = "issue_facts";
+/// event id (u64 BE) → instance id, for each event stored before it could be routed
+/// (status `routing pending`): written before the event, removed with its routing.
+pub const PENDINGEVENT_INSTANCEID: &str = "pendingevent_instanceid";
 /// Instance id (normalized Jira URL) → instance.
 pub const INSTANCEID_INSTANCE: &str = "instanceid_instance";
 /// Alias → instance id.

@@ -8,7 +8,7 @@ use super::intake::{kept_headers, Intake};
 use super::AppState;
 use crate::delivery::worker::now_ms;
 use crate::events::ingest::Received;
-use crate::events::routing;
+use crate::events::{pending, routing};
 use crate::instances::{self, WebhookInstance};
 
 pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -37,7 +37,14 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         Ok(WebhookInstance::NoneFits) => None,
         Err(e) => return intake.answer(Err(e), &parsed),
     };
+    // A Cloud comment whose issue Jira can tell waits for that (and the events after it).
+    let ticket = instance.as_ref().and_then(|instance| {
+        let needs_jira = pending::jira_can_be_asked(&state.config())
+            && routing::needs_known_facts(instance, &webhook_event, &payload);
+        state.ingest.waiting.must_wait(&instance.id, needs_jira)
+    });
     let routed = match &instance {
+        Some(_) if ticket.is_some() => routing::Routed::default(),
         Some(instance) => {
             // A Jira Cloud comment names few fields: what was seen of its issue before.
             let known = if routing::needs_known_facts(instance, &webhook_event, &payload) {
@@ -65,6 +72,9 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         instance_id: instance.as_ref().map(|i| i.id.clone()),
         dedup_scope: format!("firehose:{}", query.without_secret()),
     };
-    let instance_id = instance.as_ref().map(|i| i.id.as_str());
-    intake.answer(state.ingest.firehose(received, &parsed, instance_id, routed).await, &parsed)
+    let accepted = match ticket {
+        Some(ticket) => state.ingest.firehose_waiting(received, &parsed, ticket).await,
+        None => state.ingest.firehose(received, &parsed, instance.as_ref().map(|i| i.id.as_str()), routed).await,
+    };
+    intake.answer(accepted, &parsed)
 }

@@ -1,6 +1,6 @@
 //! A loopback fake of the parts of Jira's REST API jirabridge calls today (SPEC §12, §14.2):
-//! `GET /status` and `GET /rest/api/2/user` (`accountId=` on Cloud, `username=` on Data
-//! Center), with the admin credentials checked (401 with Jira's error shape otherwise) and a
+//! `GET /status`, `GET /rest/api/2/user` (`accountId=` on Cloud, `username=` on Data
+//! Center) and `GET /rest/api/2/issue/{idOrKey}`, with the admin credentials checked (401 with Jira's error shape otherwise) and a
 //! request log, so tests can also assert that no call was made (push-only mode).
 
 use std::collections::HashMap;
@@ -17,6 +17,12 @@ struct World {
     requests: Vec<String>,
     /// Where `GET /status` redirects (302) instead of answering, when set.
     status_redirect: Option<String>,
+    /// Issue id or key → the issue's `fields`.
+    issues: HashMap<String, serde_json::Value>,
+    /// The status every issue read answers instead, when set (a failing Jira).
+    issue_failure: Option<u16>,
+    /// How long an issue read takes.
+    issue_delay: std::time::Duration,
 }
 
 pub struct FakeJira {
@@ -52,8 +58,7 @@ async fn user(
     world.requests.push(format!("GET {}", req.uri()));
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
     if auth != expected_auth() {
-        return HttpResponse::Unauthorized()
-            .json(json!({"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}));
+        return not_authenticated();
     }
     let reference = match (query.get("accountId"), query.get("username")) {
         (Some(account), _) => format!("accountid:{account}"),
@@ -69,6 +74,37 @@ async fn user(
     }
 }
 
+fn not_authenticated() -> HttpResponse {
+    HttpResponse::Unauthorized().json(
+        json!({"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}),
+    )
+}
+
+async fn issue(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let delay = {
+        let mut world = world.lock().unwrap();
+        world.requests.push(format!("GET {}", req.uri()));
+        world.issue_delay
+    };
+    tokio::time::sleep(delay).await;
+    let world = world.lock().unwrap();
+    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if auth != expected_auth() {
+        return not_authenticated();
+    }
+    if let Some(status) = world.issue_failure {
+        return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+            .json(json!({"errorMessages": ["Internal server error"], "errors": {}}));
+    }
+    let reference = path.into_inner();
+    match world.issues.get(&reference) {
+        Some(fields) => HttpResponse::Ok().json(json!({"id": reference, "key": reference, "fields": fields})),
+        None => HttpResponse::NotFound().json(
+            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
+        ),
+    }
+}
+
 impl FakeJira {
     pub async fn start() -> FakeJira {
         let world = Arc::new(Mutex::new(World::default()));
@@ -79,6 +115,7 @@ impl FakeJira {
                 .route("/status", web::get().to(status))
                 .route("/moved/status", web::get().to(status))
                 .route("/rest/api/2/user", web::get().to(user))
+                .route("/rest/api/2/issue/{issue}", web::get().to(issue))
         })
         .workers(1)
         .disable_signals()
@@ -99,6 +136,21 @@ impl FakeJira {
     /// A Jira user the lookup finds: `accountid:<id>` (Cloud) or a user name (Server).
     pub fn add_user(&self, reference: &str, display_name: &str) {
         self.world.lock().unwrap().users.insert(reference.into(), display_name.into());
+    }
+
+    /// An issue the fake knows, by id or key, with its `fields`.
+    pub fn add_issue(&self, id_or_key: &str, fields: serde_json::Value) {
+        self.world.lock().unwrap().issues.insert(id_or_key.into(), fields);
+    }
+
+    /// Every issue read answers `status` from now on.
+    pub fn fail_issue_reads(&self, status: u16) {
+        self.world.lock().unwrap().issue_failure = Some(status);
+    }
+
+    /// Every issue read takes `delay` from now on.
+    pub fn slow_issue_reads(&self, delay: std::time::Duration) {
+        self.world.lock().unwrap().issue_delay = delay;
     }
 
     pub fn requests(&self) -> Vec<String> {

@@ -1,0 +1,185 @@
+//! Jira Cloud comments enriched from Jira after the ack (SPEC §4.5, §4.6): with admin
+//! credentials, the comment's issue is read from Jira (`GET /rest/api/2/issue/{id}`) and the
+//! comment routed with its security level; when Jira fails or is gone, the facts kept from
+//! earlier payloads are used; in push-only mode Jira is never asked. Events of the instance
+//! received meanwhile wait, so each channel gets them in receipt order.
+//!
+//! Jira Cloud is told apart by its `*.atlassian.net` host, so each test gives the fake Jira
+//! such a name of its own (the test-only resolver of `jira::client::test_hosts`).
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::enrichment::{
+    cloud_comment_on, comment_posts, firehose, issue_created, newest_status, with_comment_rule_on,
+};
+use crate::support::app::{spawn_app_with, TestApp};
+use crate::support::fake_jira::{FakeJira, API_TOKEN, EMAIL};
+
+/// The fields Jira answers for OPS-12 (issue 20017), with `security` when given.
+fn issue_fields(security: Option<Value>) -> Value {
+    let mut fields = json!({"summary": "Checkout fails", "project": {"id": "10001", "key": "OPS"},
+        "issuetype": {"id": "10004", "name": "Bug"}, "status": {"id": "1", "name": "Open"}});
+    if let Some(level) = security {
+        fields["security"] = level;
+    }
+    fields
+}
+
+/// An app with the admin credentials and one Cloud instance served by `jira` under `host`.
+async fn cloud_app(jira: &FakeJira, host: &str, push_only: bool) -> (TestApp, String) {
+    let port = jira.url.rsplit(':').next().unwrap();
+    let base = format!("http://{host}:{port}");
+    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
+    let app = spawn_app_with(|c| {
+        c.jira.admin_api_token = jirabridge::config::Secret::new(API_TOKEN.into());
+        c.jira.admin_email = EMAIL.into();
+        c.jira.push_only = push_only;
+    })
+    .await;
+    let request = json!({"url": base, "type": "cloud"});
+    let response = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    (app, base)
+}
+
+fn status_of(app: &TestApp, event_id: u64) -> String {
+    app.state.store.event(event_id).unwrap().expect("event stored").status
+}
+
+/// The event's routing status once it no longer waits.
+async fn routed_status(app: &TestApp, event_id: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = status_of(app, event_id);
+        if status != jirabridge::store::ROUTING_PENDING {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "event {event_id} still waits to be routed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn issue_reads(jira: &FakeJira) -> usize {
+    jira.requests().iter().filter(|r| r.starts_with("GET /rest/api/2/issue/20017")).count()
+}
+
+/// Rules for the default channel (naming no level) and a staff channel (naming level 10100).
+async fn two_rules(app: &TestApp, base: &str) -> String {
+    let staff = app.mm.add_channel(&app.team_id, "staff");
+    with_comment_rule_on(app, base, &app.channel_id, "Ops", json!([])).await;
+    let named = json!([{"key": "security", "inclusion": "include_any", "values": ["10100"]}]);
+    with_comment_rule_on(app, base, &staff, "Staff only", named).await;
+    staff
+}
+
+#[tokio::test]
+async fn a_comment_is_routed_with_the_security_level_jira_reports() {
+    let jira = FakeJira::start().await;
+    jira.add_issue("20017", issue_fields(Some(json!({"id": "10100", "name": "Staff"}))));
+    let (app, base) = cloud_app(&jira, "answers.atlassian.net", false).await;
+    let staff = two_rules(&app, &base).await;
+    firehose(&app, cloud_comment_on(&base, "601")).await;
+    let (comment, _) = newest_status(&app);
+    assert_eq!(routed_status(&app, comment).await, "routed, enriched from Jira");
+    app.deliver().await;
+    assert_eq!(comment_posts(&app, &app.channel_id), 0, "the rule naming no level does not get it");
+    assert_eq!(comment_posts(&app, &staff), 1, "the rule naming the level does");
+    assert_eq!(issue_reads(&jira), 1);
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn an_issue_jira_reports_without_a_level_reaches_rules_naming_none() {
+    let jira = FakeJira::start().await;
+    jira.add_issue("20017", issue_fields(None));
+    let (app, base) = cloud_app(&jira, "no-level.atlassian.net", false).await;
+    let staff = two_rules(&app, &base).await;
+    firehose(&app, cloud_comment_on(&base, "602")).await;
+    let (comment, _) = newest_status(&app);
+    assert_eq!(routed_status(&app, comment).await, "routed, enriched from Jira");
+    app.deliver().await;
+    assert_eq!(comment_posts(&app, &app.channel_id), 1);
+    assert_eq!(comment_posts(&app, &staff), 0);
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn when_jira_fails_twice_the_facts_kept_route_the_comment() {
+    let jira = FakeJira::start().await;
+    jira.fail_issue_reads(500);
+    let (app, base) = cloud_app(&jira, "fails.atlassian.net", false).await;
+    let staff = two_rules(&app, &base).await;
+    let mut created: Value = serde_json::from_str(&issue_created(json!({"id": "10100", "name": "Staff"}))).unwrap();
+    created["issue"]["self"] = format!("{base}/rest/api/2/issue/20017").into();
+    firehose(&app, created.to_string()).await;
+    let (created_id, _) = newest_status(&app);
+    firehose(&app, cloud_comment_on(&base, "603")).await;
+    let (comment, _) = newest_status(&app);
+    assert_eq!(routed_status(&app, comment).await, format!("routed, enriched from event #{created_id}"));
+    assert_eq!(issue_reads(&jira), 2, "asked twice");
+    app.deliver().await;
+    assert_eq!(comment_posts(&app, &staff), 1);
+    assert_eq!(comment_posts(&app, &app.channel_id), 0);
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+#[tokio::test]
+async fn when_jira_is_gone_and_nothing_was_kept_the_level_stays_unknown() {
+    let jira = FakeJira::start().await;
+    let (app, base) = cloud_app(&jira, "gone.atlassian.net", false).await;
+    two_rules(&app, &base).await;
+    jira.stop().await;
+    firehose(&app, cloud_comment_on(&base, "604")).await;
+    let (comment, _) = newest_status(&app);
+    assert_eq!(routed_status(&app, comment).await, "security level unknown");
+    app.deliver().await;
+    assert_eq!(comment_posts(&app, &app.channel_id), 0);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn in_push_only_mode_jira_is_never_asked() {
+    let jira = FakeJira::start().await;
+    jira.add_issue("20017", issue_fields(None));
+    let (app, base) = cloud_app(&jira, "push-only.atlassian.net", true).await;
+    two_rules(&app, &base).await;
+    firehose(&app, cloud_comment_on(&base, "605")).await;
+    assert_eq!(newest_status(&app).1, "security level unknown", "routed at once, with nothing kept");
+    assert!(jira.requests().is_empty(), "{:?}", jira.requests());
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+/// The events of the instance received while a comment waits for Jira wait behind it: the
+/// channel gets the comment first, as Jira sent them.
+#[tokio::test]
+async fn events_after_a_waiting_comment_keep_their_order_in_the_channel() {
+    let jira = FakeJira::start().await;
+    jira.add_issue("20017", issue_fields(None));
+    jira.slow_issue_reads(Duration::from_millis(800));
+    let (app, base) = cloud_app(&jira, "order.atlassian.net", false).await;
+    with_comment_rule_on(&app, &base, &app.channel_id, "Ops", json!([])).await;
+    firehose(&app, cloud_comment_on(&base, "606")).await;
+    let (comment, _) = newest_status(&app);
+    let mut created: Value = serde_json::from_str(&issue_created(Value::Null)).unwrap();
+    created["issue"]["self"] = format!("{base}/rest/api/2/issue/20017").into();
+    created["issue"]["fields"]["summary"] = "A second issue event".into();
+    firehose(&app, created.to_string()).await;
+    let (after, status) = newest_status(&app);
+    assert_eq!(status, jirabridge::store::ROUTING_PENDING, "it waits behind the comment");
+    assert_eq!(routed_status(&app, comment).await, "routed, enriched from Jira");
+    assert_eq!(routed_status(&app, after).await, "routed");
+    app.deliver().await;
+    let posts: Vec<String> = app.channel_posts().iter().map(|p| p.props.to_string()).collect();
+    let comment_at = posts.iter().position(|p| p.contains("Looked at the logs")).expect("comment posted");
+    let created_at = posts.iter().position(|p| p.contains("A second issue event")).expect("event posted");
+    assert!(comment_at < created_at, "the comment first: {posts:?}");
+    app.shutdown().await;
+    jira.stop().await;
+}
