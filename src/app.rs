@@ -14,7 +14,6 @@ use tokio::sync::watch;
 use crate::admin_api;
 use crate::config::{Config, LoadedConfig};
 use crate::control::server::ControlServer;
-use crate::delivery::worker::now_ms;
 use crate::delivery::Worker;
 use crate::events::ingest::Ingest;
 use crate::mattermost::channels::ChannelCache;
@@ -22,6 +21,7 @@ use crate::mattermost::MattermostClient;
 use crate::settings::{ReloadOutcome, Settings};
 use crate::store::{MasterKey, Store, StoreOptions};
 use crate::telemetry::Metrics;
+use crate::utc::now_ms;
 use crate::web::{routes, AppState};
 use crate::webhook::secret::{self, Origin};
 

@@ -1,5 +1,11 @@
-//! Dates as jirabridge shows them: UTC calendar text for pages, logs and commands, and the
-//! reverse for day filters. No time-zone database: everything is UTC.
+//! The clock and dates as jirabridge shows them: milliseconds since the epoch (the time every
+//! stored record uses), UTC calendar text for pages, logs and commands, and the reverse for
+//! day filters. No time-zone database: everything is UTC.
+
+/// Milliseconds since the Unix epoch, the clock of every stored time.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
 
 /// `2026-11-25 16:51 UTC` for a time in ms since the epoch.
 pub fn when(ms: u64) -> String {

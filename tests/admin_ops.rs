@@ -2,7 +2,7 @@
 //! secrets, status, render and the audit log.
 
 use jirabridge::config::Secret;
-use jirabridge::delivery::worker::now_ms;
+use jirabridge::utc::now_ms;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use jirabridge::config::Secret;
-use jirabridge::delivery::worker::now_ms;
+use jirabridge::utc::now_ms;
 
 use crate::support::app::spawn_app_with;
 

@@ -27,7 +27,7 @@ async fn a_backup_of_the_running_server_restores_into_an_equal_store() {
     let data = app.data_dir.path().to_path_buf();
     let key = MasterKey::load_or_create(&data).unwrap();
     // Now, so that the retention sweep at start-up leaves the events alone.
-    sample_store::fill(&app.state.store, &key, jirabridge::delivery::worker::now_ms());
+    sample_store::fill(&app.state.store, &key, jirabridge::utc::now_ms());
     assert_eq!(app.post_legacy(own("cloud-issue-created.json")).await.status(), 200);
     app.deliver().await;
 

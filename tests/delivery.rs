@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use jirabridge::delivery::worker::now_ms;
+use jirabridge::utc::now_ms;
 use reqwest::StatusCode;
 
 use crate::support::app::{spawn_app, TestApp};

@@ -8,9 +8,9 @@ use serde_json::json;
 use super::auth::AdminAuth;
 use super::error::ApiError;
 use crate::delivery::outbox::{self, RetryError};
-use crate::delivery::worker::now_ms;
 use crate::events::log::{self, EventQuery};
 use crate::events::replay::ReplayError;
+use crate::utc::now_ms;
 use crate::web::AppState;
 
 #[derive(Deserialize)]

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::auth::AdminAuth;
 use super::error::ApiError;
-use crate::delivery::worker::now_ms;
 use crate::instances::{self, InstanceContext, InstanceError, NewInstance};
+use crate::utc::now_ms;
 use crate::web::AppState;
 
 #[derive(Deserialize)]

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::auth::AdminAuth;
 use super::error::ApiError;
-use crate::delivery::worker::now_ms;
 use crate::store::Store;
+use crate::utc::now_ms;
 use crate::web::AppState;
 use crate::webhook::secret::{self, RegenerateError};
 

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::data_dir;
-use crate::delivery::worker::now_ms;
 use crate::store::backup::{verify_backup, BackupSummary};
+use crate::utc::now_ms;
 
 /// What `create` did.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use crate::backup::restore::KeyOutcome;
 use crate::control::protocol::Request;
-use crate::delivery::worker::now_ms;
+use crate::utc::now_ms;
 
 /// Runs a command body; an error is printed as one sentence chain and exits 1.
 fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {

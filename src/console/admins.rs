@@ -14,7 +14,7 @@ use super::page::{render, render_status, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::{throttle, Notice};
 use crate::accounts::{self, AccountError};
-use crate::delivery::worker::now_ms;
+use crate::utc::now_ms;
 use crate::web::AppState;
 
 #[derive(Template)]

@@ -6,8 +6,8 @@ use askama::Template;
 use super::error::ConsoleError;
 use super::page::{day, render, when, Chrome};
 use super::session::SignedIn;
-use crate::delivery::worker::now_ms;
 use crate::store::{Store, StoreError};
+use crate::utc::now_ms;
 use crate::web::AppState;
 
 const DAYS_SHOWN: u64 = 7;

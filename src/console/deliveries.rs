@@ -10,7 +10,7 @@ use super::page::{render, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::delivery::outbox::{self, DeliverySummary, RetryError, STATES};
-use crate::delivery::worker::now_ms;
+use crate::utc::now_ms;
 use crate::web::AppState;
 
 const SHOWN: usize = 300;

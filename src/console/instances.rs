@@ -9,11 +9,11 @@ use super::page::{render, render_status, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::admin_api::instances::context;
-use crate::delivery::worker::now_ms;
 use crate::instances::{self, InstanceContext, InstanceError, InstancePatch, NewInstance};
 use crate::jira::instance::{encode_id, InstanceType};
 use crate::store::records::InstanceRecordV1;
 use crate::store::Store;
+use crate::utc::now_ms;
 use crate::web::AppState;
 
 #[derive(Template)]

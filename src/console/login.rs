@@ -11,8 +11,8 @@ use super::form::FormData;
 use super::page::{render_status, see_other, with_security_headers};
 use super::session::{self, console_cookie, random_token, NewSession, SignedPost, CSRF_FIELD};
 use super::throttle;
-use crate::delivery::worker::now_ms;
 use crate::store::{Store, StoreError};
+use crate::utc::now_ms;
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
 

@@ -9,8 +9,8 @@ use askama::Template;
 use super::error::ConsoleError;
 use super::page::{render, render_status, when, Chrome};
 use super::session::{SignedIn, SignedPost};
-use crate::delivery::worker::now_ms;
 use crate::store::Store;
+use crate::utc::now_ms;
 use crate::web::AppState;
 use crate::webhook::secret::{self, RegenerateError};
 

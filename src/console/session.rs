@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::error::ConsoleError;
 use super::form::{FormData, MAX_FORM_BYTES};
-use crate::delivery::worker::now_ms;
 use crate::store::records::SessionRecordV1;
 use crate::store::{Store, StoreError};
+use crate::utc::now_ms;
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
 

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use super::error::ConsoleError;
 use super::login::{check_form_token, form_response, signed_in_redirect, LoginPage};
 use super::session::{self, random_token};
-use crate::delivery::worker::now_ms;
 use crate::store::Store;
+use crate::utc::now_ms;
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
 

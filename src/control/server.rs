@@ -12,9 +12,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::protocol::{parse_request, Request, Response, MAX_REQUEST_BYTES};
-use crate::delivery::worker::now_ms;
 use crate::store::backup::KeyText;
 use crate::store::Store;
+use crate::utc::now_ms;
 
 /// How long a client may take to send its request line.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

@@ -13,8 +13,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::worker::{now_ms, Worker};
+use super::worker::Worker;
 use crate::store::{DueDelivery, StoreError};
+use crate::utc::now_ms;
 
 /// Channels posted to at once.
 const CONCURRENT_LANES: usize = 16;

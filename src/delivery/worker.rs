@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
@@ -28,6 +28,7 @@ use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
 use crate::telemetry::Metrics;
+use crate::utc::now_ms;
 
 /// Allowance for clock difference between us and Mattermost when searching for a post.
 const CLOCK_SLACK_MS: u64 = 2 * 60 * 1000;
@@ -71,10 +72,6 @@ enum Outcome {
     /// A crash leftover could not be checked; stay `in_flight` and check again later.
     RecheckLater(String, Option<Duration>),
     Dead(String),
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 impl Worker {

@@ -11,11 +11,11 @@ use super::names;
 use super::pending::{WaitTicket, Waiting};
 use super::routing::Routed;
 use crate::delivery::state;
-use crate::delivery::worker::now_ms;
 use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::telemetry::Metrics;
+use crate::utc::now_ms;
 
 /// Headers worth keeping with the event (for the event log and transport dedup).
 pub const KEPT_HEADERS: &[&str] =

@@ -11,13 +11,13 @@ use super::ingest::{firehose_status, Ingest};
 use super::model::Parsed;
 use super::normalize::normalize;
 use super::routing;
-use crate::delivery::worker::now_ms;
 use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
 use crate::jira::webhook::Webhook;
 use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
 use crate::store::{NewDelivery, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::subscriptions::SubscriptionIndex;
+use crate::utc::now_ms;
 
 /// Why an event cannot be replayed.
 #[derive(Debug, thiserror::Error)]

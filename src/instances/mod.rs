@@ -166,7 +166,7 @@ fn audit(
     after: Option<&Value>,
 ) -> Result<(), StoreError> {
     store.audit(&AuditRecordV1 {
-        at_ms: crate::delivery::worker::now_ms(),
+        at_ms: crate::utc::now_ms(),
         actor: actor.into(),
         action: action.into(),
         target: target.into(),

@@ -12,9 +12,9 @@ use super::entries::{is_regenerated, SettingEntry};
 use super::{secret_name, Live, Settings};
 use crate::config::catalog::{self, Apply};
 use crate::config::{default_value, json_to_value, value_to_json, Source};
-use crate::delivery::worker::now_ms;
 use crate::store::records::{AuditRecordV1, SettingRecordV1};
 use crate::store::{StoreError, StoredSecret};
+use crate::utc::now_ms;
 
 /// Why a change was refused.
 #[derive(Debug, thiserror::Error)]

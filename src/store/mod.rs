@@ -384,7 +384,4 @@ fn open_db(path: &Path, options: &StoreOptions) -> Result<sled::Db, sled::Error>
     }
 }
 
-/// Milliseconds since the Unix epoch (the clock the stored receipt times use).
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
+use crate::utc::now_ms;

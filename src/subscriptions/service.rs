@@ -10,10 +10,10 @@ use super::matching::MatchSettings;
 use super::model::Subscription;
 use super::stored::{self, Meta};
 use super::validate::validate;
-use crate::delivery::worker::now_ms;
 use crate::mattermost::{MattermostClient, MmError};
 use crate::store::records::{AuditRecordV1, SubscriptionRecordV1};
 use crate::store::{Store, StoreError};
+use crate::utc::now_ms;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubscriptionError {

@@ -6,10 +6,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::intake::{kept_headers, Intake};
 use super::AppState;
-use crate::delivery::worker::now_ms;
 use crate::events::ingest::Received;
 use crate::events::{pending, routing};
 use crate::instances::{self, WebhookInstance};
+use crate::utc::now_ms;
 
 pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let intake = Intake { state: &state, kind: "firehose" };

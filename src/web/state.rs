@@ -4,13 +4,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::delivery::worker::now_ms;
 use crate::events::ingest::Ingest;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::{MattermostClient, MmError};
 use crate::settings::Settings;
 use crate::store::{MasterKey, Store};
 use crate::telemetry::Metrics;
+use crate::utc::now_ms;
 use crate::webhook::auth::AcceptedSecrets;
 
 /// How long a Mattermost reachability answer is reused by `/readyz`.
