@@ -189,7 +189,7 @@ async fn secrets_set_in_the_configuration_cannot_be_regenerated() {
 async fn a_regenerated_admin_token_replaces_the_old_one_at_once() {
     let app = spawn_app_with(|c| c.admin.api_token = Secret::default()).await;
     let state = &app.state;
-    let first = jirabridge::admin_api::token::regenerate(
+    let first = jirabridge::secrets::admin_token::regenerate(
         &state.settings,
         &state.store,
         &state.master_key,

@@ -36,7 +36,7 @@ async fn the_api_examples_work() {
     let state = &app.state;
     let (settings, store, key) = (&state.settings, &state.store, &state.master_key);
     let token =
-        jirabridge::admin_api::token::regenerate(settings, store, key, &state.admin_token_hash, "test", now_ms())
+        jirabridge::secrets::admin_token::regenerate(settings, store, key, &state.admin_token_hash, "test", now_ms())
             .expect("a token to start with");
     let secret = state.accepted_secrets().current;
     let root = env!("CARGO_MANIFEST_DIR");

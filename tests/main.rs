@@ -10,6 +10,8 @@ mod browser;
 mod cli;
 mod conformance;
 mod console;
+mod console_pages;
+mod console_settings;
 mod control_socket;
 mod crash_recovery;
 mod delivery;

@@ -1,3 +1,5 @@
+//! Unit tests of console accounts: name and password rules, hashing and verification.
+
 use super::*;
 
 fn store() -> (tempfile::TempDir, Store) {

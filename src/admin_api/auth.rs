@@ -6,7 +6,8 @@ use std::future::{ready, Ready};
 use actix_web::{web, FromRequest, HttpRequest};
 
 use super::error::ApiError;
-use super::token::hash;
+use crate::secrets::admin_token::hash;
+use crate::web::client::bearer_token;
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
 
@@ -30,12 +31,4 @@ fn check(req: &HttpRequest) -> Result<AdminAuth, ApiError> {
     } else {
         Err(ApiError::Unauthorized)
     }
-}
-
-/// The token of an `Authorization: Bearer <token>` header; the scheme's name is matched
-/// without regard to case, as HTTP says.
-pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    let header = req.headers().get("authorization")?.to_str().ok()?;
-    let (scheme, token) = header.trim_start().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

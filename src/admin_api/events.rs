@@ -1,5 +1,5 @@
 //! `/api/v1/events` and `/api/v1/deliveries`: the event log, replay, the outbox and
-//! "retry now". The work is in `events::log`, `events::replay` and `delivery::outbox`.
+//! "retry now". The work is in `ingest::search`, `ingest::replay` and `delivery::outbox`.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -8,8 +8,8 @@ use serde_json::json;
 use super::auth::AdminAuth;
 use super::error::ApiError;
 use crate::delivery::outbox::{self, RetryError};
-use crate::events::log::{self, EventQuery};
-use crate::events::replay::ReplayError;
+use crate::ingest::replay::ReplayError;
+use crate::ingest::search::{self as log, EventQuery};
 use crate::utc::now_ms;
 use crate::web::AppState;
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::auth::AdminAuth;
 use super::error::ApiError;
-use crate::instances::{self, InstanceContext, InstanceError, NewInstance};
+use crate::instances::{self, InstanceError, NewInstance};
 use crate::utc::now_ms;
 use crate::web::AppState;
 
@@ -39,23 +39,8 @@ pub async fn create(
     query: web::Query<AddQuery>,
     body: web::Json<NewInstance>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = instances::add(&context(&state, "api"), body.into_inner(), query.skip_check, now_ms()).await?;
+    let record = instances::add(&state.instance_context("api"), body.into_inner(), query.skip_check, now_ms()).await?;
     Ok(HttpResponse::Created().json(instances::to_json(&record, &state.config().public_base_url())))
-}
-
-/// What adding an instance needs, acting as `actor`; shared with the console.
-pub fn context(state: &AppState, actor: &str) -> InstanceContext {
-    let config = state.config();
-    InstanceContext {
-        store: state.store.clone(),
-        jira: state.jira.clone(),
-        allow_loopback: config.jira.allow_loopback,
-        mattermost_url: config.mattermost.url.clone(),
-        push_only: config.jira.push_only,
-        timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),
-        actor: actor.to_string(),
-        public_base: config.public_base_url(),
-    }
 }
 
 pub async fn get(

@@ -10,7 +10,6 @@ pub mod secrets;
 pub mod settings;
 pub mod subscriptions;
 pub mod templates;
-pub mod token;
 
 use actix_web::web;
 
@@ -18,7 +17,11 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .wrap_fn(crate::web::client::restrict_to_admin_networks)
+            .wrap_fn(|req, service| {
+                crate::web::client::restrict_to_admin_networks(req, service, || {
+                    actix_web::ResponseError::error_response(&error::ApiError::Forbidden)
+                })
+            })
             .app_data(json_errors())
             .app_data(
                 web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()),

@@ -6,10 +6,10 @@ use serde_json::json;
 
 use super::auth::AdminAuth;
 use super::error::ApiError;
+use crate::secrets::{webhook as secret, RegenerateError};
 use crate::store::Store;
 use crate::utc::now_ms;
 use crate::web::AppState;
-use crate::webhook::secret::{self, RegenerateError};
 
 impl From<RegenerateError> for ApiError {
     fn from(e: RegenerateError) -> Self {
@@ -35,7 +35,7 @@ pub async fn admin_token(_: AdminAuth, state: web::Data<AppState>) -> Result<Htt
     let shared = state.clone();
     let regenerate = move |store: &Store| {
         let (settings, key, in_force) = (&shared.settings, &shared.master_key, &shared.admin_token_hash);
-        super::token::regenerate(settings, store, key, in_force, "api", now_ms())
+        crate::secrets::admin_token::regenerate(settings, store, key, in_force, "api", now_ms())
     };
     let token = state.store.run(regenerate).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({ "token": token })))

@@ -11,6 +11,7 @@ use crate::store::Store;
 use crate::subscriptions::jql::approximate_jql;
 use crate::subscriptions::matching::MatchSettings;
 use crate::subscriptions::model::Subscription;
+use crate::subscriptions::notice::announce;
 use crate::subscriptions::service::{RuleKind, SubscriptionError, Subscriptions};
 use crate::subscriptions::stored;
 use crate::web::AppState;
@@ -38,19 +39,7 @@ fn service(state: &AppState) -> Subscriptions {
 
 /// The rule operations of `kind`, acting as the admin API.
 pub fn rules(state: &AppState, kind: RuleKind) -> Subscriptions {
-    rules_as(state, kind, "api")
-}
-
-/// The rule operations of `kind`, acting as `actor` (the audit log's "who").
-pub fn rules_as(state: &AppState, kind: RuleKind, actor: &str) -> Subscriptions {
-    Subscriptions {
-        kind,
-        store: state.store.clone(),
-        index: state.subscriptions.clone(),
-        mattermost: state.mattermost.clone(),
-        security_level_empty: state.config().security.security_level_empty_for_subscriptions,
-        actor: actor.to_string(),
-    }
+    state.rules_as(kind, "api")
 }
 
 pub async fn list(
@@ -75,7 +64,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let record = service(&state).create(body.into_inner()).await?;
     announce(
-        &state,
+        &state.mattermost,
         &record.channel_id,
         &format!("Jira subscription, \"{}\", was added to this channel by the admin API", record.name),
     );
@@ -99,7 +88,7 @@ pub async fn replace(
 ) -> Result<HttpResponse, ApiError> {
     let record = service(&state).update(&id, body.into_inner()).await?;
     announce(
-        &state,
+        &state.mattermost,
         &record.channel_id,
         &format!("Jira subscription, \"{}\", was updated by the admin API", record.name),
     );
@@ -109,7 +98,7 @@ pub async fn replace(
 pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let removed = service(&state).delete(&id).await?;
     announce(
-        &state,
+        &state.mattermost,
         &removed.channel_id,
         &format!("Jira subscription, \"{}\", was removed from this channel by the admin API", removed.name),
     );
@@ -118,7 +107,7 @@ pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<Stri
 
 pub async fn jql(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let record = stored_rule(&state, id.into_inner()).await?;
-    let (jql, notes) = approximate_jql(&stored::from_record(&record), match_settings(&state));
+    let (jql, notes) = approximate_jql(&stored::from_record(&record), MatchSettings::from_config(&state.config()));
     Ok(HttpResponse::Ok().json(json!({ "jql": jql, "notes": notes })))
 }
 
@@ -142,7 +131,7 @@ pub async fn dry_run(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let last = request.last.clamp(1, 10_000);
-    let settings = match_settings(&state);
+    let settings = MatchSettings::from_config(&state.config());
     let result = match (request.subscription, request.id) {
         (Some(sub), _) => {
             state.store.run(move |store| crate::subscriptions::service::dry_run(store, &sub, last, settings)).await?
@@ -162,22 +151,4 @@ pub async fn dry_run(
         (None, None) => return Err(ApiError::field("subscription", "give a subscription or the id of a stored one")),
     };
     Ok(HttpResponse::Ok().json(result))
-}
-
-pub fn match_settings(state: &AppState) -> MatchSettings {
-    MatchSettings {
-        security_level_empty: state.config().security.security_level_empty_for_subscriptions,
-        restricted_comments_to_channels: state.config().security.restricted_comments_to_channels,
-    }
-}
-
-/// Tells the channel what changed, as the plugin did; best effort (the change is saved).
-pub fn announce(state: &AppState, channel_id: &str, message: &str) {
-    let client = state.mattermost.clone();
-    let body = json!({ "channel_id": channel_id, "message": message });
-    tokio::spawn(async move {
-        if let Err(e) = client.create_post(&body).await {
-            tracing::warn!(error = %e, "could not tell the channel about the subscription change");
-        }
-    });
 }

@@ -130,6 +130,7 @@ pub async fn set_password(
     }
     let username = post.form.get("username").trim().to_string();
     let (password, repeated) = (post.form.raw("password").to_string(), post.form.raw("password_again"));
+    // tidy: not a secret: both fields of the form just typed
     if password != repeated {
         let error = "The two passwords differ; type the same password twice.".to_string();
         return page_saying(&state, &post.admin, StatusCode::BAD_REQUEST, error, username).await;

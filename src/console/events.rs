@@ -1,6 +1,6 @@
 //! `/admin/events`: the event log. Search by issue key, project and event kind; one event
 //! shows its raw payload, the post it renders to, and its deliveries; "replay" routes it
-//! again. Uses `events::log` and `Ingest::replay`, as `/api/v1/events` does.
+//! again. Uses `ingest::search` and `Ingest::replay`, as `/api/v1/events` does.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -10,10 +10,10 @@ use super::error::ConsoleError;
 use super::page::{parse_day, render, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::events::log::{self, EventDetail, EventQuery};
 use crate::events::normalize::normalize;
 use crate::events::render::{render as render_post, RenderOptions};
-use crate::events::replay::ReplayError;
+use crate::ingest::replay::ReplayError;
+use crate::ingest::search::{self as log, EventDetail, EventQuery};
 use crate::jira::webhook::Webhook;
 use crate::web::AppState;
 

@@ -8,7 +8,6 @@ use super::error::ConsoleError;
 use super::page::{render, render_status, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::admin_api::instances::context;
 use crate::instances::{self, InstanceContext, InstanceError, InstancePatch, NewInstance};
 use crate::jira::instance::{encode_id, InstanceType};
 use crate::store::records::InstanceRecordV1;
@@ -106,7 +105,8 @@ pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRes
     };
     let alias = Some(form.get("alias").to_string()).filter(|a| !a.is_empty());
     let request = NewInstance { url: form.get("url").into(), instance_type: kind, alias: alias.clone() };
-    let ctx = InstanceContext { timeout: std::time::Duration::from_secs(10), ..context(&state, &post.admin.username) };
+    let ctx =
+        InstanceContext { timeout: std::time::Duration::from_secs(10), ..state.instance_context(&post.admin.username) };
     match instances::add(&ctx, request, form.checked("skip_check"), now_ms()).await {
         Ok(_) => Ok(see_other("/admin/instances?notice=instance_added")),
         Err(e) => {

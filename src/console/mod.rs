@@ -30,7 +30,7 @@ mod throttle;
 use actix_web::web;
 
 pub use error::ConsoleError;
-pub use setup::{announce_setup_link, ConsoleState};
+pub use setup::announce_setup_link;
 pub use throttle::WINDOW_MS as LOGIN_WINDOW_MS;
 
 /// Confirmations shown after a redirect, by key, so a URL cannot put words on the page.
@@ -71,7 +71,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin").route(web::get().to(login::to_dashboard)));
     cfg.service(
         web::scope("/admin")
-            .wrap_fn(crate::web::client::restrict_to_admin_networks)
+            .wrap_fn(|req, service| {
+                crate::web::client::restrict_to_admin_networks(req, service, || {
+                    actix_web::HttpResponse::Forbidden()
+                        .content_type("text/plain; charset=utf-8")
+                        .body("this address may not use jirabridge's admin console or API (admin.allow_from)")
+                })
+            })
             .app_data(
                 web::PathConfig::default().error_handler(|_, _| {
                     ConsoleError::NotFound("There is no such page in the console.".into()).into()

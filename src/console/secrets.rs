@@ -9,10 +9,10 @@ use askama::Template;
 use super::error::ConsoleError;
 use super::page::{render, render_status, when, Chrome};
 use super::session::{SignedIn, SignedPost};
+use crate::secrets::{webhook as secret, RegenerateError};
 use crate::store::Store;
 use crate::utc::now_ms;
 use crate::web::AppState;
-use crate::webhook::secret::{self, RegenerateError};
 
 #[derive(Template)]
 #[template(path = "console/secrets.html")]
@@ -109,7 +109,7 @@ pub async fn regenerate_admin_token(
     let (shared, actor) = (state.clone(), post.admin.username.clone());
     let regenerate = move |store: &Store| {
         let (settings, key, in_force) = (&shared.settings, &shared.master_key, &shared.admin_token_hash);
-        crate::admin_api::token::regenerate(settings, store, key, in_force, &actor, now_ms())
+        crate::secrets::admin_token::regenerate(settings, store, key, in_force, &actor, now_ms())
     };
     match state.store.run(regenerate).await {
         Ok(token) => {

@@ -4,8 +4,6 @@
 //! The link lives in memory only: a restart without an admin prints a new one, and it dies
 //! with the first admin created (by the link or by `jirabridge admin set-password`).
 
-use std::sync::Mutex;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
@@ -15,12 +13,9 @@ use super::login::{check_form_token, form_response, signed_in_redirect, LoginPag
 use super::session::{self, random_token};
 use crate::store::Store;
 use crate::utc::now_ms;
+use crate::web::state::{ConsoleState, SetupLink};
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
-
-/// Password hashes checked or made at once. Each argon2 run takes about 19 MiB and tens of
-/// milliseconds, so a burst of sign-ins must queue rather than exhaust memory.
-const PASSWORD_WORK_AT_ONCE: usize = 2;
 
 /// Password work that takes longer is answered with an error: the store behind it may hang
 /// on a full disk, and its turn must come back to the queue (argon2 alone takes well under
@@ -31,23 +26,6 @@ const PASSWORD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30
 async fn in_time<T>(work: impl std::future::Future<Output = Result<T, ConsoleError>>) -> Result<T, ConsoleError> {
     let late = || Err(ConsoleError::from(crate::store::StoreError::Deadline));
     tokio::time::timeout(PASSWORD_DEADLINE, work).await.unwrap_or_else(|_| late())
-}
-
-/// Console state that is not in the store.
-pub struct ConsoleState {
-    setup: Mutex<Option<SetupLink>>,
-    password_work: tokio::sync::Semaphore,
-}
-
-impl Default for ConsoleState {
-    fn default() -> Self {
-        ConsoleState { setup: Mutex::new(None), password_work: tokio::sync::Semaphore::new(PASSWORD_WORK_AT_ONCE) }
-    }
-}
-
-struct SetupLink {
-    token_hash: [u8; 32],
-    expires_at_ms: u64,
 }
 
 impl ConsoleState {
@@ -200,6 +178,7 @@ pub async fn submit(
         return refused(&state, &req, &query.token, &reason);
     }
     let (username, password) = (form.get("username").to_string(), form.raw("password").to_string());
+    // tidy: not a secret: both fields of the form just typed
     if password != form.raw("password_again") {
         let error = Some("The two passwords differ.".to_string());
         return form_response(&state, &req, StatusCode::BAD_REQUEST, setup_page(&query.token, username, error, true));

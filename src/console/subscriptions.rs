@@ -11,11 +11,12 @@ use super::page::{render, render_status, see_other, Chrome};
 use super::rule_form::RuleForm;
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::admin_api::subscriptions::{announce, match_settings, rules_as};
 use crate::store::records::SubscriptionRecordV1;
 use crate::store::{Store, StoreError};
 use crate::subscriptions::dry_run::DryRun;
 use crate::subscriptions::jql::approximate_jql;
+use crate::subscriptions::matching::MatchSettings;
+use crate::subscriptions::notice::announce;
 use crate::subscriptions::service::{RuleKind, SubscriptionError};
 use crate::subscriptions::stored;
 use crate::web::AppState;
@@ -170,7 +171,7 @@ pub async fn show(
     let (record, instances) = state.store.run(read).await?;
     let mut page = editor(&admin, &segment, RuleForm::from_record(&record), instances)?;
     page.chrome.notice = notice.text();
-    page.jql = Some(approximate_jql(&stored::from_record(&record), match_settings(&state)));
+    page.jql = Some(approximate_jql(&stored::from_record(&record), MatchSettings::from_config(&state.config())));
     render(&page)
 }
 
@@ -204,7 +205,7 @@ async fn save(
     let result = match &resolved {
         Err(message) => Err(SubscriptionError::Invalid([("channel_id".to_string(), message.clone())].into())),
         Ok(channel) => {
-            let service = rules_as(state, kind, &post.admin.username);
+            let service = state.rules_as(kind, &post.admin.username);
             let model = form.to_model(channel);
             match id {
                 None => service.create(model).await,
@@ -220,7 +221,7 @@ async fn save(
                     "Jira subscription, \"{}\", was {verb} by {} in the jirabridge console",
                     record.name, post.admin.username
                 );
-                announce(state, &record.channel_id, &text);
+                announce(&state.mattermost, &record.channel_id, &text);
             }
             Ok(see_other(&format!("{base}/{}?notice={noun}_saved", record.id)))
         }
@@ -263,14 +264,14 @@ pub async fn delete(
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id) = path.into_inner();
     let (kind, _, noun) = kind_of(&segment)?;
-    match rules_as(&state, kind, &post.admin.username).delete(&id).await {
+    match state.rules_as(kind, &post.admin.username).delete(&id).await {
         Ok(removed) => {
             if kind == RuleKind::Subscription {
                 let text = format!(
                     "Jira subscription, \"{}\", was removed from this channel by {} in the jirabridge console",
                     removed.name, post.admin.username
                 );
-                announce(&state, &removed.channel_id, &text);
+                announce(&state.mattermost, &removed.channel_id, &text);
             }
             Ok(see_other(&format!("/admin/subscriptions?notice={noun}_deleted")))
         }
@@ -287,7 +288,7 @@ pub async fn try_rule(
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id) = path.into_inner();
     let (kind, _, _) = kind_of(&segment)?;
-    let settings = match_settings(&state);
+    let settings = MatchSettings::from_config(&state.config());
     let read = move |store: &Store| {
         let record = find(store, kind, &id)?;
         let result =

@@ -95,25 +95,12 @@ fn read_issue(payload: &Webhook, fields: &Fields) -> Issue {
         key: issue.map(|i| i.key.as_str().to_string()).unwrap_or_default(),
         summary: fields.summary.as_str().to_string(),
         type_name: name(fields.issuetype.object()).unwrap_or_default().to_lowercase(),
-        base_url: base_url(payload),
+        base_url: payload.base_url(),
         project_key: fields.project.object().map(|p| p.key.as_str().to_string()).unwrap_or_default(),
         assignee: fields.assignee.present().and_then(|user| user.shown_name()),
         priority,
         description: fields.description.clone(),
     }
-}
-
-/// `issue.self` (or `user.self`, `comment.self`) cut before its last `/rest/api`.
-fn base_url(payload: &Webhook) -> String {
-    let urls = [
-        payload.issue.object().map(|i| i.self_url.as_str()),
-        payload.user.object().map(|u| u.self_url.as_str()),
-        payload.comment.object().map(|c| c.self_url.as_str()),
-    ];
-    urls.into_iter()
-        .flatten()
-        .find_map(|url| url.rfind("/rest/api").map(|at| url[..at].to_string()))
-        .unwrap_or_default()
 }
 
 /// The person shown for a present user field ("Someone" when it names nobody).

@@ -147,6 +147,20 @@ pub struct ChangeItem<'a> {
 }
 
 impl<'a> Webhook<'a> {
+    /// The Jira base URL: `issue.self` (or `user.self`, `comment.self`) cut before its last
+    /// `/rest/api`; empty when none names one.
+    pub fn base_url(&self) -> String {
+        let urls = [
+            self.issue.object().map(|i| i.self_url.as_str()),
+            self.user.object().map(|u| u.self_url.as_str()),
+            self.comment.object().map(|c| c.self_url.as_str()),
+        ];
+        urls.into_iter()
+            .flatten()
+            .find_map(|url| url.rfind("/rest/api").map(|at| url[..at].to_string()))
+            .unwrap_or_default()
+    }
+
     /// Parses a body; the error is a short reason fit for a 400 answer.
     pub fn parse(body: &'a [u8]) -> Result<Webhook<'a>, String> {
         // Checked whole: the parser skips what it does not read without checking its UTF-8.

@@ -25,8 +25,10 @@ pub use update::SettingsError;
 
 /// Secrets that are generated and regenerated (`POST /api/v1/secrets/...`), never typed
 /// in, with the `secret_value` record that holds them.
-const REGENERATED: [(&str, &str); 2] =
-    [("webhook.secret", crate::webhook::secret::CURRENT), ("admin.api_token", crate::admin_api::token::HASH_NAME)];
+const REGENERATED: [(&str, &str); 2] = [
+    ("webhook.secret", crate::store::secret_names::WEBHOOK_SECRET),
+    ("admin.api_token", crate::store::secret_names::ADMIN_TOKEN_HASH),
+];
 
 /// Called after each change with the configuration before and after it.
 type Listener = Box<dyn Fn(&Config, &Config) + Send + Sync>;

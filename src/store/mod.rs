@@ -11,6 +11,7 @@ pub mod backup;
 pub mod codec;
 mod dedup;
 mod deliveries;
+mod event_codec;
 mod events;
 #[cfg(feature = "fault-injection")]
 mod faults;
@@ -43,7 +44,9 @@ pub use events::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts};
 pub use faults::Faults;
 pub use health::{Writability, STORE_DEADLINE};
 pub use pending_routing::ROUTING_PENDING;
-pub use secrets::{master_key_path, read_master_key_text, write_master_key_text, MasterKey, StoredSecret};
+pub use secrets::{
+    master_key_path, read_master_key_text, secret_names, write_master_key_text, MasterKey, StoredSecret,
+};
 
 /// Errors of the storage layer. The messages are for operators; callers map them to 503/500.
 #[derive(Debug, thiserror::Error)]

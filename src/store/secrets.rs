@@ -1,5 +1,15 @@
 //! Generated secrets at rest: AES-256-GCM under a master key kept beside the database.
 
+/// The names of the secrets jirabridge makes itself, under which `secret_value` keeps them.
+pub mod secret_names {
+    /// The webhook secret in force.
+    pub const WEBHOOK_SECRET: &str = "webhook_secret";
+    /// The webhook secret before the last regeneration, accepted until its grace ends.
+    pub const WEBHOOK_SECRET_PREVIOUS: &str = "webhook_secret_previous";
+    /// SHA-256 of the admin API token (the token itself is never kept).
+    pub const ADMIN_TOKEN_HASH: &str = "admin_api_token_sha256";
+}
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -4,10 +4,10 @@
 use serde::Serialize;
 
 use super::facts::IssueFacts;
+use super::facts::{issue_id, partial_cloud_comment};
 use super::matching::{matches, MatchSettings};
 use super::model::Subscription;
 use crate::events::normalize::normalize;
-use crate::events::routing::partial_cloud_comment;
 use crate::jira::instance::InstanceType;
 use crate::jira::payload::Payload;
 use crate::jira::webhook::Webhook;
@@ -47,7 +47,7 @@ pub fn dry_run(
             let parsed = normalize(&Webhook::parse(&event.raw_body).ok()?)?;
             let mut facts = IssueFacts::from_payload(&payload, is_cloud);
             if partial_cloud_comment(is_cloud, &event.webhook_event, &payload) {
-                let kept = known(&sub.instance_id, &crate::events::routing::issue_id(&payload))?;
+                let kept = known(&sub.instance_id, &issue_id(&payload))?;
                 facts.fill_gaps_from(&IssueFacts::from_record(&kept));
             }
             matches(sub, &parsed.events, &facts, settings).then(|| DryRunMatch {

@@ -62,6 +62,19 @@ impl IssueFacts {
     }
 }
 
+/// Whether a payload names too little of its issue to be routed alone: a Jira Cloud
+/// `comment_*` event without the issue's security field (SPEC §4.5).
+pub fn partial_cloud_comment(is_cloud: bool, webhook_event: &str, payload: &Payload) -> bool {
+    is_cloud
+        && webhook_event.starts_with("comment_")
+        && payload.issue_fields().is_some_and(|fields| !fields.contains_key("security"))
+}
+
+/// The issue id a payload names (text or number), as facts are kept under it.
+pub fn issue_id(payload: &Payload) -> String {
+    id_at(&payload.0, &["issue", "id"])
+}
+
 fn has_security_level(security: Option<&Value>) -> bool {
     match security {
         Some(Value::Object(level)) => !level.is_empty(),

@@ -18,6 +18,16 @@ pub struct MatchSettings {
     pub restricted_comments_to_channels: bool,
 }
 
+impl MatchSettings {
+    /// The matching settings in force in `config` (`security.*`).
+    pub fn from_config(config: &crate::config::Config) -> MatchSettings {
+        MatchSettings {
+            security_level_empty: config.security.security_level_empty_for_subscriptions,
+            restricted_comments_to_channels: config.security.restricted_comments_to_channels,
+        }
+    }
+}
+
 impl Default for MatchSettings {
     fn default() -> Self {
         MatchSettings { security_level_empty: true, restricted_comments_to_channels: false }

@@ -12,6 +12,7 @@ pub mod jql;
 pub mod known;
 pub mod matching;
 pub mod model;
+pub mod notice;
 pub mod service;
 pub mod stored;
 pub mod validate;

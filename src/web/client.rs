@@ -110,11 +110,13 @@ pub fn lockout_message(address: &str) -> String {
     format!("this would lock you out: your address {address} is not in the list; add it (or its range) first")
 }
 
-/// Middleware for the admin scopes: 403 before any handler for addresses outside
-/// `admin.allow_from` (read per request, so a console change applies at once).
+/// Middleware for the admin scopes: `refused` (each face answers in its own shape) before
+/// any handler for addresses outside `admin.allow_from` (read per request, so a console
+/// change applies at once).
 pub fn restrict_to_admin_networks<S>(
     req: ServiceRequest,
     service: &S,
+    refused: fn() -> HttpResponse,
 ) -> LocalBoxFuture<'static, Result<ServiceResponse, actix_web::Error>>
 where
     S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error>,
@@ -128,15 +130,15 @@ where
         return service.call(req).boxed_local();
     }
     tracing::warn!(peer = ?req.peer_addr(), path = req.path(), "admin request refused: address not in admin.allow_from");
-    // The API answers in its JSON error shape; the console in words.
-    let response = if req.path().starts_with("/api/") {
-        actix_web::ResponseError::error_response(&crate::admin_api::error::ApiError::Forbidden)
-    } else {
-        HttpResponse::Forbidden()
-            .content_type("text/plain; charset=utf-8")
-            .body("this address may not use jirabridge's admin console or API (admin.allow_from)")
-    };
-    ready(Ok(req.into_response(response))).boxed_local()
+    ready(Ok(req.into_response(refused()))).boxed_local()
+}
+
+/// The token of an `Authorization: Bearer <token>` header; the scheme's name is matched
+/// without regard to case, as HTTP says.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = header.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::intake::{kept_headers, Intake};
 use super::AppState;
-use crate::events::ingest::Received;
-use crate::events::{pending, routing};
+use crate::ingest::Received;
+use crate::ingest::{pending, routing};
 use crate::instances::{self, WebhookInstance};
+use crate::subscriptions::matching::MatchSettings;
 use crate::utc::now_ms;
 
 pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -56,7 +57,7 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
             } else {
                 None
             };
-            let settings = routing::match_settings(&state.config());
+            let settings = MatchSettings::from_config(&state.config());
             let index = state.subscriptions.read().unwrap_or_else(|p| p.into_inner());
             routing::route(&index, instance, &webhook_event, &payload, &parsed.events, settings, known, now_ms())
         }

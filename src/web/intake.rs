@@ -12,9 +12,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::body::{declared_too_large, read_limited, timed_out, BodyError};
 use super::AppState;
-use crate::events::ingest::{Accepted, KEPT_HEADERS};
 use crate::events::model::Parsed;
 use crate::events::normalize::normalize;
+use crate::ingest::{Accepted, KEPT_HEADERS};
 use crate::jira::payload::Payload;
 use crate::jira::webhook::Webhook;
 use crate::store::StoreError;

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::intake::{kept_headers, Intake};
 use super::AppState;
-use crate::events::ingest::{LegacyTarget, Received};
+use crate::ingest::{LegacyTarget, Received};
 use crate::mattermost::channels::Resolution;
 use crate::webhook::legacy::{is_mattermost_name, Selection};
 

@@ -1,12 +1,12 @@
-//! HTTP: the route table, thin handlers and the mapping of domain errors to responses.
-//! No business rule lives here.
+//! HTTP: what every face shares (the application state, client addresses, bodies, TLS),
+//! the webhook and operations handlers, and the mapping of domain errors to responses.
+//! No business rule lives here; the route table is `crate::routes`.
 
 pub mod body;
 pub mod firehose;
 pub mod intake;
 pub mod legacy;
 pub mod ops;
-pub mod routes;
 pub mod state;
 pub mod tls;
 

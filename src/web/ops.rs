@@ -29,7 +29,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     let config = state.config();
     let token = config.server.metrics_token.expose();
     if !token.is_empty() {
-        let given = crate::admin_api::auth::bearer_token(&req);
+        let given = super::client::bearer_token(&req);
         if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
             return HttpResponse::Unauthorized().content_type("text/plain; charset=utf-8").body("unauthorized");
         }

@@ -4,11 +4,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::events::ingest::Ingest;
+use crate::ingest::Ingest;
+use crate::instances::InstanceContext;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::{MattermostClient, MmError};
 use crate::settings::Settings;
 use crate::store::{MasterKey, Store};
+use crate::subscriptions::service::{RuleKind, Subscriptions};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
 use crate::webhook::auth::AcceptedSecrets;
@@ -38,7 +40,7 @@ pub struct AppState {
     /// The last `/readyz` answer about Mattermost, reused for ten seconds.
     pub readiness: ReadyCache,
     /// Admin console state that is not stored (the first-admin setup link).
-    pub console: crate::console::ConsoleState,
+    pub console: ConsoleState,
 }
 
 /// A short-lived memory of Mattermost's reachability.
@@ -46,6 +48,33 @@ pub struct AppState {
 pub struct ReadyCache(Mutex<Option<(Instant, &'static str)>>);
 
 impl AppState {
+    /// The rule operations (subscriptions or templates) of `kind`, acting as `actor` (the
+    /// audit log's "who"); the console and the API share them.
+    pub fn rules_as(&self, kind: RuleKind, actor: &str) -> Subscriptions {
+        Subscriptions {
+            kind,
+            store: self.store.clone(),
+            index: self.subscriptions.clone(),
+            mattermost: self.mattermost.clone(),
+            security_level_empty: self.config().security.security_level_empty_for_subscriptions,
+            actor: actor.to_string(),
+        }
+    }
+
+    /// What adding an instance needs, acting as `actor`; the console and the API share it.
+    pub fn instance_context(&self, actor: &str) -> InstanceContext {
+        let config = self.config();
+        InstanceContext {
+            store: self.store.clone(),
+            jira: self.jira.clone(),
+            allow_loopback: config.jira.allow_loopback,
+            mattermost_url: config.mattermost.url.clone(),
+            push_only: config.jira.push_only,
+            timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),
+            actor: actor.to_string(),
+            public_base: config.public_base_url(),
+        }
+    }
     /// The configuration in force now (console changes apply at once): read it per use.
     pub fn config(&self) -> Arc<Config> {
         self.settings.current()
@@ -96,4 +125,27 @@ impl AppState {
         *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), status));
         status
     }
+}
+
+/// Password hashes checked or made at once. Each argon2 run takes about 19 MiB and tens of
+/// milliseconds, so a burst of sign-ins must queue rather than exhaust memory.
+const PASSWORD_WORK_AT_ONCE: usize = 2;
+
+/// Admin console state that is not in the store; the console's own code works it (its
+/// methods live in `console::setup`), so this module needs nothing of the console.
+pub struct ConsoleState {
+    pub(crate) setup: Mutex<Option<SetupLink>>,
+    pub(crate) password_work: tokio::sync::Semaphore,
+}
+
+impl Default for ConsoleState {
+    fn default() -> Self {
+        ConsoleState { setup: Mutex::new(None), password_work: tokio::sync::Semaphore::new(PASSWORD_WORK_AT_ONCE) }
+    }
+}
+
+/// The first-admin setup link in force: only its hash is kept.
+pub(crate) struct SetupLink {
+    pub(crate) token_hash: [u8; 32],
+    pub(crate) expires_at_ms: u64,
 }

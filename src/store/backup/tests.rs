@@ -1,3 +1,5 @@
+//! Unit tests of backup and restore: a store written out and read back, and damaged files refused.
+
 use super::*;
 use crate::store::records::InstanceRecordV1;
 

@@ -7,15 +7,16 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
-use super::ingest::{firehose_status, Ingest};
-use super::model::Parsed;
-use super::normalize::normalize;
 use super::routing;
+use super::{firehose_status, Ingest};
+use crate::events::model::Parsed;
+use crate::events::normalize::normalize;
 use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
 use crate::jira::webhook::Webhook;
 use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
 use crate::store::{NewDelivery, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
+use crate::subscriptions::matching::MatchSettings;
 use crate::subscriptions::SubscriptionIndex;
 use crate::utc::now_ms;
 
@@ -154,7 +155,7 @@ impl Ingest {
                 } else {
                     None
                 };
-                let settings = routing::match_settings(&self.settings.current());
+                let settings = MatchSettings::from_config(&self.settings.current());
                 let index = subscriptions.read().unwrap_or_else(|p| p.into_inner());
                 routing::route(
                     &index,

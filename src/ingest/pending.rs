@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::sync::{watch, Notify};
 
-use super::ingest::Ingest;
 use super::routing;
+use super::Ingest;
 use crate::config::Config;
 use crate::jira::client::JiraClient;
 use crate::jira::payload::Payload;

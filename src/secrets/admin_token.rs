@@ -4,11 +4,10 @@ use sha2::{Digest, Sha256};
 
 use std::sync::{Mutex, RwLock};
 
+use super::{audit_regeneration, generate, RegenerateError};
 use crate::settings::Settings;
+use crate::store::secret_names::ADMIN_TOKEN_HASH as HASH_NAME;
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
-use crate::webhook::secret::{audit_regeneration, RegenerateError};
-
-pub const HASH_NAME: &str = "admin_api_token_sha256";
 
 /// Serializes regenerations of the token (see [`regenerate`]).
 static REGENERATING: Mutex<()> = Mutex::new(());
@@ -34,7 +33,7 @@ pub fn load_or_generate(
             bytes.try_into().map_err(|_| StoreError::Codec("stored admin token hash has the wrong length".into()))?;
         return Ok((array, None));
     }
-    let token = crate::webhook::secret::generate()?;
+    let token = generate()?;
     let hashed = hash(&token);
     store.put_secret(HASH_NAME, &StoredSecret { value: hex::encode(hashed), valid_until_ms: None }, key)?;
     Ok((hashed, Some(token)))
@@ -58,7 +57,7 @@ pub fn regenerate(
     // the store writes: every API request reads it, and a store stuck in a write must not
     // hold them up with it.
     let _one_at_a_time = REGENERATING.lock().unwrap_or_else(|p| p.into_inner());
-    let token = crate::webhook::secret::generate()?;
+    let token = generate()?;
     let hashed = hash(&token);
     store.put_secret(HASH_NAME, &StoredSecret { value: hex::encode(hashed), valid_until_ms: None }, key)?;
     *hash_in_force.write().unwrap_or_else(|p| p.into_inner()) = hashed;

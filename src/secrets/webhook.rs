@@ -1,17 +1,12 @@
 //! The webhook secret: pinned by config, or generated once and kept encrypted in the store.
 
-use base64::Engine;
-
 use std::sync::{Mutex, RwLock};
 
-use super::auth::AcceptedSecrets;
-use crate::config::Source;
+use super::{audit_regeneration, generate, RegenerateError};
 use crate::settings::Settings;
-use crate::store::records::AuditRecordV1;
+use crate::store::secret_names::{WEBHOOK_SECRET as CURRENT, WEBHOOK_SECRET_PREVIOUS as PREVIOUS};
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
-
-pub const CURRENT: &str = "webhook_secret";
-pub const PREVIOUS: &str = "webhook_secret_previous";
+use crate::webhook::auth::AcceptedSecrets;
 
 /// Where the secret in force came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,16 +43,6 @@ pub fn load_or_generate(
 
 /// Serializes regenerations of the webhook secret (see [`regenerate`]).
 static REGENERATING: Mutex<()> = Mutex::new(());
-
-/// Why a secret cannot be regenerated.
-#[derive(Debug, thiserror::Error)]
-pub enum RegenerateError {
-    /// Set in the config file or the environment, which jirabridge does not edit.
-    #[error("{key} is set in {}; change it there", from.as_str())]
-    Pinned { key: &'static str, from: Source },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// A new webhook secret (shown once) and until when the one it replaces still works.
 #[derive(Clone, PartialEq, Eq)]
@@ -106,33 +91,6 @@ pub fn regenerate(
     };
     audit_regeneration(store, actor, "secret.webhook.regenerate", "webhook.secret", now_ms)?;
     Ok(Regenerated { secret, previous_valid_until_ms: valid_until })
-}
-
-/// An audit entry for a regenerated secret: the values are never written, only `***`.
-pub fn audit_regeneration(
-    store: &Store,
-    actor: &str,
-    action: &str,
-    target: &str,
-    now_ms: u64,
-) -> Result<(), StoreError> {
-    let redacted = Some(r#""***""#.to_string());
-    let entry = AuditRecordV1 {
-        at_ms: now_ms,
-        actor: actor.into(),
-        action: action.into(),
-        target: target.into(),
-        before: redacted.clone(),
-        after: redacted,
-    };
-    store.audit(&entry)
-}
-
-/// 32 characters of the URL-safe base64 alphabet (24 random bytes).
-pub fn generate() -> Result<String, StoreError> {
-    let mut bytes = [0u8; 24];
-    getrandom::getrandom(&mut bytes).map_err(|e| StoreError::Key(e.to_string()))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 #[cfg(test)]

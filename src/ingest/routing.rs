@@ -5,13 +5,13 @@
 //! §4.5). They are routed with the facts the last full payload of that issue showed; with
 //! none, the security level is unknown and the comment goes to no subscription channel.
 
-use super::ingest::ChannelTarget;
-use crate::config::Config;
+use super::ChannelTarget;
 use crate::jira::instance::InstanceType;
-use crate::jira::payload::{id_at, Payload};
+use crate::jira::payload::Payload;
 use crate::store::records::{InstanceRecordV1, IssueFactsRecordV1};
 use crate::store::NewIssueFacts;
 use crate::subscriptions::facts::IssueFacts;
+pub use crate::subscriptions::facts::{issue_id, partial_cloud_comment};
 use crate::subscriptions::matching::MatchSettings;
 use crate::subscriptions::SubscriptionIndex;
 
@@ -20,25 +20,10 @@ pub const SECURITY_UNKNOWN: &str = "security level unknown";
 /// The event log's note for a comment routed with its issue's fields read from Jira.
 pub const FROM_JIRA: &str = "enriched from Jira";
 
-/// The matching settings in force.
-pub fn match_settings(config: &Config) -> MatchSettings {
-    MatchSettings {
-        security_level_empty: config.security.security_level_empty_for_subscriptions,
-        restricted_comments_to_channels: config.security.restricted_comments_to_channels,
-    }
-}
-
 /// Whether the payload names too little of its issue to be routed alone: a Jira Cloud
 /// `comment_*` event without the issue's security field.
 pub fn needs_known_facts(instance: &InstanceRecordV1, webhook_event: &str, payload: &Payload) -> bool {
     partial_cloud_comment(instance.instance_type == InstanceType::Cloud.as_str(), webhook_event, payload)
-}
-
-/// [`needs_known_facts`] when only whether the instance is Cloud is known.
-pub fn partial_cloud_comment(is_cloud: bool, webhook_event: &str, payload: &Payload) -> bool {
-    is_cloud
-        && webhook_event.starts_with("comment_")
-        && payload.issue_fields().is_some_and(|fields| !fields.contains_key("security"))
 }
 
 /// How a firehose event was routed.
@@ -111,11 +96,6 @@ pub fn with_fetched_fields(mut payload: Payload, fields: &serde_json::Map<String
         issue.insert("fields".into(), serde_json::Value::Object(fields));
     }
     payload
-}
-
-/// The issue id a payload names (text or number), as facts are kept under it.
-pub fn issue_id(payload: &Payload) -> String {
-    id_at(&payload.0, &["issue", "id"])
 }
 
 /// A full payload's facts, kept under its issue id with the payload's own time (so a

@@ -11,19 +11,21 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tokio::sync::watch;
 
-use crate::admin_api;
+mod signals;
+
 use crate::config::{Config, LoadedConfig};
 use crate::control::server::ControlServer;
 use crate::delivery::Worker;
-use crate::events::ingest::Ingest;
+use crate::ingest::Ingest;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::MattermostClient;
-use crate::settings::{ReloadOutcome, Settings};
+use crate::routes;
+use crate::secrets::webhook::{self as secret, Origin};
+use crate::settings::Settings;
 use crate::store::{MasterKey, Store, StoreOptions};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
-use crate::web::{routes, AppState};
-use crate::webhook::secret::{self, Origin};
+use crate::web::AppState;
 
 /// How the application runs its background work.
 #[derive(Debug, Clone)]
@@ -59,35 +61,12 @@ pub struct Application {
     worker: Arc<Worker>,
     options: RunOptions,
     control: Option<ControlServer>,
-    hangups: Option<Hangups>,
-}
-
-#[cfg(unix)]
-type Hangups = tokio::signal::unix::Signal;
-#[cfg(not(unix))]
-type Hangups = ();
-
-/// Takes SIGHUP over from its default (ending the process), so a `systemctl reload` that
-/// arrives while the store opens waits to be answered once jirabridge serves.
-fn listen_for_hangups() -> Option<Hangups> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::hangup()) {
-            Ok(hangups) => Some(hangups),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGHUP; `systemctl reload` will not reach jirabridge");
-                None
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    None
+    hangups: Option<signals::Hangups>,
 }
 
 impl Application {
     pub async fn build(loaded: LoadedConfig, options: RunOptions) -> anyhow::Result<Application> {
-        let hangups = listen_for_hangups();
+        let hangups = signals::listen_for_hangups();
         let store_options = StoreOptions {
             flush_interval_ms: loaded.config.store.flush_interval_ms,
             cache_capacity_mb: loaded.config.store.cache_capacity_mb,
@@ -128,11 +107,11 @@ impl Application {
             metrics: metrics.clone(),
             waker: worker.waker(),
             settings: settings.clone(),
-            waiting: Arc::new(crate::events::pending::Waiting::load(&store)?),
+            waiting: Arc::new(crate::ingest::pending::Waiting::load(&store)?),
         };
         let subscriptions = crate::subscriptions::service::load_index(&store)?;
         let (admin_token_hash, new_admin_token) =
-            admin_api::token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
+            crate::secrets::admin_token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             store,
@@ -194,14 +173,14 @@ impl Application {
         let handle = self.server.handle();
         let mut server_task = tokio::spawn(self.server);
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
-        let router = crate::events::pending::Router {
+        let router = crate::ingest::pending::Router {
             ingest: self.state.ingest.clone(),
             jira: self.state.jira.clone(),
             subscriptions: self.state.subscriptions.clone(),
         };
         let router = tokio::spawn(router.run(worker_stop_tx.subscribe()));
         let notify = self.options.notify_systemd;
-        let reloader = tokio::spawn(reload_on_hangup(self.state.settings.clone(), self.hangups, notify));
+        let reloader = tokio::spawn(signals::reload_on_hangup(self.state.settings.clone(), self.hangups, notify));
         // The listener is bound: connections wait in its backlog until the workers run.
         if notify {
             crate::service_manager::notify("READY=1");
@@ -209,7 +188,7 @@ impl Application {
         // The HTTP server ending by itself (its workers failed to start) is a failure, not
         // a reason to keep running without it.
         let server_ended = tokio::select! {
-            () = wait_for_stop(stop) => None,
+            () = signals::wait_for_stop(stop) => None,
             ended = &mut server_task => Some(ended),
         };
         reloader.abort();
@@ -251,48 +230,6 @@ impl Application {
             (true, Err(e)) => anyhow::bail!("the HTTP server task failed: {e}"),
             (false, _) => Ok(()),
         }
-    }
-}
-
-/// `kill -HUP` (`systemctl reload jirabridge`): the config file is read again and put in
-/// force like a change made in the console; a file with errors changes nothing.
-async fn reload_on_hangup(settings: Settings, hangups: Option<Hangups>, notify: bool) {
-    #[cfg(unix)]
-    {
-        let Some(mut hangups) = hangups else { return };
-        while hangups.recv().await.is_some() {
-            let reloading = settings.clone();
-            if notify {
-                crate::service_manager::notify("RELOADING=1");
-            }
-            let outcome = tokio::task::spawn_blocking(move || reloading.reload_from_sources()).await;
-            if notify {
-                crate::service_manager::notify("READY=1");
-            }
-            match outcome {
-                Ok(Ok(ReloadOutcome::Applied { waiting_for_restart })) => {
-                    tracing::info!("configuration read again (SIGHUP) and in force");
-                    for key in waiting_for_restart {
-                        tracing::warn!("{key} changed in the configuration; it applies when jirabridge restarts");
-                    }
-                    let config = settings.current();
-                    for hint in config.notes() {
-                        tracing::warn!("{hint}");
-                    }
-                }
-                Ok(Ok(ReloadOutcome::Refused(errors))) => tracing::error!(
-                    errors = %errors.join("; "),
-                    "configuration not reloaded: it has errors, so jirabridge keeps the one in force; `jirabridge check-config` lists them"
-                ),
-                Ok(Err(e)) => tracing::error!(error = %e, "configuration reload failed; the one in force is kept"),
-                Err(e) => tracing::error!(error = %e, "configuration reload task failed"),
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (settings, hangups, notify);
-        std::future::pending::<()>().await;
     }
 }
 
@@ -397,32 +334,6 @@ fn http_server(
         server = server.workers(config.server.workers);
     }
     Ok(server.run())
-}
-
-async fn wait_for_stop(stop: Option<watch::Receiver<bool>>) {
-    let external = async move {
-        match stop {
-            Some(mut rx) => {
-                let _ = rx.wait_for(|stopped| *stopped).await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-            external.await;
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = external => {}
-        }
-    }
-    #[cfg(not(unix))]
-    external.await;
 }
 
 /// Start-up log: where we listen, what is missing, and (once) a generated secret.

@@ -1,11 +1,12 @@
-//! THE route table: every path jirabridge serves, in one place.
+//! THE route table: every path jirabridge serves, in one place. It sits above the faces
+//! (`web`, `console`, `admin_api`) that it mounts, so none of them imports another's routes.
 //!
 //! Plugin-compatible paths are served bare and under `/plugins/jira` so Jira
 //! configurations written for the plugin keep working.
 
 use actix_web::{web, HttpResponse};
 
-use super::{firehose, legacy, ops};
+use crate::web::{firehose, legacy, ops};
 
 /// Prefixes under which the plugin's paths are served.
 const PLUGIN_PREFIXES: &[&str] = &["", "/plugins/jira"];

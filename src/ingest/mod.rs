@@ -1,21 +1,29 @@
-//! Receiving an event: decide its deliveries, store event and deliveries in one
-//! transaction, wait until that is on disk (persist-then-ack), then wake the worker.
+//! What happens to a received event: decide its deliveries, store event and deliveries in
+//! one transaction, wait until that is on disk (persist-then-ack), then wake the worker.
+//! `routing` picks a firehose event's channels, `pending` routes the events that wait for
+//! Jira, `replay` routes a stored event again, and `search` finds stored events for admins.
+//! The pure steps (normalize, render) are in `events`.
+
+pub mod pending;
+pub mod replay;
+pub mod routing;
+pub mod search;
 
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use super::model::{Kind, Parsed};
-use super::names;
-use super::pending::{WaitTicket, Waiting};
-use super::routing::Routed;
 use crate::delivery::state;
+use crate::events::model::{Kind, Parsed};
+use crate::events::names;
 use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
+use pending::{WaitTicket, Waiting};
+use routing::Routed;
 
 /// Headers worth keeping with the event (for the event log and transport dedup).
 pub const KEPT_HEADERS: &[&str] =
@@ -250,7 +258,7 @@ pub(super) fn firehose_status(instance_id: Option<&str>, deliveries: &[NewDelive
         (Some(_), false) => "routed",
     };
     match note {
-        Some(super::routing::SECURITY_UNKNOWN) => super::routing::SECURITY_UNKNOWN.to_string(),
+        Some(routing::SECURITY_UNKNOWN) => routing::SECURITY_UNKNOWN.to_string(),
         Some(note) => format!("{status}, {note}"),
         None => status.to_string(),
     }

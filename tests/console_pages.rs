@@ -1,0 +1,235 @@
+//! The admin console's pages doing what the admin API does: instances, subscriptions, the
+//! legacy URL builder, the Mattermost test, the event log, replay and retry.
+
+use crate::support::app::{spawn_app, CHANNEL, SECRET, TEAM};
+use crate::support::console::signed_in;
+
+#[tokio::test]
+async fn instances_are_added_from_the_console_and_audited_with_the_admin_name() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    let bad = visitor
+        .submit(&page, "/admin/instances", &[("url", "not a url at all"), ("type", "server"), ("skip_check", "on")])
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.has("class=\"field-error\" id=\"url-error\""), "{}", bad.body);
+    let added = visitor
+        .submit(
+            &page,
+            "/admin/instances",
+            &[("url", "https://jira.example.com/"), ("type", "server"), ("alias", "main"), ("skip_check", "on")],
+        )
+        .await;
+    assert_eq!(added.status, 303);
+    let list = visitor.get(added.location.as_deref().unwrap()).await;
+    assert!(list.has("Jira instance added."));
+    assert!(list.has("https://jira.example.com"));
+    assert!(list.has("/api/v2/webhook?secret=<webhook secret>"), "webhook URL shown");
+    let made_default = visitor
+        .submit(&list, "/admin/instances/change", &[("instance", "https://jira.example.com"), ("op", "default")])
+        .await;
+    assert_eq!(made_default.status, 303);
+    assert!(app.state.store.instance("https://jira.example.com").unwrap().unwrap().is_default);
+    let audit = visitor.get("/admin/audit").await;
+    assert!(audit.has("instance.add") && audit.has("instance.update"));
+    assert!(audit.has("<td>ops-admin</td>"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_subscription_with_two_field_filters_is_saved_and_shows_its_jql() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    visitor
+        .submit(
+            &page,
+            "/admin/instances",
+            &[("url", "https://jira.example.com"), ("type", "server"), ("skip_check", "on")],
+        )
+        .await;
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let mut fields = vec![
+        ("name", "Urgent bugs"),
+        ("channel", channel.as_str()),
+        ("instance_id", "https://jira.example.com"),
+        ("events", "event_created"),
+        ("events", "event_updated_status"),
+        ("projects", "KT"),
+        ("issue_types", "10001"),
+        ("field_key", "priority"),
+        ("field_inclusion", "include_any"),
+        ("field_values", "1, 2"),
+        ("field_key", "labels"),
+        ("field_inclusion", "exclude_any"),
+        ("field_values", "wontfix"),
+        ("field_key", ""),
+        ("field_inclusion", "include_any"),
+        ("field_values", ""),
+    ];
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = app.state.store.subscriptions().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].channel_id, app.channel_id, "team/channel resolved to the id");
+    assert_eq!(stored[0].fields.len(), 2);
+    let shown = visitor.get(saved.location.as_deref().unwrap()).await;
+    assert!(shown.has("Subscription saved."));
+    assert!(shown.has("Approximate JQL"));
+    assert!(
+        shown.has("Project = KT AND IssueType IN (10001) AND priority IN (1, 2) AND labels NOT IN (wontfix)"),
+        "{}",
+        shown.body
+    );
+
+    // A second one with the same name in the channel: the message sits next to the name.
+    fields[0] = ("name", "Urgent bugs");
+    let again = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    assert_eq!(again.status, 400);
+    assert!(again.has("id=\"name-error\""), "{}", again.body);
+    assert!(again.has("already exists"));
+
+    let rule_path = saved.location.as_deref().unwrap().split('?').next().unwrap().to_string();
+    let dry = visitor.submit(&shown, &format!("{rule_path}/dry-run"), &[]).await;
+    assert_eq!(dry.status, 200);
+    assert!(dry.has("of the last 0 stored events would have been posted"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_legacy_url_builder_puts_the_secret_and_flags_in_the_url() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel={CHANNEL}&updated_comments=on")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.has(&format!("/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}&updated_comments=1")),
+        "{}",
+        page.body
+    );
+    assert!(page.has("Mattermost has the channel"));
+    let missing = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel=nope")).await;
+    assert!(missing.has("Mattermost has no channel ~nope"));
+    let display_name = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel=Jira+Feed")).await;
+    assert!(display_name.has("use the names from the channel&#39;s URL"), "{}", display_name.body);
+    assert!(!display_name.has("/webhook?secret="));
+    assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_connection_reports_the_bot() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/mattermost").await;
+    let tested = visitor.submit(&page, "/admin/mattermost/test", &[]).await;
+    assert_eq!(tested.status, 200);
+    assert!(
+        tested.has(&format!("Connected: Mattermost knows the bot token as @{}", app.mm.bot_username())),
+        "{}",
+        tested.body
+    );
+    app.mm.stop().await;
+    let failed = visitor.submit(&page, "/admin/mattermost/test", &[]).await;
+    assert!(failed.has("Mattermost did not answer"), "{}", failed.body);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_delivery() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let body = crate::support::fixtures::own("cloud-issue-created.json");
+    assert_eq!(app.post_legacy(body).await.status(), 200);
+    app.deliver().await;
+    let (event_id, event) = app.state.store.recent_events(1).unwrap().remove(0);
+
+    let list = visitor.get(&format!("/admin/events?issue_key={}", event.issue_key.to_lowercase())).await;
+    assert_eq!(list.status, 200);
+    assert!(list.has(&format!("href=\"/admin/events/{event_id}\"")), "{}", list.body);
+    let none = visitor.get("/admin/events?project=NOPE").await;
+    assert!(none.has("No event matches."));
+    assert!(visitor.get("/admin/events?since=2099-01-01").await.has("No event matches."));
+    assert!(visitor.get("/admin/events?since=2000-01-01").await.has(&format!("href=\"/admin/events/{event_id}\"")));
+    let bad_day = visitor.get("/admin/events?since=last+week").await;
+    assert!(bad_day.has("Give a day as YYYY-MM-DD"));
+
+    let shown = visitor.get(&format!("/admin/events/{event_id}")).await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.has("event_created"));
+    assert!(shown.has("id=\"preview\""), "a post preview");
+    assert!(shown.has(&event.issue_key));
+    assert!(shown.has(&format!("{TEAM}/{CHANNEL}")) || shown.has(&app.channel_id), "its delivery: {}", shown.body);
+    assert!(shown.has("badge done"));
+    assert_eq!(visitor.get("/admin/events/999999").await.status, 404);
+
+    let dead_free = visitor.get("/admin/deliveries?state=dead").await;
+    assert!(dead_free.has("No deliveries in state dead."));
+    let done = visitor.get("/admin/deliveries?state=done").await;
+    assert!(done.has(&format!("href=\"/admin/events/{event_id}\"")));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_is_replayed_and_a_dead_delivery_retried_from_the_console() {
+    use crate::support::fake_mattermost::Failure;
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    app.mm.fail_route("POST", "/api/v4/posts", Failure::Status(403));
+    assert_eq!(app.post_legacy(crate::support::fixtures::own("cloud-issue-created.json")).await.status(), 200);
+    app.deliver().await;
+    let dead = visitor.get("/admin/deliveries?state=dead").await;
+    assert!(dead.has("Retry now"), "{}", dead.body);
+    let id = app.state.store.all_deliveries().unwrap()[0].id;
+    app.mm.heal();
+    let retried = visitor.submit(&dead, &format!("/admin/deliveries/{id}/retry"), &[]).await;
+    assert_eq!(retried.status, 303);
+    assert!(visitor.get(retried.location.as_deref().unwrap()).await.has("Delivery queued to be sent again now."));
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 1, "posted after the retry");
+    let done = visitor.submit(&dead, &format!("/admin/deliveries/{id}/retry"), &[]).await;
+    assert_eq!(done.status, 400, "a done delivery is not sent twice");
+
+    let event_id = app.state.store.recent_events(1).unwrap()[0].0;
+    let event = visitor.get(&format!("/admin/events/{event_id}")).await;
+    let replayed = visitor.submit(&event, &format!("/admin/events/{event_id}/replay"), &[]).await;
+    assert_eq!(replayed.status, 303);
+    assert!(visitor.get(replayed.location.as_deref().unwrap()).await.has("Event replayed"));
+    app.deliver().await;
+    assert_eq!(app.channel_posts().len(), 2, "the replay posted again");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_subscription_of_a_removed_instance_is_not_moved_by_an_edit() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    for url in ["https://jira-a.example.com", "https://jira-b.example.com"] {
+        let page = visitor.get("/admin/instances").await;
+        visitor.submit(&page, "/admin/instances", &[("url", url), ("type", "server"), ("skip_check", "on")]).await;
+    }
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let fields = [
+        ("name", "B bugs"),
+        ("channel", channel.as_str()),
+        ("instance_id", "https://jira-b.example.com"),
+        ("events", "event_created"),
+        ("projects", "KT"),
+        ("issue_types", "10001"),
+    ];
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    let rule = saved.location.unwrap().split('?').next().unwrap().to_string();
+    let list = visitor.get("/admin/instances").await;
+    visitor
+        .submit(&list, "/admin/instances/change", &[("instance", "https://jira-b.example.com"), ("op", "remove")])
+        .await;
+    let shown = visitor.get(&rule).await;
+    assert!(shown.has("<option value=\"https://jira-b.example.com\" selected>"), "{}", shown.body);
+    let again = visitor.submit(&shown, &rule, &fields).await;
+    assert_eq!(again.status, 400, "saving says the instance is gone");
+    assert_eq!(app.state.store.subscriptions().unwrap()[0].instance_id, "https://jira-b.example.com");
+    app.shutdown().await;
+}
