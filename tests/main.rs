@@ -32,3 +32,4 @@ mod store_upgrade;
 mod subscriptions;
 mod support;
 mod threading;
+mod tidy;
