@@ -88,6 +88,8 @@ async fn a_comment_is_routed_with_the_security_level_jira_reports() {
     assert_eq!(comment_posts(&app, &app.channel_id), 0, "the rule naming no level does not get it");
     assert_eq!(comment_posts(&app, &staff), 1, "the rule naming the level does");
     assert_eq!(issue_reads(&jira), 1);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains(r#"jirabridge_jira_requests_total{status="200"} 1"#), "{metrics}");
     app.shutdown().await;
     jira.stop().await;
 }
@@ -122,6 +124,8 @@ async fn when_jira_fails_twice_the_facts_kept_route_the_comment() {
     let (comment, _) = newest_status(&app);
     assert_eq!(routed_status(&app, comment).await, format!("routed, enriched from event #{created_id}"));
     assert_eq!(issue_reads(&jira), 2, "asked twice");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains(r#"jirabridge_jira_requests_total{status="500"} 2"#), "{metrics}");
     app.deliver().await;
     assert_eq!(comment_posts(&app, &staff), 1);
     assert_eq!(comment_posts(&app, &app.channel_id), 0);

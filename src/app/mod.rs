@@ -98,9 +98,12 @@ impl Application {
         let mattermost = MattermostClient::new(&config.mattermost.url, config.mattermost.bot_token.expose(), timeout);
         let channels = Arc::new(ChannelCache::new(Duration::from_secs(config.mattermost.channel_cache_secs)));
         let health = Arc::new(crate::subscriptions::health::SubscriptionHealth { store: store.clone() });
+        // The one Jira client: one pool, push-only and address rules, requests counted.
+        let jira = crate::jira::client::JiraClient::from_config(&config, metrics.clone());
         let worker = Arc::new(
             Worker::new(store.clone(), mattermost.clone(), channels.clone(), metrics.clone(), settings.clone())
-                .with_channel_health(health),
+                .with_channel_health(health)
+                .with_jira(jira.clone()),
         );
         let ingest = Ingest {
             store: store.clone(),
@@ -118,7 +121,7 @@ impl Application {
             master_key: key,
             ingest,
             mattermost,
-            jira: crate::jira::client::JiraClient::from_config(&config),
+            jira,
             channels,
             secrets: RwLock::new(secrets.clone()),
             metrics,
@@ -249,6 +252,7 @@ fn apply_changes(settings: &Settings, state: &web::Data<AppState>) {
             state.forget_mattermost_status();
         }
         state.channels.set_ttl(Duration::from_secs(new.channel_cache_secs));
+        state.jira.set_timeout(Duration::from_secs(after.jira.request_timeout_secs));
         if before.log.level != after.log.level {
             crate::telemetry::logging::set_level(&after.log.level);
         }

@@ -3,12 +3,11 @@
 //! name). Only with admin credentials, never in push-only mode, and only from an instance
 //! the admin added: the event's own, or the one whose URL the issue links to.
 
-use std::time::Duration;
-
 use crate::config::Config;
 use crate::events::model::Parsed;
 use crate::events::render::unnamed_mentions;
-use crate::jira::users::{JiraAuth, JiraUsers};
+use crate::jira::auth::JiraAuth;
+use crate::jira::users::JiraUsers;
 use crate::store::records::EventRecordV1;
 use crate::store::Store;
 
@@ -25,8 +24,7 @@ pub async fn add_jira_names(
         return;
     }
     let Some(base) = instance_url(store, event, parsed) else { return };
-    let timeout = Duration::from_secs(config.jira.request_timeout_secs);
-    let names = users.display_names(&base, &references, &auth, timeout).await;
+    let names = users.display_names(&base, &references, &auth).await;
     parsed.people.extend(names);
 }
 

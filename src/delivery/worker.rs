@@ -85,8 +85,8 @@ impl Worker {
         metrics: Metrics,
         settings: Settings,
     ) -> Worker {
-        // jira.allow_loopback and jira.push_only are start-up-only keys.
-        let jira = crate::jira::client::JiraClient::from_config(&settings.current());
+        // A client of its own until `with_jira` hands it the process's one.
+        let jira = crate::jira::client::JiraClient::from_config(&settings.current(), metrics.clone());
         let jira_users = crate::jira::users::JiraUsers::new(jira);
         Worker {
             store,
@@ -100,6 +100,12 @@ impl Worker {
             jira_users,
             checked_lanes: Mutex::default(),
         }
+    }
+
+    /// Looks mentioned users up through `jira`, the process's one Jira client.
+    pub fn with_jira(mut self, jira: crate::jira::client::JiraClient) -> Worker {
+        self.jira_users = crate::jira::users::JiraUsers::new(jira);
+        self
     }
 
     /// Reports channel outcomes to `health` (subscriptions turn broken or active).

@@ -14,9 +14,9 @@ use tokio::sync::{watch, Notify};
 use super::routing;
 use super::Ingest;
 use crate::config::Config;
+use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraClient;
 use crate::jira::payload::Payload;
-use crate::jira::users::JiraAuth;
 use crate::store::{Store, StoreError};
 use crate::subscriptions::SubscriptionIndex;
 
@@ -184,7 +184,7 @@ impl Router {
     async fn ask_jira(&self, question: &JiraQuestion) -> Option<Map<String, Value>> {
         let config = self.ingest.settings.current();
         let auth = JiraAuth::admin(&config)?;
-        let timeout = Duration::from_secs(config.jira.request_timeout_secs).min(LONGEST_TRY);
+        let timeout = self.jira.timeout().min(LONGEST_TRY);
         for attempt in 1..=2 {
             match crate::jira::issues::fields(&self.jira, &question.base, &question.issue, &auth, timeout).await {
                 Ok(fields) => return Some(fields),

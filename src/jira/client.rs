@@ -7,6 +7,7 @@
 //! only the URL as written is checked here.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,26 +15,56 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect;
 
 use super::address;
+use super::auth::JiraAuth;
 use crate::config::Config;
+use crate::telemetry::Metrics;
 
 /// Redirects followed at most.
 const MOST_REDIRECTS: usize = 5;
 
+/// Why a call to Jira gave no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JiraError {
+    /// Not made: push-only mode, or an address `jira.allow_loopback` refuses.
+    #[error("{0}")]
+    Refused(String),
+    #[error("Jira refused the credentials (401)")]
+    Unauthorized,
+    #[error("Jira does not allow this (403)")]
+    Forbidden,
+    #[error("Jira has no such thing, or does not show it to these credentials (404)")]
+    NotFound,
+    #[error("Jira asks to slow down (429)")]
+    RateLimited { retry_after: Option<Duration> },
+    /// No answer, or a server error (5xx).
+    #[error("Jira did not answer: {0}")]
+    Unreachable(String),
+    /// An answer that is not what was asked for (another status, or not the JSON expected).
+    #[error("Jira's answer is not usable: {0}")]
+    Invalid(String),
+}
+
+/// The one client for calls to Jira; cheap to clone (clones share the pool, the timeout
+/// and the metrics).
 #[derive(Clone)]
 pub struct JiraClient {
     http: Option<reqwest::Client>,
     allow_loopback: bool,
     push_only: bool,
+    /// `jira.request_timeout_secs` in force, in ms (a console change applies at once).
+    timeout_ms: Arc<AtomicU64>,
+    metrics: Metrics,
 }
 
 impl JiraClient {
     /// A client for the configuration's start-up-only `jira.allow_loopback` and
-    /// `jira.push_only`.
-    pub fn from_config(config: &Config) -> JiraClient {
-        JiraClient::new(config.jira.allow_loopback, config.jira.push_only)
+    /// `jira.push_only`, with its request timeout; requests are counted in `metrics`.
+    pub fn from_config(config: &Config, metrics: Metrics) -> JiraClient {
+        let timeout = Duration::from_secs(config.jira.request_timeout_secs);
+        JiraClient::new(config.jira.allow_loopback, config.jira.push_only, timeout, metrics)
     }
 
-    pub fn new(allow_loopback: bool, push_only: bool) -> JiraClient {
+    pub fn new(allow_loopback: bool, push_only: bool, timeout: Duration, metrics: Metrics) -> JiraClient {
         let builder = reqwest::Client::builder().redirect(redirect::Policy::custom(same_origin_only));
         let builder = if allow_loopback { builder } else { builder.dns_resolver(Arc::new(CheckedResolver)) };
         #[cfg(feature = "fault-injection")]
@@ -43,21 +74,104 @@ impl JiraClient {
         let http = builder.build().map_err(|e| {
             tracing::error!(error = %e, "cannot build the HTTP client for Jira; calls to Jira are refused");
         });
-        JiraClient { http: http.ok(), allow_loopback, push_only }
+        let timeout_ms = Arc::new(AtomicU64::new(timeout.as_millis() as u64));
+        JiraClient { http: http.ok(), allow_loopback, push_only, timeout_ms, metrics }
     }
 
-    /// A GET of `url` (a URL of an instance the admin added) with `timeout`, or why it may
-    /// not be made.
-    pub fn get(&self, url: &str, timeout: Duration) -> Result<reqwest::RequestBuilder, String> {
+    /// Whether calls may be made at all (not push-only).
+    pub fn may_call(&self) -> bool {
+        !self.push_only
+    }
+
+    /// The request timeout in force (`jira.request_timeout_secs`).
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed))
+    }
+
+    /// Sets the request timeout (a changed `jira.request_timeout_secs`).
+    pub fn set_timeout(&self, timeout: Duration) {
+        self.timeout_ms.store(timeout.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// `GET url?query` with `auth`, within the timeout in force: the JSON answered with 2xx.
+    pub async fn get_json(
+        &self,
+        url: &str,
+        query: &[(&str, &str)],
+        auth: Option<&JiraAuth>,
+    ) -> Result<serde_json::Value, JiraError> {
+        self.get_json_within(url, query, auth, self.timeout()).await
+    }
+
+    /// [`JiraClient::get_json`] with a timeout of its own (the install check's).
+    pub async fn get_json_within(
+        &self,
+        url: &str,
+        query: &[(&str, &str)],
+        auth: Option<&JiraAuth>,
+        timeout: Duration,
+    ) -> Result<serde_json::Value, JiraError> {
+        let mut request = self.request(url, timeout)?.query(query).header("Accept", "application/json");
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth.header());
+        }
+        let response = request.send().await.map_err(|e| {
+            self.count("unreachable");
+            JiraError::Unreachable(describe(&e))
+        })?;
+        let status = response.status();
+        self.count(status.as_str());
+        if !status.is_success() {
+            return Err(error_of(status.as_u16(), response.headers()));
+        }
+        response.json().await.map_err(|e| JiraError::Invalid(format!("not JSON: {e}")))
+    }
+
+    /// A GET of `url` (a URL of an instance the admin added), or why it may not be made.
+    fn request(&self, url: &str, timeout: Duration) -> Result<reqwest::RequestBuilder, JiraError> {
         if self.push_only {
-            return Err("jirabridge runs in push-only mode (jira.push_only) and never calls Jira".into());
+            return Err(JiraError::Refused(
+                "jirabridge runs in push-only mode (jira.push_only) and never calls Jira".into(),
+            ));
         }
-        let parsed = url::Url::parse(url).map_err(|e| format!("{url} is not a URL: {e}"))?;
+        let parsed = url::Url::parse(url).map_err(|e| JiraError::Refused(format!("{url} is not a URL: {e}")))?;
         if !self.allow_loopback {
-            address::check_url(&parsed)?;
+            address::check_url(&parsed).map_err(JiraError::Refused)?;
         }
-        let http = self.http.as_ref().ok_or("the HTTP client for Jira could not be built")?;
+        let http =
+            self.http.as_ref().ok_or(JiraError::Refused("the HTTP client for Jira could not be built".into()))?;
         Ok(http.get(parsed).timeout(timeout))
+    }
+
+    fn count(&self, status: &str) {
+        self.metrics.jira_request(status);
+    }
+}
+
+/// The error for a non-2xx status.
+fn error_of(status: u16, headers: &reqwest::header::HeaderMap) -> JiraError {
+    match status {
+        401 => JiraError::Unauthorized,
+        403 => JiraError::Forbidden,
+        404 => JiraError::NotFound,
+        429 => {
+            let seconds = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+            JiraError::RateLimited { retry_after: seconds.map(Duration::from_secs) }
+        }
+        500..=599 => JiraError::Unreachable(format!("Jira answered {status}")),
+        other => JiraError::Invalid(format!("Jira answered {other}")),
+    }
+}
+
+/// What went wrong, with the source chain (a name resolving only to refused addresses
+/// says so there).
+fn describe(e: &reqwest::Error) -> String {
+    let why: Vec<String> =
+        std::iter::successors(std::error::Error::source(e), |s| s.source()).map(ToString::to_string).collect();
+    if why.is_empty() {
+        e.to_string()
+    } else {
+        format!("{e}: {}", why.join(": "))
     }
 }
 
@@ -129,16 +243,31 @@ mod tests {
         assert!(refused.contains("jira.allow_loopback"), "{refused}");
     }
 
+    #[tokio::test]
+    async fn push_only_and_loopback_calls_are_refused_before_anything_is_sent() {
+        let client = |loopback, push_only| JiraClient::new(loopback, push_only, Duration::from_secs(1), Metrics::new());
+        let refused = |e: JiraError| match e {
+            JiraError::Refused(why) => why,
+            other => panic!("{other:?}"),
+        };
+        let push_only = client(false, true).get_json("https://jira.example.com/status", &[], None).await;
+        assert!(refused(push_only.unwrap_err()).contains("push-only"));
+        let loopback = client(false, false).get_json("http://127.1:8080/status", &[], None).await;
+        assert!(refused(loopback.unwrap_err()).contains("allow_loopback"));
+        assert!(client(false, false).request("https://jira.example.com/status", Duration::from_secs(1)).is_ok());
+        assert!(client(true, false).request("http://127.0.0.1:8080/status", Duration::from_secs(1)).is_ok());
+    }
+
     #[test]
-    fn push_only_and_loopback_calls_are_refused_before_anything_is_sent() {
-        let client = JiraClient::new(false, true);
-        assert!(client
-            .get("https://jira.example.com/status", Duration::from_secs(1))
-            .unwrap_err()
-            .contains("push-only"));
-        let client = JiraClient::new(false, false);
-        assert!(client.get("http://127.1:8080/status", Duration::from_secs(1)).unwrap_err().contains("allow_loopback"));
-        assert!(client.get("https://jira.example.com/status", Duration::from_secs(1)).is_ok());
-        assert!(JiraClient::new(true, false).get("http://127.0.0.1:8080/status", Duration::from_secs(1)).is_ok());
+    fn statuses_become_typed_errors() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(error_of(401, &headers), JiraError::Unauthorized);
+        assert_eq!(error_of(403, &headers), JiraError::Forbidden);
+        assert_eq!(error_of(404, &headers), JiraError::NotFound);
+        assert_eq!(error_of(429, &headers), JiraError::RateLimited { retry_after: None });
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(error_of(429, &headers), JiraError::RateLimited { retry_after: Some(Duration::from_secs(7)) });
+        assert!(matches!(error_of(503, &headers), JiraError::Unreachable(_)));
+        assert!(matches!(error_of(400, &headers), JiraError::Invalid(_)));
     }
 }

@@ -5,6 +5,7 @@
 //! assumes a field exists or has a type, and nothing panics on odd input.
 
 pub mod address;
+pub mod auth;
 pub mod client;
 pub mod instance;
 pub mod issues;

@@ -9,10 +9,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-
-use super::client::JiraClient;
-use crate::config::Config;
+use super::auth::JiraAuth;
+use super::client::{JiraClient, JiraError};
 
 /// How long a found name (or a "no such user") is reused.
 const FOUND_FOR: Duration = Duration::from_secs(3600);
@@ -22,38 +20,6 @@ const FAILED_FOR: Duration = Duration::from_secs(60);
 const MOST_PER_POST: usize = 10;
 /// Cache entries at most; the oldest half goes when it is full.
 const CACHE_MAX: usize = 10_000;
-
-/// How jirabridge signs in to Jira for lookups.
-#[derive(Clone)]
-pub enum JiraAuth {
-    /// Cloud: `Basic base64(email:api token)`.
-    Basic(String),
-    /// Data Center personal access token.
-    Bearer(String),
-}
-
-impl JiraAuth {
-    /// The admin credentials of the configuration, if any (SPEC §2.2 `jira.admin_*`).
-    pub fn admin(config: &Config) -> Option<JiraAuth> {
-        let token = config.jira.admin_api_token.expose();
-        if token.is_empty() || config.jira.push_only {
-            return None;
-        }
-        let email = config.jira.admin_email.trim();
-        Some(if email.is_empty() {
-            JiraAuth::Bearer(token.to_string())
-        } else {
-            JiraAuth::Basic(base64::engine::general_purpose::STANDARD.encode(format!("{email}:{token}")))
-        })
-    }
-
-    pub(super) fn header(&self) -> String {
-        match self {
-            JiraAuth::Basic(encoded) => format!("Basic {encoded}"),
-            JiraAuth::Bearer(token) => format!("Bearer {token}"),
-        }
-    }
-}
 
 type Key = (String, String);
 
@@ -70,13 +36,7 @@ impl JiraUsers {
     }
 
     /// (reference, display name) for those of `references` Jira at `base` knows.
-    pub async fn display_names(
-        &self,
-        base: &str,
-        references: &[String],
-        auth: &JiraAuth,
-        timeout: Duration,
-    ) -> Vec<(String, String)> {
+    pub async fn display_names(&self, base: &str, references: &[String], auth: &JiraAuth) -> Vec<(String, String)> {
         let mut names = Vec::new();
         let mut asked = 0;
         for reference in references {
@@ -87,7 +47,7 @@ impl JiraUsers {
                 _ if asked >= MOST_PER_POST => None,
                 _ => {
                     asked += 1;
-                    let (name, keep) = match lookup(&self.client, base, reference, auth, timeout).await {
+                    let (name, keep) = match lookup(&self.client, base, reference, auth).await {
                         Ok(name) => (name, FOUND_FOR),
                         Err(reason) => {
                             tracing::warn!(%reason, "could not look up a mentioned Jira user; the mention shows the bare id");
@@ -125,32 +85,15 @@ async fn lookup(
     base: &str,
     reference: &str,
     auth: &JiraAuth,
-    timeout: Duration,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, JiraError> {
     let query = match reference.strip_prefix("accountid:") {
         Some(account) => [("accountId", account)],
         None => [("username", reference)],
     };
-    let response = client
-        .get(&format!("{base}/rest/api/2/user"), timeout)?
-        .query(&query)
-        .header("Authorization", auth.header())
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| format!("Jira did not answer: {e}"))?;
-    match response.status().as_u16() {
-        200 => {
-            let user: serde_json::Value =
-                response.json().await.map_err(|e| format!("Jira's answer is not JSON: {e}"))?;
-            Ok(user
-                .get("displayName")
-                .and_then(|n| n.as_str())
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(String::from))
-        }
-        404 => Ok(None),
-        status => Err(format!("Jira answered {status}")),
-    }
+    let user = match client.get_json(&format!("{base}/rest/api/2/user"), &query, Some(auth)).await {
+        Ok(user) => user,
+        Err(JiraError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(user.get("displayName").and_then(|n| n.as_str()).map(str::trim).filter(|n| !n.is_empty()).map(String::from))
 }

@@ -26,6 +26,11 @@ pub struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabels {
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabels {
     pub state: String,
 }
@@ -40,6 +45,7 @@ pub struct Metrics {
     pub outbox_depth: Family<StateLabels, Gauge>,
     pub delivery_latency: Histogram,
     pub subscriptions: Family<StateLabels, Gauge>,
+    pub jira_requests: Family<StatusLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -64,6 +70,12 @@ impl Metrics {
         registry.register("delivery_latency_seconds", "Time from webhook receipt to post", delivery_latency.clone());
         let subscriptions = Family::<StateLabels, Gauge>::default();
         registry.register("subscriptions", "Channel subscriptions, by state", subscriptions.clone());
+        let jira_requests = Family::<StatusLabels, Counter>::default();
+        registry.register(
+            "jira_requests",
+            "Requests made to Jira, by HTTP status (`unreachable` when none came)",
+            jira_requests.clone(),
+        );
         Metrics {
             registry: std::sync::Arc::new(registry),
             webhooks,
@@ -72,6 +84,7 @@ impl Metrics {
             outbox_depth,
             delivery_latency,
             subscriptions,
+            jira_requests,
         }
     }
 
@@ -85,6 +98,10 @@ impl Metrics {
 
     pub fn delivery(&self, outcome: &str) {
         self.deliveries.get_or_create(&OutcomeLabels { outcome: outcome.into() }).inc();
+    }
+
+    pub fn jira_request(&self, status: &str) {
+        self.jira_requests.get_or_create(&StatusLabels { status: status.into() }).inc();
     }
 
     pub fn set_outbox_depth(&self, state: &str, depth: u64) {
