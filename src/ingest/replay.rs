@@ -157,16 +157,8 @@ impl Ingest {
                 };
                 let settings = MatchSettings::from_config(&self.settings.current());
                 let index = subscriptions.read().unwrap_or_else(|p| p.into_inner());
-                routing::route(
-                    &index,
-                    instance,
-                    &event.webhook_event,
-                    payload,
-                    &parsed.events,
-                    settings,
-                    known,
-                    now_ms(),
-                )
+                let view = routing::EventView { webhook_event: &event.webhook_event, payload, events: &parsed.events };
+                routing::route(&index, instance, view, settings, known, now_ms())
             }
             None => routing::Routed::default(),
         };

@@ -26,6 +26,16 @@ pub fn needs_known_facts(instance: &InstanceRecordV1, webhook_event: &str, paylo
     partial_cloud_comment(instance.instance_type == InstanceType::Cloud.as_str(), webhook_event, payload)
 }
 
+/// What routing reads of one event.
+#[derive(Clone, Copy)]
+pub struct EventView<'a> {
+    /// `webhookEvent` as sent.
+    pub webhook_event: &'a str,
+    pub payload: &'a Payload,
+    /// The plugin's event names it carries.
+    pub events: &'a [String],
+}
+
 /// How a firehose event was routed.
 #[derive(Debug, Default)]
 pub struct Routed {
@@ -38,19 +48,16 @@ pub struct Routed {
 
 /// Routes an event. `known` is what was kept of its issue, asked for only when
 /// [`needs_known_facts`]; `Some(None)` means nothing was.
-#[allow(clippy::too_many_arguments)] // each is one fact routing needs; a struct would only rename them
 pub fn route(
     index: &SubscriptionIndex,
     instance: &InstanceRecordV1,
-    webhook_event: &str,
-    payload: &Payload,
-    events: &[String],
+    event: EventView<'_>,
     settings: MatchSettings,
     known: Option<Option<IssueFactsRecordV1>>,
     now_ms: u64,
 ) -> Routed {
     let is_cloud = instance.instance_type == InstanceType::Cloud.as_str();
-    let mut facts = IssueFacts::from_payload(payload, is_cloud);
+    let mut facts = IssueFacts::from_payload(event.payload, is_cloud);
     let mut routed = Routed::default();
     match known {
         Some(Some(record)) => {
@@ -61,9 +68,9 @@ pub fn route(
             routed.note = Some(SECURITY_UNKNOWN.into());
             return routed;
         }
-        None => routed.keep = keep(instance, webhook_event, payload, &facts, now_ms),
+        None => routed.keep = keep(instance, event.webhook_event, event.payload, &facts, now_ms),
     }
-    routed.targets = targets_for(index, instance, &facts, events, settings);
+    routed.targets = targets_for(index, instance, &facts, event.events, settings);
     routed
 }
 

@@ -149,10 +149,6 @@ impl<T> Slot<T> {
             _ => None,
         }
     }
-
-    pub fn is_present(&self) -> bool {
-        !matches!(self, Slot::Missing)
-    }
 }
 
 impl<T: Default> Slot<T> {

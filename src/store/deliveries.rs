@@ -155,21 +155,6 @@ impl Store {
         Ok(written)
     }
 
-    /// Unfinished deliveries in the given state (start-up recovery of `in_flight`).
-    pub fn unfinished_in_state(&self, state: &str) -> Result<Vec<DueDelivery>, StoreError> {
-        self.outbox_settled();
-        let mut out = Vec::new();
-        for entry in self.trees().dueat_deliveryid.iter() {
-            let (key, _) = entry?;
-            let Some((_, id)) = split_pair_key(&key) else { continue };
-            match self.delivery(id)? {
-                Some(record) if record.state == state => out.push(DueDelivery { id, record }),
-                _ => {}
-            }
-        }
-        Ok(out)
-    }
-
     /// Counts unfinished deliveries by state.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         self.outbox_settled();

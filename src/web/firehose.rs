@@ -59,7 +59,8 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
             };
             let settings = MatchSettings::from_config(&state.config());
             let index = state.subscriptions.read().unwrap_or_else(|p| p.into_inner());
-            routing::route(&index, instance, &webhook_event, &payload, &parsed.events, settings, known, now_ms())
+            let event = routing::EventView { webhook_event: &webhook_event, payload: &payload, events: &parsed.events };
+            routing::route(&index, instance, event, settings, known, now_ms())
         }
         None => {
             tracing::warn!(issue = %parsed.issue.key, "firehose event from an unknown Jira instance; add the instance to route it");

@@ -4,7 +4,6 @@
 //! answer once the event is stored. Errors are plain-text sentences, as the plugin's were.
 //!
 //! Steps return `Err(HttpResponse)`: the refusal is the finished answer, made once per request.
-#![allow(clippy::result_large_err)]
 
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
