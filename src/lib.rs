@@ -6,6 +6,7 @@ pub mod admin_api;
 pub mod app;
 pub mod backup;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod console;
 pub mod control;
