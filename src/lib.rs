@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin_api;
 pub mod app;
 pub mod backup;
+pub mod chat;
 pub mod cli;
 pub mod commands;
 pub mod config;

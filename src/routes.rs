@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/metrics", "GET").route(web::get().to(ops::metrics)));
     cfg.configure(crate::admin_api::configure);
     cfg.configure(crate::console::configure);
+    cfg.configure(crate::chat::configure);
     for prefix in PLUGIN_PREFIXES {
         cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(legacy::legacy)));
         cfg.service(

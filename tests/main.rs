@@ -26,6 +26,7 @@ mod legacy_webhook;
 mod mentions;
 mod ops;
 mod reload;
+mod slash_command;
 mod slow_clients;
 mod store_failure;
 mod store_upgrade;

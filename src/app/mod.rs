@@ -129,6 +129,8 @@ impl Application {
             subscriptions: Arc::new(RwLock::new(subscriptions)),
             readiness: Default::default(),
             console: Default::default(),
+            chat_roles: Default::default(),
+            jira_ops: Arc::new(crate::commands::jira_ops::NotConnectedYet),
         });
         apply_changes(&settings, &state);
         let listener = TcpListener::bind(config.listen_addr())

@@ -116,6 +116,11 @@ impl MattermostClient {
         self.get("/api/v4/users/me").await
     }
 
+    /// `GET /api/v4/users/{id}`.
+    pub async fn user(&self, user_id: &str) -> Result<User, MmError> {
+        self.get(&format!("/api/v4/users/{}", segment(user_id))).await
+    }
+
     /// `GET /api/v4/teams/name/{team}/channels/name/{channel}`.
     pub async fn channel_by_name(&self, team: &str, channel: &str) -> Result<Channel, MmError> {
         let path = format!("/api/v4/teams/name/{}/channels/name/{}", segment(team), segment(channel));

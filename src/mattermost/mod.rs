@@ -3,6 +3,7 @@
 
 pub mod channels;
 pub mod client;
+pub mod roles;
 pub mod wire;
 
 pub use client::{MattermostClient, MmError};

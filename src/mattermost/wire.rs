@@ -2,12 +2,21 @@
 
 use serde::Deserialize;
 
-/// `GET /api/v4/users/me`.
+/// `GET /api/v4/users/me` and `GET /api/v4/users/{id}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
     pub id: String,
     #[serde(default)]
     pub username: String,
+    /// Space-separated role names (`system_user system_admin`).
+    #[serde(default)]
+    pub roles: String,
+}
+
+impl User {
+    pub fn is_system_admin(&self) -> bool {
+        self.roles.split_whitespace().any(|role| role == "system_admin")
+    }
 }
 
 /// A channel (`GET /teams/name/{team}/channels/name/{channel}`).

@@ -41,6 +41,10 @@ pub struct AppState {
     pub readiness: ReadyCache,
     /// Admin console state that is not stored (the first-admin setup link).
     pub console: ConsoleState,
+    /// Which Mattermost users are system administrators, remembered for a minute.
+    pub chat_roles: crate::mattermost::roles::RoleCache,
+    /// What `/jira` asks of Jira (see `commands::jira_ops`).
+    pub jira_ops: std::sync::Arc<dyn crate::commands::jira_ops::JiraOps>,
 }
 
 /// A short-lived memory of Mattermost's reachability.

@@ -3,6 +3,7 @@
 //! (`stop`/`restart` on the same port) and a request log. Only HTTP is shared with the code
 //! under test, so it serves an in-process app and a spawned binary alike.
 
+mod commands;
 mod errors;
 mod failures;
 mod gate;
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use actix_web::dev::ServerHandle;
 use actix_web::web::Data;
 
+pub use commands::{CommandReply, SlashCommand};
 pub use failures::Failure;
 pub use rules::{MAX_MESSAGE_RUNES, MAX_PROPS_RUNES};
 pub use state::Post;

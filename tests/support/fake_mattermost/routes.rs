@@ -47,11 +47,16 @@ async fn me(shared: Data<Shared>) -> Answer {
 
 async fn user(shared: Data<Shared>, path: Path<String>) -> Answer {
     let user_id = url_id(&path, "user_id")?;
-    if user_id != shared.bot.id {
-        let message = "Unable to find an existing account matching your username for this team.";
-        return Err(AppError::new(404, "app.user.missing_account.const", message));
+    if user_id == shared.bot.id {
+        return Ok(HttpResponse::Ok().json(wire::user(&shared.bot)));
     }
-    Ok(HttpResponse::Ok().json(wire::user(&shared.bot)))
+    match shared.world().people.iter().find(|p| p.id == user_id) {
+        Some(person) => Ok(HttpResponse::Ok().json(wire::person(person))),
+        None => {
+            let message = "Unable to find an existing account matching your username for this team.";
+            Err(AppError::new(404, "app.user.missing_account.const", message))
+        }
+    }
 }
 
 /// Archived channels are hidden here unless `include_deleted=true`.

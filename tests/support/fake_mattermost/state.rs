@@ -27,6 +27,15 @@ pub(super) struct Bot {
     pub create_at: i64,
 }
 
+/// A person (not the bot) who can run commands.
+pub(super) struct Person {
+    pub id: String,
+    pub username: String,
+    /// Space-separated roles, as Mattermost stores them (`system_user system_admin`).
+    pub roles: String,
+    pub create_at: i64,
+}
+
 pub(super) struct Team {
     pub id: String,
     pub name: String,
@@ -46,6 +55,7 @@ pub(super) struct Channel {
 
 #[derive(Default)]
 pub(super) struct World {
+    pub people: Vec<Person>,
     pub teams: Vec<Team>,
     pub channels: Vec<Channel>,
     pub posts: Vec<Post>,

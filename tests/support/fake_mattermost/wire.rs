@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::state::{Bot, Channel, Post};
+use super::state::{Bot, Channel, Person, Post};
 
 pub(super) fn user(bot: &Bot) -> Value {
     json!({
@@ -22,6 +22,27 @@ pub(super) fn user(bot: &Bot) -> Value {
         "locale": "en",
         "is_bot": true,
         "bot_description": "Jira notifications",
+        "disable_welcome_email": false,
+    })
+}
+
+pub(super) fn person(p: &Person) -> Value {
+    json!({
+        "id": p.id,
+        "create_at": p.create_at,
+        "update_at": p.create_at,
+        "delete_at": 0,
+        "username": p.username,
+        "auth_data": "",
+        "auth_service": "",
+        "email": format!("{}@example.com", p.username),
+        "nickname": "",
+        "first_name": "",
+        "last_name": "",
+        "position": "",
+        "roles": p.roles,
+        "locale": "en",
+        "timezone": {"automaticTimezone": "", "manualTimezone": "", "useAutomaticTimezone": "true"},
         "disable_welcome_email": false,
     })
 }

@@ -1,0 +1,111 @@
+//! `POST /mattermost/command` (SPEC §3.3, §9.1, §11): the form Mattermost sends for `/jira`.
+//! The form's `token` (not the `Authorization` header, which an outgoing-OAuth setup may
+//! replace) must equal a known command token, compared in constant time; else 401 and
+//! nothing runs. Everything else is answered 200 with an ephemeral reply: user errors are
+//! sentences.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::MOST_BODY_BYTES;
+use crate::commands::jira_ops::Caller;
+use crate::commands::parse::parse;
+use crate::commands::run::{run, CommandContext};
+use crate::web::body::{read_limited, BodyError};
+use crate::web::AppState;
+use crate::webhook::auth::constant_time_eq;
+
+/// The fields of Mattermost's command form that jirabridge reads.
+#[derive(Debug, Default)]
+struct CommandForm {
+    token: String,
+    team_id: String,
+    team_domain: String,
+    channel_id: String,
+    channel_name: String,
+    user_id: String,
+    user_name: String,
+    text: String,
+    root_id: String,
+    /// `user_mentions` and `user_mentions_ids`, repeated in step.
+    mentions: Vec<(String, String)>,
+}
+
+impl CommandForm {
+    fn read(body: &[u8]) -> CommandForm {
+        let mut form = CommandForm::default();
+        let (mut names, mut ids) = (Vec::new(), Vec::new());
+        for (key, value) in url::form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "token" => form.token = value,
+                "team_id" => form.team_id = value,
+                "team_domain" => form.team_domain = value,
+                "channel_id" => form.channel_id = value,
+                "channel_name" => form.channel_name = value,
+                "user_id" => form.user_id = value,
+                "user_name" => form.user_name = value,
+                "text" => form.text = value,
+                "root_id" => form.root_id = value,
+                "user_mentions" => names.push(value),
+                "user_mentions_ids" => ids.push(value),
+                _ => {}
+            }
+        }
+        form.mentions = names.into_iter().zip(ids).collect();
+        form
+    }
+}
+
+pub async fn command(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let body = match read_limited(&req, payload, MOST_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return plain(HttpResponse::PayloadTooLarge(), "request body too large"),
+        Err(BodyError::TimedOut) => return crate::web::body::timed_out(),
+        Err(BodyError::Broken) => return plain(HttpResponse::BadRequest(), "the request body could not be read"),
+    };
+    let form = CommandForm::read(&body);
+    let config = state.config();
+    let known = config.mattermost.command_tokens.iter().fold(false, |found, token| {
+        let expected = token.expose();
+        found | (!expected.is_empty() && constant_time_eq(expected.as_bytes(), form.token.as_bytes()))
+    });
+    if form.token.is_empty() || !known {
+        tracing::warn!(peer = ?req.peer_addr(), "slash command with an unknown token refused");
+        return plain(HttpResponse::Unauthorized(), "invalid command token");
+    }
+    let text = match parse(&form.text, &form.mentions) {
+        Ok(parsed) => {
+            let caller = Caller {
+                system_admin: state.chat_roles.is_system_admin(&state.mattermost, &form.user_id).await,
+                user_id: form.user_id,
+                user_name: form.user_name,
+                team_id: form.team_id,
+                team_domain: form.team_domain,
+                channel_id: form.channel_id,
+                channel_name: form.channel_name,
+                root_id: form.root_id,
+            };
+            let context = CommandContext {
+                store: state.store.clone(),
+                settings: state.settings.clone(),
+                jira: state.jira_ops.clone(),
+                webhook_secret: state.secrets.read().unwrap_or_else(|p| p.into_inner()).current.clone(),
+                command_registered: !config.mattermost.command_tokens.is_empty(),
+            };
+            run(&context, &caller, parsed).await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "a slash command could not read or write the store");
+                "jirabridge could not reach its database just now; please try again in a moment.".to_string()
+            })
+        }
+        Err(sentence) => sentence.to_string(),
+    };
+    HttpResponse::Ok().json(serde_json::json!({
+        "response_type": "ephemeral",
+        "text": text,
+        "skip_slack_parsing": true,
+    }))
+}
+
+fn plain(mut builder: actix_web::HttpResponseBuilder, text: &'static str) -> HttpResponse {
+    builder.content_type("text/plain; charset=utf-8").body(text)
+}

@@ -1,0 +1,109 @@
+//! `/jira` over HTTP as Mattermost sends it (SPEC §3.3, §9.1, §11): the form token decides,
+//! bodies over 1 MiB are refused, and every answer is a 200 ephemeral with plain sentences.
+
+use jirabridge::config::Secret;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::app::{spawn_app_with, TestApp};
+use crate::support::fake_mattermost::{CommandReply, SlashCommand};
+
+const COMMAND_TOKEN: &str = "cmdtoken0000000000000000aa";
+
+async fn app() -> TestApp {
+    spawn_app_with(|c| c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())]).await
+}
+
+async fn jira(app: &TestApp, user_id: &str, token: &str, line: &str) -> CommandReply {
+    let url = format!("{}/mattermost/command", app.address);
+    let command = SlashCommand {
+        url: &url,
+        token,
+        team_id: &app.team_id,
+        channel_id: &app.channel_id,
+        user_id,
+        line,
+        root_id: "",
+    };
+    app.mm.run_command(command).await
+}
+
+#[tokio::test]
+async fn an_unknown_token_is_refused_before_anything_runs() {
+    let app = app().await;
+    let admin = app.mm.add_user("root", "system_user system_admin");
+    let refused = jira(&app, &admin, "wrongtoken000000000000000a", "/jira instance list").await;
+    assert_eq!((refused.status, refused.text()), (401, "invalid command token".to_string()));
+    assert!(!app.mm.requests().iter().any(|(_, path)| path.contains("/users/")), "no lookup for a refused command");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_over_one_mebibyte_is_refused() {
+    let app = app().await;
+    let body = format!("token={COMMAND_TOKEN}&text={}", "a".repeat(1024 * 1024 + 1));
+    let response = app
+        .http
+        .post(format!("{}/mattermost/command", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn replies_are_ephemeral_sentences_for_users_and_admins() {
+    let app = app().await;
+    let user = app.mm.add_user("ann", "system_user");
+    let admin = app.mm.add_user("root", "system_user system_admin");
+    let help = jira(&app, &user, COMMAND_TOKEN, "/jira help").await;
+    assert_eq!(help.status, 200);
+    assert_eq!(help.body["response_type"], "ephemeral");
+    assert_eq!(help.body["skip_slack_parsing"], true);
+    assert!(help.text().starts_with("###### jirabridge - Slash Command Help\n"));
+    assert!(!help.text().contains("For System Administrators"));
+    let admin_help = jira(&app, &admin, COMMAND_TOKEN, "/jira").await;
+    assert!(admin_help.text().contains("###### For System Administrators:"));
+    let refused = jira(&app, &user, COMMAND_TOKEN, "/jira instance list").await;
+    assert_eq!(refused.text(), "`/jira instance list` can only be run by a system administrator.");
+    assert_eq!(jira(&app, &admin, COMMAND_TOKEN, "/jira instance list").await.text(), "(none installed)\n");
+    let bad = jira(&app, &admin, COMMAND_TOKEN, "/jira view X-1 --instance").await;
+    assert_eq!((bad.status, bad.text()), (200, "--instance requires a value".to_string()));
+    assert!(jira(&app, &user, COMMAND_TOKEN, "/jira about").await.text().starts_with("jirabridge "));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_admin_manages_instances_and_gets_the_webhook_urls() {
+    let app = app().await;
+    let admin = app.mm.add_user("root", "system_user system_admin");
+    let request = json!({"url": "https://jira.example.com", "type": "server"});
+    let added = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let aliased = jira(&app, &admin, COMMAND_TOKEN, "/jira instance alias https://jira.example.com prod").await;
+    assert_eq!(aliased.text(), "You have successfully aliased instance https://jira.example.com to `prod`.");
+    let list = jira(&app, &admin, COMMAND_TOKEN, "/jira instance list").await.text();
+    assert_eq!(list, "| |Alias|URL|Type|\n|--|--|--|\n|1|prod|https://jira.example.com|server|\n");
+    let webhook = jira(&app, &admin, COMMAND_TOKEN, "/jira webhook --instance prod").await.text();
+    assert!(webhook.contains("/api/v2/webhook?secret="), "{webhook}");
+    assert!(webhook.contains("&team=eng&channel=jira-feed"), "{webhook}");
+    let audit: serde_json::Value = app.api(Method::GET, "/audit").send().await.unwrap().json().await.unwrap();
+    assert!(audit.to_string().contains("mattermost:root"), "the change is audited as the Mattermost user: {audit}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn commands_that_need_jira_say_so_until_a_connection_exists() {
+    let app = spawn_app_with(|c| {
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.jira.push_only = true;
+    })
+    .await;
+    let user = app.mm.add_user("ann", "system_user");
+    let reply = jira(&app, &user, COMMAND_TOKEN, "/jira view EXT-1").await;
+    assert_eq!(reply.text(), "This jirabridge runs in push-only mode: it cannot contact Jira.");
+    app.shutdown().await;
+}
