@@ -1,9 +1,15 @@
-//! Everything that knows Mattermost's REST API: the client, its wire types and the
-//! channel-name cache.
+//! Everything that knows Mattermost's REST API: the client, the JSON we send (typed; built
+//! by other modules, serialised only here), the JSON we read, and the channel-name cache.
 
+pub mod action;
 pub mod channels;
 pub mod client;
+pub mod post;
 pub mod roles;
 pub mod wire;
+pub mod wire_error;
 
+pub use action::{ActionId, ActionIntegration, ActionKind, ActionOption, PostAction};
 pub use client::{MattermostClient, MmError};
+pub use post::{Attachment, AttachmentField, NewPost, PostProps, PostType};
+pub use wire_error::WireError;
