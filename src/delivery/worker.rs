@@ -11,8 +11,7 @@
 //! doing so head after head until one is not found. An `in_flight` record whose request got
 //! no answer is searched for the same way.
 //!
-//! size: one delivery from lane head to outcome, read top to bottom; the typed post (issue
-//! 15) takes its JSON edits to `mattermost` and should bring it under 400 lines.
+//! size: one delivery from lane head to outcome, read top to bottom.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -26,7 +25,7 @@ use crate::events::render::render;
 use crate::jira::webhook::Webhook;
 use crate::mattermost::channels::{ChannelCache, Resolution};
 use crate::mattermost::wire::Post;
-use crate::mattermost::{MattermostClient, MmError};
+use crate::mattermost::{MattermostClient, MmError, NewPost};
 use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
@@ -208,9 +207,7 @@ impl Worker {
         match self.client.posts_since(channel_id, since).await {
             Ok(posts) => {
                 let wanted = id.to_string();
-                let found = posts
-                    .into_iter()
-                    .find(|p| p.props.get("jirabridge_delivery_id").and_then(|v| v.as_str()) == Some(wanted.as_str()));
+                let found = posts.into_iter().find(|p| p.delivery_id() == Some(wanted.as_str()));
                 found.map(|post| Outcome::Done(post.id))
             }
             Err(e) if refuses_channel(&e) => Some(Outcome::ChannelRefused(permanent_reason(&e))),
@@ -235,24 +232,21 @@ impl Worker {
     }
 
     async fn post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Outcome {
-        let mut body = match self.post_body(record).await {
-            Ok(body) => body,
+        let mut post = match self.post_body(record).await {
+            Ok(post) => post,
             Err(reason) => return Outcome::Dead(reason),
         };
-        body["channel_id"] = channel_id.into();
-        if !body["props"].is_object() {
-            body["props"] = serde_json::json!({});
-        }
-        limits::fit(&mut body, &record.issue_url);
-        body["props"]["jirabridge_delivery_id"] = id.to_string().into();
+        post.channel_id = channel_id.to_string();
+        limits::fit(&mut post, &record.issue_url);
+        post.props_mut().jirabridge_delivery_id = Some(id.to_string());
         let thread = record.thread.as_ref();
         let root = threading::reply_root(&self.store, thread, channel_id, now_ms()).unwrap_or_else(|e| {
             tracing::warn!(delivery = id, error = %e, "could not read the thread root; posting at the top level");
             None
         });
         let result = match &root {
-            Some(root) => self.reply_or_top_level(&mut body, root).await,
-            None => self.client.create_post(&body).await.map(|post| (post, true)),
+            Some(root) => self.reply_or_top_level(&mut post, root).await,
+            None => self.client.create_post(&post).await.map(|post| (post, true)),
         };
         match result {
             Ok((post, is_new_root)) => {
@@ -272,9 +266,9 @@ impl Worker {
     }
 
     /// The post to make: stored as JSON, or rendered now from the stored event.
-    async fn post_body(&self, record: &DeliveryRecordV1) -> Result<serde_json::Value, String> {
+    async fn post_body(&self, record: &DeliveryRecordV1) -> Result<NewPost, String> {
         match &record.post {
-            PostRecordV1::Json(json) => serde_json::from_str(json).map_err(|e| format!("stored post is not JSON: {e}")),
+            PostRecordV1::Json(json) => NewPost::from_json(json).map_err(|e| format!("stored post is not JSON: {e}")),
             PostRecordV1::FromEvent { subscription_name } => {
                 let event = self.store.event(record.event_id).map_err(|e| e.to_string())?;
                 let event = event.ok_or_else(|| format!("event {} is no longer stored", record.event_id))?;
@@ -286,20 +280,21 @@ impl Worker {
                 let settings = DeliverySettings::from_config(&config);
                 let mut options = settings.render;
                 options.subscription_name = subscription_name.clone().filter(|_| settings.display_subscription_name);
-                Ok(render(&parsed, &options).to_json())
+                Ok(render(&parsed, &options).into_new_post())
             }
         }
     }
 
     /// Posts as a reply; if Mattermost no longer has the root (400/404), posts at the top
     /// level instead, and that post becomes the new root.
-    async fn reply_or_top_level(&self, body: &mut serde_json::Value, root: &str) -> Result<(Post, bool), MmError> {
-        body["root_id"] = root.into();
-        match self.client.create_post(body).await {
-            Ok(post) => Ok((post, false)),
+    async fn reply_or_top_level(&self, post: &mut NewPost, root: &str) -> Result<(Post, bool), MmError> {
+        post.root_id = Some(root.to_string());
+        match self.client.create_post(post).await {
+            Ok(created) => Ok((created, false)),
             Err(MmError::Status { status: 400 | 404, .. }) => {
-                body["root_id"] = "".into();
-                self.client.create_post(body).await.map(|post| (post, true))
+                // An empty root_id: top level, sent as it always has been.
+                post.root_id = Some(String::new());
+                self.client.create_post(post).await.map(|created| (created, true))
             }
             Err(e) => Err(e),
         }

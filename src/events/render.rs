@@ -1,11 +1,10 @@
 //! [`Parsed`] → the Mattermost post the plugin would make (SPEC §5.4–5.7). Pure.
 
-use serde_json::{json, Value};
-
 use super::markup::{adf_to_markdown, wiki_to_markdown, MarkupContext};
 use super::model::{or_placeholder, Change, Kind, Parsed, Text, NOBODY, NONE, NONE_STRUCK};
 use super::names;
 use super::untrusted::{defuse, link, quiet_mentions};
+use crate::mattermost::{Attachment, AttachmentField, NewPost, PostProps};
 
 const ATTACHMENT_COLOR: &str = "#95b7d0";
 const SUMMARY_MAX: usize = 80;
@@ -32,18 +31,29 @@ pub struct Post {
 }
 
 impl Post {
-    /// The JSON sent to `POST /api/v4/posts` (without `channel_id`).
-    pub fn to_json(&self) -> Value {
+    /// The Mattermost post (SPEC §5.7), without channel or delivery id: one attachment when
+    /// there is text or a field, else a plain message.
+    pub fn into_new_post(self) -> NewPost {
         if self.text.is_empty() && self.fields.is_empty() {
-            return json!({ "message": self.headline, "props": {} });
+            // With an empty `props`, as these posts have always been sent.
+            return NewPost { message: self.headline, props: Some(PostProps::default()), ..NewPost::default() };
         }
-        let fields: Vec<Value> =
-            self.fields.iter().map(|(t, v, s)| json!({"title": t, "value": v, "short": s})).collect();
-        let attachment = json!({
-            "color": ATTACHMENT_COLOR, "fallback": self.headline, "pretext": self.headline,
-            "text": self.text, "fields": fields,
-        });
-        json!({ "message": "", "type": "slack_attachment", "props": { "attachments": [attachment] } })
+        let fields =
+            self.fields.into_iter().map(|(title, value, short)| AttachmentField { title, value, short }).collect();
+        let attachment = Attachment {
+            color: Some(ATTACHMENT_COLOR.into()),
+            fallback: Some(self.headline.clone()),
+            pretext: Some(self.headline),
+            text: self.text,
+            fields,
+            ..Attachment::default()
+        };
+        NewPost::with_attachments(vec![attachment])
+    }
+
+    /// The JSON Mattermost would receive (without `channel_id`), for previews.
+    pub fn to_json(&self) -> serde_json::Value {
+        self.clone().into_new_post().to_json()
     }
 }
 

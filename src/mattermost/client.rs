@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
+use super::post::NewPost;
 use super::wire::{AppError, Channel, Post, PostList, User};
 
 /// What went wrong talking to Mattermost.
@@ -133,8 +134,8 @@ impl MattermostClient {
     }
 
     /// `POST /api/v4/posts`; answers the created post.
-    pub async fn create_post(&self, body: &serde_json::Value) -> Result<Post, MmError> {
-        let request = self.request(reqwest::Method::POST, "/api/v4/posts")?.json(body);
+    pub async fn create_post(&self, post: &NewPost) -> Result<Post, MmError> {
+        let request = self.request(reqwest::Method::POST, "/api/v4/posts")?.json(post);
         read(send(request).await?).await
     }
 

@@ -34,8 +34,17 @@ pub struct Channel {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Post {
     pub id: String,
+    /// Kept as read: a channel holds other integrations' posts, whose props can have any
+    /// shape, and one of those must not make a whole post list unreadable.
     #[serde(default)]
     pub props: serde_json::Value,
+}
+
+impl Post {
+    /// The jirabridge delivery the post was made for, if any.
+    pub fn delivery_id(&self) -> Option<&str> {
+        self.props.get(super::post::DELIVERY_ID_PROP).and_then(serde_json::Value::as_str)
+    }
 }
 
 /// `GET /channels/{id}/posts`.
