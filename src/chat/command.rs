@@ -10,6 +10,7 @@ use super::MOST_BODY_BYTES;
 use crate::commands::jira_ops::Caller;
 use crate::commands::parse::parse;
 use crate::commands::run::{run, CommandContext};
+use crate::mattermost::CommandResponse;
 use crate::web::body::{read_limited, BodyError};
 use crate::web::AppState;
 use crate::webhook::auth::constant_time_eq;
@@ -99,11 +100,7 @@ pub async fn command(state: web::Data<AppState>, req: HttpRequest, payload: web:
         }
         Err(sentence) => sentence.to_string(),
     };
-    HttpResponse::Ok().json(serde_json::json!({
-        "response_type": "ephemeral",
-        "text": text,
-        "skip_slack_parsing": true,
-    }))
+    HttpResponse::Ok().json(CommandResponse::ephemeral(text))
 }
 
 fn plain(mut builder: actix_web::HttpResponseBuilder, text: &'static str) -> HttpResponse {

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod channels;
 pub mod client;
+pub mod command;
 pub mod post;
 pub mod roles;
 pub mod wire;
@@ -11,5 +12,6 @@ pub mod wire_error;
 
 pub use action::{ActionId, ActionIntegration, ActionKind, ActionOption, PostAction};
 pub use client::{MattermostClient, MmError};
-pub use post::{Attachment, AttachmentField, NewPost, PostProps, PostType};
+pub use command::{CommandResponse, ResponseType};
+pub use post::{Attachment, AttachmentField, EphemeralPost, NewPost, PostProps, PostType};
 pub use wire_error::WireError;

@@ -61,6 +61,15 @@ impl NewPost {
     }
 }
 
+/// A post only `user_id` sees (`POST /api/v4/posts/ephemeral`, SPEC §11). Mattermost does
+/// not keep it; the bot needs `create_post_ephemeral` to send one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EphemeralPost {
+    pub user_id: String,
+    /// With its `channel_id`; attachments in `props.attachments`, as in any REST post.
+    pub post: NewPost,
+}
+
 /// What kind of post Mattermost shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PostType {
@@ -211,6 +220,24 @@ mod tests {
         let no_props = NewPost::from_json(r#"{"message":"m","props":null}"#).unwrap();
         assert_eq!(no_props.props, None);
         assert!(NewPost::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn an_ephemeral_post_wraps_a_post_for_one_user() {
+        let mut post = NewPost::with_attachments(vec![attachment()]);
+        post.channel_id = "c1".into();
+        let ephemeral = EphemeralPost { user_id: "u1".into(), post };
+        let json = serde_json::to_value(&ephemeral).unwrap();
+        assert_eq!(json["user_id"], "u1");
+        assert_eq!(json["post"]["channel_id"], "c1");
+        assert_eq!(json["post"]["props"]["attachments"][0]["fields"][0]["value"], "High");
+        assert_eq!(json.as_object().unwrap().len(), 2, "{json}");
+        let notice =
+            NewPost { channel_id: "c1".into(), message: "Shared in the channel.".into(), ..NewPost::default() };
+        assert_eq!(
+            serde_json::to_value(EphemeralPost { user_id: "u1".into(), post: notice }).unwrap(),
+            json!({"user_id": "u1", "post": {"channel_id": "c1", "message": "Shared in the channel."}})
+        );
     }
 
     #[test]
