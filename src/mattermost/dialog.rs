@@ -1,0 +1,337 @@
+//! Interactive dialogs (`POST /api/v4/actions/dialogs/open`, SPEC §11). Mattermost opens a
+//! dialog that breaks its rules, but may not render it: the user sees nothing and nobody
+//! sees an error. So the rules are checked when a dialog is built, and a [`Dialog`] that
+//! exists has passed them.
+//!
+//! The limits are in bytes, as the server measures them (`len` of a Go string): for text
+//! that is not ASCII they are fewer characters than the numbers suggest.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::action::ActionOption;
+use super::wire_error::WireError;
+
+const TITLE_MAX: usize = 24;
+const DISPLAY_NAME_MAX: usize = 24;
+const NAME_MAX: usize = 300;
+const HELP_TEXT_MAX: usize = 150;
+/// Default and placeholder of a `text` element (also of a `bool` element's placeholder).
+const TEXT_MAX: usize = 150;
+/// Default and placeholder of a `textarea` or `select` element.
+const LONG_TEXT_MAX: usize = 3000;
+
+/// The body of `POST /api/v4/actions/dialogs/open`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenDialog {
+    /// From the command or action request: valid for 30 s, for its user only.
+    pub trigger_id: String,
+    /// Where Mattermost sends the submission.
+    pub url: String,
+    pub dialog: Dialog,
+}
+
+/// A dialog that passed Mattermost's checks: made only by [`Dialog::new`], and what can be
+/// added afterwards has no limits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dialog {
+    title: String,
+    elements: Vec<DialogElement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    introduction_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    submit_label: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    notify_on_cancel: bool,
+    /// Passes through the user's client and comes back with the submission, so what it
+    /// carries must be signed (SPEC §10.4).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    state: String,
+}
+
+impl Dialog {
+    /// Checks the title (1 to 24 bytes), every element, and that no two share a name.
+    pub fn new(title: &str, elements: Vec<DialogElement>) -> Result<Dialog, WireError> {
+        check_length(|| "dialog title".into(), title, 1, TITLE_MAX)?;
+        let mut names = HashSet::new();
+        for element in &elements {
+            element.check()?;
+            if !names.insert(element.name.as_str()) {
+                return Err(WireError::DuplicateName(element.name.clone()));
+            }
+        }
+        Ok(Dialog {
+            title: title.to_string(),
+            elements,
+            introduction_text: None,
+            submit_label: None,
+            notify_on_cancel: false,
+            state: String::new(),
+        })
+    }
+
+    /// Markdown shown above the elements.
+    pub fn introduction(mut self, text: &str) -> Dialog {
+        self.introduction_text = Some(text.to_string());
+        self
+    }
+
+    pub fn submit_label(mut self, label: &str) -> Dialog {
+        self.submit_label = Some(label.to_string());
+        self
+    }
+
+    /// Mattermost also calls the dialog's URL when the user cancels.
+    pub fn notify_on_cancel(mut self) -> Dialog {
+        self.notify_on_cancel = true;
+        self
+    }
+
+    pub fn state(mut self, state: &str) -> Dialog {
+        self.state = state.to_string();
+        self
+    }
+}
+
+/// A field of a dialog. Set what a constructor leaves empty with struct update syntax:
+/// `DialogElement { placeholder: "…".into(), ..DialogElement::text("summary", "Summary") }`.
+/// It is checked when the dialog is made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DialogElement {
+    /// The label (1 to 24 bytes).
+    pub display_name: String,
+    /// The submission's key for the value (1 to 300 bytes).
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ElementKind,
+    /// What a `text` or `textarea` element holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype: Option<TextSubtype>,
+    /// The value shown at first; for `select` and `radio`, the `value` of one of `options`;
+    /// for `bool`, `true` or `false`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub default: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub placeholder: String,
+    /// Shown below the element (at most 150 bytes).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub help_text: String,
+    pub optional: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    /// The choices of a `select` or `radio` element.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<ActionOption>,
+}
+
+impl DialogElement {
+    fn new(kind: ElementKind, name: &str, display_name: &str) -> DialogElement {
+        DialogElement {
+            display_name: display_name.to_string(),
+            name: name.to_string(),
+            kind,
+            subtype: None,
+            default: String::new(),
+            placeholder: String::new(),
+            help_text: String::new(),
+            optional: false,
+            min_length: None,
+            max_length: None,
+            options: Vec::new(),
+        }
+    }
+
+    /// One line of text (default and placeholder at most 150 bytes).
+    pub fn text(name: &str, display_name: &str) -> DialogElement {
+        DialogElement::new(ElementKind::Text, name, display_name)
+    }
+
+    /// Several lines of text (default and placeholder at most 3000 bytes).
+    pub fn textarea(name: &str, display_name: &str) -> DialogElement {
+        DialogElement::new(ElementKind::Textarea, name, display_name)
+    }
+
+    /// A menu of `options`.
+    pub fn select(name: &str, display_name: &str, options: Vec<ActionOption>) -> DialogElement {
+        DialogElement { options, ..DialogElement::new(ElementKind::Select, name, display_name) }
+    }
+
+    /// Radio buttons, one for each of `options`.
+    pub fn radio(name: &str, display_name: &str, options: Vec<ActionOption>) -> DialogElement {
+        DialogElement { options, ..DialogElement::new(ElementKind::Radio, name, display_name) }
+    }
+
+    /// A checkbox; `placeholder` is the text beside it.
+    pub fn checkbox(name: &str, display_name: &str) -> DialogElement {
+        DialogElement::new(ElementKind::Bool, name, display_name)
+    }
+
+    fn check(&self) -> Result<(), WireError> {
+        let what = |part: &str| format!("{part} of dialog element {:?}", self.name);
+        check_length(|| "name of a dialog element".into(), &self.name, 1, NAME_MAX)?;
+        check_length(|| what("display_name"), &self.display_name, 1, DISPLAY_NAME_MAX)?;
+        check_length(|| what("help_text"), &self.help_text, 0, HELP_TEXT_MAX)?;
+        let (default_max, placeholder_max) = match self.kind {
+            ElementKind::Text => (TEXT_MAX, TEXT_MAX),
+            ElementKind::Textarea | ElementKind::Select => (LONG_TEXT_MAX, LONG_TEXT_MAX),
+            ElementKind::Bool => (usize::MAX, TEXT_MAX),
+            ElementKind::Radio => (usize::MAX, usize::MAX),
+        };
+        check_length(|| what("default"), &self.default, 0, default_max)?;
+        check_length(|| what("placeholder"), &self.placeholder, 0, placeholder_max)?;
+        if !self.default.is_empty() && !self.can_default_to(&self.default) {
+            return Err(WireError::NotAChoice { what: what("default"), value: self.default.clone() });
+        }
+        // Mattermost compares them with an absent max_length read as 0.
+        let (min, max) = (self.min_length.unwrap_or(0), self.max_length.unwrap_or(0));
+        if min > max {
+            return Err(WireError::Lengths { what: what("length"), min, max });
+        }
+        Ok(())
+    }
+
+    fn can_default_to(&self, value: &str) -> bool {
+        match self.kind {
+            ElementKind::Select | ElementKind::Radio => self.options.iter().any(|o| o.value == value),
+            ElementKind::Bool => value == "true" || value == "false",
+            ElementKind::Text | ElementKind::Textarea => true,
+        }
+    }
+}
+
+/// Fails when `value` has fewer than `min` or more than `max` bytes.
+fn check_length(what: impl Fn() -> String, value: &str, min: usize, max: usize) -> Result<(), WireError> {
+    if value.len() < min {
+        return Err(WireError::Empty { what: what() });
+    }
+    if value.len() > max {
+        return Err(WireError::TooLong { what: what(), bytes: value.len(), max });
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElementKind {
+    Text,
+    Textarea,
+    Select,
+    Radio,
+    Bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextSubtype {
+    Text,
+    Email,
+    Number,
+    Password,
+    Tel,
+    Url,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn choices() -> Vec<ActionOption> {
+        ["Bug", "Task"].iter().map(|t| ActionOption { text: t.to_string(), value: t.to_lowercase() }).collect()
+    }
+
+    fn dialog_of(element: DialogElement) -> Result<Dialog, WireError> {
+        Dialog::new("Create Jira issue", vec![element])
+    }
+
+    fn too_long(what: &str, bytes: usize, max: usize) -> Result<Dialog, WireError> {
+        Err(WireError::TooLong { what: what.into(), bytes, max })
+    }
+
+    #[test]
+    fn an_open_dialog_request_serialises_as_mattermost_reads_it() {
+        let summary =
+            DialogElement { placeholder: "What happened?".into(), ..DialogElement::text("summary", "Summary") };
+        let kind = DialogElement { default: "task".into(), ..DialogElement::select("type", "Issue type", choices()) };
+        let dialog =
+            Dialog::new("Create Jira issue", vec![summary, kind]).unwrap().submit_label("Create").state("v1.a.b");
+        let request =
+            OpenDialog { trigger_id: "tr1".into(), url: "https://b.example/mattermost/dialog".into(), dialog };
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({"trigger_id": "tr1", "url": "https://b.example/mattermost/dialog", "dialog": {
+                "title": "Create Jira issue", "submit_label": "Create", "state": "v1.a.b", "elements": [
+                    {"display_name": "Summary", "name": "summary", "type": "text",
+                     "placeholder": "What happened?", "optional": false},
+                    {"display_name": "Issue type", "name": "type", "type": "select", "default": "task", "optional": false,
+                     "options": [{"text": "Bug", "value": "bug"}, {"text": "Task", "value": "task"}]}]}})
+        );
+        let cancel = Dialog::new("Connect", vec![]).unwrap().introduction("Pick one").notify_on_cancel();
+        let json = serde_json::to_value(&cancel).unwrap();
+        assert_eq!((&json["introduction_text"], &json["notify_on_cancel"]), (&json!("Pick one"), &json!(true)));
+    }
+
+    #[test]
+    fn titles_and_display_names_are_1_to_24_bytes() {
+        assert!(Dialog::new(&"t".repeat(24), vec![]).is_ok());
+        assert_eq!(Dialog::new(&"t".repeat(25), vec![]), too_long("dialog title", 25, 24));
+        // 13 characters, 26 bytes: Mattermost counts bytes.
+        assert_eq!(Dialog::new(&"é".repeat(13), vec![]), too_long("dialog title", 26, 24));
+        assert_eq!(Dialog::new("", vec![]), Err(WireError::Empty { what: "dialog title".into() }));
+        assert!(dialog_of(DialogElement::text("s", &"d".repeat(24))).is_ok());
+        assert_eq!(
+            dialog_of(DialogElement::text("s", &"d".repeat(25))),
+            too_long("display_name of dialog element \"s\"", 25, 24)
+        );
+        assert!(matches!(dialog_of(DialogElement::text("s", "")), Err(WireError::Empty { .. })));
+        assert!(matches!(dialog_of(DialogElement::text("", "Summary")), Err(WireError::Empty { .. })));
+        assert!(matches!(dialog_of(DialogElement::text(&"n".repeat(301), "S")), Err(WireError::TooLong { .. })));
+    }
+
+    #[test]
+    fn help_text_is_at_most_150_bytes() {
+        let with_help =
+            |n: usize| dialog_of(DialogElement { help_text: "h".repeat(n), ..DialogElement::text("s", "S") });
+        assert!(with_help(150).is_ok());
+        assert_eq!(with_help(151), too_long("help_text of dialog element \"s\"", 151, 150));
+    }
+
+    #[test]
+    fn text_values_are_at_most_150_bytes_and_textarea_values_3000() {
+        for (element, max) in [(DialogElement::text("s", "S"), 150), (DialogElement::textarea("s", "S"), 3000)] {
+            let with_default = |n: usize| dialog_of(DialogElement { default: "x".repeat(n), ..element.clone() });
+            let with_placeholder =
+                |n: usize| dialog_of(DialogElement { placeholder: "x".repeat(n), ..element.clone() });
+            assert!(with_default(max).is_ok() && with_placeholder(max).is_ok());
+            assert_eq!(with_default(max + 1), too_long("default of dialog element \"s\"", max + 1, max));
+            assert_eq!(with_placeholder(max + 1), too_long("placeholder of dialog element \"s\"", max + 1, max));
+        }
+    }
+
+    #[test]
+    fn defaults_must_be_one_of_the_choices() {
+        let not_a_choice = |element: DialogElement, value: &str| {
+            let what = format!("default of dialog element {:?}", element.name);
+            assert_eq!(dialog_of(element), Err(WireError::NotAChoice { what, value: value.into() }));
+        };
+        not_a_choice(DialogElement { default: "epic".into(), ..DialogElement::select("t", "T", choices()) }, "epic");
+        not_a_choice(DialogElement { default: "Bug".into(), ..DialogElement::radio("t", "T", choices()) }, "Bug");
+        not_a_choice(DialogElement { default: "yes".into(), ..DialogElement::checkbox("b", "B") }, "yes");
+        assert!(dialog_of(DialogElement { default: "bug".into(), ..DialogElement::radio("t", "T", choices()) }).is_ok());
+        assert!(dialog_of(DialogElement { default: "true".into(), ..DialogElement::checkbox("b", "B") }).is_ok());
+    }
+
+    #[test]
+    fn names_are_unique_and_lengths_ordered() {
+        let twice = vec![DialogElement::text("s", "S"), DialogElement::textarea("s", "T")];
+        assert_eq!(Dialog::new("New", twice), Err(WireError::DuplicateName("s".into())));
+        let lengths =
+            |min, max| dialog_of(DialogElement { min_length: min, max_length: max, ..DialogElement::text("s", "S") });
+        assert!(lengths(Some(2), Some(10)).is_ok() && lengths(None, Some(10)).is_ok());
+        assert!(matches!(lengths(Some(11), Some(10)), Err(WireError::Lengths { min: 11, max: 10, .. })));
+        assert!(matches!(lengths(Some(1), None), Err(WireError::Lengths { min: 1, max: 0, .. })));
+    }
+}
