@@ -1,7 +1,7 @@
 //! Tidy checks over the project's own source, so the design rules in ARCHITECTURE.md hold
 //! without anyone remembering them: the module layers (no cycle, no face imported from
 //! below, leaves that import no domain module), which module may name sled, Jira REST paths
-//! or Mattermost JSON, file headers and sizes, no leftover `todo!`/`dbg!`, and secrets
+//! or write Mattermost JSON, file headers and sizes, no leftover `todo!`/`dbg!`, and secrets
 //! compared only in constant time. Each failure names the file and line.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -194,6 +194,34 @@ fn only_the_store_names_sled() {
 fn only_jira_names_jira_rest_paths() {
     let offenders = code_containing("/rest/", "src/jira/");
     assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// Keys only Mattermost's JSON has (posts, command replies, actions, dialogs): written as an
+/// object key (`"key":`) outside `mattermost`, they mean Mattermost JSON built by hand.
+const MATTERMOST_KEYS: &[&str] = &[
+    "\"props\":",
+    "\"attachments\":",
+    "\"root_id\":",
+    "\"response_type\":",
+    "\"skip_slack_parsing\":",
+    "\"ephemeral_text\":",
+    "\"trigger_id\":",
+];
+
+#[test]
+fn only_mattermost_writes_mattermost_json() {
+    let mut offenders = Vec::new();
+    for source in sources("src") {
+        if source.path.starts_with("src/mattermost/") {
+            continue;
+        }
+        for (number, line) in source.code() {
+            if MATTERMOST_KEYS.iter().any(|key| line.contains(key)) {
+                offenders.push(format!("{}: {}", source.at(number), line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "build these with the types in mattermost::: {offenders:#?}");
 }
 
 #[test]
