@@ -101,7 +101,7 @@ pub enum Command {
 
 /// A parsed `/jira` line: the command and the options that may come with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parsed {
+pub struct ParsedCommand {
     pub command: Command,
     /// `--instance`: an alias or URL, resolved by the handler.
     pub instance: Option<String>,
@@ -187,7 +187,7 @@ const MOST_WORDS: usize = 3;
 
 /// Parses the text of a `/jira` command (with or without the leading `/jira`). `mentions`
 /// are the (user name, user id) pairs Mattermost resolved in it.
-pub fn parse(text: &str, mentions: &[(String, String)]) -> Result<Parsed, ParseError> {
+pub fn parse(text: &str, mentions: &[(String, String)]) -> Result<ParsedCommand, ParseError> {
     let mut words: Vec<String> = text.split_whitespace().map(String::from).collect();
     if words.first().is_some_and(|w| w.eq_ignore_ascii_case("/jira")) {
         words.remove(0);
@@ -202,10 +202,10 @@ pub fn parse(text: &str, mentions: &[(String, String)]) -> Result<Parsed, ParseE
                 "create" | "attach" => take_post_options(&mut rest),
                 _ => (None, false),
             };
-            return Ok(Parsed { command: build(&rest, mentions), instance, post, thread });
+            return Ok(ParsedCommand { command: build(&rest, mentions), instance, post, thread });
         }
     }
-    Ok(Parsed { command: Command::Help, instance, post: None, thread: false })
+    Ok(ParsedCommand { command: Command::Help, instance, post: None, thread: false })
 }
 
 /// Removes `--instance X` / `--instance=X` from the words and returns X.

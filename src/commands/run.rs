@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::admin::{self, SetupStep, WebhookPlace};
 use super::help::{help_text, HelpFor};
 use super::jira_ops::{Caller, JiraCall, JiraOps};
-use super::parse::{Command, InstallKind, Parsed};
+use super::parse::{Command, InstallKind, ParsedCommand};
 use crate::config::Config;
 use crate::settings::Settings;
 use crate::store::records::InstanceRecordV1;
@@ -42,7 +42,7 @@ pub struct CommandContext {
 }
 
 /// Runs `parsed` for `caller` and answers the reply text.
-pub async fn run(ctx: &CommandContext, caller: &Caller, parsed: Parsed) -> Result<String, StoreError> {
+pub async fn run(ctx: &CommandContext, caller: &Caller, parsed: ParsedCommand) -> Result<String, StoreError> {
     let config = ctx.settings.current();
     if let Some(words) = admin_only(&parsed.command) {
         if !caller.system_admin {
@@ -174,7 +174,12 @@ async fn setup(ctx: &CommandContext, caller: &Caller, config: &Config) -> Result
 }
 
 /// `me`: who the caller is here, and the instances; connection details come from Jira.
-async fn me(ctx: &CommandContext, caller: &Caller, config: &Config, parsed: Parsed) -> Result<String, StoreError> {
+async fn me(
+    ctx: &CommandContext,
+    caller: &Caller,
+    config: &Config,
+    parsed: ParsedCommand,
+) -> Result<String, StoreError> {
     if !config.jira.push_only && ctx.jira.is_connected(&caller.user_id, None) {
         let call = JiraCall { command: parsed.command, instance: None, post: None, thread: false };
         return Ok(ctx.jira.run(caller, call).await);
@@ -191,7 +196,7 @@ async fn through_jira(
     ctx: &CommandContext,
     caller: &Caller,
     config: &Config,
-    parsed: Parsed,
+    parsed: ParsedCommand,
 ) -> Result<String, StoreError> {
     if config.jira.push_only {
         return Ok(PUSH_ONLY.into());

@@ -4,7 +4,7 @@
 //! the admin added: the event's own, or the one whose URL the issue links to.
 
 use crate::config::Config;
-use crate::events::model::Parsed;
+use crate::events::model::NormalizedEvent;
 use crate::events::render::unnamed_mentions;
 use crate::jira::auth::JiraAuth;
 use crate::jira::users::JiraUsers;
@@ -16,7 +16,7 @@ pub async fn add_jira_names(
     store: &Store,
     config: &Config,
     event: &EventRecordV1,
-    parsed: &mut Parsed,
+    parsed: &mut NormalizedEvent,
 ) {
     let Some(auth) = JiraAuth::admin(config) else { return };
     let references = unnamed_mentions(parsed);
@@ -29,7 +29,7 @@ pub async fn add_jira_names(
 }
 
 /// The Jira to ask: never a URL taken from the payload alone.
-fn instance_url(store: &Store, event: &EventRecordV1, parsed: &Parsed) -> Option<String> {
+fn instance_url(store: &Store, event: &EventRecordV1, parsed: &NormalizedEvent) -> Option<String> {
     let instances = store.instances().ok()?;
     let wanted = event.instance_id.as_deref().unwrap_or(parsed.issue.base_url.trim_end_matches('/'));
     instances.into_iter().find(|i| i.id.eq_ignore_ascii_case(wanted)).map(|i| i.id)

@@ -57,7 +57,7 @@ pub use crate::jira::lenient::Text;
 
 /// A webhook reduced to what routing and rendering need.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Parsed {
+pub struct NormalizedEvent {
     pub kind: Kind,
     /// Event names, in the order they were recognised, without repeats.
     pub events: Vec<String>,
@@ -74,7 +74,7 @@ pub struct Parsed {
     pub people: Vec<(String, String)>,
 }
 
-impl Parsed {
+impl NormalizedEvent {
     pub fn has_event(&self, name: &str) -> bool {
         self.events.iter().any(|e| e == name)
     }

@@ -1,14 +1,14 @@
-//! Payload → [`Parsed`]: the plugin's event taxonomy (SPEC §5.2–5.3). Pure: no IO, no clock.
+//! Payload → [`NormalizedEvent`]: the plugin's event taxonomy (SPEC §5.2–5.3). Pure: no IO, no clock.
 //!
 //! `None` means "not an event we handle": the webhook is acknowledged and ignored.
 
-use super::model::{or_placeholder, Change, Comment, Issue, Kind, Parsed, NOBODY, NONE_STRUCK};
+use super::model::{or_placeholder, Change, Comment, Issue, Kind, NormalizedEvent, NOBODY, NONE_STRUCK};
 use super::names;
 use crate::jira::lenient::Slot;
 use crate::jira::webhook::{ChangeItem, Fields, Named, User, Webhook};
 
 /// Reads a webhook payload; `None` when it is not an issue or comment event we handle.
-pub fn normalize(payload: &Webhook) -> Option<Parsed> {
+pub fn normalize(payload: &Webhook) -> Option<NormalizedEvent> {
     let webhook_event = payload.webhook_event.as_str();
     if webhook_event.is_empty() {
         return None;
@@ -16,7 +16,7 @@ pub fn normalize(payload: &Webhook) -> Option<Parsed> {
     let fields = payload.fields()?;
     let issue = read_issue(payload, fields);
     let kind = dispatch(payload, webhook_event)?;
-    let mut parsed = Parsed {
+    let mut parsed = NormalizedEvent {
         kind,
         events: Vec::new(),
         actor: String::new(),

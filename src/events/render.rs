@@ -1,7 +1,7 @@
-//! [`Parsed`] → the Mattermost post the plugin would make (SPEC §5.4–5.7). Pure.
+//! [`NormalizedEvent`] → the Mattermost post the plugin would make (SPEC §5.4–5.7). Pure.
 
 use super::markup::{adf_to_markdown, wiki_to_markdown, MarkupContext};
-use super::model::{or_placeholder, Change, Kind, Parsed, Text, NOBODY, NONE, NONE_STRUCK};
+use super::model::{or_placeholder, Change, Kind, NormalizedEvent, Text, NOBODY, NONE, NONE_STRUCK};
 use super::names;
 use super::untrusted::{defuse, link, quiet_mentions};
 use crate::mattermost::{Attachment, AttachmentField, NewPost, PostProps};
@@ -58,7 +58,7 @@ impl Post {
 }
 
 /// Renders the post for a parsed event.
-pub fn render(parsed: &Parsed, options: &RenderOptions) -> Post {
+pub fn render(parsed: &NormalizedEvent, options: &RenderOptions) -> Post {
     let merged = parsed.kind == Kind::Updated && parsed.changes.len() > 1;
     let mut post = Post { headline: headline(parsed, merged), text: String::new(), fields: Vec::new() };
     if merged {
@@ -92,13 +92,13 @@ fn untrusted_text(mut post: Post) -> Post {
 }
 
 /// `<type> [<KEY>: <summary>](<base>/browse/<KEY>)`
-pub fn issue_link(parsed: &Parsed) -> String {
+pub fn issue_link(parsed: &NormalizedEvent) -> String {
     let issue = &parsed.issue;
     let text = format!("{}: {}", issue.key, truncate(&issue.summary, SUMMARY_MAX));
     format!("{} {}", issue.type_name, link(&text, &issue.url()))
 }
 
-fn headline(parsed: &Parsed, merged: bool) -> String {
+fn headline(parsed: &NormalizedEvent, merged: bool) -> String {
     let (actor, link) = (&parsed.actor, issue_link(parsed));
     match parsed.kind {
         Kind::Created => format!("{actor} **created** {link}"),
@@ -111,7 +111,7 @@ fn headline(parsed: &Parsed, merged: bool) -> String {
     }
 }
 
-fn change_headline(parsed: &Parsed, change: &Change, link: &str) -> String {
+fn change_headline(parsed: &NormalizedEvent, change: &Change, link: &str) -> String {
     let actor = &parsed.actor;
     match change.event.as_str() {
         names::UPDATED_REOPENED => format!("{actor} **reopened** {link}"),
@@ -176,7 +176,7 @@ fn markdown(text: &Text, issue_url: &str, people: &[(String, String)]) -> String
 /// The people the post's text mentions whom the payload does not name, as mention
 /// references (`accountid:…`, or a Server user name): whose display names a lookup could add
 /// to `parsed.people` before rendering. Uses the same markup readers as rendering.
-pub fn unnamed_mentions(parsed: &Parsed) -> Vec<String> {
+pub fn unnamed_mentions(parsed: &NormalizedEvent) -> Vec<String> {
     let seen = std::cell::RefCell::new(Vec::<String>::new());
     let record = |reference: &str| {
         let known = parsed.people.iter().any(|(r, _)| r == reference);
@@ -198,7 +198,7 @@ pub fn unnamed_mentions(parsed: &Parsed) -> Vec<String> {
     seen.into_inner()
 }
 
-fn body_text(parsed: &Parsed) -> String {
+fn body_text(parsed: &NormalizedEvent) -> String {
     let issue_url = parsed.issue.url();
     let description = || truncate(&markdown(&parsed.issue.description, &issue_url, &parsed.people), TEXT_MAX);
     match parsed.kind {
@@ -213,7 +213,7 @@ fn body_text(parsed: &Parsed) -> String {
     }
 }
 
-fn created_fields(parsed: &Parsed) -> Vec<(String, String, bool)> {
+fn created_fields(parsed: &NormalizedEvent) -> Vec<(String, String, bool)> {
     let mut fields = Vec::new();
     if let Some(assignee) = &parsed.issue.assignee {
         fields.push(("Assignee".to_string(), assignee.clone(), true));

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 use crate::delivery::state;
-use crate::events::model::{Kind, Parsed};
+use crate::events::model::{Kind, NormalizedEvent};
 use crate::events::names;
 use crate::settings::Settings;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
@@ -79,7 +79,7 @@ impl Ingest {
     pub async fn legacy(
         &self,
         received: Received,
-        parsed: &Parsed,
+        parsed: &NormalizedEvent,
         target: Option<LegacyTarget>,
     ) -> Result<Accepted, StoreError> {
         let mut deliveries = Vec::new();
@@ -98,7 +98,7 @@ impl Ingest {
 
     /// Threading for a post about `parsed` (SPEC §5.8): comments reply, created issues and
     /// comments may start a thread.
-    pub(super) fn thread_of(&self, parsed: &Parsed, instance_id: &str) -> Option<ThreadRecordV1> {
+    pub(super) fn thread_of(&self, parsed: &NormalizedEvent, instance_id: &str) -> Option<ThreadRecordV1> {
         let is_comment = matches!(parsed.kind, Kind::CommentCreated | Kind::CommentUpdated | Kind::CommentDeleted);
         let starts_thread = is_comment || parsed.has_event(names::CREATED);
         let root_days = self.settings.current().mattermost.threaded_comment_days;
@@ -118,7 +118,7 @@ impl Ingest {
     pub async fn firehose(
         &self,
         received: Received,
-        parsed: &Parsed,
+        parsed: &NormalizedEvent,
         instance_id: Option<&str>,
         routed: Routed,
     ) -> Result<Accepted, StoreError> {
@@ -131,7 +131,7 @@ impl Ingest {
     pub async fn firehose_waiting(
         &self,
         received: Received,
-        parsed: &Parsed,
+        parsed: &NormalizedEvent,
         ticket: WaitTicket,
     ) -> Result<Accepted, StoreError> {
         let accepted = self.store_and_ack(received, parsed, "firehose", ROUTING_PENDING, Vec::new(), None).await;
@@ -144,7 +144,7 @@ impl Ingest {
     /// One delivery per channel target of a firehose event.
     pub(super) fn firehose_deliveries(
         &self,
-        parsed: &Parsed,
+        parsed: &NormalizedEvent,
         instance_id: Option<&str>,
         targets: Vec<ChannelTarget>,
     ) -> Vec<NewDelivery> {
@@ -211,7 +211,7 @@ impl Ingest {
     async fn store_and_ack(
         &self,
         received: Received,
-        parsed: &Parsed,
+        parsed: &NormalizedEvent,
         source: &str,
         status: &str,
         deliveries: Vec<NewDelivery>,
@@ -268,7 +268,7 @@ pub(super) fn firehose_status(instance_id: Option<&str>, deliveries: &[NewDelive
 /// `comment_created` and as `issue_commented`; HA nodes repeat): same instance, issue,
 /// events, comment or changelog id and timestamp (SPEC §5.10). `None` when the payload
 /// carries too little to tell two changes apart.
-fn content_key(parsed: &Parsed, instance_id: Option<&str>, scope: &str) -> Option<[u8; 32]> {
+fn content_key(parsed: &NormalizedEvent, instance_id: Option<&str>, scope: &str) -> Option<[u8; 32]> {
     let change_id =
         parsed.comment.as_ref().map(|c| c.id.as_str()).filter(|id| !id.is_empty()).unwrap_or(&parsed.changelog_id);
     if parsed.timestamp.is_empty() || change_id.is_empty() || parsed.issue.id.is_empty() {

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use super::routing;
 use super::{firehose_status, Ingest};
-use crate::events::model::Parsed;
+use crate::events::model::NormalizedEvent;
 use crate::events::normalize::normalize;
 use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
@@ -109,7 +109,12 @@ impl Ingest {
 
     /// One delivery per channel the event was posted to before (legacy webhooks name their
     /// channel in the URL, which is not stored; their deliveries are).
-    fn legacy_again(&self, store: &Store, event_id: u64, parsed: &Parsed) -> Result<Vec<NewDelivery>, ReplayError> {
+    fn legacy_again(
+        &self,
+        store: &Store,
+        event_id: u64,
+        parsed: &NormalizedEvent,
+    ) -> Result<Vec<NewDelivery>, ReplayError> {
         let mut lanes = BTreeSet::new();
         let mut deliveries = Vec::new();
         for earlier in store.deliveries_of_event(event_id)? {
@@ -133,7 +138,7 @@ impl Ingest {
         store: &Store,
         event: &mut EventRecordV1,
         payload: &Payload,
-        parsed: &Parsed,
+        parsed: &NormalizedEvent,
         subscriptions: &RwLock<SubscriptionIndex>,
         from_jira: bool,
     ) -> Result<(Vec<NewDelivery>, Option<NewIssueFacts>), ReplayError> {

@@ -11,7 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::body::{declared_too_large, read_limited, timed_out, BodyError};
 use super::AppState;
-use crate::events::model::Parsed;
+use crate::events::model::NormalizedEvent;
 use crate::events::normalize::normalize;
 use crate::ingest::{Accepted, KEPT_HEADERS};
 use crate::jira::payload::Payload;
@@ -120,7 +120,7 @@ impl Intake<'_> {
 
     /// Parses and normalizes; `Ok(None)` = not an event we handle (already answered 200).
     /// Answers the payload's `webhookEvent` with the event.
-    pub fn parse(&self, body: &[u8]) -> Result<Option<(String, Parsed)>, HttpResponse> {
+    pub fn parse(&self, body: &[u8]) -> Result<Option<(String, NormalizedEvent)>, HttpResponse> {
         let payload = Webhook::parse(body).map_err(|reason| self.invalid_json(reason))?;
         match normalize(&payload) {
             Some(parsed) => Ok(Some((payload.webhook_event.as_str().to_string(), parsed))),
@@ -147,7 +147,7 @@ impl Intake<'_> {
 
     /// The answer to Jira once ingest is done: 200 when stored or a duplicate, 503 when the
     /// store failed (Jira retries).
-    pub fn answer(&self, stored: Result<Accepted, StoreError>, parsed: &Parsed) -> HttpResponse {
+    pub fn answer(&self, stored: Result<Accepted, StoreError>, parsed: &NormalizedEvent) -> HttpResponse {
         match stored {
             Ok(Accepted::Stored { event_id, deliveries }) => {
                 let result = if deliveries == 0 { "unmatched" } else { "accepted" };
