@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use jirabridge::events::{normalize::normalize, render};
-use jirabridge::jira::webhook::Webhook;
+use jirabridge::jira::webhook_fields::Webhook;
 
 const FIXTURES: &[&str] = &[
     include_str!("../tests/fixtures/cloud-issue-created.json"),

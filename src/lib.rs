@@ -17,12 +17,12 @@ pub mod events;
 pub mod ingest;
 pub mod instances;
 pub mod jira;
+pub mod live_config;
 pub mod liveness;
 pub mod mattermost;
 pub mod routes;
 pub mod secrets;
 pub mod service_manager;
-pub mod settings;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;
@@ -30,7 +30,6 @@ pub mod telemetry;
 mod tidy;
 pub mod utc;
 pub mod web;
-pub mod webhook;
 
 /// mimalloc instead of the system allocator: sled copies a tree node on every write and
 /// frees the old one later, often on another thread, which glibc's malloc handles slowly

@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::web::{firehose, legacy, ops};
+use crate::web::{firehose, legacy_webhook, ops};
 
 /// Prefixes under which the plugin's paths are served.
 const PLUGIN_PREFIXES: &[&str] = &["", "/plugins/jira"];
@@ -19,9 +19,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::console::configure);
     cfg.configure(crate::chat::configure);
     for prefix in PLUGIN_PREFIXES {
-        cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(legacy::legacy)));
+        cfg.service(resource(&format!("{prefix}/webhook"), "POST").route(web::post().to(legacy_webhook::legacy)));
         cfg.service(
-            resource(&format!("{prefix}/instance/{{instance}}/webhook"), "POST").route(web::post().to(legacy::legacy)),
+            resource(&format!("{prefix}/instance/{{instance}}/webhook"), "POST")
+                .route(web::post().to(legacy_webhook::legacy)),
         );
         cfg.service(resource(&format!("{prefix}/api/v2/webhook"), "POST").route(web::post().to(firehose::firehose)));
         cfg.service(

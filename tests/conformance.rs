@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use jirabridge::events::{normalize::normalize, render};
-use jirabridge::jira::webhook::Webhook;
+use jirabridge::jira::webhook_fields::Webhook;
 use serde_json::Value;
 
 use crate::support::fixtures::{own_dir, shared_dir};

@@ -1,7 +1,7 @@
 //! The legacy webhook as Jira and an admin meet it: URLs, secrets, signatures, flags,
 //! bad input, duplicates (SPEC §4.1–4.3, §4.7).
 
-use jirabridge::webhook::auth::sign;
+use jirabridge::secrets::verify::sign;
 use reqwest::StatusCode;
 use serde_json::Value;
 

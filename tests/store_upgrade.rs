@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use jirabridge::store::backup::verify_backup;
+use jirabridge::store::export::verify_backup;
 use jirabridge::store::{MasterKey, Store};
 
 use crate::support::commands::{config_for, jirabridge, open_store, stderr};

@@ -314,7 +314,7 @@ fn secrets_are_compared_only_in_constant_time() {
             }
         }
     }
-    assert!(offenders.is_empty(), "compare these with webhook::auth::constant_time_eq: {offenders:#?}");
+    assert!(offenders.is_empty(), "compare these with secrets::verify::constant_time_eq: {offenders:#?}");
 }
 
 #[test]

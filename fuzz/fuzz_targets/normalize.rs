@@ -4,7 +4,7 @@
 
 use jirabridge::events::markup::{wiki_to_markdown, MarkupContext};
 use jirabridge::events::{normalize::normalize, render};
-use jirabridge::jira::webhook::Webhook;
+use jirabridge::jira::webhook_fields::Webhook;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../../src/events/markup/tests/fences.rs"]

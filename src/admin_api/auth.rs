@@ -7,9 +7,9 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::error::ApiError;
 use crate::secrets::admin_token::hash;
+use crate::secrets::verify::constant_time_eq;
 use crate::web::client::bearer_token;
 use crate::web::AppState;
-use crate::webhook::auth::constant_time_eq;
 
 /// Proof that the request carried the admin API token.
 pub struct AdminAuth;

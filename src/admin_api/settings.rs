@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::auth::AdminAuth;
 use super::error::ApiError;
-use crate::settings::SettingsError;
+use crate::live_config::SettingsError;
 use crate::web::AppState;
 
 impl From<SettingsError> for ApiError {

@@ -3,7 +3,7 @@
 
 use tokio::sync::watch;
 
-use crate::settings::{ReloadOutcome, Settings};
+use crate::live_config::{ReloadOutcome, Settings};
 
 #[cfg(unix)]
 pub(super) type Hangups = tokio::signal::unix::Signal;

@@ -1,5 +1,5 @@
 //! `jirabridge backup` and `restore`: where the files go. The consistent export and the
-//! file format are `store::backup`; this module picks the way in (the running server's
+//! file format are `store::export`; this module picks the way in (the running server's
 //! control socket, or the store opened directly) and writes files safely: a backup goes
 //! to a temporary file (mode 0600), is read back and checked, then renamed into place.
 
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::data_dir;
-use crate::store::backup::{verify_backup, BackupSummary};
+use crate::store::export::{verify_backup, BackupSummary};
 use crate::utc::now_ms;
 
 /// What `create` did.

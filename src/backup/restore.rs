@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::data_dir;
-use crate::store::backup::{import_into, verify_backup, BackupSummary, KeyText};
+use crate::store::export::{import_into, verify_backup, BackupSummary, KeyText};
 use crate::store::{master_key_path, write_master_key_text};
 
 /// What happened to the master key.

@@ -11,9 +11,9 @@ use crate::commands::jira_ops::Caller;
 use crate::commands::parse::parse;
 use crate::commands::run::{run, CommandContext};
 use crate::mattermost::CommandResponse;
+use crate::secrets::verify::constant_time_eq;
 use crate::web::body::{read_limited, BodyError};
 use crate::web::AppState;
-use crate::webhook::auth::constant_time_eq;
 
 /// The fields of Mattermost's command form that jirabridge reads.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ use super::help::{help_text, HelpFor};
 use super::jira_ops::{Caller, JiraCall, JiraOps};
 use super::parse::{Command, InstallKind, ParsedCommand};
 use crate::config::Config;
-use crate::settings::Settings;
+use crate::live_config::Settings;
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Store, StoreError};
 use crate::utc::now_ms;

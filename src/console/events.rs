@@ -14,7 +14,7 @@ use crate::events::normalize::normalize;
 use crate::events::render::{render as render_post, RenderOptions};
 use crate::ingest::replay::ReplayError;
 use crate::ingest::search::{self as log, EventDetail, EventQuery};
-use crate::jira::webhook::Webhook;
+use crate::jira::webhook_fields::Webhook;
 use crate::web::AppState;
 
 /// Rows a search shows.

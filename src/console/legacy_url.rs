@@ -8,9 +8,9 @@ use super::error::ConsoleError;
 use super::form::FormData;
 use super::page::{render, Chrome};
 use super::session::SignedIn;
+use crate::events::legacy_selection::is_mattermost_name;
 use crate::jira::instance::encode_id;
 use crate::web::AppState;
-use crate::webhook::legacy::is_mattermost_name;
 
 /// The flags a Jira admin can pick, with what each adds (SPEC §4.3).
 const FLAGS: &[(&str, &str)] = &[

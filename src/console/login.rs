@@ -11,10 +11,10 @@ use super::form::FormData;
 use super::page::{render_status, see_other, with_security_headers};
 use super::session::{self, console_cookie, random_token, NewSession, SignedPost, CSRF_FIELD};
 use super::throttle;
+use crate::secrets::verify::constant_time_eq;
 use crate::store::{Store, StoreError};
 use crate::utc::now_ms;
 use crate::web::AppState;
-use crate::webhook::auth::constant_time_eq;
 
 /// Cookie holding the sign-in (and setup) form's CSRF value.
 pub const FORM_COOKIE: &str = "jirabridge_form";

@@ -81,7 +81,7 @@ pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRe
     let (shared, actor) = (state.clone(), post.admin.username.clone());
     match state.store.run(move |_| shared.settings.update(&changes, &actor)).await {
         Ok(_) => test_connection(state, post).await,
-        Err(crate::settings::SettingsError::Invalid(errors)) => {
+        Err(crate::live_config::SettingsError::Invalid(errors)) => {
             let mut page = page_for(&state, &post.admin, None);
             page.url = post.form.get("url").to_string();
             page.url_error = errors.get("mattermost.url").cloned();
@@ -89,10 +89,10 @@ pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRe
             page.chrome.error = Some("Nothing was saved.".into());
             super::page::render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
         }
-        Err(crate::settings::SettingsError::Pinned { key, from }) => {
+        Err(crate::live_config::SettingsError::Pinned { key, from }) => {
             Err(ConsoleError::BadRequest(format!("{key} is set in {}; change it there", from.as_str())))
         }
-        Err(crate::settings::SettingsError::Store(e)) => Err(e.into()),
+        Err(crate::live_config::SettingsError::Store(e)) => Err(e.into()),
     }
 }
 

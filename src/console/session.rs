@@ -11,11 +11,11 @@ use sha2::{Digest, Sha256};
 
 use super::error::ConsoleError;
 use super::form::{FormData, MAX_FORM_BYTES};
+use crate::secrets::verify::constant_time_eq;
 use crate::store::records::SessionRecordV1;
 use crate::store::{Store, StoreError};
 use crate::utc::now_ms;
 use crate::web::AppState;
-use crate::webhook::auth::constant_time_eq;
 
 pub const SESSION_COOKIE: &str = "jirabridge_session";
 /// Name of the CSRF field in every console form.

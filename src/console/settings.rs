@@ -16,7 +16,7 @@ use super::page::{render, render_status, see_other, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::config::{default_value, Config};
-use crate::settings::{SettingEntry, SettingsError};
+use crate::live_config::{SettingEntry, SettingsError};
 use crate::web::AppState;
 
 #[derive(Template)]

@@ -11,11 +11,11 @@ use sha2::{Digest, Sha256};
 use super::error::ConsoleError;
 use super::login::{check_form_token, form_response, signed_in_redirect, LoginPage};
 use super::session::{self, random_token};
+use crate::secrets::verify::constant_time_eq;
 use crate::store::Store;
 use crate::utc::now_ms;
 use crate::web::state::{ConsoleState, SetupLink};
 use crate::web::AppState;
-use crate::webhook::auth::constant_time_eq;
 
 /// Password work that takes longer is answered with an error: the store behind it may hang
 /// on a full disk, and its turn must come back to the queue (argon2 alone takes well under

@@ -2,7 +2,7 @@
 //!
 //! Each connection is one request. `set_password` runs the `accounts` code; `backup`
 //! answers `ok` and then writes the backup straight into the socket from a blocking thread.
-//! While a backup is written, changes to the store wait (see `store::backup`), so a client
+//! While a backup is written, changes to the store wait (see `store::export`), so a client
 //! that stops reading must not hold them up for long: the socket's writes time out.
 
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::protocol::{parse_request, Request, Response, MAX_REQUEST_BYTES};
-use crate::store::backup::KeyText;
+use crate::store::export::KeyText;
 use crate::store::Store;
 use crate::utc::now_ms;
 

@@ -3,6 +3,7 @@
 //! Jira's wiki markup and ADF). `untrusted` keeps Jira text from notifying a channel.
 //! Nothing here does IO: storing, routing, replay and search are `crate::ingest`.
 
+pub mod legacy_selection;
 pub mod markup;
 pub mod model;
 pub mod names;

@@ -5,7 +5,7 @@
 use super::model::{or_placeholder, Change, Comment, Issue, Kind, NormalizedEvent, NOBODY, NONE_STRUCK};
 use super::names;
 use crate::jira::lenient::Slot;
-use crate::jira::webhook::{ChangeItem, Fields, Named, User, Webhook};
+use crate::jira::webhook_fields::{ChangeItem, Fields, Named, User, Webhook};
 
 /// Reads a webhook payload; `None` when it is not an issue or comment event we handle.
 pub fn normalize(payload: &Webhook) -> Option<NormalizedEvent> {

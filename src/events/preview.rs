@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::normalize::normalize;
 use super::render::{render, RenderOptions};
-use crate::jira::webhook::Webhook;
+use crate::jira::webhook_fields::Webhook;
 
 /// The events and posts of one payload; both empty when jirabridge ignores it.
 #[derive(Clone, Debug, PartialEq, Serialize)]

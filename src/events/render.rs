@@ -256,7 +256,7 @@ fn title_case(field: &str) -> String {
 mod tests {
     use super::*;
     use crate::events::normalize::normalize;
-    use crate::jira::webhook::Webhook;
+    use crate::jira::webhook_fields::Webhook;
 
     fn headline_for(items: &str) -> String {
         let body = format!(

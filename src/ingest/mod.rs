@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use crate::delivery::state;
 use crate::events::model::{Kind, NormalizedEvent};
 use crate::events::names;
-use crate::settings::Settings;
+use crate::live_config::Settings;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::telemetry::Metrics;

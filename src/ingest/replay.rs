@@ -13,7 +13,7 @@ use crate::events::model::NormalizedEvent;
 use crate::events::normalize::normalize;
 use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
-use crate::jira::webhook::Webhook;
+use crate::jira::webhook_fields::Webhook;
 use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
 use crate::store::{NewDelivery, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::subscriptions::matching::MatchSettings;

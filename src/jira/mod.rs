@@ -13,4 +13,4 @@ pub mod lenient;
 pub mod payload;
 pub mod status;
 pub mod users;
-pub mod webhook;
+pub mod webhook_fields;

@@ -1,6 +1,6 @@
 //! Tolerant access to a whole webhook payload held as `serde_json::Value`: for routing by
 //! any field (subscription filters, instance detection). Normalizing reads only a few fields
-//! and uses the lighter [`super::webhook::Webhook`].
+//! and uses the lighter [`super::webhook_fields::Webhook`].
 
 use serde_json::Value;
 

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use std::sync::{Mutex, RwLock};
 
 use super::{audit_regeneration, generate, RegenerateError};
-use crate::settings::Settings;
+use crate::live_config::Settings;
 use crate::store::secret_names::ADMIN_TOKEN_HASH as HASH_NAME;
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
 

@@ -1,9 +1,11 @@
-//! Secrets jirabridge makes itself: the webhook secret (`webhook`) and the admin API token
-//! (`admin_token`), each pinned by config or generated once, and regenerated from the
-//! console or the API, audited without their values. The faces call these; the stored
+//! Checking secrets (`verify`: constant-time comparison, the webhook secrets accepted now,
+//! HMAC signatures) and the secrets jirabridge makes itself: the webhook secret (`webhook`)
+//! and the admin API token (`admin_token`), each pinned by config or generated once, and
+//! regenerated from the console or the API, audited without their values. The faces call these; the stored
 //! records' names are the store's (`store::secret_names`).
 
 pub mod admin_token;
+pub mod verify;
 pub mod webhook;
 
 use base64::Engine;

@@ -3,10 +3,10 @@
 use std::sync::{Mutex, RwLock};
 
 use super::{audit_regeneration, generate, RegenerateError};
-use crate::settings::Settings;
+use crate::live_config::Settings;
+use crate::secrets::verify::AcceptedSecrets;
 use crate::store::secret_names::{WEBHOOK_SECRET as CURRENT, WEBHOOK_SECRET_PREVIOUS as PREVIOUS};
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
-use crate::webhook::auth::AcceptedSecrets;
 
 /// Where the secret in force came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

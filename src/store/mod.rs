@@ -7,12 +7,12 @@
 
 mod admin_data;
 mod admin_users;
-pub mod backup;
 pub mod codec;
 mod dedup;
 mod deliveries;
 mod event_codec;
 mod events;
+pub mod export;
 #[cfg(feature = "fault-injection")]
 mod faults;
 mod flush;
@@ -37,9 +37,9 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub use backup::{BackupError, BackupHeader, TreeContents};
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts};
+pub use export::{BackupError, BackupHeader, TreeContents};
 #[cfg(feature = "fault-injection")]
 pub use faults::Faults;
 pub use health::{Writability, STORE_DEADLINE};
@@ -206,7 +206,7 @@ impl Store {
         })?;
         migrations::check_and_migrate(&db, &path)?;
         let trees = Trees::open(&db)?;
-        let ids = Ids { db: db.clone(), floor: backup::read_id_floor(&trees.meta)? };
+        let ids = Ids { db: db.clone(), floor: export::read_id_floor(&trees.meta)? };
         let recent = Arc::new(Mutex::new(outbox_copy::recover(&trees, options.dedup_window_ms, now_ms())?));
         let health = Arc::new(health::Health::default());
         let heartbeat_at_open = health::stored_heartbeat(&trees)?;

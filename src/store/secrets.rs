@@ -17,8 +17,8 @@ use aes_gcm::aead::Aead;
 use aes_gcm::{Aes256Gcm, Key, KeyInit, Nonce};
 use base64::Engine;
 
-use super::backup::KeyText;
 use super::codec;
+use super::export::KeyText;
 use super::records::SecretRecordV1;
 use super::{Store, StoreError};
 

@@ -10,7 +10,7 @@ use super::model::Subscription;
 use crate::events::normalize::normalize;
 use crate::jira::instance::InstanceType;
 use crate::jira::payload::Payload;
-use crate::jira::webhook::Webhook;
+use crate::jira::webhook_fields::Webhook;
 use crate::store::records::{EventRecordV1, IssueFactsRecordV1};
 
 /// One stored event the rule would have posted.

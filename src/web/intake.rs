@@ -15,7 +15,7 @@ use crate::events::model::NormalizedEvent;
 use crate::events::normalize::normalize;
 use crate::ingest::{Accepted, KEPT_HEADERS};
 use crate::jira::payload::Payload;
-use crate::jira::webhook::Webhook;
+use crate::jira::webhook_fields::Webhook;
 use crate::store::StoreError;
 
 pub fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {

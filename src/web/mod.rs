@@ -5,7 +5,7 @@
 pub mod body;
 pub mod firehose;
 pub mod intake;
-pub mod legacy;
+pub mod legacy_webhook;
 pub mod ops;
 pub mod state;
 pub mod tls;

@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
-use crate::webhook::auth::constant_time_eq;
+use crate::secrets::verify::constant_time_eq;
 
 /// The process is alive.
 pub async fn healthz() -> HttpResponse {

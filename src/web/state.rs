@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::ingest::Ingest;
 use crate::instances::InstanceContext;
+use crate::live_config::Settings;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::{MattermostClient, MmError};
-use crate::settings::Settings;
+use crate::secrets::verify::AcceptedSecrets;
 use crate::store::{MasterKey, Store};
 use crate::subscriptions::service::{RuleKind, Subscriptions};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
-use crate::webhook::auth::AcceptedSecrets;
 
 /// How long a Mattermost reachability answer is reused by `/readyz`.
 const READY_CACHE: Duration = Duration::from_secs(10);
@@ -103,7 +103,7 @@ impl AppState {
 
     /// The settings as the console and the API show them. `Settings::entries` reads the
     /// store (is a generated secret set?), so it runs on a blocking thread.
-    pub async fn setting_entries(&self) -> Result<Vec<crate::settings::SettingEntry>, crate::store::StoreError> {
+    pub async fn setting_entries(&self) -> Result<Vec<crate::live_config::SettingEntry>, crate::store::StoreError> {
         let settings = self.settings.clone();
         self.store.run(move |_| Ok(settings.entries())).await
     }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{autolink, defuse, link, quiet_mentions};
 use crate::events::normalize::normalize;
 use crate::events::render::{render, RenderOptions};
-use crate::jira::webhook::Webhook;
+use crate::jira::webhook_fields::Webhook;
 
 /// Runs every case and reports all mismatches at once.
 fn check(cases: &[(&str, &str)], convert: impl Fn(&str) -> String) {

@@ -6,9 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::intake::{kept_headers, Intake};
 use super::AppState;
+use crate::events::legacy_selection::{is_mattermost_name, Selection};
 use crate::ingest::{LegacyTarget, Received};
 use crate::mattermost::channels::Resolution;
-use crate::webhook::legacy::{is_mattermost_name, Selection};
 
 pub async fn legacy(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let intake = Intake { state: &state, kind: "legacy" };
