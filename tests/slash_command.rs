@@ -6,7 +6,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::support::app::{spawn_app_with, TestApp};
-use crate::support::fake_mattermost::{CommandReply, SlashCommand};
+use std::time::Duration;
+
+use crate::support::fake_mattermost::{CommandReply, Failure, SlashCommand};
 
 const COMMAND_TOKEN: &str = "cmdtoken0000000000000000aa";
 
@@ -105,5 +107,28 @@ async fn commands_that_need_jira_say_so_until_a_connection_exists() {
     let user = app.mm.add_user("ann", "system_user");
     let reply = jira(&app, &user, COMMAND_TOKEN, "/jira view EXT-1").await;
     assert_eq!(reply.text(), "This jirabridge runs in push-only mode: it cannot contact Jira.");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_command_says_it_is_working_and_answers_at_the_response_url() {
+    let app = spawn_app_with(|c| {
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.mattermost.command_sync_budget_ms = 100;
+    })
+    .await;
+    let admin = app.mm.add_user("root", "system_user system_admin");
+    // Reading the caller's roles takes longer than the budget.
+    app.mm.fail_route("GET", "/api/v4/users/", Failure::Delay(Duration::from_millis(400)));
+    let reply = jira(&app, &admin, COMMAND_TOKEN, "/jira instance list").await;
+    assert_eq!((reply.status, reply.text()), (200, "Working on it…".to_string()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.mm.command_responses().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no late answer");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let late = app.mm.command_responses().remove(0);
+    assert_eq!(late["text"], "(none installed)\n");
+    assert_eq!(late["response_type"], "ephemeral");
     app.shutdown().await;
 }

@@ -2,7 +2,11 @@
 //! The form's `token` (not the `Authorization` header, which an outgoing-OAuth setup may
 //! replace) must equal a known command token, compared in constant time; else 401 and
 //! nothing runs. Everything else is answered 200 with an ephemeral reply: user errors are
-//! sentences.
+//! sentences. A command not done within `mattermost.command_sync_budget_ms` is answered
+//! "Working on it…", and its reply goes to the command's `response_url` when it is.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -27,6 +31,8 @@ struct CommandForm {
     user_name: String,
     text: String,
     root_id: String,
+    /// Where a late answer goes (`<SiteURL>/hooks/commands/<id>`).
+    response_url: String,
     /// `user_mentions` and `user_mentions_ids`, repeated in step.
     mentions: Vec<(String, String)>,
 }
@@ -47,6 +53,7 @@ impl CommandForm {
                 "user_name" => form.user_name = value,
                 "text" => form.text = value,
                 "root_id" => form.root_id = value,
+                "response_url" => form.response_url = value,
                 "user_mentions" => names.push(value),
                 "user_mentions_ids" => ids.push(value),
                 _ => {}
@@ -74,33 +81,63 @@ pub async fn command(state: web::Data<AppState>, req: HttpRequest, payload: web:
         tracing::warn!(peer = ?req.peer_addr(), "slash command with an unknown token refused");
         return plain(HttpResponse::Unauthorized(), "invalid command token");
     }
-    let text = match parse(&form.text, &form.mentions) {
-        Ok(parsed) => {
-            let caller = Caller {
-                system_admin: state.chat_roles.is_system_admin(&state.mattermost, &form.user_id).await,
-                user_id: form.user_id,
-                user_name: form.user_name,
-                team_id: form.team_id,
-                team_domain: form.team_domain,
-                channel_id: form.channel_id,
-                channel_name: form.channel_name,
-                root_id: form.root_id,
-            };
-            let context = CommandContext {
-                store: state.store.clone(),
-                settings: state.settings.clone(),
-                jira: state.jira_ops.clone(),
-                webhook_secret: state.secrets.read().unwrap_or_else(|p| p.into_inner()).current.clone(),
-                command_registered: !config.mattermost.command_tokens.is_empty(),
-            };
-            run(&context, &caller, parsed).await.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "a slash command could not read or write the store");
-                "jirabridge could not reach its database just now; please try again in a moment.".to_string()
-            })
+    let budget = Duration::from_millis(config.mattermost.command_sync_budget_ms);
+    let response_url = form.response_url.clone();
+    let mut work = tokio::spawn(answer(state.clone().into_inner(), form));
+    match tokio::time::timeout(budget, &mut work).await {
+        Ok(done) => HttpResponse::Ok().json(CommandResponse::ephemeral(finished(done))),
+        Err(_) => {
+            // Mattermost waits 30 s at most; the rest goes to the command's response URL.
+            let mattermost = state.mattermost.clone();
+            tokio::spawn(async move {
+                let reply = CommandResponse::ephemeral(finished(work.await));
+                if let Err(e) = mattermost.respond_to_command(&response_url, &reply).await {
+                    tracing::warn!(error = %e, "could not send a slow command's answer to its response URL");
+                }
+            });
+            HttpResponse::Ok().json(CommandResponse::ephemeral(WORKING_ON_IT))
         }
-        Err(sentence) => sentence.to_string(),
+    }
+}
+
+/// The answer while a command takes longer than `mattermost.command_sync_budget_ms`.
+const WORKING_ON_IT: &str = "Working on it…";
+
+/// The reply text of a finished command task.
+fn finished(done: Result<String, tokio::task::JoinError>) -> String {
+    done.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a slash command task failed");
+        "Something went wrong running this command; the jirabridge log says more.".to_string()
+    })
+}
+
+/// Everything after the token check: who the caller is, and the command's reply text.
+async fn answer(state: Arc<AppState>, form: CommandForm) -> String {
+    let parsed = match parse(&form.text, &form.mentions) {
+        Ok(parsed) => parsed,
+        Err(sentence) => return sentence.to_string(),
     };
-    HttpResponse::Ok().json(CommandResponse::ephemeral(text))
+    let caller = Caller {
+        system_admin: state.chat_roles.is_system_admin(&state.mattermost, &form.user_id).await,
+        user_id: form.user_id,
+        user_name: form.user_name,
+        team_id: form.team_id,
+        team_domain: form.team_domain,
+        channel_id: form.channel_id,
+        channel_name: form.channel_name,
+        root_id: form.root_id,
+    };
+    let context = CommandContext {
+        store: state.store.clone(),
+        settings: state.settings.clone(),
+        jira: state.jira_ops.clone(),
+        webhook_secret: state.secrets.read().unwrap_or_else(|p| p.into_inner()).current.clone(),
+        command_registered: !state.config().mattermost.command_tokens.is_empty(),
+    };
+    run(&context, &caller, parsed).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a slash command could not read or write the store");
+        "jirabridge could not reach its database just now; please try again in a moment.".to_string()
+    })
 }
 
 fn plain(mut builder: actix_web::HttpResponseBuilder, text: &'static str) -> HttpResponse {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
+use super::command::CommandResponse;
 use super::post::NewPost;
 use super::wire::{AppError, Channel, Post, PostList, User};
 
@@ -22,6 +23,9 @@ pub enum MmError {
     Status { status: u16, id: String, message: String, retry_after: Option<Duration> },
     #[error("Mattermost sent a response we could not read: {0}")]
     BadResponse(String),
+    /// A URL that is not the configured Mattermost's: nothing is sent there.
+    #[error("{0} is not on the configured Mattermost server")]
+    ForeignUrl(String),
 }
 
 impl MmError {
@@ -29,6 +33,7 @@ impl MmError {
     pub fn is_transient(&self) -> bool {
         match self {
             MmError::NotConfigured | MmError::Unreachable { .. } | MmError::BadResponse(_) => true,
+            MmError::ForeignUrl(_) => false,
             MmError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 401 || *status == 408,
         }
     }
@@ -139,6 +144,32 @@ impl MattermostClient {
         read(send(request).await?).await
     }
 
+    /// Sends a slash command's late `reply` to its `response_url` (5 uses within 30 min).
+    /// Only a URL on the configured Mattermost's own origin is used: the form that named it
+    /// passed the token check, but jirabridge posts nowhere else.
+    pub async fn respond_to_command(&self, response_url: &str, reply: &CommandResponse) -> Result<(), MmError> {
+        let connection = self.connection();
+        let same_origin = |a: &url::Url, b: &url::Url| {
+            a.scheme() == b.scheme()
+                && a.host_str() == b.host_str()
+                && a.port_or_known_default() == b.port_or_known_default()
+        };
+        let target = url::Url::parse(response_url).ok();
+        let ours = url::Url::parse(&connection.base).ok();
+        let allowed = match (&target, &ours) {
+            (Some(target), Some(ours)) => same_origin(target, ours) && target.path().contains("/hooks/commands/"),
+            _ => false,
+        };
+        let Some(target) = target.filter(|_| allowed) else {
+            return Err(MmError::ForeignUrl(response_url.to_string()));
+        };
+        let response = send(connection.http.post(target).json(reply)).await?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        read::<serde_json::Value>(response).await.map(|_| ())
+    }
+
     /// `GET /api/v4/channels/{id}/posts?since=<ms>`.
     pub async fn posts_since(&self, channel_id: &str, since_ms: u64) -> Result<Vec<Post>, MmError> {
         let path = format!("/api/v4/channels/{}/posts?since={since_ms}", segment(channel_id));
@@ -197,4 +228,25 @@ async fn read<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, MmE
             .unwrap_or_else(|_| AppError { id: String::new(), message: text.chars().take(200).collect() })
     };
     Err(MmError::Status { status: status.as_u16(), id: error.id, message: error.message, retry_after })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_late_reply_goes_only_to_a_response_url_of_our_mattermost() {
+        let client = MattermostClient::new("https://chat.example.com", "token", Duration::from_secs(1));
+        let reply = CommandResponse::ephemeral("done");
+        for foreign in [
+            "https://evil.example/hooks/commands/abc",
+            "http://chat.example.com/hooks/commands/abc",
+            "https://chat.example.com:8443/hooks/commands/abc",
+            "https://chat.example.com/api/v4/posts",
+            "not a url",
+        ] {
+            let refused = client.respond_to_command(foreign, &reply).await;
+            assert!(matches!(refused, Err(MmError::ForeignUrl(_))), "{foreign}: {refused:?}");
+        }
+    }
 }

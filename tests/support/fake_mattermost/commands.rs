@@ -91,6 +91,7 @@ impl FakeMattermost {
         let channel = world.channel(command.channel_id).expect("a channel of the fake");
         let user = world.people.iter().find(|p| p.id == command.user_id).expect("a user of the fake");
         let (trigger, text) = command.line.split_once(' ').unwrap_or((command.line, ""));
+        let response_id = new_id();
         let mut form: Vec<(String, String)> = [
             ("token", command.token.to_string()),
             ("team_id", team.id.clone()),
@@ -103,7 +104,7 @@ impl FakeMattermost {
             ("text", text.trim().to_string()),
             ("trigger_id", new_id()),
             ("root_id", command.root_id.to_string()),
-            ("response_url", format!("{}/hooks/commands/{}", self.url(), new_id())),
+            ("response_url", format!("{}/hooks/commands/{response_id}", self.url())),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -117,6 +118,43 @@ impl FakeMattermost {
                 form.push(("user_mentions_ids".into(), person.id.clone()));
             }
         }
+        let issued = world.now_ms();
+        drop(world);
+        self.inner.shared.world().response_urls.insert(response_id, (issued, Vec::new()));
         form
     }
+
+    /// Every reply sent to a response URL, oldest first.
+    pub fn command_responses(&self) -> Vec<Value> {
+        let world = self.inner.shared.world();
+        let mut all: Vec<&(i64, Vec<Value>)> = world.response_urls.values().collect();
+        all.sort_by_key(|(issued, _)| *issued);
+        all.into_iter().flat_map(|(_, replies)| replies.iter().cloned()).collect()
+    }
+}
+
+/// Uses of one response URL, and how long it lives (SPEC §11).
+const RESPONSE_URL_USES: usize = 5;
+const RESPONSE_URL_LIFE_MS: i64 = 30 * 60 * 1000;
+
+/// `POST /hooks/commands/{id}`: a late answer to a command. Unknown or expired → 404, used
+/// up → 400, else `ok`.
+pub(super) async fn respond(
+    shared: actix_web::web::Data<super::state::Shared>,
+    path: actix_web::web::Path<String>,
+    body: actix_web::web::Json<Value>,
+) -> actix_web::HttpResponse {
+    let mut world = shared.world();
+    let now = world.now_ms();
+    let Some((issued, replies)) = world.response_urls.get_mut(path.as_str()) else {
+        return actix_web::HttpResponse::NotFound().json(serde_json::json!({"id": "web.command_webhook.invalid.app_error", "message": "Unable to find the webhook.", "status_code": 404}));
+    };
+    if now - *issued > RESPONSE_URL_LIFE_MS {
+        return actix_web::HttpResponse::NotFound().json(serde_json::json!({"id": "web.command_webhook.invalid.app_error", "message": "Unable to find the webhook.", "status_code": 404}));
+    }
+    if replies.len() >= RESPONSE_URL_USES {
+        return actix_web::HttpResponse::BadRequest().json(serde_json::json!({"id": "app.command_webhook.try_use.invalid", "message": "The webhook has been used too many times.", "status_code": 400}));
+    }
+    replies.push(body.into_inner());
+    actix_web::HttpResponse::Ok().content_type("text/plain").body("ok")
 }

@@ -25,6 +25,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
             .route("/posts", web::post().to(posts::create))
             .route("/posts/{post_id}", web::get().to(posts::get)),
     )
+    .route("/hooks/commands/{id}", web::post().to(super::commands::respond))
     .default_service(web::to(unknown_route));
 }
 

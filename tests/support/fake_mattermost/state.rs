@@ -56,6 +56,8 @@ pub(super) struct Channel {
 #[derive(Default)]
 pub(super) struct World {
     pub people: Vec<Person>,
+    /// Response URLs handed out with commands: id → (issued at ms, replies received).
+    pub response_urls: std::collections::HashMap<String, (i64, Vec<Value>)>,
     pub teams: Vec<Team>,
     pub channels: Vec<Channel>,
     pub posts: Vec<Post>,
