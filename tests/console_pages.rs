@@ -138,6 +138,24 @@ async fn test_connection_reports_the_bot() {
 }
 
 #[tokio::test]
+async fn jira_is_registered_in_a_team_by_its_name_from_the_console() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/mattermost").await;
+    let registered = visitor.submit(&page, "/admin/mattermost/commands", &[("team", TEAM)]).await;
+    assert_eq!(registered.status, 200);
+    assert!(registered.has(&format!("/jira is registered in team {TEAM}")), "{}", registered.body);
+    assert_eq!(app.mm.team_commands(&app.team_id).len(), 1);
+    assert!(registered.has(&app.team_id), "the page lists the team: {}", registered.body);
+    app.mm.deny_bot_command_management();
+    let other = app.mm.add_team("ops");
+    let refused = visitor.submit(&page, "/admin/mattermost/commands", &[("team", "ops")]).await;
+    assert!(refused.has("Register it by hand"), "{}", refused.body);
+    assert!(app.mm.team_commands(&other).is_empty());
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_delivery() {
     let app = spawn_app().await;
     let mut visitor = signed_in(&app).await;

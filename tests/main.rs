@@ -8,6 +8,7 @@ mod api_docs;
 mod backup_restore;
 mod browser;
 mod cli;
+mod command_registration;
 mod conformance;
 mod console;
 mod console_pages;

@@ -28,6 +28,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     JiraUnreachable(String),
+    /// Mattermost did not do what was asked (other than refusing it, which is a conflict).
+    #[error("{0}")]
+    MattermostFailed(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -48,6 +51,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::JiraUnreachable(_) => "jira_unreachable",
+            ApiError::MattermostFailed(_) => "mattermost_failed",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -69,7 +73,7 @@ impl ResponseError for ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::JiraUnreachable(_) => StatusCode::BAD_GATEWAY,
+            ApiError::JiraUnreachable(_) | ApiError::MattermostFailed(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

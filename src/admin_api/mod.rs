@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod events;
 pub mod instances;
+pub mod mattermost;
 pub mod ops;
 pub mod secrets;
 pub mod settings;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/events/{id}/replay").route(web::post().to(events::replay)))
             .service(resource("/deliveries").route(web::get().to(events::deliveries)))
             .service(resource("/deliveries/{id}/retry").route(web::post().to(events::retry)))
+            .service(resource("/mattermost/commands").route(web::post().to(mattermost::register_command)))
             .service(resource("/secrets/webhook").route(web::post().to(secrets::webhook)))
             .service(resource("/secrets/admin-token").route(web::post().to(secrets::admin_token)))
             .service(

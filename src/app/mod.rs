@@ -113,6 +113,7 @@ impl Application {
             waiting: Arc::new(crate::ingest::pending::Waiting::load(&store)?),
         };
         let subscriptions = crate::subscriptions::service::load_index(&store)?;
+        let command_registrations = store.command_registrations(&key)?;
         let (admin_token_hash, new_admin_token) =
             crate::secrets::admin_token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
         let state = web::Data::new(AppState {
@@ -130,6 +131,7 @@ impl Application {
             readiness: Default::default(),
             console: Default::default(),
             chat_roles: Default::default(),
+            command_registrations: RwLock::new(command_registrations),
             jira_ops: Arc::new(crate::commands::jira_ops::NotConnectedYet),
         });
         apply_changes(&settings, &state);
@@ -178,6 +180,13 @@ impl Application {
         let handle = self.server.handle();
         let mut server_task = tokio::spawn(self.server);
         let sweeper = tokio::spawn(sweep_hourly(self.state.store.clone(), self.state.settings.clone()));
+        let registrations = self.state.command_registrations.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if !registrations.is_empty() {
+            let (mattermost, config) = (self.state.mattermost.clone(), self.state.config());
+            tokio::spawn(async move {
+                crate::commands::registration::update_all(&mattermost, &registrations, &config).await;
+            });
+        }
         let router = crate::ingest::pending::Router {
             ingest: self.state.ingest.clone(),
             jira: self.state.jira.clone(),
@@ -254,6 +263,16 @@ fn apply_changes(settings: &Settings, state: &web::Data<AppState>) {
             state.forget_mattermost_status();
         }
         state.channels.set_ttl(Duration::from_secs(new.channel_cache_secs));
+        // A registered /jira follows the autocomplete switch (and, at start, the public URL).
+        if old.enable_autocomplete != new.enable_autocomplete {
+            let registrations = state.command_registrations.read().unwrap_or_else(|p| p.into_inner()).clone();
+            if let (false, Ok(runtime)) = (registrations.is_empty(), tokio::runtime::Handle::try_current()) {
+                let (mattermost, config) = (state.mattermost.clone(), after.clone());
+                runtime.spawn(async move {
+                    crate::commands::registration::update_all(&mattermost, &registrations, &config).await;
+                });
+            }
+        }
         state.jira.set_timeout(Duration::from_secs(after.jira.request_timeout_secs));
         if before.log.level != after.log.level {
             crate::telemetry::logging::set_level(&after.log.level);

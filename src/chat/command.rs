@@ -1,6 +1,7 @@
 //! `POST /mattermost/command` (SPEC §3.3, §9.1, §11): the form Mattermost sends for `/jira`.
 //! The form's `token` (not the `Authorization` header, which an outgoing-OAuth setup may
-//! replace) must equal a known command token, compared in constant time; else 401 and
+//! replace) must equal a known command token (`mattermost.command_tokens`, or the token of
+//! the command jirabridge registered in the form's team), compared in constant time; else 401 and
 //! nothing runs. Everything else is answered 200 with an ephemeral reply: user errors are
 //! sentences. A command not done within `mattermost.command_sync_budget_ms` is answered
 //! "Working on it…", and its reply goes to the command's `response_url` when it is.
@@ -73,10 +74,19 @@ pub async fn command(state: web::Data<AppState>, req: HttpRequest, payload: web:
     };
     let form = CommandForm::read(&body);
     let config = state.config();
-    let known = config.mattermost.command_tokens.iter().fold(false, |found, token| {
-        let expected = token.expose();
-        found | (!expected.is_empty() && constant_time_eq(expected.as_bytes(), form.token.as_bytes()))
-    });
+    let matches = |expected: &str| !expected.is_empty() && constant_time_eq(expected.as_bytes(), form.token.as_bytes());
+    let configured =
+        config.mattermost.command_tokens.iter().fold(false, |found, token| found | matches(token.expose()));
+    // A token jirabridge registered counts only in its own team: team A's token from team B
+    // is refused.
+    let registered = state
+        .command_registrations
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|r| r.team_id == form.team_id)
+        .fold(false, |found, r| found | matches(&r.token));
+    let known = configured | registered;
     if form.token.is_empty() || !known {
         tracing::warn!(peer = ?req.peer_addr(), "slash command with an unknown token refused");
         return plain(HttpResponse::Unauthorized(), "invalid command token");
@@ -132,7 +142,8 @@ async fn answer(state: Arc<AppState>, form: CommandForm) -> String {
         settings: state.settings.clone(),
         jira: state.jira_ops.clone(),
         webhook_secret: state.secrets.read().unwrap_or_else(|p| p.into_inner()).current.clone(),
-        command_registered: !state.config().mattermost.command_tokens.is_empty(),
+        command_registered: !state.config().mattermost.command_tokens.is_empty()
+            || !state.command_registrations.read().unwrap_or_else(|p| p.into_inner()).is_empty(),
     };
     run(&context, &caller, parsed).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "a slash command could not read or write the store");

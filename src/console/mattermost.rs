@@ -1,5 +1,5 @@
-//! `/admin/mattermost`: where jirabridge posts, whether the bot token works, and a
-//! "test connection" button that asks Mattermost right now.
+//! `/admin/mattermost`: where jirabridge posts, whether the bot token works, a "test
+//! connection" button that asks Mattermost right now, and "Register /jira in team".
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -21,8 +21,12 @@ struct MattermostPage {
     token_locked: Option<String>,
     url_error: Option<String>,
     token_error: Option<String>,
-    /// The result of "test connection", when it was just pressed.
+    /// The result of "test connection" or "register /jira", when one was just pressed.
     test: Option<TestResult>,
+    /// Teams where jirabridge registered `/jira` (team ids).
+    registered_teams: Vec<String>,
+    /// The team typed into the registration form, kept on an error.
+    team: String,
 }
 
 struct TestResult {
@@ -45,6 +49,14 @@ fn page_for(state: &AppState, admin: &SignedIn, test: Option<TestResult>) -> Mat
         url_error: None,
         token_error: None,
         test,
+        registered_teams: state
+            .command_registrations
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|r| r.team_id.clone())
+            .collect(),
+        team: String::new(),
     }
 }
 
@@ -104,4 +116,30 @@ pub async fn test_connection(state: web::Data<AppState>, post: SignedPost) -> Re
         Err(e) => TestResult { ok: false, text: explain(&e) },
     };
     render(&page_for(&state, &post.admin, Some(test)))
+}
+
+/// "Register /jira in team": the team by name (as in its URL) or id, and optionally a system
+/// administrator's token for this one call.
+pub async fn register_command(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
+    let typed = post.form.get("team").trim().to_string();
+    let admin_token = post.form.raw("admin_token").trim();
+    let team_id = match state.mattermost.team_by_name(&typed).await {
+        Ok(team) => team.id,
+        Err(_) => typed.clone(),
+    };
+    let actor = post.admin.username.clone();
+    let test = match state.register_command(&team_id, Some(admin_token).filter(|t| !t.is_empty()), &actor).await {
+        Ok(registered) => TestResult {
+            ok: true,
+            text: format!(
+                "/jira is registered in team {typed} (command {}). Try /jira help there.",
+                registered.command_id
+            ),
+        },
+        Err(crate::commands::registration::RegisterError::Store(e)) => return Err(e.into()),
+        Err(e) => TestResult { ok: false, text: e.to_string() },
+    };
+    let mut page = page_for(&state, &post.admin, Some(test));
+    page.team = typed;
+    render(&page)
 }

@@ -97,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(mattermost::save)),
             )
             .service(web::resource("/mattermost/test").route(web::post().to(mattermost::test_connection)))
+            .service(web::resource("/mattermost/commands").route(web::post().to(mattermost::register_command)))
             .service(web::resource("/legacy-url").route(web::get().to(legacy_url::page)))
             .service(web::resource("/audit").route(web::get().to(audit::page)))
             .service(

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::command::CommandResponse;
 use super::post::NewPost;
+use super::slash::{SlashCommand, Team};
 use super::wire::{AppError, Channel, Post, PostList, User};
 
 /// What went wrong talking to Mattermost.
@@ -170,6 +171,39 @@ impl MattermostClient {
         read::<serde_json::Value>(response).await.map(|_| ())
     }
 
+    /// `GET /api/v4/teams/{id}`.
+    pub async fn team(&self, team_id: &str) -> Result<Team, MmError> {
+        self.get(&format!("/api/v4/teams/{}", segment(team_id))).await
+    }
+
+    /// `GET /api/v4/teams/name/{name}`.
+    pub async fn team_by_name(&self, name: &str) -> Result<Team, MmError> {
+        self.get(&format!("/api/v4/teams/name/{}", segment(name))).await
+    }
+
+    /// `GET /api/v4/commands?team_id=&custom_only=true`: the team's custom commands, as the
+    /// bot (or, when given, a system admin's token used for this call only) may see them.
+    pub async fn team_commands(&self, team_id: &str, as_token: Option<&str>) -> Result<Vec<SlashCommand>, MmError> {
+        let path = format!("/api/v4/commands?team_id={}&custom_only=true", segment(team_id));
+        read(send(self.request_as(reqwest::Method::GET, &path, as_token)?).await?).await
+    }
+
+    /// `POST /api/v4/commands` (needs `manage_slash_commands`); answers the command with its token.
+    pub async fn create_command(
+        &self,
+        command: &SlashCommand,
+        as_token: Option<&str>,
+    ) -> Result<SlashCommand, MmError> {
+        let request = self.request_as(reqwest::Method::POST, "/api/v4/commands", as_token)?.json(command);
+        read(send(request).await?).await
+    }
+
+    /// `PUT /api/v4/commands/{id}` with the whole command.
+    pub async fn update_command(&self, command: &SlashCommand) -> Result<SlashCommand, MmError> {
+        let path = format!("/api/v4/commands/{}", segment(&command.id));
+        read(send(self.request(reqwest::Method::PUT, &path)?.json(command)).await?).await
+    }
+
     /// `GET /api/v4/channels/{id}/posts?since=<ms>`.
     pub async fn posts_since(&self, channel_id: &str, since_ms: u64) -> Result<Vec<Post>, MmError> {
         let path = format!("/api/v4/channels/{}/posts?since={since_ms}", segment(channel_id));
@@ -181,12 +215,23 @@ impl MattermostClient {
         read(send(self.request(reqwest::Method::GET, path)?).await?).await
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, MmError> {
+    /// [`Self::request`] with another token than the bot's, when one is given (never stored).
+    fn request_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<reqwest::RequestBuilder, MmError> {
         let connection = self.connection();
         if connection.base.is_empty() || connection.token.is_empty() {
             return Err(MmError::NotConfigured);
         }
-        Ok(connection.http.request(method, format!("{}{path}", connection.base)).bearer_auth(&connection.token))
+        let token = token.filter(|t| !t.is_empty()).unwrap_or(&connection.token);
+        Ok(connection.http.request(method, format!("{}{path}", connection.base)).bearer_auth(token))
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, MmError> {
+        self.request_as(method, path, None)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod command;
 pub mod dialog;
 pub mod post;
 pub mod roles;
+pub mod slash;
 pub mod wire;
 pub mod wire_error;
 

@@ -8,6 +8,7 @@
 mod admin_data;
 mod admin_users;
 pub mod codec;
+mod commands;
 mod dedup;
 mod deliveries;
 mod event_codec;
@@ -37,6 +38,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use commands::CommandRegistration;
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts};
 pub use export::{BackupError, BackupHeader, TreeContents};
@@ -139,6 +141,7 @@ struct Trees {
     channelid_subid: sled::Tree,
     auditid_entry: sled::Tree,
     templateid_template: sled::Tree,
+    commandteam_token: sled::Tree,
     instance_project_templateid: sled::Tree,
     sessionid_session: sled::Tree,
     loginkey_attempts: sled::Tree,
@@ -168,6 +171,7 @@ impl Trees {
             channelid_subid: open(schema::CHANNELID_SUBID)?,
             auditid_entry: open(schema::AUDITID_ENTRY)?,
             templateid_template: open(schema::TEMPLATEID_TEMPLATE)?,
+            commandteam_token: open(schema::COMMANDTEAM_TOKEN)?,
             instance_project_templateid: open(schema::INSTANCE_PROJECT_TEMPLATEID)?,
             sessionid_session: open(schema::SESSIONID_SESSION)?,
             loginkey_attempts: open(schema::LOGINKEY_ATTEMPTS)?,

@@ -287,3 +287,16 @@ pub struct SettingRecordV1 {
 impl SettingRecordV1 {
     pub const VERSION: u16 = 1;
 }
+
+/// The `/jira` command jirabridge registered in a team; the token is encrypted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CommandRegistrationRecordV1 {
+    pub command_id: String,
+    pub nonce: Vec<u8>,
+    pub token_ciphertext: Vec<u8>,
+    pub registered_at_ms: u64,
+}
+
+impl CommandRegistrationRecordV1 {
+    pub const VERSION: u16 = 1;
+}

@@ -25,6 +25,7 @@ pub const TREES: &[&str] = &[
     CHANNELID_SUBID,
     AUDITID_ENTRY,
     TEMPLATEID_TEMPLATE,
+    COMMANDTEAM_TOKEN,
     INSTANCE_PROJECT_TEMPLATEID,
     SESSIONID_SESSION,
     LOGINKEY_ATTEMPTS,
@@ -76,6 +77,9 @@ pub const CHANNELID_SUBID: &str = "channelid_subid";
 pub const AUDITID_ENTRY: &str = "auditid_entry";
 /// Template id → subscription template (same record shape as a subscription).
 pub const TEMPLATEID_TEMPLATE: &str = "templateid_template";
+/// team id → the `/jira` command registered there (`CommandRegistrationRecordV1`: its id, and
+/// its token encrypted with the master key), accepted only with that team.
+pub const COMMANDTEAM_TOKEN: &str = "commandteam_token";
 /// instance id 0x00 project key 0x00 template id → empty; a project's templates.
 pub const INSTANCE_PROJECT_TEMPLATEID: &str = "instance_project_templateid";
 /// SHA-256 of a console session cookie → session (user, CSRF token, last seen).

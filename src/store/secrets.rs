@@ -80,6 +80,22 @@ impl MasterKey {
     fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0))
     }
+
+    /// `plain` encrypted under a fresh random nonce: (nonce, ciphertext).
+    pub(super) fn seal(&self, plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+        let mut nonce = [0u8; 12];
+        getrandom::getrandom(&mut nonce).map_err(|e| StoreError::Key(e.to_string()))?;
+        let sealed = self.cipher().encrypt(Nonce::from_slice(&nonce), plain);
+        Ok((nonce.to_vec(), sealed.map_err(|_| StoreError::Key("encryption failed".into()))?))
+    }
+
+    /// What [`MasterKey::seal`] sealed, as text; `what` names it in the error.
+    pub(super) fn open(&self, nonce: &[u8], sealed: &[u8], what: &str) -> Result<String, StoreError> {
+        let plain = self.cipher().decrypt(Nonce::from_slice(nonce), sealed).map_err(|_| {
+            StoreError::Key(format!("{what} does not decrypt with the key in force (security.encryption_key, else {KEY_FILE}); was the key replaced?"))
+        })?;
+        String::from_utf8(plain).map_err(|_| StoreError::Codec(format!("{what} is not UTF-8")))
+    }
 }
 
 fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
@@ -139,23 +155,14 @@ impl Store {
             return Ok(None);
         };
         let record: SecretRecordV1 = codec::decode(SecretRecordV1::VERSION, &bytes)?;
-        let plain =
-            key.cipher().decrypt(Nonce::from_slice(&record.nonce), record.ciphertext.as_ref()).map_err(|_| {
-                StoreError::Key(format!("secret {name} does not decrypt with the key in force (security.encryption_key, else {KEY_FILE}); was the key replaced?"))
-            })?;
-        let value = String::from_utf8(plain).map_err(|_| StoreError::Codec(format!("secret {name} is not UTF-8")))?;
+        let value = key.open(&record.nonce, &record.ciphertext, &format!("secret {name}"))?;
         Ok(Some(StoredSecret { value, valid_until_ms: record.valid_until_ms }))
     }
 
     /// Encrypts and stores a secret under `name`, then flushes.
     pub fn put_secret(&self, name: &str, secret: &StoredSecret, key: &MasterKey) -> Result<(), StoreError> {
-        let mut nonce = [0u8; 12];
-        getrandom::getrandom(&mut nonce).map_err(|e| StoreError::Key(e.to_string()))?;
-        let ciphertext = key
-            .cipher()
-            .encrypt(Nonce::from_slice(&nonce), secret.value.as_bytes())
-            .map_err(|_| StoreError::Key("encryption failed".into()))?;
-        let record = SecretRecordV1 { nonce: nonce.to_vec(), ciphertext, valid_until_ms: secret.valid_until_ms };
+        let (nonce, ciphertext) = key.seal(secret.value.as_bytes())?;
+        let record = SecretRecordV1 { nonce, ciphertext, valid_until_ms: secret.valid_until_ms };
         let value = codec::encode(SecretRecordV1::VERSION, &record)?;
         self.write_gate_insert(&self.trees().secret_value, name.as_bytes(), value)?;
         self.flush_now()
@@ -170,12 +177,12 @@ impl Store {
         self.flush_now()
     }
 
-    /// Whether a secret is stored under `name` (without decrypting it).
     /// Whether anything encrypted is stored (a missing key must then not be replaced).
     pub fn has_any_secret(&self) -> Result<bool, StoreError> {
-        Ok(self.trees().secret_value.first()?.is_some())
+        Ok(self.trees().secret_value.first()?.is_some() || self.trees().commandteam_token.first()?.is_some())
     }
 
+    /// Whether a secret is stored under `name` (without decrypting it).
     pub fn has_secret(&self, name: &str) -> Result<bool, StoreError> {
         Ok(self.trees().secret_value.contains_key(name)?)
     }

@@ -43,6 +43,9 @@ pub struct AppState {
     pub console: ConsoleState,
     /// Which Mattermost users are system administrators, remembered for a minute.
     pub chat_roles: crate::mattermost::roles::RoleCache,
+    /// The `/jira` commands jirabridge registered, by team (their tokens are accepted only
+    /// with their team id).
+    pub command_registrations: RwLock<Vec<crate::store::CommandRegistration>>,
     /// What `/jira` asks of Jira (see `commands::jira_ops`).
     pub jira_ops: std::sync::Arc<dyn crate::commands::jira_ops::JiraOps>,
 }
@@ -63,6 +66,41 @@ impl AppState {
             security_level_empty: self.config().security.security_level_empty_for_subscriptions,
             actor: actor.to_string(),
         }
+    }
+
+    /// Registers `/jira` in `team_id` (see `commands::registration`), keeps its token in force
+    /// at once, and audits it as `actor`.
+    pub async fn register_command(
+        &self,
+        team_id: &str,
+        admin_token: Option<&str>,
+        actor: &str,
+    ) -> Result<crate::store::CommandRegistration, crate::commands::registration::RegisterError> {
+        let config = self.config();
+        let registration = crate::commands::registration::register(
+            &self.mattermost,
+            self.store.clone(),
+            &self.master_key,
+            &config,
+            team_id,
+            admin_token,
+        )
+        .await?;
+        {
+            let mut all = self.command_registrations.write().unwrap_or_else(|p| p.into_inner());
+            all.retain(|r| r.team_id != registration.team_id);
+            all.push(registration.clone());
+        }
+        let entry = crate::store::records::AuditRecordV1 {
+            at_ms: now_ms(),
+            actor: actor.to_string(),
+            action: "mattermost.command.register".into(),
+            target: team_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "command_id": registration.command_id }).to_string()),
+        };
+        self.store.run(move |store| store.audit(&entry)).await?;
+        Ok(registration)
     }
 
     /// What adding an instance needs, acting as `actor`; the console and the API share it.

@@ -30,7 +30,7 @@ pub(super) async fn gate(
         return Ok(req.into_response(refused(refusal)));
     }
     // A command's response URL is its own credential: Mattermost asks no token there.
-    if !req.path().starts_with("/hooks/") && !has_bot_token(&req) {
+    if !req.path().starts_with("/hooks/") && !has_known_token(&req, &shared) {
         return Ok(req.into_response(errors::session_expired().error_response()));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
@@ -43,12 +43,16 @@ fn refused(refusal: Refusal) -> actix_web::HttpResponse {
     }
 }
 
-/// The server takes either `Bearer` or `Token` as the scheme, in any case.
-fn has_bot_token(req: &ServiceRequest) -> bool {
-    let header = req.headers().get(AUTHORIZATION);
-    let Some((scheme, token)) = header.and_then(|v| v.to_str().ok()).and_then(|v| v.split_once(' ')) else {
-        return false;
-    };
+/// The bot's token or a person's personal access token.
+fn has_known_token(req: &ServiceRequest, shared: &Shared) -> bool {
+    token_of(req.headers()).is_some_and(|token| token == BOT_TOKEN || shared.world().tokens.contains_key(&token))
+}
+
+/// The token of the `Authorization` header; the server takes either `Bearer` or `Token` as
+/// the scheme, in any case.
+pub(super) fn token_of(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    let header = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = header.split_once(' ')?;
     let scheme_ok = scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token");
-    scheme_ok && token.trim() == BOT_TOKEN
+    scheme_ok.then(|| token.trim().to_string())
 }

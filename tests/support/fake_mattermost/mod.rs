@@ -12,6 +12,7 @@ mod posts;
 mod routes;
 mod rules;
 mod server;
+mod slash;
 mod state;
 mod wire;
 
@@ -147,6 +148,31 @@ impl FakeMattermost {
     }
 
     /// Every request so far as (method, path and query), failed ones included.
+    /// A personal access token for a person; answers the token.
+    pub fn add_user_token(&self, user_id: &str) -> String {
+        let token = new_id();
+        self.inner.shared.world().tokens.insert(token.clone(), user_id.to_string());
+        token
+    }
+
+    /// A custom command made by someone else (the plugin's, or one made by hand).
+    pub fn add_command(&self, mut command: serde_json::Value) {
+        command["id"] = new_id().into();
+        command["token"] = new_id().into();
+        command["delete_at"] = 0.into();
+        self.inner.shared.world().commands.push(command);
+    }
+
+    /// Takes `manage_slash_commands` from the bot.
+    pub fn deny_bot_command_management(&self) {
+        self.inner.shared.world().bot_may_not_manage_commands = true;
+    }
+
+    /// The custom slash commands of a team, as the server keeps them.
+    pub fn team_commands(&self, team_id: &str) -> Vec<serde_json::Value> {
+        self.inner.shared.world().commands.iter().filter(|c| c["team_id"] == team_id).cloned().collect()
+    }
+
     pub fn requests(&self) -> Vec<(String, String)> {
         self.inner.shared.requests().clone()
     }

@@ -23,7 +23,12 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
             .route("/channels/{channel_id}/posts", web::get().to(posts::list))
             .route("/channels/{channel_id}/members/{user_id}", web::get().to(member))
             .route("/posts", web::post().to(posts::create))
-            .route("/posts/{post_id}", web::get().to(posts::get)),
+            .route("/posts/{post_id}", web::get().to(posts::get))
+            .route("/teams/name/{name}", web::get().to(super::slash::team_by_name))
+            .route("/teams/{team_id}", web::get().to(super::slash::team))
+            .route("/commands", web::get().to(super::slash::list))
+            .route("/commands", web::post().to(super::slash::create))
+            .route("/commands/{id}", web::put().to(super::slash::update)),
     )
     .route("/hooks/commands/{id}", web::post().to(super::commands::respond))
     .default_service(web::to(unknown_route));

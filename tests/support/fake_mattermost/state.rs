@@ -56,6 +56,12 @@ pub(super) struct Channel {
 #[derive(Default)]
 pub(super) struct World {
     pub people: Vec<Person>,
+    /// Custom slash commands, as the server's JSON.
+    pub commands: Vec<Value>,
+    /// Personal access tokens of people: token → user id.
+    pub tokens: std::collections::HashMap<String, String>,
+    /// The bot lacks `manage_slash_commands`: creating a command as the bot is 403.
+    pub bot_may_not_manage_commands: bool,
     /// Response URLs handed out with commands: id → (issued at ms, replies received).
     pub response_urls: std::collections::HashMap<String, (i64, Vec<Value>)>,
     pub teams: Vec<Team>,
