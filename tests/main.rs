@@ -22,6 +22,7 @@ mod fake_mattermost_selftest;
 mod first_start;
 mod full_disk;
 mod https;
+mod interactive;
 mod jira_address;
 mod legacy_webhook;
 mod mentions;

@@ -114,6 +114,7 @@ impl Application {
         };
         let subscriptions = crate::subscriptions::service::load_index(&store)?;
         let command_registrations = store.command_registrations(&key)?;
+        let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
         let (admin_token_hash, new_admin_token) =
             crate::secrets::admin_token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
         let state = web::Data::new(AppState {
@@ -132,6 +133,7 @@ impl Application {
             console: Default::default(),
             chat_roles: Default::default(),
             command_registrations: RwLock::new(command_registrations),
+            signing_key,
             jira_ops: Arc::new(crate::commands::jira_ops::NotConnectedYet),
         });
         apply_changes(&settings, &state);
@@ -317,6 +319,7 @@ async fn sweep_hourly(store: Store, settings: Settings) {
             move || {
                 store.sweep_sessions_before(sessions_cutoff)?;
                 store.sweep_login_attempts_before(attempts_cutoff)?;
+                store.sweep_used_tokens_before(now)?;
                 Ok::<_, crate::store::StoreError>((
                     store.sweep_events_before(cutoff)?,
                     store.sweep_finished_deliveries_before(cutoff)?,

@@ -3,10 +3,12 @@
 //! UI, a connected caller). Connected mode implements it; until then [`NotConnectedYet`]
 //! answers honestly, and tests record the calls with a fake.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
 use super::parse::Command;
+use super::signed::SignedState;
 
 /// A boxed future, so the trait can be used as `dyn JiraOps`.
 pub type Reply<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;
@@ -46,7 +48,44 @@ pub trait JiraOps: Send + Sync {
 
     /// Carries out `call` for `caller` and answers the reply text.
     fn run<'a>(&'a self, caller: &'a Caller, call: JiraCall) -> Reply<'a>;
+
+    /// Carries out a dialog submission, a click or a lookup whose signed state checked out.
+    fn interact<'a>(&'a self, caller: &'a Caller, interaction: Interaction) -> OutcomeOf<'a>;
 }
+
+/// Where an interaction came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Dialog,
+    Action,
+    Lookup,
+}
+
+/// A dialog submission, click or lookup, with the state it carried (already verified).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interaction {
+    pub surface: Surface,
+    pub state: SignedState,
+    /// The dialog's submission, the click's `selected_option` (as `selected_option`), or the
+    /// lookup's `query` (as `query`).
+    pub values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What an interaction came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done; the text for the user.
+    Done(String),
+    /// A dialog's fields that need fixing (nothing was done; the token stays usable).
+    Invalid(BTreeMap<String, String>),
+    /// Could not be done; the sentence says why.
+    Failed(String),
+    /// A lookup's options: (text, value).
+    Items(Vec<(String, String)>),
+}
+
+/// A boxed future of an [`Outcome`].
+pub type OutcomeOf<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
 
 /// Until connected mode lands, nobody is connected; connecting and installing say that
 /// they are not available in this version rather than pretending.
@@ -62,10 +101,14 @@ impl JiraOps for NotConnectedYet {
     }
 
     fn run<'a>(&'a self, _: &'a Caller, _: JiraCall) -> Reply<'a> {
-        Box::pin(async {
-            "Connecting Jira accounts is not available in this version of jirabridge yet: channel subscriptions \
-             work, but commands that act in Jira do not."
-                .to_string()
-        })
+        Box::pin(async { NOT_AVAILABLE.to_string() })
+    }
+
+    fn interact<'a>(&'a self, _: &'a Caller, _: Interaction) -> OutcomeOf<'a> {
+        Box::pin(async { Outcome::Failed(NOT_AVAILABLE.to_string()) })
     }
 }
+
+/// [`NotConnectedYet`]'s answer.
+pub const NOT_AVAILABLE: &str = "Connecting Jira accounts is not available in this version of jirabridge yet: \
+channel subscriptions work, but commands that act in Jira do not.";

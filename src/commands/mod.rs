@@ -5,7 +5,9 @@
 
 pub mod admin;
 pub mod help;
+pub mod interact;
 pub mod jira_ops;
 pub mod parse;
 pub mod registration;
 pub mod run;
+pub mod signed;

@@ -6,6 +6,7 @@ pub mod channels;
 pub mod client;
 pub mod command;
 pub mod dialog;
+pub mod interactive;
 pub mod post;
 pub mod roles;
 pub mod slash;

@@ -21,6 +21,7 @@ mod gate;
 mod health;
 mod issue_facts;
 mod migrations;
+mod onetime;
 mod outbox_copy;
 mod pending_routing;
 mod queries;
@@ -142,6 +143,7 @@ struct Trees {
     auditid_entry: sled::Tree,
     templateid_template: sled::Tree,
     commandteam_token: sled::Tree,
+    token_onetime: sled::Tree,
     instance_project_templateid: sled::Tree,
     sessionid_session: sled::Tree,
     loginkey_attempts: sled::Tree,
@@ -172,6 +174,7 @@ impl Trees {
             auditid_entry: open(schema::AUDITID_ENTRY)?,
             templateid_template: open(schema::TEMPLATEID_TEMPLATE)?,
             commandteam_token: open(schema::COMMANDTEAM_TOKEN)?,
+            token_onetime: open(schema::TOKEN_ONETIME)?,
             instance_project_templateid: open(schema::INSTANCE_PROJECT_TEMPLATEID)?,
             sessionid_session: open(schema::SESSIONID_SESSION)?,
             loginkey_attempts: open(schema::LOGINKEY_ATTEMPTS)?,

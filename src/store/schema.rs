@@ -26,6 +26,7 @@ pub const TREES: &[&str] = &[
     AUDITID_ENTRY,
     TEMPLATEID_TEMPLATE,
     COMMANDTEAM_TOKEN,
+    TOKEN_ONETIME,
     INSTANCE_PROJECT_TEMPLATEID,
     SESSIONID_SESSION,
     LOGINKEY_ATTEMPTS,
@@ -80,6 +81,9 @@ pub const TEMPLATEID_TEMPLATE: &str = "templateid_template";
 /// team id → the `/jira` command registered there (`CommandRegistrationRecordV1`: its id, and
 /// its token encrypted with the master key), accepted only with that team.
 pub const COMMANDTEAM_TOKEN: &str = "commandteam_token";
+/// nonce of a signed dialog or button token that changes something → until when it is
+/// remembered (ms, u64 BE): its first use is recorded here, and a second use is refused.
+pub const TOKEN_ONETIME: &str = "token_onetime";
 /// instance id 0x00 project key 0x00 template id → empty; a project's templates.
 pub const INSTANCE_PROJECT_TEMPLATEID: &str = "instance_project_templateid";
 /// SHA-256 of a console session cookie → session (user, CSRF token, last seen).

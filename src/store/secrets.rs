@@ -8,6 +8,8 @@ pub mod secret_names {
     pub const WEBHOOK_SECRET_PREVIOUS: &str = "webhook_secret_previous";
     /// SHA-256 of the admin API token (the token itself is never kept).
     pub const ADMIN_TOKEN_HASH: &str = "admin_api_token_sha256";
+    /// The key that signs dialog and button state (hex).
+    pub const STATE_SIGNING_KEY: &str = "state_signing_key";
 }
 
 use std::io::Write;

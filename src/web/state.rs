@@ -46,6 +46,8 @@ pub struct AppState {
     /// The `/jira` commands jirabridge registered, by team (their tokens are accepted only
     /// with their team id).
     pub command_registrations: RwLock<Vec<crate::store::CommandRegistration>>,
+    /// Signs and checks dialog and button state (`commands::signed`).
+    pub signing_key: crate::commands::signed::SigningKey,
     /// What `/jira` asks of Jira (see `commands::jira_ops`).
     pub jira_ops: std::sync::Arc<dyn crate::commands::jira_ops::JiraOps>,
 }

@@ -30,6 +30,14 @@ impl JiraOps for Recording {
         self.calls.lock().unwrap().push(call);
         Box::pin(async { "done by Jira".to_string() })
     }
+
+    fn interact<'a>(
+        &'a self,
+        _: &'a Caller,
+        _: crate::commands::jira_ops::Interaction,
+    ) -> crate::commands::jira_ops::OutcomeOf<'a> {
+        Box::pin(async { crate::commands::jira_ops::Outcome::Failed("not in these tests".into()) })
+    }
 }
 
 struct World {

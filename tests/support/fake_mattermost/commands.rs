@@ -158,3 +158,51 @@ pub(super) async fn respond(
     replies.push(body.into_inner());
     actix_web::HttpResponse::Ok().content_type("text/plain").body("ok")
 }
+
+impl FakeMattermost {
+    /// A click on an interactive button or select, as the server sends it to the action's
+    /// URL: the clicker, the channel and team, a fresh trigger id, and the action's context
+    /// (with `selected_option` for a select). Answers the JSON reply.
+    pub async fn click(&self, url: &str, user_id: &str, channel_id: &str, context: Value) -> (u16, Value) {
+        let body = {
+            let world = self.inner.shared.world();
+            let user = world.people.iter().find(|p| p.id == user_id).expect("a user of the fake");
+            let channel = world.channel(channel_id).expect("a channel of the fake");
+            let team = world.teams.iter().find(|t| t.id == channel.team_id).expect("the channel's team");
+            serde_json::json!({
+                "user_id": user.id, "user_name": user.username, "channel_id": channel.id,
+                "channel_name": channel.name, "team_id": team.id, "team_domain": team.name,
+                "post_id": new_id(), "trigger_id": new_id(), "type": "", "data_source": "", "context": context,
+            })
+        };
+        post_json(url, &body).await
+    }
+
+    /// A dialog submitted (or cancelled) as the server sends it to the dialog's URL.
+    pub async fn submit_dialog(
+        &self,
+        url: &str,
+        user_id: &str,
+        channel_id: &str,
+        state: &str,
+        submission: Value,
+        cancelled: bool,
+    ) -> (u16, Value) {
+        let team_id = self.inner.shared.world().channel(channel_id).map(|c| c.team_id.clone()).unwrap_or_default();
+        let body = serde_json::json!({
+            "type": "dialog_submission", "callback_id": "jira", "state": state, "user_id": user_id,
+            "channel_id": channel_id, "team_id": team_id, "submission": submission, "cancelled": cancelled,
+        });
+        post_json(url, &body).await
+    }
+}
+
+/// Posts `body` as Mattermost posts to an integration: 30 s, at most 1 MiB read back.
+async fn post_json(url: &str, body: &Value) -> (u16, Value) {
+    let client = reqwest::Client::builder().timeout(INTEGRATION_TIMEOUT).build().unwrap();
+    let response = client.post(url).json(body).send().await.expect("the integration answers within 30 s");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("a readable answer");
+    assert!(bytes.len() <= MOST_REPLY_BYTES, "Mattermost reads at most 1 MiB of an integration's answer");
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}

@@ -1,0 +1,92 @@
+//! Dialogs and buttons (SPEC §3.3, §10.4) as Mattermost sends them: only state jirabridge
+//! signed, for this user and channel, unexpired, acts; a replayed one-time token does not
+//! act twice; everything is answered 200 JSON except a lookup with bad state (403).
+
+use jirabridge::commands::interact::{ALREADY_DONE, BUTTON_EXPIRED, FORM_EXPIRED};
+use jirabridge::commands::jira_ops::NOT_AVAILABLE;
+use jirabridge::commands::signed::{SignedState, SigningKey, DIALOG_SECS};
+use serde_json::{json, Map, Value};
+
+use crate::support::app::{spawn_app, TestApp};
+
+fn token(key: &SigningKey, user: &str, channel: &str, nonce: Option<&str>, exp: u64) -> String {
+    key.sign(&SignedState {
+        op: "transition".into(),
+        uid: Some(user.into()),
+        cid: channel.into(),
+        iid: None,
+        key: Some("EXT-1".into()),
+        exp,
+        rurl: None,
+        n: nonce.map(String::from),
+        data: Map::new(),
+    })
+}
+
+fn later() -> u64 {
+    jirabridge::utc::now_ms() / 1000 + DIALOG_SECS
+}
+
+fn url(app: &TestApp, path: &str) -> String {
+    format!("{}/mattermost/{path}", app.address)
+}
+
+#[tokio::test]
+async fn a_signed_dialog_reaches_the_jira_seam_and_forged_ones_do_not() {
+    let app = spawn_app().await;
+    let ann = app.mm.add_user("ann", "system_user");
+    let key = &app.state.signing_key;
+    let good = token(key, &ann, &app.channel_id, None, later());
+    let values = json!({"summary": "Fix it", "more": true, "points": 3, "none": null});
+    let (status, reply) =
+        app.mm.submit_dialog(&url(&app, "dialog"), &ann, &app.channel_id, &good, values.clone(), false).await;
+    assert_eq!(
+        (status, reply),
+        (200, json!({"error": NOT_AVAILABLE})),
+        "valid state got to the (not yet connected) seam"
+    );
+    let forged = token(&SigningKey::new([9; 32]), &ann, &app.channel_id, None, later());
+    let expired = token(key, &ann, &app.channel_id, None, jirabridge::utc::now_ms() / 1000 - 1);
+    let bob = app.mm.add_user("bob", "system_user");
+    for (who, state) in
+        [(&ann, forged.as_str()), (&ann, expired.as_str()), (&bob, good.as_str()), (&ann, "v2.abc.def"), (&ann, "")]
+    {
+        let (status, reply) =
+            app.mm.submit_dialog(&url(&app, "dialog"), who, &app.channel_id, state, values.clone(), false).await;
+        assert_eq!((status, reply), (200, json!({"error": FORM_EXPIRED})), "{state}");
+    }
+    let (status, reply) =
+        app.mm.submit_dialog(&url(&app, "dialog"), &ann, &app.channel_id, &forged, Value::Null, true).await;
+    assert_eq!((status, reply), (200, json!({})), "a cancelled dialog is answered {{}}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_button_acts_once_and_a_replayed_click_does_not() {
+    let app = spawn_app().await;
+    let ann = app.mm.add_user("ann", "system_user");
+    let once = token(&app.state.signing_key, &ann, &app.channel_id, Some("nonce-1"), later());
+    let context = json!({"t": once, "selected_option": "31"});
+    let (status, first) = app.mm.click(&url(&app, "action"), &ann, &app.channel_id, context.clone()).await;
+    assert_eq!((status, first["ephemeral_text"].as_str()), (200, Some(NOT_AVAILABLE)));
+    let (_, again) = app.mm.click(&url(&app, "action"), &ann, &app.channel_id, context).await;
+    assert_eq!(again["ephemeral_text"], ALREADY_DONE);
+    let other_channel = app.mm.add_channel(&app.team_id, "elsewhere");
+    let moved = json!({"t": token(&app.state.signing_key, &ann, &app.channel_id, None, later())});
+    let (_, refused) = app.mm.click(&url(&app, "action"), &ann, &other_channel, moved).await;
+    assert_eq!(refused["ephemeral_text"], BUTTON_EXPIRED, "a context from another channel");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lookup_with_bad_state_is_forbidden_and_big_bodies_are_refused() {
+    let app = spawn_app().await;
+    let ann = app.mm.add_user("ann", "system_user");
+    let body = json!({"user_id": ann, "channel_id": app.channel_id, "state": "v1.x.y", "query": "EXT"});
+    let response = app.http.post(url(&app, "lookup")).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    let huge = json!({"user_id": ann, "submission": {"text": "a".repeat(1024 * 1024)}});
+    let response = app.http.post(url(&app, "dialog")).json(&huge).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    app.shutdown().await;
+}
