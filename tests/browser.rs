@@ -65,9 +65,11 @@ async fn an_admin_adds_an_instance_and_a_subscription_with_two_field_filters() {
     browser.navigate_by("nav a[href=\"/admin/subscriptions\"]").await;
     assert!(browser.text().await.contains("Urgent bugs"));
     browser.screenshot("subscriptions").await;
-    browser.goto(&format!("{}/admin/legacy-url?team={TEAM}&channel={CHANNEL}&updated_comments=on", app.address)).await;
+    browser
+        .goto(&format!("{}/admin/webhook-urls?team={TEAM}&channel={CHANNEL}&updated_comments=on", app.address))
+        .await;
     assert!(browser.text().await.contains("Mattermost has the channel"));
-    browser.screenshot("legacy-url").await;
+    browser.screenshot("webhook-urls").await;
     browser.quit().await;
     app.shutdown().await;
 }
@@ -86,7 +88,7 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
     let shown = browser.property("#new-webhook-secret", "value").await;
     let secret = shown.as_str().unwrap().to_string();
     assert_eq!(secret, app.state.accepted_secrets().current, "the page shows the secret in force");
-    assert!(browser.text().await.contains("it is not shown again"));
+    assert!(browser.text().await.contains("Webhook URLs shows every URL with it"));
     browser.screenshot("secrets").await;
 
     app.mm.fail_route("POST", "/api/v4/posts", Failure::Status(403));

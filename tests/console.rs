@@ -11,7 +11,7 @@ const PAGES: &[&str] = &[
     "/admin/",
     "/admin/mattermost",
     "/admin/instances",
-    "/admin/legacy-url",
+    "/admin/webhook-urls",
     "/admin/subscriptions",
     "/admin/subscriptions/new",
     "/admin/audit",

@@ -102,7 +102,7 @@ async fn a_subscription_with_two_field_filters_is_saved_and_shows_its_jql() {
 async fn the_legacy_url_builder_puts_the_secret_and_flags_in_the_url() {
     let app = spawn_app().await;
     let mut visitor = signed_in(&app).await;
-    let page = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel={CHANNEL}&updated_comments=on")).await;
+    let page = visitor.get(&format!("/admin/webhook-urls?team={TEAM}&channel={CHANNEL}&updated_comments=on")).await;
     assert_eq!(page.status, 200);
     assert!(
         page.has(&format!("/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}&updated_comments=1")),
@@ -110,9 +110,9 @@ async fn the_legacy_url_builder_puts_the_secret_and_flags_in_the_url() {
         page.body
     );
     assert!(page.has("Mattermost has the channel"));
-    let missing = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel=nope")).await;
+    let missing = visitor.get(&format!("/admin/webhook-urls?team={TEAM}&channel=nope")).await;
     assert!(missing.has("Mattermost has no channel ~nope"));
-    let display_name = visitor.get(&format!("/admin/legacy-url?team={TEAM}&channel=Jira+Feed")).await;
+    let display_name = visitor.get(&format!("/admin/webhook-urls?team={TEAM}&channel=Jira+Feed")).await;
     assert!(display_name.has("use the names from the channel&#39;s URL"), "{}", display_name.body);
     assert!(!display_name.has("/webhook?secret="));
     assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
@@ -134,6 +134,35 @@ async fn test_connection_reports_the_bot() {
     app.mm.stop().await;
     let failed = visitor.submit(&page, "/admin/mattermost/test", &[]).await;
     assert!(failed.has("Mattermost did not answer"), "{}", failed.body);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_webhook_url_is_on_one_page_with_the_secret_as_the_command_gives_it() {
+    let app = spawn_app().await;
+    let request = serde_json::json!({"url": "https://jira.example.com", "type": "server"});
+    let added = app.api(reqwest::Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(added.status(), 201);
+    let api: serde_json::Value = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/instances/{}/webhook-urls", jirabridge::jira::instance::encode_id("https://jira.example.com")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let subscriptions = api["subscriptions"].as_str().unwrap().to_string();
+    assert!(subscriptions.ends_with(&format!("/api/v2/webhook?secret={SECRET}")), "{api}");
+    assert!(subscriptions.contains("/plugins/jira/instance/"), "{api}");
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/webhook-urls").await;
+    assert!(page.has(&subscriptions), "the page and the API give the same URL: {}", page.body);
+    let moved = visitor.get("/admin/legacy-url?team=eng").await;
+    assert_eq!(moved.status, 308);
+    assert_eq!(moved.headers.get("location").unwrap(), "/admin/webhook-urls?team=eng");
     app.shutdown().await;
 }
 

@@ -75,3 +75,16 @@ pub async fn delete(
     state.store.run(move |store| instances::remove(store, &reference, "api", &base)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// `GET /api/v1/instances/{ref}/webhook-urls`: the URLs with the secret in them (§9.4).
+pub async fn webhook_urls(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference.into_inner();
+    let found = state.store.run(move |store| instances::resolve(store, &reference)).await?;
+    let instance = found.ok_or_else(|| ApiError::NotFound("unknown Jira instance".into()))?;
+    let secret = state.accepted_secrets().current;
+    Ok(HttpResponse::Ok().json(instances::urls_json(&instance.id, &state.config().public_base_url(), &secret)))
+}

@@ -3,8 +3,9 @@
 //! URLs, stats, the setup checklist and v2revert. Each takes the store, so it runs inside
 //! `Store::run`, and answers the reply text.
 
+use crate::instances::webhook_urls::{self, UrlParts};
 use crate::instances::{self, InstanceError, InstancePatch};
-use crate::jira::instance::{encode_id, normalize_url};
+use crate::jira::instance::normalize_url;
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Store, StoreError};
 
@@ -104,25 +105,25 @@ pub struct WebhookPlace<'a> {
 /// `webhook [url]` (§9.4): the URLs to add in Jira for `instance`, or the legacy URL alone
 /// without one.
 pub fn webhook_urls(instance: Option<&InstanceRecordV1>, at: &WebhookPlace<'_>) -> String {
-    let secret = url::form_urlencoded::byte_serialize(at.secret.as_bytes()).collect::<String>();
-    let query = |extra: &str| format!("?secret={secret}{extra}");
-    let legacy_extra = format!(
-        "&team={}&channel={}",
-        url::form_urlencoded::byte_serialize(at.team_domain.as_bytes()).collect::<String>(),
-        url::form_urlencoded::byte_serialize(at.channel_name.as_bytes()).collect::<String>()
-    );
-    let shown = |url: &str| format!("`{url}`\n[{url}]({url})\n");
-    let base = format!("{}/plugins/jira", at.public_base);
-    let Some(instance) = instance else {
-        return format!("##### Legacy webhooks\n{}", shown(&format!("{base}/webhook{}", query(&legacy_extra))));
+    let parts = UrlParts {
+        public_base: at.public_base,
+        instance_id: instance.map(|i| i.id.as_str()),
+        secret: at.secret,
+        team: at.team_domain,
+        channel: at.channel_name,
+        flags: &[],
     };
-    let path = format!("{base}/instance/{}", encode_id(&instance.id));
+    let urls = webhook_urls::build(&parts);
+    let shown = |url: &str| format!("`{url}`\n[{url}]({url})\n");
+    let Some(instance) = instance else {
+        return format!("##### Legacy webhooks\n{}", shown(&urls.legacy));
+    };
     format!(
         "To set up webhook for instance {id} please navigate to [Jira System Settings/Webhooks]({id}/plugins/servlet/webhooks) \
          where you can add webhooks.\n##### Subscriptions webhook.\n{firehose}##### Legacy webhooks\n{legacy}",
         id = instance.id,
-        firehose = shown(&format!("{path}/api/v2/webhook{}", query(""))),
-        legacy = shown(&format!("{path}/webhook{}", query(&legacy_extra))),
+        firehose = shown(&urls.subscriptions),
+        legacy = shown(&urls.legacy),
     )
 }
 
@@ -173,6 +174,7 @@ pub const V2_REVERT: &str = "jirabridge has no v2 data model to revert to.";
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jira::instance::encode_id;
 
     fn instance(id: &str, alias: Option<&str>) -> InstanceRecordV1 {
         InstanceRecordV1 {

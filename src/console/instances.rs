@@ -8,8 +8,9 @@ use super::error::ConsoleError;
 use super::page::{render, render_status, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
+use crate::instances::webhook_urls::{self, UrlParts, SECRET_PLACEHOLDER};
 use crate::instances::{self, InstanceContext, InstanceError, InstancePatch, NewInstance};
-use crate::jira::instance::{encode_id, InstanceType};
+use crate::jira::instance::InstanceType;
 use crate::store::records::InstanceRecordV1;
 use crate::store::Store;
 use crate::utc::now_ms;
@@ -55,17 +56,23 @@ fn rows(base: &str, mut all: Vec<InstanceRecordV1>) -> Vec<InstanceRow> {
     all.sort_by(|a, b| a.id.cmp(&b.id));
     all.into_iter()
         .map(|r| {
-            let encoded = encode_id(&r.id);
+            let parts = UrlParts {
+                public_base: base,
+                instance_id: Some(&r.id),
+                secret: SECRET_PLACEHOLDER,
+                team: "<team name>",
+                channel: "<channel name>",
+                flags: &[],
+            };
+            let urls = webhook_urls::build(&parts);
             InstanceRow {
                 kind: if r.instance_type == "cloud" { "Cloud" } else { "Server / Data Center" },
                 alias: r.alias.clone().unwrap_or_default(),
                 is_default: r.is_default,
                 is_v2_legacy: r.is_v2_legacy,
                 added: when(r.created_at_ms),
-                subscriptions_url: format!("{base}/instance/{encoded}/api/v2/webhook?secret=<webhook secret>"),
-                legacy_url: format!(
-                    "{base}/instance/{encoded}/webhook?secret=<webhook secret>&team=<team name>&channel=<channel name>"
-                ),
+                subscriptions_url: urls.subscriptions,
+                legacy_url: urls.legacy,
                 id: r.id,
             }
         })

@@ -14,7 +14,6 @@ mod error;
 mod events;
 mod form;
 mod instances;
-mod legacy_url;
 mod login;
 mod markdown;
 mod mattermost;
@@ -26,6 +25,7 @@ mod settings;
 mod setup;
 mod subscriptions;
 mod throttle;
+mod webhook_urls;
 
 use actix_web::web;
 
@@ -98,7 +98,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/mattermost/test").route(web::post().to(mattermost::test_connection)))
             .service(web::resource("/mattermost/commands").route(web::post().to(mattermost::register_command)))
-            .service(web::resource("/legacy-url").route(web::get().to(legacy_url::page)))
+            .service(web::resource("/webhook-urls").route(web::get().to(webhook_urls::page)))
+            .service(web::resource("/legacy-url").route(web::get().to(webhook_urls::moved)))
             .service(web::resource("/audit").route(web::get().to(audit::page)))
             .service(
                 web::resource("/settings").route(web::get().to(settings::page)).route(web::post().to(settings::save)),

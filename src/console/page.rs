@@ -17,7 +17,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/admin/instances", "Jira instances"),
     ("/admin/secrets", "Secrets"),
     ("/admin/admins", "Admins"),
-    ("/admin/legacy-url", "Webhook URL builder"),
+    ("/admin/webhook-urls", "Webhook URLs"),
     ("/admin/subscriptions", "Subscriptions"),
     ("/admin/events", "Events"),
     ("/admin/deliveries", "Deliveries"),

@@ -93,9 +93,20 @@ pub async fn regenerate_webhook_secret(
         Ok(new) => {
             let mut page = page_for(&state, &post.admin);
             page.previous_until = Some(when(new.previous_valid_until_ms));
-            page.subscription_url = format!("{}/api/v2/webhook?secret={}", page.base_url, new.secret);
+            let parts = crate::instances::webhook_urls::UrlParts {
+                public_base: &page.base_url,
+                instance_id: None,
+                secret: &new.secret,
+                team: "",
+                channel: "",
+                flags: &[],
+            };
+            page.subscription_url = crate::instances::webhook_urls::build(&parts).subscriptions;
             page.new_webhook_secret = Some(new.secret);
-            page.chrome.notice = Some("A new webhook secret is in force. Copy it now: it is not shown again.".into());
+            page.chrome.notice = Some(
+                "A new webhook secret is in force. Webhook URLs shows every URL with it; update Jira's webhooks within the grace period."
+                    .into(),
+            );
             render(&page)
         }
         Err(e) => refused(&state, &post.admin, e),

@@ -2,6 +2,8 @@
 //! by id, alias or path segment, change, remove, each audited. Shared by the admin API and
 //! the console.
 
+pub mod webhook_urls;
+
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -9,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::jira::address::check_url;
 use crate::jira::client::JiraClient;
-use crate::jira::instance::{check_alias, check_type, decode_id, encode_id, normalize_url, InstanceType};
+use crate::jira::instance::{check_alias, check_type, decode_id, normalize_url, InstanceType};
 use crate::jira::status;
 use crate::store::records::{AuditRecordV1, InstanceRecordV1};
 use crate::store::{Store, StoreError};
@@ -233,9 +235,22 @@ pub fn resolve(store: &Store, reference: &str) -> Result<Option<InstanceRecordV1
     store.instance(reference)
 }
 
+/// `{"subscriptions","legacy_template"}` for an instance, with `secret` (or the placeholder).
+pub fn urls_json(instance_id: &str, public_base: &str, secret: &str) -> Value {
+    let parts = webhook_urls::UrlParts {
+        public_base,
+        instance_id: Some(instance_id),
+        secret,
+        team: "<team name>",
+        channel: "<channel name>",
+        flags: &[],
+    };
+    let urls = webhook_urls::build(&parts);
+    json!({ "subscriptions": urls.subscriptions, "legacy_template": urls.legacy })
+}
+
 /// The JSON the API shows for an instance, with the webhook URLs to paste into Jira.
 pub fn to_json(record: &InstanceRecordV1, public_base: &str) -> Value {
-    let encoded = encode_id(&record.id);
     json!({
         "id": record.id,
         "type": record.instance_type,
@@ -243,10 +258,7 @@ pub fn to_json(record: &InstanceRecordV1, public_base: &str) -> Value {
         "is_default": record.is_default,
         "is_v2_legacy": record.is_v2_legacy,
         "created_at": record.created_at_ms,
-        "webhook_urls": {
-            "subscriptions": format!("{public_base}/instance/{encoded}/api/v2/webhook?secret=<webhook secret>"),
-            "legacy_template": format!("{public_base}/instance/{encoded}/webhook?secret=<webhook secret>&team=<team name>&channel=<channel name>"),
-        },
+        "webhook_urls": urls_json(&record.id, public_base, webhook_urls::SECRET_PLACEHOLDER),
     })
 }
 

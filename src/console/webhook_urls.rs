@@ -1,5 +1,8 @@
-//! `/admin/legacy-url`: builds the per-channel webhook URL (the plugin's "legacy" webhook)
-//! from a team, a channel and the `updated_*` flags, and checks that the channel exists.
+//! `/admin/webhook-urls`: every webhook URL to paste into Jira, as `/jira webhook` builds
+//! them (`instances::webhook_urls`), with the secret in them for the signed-in admin: the
+//! subscription webhook of each instance, and the per-channel ("legacy") webhook built from a
+//! team, a channel and the `updated_*` flags, with a check that the channel exists.
+//! `/admin/legacy-url`, its old address, redirects here.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -9,7 +12,7 @@ use super::form::FormData;
 use super::page::{render, Chrome};
 use super::session::SignedIn;
 use crate::events::legacy_selection::is_mattermost_name;
-use crate::jira::instance::encode_id;
+use crate::instances::webhook_urls::{self, UrlParts, WebhookUrls};
 use crate::web::AppState;
 
 /// The flags a Jira admin can pick, with what each adds (SPEC §4.3).
@@ -27,9 +30,13 @@ const FLAGS: &[(&str, &str)] = &[
 ];
 
 #[derive(Template)]
-#[template(path = "console/legacy_url.html")]
-struct LegacyUrlPage {
+#[template(path = "console/webhook_urls.html")]
+struct WebhookUrlsPage {
     chrome: Chrome,
+    /// Per instance: its id and the URLs with the secret (legacy with placeholders).
+    per_instance: Vec<(String, WebhookUrls)>,
+    /// The webhook secret in force, shown to the signed-in admin as `/jira webhook` shows it.
+    secret: String,
     team: String,
     channel: String,
     instances: Vec<(String, bool)>,
@@ -48,28 +55,6 @@ fn query_pairs(query: &str) -> FormData {
     FormData::parse(query.as_bytes())
 }
 
-/// The URL for these choices, with the current webhook secret.
-pub fn build_url(
-    base: &str,
-    instance: Option<&str>,
-    secret: &str,
-    team: &str,
-    channel: &str,
-    flags: &[&str],
-) -> String {
-    let mut url = match instance {
-        Some(id) => format!("{base}/instance/{}/webhook?", encode_id(id)),
-        None => format!("{base}/webhook?"),
-    };
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.append_pair("secret", secret).append_pair("team", team).append_pair("channel", channel);
-    for flag in flags {
-        query.append_pair(flag, "1");
-    }
-    url.push_str(&query.finish());
-    url
-}
-
 pub async fn page(
     admin: SignedIn,
     state: web::Data<AppState>,
@@ -80,6 +65,21 @@ pub async fn page(
     let flags: Vec<FlagRow> =
         FLAGS.iter().map(|(name, label)| FlagRow { name, label, checked: form.checked(name) }).collect();
     let instances: Vec<String> = state.store.run(|store| store.instances()).await?.into_iter().map(|i| i.id).collect();
+    let (public_base, secret) = (state.config().public_base_url(), state.accepted_secrets().current);
+    let per_instance = instances
+        .iter()
+        .map(|id| {
+            let parts = UrlParts {
+                public_base: &public_base,
+                instance_id: Some(id),
+                secret: &secret,
+                team: "<team name>",
+                channel: "<channel name>",
+                flags: &[],
+            };
+            (id.clone(), webhook_urls::build(&parts))
+        })
+        .collect();
     let mut url = None;
     let mut channel_check = None;
     let names_valid = is_mattermost_name(team) && is_mattermost_name(channel);
@@ -90,8 +90,15 @@ pub async fn page(
     } else if !team.is_empty() && !channel.is_empty() {
         let chosen: Vec<&str> = flags.iter().filter(|f| f.checked).map(|f| f.name).collect();
         let instance = instances.iter().find(|i| i.as_str() == instance).map(String::as_str);
-        let secret = state.accepted_secrets().current;
-        url = Some(build_url(&state.config().public_base_url(), instance, &secret, team, channel, &chosen));
+        let parts = UrlParts {
+            public_base: &public_base,
+            instance_id: instance,
+            secret: &secret,
+            team,
+            channel,
+            flags: &chosen,
+        };
+        url = Some(webhook_urls::build(&parts).legacy);
         channel_check = Some(match state.mattermost.channel_by_name(team, channel).await {
             Ok(_) => (true, format!("Mattermost has the channel ~{channel} in team {team}.")),
             Err(e) if e.status() == Some(404) => (
@@ -101,8 +108,10 @@ pub async fn page(
             Err(e) => (false, format!("Could not check the channel: {e}")),
         });
     }
-    let page = LegacyUrlPage {
-        chrome: Chrome::new(&admin, "/admin/legacy-url", "Webhook URL builder"),
+    let page = WebhookUrlsPage {
+        chrome: Chrome::new(&admin, "/admin/webhook-urls", "Webhook URLs"),
+        per_instance,
+        secret: secret.clone(),
         team: team.into(),
         channel: channel.into(),
         instances: instances.iter().map(|i| (i.clone(), i == instance)).collect(),
@@ -113,19 +122,10 @@ pub async fn page(
     render(&page)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_carries_secret_names_and_flags_encoded() {
-        let url = build_url("https://jb.example", None, "s3cr&t", "eng team", "jira-feed", &["updated_comments"]);
-        assert_eq!(
-            url,
-            "https://jb.example/webhook?secret=s3cr%26t&team=eng+team&channel=jira-feed&updated_comments=1"
-        );
-        let url = build_url("https://jb.example", Some("https://jira.example.com"), "s", "t", "c", &[]);
-        assert!(url.starts_with("https://jb.example/instance/"), "{url}");
-        assert!(url.ends_with("/webhook?secret=s&team=t&channel=c"), "{url}");
-    }
+/// `/admin/legacy-url`, the page's old address: the same query, here.
+pub async fn moved(req: actix_web::HttpRequest) -> HttpResponse {
+    let query = req.query_string();
+    let target =
+        if query.is_empty() { "/admin/webhook-urls".to_string() } else { format!("/admin/webhook-urls?{query}") };
+    HttpResponse::PermanentRedirect().insert_header(("Location", target)).finish()
 }
