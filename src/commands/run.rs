@@ -51,7 +51,7 @@ pub async fn run(ctx: &CommandContext, caller: &Caller, parsed: ParsedCommand) -
     }
     let local = |work: StoreWork| ctx.store.run(work);
     let public_base = config.public_base_url();
-    let actor = format!("mattermost:{}", caller.user_name);
+    let actor = format!("mm:{}", caller.user_id);
     match parsed.command {
         Command::Help => Ok(help(&config, caller.system_admin)),
         Command::About => Ok(about()),
