@@ -93,7 +93,10 @@ async fn an_admin_manages_instances_and_gets_the_webhook_urls() {
     assert!(webhook.contains("/api/v2/webhook?secret="), "{webhook}");
     assert!(webhook.contains("&team=eng&channel=jira-feed"), "{webhook}");
     let audit: serde_json::Value = app.api(Method::GET, "/audit").send().await.unwrap().json().await.unwrap();
-    assert!(audit.to_string().contains(&format!("mm:{admin}")), "the change is audited as the Mattermost user: {audit}");
+    assert!(
+        audit.to_string().contains(&format!("mm:{admin}")),
+        "the change is audited as the Mattermost user: {audit}"
+    );
     app.shutdown().await;
 }
 

@@ -244,6 +244,10 @@ async fn a_dry_run_shows_which_recent_events_a_rule_would_post() {
     assert_eq!(matched[0]["issue_key"], "OPS-12");
     assert_eq!(matched[0]["events"], json!(["event_created_comment"]));
     assert_eq!(matched[0]["channel_id"], app.channel_id.as_str());
+    let unmatched = result["unmatched"].as_array().unwrap();
+    assert_eq!(unmatched.len(), 1, "{result}");
+    assert_eq!(unmatched[0]["excluded_by"], "filters.events", "the created issue is not a comment event");
+    assert_eq!(unmatched[0]["reason"], "its events are not among the rule's");
     app.deliver().await;
     assert!(event_posts(&app, &app.channel_id).is_empty(), "a dry run posts nothing");
 }
@@ -308,4 +312,21 @@ async fn restricted_comments_stay_out_of_channels_unless_the_rule_names_the_grou
     firehose(&app, "/api/v2/webhook", restricted.replace("40001", "40077")).await;
     app.deliver().await;
     assert_eq!(event_posts(&app, &app.channel_id).len(), 1, "the rule that names the group gets it");
+}
+
+#[tokio::test]
+async fn an_events_page_says_which_filter_of_each_subscription_left_it_out() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let comments_only = rule(&app.channel_id, "Comments only", &["event_created_comment"], json!([]));
+    let response = app.api(Method::POST, "/subscriptions").json(&comments_only).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
+    let (id, event) = app.state.store.recent_events(1).unwrap().remove(0);
+    assert_eq!(event.status, "unmatched");
+    let mut visitor = crate::support::console::signed_in(&app).await;
+    let page = visitor.get(&format!("/admin/events/{id}")).await;
+    assert!(page.has("Subscriptions that left it out"), "{}", page.body);
+    assert!(page.has("Comments only") && page.has("its events are not among the rule&#39;s"), "{}", page.body);
+    app.shutdown().await;
 }

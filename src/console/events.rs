@@ -98,6 +98,8 @@ struct EventPage {
     payload: String,
     preview: Option<Preview>,
     deliveries: Vec<DeliveryRow>,
+    /// Subscriptions of the event's instance that left it out: (name, channel id, why).
+    left_out: Vec<(String, String, String)>,
 }
 
 /// The post an event renders to: as HTML for reading (escaped, see `markdown`), and as the
@@ -135,6 +137,9 @@ pub async fn show(
     let event = state.store.run(move |store| log::detail(store, id)).await?.ok_or_else(|| {
         ConsoleError::NotFound(format!("Event #{id} is not stored (it may be older than store.event_retention_days)."))
     })?;
+    let settings = crate::subscriptions::matching::MatchSettings::from_config(&state.config());
+    let left_out =
+        state.store.run(move |store| crate::subscriptions::service::left_out_by(store, id, settings)).await?;
     let payload = match &event.payload {
         serde_json::Value::String(text) => text.clone(),
         json => serde_json::to_string_pretty(json).unwrap_or_default(),
@@ -145,6 +150,7 @@ pub async fn show(
         at: when(event.summary.received_at_ms),
         preview: preview(&state, &event.payload),
         deliveries: event.deliveries.iter().map(delivery_row).collect(),
+        left_out,
         payload,
         event,
     };

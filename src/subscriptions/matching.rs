@@ -45,6 +45,82 @@ pub fn matches(sub: &Subscription, events: &[String], facts: &IssueFacts, settin
         && filters.fields.iter().all(|filter| passes(filter, events, facts, settings))
 }
 
+/// The first of §6.5's tests a rule fails for an event: why it was not posted there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exclusion {
+    Events,
+    Project,
+    IssueType,
+    /// The issue has a security level and the rule names none (the safe default).
+    SecurityLevel,
+    /// A comment restricted to a group or role, which the rule's audience does not name.
+    CommentVisibility,
+    /// The field filter at this position, with its key.
+    Field {
+        index: usize,
+        key: String,
+    },
+}
+
+impl Exclusion {
+    /// A short path into the rule, as the API's `excluded_by` gives it.
+    pub fn code(&self) -> String {
+        match self {
+            Exclusion::Events => "filters.events".into(),
+            Exclusion::Project => "filters.projects".into(),
+            Exclusion::IssueType => "filters.issue_types".into(),
+            Exclusion::SecurityLevel => "security_level".into(),
+            Exclusion::CommentVisibility => "comment_visibility".into(),
+            Exclusion::Field { index, .. } => format!("filters.fields[{index}]"),
+        }
+    }
+}
+
+impl std::fmt::Display for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exclusion::Events => write!(f, "its events are not among the rule's"),
+            Exclusion::Project => write!(f, "its project is not among the rule's"),
+            Exclusion::IssueType => write!(f, "its issue type is not among the rule's"),
+            Exclusion::SecurityLevel => {
+                write!(f, "the issue has a security level, and the rule names none (a rule must filter on security to get such issues)")
+            }
+            Exclusion::CommentVisibility => {
+                write!(f, "the comment is restricted to a group or role that the rule's comment visibility filter does not name")
+            }
+            Exclusion::Field { key, .. } => write!(f, "the field filter on {key} does not accept it"),
+        }
+    }
+}
+
+/// Why `sub` does not take an event (`None`: it does), testing in the order of [`matches`].
+/// Kept beside it, and tested against it, so the two cannot disagree.
+pub fn excluded_by(
+    sub: &Subscription,
+    events: &[String],
+    facts: &IssueFacts,
+    settings: MatchSettings,
+) -> Option<Exclusion> {
+    let filters = &sub.filters;
+    if !wants_event(&filters.events, events) {
+        return Some(Exclusion::Events);
+    }
+    if !(filters.projects.is_empty() || filters.projects.contains(&facts.project_key)) {
+        return Some(Exclusion::Project);
+    }
+    if !filters.issue_types.contains(&facts.issue_type_id) {
+        return Some(Exclusion::IssueType);
+    }
+    if !security_allows(sub, facts, settings) {
+        return Some(Exclusion::SecurityLevel);
+    }
+    if !comment_allows(sub, events, facts, settings) {
+        return Some(Exclusion::CommentVisibility);
+    }
+    let failing = filters.fields.iter().position(|filter| !passes(filter, events, facts, settings))?;
+    Some(Exclusion::Field { index: failing, key: filters.fields[failing].key.clone() })
+}
+
 /// The subscription lists one of the events, or `event_updated_any` covers one.
 pub fn wants_event(wanted: &BTreeSet<String>, events: &[String]) -> bool {
     events.iter().any(|e| wanted.contains(e))

@@ -279,6 +279,32 @@ pub fn load_index(store: &Store) -> Result<SubscriptionIndex, StoreError> {
 
 /// The dry run (SPEC §3.5) over the last `last` stored events, with the issue facts the
 /// store keeps (a Jira Cloud comment is matched as routing would match it now).
+/// For a stored event: each subscription of its instance that left it out, with the reason
+/// in words (name, channel id, reason), by subscription name. Empty for an event without an
+/// instance.
+pub fn left_out_by(
+    store: &Store,
+    event_id: u64,
+    settings: MatchSettings,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    let Some(event) = store.event(event_id)? else { return Ok(Vec::new()) };
+    let Some(instance_id) = event.instance_id.clone() else { return Ok(Vec::new()) };
+    let events = [(event_id, event)];
+    let known = |instance: &str, issue: &str| store.issue_facts(instance, issue).ok().flatten();
+    let mut left_out: Vec<(String, String, String)> = store
+        .subscriptions()?
+        .iter()
+        .filter(|record| record.instance_id == instance_id)
+        .filter_map(|record| {
+            let sub = stored::from_record(record);
+            let run = super::dry_run::dry_run(&sub, &events, settings, known);
+            run.unmatched.into_iter().next().map(|miss| (sub.name.clone(), sub.channel_id.clone(), miss.reason))
+        })
+        .collect();
+    left_out.sort();
+    Ok(left_out)
+}
+
 pub fn dry_run(
     store: &Store,
     sub: &Subscription,

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use super::{events, filter, issue_facts, sub};
+use crate::subscriptions::matching::{excluded_by, Exclusion};
 use crate::subscriptions::{matches, MatchSettings};
 
 const INCLUSIONS: [&str; 7] =
@@ -105,6 +106,12 @@ fn each_inclusion_against_each_field_shape() {
             if got != want {
                 failures.push(format!("{case}: {key} {inclusion:?} {values:?} → {got}, expected {want}"));
             }
+            // The explanation agrees with the verdict, and names this filter when it refuses.
+            let why = excluded_by(&sub, &events(&["event_updated_status"]), &facts, MatchSettings::default());
+            let expected_why = (!want).then(|| Exclusion::Field { index: 0, key: key.to_string() });
+            if why != expected_why {
+                failures.push(format!("{case}: {key} {inclusion:?} explained as {why:?}"));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -122,4 +129,19 @@ fn all_filters_must_pass() {
     let ev = events(&["event_updated_status"]);
     assert!(matches(&both("backend"), &ev, &facts, MatchSettings::default()));
     assert!(!matches(&both("ui"), &ev, &facts, MatchSettings::default()));
+    let why = excluded_by(&both("ui"), &ev, &facts, MatchSettings::default()).unwrap();
+    assert_eq!(
+        (why.code(), why.to_string()),
+        ("filters.fields[1]".into(), "the field filter on labels does not accept it".into())
+    );
+}
+
+#[test]
+fn the_first_test_a_rule_fails_is_the_one_named() {
+    let facts = issue_facts(json!({"security": {"id": "10100"}}));
+    let ev = events(&["event_updated_status"]);
+    let other_event = sub(&["event_created"], vec![]);
+    assert_eq!(excluded_by(&other_event, &ev, &facts, MatchSettings::default()), Some(Exclusion::Events));
+    let secured = sub(&["event_updated_status"], vec![]);
+    assert_eq!(excluded_by(&secured, &ev, &facts, MatchSettings::default()), Some(Exclusion::SecurityLevel));
 }
