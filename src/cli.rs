@@ -206,12 +206,26 @@ fn render_payload(source: &str) -> ExitCode {
         eprintln!("jirabridge: cannot read {source}: {e}");
         return ExitCode::from(2);
     }
-    match preview::render_payload(&bytes, &Default::default()) {
-        Ok(rendered) => println!("{}", serde_json::json!(rendered)),
+    let rendered = match preview::render_payload(&bytes, &Default::default()) {
+        Ok(rendered) => rendered,
         Err(reason) => {
             eprintln!("jirabridge: {source} is not JSON: {reason}");
             return ExitCode::from(2);
         }
+    };
+    // Stdout stays the JSON a script reads; a person at a terminal gets it indented.
+    let json = serde_json::json!(rendered);
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    } else {
+        println!("{json}");
+    }
+    if rendered.posts.is_empty() {
+        let why = crate::jira::webhook_fields::Webhook::parse(&bytes)
+            .ok()
+            .and_then(|payload| crate::events::normalize::why_ignored(&payload))
+            .unwrap_or_else(|| "jirabridge does not post this payload".into());
+        eprintln!("jirabridge: no post: {why}");
     }
     ExitCode::SUCCESS
 }

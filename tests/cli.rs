@@ -84,6 +84,22 @@ fn render_prints_events_and_posts() {
         serde_json::from_slice::<serde_json::Value>(&ignored.stdout).unwrap(),
         serde_json::json!({"events": [], "posts": []})
     );
+    let why = String::from_utf8_lossy(&ignored.stderr);
+    assert!(why.contains("no post: jirabridge does not post worklog_updated events"), "{why}");
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty(), "nothing on stderr when there is a post");
+}
+
+#[test]
+fn render_says_why_a_payload_gives_no_post() {
+    for (fixture, reason) in [
+        ("server-comment-created-standalone.json", "comment_created without its issue"),
+        ("cloud-issue-updated-timeestimate-only.json", "changes only fields jirabridge does not post (timeestimate)"),
+    ] {
+        let out = jirabridge(&["render", own_dir().join(fixture).to_str().unwrap()]);
+        assert!(out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(reason), "{fixture}: {stderr}");
+    }
 }
 
 #[test]

@@ -55,6 +55,42 @@ pub fn normalize(payload: &Webhook) -> Option<NormalizedEvent> {
     Some(parsed)
 }
 
+/// Why [`normalize`] gives nothing for `payload`, in words for an admin (the event log's
+/// "ignored", `jirabridge render`); `None` when it does give an event.
+pub fn why_ignored(payload: &Webhook) -> Option<String> {
+    if normalize(payload).is_some() {
+        return None;
+    }
+    let webhook_event = payload.webhook_event.as_str();
+    Some(if webhook_event.is_empty() {
+        "the payload names no webhookEvent, so it is not a Jira webhook".to_string()
+    } else if dispatch(payload, webhook_event).is_none() {
+        match webhook_event {
+            "jira:issue_updated" => format!(
+                "an issue update of a kind jirabridge does not post (issue_event_type_name \"{}\")",
+                payload.issue_event_type.as_str()
+            ),
+            other => format!("jirabridge does not post {other} events, only issue and comment events"),
+        }
+    } else if payload.fields().is_none() && webhook_event.starts_with("comment_") {
+        format!(
+            "{webhook_event} without its issue: Jira Server and Data Center also send the same comment as \
+             jira:issue_updated (issue_commented), which is posted"
+        )
+    } else if payload.fields().is_none() {
+        format!("{webhook_event} carries no issue fields")
+    } else if payload.changelog_items().iter().all(|item| change_of(item).is_none()) {
+        let fields: Vec<&str> = payload.changelog_items().iter().map(|item| item.field.as_str()).collect();
+        if fields.is_empty() {
+            "an issue update with no changed fields".to_string()
+        } else {
+            format!("an issue update that changes only fields jirabridge does not post ({})", fields.join(", "))
+        }
+    } else {
+        "the payload names nobody who made the change".to_string()
+    })
+}
+
 fn dispatch(payload: &Webhook, webhook_event: &str) -> Option<Kind> {
     match webhook_event {
         "jira:issue_created" => Some(Kind::Created),
