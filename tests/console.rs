@@ -31,8 +31,8 @@ async fn pages_need_a_session_and_sign_in_returns_to_the_page_asked_for() {
     let login = visitor.get("/admin/login?next=%2Fadmin%2Finstances").await;
     assert_eq!(login.status, 200);
     assert!(login.has("name=\"username\"") && login.has("name=\"password\""));
-    // The way in without an account names this server's own command (no config file here).
-    assert!(login.has("<code>jirabridge admin set-password --username NAME</code>"), "{}", login.body);
+    // An admin exists: the page says nothing about making one.
+    assert!(!login.has("set-password"), "{}", login.body);
     let wrong = visitor
         .submit(
             &login,
@@ -354,5 +354,18 @@ async fn a_session_of_a_deleted_account_is_over() {
     let page = admin.get("/admin/settings").await;
     assert_eq!(page.status, 303);
     assert!(page.location.unwrap_or_default().starts_with("/admin/login"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_set_password_hint_shows_only_while_no_admin_exists_and_names_no_path() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    let login = visitor.get("/admin/login").await;
+    assert!(login.has("jirabridge admin set-password --username NAME"), "{}", login.body);
+    assert!(!login.has(&app.data_dir.path().display().to_string()), "no path of this server: {}", login.body);
+    jirabridge::accounts::set_password(&app.state.store, ADMIN, PASSWORD, 1).unwrap();
+    let login = visitor.get("/admin/login").await;
+    assert!(!login.has("set-password"), "{}", login.body);
     app.shutdown().await;
 }

@@ -31,12 +31,18 @@ pub struct LoginPage {
     pub error: Option<String>,
     pub setup: bool,
     pub show_form: bool,
-    /// `jirabridge admin set-password …` for this server, filled in by `form_response`.
-    pub set_password_command: String,
+    /// How to make the first admin from the command line; shown only while no admin exists.
+    pub set_password_hint: Option<&'static str>,
 }
 
+/// What the sign-in page says about making the first admin: no path of this server (anyone
+/// may load the page), and only while there is no admin.
+pub const SET_PASSWORD_HINT: &str =
+    "jirabridge admin set-password --username NAME (add --config with the server's configuration file if it uses one)";
+
 /// The command that makes an admin account for this server (its config file, when it
-/// read one, so the command finds the same store).
+/// read one, so the command finds the same store). For the server's log only: the path is
+/// not shown to visitors.
 pub fn set_password_command(state: &AppState) -> String {
     match state.settings.config_file() {
         Some(file) => {
@@ -57,7 +63,6 @@ pub fn form_response(
     status: StatusCode,
     mut page: LoginPage,
 ) -> Result<HttpResponse, ConsoleError> {
-    page.set_password_command = set_password_command(state);
     let held = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32);
     page.csrf_token = match held {
         Some(token) => token,
@@ -101,7 +106,9 @@ pub async fn form(
         (Some(_), None) => Some("You are signed out.".to_string()),
         (None, None) => None,
     };
-    form_response(&state, &req, StatusCode::OK, login_page(safe_next(&query.next), String::new(), notice, None))
+    let mut page = login_page(safe_next(&query.next), String::new(), notice, None);
+    page.set_password_hint = (!super::setup::any_admin(&state).await?).then_some(SET_PASSWORD_HINT);
+    form_response(&state, &req, StatusCode::OK, page)
 }
 
 fn login_page(next: String, username: String, notice: Option<String>, error: Option<String>) -> LoginPage {

@@ -91,7 +91,7 @@ impl ConsoleState {
 }
 
 /// Whether an admin account exists (asked on a blocking thread).
-async fn any_admin(state: &AppState) -> Result<bool, ConsoleError> {
+pub(super) async fn any_admin(state: &AppState) -> Result<bool, ConsoleError> {
     let asked = state.store.run(crate::accounts::any_admin).await;
     asked.map_err(|e| match e {
         crate::accounts::AccountError::Store(e) => e.into(),
@@ -142,8 +142,8 @@ async fn refusal(state: &AppState, token: &str) -> Result<Option<String>, Consol
     }
     if !state.console.setup_token_valid(token) {
         return Ok(Some(format!(
-            "This setup link has expired or is not valid. Restart jirabridge for a new one, or run `{}`.",
-            super::login::set_password_command(state)
+            "This setup link has expired or is not valid. Restart jirabridge for a new one, or run `{}` on the server.",
+            super::login::SET_PASSWORD_HINT
         )));
     }
     Ok(None)
