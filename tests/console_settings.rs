@@ -92,7 +92,7 @@ async fn settings_are_changed_from_the_console_and_apply_at_once() {
 }
 
 #[tokio::test]
-async fn a_bot_token_is_saved_and_tested_unless_the_config_file_sets_it() {
+async fn a_bot_token_is_tested_first_and_saved_only_when_mattermost_takes_it() {
     // Values a test config sets count as set in the file: the URL here, read-only.
     let app = spawn_app_with(|c| c.mattermost.bot_token = jirabridge::config::Secret::default()).await;
     let mut visitor = signed_in(&app).await;
@@ -100,12 +100,14 @@ async fn a_bot_token_is_saved_and_tested_unless_the_config_file_sets_it() {
     assert!(page.has("Read-only: set in the config file."), "{}", page.body);
     assert!(page.has("placeholder=\"not set\""));
     let wrong = visitor.submit(&page, "/admin/mattermost", &[("bot_token", "a-token-mattermost-does-not-know")]).await;
-    assert_eq!(wrong.status, 200);
-    assert_eq!(app.state.config().mattermost.bot_token.expose(), "a-token-mattermost-does-not-know");
+    assert_eq!(wrong.status, 400);
+    assert_eq!(app.state.config().mattermost.bot_token.expose(), "", "a refused token is not saved");
     assert!(wrong.has("Mattermost refused the bot token (401)"), "{}", wrong.body);
+    assert!(wrong.has("Nothing was saved"), "{}", wrong.body);
     let right =
         visitor.submit(&page, "/admin/mattermost", &[("bot_token", crate::support::fake_mattermost::BOT_TOKEN)]).await;
-    assert!(right.has("Connected: Mattermost knows the bot token"), "{}", right.body);
+    assert!(right.has("Saved. Mattermost knows the bot token as @"), "{}", right.body);
+    assert_eq!(app.state.config().mattermost.bot_token.expose(), crate::support::fake_mattermost::BOT_TOKEN);
     let audit = visitor.get("/admin/audit").await;
     assert!(audit.has("mattermost.bot_token"));
     assert!(!audit.has("a-token-mattermost-does-not-know"), "secrets are not audited");

@@ -79,20 +79,45 @@ fn explain(error: &MmError) -> String {
     }
 }
 
-/// Saves the URL and, when one is typed, a new bot token; then checks them.
+/// Tests the URL and, when one is typed, a new bot token against Mattermost first, and saves
+/// them only when Mattermost accepts them: a refused token never replaces a working one.
 pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
+    let config = state.config();
     let mut changes = Vec::new();
-    if locked(&state, "mattermost.url").is_none() {
-        changes.push(("mattermost.url".to_string(), serde_json::Value::from(post.form.get("url"))));
-    }
-    let token = post.form.raw("bot_token").trim();
-    if !token.is_empty() && locked(&state, "mattermost.bot_token").is_none() {
-        changes.push(("mattermost.bot_token".to_string(), serde_json::Value::from(token)));
-    }
+    let url = if locked(&state, "mattermost.url").is_none() {
+        let url = post.form.get("url").trim().to_string();
+        changes.push(("mattermost.url".to_string(), serde_json::Value::from(url.clone())));
+        url
+    } else {
+        config.mattermost.url.clone()
+    };
+    let typed_token = post.form.raw("bot_token").trim();
+    let token = if !typed_token.is_empty() && locked(&state, "mattermost.bot_token").is_none() {
+        changes.push(("mattermost.bot_token".to_string(), serde_json::Value::from(typed_token)));
+        typed_token.to_string()
+    } else {
+        config.mattermost.bot_token.expose().to_string()
+    };
+    // Asked with the values as typed, through a client of their own: nothing in force
+    // changes unless Mattermost says yes.
+    let timeout = std::time::Duration::from_secs(config.mattermost.request_timeout_secs);
+    let trial = crate::mattermost::MattermostClient::new(&url, &token, timeout);
+    let bot = match trial.me().await {
+        Ok(bot) => bot,
+        Err(e) => {
+            let mut page = page_for(&state, &post.admin, Some(TestResult { ok: false, text: explain(&e) }));
+            page.url = url;
+            page.chrome.error = Some("Nothing was saved: Mattermost did not accept these values.".into());
+            return super::page::render_status(actix_web::http::StatusCode::BAD_REQUEST, &page);
+        }
+    };
     // Settings::update stores the change: on a blocking thread, with the store's deadline.
     let (shared, actor) = (state.clone(), post.admin.username.clone());
     match state.store.run(move |_| shared.settings.update(&changes, &actor)).await {
-        Ok(_) => test_connection(state, post).await,
+        Ok(_) => {
+            let text = format!("Saved. Mattermost knows the bot token as @{}.", bot.username);
+            render(&page_for(&state, &post.admin, Some(TestResult { ok: true, text })))
+        }
         Err(crate::live_config::SettingsError::Invalid(errors)) => {
             let mut page = page_for(&state, &post.admin, None);
             page.url = post.form.get("url").to_string();
