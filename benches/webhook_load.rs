@@ -165,13 +165,13 @@ async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
 
 /// A delivery like the legacy webhook stores: rendered later from the event.
 fn delivery(n: u64) -> jirabridge::store::NewDelivery {
-    use jirabridge::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
+    use jirabridge::store::records::{DeliveryRecordV1, DeliveryState, PostRecordV1, TargetRecordV1};
     let record = DeliveryRecordV1 {
         event_id: 0,
         target: TargetRecordV1::ChannelName { team: "eng".into(), channel: "jira".into() },
         lane: "name:eng/jira".into(),
         post: PostRecordV1::FromEvent { subscription_name: None },
-        state: "pending".into(),
+        state: DeliveryState::Pending,
         attempts: 0,
         created_at_ms: n,
         due_at_ms: n,

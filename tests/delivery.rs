@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use jirabridge::store::records::DeliveryState;
 use jirabridge::utc::now_ms;
 use reqwest::StatusCode;
 
@@ -11,7 +12,7 @@ use crate::support::fake_mattermost::Failure;
 use crate::support::fixtures::issue_created;
 
 fn states(app: &TestApp) -> Vec<String> {
-    app.state.store.all_deliveries().unwrap().into_iter().map(|d| d.record.state).collect()
+    app.state.store.all_deliveries().unwrap().into_iter().map(|d| d.record.state.to_string()).collect()
 }
 
 /// A worker as a restarted process has it: the same store and Mattermost, no lane checked.
@@ -57,7 +58,7 @@ async fn rate_limits_are_honoured_with_retry_after() {
     app.post_legacy(issue_created("OPS-2")).await;
     app.deliver().await;
     let record = &app.state.store.all_deliveries().unwrap()[0].record;
-    assert_eq!(record.state, "retrying");
+    assert_eq!(record.state, DeliveryState::Retrying);
     assert!(record.due_at_ms >= now_ms() + 25_000, "Retry-After of 30 s must be honoured");
     assert!(record.last_error.as_deref().unwrap().contains("limit exceeded"));
     assert_eq!(deliver_after_backoff(&app).await, 0, "not due before Retry-After");
@@ -70,7 +71,7 @@ async fn an_archived_channel_makes_a_dead_delivery_with_the_reason() {
     app.mm.archive_channel(&app.channel_id);
     app.deliver().await;
     let record = &app.state.store.all_deliveries().unwrap()[0].record;
-    assert_eq!(record.state, "dead");
+    assert_eq!(record.state, DeliveryState::Dead);
     assert!(
         record.last_error.as_deref().unwrap().contains("archived")
             || record.last_error.as_deref().unwrap().contains("can_not_post")
@@ -169,7 +170,7 @@ async fn posts_whose_outcome_was_lost_are_found_not_posted_again() {
     // As after a crash that lost both "done" writes: the records say nothing was posted.
     for delivery in app.state.store.all_deliveries().unwrap() {
         let mut record = delivery.record.clone();
-        record.state = "pending".into();
+        record.state = DeliveryState::Pending;
         record.post_id = None;
         record.finished_at_ms = None;
         app.state.store.update_delivery(delivery.id, delivery.record.due_at_ms, &record).unwrap();

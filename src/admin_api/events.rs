@@ -10,6 +10,7 @@ use super::error::ApiError;
 use crate::delivery::outbox::{self, RetryError};
 use crate::ingest::replay::ReplayError;
 use crate::ingest::search::{self as log, EventQuery};
+use crate::store::records::DeliveryState;
 use crate::utc::now_ms;
 use crate::web::AppState;
 
@@ -76,14 +77,16 @@ pub async fn deliveries(
     state: web::Data<AppState>,
     query: web::Query<DeliveriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let wanted = query.state.as_deref().filter(|s| !s.is_empty());
-    if let Some(unknown) = wanted.filter(|s| !outbox::STATES.contains(s)) {
-        let expected = outbox::STATES.join(", ");
-        return Err(ApiError::field("state", format!("unknown state {unknown:?}; expected one of {expected}")));
-    }
-    let wanted = wanted.map(str::to_string);
+    let wanted = match query.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(DeliveryState::parse(text).ok_or_else(|| {
+            let expected: Vec<&str> = DeliveryState::ALL.iter().map(|s| s.as_str()).collect();
+            let message = format!("unknown state {text:?}; expected one of {}", expected.join(", "));
+            ApiError::field("state", message)
+        })?),
+    };
     let limit = query.limit.unwrap_or(outbox::DEFAULT_LIMIT);
-    let found = state.store.run(move |store| outbox::list(store, wanted.as_deref(), limit)).await?;
+    let found = state.store.run(move |store| outbox::list(store, wanted, limit)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 

@@ -136,7 +136,7 @@ pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<Strin
     let since = now_ms.saturating_sub(86_400_000);
     let events = store.events_newest_first(since, usize::MAX, |_| true)?.len();
     let deliveries = store.recent_deliveries(since, usize::MAX)?;
-    let finished = |state: &str| deliveries.iter().filter(|d| d.record.state == state).count();
+    let finished = |state: &str| deliveries.iter().filter(|d| d.record.state.as_str() == state).count();
     Ok(format!(
         "###### jirabridge statistics\n\
          * Jira instances: {} ({} Server or Data Center, {cloud} Cloud)\n\

@@ -6,6 +6,7 @@ use askama::Template;
 use super::error::ConsoleError;
 use super::page::{day, render, when, Chrome};
 use super::session::SignedIn;
+use crate::store::records::DeliveryState;
 use crate::store::{Store, StoreError};
 use crate::utc::now_ms;
 use crate::web::AppState;
@@ -64,7 +65,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
     let days = (0..DAYS_SHOWN)
         .map(|back| {
             let d = today - back;
-            let finished_on = |s: &str| {
+            let finished_on = |s: DeliveryState| {
                 deliveries
                     .iter()
                     .filter(|x| x.record.state == s && x.record.finished_at_ms.is_some_and(|at| at / 86_400_000 == d))
@@ -73,14 +74,16 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
             DayRow {
                 day: day(d),
                 events: events.get(&d).copied().unwrap_or(0),
-                posted: finished_on("done"),
-                dead: finished_on("dead"),
+                posted: finished_on(DeliveryState::Done),
+                dead: finished_on(DeliveryState::Dead),
             }
         })
         .collect();
     let recent_errors = deliveries
         .iter()
-        .filter(|d| d.record.last_error.is_some() && matches!(d.record.state.as_str(), "dead" | "retrying"))
+        .filter(|d| {
+            d.record.last_error.is_some() && matches!(d.record.state, DeliveryState::Dead | DeliveryState::Retrying)
+        })
         .take(10)
         .map(|d| ErrorRow {
             id: d.id,

@@ -9,7 +9,8 @@ use super::error::ConsoleError;
 use super::page::{render, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::delivery::outbox::{self, DeliverySummary, RetryError, STATES};
+use crate::delivery::outbox::{self, DeliverySummary, RetryError};
+use crate::store::records::DeliveryState;
 use crate::utc::now_ms;
 use crate::web::AppState;
 
@@ -28,13 +29,13 @@ pub struct StateFilter {
 struct DeliveriesPage {
     chrome: Chrome,
     state: String,
-    states: &'static [&'static str],
+    states: &'static [DeliveryState],
     rows: Vec<DeliveryRow>,
 }
 
 impl DeliveriesPage {
-    fn is_state(&self, state: &str) -> bool {
-        self.state == state
+    fn is_state(&self, state: &DeliveryState) -> bool {
+        self.state == state.as_str()
     }
 }
 
@@ -43,7 +44,7 @@ pub struct DeliveryRow {
     pub id: u64,
     pub event_id: u64,
     pub channel: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: u32,
     pub created: String,
     pub due: String,
@@ -56,12 +57,12 @@ pub fn delivery_row(d: &DeliverySummary) -> DeliveryRow {
         id: d.id,
         event_id: d.event_id,
         channel: d.channel.clone(),
-        state: d.state.clone(),
+        state: d.state,
         attempts: d.attempts,
         created: when(d.created_at_ms),
         due: d.due_at_ms.map(when).unwrap_or_default(),
         error: d.last_error.clone().unwrap_or_default(),
-        retryable: matches!(d.state.as_str(), "dead" | "retrying"),
+        retryable: matches!(d.state, DeliveryState::Dead | DeliveryState::Retrying),
     }
 }
 
@@ -71,14 +72,14 @@ pub async fn list(
     filter: web::Query<StateFilter>,
 ) -> Result<HttpResponse, ConsoleError> {
     let filter = filter.into_inner();
-    let wanted = STATES.iter().find(|s| **s == filter.state).copied();
+    let wanted = DeliveryState::parse(&filter.state);
     let rows =
         state.store.run(move |store| outbox::list(store, wanted, SHOWN)).await?.iter().map(delivery_row).collect();
     let notice = Notice { notice: filter.notice }.text();
     let page = DeliveriesPage {
         chrome: Chrome::new(&admin, "/admin/deliveries", "Deliveries").with_notice(notice),
-        state: wanted.unwrap_or("").to_string(),
-        states: &STATES,
+        state: wanted.map(DeliveryState::as_str).unwrap_or("").to_string(),
+        states: &DeliveryState::ALL,
         rows,
     };
     render(&page)

@@ -12,12 +12,3 @@ pub mod worker;
 
 pub use settings::DeliverySettings;
 pub use worker::Worker;
-
-/// Delivery states as stored.
-pub mod state {
-    pub const PENDING: &str = "pending";
-    pub const IN_FLIGHT: &str = "in_flight";
-    pub const RETRYING: &str = "retrying";
-    pub const DONE: &str = "done";
-    pub const DEAD: &str = "dead";
-}

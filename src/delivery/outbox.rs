@@ -4,23 +4,19 @@
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::state;
-use crate::store::records::{AuditRecordV1, DeliveryRecordV1, TargetRecordV1};
+use crate::store::records::{AuditRecordV1, DeliveryRecordV1, DeliveryState, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
 
 /// Shown when no `limit` is given, and the most ever shown at once.
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
 
-/// States an admin can filter on.
-pub const STATES: [&str; 5] = [state::PENDING, state::IN_FLIGHT, state::RETRYING, state::DEAD, state::DONE];
-
 /// One delivery, for lists and event details.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeliverySummary {
     pub id: u64,
     pub event_id: u64,
-    pub state: String,
+    pub state: DeliveryState,
     /// The channel id, or `team/channel` while a legacy channel name is not resolved yet.
     pub channel: String,
     pub attempts: u32,
@@ -42,11 +38,11 @@ impl DeliverySummary {
         DeliverySummary {
             id: delivery.id,
             event_id: record.event_id,
-            state: record.state.clone(),
+            state: record.state,
             channel,
             attempts: record.attempts,
             created_at_ms: record.created_at_ms,
-            due_at_ms: (!is_finished(record)).then_some(record.due_at_ms),
+            due_at_ms: (!record.state.is_finished()).then_some(record.due_at_ms),
             finished_at_ms: record.finished_at_ms,
             last_error: record.last_error.clone(),
             post_id: record.post_id.clone(),
@@ -56,7 +52,7 @@ impl DeliverySummary {
 
 /// Deliveries in `state` (any state when `None`), newest first; `limit` is capped at
 /// [`MAX_LIMIT`].
-pub fn list(store: &Store, state: Option<&str>, limit: usize) -> Result<Vec<DeliverySummary>, StoreError> {
+pub fn list(store: &Store, state: Option<DeliveryState>, limit: usize) -> Result<Vec<DeliverySummary>, StoreError> {
     let wanted = |record: &DeliveryRecordV1| state.is_none_or(|s| record.state == s);
     let found = store.deliveries_newest_first(limit.clamp(1, MAX_LIMIT), wanted)?;
     Ok(found.iter().map(DeliverySummary::of).collect())
@@ -89,13 +85,13 @@ pub fn retry_now(
 ) -> Result<DeliverySummary, RetryError> {
     let read = store.delivery(id)?.ok_or(RetryError::NotFound(id))?;
     let mut record = read.clone();
-    match record.state.as_str() {
-        state::DONE => return Err(RetryError::Done(id)),
-        state::IN_FLIGHT => return Err(RetryError::InFlight(id)),
-        _ => {}
+    match record.state {
+        DeliveryState::Done => return Err(RetryError::Done(id)),
+        DeliveryState::InFlight => return Err(RetryError::InFlight(id)),
+        DeliveryState::Pending | DeliveryState::Retrying | DeliveryState::Dead => {}
     }
-    if record.state == state::DEAD {
-        record.state = state::RETRYING.into();
+    if record.state == DeliveryState::Dead {
+        record.state = DeliveryState::Retrying;
         record.finished_at_ms = None;
     }
     record.due_at_ms = now_ms;
@@ -117,8 +113,4 @@ pub fn retry_now(
     };
     store.audit(&entry)?;
     Ok(retried)
-}
-
-fn is_finished(record: &DeliveryRecordV1) -> bool {
-    record.state == state::DONE || record.state == state::DEAD
 }

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
-use super::{backoff, limits, state, threading, DeliverySettings};
+use super::{backoff, limits, threading, DeliverySettings};
 use crate::events::normalize::normalize;
 use crate::events::render::render;
 use crate::jira::webhook_fields::Webhook;
@@ -27,7 +27,7 @@ use crate::live_config::Settings;
 use crate::mattermost::channels::{ChannelCache, Resolution};
 use crate::mattermost::wire::Post;
 use crate::mattermost::{MattermostClient, MmError, NewPost};
-use crate::store::records::{DeliveryRecordV1, PostRecordV1, TargetRecordV1};
+use crate::store::records::{DeliveryRecordV1, DeliveryState, PostRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
@@ -165,7 +165,7 @@ impl Worker {
             Ok(channel_id) => channel_id,
             Err(outcome) => return self.finish(id, previous_due, record, outcome),
         };
-        if record.state == state::IN_FLIGHT || !self.lane_checked(&record.lane) {
+        if record.state == DeliveryState::InFlight || !self.lane_checked(&record.lane) {
             match self.earlier_post(id, &record, &channel_id).await {
                 Some(outcome) => return self.finish(id, previous_due, record, outcome),
                 // Not posted: neither is anything after it in this lane.
@@ -176,7 +176,7 @@ impl Worker {
         // in the channel by the lane check after a restart. `in_flight` reaches the store
         // only when `finish` records a request that got no answer (checked before a resend).
         record.target = TargetRecordV1::ChannelId(channel_id.clone());
-        record.state = state::IN_FLIGHT.into();
+        record.state = DeliveryState::InFlight;
         let now = now_ms();
         record.first_attempt_at_ms.get_or_insert(now);
         record.last_sent_at_ms = Some(now);
@@ -314,7 +314,7 @@ impl Worker {
         let recheck = matches!(outcome, Outcome::RecheckLater(..));
         match outcome {
             Outcome::Done(post_id) => {
-                record.state = state::DONE.into();
+                record.state = DeliveryState::Done;
                 record.post_id = Some(post_id);
                 record.finished_at_ms = Some(now);
                 record.last_error = None;
@@ -335,8 +335,8 @@ impl Worker {
                     // Give an abandoned request time to finish before looking for its post.
                     wait = wait.max(settings.recheck_after);
                 }
-                if record.state != state::IN_FLIGHT || !recheck {
-                    record.state = state::RETRYING.into();
+                if record.state != DeliveryState::InFlight || !recheck {
+                    record.state = DeliveryState::Retrying;
                 }
                 record.due_at_ms = now + wait.as_millis() as u64;
                 record.last_error = Some(reason);
@@ -344,7 +344,7 @@ impl Worker {
             }
             Outcome::Dead(reason) | Outcome::ChannelRefused(reason) => {
                 tracing::error!(delivery = id, event = record.event_id, %reason, "delivery failed permanently");
-                record.state = state::DEAD.into();
+                record.state = DeliveryState::Dead;
                 record.finished_at_ms = Some(now);
                 record.last_error = Some(reason);
                 self.metrics.delivery("dead");

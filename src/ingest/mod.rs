@@ -14,11 +14,12 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use crate::delivery::state;
 use crate::events::model::{Kind, NormalizedEvent};
 use crate::events::names;
 use crate::live_config::Settings;
-use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1};
+use crate::store::records::{
+    DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1,
+};
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
@@ -193,7 +194,7 @@ impl Ingest {
                 target,
                 lane,
                 post,
-                state: state::PENDING.into(),
+                state: DeliveryState::Pending,
                 attempts: 0,
                 created_at_ms: now,
                 due_at_ms: now,

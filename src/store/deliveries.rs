@@ -9,7 +9,7 @@ use sled::Transactional;
 
 use super::codec::{self, after_lane, pair_key, split_lane_key, split_pair_key, u64_key};
 use super::events::{abort, put_delivery, OutboxTx};
-use super::records::DeliveryRecordV1;
+use super::records::{DeliveryRecordV1, DeliveryState};
 use super::{Store, StoreError};
 
 /// The head of a lane whose due time has come.
@@ -163,8 +163,8 @@ impl Store {
             let (key, _) = entry?;
             let Some((_, id)) = split_pair_key(&key) else { continue };
             match self.delivery(id)?.map(|r| r.state) {
-                Some(state) if state == "in_flight" => counts.in_flight += 1,
-                Some(state) if state == "retrying" => counts.retrying += 1,
+                Some(DeliveryState::InFlight) => counts.in_flight += 1,
+                Some(DeliveryState::Retrying) => counts.retrying += 1,
                 Some(_) => counts.pending += 1,
                 None => {}
             }
@@ -193,7 +193,7 @@ impl Store {
             let (key, value) = entry?;
             let record: DeliveryRecordV1 = codec::decode(DeliveryRecordV1::VERSION, &value)?;
             let finished_early = record.finished_at_ms.is_some_and(|at| at < cutoff_ms);
-            if is_finished(&record.state) && finished_early {
+            if record.state.is_finished() && finished_early {
                 let _gate = self.write_gate()?;
                 self.trees().deliveryid_delivery.remove(key)?;
                 removed += 1;
@@ -208,10 +208,6 @@ fn after_key(key: &[u8]) -> Vec<u8> {
     let mut after = key.to_vec();
     after.push(0);
     after
-}
-
-fn is_finished(state: &str) -> bool {
-    state == "done" || state == "dead"
 }
 
 impl Store {
@@ -259,7 +255,7 @@ mod tests {
         let due: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(due, vec![first[0], first[1]]);
         let mut done = store.delivery(first[0]).unwrap().unwrap();
-        done.state = "done".into();
+        done.state = DeliveryState::Done;
         done.finished_at_ms = Some(30);
         store.update_delivery(first[0], 10, &done).unwrap();
         let due: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
@@ -278,7 +274,7 @@ mod tests {
         let first = ids(store.ingest(event(1, 10), vec![sample_delivery("a", 10)]).unwrap());
         ids(store.ingest(event(2, 20), vec![sample_delivery("a", 20)]).unwrap());
         let mut retrying = store.delivery(first[0]).unwrap().unwrap();
-        retrying.state = "retrying".into();
+        retrying.state = DeliveryState::Retrying;
         retrying.due_at_ms = 500;
         store.update_delivery(first[0], 10, &retrying).unwrap();
         assert!(store.due_lane_heads(100, &HashSet::new(), 10).unwrap().is_empty());
@@ -298,13 +294,13 @@ mod tests {
         assert!(store.replace_delivery(id, &read, &retried).unwrap());
         // The worker finishes with the due time it read.
         let mut done = read.clone();
-        done.state = "done".into();
+        done.state = DeliveryState::Done;
         store.update_delivery(id, read.due_at_ms, &done).unwrap();
         assert!(store.due_lane_heads(u64::MAX, &HashSet::new(), 10).unwrap().is_empty());
         assert_eq!(store.outbox_counts().unwrap(), OutboxCounts::default(), "no stale due entry");
         // A retry that read the delivery before it was done changes nothing.
         assert!(!store.replace_delivery(id, &retried, &read).unwrap());
-        assert_eq!(store.delivery(id).unwrap().unwrap().state, "done");
+        assert_eq!(store.delivery(id).unwrap().unwrap().state, DeliveryState::Done);
     }
 
     #[test]

@@ -248,7 +248,7 @@ pub(super) fn put_delivery(
         tx.due.remove(&codec::pair_key(previous, id)[..])?;
     }
     let lane = codec::lane_key(record.lane.as_bytes(), id);
-    if record.state == "done" || record.state == "dead" {
+    if record.state.is_finished() {
         tx.lanes.remove(lane)?;
     } else {
         tx.due.insert(&codec::pair_key(record.due_at_ms, id), record.lane.as_bytes())?;

@@ -21,6 +21,8 @@ mod gate;
 mod health;
 mod issue_facts;
 mod migrations;
+#[cfg(test)]
+mod old_layouts;
 mod onetime;
 mod outbox_copy;
 mod pending_routing;
@@ -31,6 +33,7 @@ pub mod schema;
 mod secrets;
 mod sessions;
 mod settings;
+mod states;
 mod templates;
 #[cfg(test)]
 mod test_events;

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::states::DeliveryState;
+
 /// A received webhook, as stored. Version 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EventRecordV1 {
@@ -72,8 +74,8 @@ pub struct DeliveryRecordV1 {
     pub lane: String,
     /// What to post.
     pub post: PostRecordV1,
-    /// `pending`, `in_flight`, `retrying`, `done`, `dead`.
-    pub state: String,
+    /// Stored as its text (`pending`, `in_flight`, …), as when it was a `String`.
+    pub state: DeliveryState,
     pub attempts: u32,
     pub created_at_ms: u64,
     pub due_at_ms: u64,

@@ -1,6 +1,6 @@
 //! A sample event and delivery for the store's own tests.
 
-use super::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1};
+use super::records::{DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, TargetRecordV1};
 use super::{NewDelivery, NewEvent};
 
 /// An issue-created event whose dedup key and body are made from `key`, received at `at`.
@@ -27,7 +27,7 @@ pub fn sample_delivery(lane: &str, due: u64) -> NewDelivery {
         target: TargetRecordV1::ChannelId("c".into()),
         lane: lane.into(),
         post: PostRecordV1::Json("{}".into()),
-        state: "pending".into(),
+        state: DeliveryState::Pending,
         attempts: 0,
         created_at_ms: due,
         due_at_ms: due,

@@ -3,8 +3,8 @@
 //! audit entries. Used for backup round trips and to generate the upgrade fixture.
 
 use jirabridge::store::records::{
-    DeliveryRecordV1, EventRecordV1, FieldFilterRecordV1, InstanceRecordV1, PostRecordV1, RootPostRecordV1,
-    SubscriptionRecordV1, TargetRecordV1, ThreadRecordV1,
+    DeliveryRecordV1, DeliveryState, EventRecordV1, FieldFilterRecordV1, InstanceRecordV1, PostRecordV1,
+    RootPostRecordV1, SubscriptionRecordV1, TargetRecordV1, ThreadRecordV1,
 };
 use jirabridge::store::{MasterKey, NewDelivery, NewEvent, Store, StoredSecret};
 
@@ -50,7 +50,7 @@ fn delivery(issue_key: &str, at: u64) -> NewDelivery {
         target: TargetRecordV1::ChannelId("channel1".into()),
         lane: "channel1".into(),
         post: PostRecordV1::FromEvent { subscription_name: Some("sample".into()) },
-        state: "pending".into(),
+        state: DeliveryState::Pending,
         attempts: 0,
         created_at_ms: at,
         due_at_ms: at,
@@ -120,12 +120,9 @@ pub fn assert_filled(store: &Store, key: &MasterKey) {
     }
     // Every unfinished delivery is found as its lane's head or behind it (the lane index,
     // built by the migration to schema 4 for older stores).
-    let unfinished = deliveries.iter().filter(|d| !["done", "dead"].contains(&d.record.state.as_str())).count();
-    let lanes: std::collections::HashSet<&str> = deliveries
-        .iter()
-        .filter(|d| !["done", "dead"].contains(&d.record.state.as_str()))
-        .map(|d| d.record.lane.as_str())
-        .collect();
+    let unfinished = deliveries.iter().filter(|d| !d.record.state.is_finished()).count();
+    let lanes: std::collections::HashSet<&str> =
+        deliveries.iter().filter(|d| !d.record.state.is_finished()).map(|d| d.record.lane.as_str()).collect();
     let heads = store.due_lane_heads(u64::MAX, &Default::default(), usize::MAX).unwrap();
     assert_eq!(heads.len(), lanes.len(), "one head per lane with {unfinished} unfinished deliveries");
     assert_eq!(store.instance_id_for_alias("corp").unwrap().as_deref(), Some(INSTANCE));

@@ -1,0 +1,104 @@
+//! The stored records as they were laid out while their fields were plain `String`s, kept
+//! to prove that typing those fields changed no stored byte: a record written in the old
+//! layout decodes into today's type and encodes back to the very same bytes. Stores and
+//! backups on users' disks hold records written that way.
+
+use serde::{Deserialize, Serialize};
+
+use super::codec;
+use super::records::{DeliveryRecordV1, DeliveryState};
+
+#[derive(Serialize, Deserialize)]
+enum TargetText {
+    ChannelId(String),
+    ChannelName { team: String, channel: String },
+}
+
+#[derive(Serialize, Deserialize)]
+enum PostText {
+    FromEvent { subscription_name: Option<String> },
+    Json(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct ThreadText {
+    instance_id: String,
+    issue_id: String,
+    is_comment: bool,
+    root_days: u32,
+}
+
+/// `DeliveryRecordV1` with its state as text.
+#[derive(Serialize, Deserialize)]
+struct DeliveryText {
+    event_id: u64,
+    target: TargetText,
+    lane: String,
+    post: PostText,
+    state: String,
+    attempts: u32,
+    created_at_ms: u64,
+    due_at_ms: u64,
+    first_attempt_at_ms: Option<u64>,
+    last_sent_at_ms: Option<u64>,
+    finished_at_ms: Option<u64>,
+    last_error: Option<String>,
+    post_id: Option<String>,
+    issue_url: String,
+    thread: Option<ThreadText>,
+}
+
+fn delivery_text(state: &str, target: TargetText) -> DeliveryText {
+    DeliveryText {
+        event_id: 12,
+        target,
+        lane: "ch:4fgt3n51f7ftpff91gk1iy1ew9".into(),
+        post: PostText::FromEvent { subscription_name: Some("Bugs".into()) },
+        state: state.into(),
+        attempts: 3,
+        created_at_ms: 1_700_000_000_000,
+        due_at_ms: 1_700_000_060_000,
+        first_attempt_at_ms: Some(1_700_000_000_500),
+        last_sent_at_ms: Some(1_700_000_030_000),
+        finished_at_ms: None,
+        last_error: Some("Mattermost answered 503".into()),
+        post_id: None,
+        issue_url: "https://jira.example.com/browse/OPS-12".into(),
+        thread: Some(ThreadText {
+            instance_id: "https://jira.example.com".into(),
+            issue_id: "10001".into(),
+            is_comment: true,
+            root_days: 30,
+        }),
+    }
+}
+
+/// Encodes `old`, decodes it as `New`, checks `check` on it and that it encodes back to
+/// the same bytes.
+fn same_bytes<New: Serialize + serde::de::DeserializeOwned>(version: u16, old: &impl Serialize, check: impl Fn(&New)) {
+    let written = codec::encode(version, old).unwrap();
+    let read: New = codec::decode(version, &written).unwrap();
+    check(&read);
+    assert_eq!(codec::encode(version, &read).unwrap(), written, "the typed record encodes to the old bytes");
+}
+
+#[test]
+fn a_delivery_in_the_old_layout_reads_with_its_state_typed_and_writes_the_same_bytes() {
+    for state in DeliveryState::ALL {
+        let targets = [
+            TargetText::ChannelId("4fgt3n51f7ftpff91gk1iy1ew9".into()),
+            TargetText::ChannelName { team: "eng".into(), channel: "town-square".into() },
+        ];
+        for target in targets {
+            let old = delivery_text(state.as_str(), target);
+            same_bytes(DeliveryRecordV1::VERSION, &old, |read: &DeliveryRecordV1| assert_eq!(read.state, state));
+        }
+    }
+}
+
+#[test]
+fn a_delivery_whose_state_is_unknown_is_refused_with_the_state_named() {
+    let old = codec::encode(DeliveryRecordV1::VERSION, &delivery_text("parked", TargetText::ChannelId("c".into())));
+    let error = codec::decode::<DeliveryRecordV1>(DeliveryRecordV1::VERSION, &old.unwrap()).unwrap_err();
+    assert!(error.to_string().contains("unknown delivery state `parked`"), "{error}");
+}
