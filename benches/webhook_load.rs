@@ -132,7 +132,7 @@ async fn load(name: &'static str, url: String, bodies: Arc<Vec<String>>, concurr
 /// without HTTP, parsing or rendering. This is the ceiling the webhook path works under
 /// (the answer waits for the event record, delivery inside, to be on disk).
 async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
-    use jirabridge::store::records::EventRecordV1;
+    use jirabridge::store::records::{EventRecordV1, RoutingKind, RoutingStatus};
     use jirabridge::store::{NewEvent, Store};
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &Default::default()).unwrap();
@@ -146,7 +146,7 @@ async fn store_only(bodies: Arc<Vec<String>>, concurrency: usize) -> Report {
             issue_key: format!("LOAD-{n}"),
             project_key: "LOAD".into(),
             events: vec!["event_created".into()],
-            status: "unmatched".into(),
+            status: RoutingStatus::new(RoutingKind::Unmatched),
             headers: vec![],
             raw_body: bodies[n].clone().into_bytes(),
         };

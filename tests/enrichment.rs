@@ -74,7 +74,7 @@ pub(crate) fn comment_posts(app: &TestApp, channel_id: &str) -> usize {
 /// The routing status of the newest event.
 pub(crate) fn newest_status(app: &TestApp) -> (u64, String) {
     let (id, event) = app.state.store.recent_events(1).unwrap().remove(0);
-    (id, event.status)
+    (id, event.status.to_string())
 }
 
 #[tokio::test]

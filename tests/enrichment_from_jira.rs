@@ -9,6 +9,7 @@
 
 use std::time::{Duration, Instant};
 
+use jirabridge::store::records::RoutingKind;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -46,7 +47,7 @@ async fn cloud_app(jira: &FakeJira, host: &str, push_only: bool) -> (TestApp, St
 }
 
 fn status_of(app: &TestApp, event_id: u64) -> String {
-    app.state.store.event(event_id).unwrap().expect("event stored").status
+    app.state.store.event(event_id).unwrap().expect("event stored").status.to_string()
 }
 
 /// The event's routing status once it no longer waits.
@@ -54,7 +55,7 @@ async fn routed_status(app: &TestApp, event_id: u64) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let status = status_of(app, event_id);
-        if status != jirabridge::store::ROUTING_PENDING {
+        if status != RoutingKind::RoutingPending.as_str() {
             return status;
         }
         assert!(Instant::now() < deadline, "event {event_id} still waits to be routed");
@@ -176,7 +177,7 @@ async fn events_after_a_waiting_comment_keep_their_order_in_the_channel() {
     created["issue"]["fields"]["summary"] = "A second issue event".into();
     firehose(&app, created.to_string()).await;
     let (after, status) = newest_status(&app);
-    assert_eq!(status, jirabridge::store::ROUTING_PENDING, "it waits behind the comment");
+    assert_eq!(status, RoutingKind::RoutingPending.as_str(), "it waits behind the comment");
     assert_eq!(routed_status(&app, comment).await, "routed, enriched from Jira");
     assert_eq!(routed_status(&app, after).await, "routed");
     app.deliver().await;

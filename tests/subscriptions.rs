@@ -323,7 +323,7 @@ async fn an_events_page_says_which_filter_of_each_subscription_left_it_out() {
     assert_eq!(response.status(), StatusCode::CREATED);
     firehose(&app, "/api/v2/webhook", own("cloud-issue-created.json")).await;
     let (id, event) = app.state.store.recent_events(1).unwrap().remove(0);
-    assert_eq!(event.status, "unmatched");
+    assert_eq!(event.status.to_string(), "unmatched");
     let mut visitor = crate::support::console::signed_in(&app).await;
     let page = visitor.get(&format!("/admin/events/{id}")).await;
     assert!(page.has("Subscriptions that left it out"), "{}", page.body);

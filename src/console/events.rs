@@ -82,7 +82,7 @@ pub async fn list(
             issue_key: e.issue_key,
             project: e.project,
             events: if e.events.is_empty() { e.webhook_event } else { e.events.join(", ") },
-            status: e.status,
+            status: e.status.to_string(),
         })
         .collect();
     render(&EventsPage { chrome: Chrome::new(&admin, "/admin/events", "Events"), search, since_error, rows })

@@ -18,9 +18,10 @@ use crate::events::model::{Kind, NormalizedEvent};
 use crate::events::names;
 use crate::live_config::Settings;
 use crate::store::records::{
-    DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, TargetRecordV1, ThreadRecordV1,
+    DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1,
+    ThreadRecordV1,
 };
-use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
+use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
 use pending::{WaitTicket, Waiting};
@@ -93,8 +94,8 @@ impl Ingest {
                 thread,
             ));
         }
-        let status = if deliveries.is_empty() { "unmatched" } else { "routed" };
-        self.store_and_ack(received, parsed, "legacy", status, deliveries, None).await
+        let kind = if deliveries.is_empty() { RoutingKind::Unmatched } else { RoutingKind::Routed };
+        self.store_and_ack(received, parsed, "legacy", RoutingStatus::new(kind), deliveries, None).await
     }
 
     /// Threading for a post about `parsed` (SPEC §5.8): comments reply, created issues and
@@ -125,7 +126,7 @@ impl Ingest {
     ) -> Result<Accepted, StoreError> {
         let deliveries = self.firehose_deliveries(parsed, instance_id, routed.targets);
         let status = firehose_status(instance_id, &deliveries, routed.note.as_deref());
-        self.store_and_ack(received, parsed, "firehose", &status, deliveries, routed.keep).await
+        self.store_and_ack(received, parsed, "firehose", status, deliveries, routed.keep).await
     }
 
     /// A firehose webhook stored to be routed later (see `pending`): no deliveries yet.
@@ -135,7 +136,8 @@ impl Ingest {
         parsed: &NormalizedEvent,
         ticket: WaitTicket,
     ) -> Result<Accepted, StoreError> {
-        let accepted = self.store_and_ack(received, parsed, "firehose", ROUTING_PENDING, Vec::new(), None).await;
+        let pending = RoutingStatus::new(RoutingKind::RoutingPending);
+        let accepted = self.store_and_ack(received, parsed, "firehose", pending, Vec::new(), None).await;
         if let Ok(Accepted::Stored { .. }) = accepted {
             ticket.stored();
         }
@@ -214,7 +216,7 @@ impl Ingest {
         received: Received,
         parsed: &NormalizedEvent,
         source: &str,
-        status: &str,
+        status: RoutingStatus,
         deliveries: Vec<NewDelivery>,
         issue_facts: Option<NewIssueFacts>,
     ) -> Result<Accepted, StoreError> {
@@ -228,7 +230,7 @@ impl Ingest {
             issue_key: parsed.issue.key.clone(),
             project_key: parsed.issue.project_key.clone(),
             events: parsed.events.clone(),
-            status: status.into(),
+            status,
             headers: received.headers,
             raw_body: received.raw_body,
         };
@@ -252,16 +254,20 @@ impl Ingest {
 
 /// How a firehose event was routed: no instance, no matching channel, or posted; with the
 /// routing's note (the event log shows it): `security level unknown` alone, others after.
-pub(super) fn firehose_status(instance_id: Option<&str>, deliveries: &[NewDelivery], note: Option<&str>) -> String {
-    let status = match (instance_id, deliveries.is_empty()) {
-        (None, _) => "unrouted",
-        (Some(_), true) => "unmatched",
-        (Some(_), false) => "routed",
+pub(super) fn firehose_status(
+    instance_id: Option<&str>,
+    deliveries: &[NewDelivery],
+    note: Option<&str>,
+) -> RoutingStatus {
+    let kind = match (instance_id, deliveries.is_empty()) {
+        (None, _) => RoutingKind::Unrouted,
+        (Some(_), true) => RoutingKind::Unmatched,
+        (Some(_), false) => RoutingKind::Routed,
     };
     match note {
-        Some(routing::SECURITY_UNKNOWN) => routing::SECURITY_UNKNOWN.to_string(),
-        Some(note) => format!("{status}, {note}"),
-        None => status.to_string(),
+        Some(routing::SECURITY_UNKNOWN) => RoutingStatus::new(RoutingKind::SecurityLevelUnknown),
+        Some(note) => RoutingStatus::with_note(kind, note),
+        None => RoutingStatus::new(kind),
     }
 }
 

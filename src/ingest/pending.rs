@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraClient;
 use crate::jira::payload::Payload;
+use crate::store::records::{RoutingKind, RoutingStatus};
 use crate::store::{Store, StoreError};
 use crate::subscriptions::SubscriptionIndex;
 
@@ -229,7 +230,7 @@ fn jira_question(store: &Store, event_id: u64) -> Result<Option<JiraQuestion>, S
 /// Ends the wait of an event that cannot be routed, saying why in the event log.
 fn routed_nowhere(store: &Store, event_id: u64, reason: &str) -> Result<(), StoreError> {
     let Some(mut event) = store.event(event_id)? else { return store.forget_pending_routing(event_id) };
-    event.status = format!("unmatched, {reason}");
+    event.status = RoutingStatus::with_note(RoutingKind::Unmatched, reason);
     store.add_deliveries(event_id, &event, Vec::new()).map(|_| ())
 }
 

@@ -15,7 +15,7 @@ use crate::instances::{self, WebhookInstance};
 use crate::jira::payload::Payload;
 use crate::jira::webhook_fields::Webhook;
 use crate::store::records::{AuditRecordV1, EventRecordV1, PostRecordV1};
-use crate::store::{NewDelivery, NewIssueFacts, Store, StoreError, ROUTING_PENDING};
+use crate::store::{NewDelivery, NewIssueFacts, Store, StoreError};
 use crate::subscriptions::matching::MatchSettings;
 use crate::subscriptions::SubscriptionIndex;
 use crate::utc::now_ms;
@@ -83,7 +83,7 @@ impl Ingest {
         replaying: bool,
     ) -> Result<Vec<u64>, ReplayError> {
         let mut event = store.event(event_id)?.ok_or(ReplayError::NotFound(event_id))?;
-        if replaying && event.status == ROUTING_PENDING {
+        if replaying && event.status.is_pending() {
             return Err(ReplayError::StillPending(event_id));
         }
         let unreadable = |reason| ReplayError::Unreadable(event_id, reason);

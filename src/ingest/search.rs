@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::delivery::outbox::DeliverySummary;
-use crate::store::records::EventRecordV1;
+use crate::store::records::{EventRecordV1, RoutingStatus};
 use crate::store::{Store, StoreError};
 
 /// Shown when no `limit` is given, and the most ever shown at once.
@@ -50,8 +50,8 @@ pub struct EventSummary {
     pub issue_key: String,
     pub project: String,
     pub events: Vec<String>,
-    /// `routed`, `unmatched` or `unrouted`.
-    pub status: String,
+    /// Shown as its text: `routed`, `unmatched, <why>`, ….
+    pub status: RoutingStatus,
 }
 
 impl EventSummary {

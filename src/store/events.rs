@@ -194,7 +194,7 @@ pub(super) fn store_batch(
                     facts.insert(key, codec::encode(IssueFactsRecordV1::VERSION, &record)?);
                 }
             }
-            if record.status == super::ROUTING_PENDING {
+            if record.status.is_pending() {
                 pending.insert(&u64_key(event_id), record.instance_id.as_deref().unwrap_or("").as_bytes());
             }
             let mut stored = EventRecordV2 { event: record, dedup_keys, deliveries };

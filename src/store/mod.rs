@@ -49,7 +49,6 @@ pub use export::{BackupError, BackupHeader, TreeContents};
 #[cfg(feature = "fault-injection")]
 pub use faults::Faults;
 pub use health::{Writability, STORE_DEADLINE};
-pub use pending_routing::ROUTING_PENDING;
 pub use secrets::{
     master_key_path, read_master_key_text, secret_names, write_master_key_text, MasterKey, StoredSecret,
 };

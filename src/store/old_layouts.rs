@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec;
-use super::records::{DeliveryRecordV1, DeliveryState};
+use super::records::{DeliveryRecordV1, DeliveryState, EventRecordV1, EventRecordV2, RoutingKind, RoutingStatus};
 
 #[derive(Serialize, Deserialize)]
 enum TargetText {
@@ -73,6 +73,57 @@ fn delivery_text(state: &str, target: TargetText) -> DeliveryText {
     }
 }
 
+/// `EventRecordV1` with its routing status as text.
+#[derive(Serialize, Deserialize)]
+struct EventText {
+    received_at_ms: u64,
+    source: String,
+    instance_id: Option<String>,
+    webhook_event: String,
+    issue_key: String,
+    project_key: String,
+    events: Vec<String>,
+    status: String,
+    headers: Vec<(String, String)>,
+    #[serde(with = "super::codec::byte_vec")]
+    raw_body: Vec<u8>,
+}
+
+/// `EventRecordV2`: the event, its dedup keys and its first deliveries.
+#[derive(Serialize, Deserialize)]
+struct StoredEventText {
+    event: EventText,
+    dedup_keys: Vec<[u8; 32]>,
+    deliveries: Vec<(u64, DeliveryText)>,
+}
+
+fn event_text(status: &str) -> EventText {
+    EventText {
+        received_at_ms: 1_700_000_000_000,
+        source: "firehose".into(),
+        instance_id: Some("https://acme.atlassian.net".into()),
+        webhook_event: "comment_created".into(),
+        issue_key: "OPS-12".into(),
+        project_key: "OPS".into(),
+        events: vec!["event_created_comment".into()],
+        status: status.into(),
+        headers: vec![("x-atlassian-webhook-identifier".into(), "hook-1".into())],
+        raw_body: br#"{"webhookEvent":"comment_created"}"#.to_vec(),
+    }
+}
+
+/// Every routing status jirabridge has written.
+const STATUSES: [&str; 8] = [
+    "routed",
+    "unmatched",
+    "unrouted",
+    "security level unknown",
+    "routing pending",
+    "routed, enriched from event #7",
+    "unmatched, enriched from Jira",
+    "unmatched, the issue could not be read from Jira: Jira answered 404",
+];
+
 /// Encodes `old`, decodes it as `New`, checks `check` on it and that it encodes back to
 /// the same bytes.
 fn same_bytes<New: Serialize + serde::de::DeserializeOwned>(version: u16, old: &impl Serialize, check: impl Fn(&New)) {
@@ -101,4 +152,32 @@ fn a_delivery_whose_state_is_unknown_is_refused_with_the_state_named() {
     let old = codec::encode(DeliveryRecordV1::VERSION, &delivery_text("parked", TargetText::ChannelId("c".into())));
     let error = codec::decode::<DeliveryRecordV1>(DeliveryRecordV1::VERSION, &old.unwrap()).unwrap_err();
     assert!(error.to_string().contains("unknown delivery state `parked`"), "{error}");
+}
+
+#[test]
+fn an_event_in_the_old_layout_reads_with_its_status_typed_and_writes_the_same_bytes() {
+    for text in STATUSES {
+        let check = |read: &EventRecordV1| assert_eq!(read.status.to_string(), text);
+        same_bytes(EventRecordV1::VERSION, &event_text(text), check);
+        let stored = StoredEventText {
+            event: event_text(text),
+            dedup_keys: vec![[7; 32]],
+            deliveries: vec![(3, delivery_text("pending", TargetText::ChannelId("c".into())))],
+        };
+        same_bytes(EventRecordV2::VERSION, &stored, |read: &EventRecordV2| {
+            assert_eq!(read.event.status.to_string(), text);
+            assert_eq!(read.deliveries[0].1.state, DeliveryState::Pending);
+        });
+    }
+    let enriched = RoutingStatus::with_note(RoutingKind::Routed, "enriched from event #7");
+    same_bytes(EventRecordV1::VERSION, &event_text(STATUSES[5]), |read: &EventRecordV1| {
+        assert_eq!(read.status, enriched)
+    });
+}
+
+#[test]
+fn an_event_whose_status_is_unknown_is_refused_with_the_status_named() {
+    let old = codec::encode(EventRecordV1::VERSION, &event_text("ignored")).unwrap();
+    let error = codec::decode::<EventRecordV1>(EventRecordV1::VERSION, &old).unwrap_err();
+    assert!(error.to_string().contains("unknown routing status `ignored`"), "{error}");
 }

@@ -9,9 +9,6 @@ use super::codec::{self, u64_key};
 use super::records::IssueFactsRecordV1;
 use super::{NewIssueFacts, Store, StoreError};
 
-/// The status of an event stored without routing; only such events have a marker.
-pub const ROUTING_PENDING: &str = "routing pending";
-
 impl Store {
     /// Every event waiting to be routed, oldest first, with its instance id.
     pub fn pending_routing(&self) -> Result<Vec<(u64, String)>, StoreError> {
@@ -50,6 +47,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::records::{RoutingKind, RoutingStatus};
     use crate::store::test_events::{sample_delivery, sample_event};
     use crate::store::IngestOutcome;
 
@@ -59,7 +57,7 @@ mod tests {
         let event_id = {
             let store = Store::open(dir.path(), &Default::default()).unwrap();
             let mut waiting = sample_event(1, 100, 0);
-            waiting.record.status = ROUTING_PENDING.into();
+            waiting.record.status = RoutingStatus::new(RoutingKind::RoutingPending);
             waiting.record.instance_id = Some("https://acme.atlassian.net".into());
             store.ingest(sample_event(2, 90, 0), vec![]).unwrap();
             let IngestOutcome::Stored { event_id, .. } = store.ingest(waiting, vec![]).unwrap() else { panic!() };
@@ -69,9 +67,9 @@ mod tests {
         let store = Store::open(dir.path(), &Default::default()).unwrap();
         assert_eq!(store.pending_routing().unwrap(), [(event_id, "https://acme.atlassian.net".to_string())]);
         let mut routed = store.event(event_id).unwrap().unwrap();
-        routed.status = "routed".into();
+        routed.status = RoutingStatus::new(RoutingKind::Routed);
         store.add_deliveries(event_id, &routed, vec![sample_delivery("ch:c", 1)]).unwrap();
         assert!(store.pending_routing().unwrap().is_empty());
-        assert_eq!(store.event(event_id).unwrap().unwrap().status, "routed");
+        assert_eq!(store.event(event_id).unwrap().unwrap().status, RoutingStatus::new(RoutingKind::Routed));
     }
 }

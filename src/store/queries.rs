@@ -137,6 +137,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::records::{RoutingKind, RoutingStatus};
     use crate::store::test_events::sample_delivery;
     use crate::store::IngestOutcome;
 
@@ -163,13 +164,13 @@ mod tests {
         assert!(store.events_newest_first(0, 1, |_| true).unwrap()[0].1.raw_body.is_empty(), "a search does not");
 
         let mut routed = store.event(first).unwrap().unwrap();
-        routed.status = "routed again".into();
+        routed.status = RoutingStatus::with_note(RoutingKind::Routed, "again");
         let added = store.add_deliveries(first, &routed, vec![sample_delivery("a", 1)]).unwrap();
         store.durable().await.unwrap();
         let of_first: Vec<u64> = store.deliveries_of_event(first).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(of_first.len(), 2);
         assert_eq!(of_first[1], added[0]);
-        assert_eq!(store.event(first).unwrap().unwrap().status, "routed again");
+        assert_eq!(store.event(first).unwrap().unwrap().status.to_string(), "routed, again");
         let newest = store.deliveries_newest_first(1, |d| d.lane == "a").unwrap();
         assert_eq!(newest[0].id, added[0]);
     }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::states::DeliveryState;
+pub use super::states::{DeliveryState, RoutingKind, RoutingStatus};
 
 /// A received webhook, as stored. Version 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -18,8 +18,9 @@ pub struct EventRecordV1 {
     pub issue_key: String,
     pub project_key: String,
     pub events: Vec<String>,
-    /// `routed`, `ignored`, `unmatched`, `unrouted`.
-    pub status: String,
+    /// How it was routed; stored as its text (`routed`, `unmatched, <why>`, …), as when it
+    /// was a `String`.
+    pub status: RoutingStatus,
     pub headers: Vec<(String, String)>,
     #[serde(with = "super::codec::byte_vec")]
     pub raw_body: Vec<u8>,

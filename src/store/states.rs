@@ -1,4 +1,5 @@
-//! Closed sets the store keeps in its records: a delivery's state.
+//! Closed sets the store keeps in its records: a delivery's state and an event's routing
+//! status.
 //!
 //! They are stored as the same text the records held when these fields were `String`s.
 //! Serde's derive would encode an enum as its variant index under bincode, which would
@@ -83,6 +84,102 @@ impl<'de> Deserialize<'de> for DeliveryState {
     }
 }
 
+/// How an event was routed, as its event log entry says: one of a few words, and for some
+/// a note after a comma (`routed, enriched from event #12`, `unmatched, <why>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoutingKind {
+    /// Deliveries were made.
+    Routed,
+    /// Its instance is known but no subscription (or legacy target) wanted it.
+    Unmatched,
+    /// No instance could be chosen for a firehose event.
+    Unrouted,
+    /// A Jira Cloud comment whose issue's security level nobody told: sent nowhere.
+    SecurityLevelUnknown,
+    /// Stored to be routed after the acknowledgement (see `store::pending_routing`).
+    RoutingPending,
+}
+
+impl RoutingKind {
+    pub const ALL: [RoutingKind; 5] = [
+        RoutingKind::Routed,
+        RoutingKind::Unmatched,
+        RoutingKind::Unrouted,
+        RoutingKind::SecurityLevelUnknown,
+        RoutingKind::RoutingPending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoutingKind::Routed => "routed",
+            RoutingKind::Unmatched => "unmatched",
+            RoutingKind::Unrouted => "unrouted",
+            RoutingKind::SecurityLevelUnknown => "security level unknown",
+            RoutingKind::RoutingPending => "routing pending",
+        }
+    }
+}
+
+/// An event's routing status: stored, shown in the event log and given by the API as
+/// `kind` alone or `kind, note`, the text it was stored as while it was a `String`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoutingStatus {
+    pub kind: RoutingKind,
+    /// Said after the kind: where the facts it was routed with came from, or why it went
+    /// nowhere.
+    pub note: Option<String>,
+}
+
+impl RoutingStatus {
+    pub fn new(kind: RoutingKind) -> RoutingStatus {
+        RoutingStatus { kind, note: None }
+    }
+
+    pub fn with_note(kind: RoutingKind, note: impl Into<String>) -> RoutingStatus {
+        RoutingStatus { kind, note: Some(note.into()) }
+    }
+
+    /// The status `text` states: a kind's word, alone or followed by `, ` and a note.
+    pub fn parse(text: &str) -> Option<RoutingStatus> {
+        RoutingKind::ALL.into_iter().find_map(|kind| match text.strip_prefix(kind.as_str())? {
+            "" => Some(RoutingStatus::new(kind)),
+            rest => rest.strip_prefix(", ").map(|note| RoutingStatus::with_note(kind, note)),
+        })
+    }
+
+    /// Stored to be routed later (only such events have a `pendingevent_instanceid` marker).
+    pub fn is_pending(&self) -> bool {
+        self.kind == RoutingKind::RoutingPending
+    }
+}
+
+impl fmt::Display for RoutingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.as_str())?;
+        match &self.note {
+            Some(note) => write!(f, ", {note}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Serialize for RoutingStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.note {
+            // Most events: no text to build on the ingest path.
+            None => serializer.serialize_str(self.kind.as_str()),
+            Some(_) => serializer.serialize_str(&self.to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RoutingStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let parse = |text: &str| RoutingStatus::parse(text).ok_or_else(|| format!("unknown routing status `{text}`"));
+        deserializer.deserialize_str(TextVisitor { expecting: "a routing status", parse })
+    }
+}
+
 /// Reads a value written as text ([`Serializer::serialize_str`]): bincode hands over the
 /// stored string, JSON the string value. Messages quote the text in backticks: bincode's
 /// error shows them through `Debug`, which would escape double quotes.
@@ -116,5 +213,32 @@ mod tests {
         }
         let error = serde_json::from_str::<DeliveryState>("\"Done\"").unwrap_err().to_string();
         assert!(error.contains("unknown delivery state `Done`"), "the text is exact: {error}");
+    }
+
+    #[test]
+    fn a_routing_status_reads_back_as_the_text_it_shows() {
+        let texts = [
+            "routed",
+            "unmatched",
+            "unrouted",
+            "security level unknown",
+            "routing pending",
+            "routed, enriched from event #12",
+            "unmatched, enriched from Jira",
+            "unmatched, the issue could not be read from Jira, nor from earlier events: Jira said 404",
+            "routed, ",
+        ];
+        for text in texts {
+            let status = RoutingStatus::parse(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(status.to_string(), text);
+            assert_eq!(serde_json::to_string(&status).unwrap(), serde_json::to_string(text).unwrap());
+        }
+        let enriched = RoutingStatus::parse("routed, enriched from event #12").unwrap();
+        assert_eq!(enriched, RoutingStatus::with_note(RoutingKind::Routed, "enriched from event #12"));
+        for unknown in ["", "Routed", "routedx", "routed,x", "ignored", "routed again"] {
+            assert_eq!(RoutingStatus::parse(unknown), None, "{unknown}");
+        }
+        let error = serde_json::from_str::<RoutingStatus>("\"ignored\"").unwrap_err().to_string();
+        assert!(error.contains("unknown routing status `ignored`"), "{error}");
     }
 }

@@ -1,6 +1,8 @@
 //! A sample event and delivery for the store's own tests.
 
-use super::records::{DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, TargetRecordV1};
+use super::records::{
+    DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1,
+};
 use super::{NewDelivery, NewEvent};
 
 /// An issue-created event whose dedup key and body are made from `key`, received at `at`.
@@ -13,7 +15,7 @@ pub fn sample_event(key: u8, at: u64, dedup_window_ms: u64) -> NewEvent {
         issue_key: "A-1".into(),
         project_key: "A".into(),
         events: vec!["event_created".into()],
-        status: "routed".into(),
+        status: RoutingStatus::new(RoutingKind::Routed),
         headers: vec![],
         raw_body: vec![key],
     };

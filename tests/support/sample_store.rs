@@ -4,7 +4,7 @@
 
 use jirabridge::store::records::{
     DeliveryRecordV1, DeliveryState, EventRecordV1, FieldFilterRecordV1, InstanceRecordV1, PostRecordV1,
-    RootPostRecordV1, SubscriptionRecordV1, TargetRecordV1, ThreadRecordV1,
+    RootPostRecordV1, RoutingKind, RoutingStatus, SubscriptionRecordV1, TargetRecordV1, ThreadRecordV1,
 };
 use jirabridge::store::{MasterKey, NewDelivery, NewEvent, Store, StoredSecret};
 
@@ -37,7 +37,7 @@ fn event(issue_key: &str, at: u64, n: u8) -> NewEvent {
         issue_key: issue_key.into(),
         project_key: "OPS".into(),
         events: vec!["event_created".into()],
-        status: "routed".into(),
+        status: RoutingStatus::new(RoutingKind::Routed),
         headers: vec![("x-atlassian-webhook-identifier".into(), format!("hook-{n}"))],
         raw_body: format!(r#"{{"webhookEvent":"jira:issue_created","issue":{{"key":"{issue_key}"}}}}"#).into_bytes(),
     };
