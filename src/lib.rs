@@ -14,6 +14,7 @@ pub mod control;
 pub mod data_dir;
 pub mod delivery;
 pub mod events;
+pub mod ids;
 pub mod ingest;
 pub mod instances;
 pub mod jira;

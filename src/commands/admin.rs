@@ -5,7 +5,7 @@
 
 use crate::instances::webhook_urls::{self, UrlParts};
 use crate::instances::{self, InstanceError, InstancePatch};
-use crate::jira::instance::normalize_url;
+use crate::jira::instance::{normalize_url, InstanceType};
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Store, StoreError};
 
@@ -130,7 +130,7 @@ pub fn webhook_urls(instance: Option<&InstanceRecordV1>, at: &WebhookPlace<'_>) 
 /// The numbers `/jira stats` shows.
 pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<String, StoreError> {
     let instances = store.instances()?;
-    let cloud = instances.iter().filter(|i| i.instance_type == "cloud").count();
+    let cloud = instances.iter().filter(|i| i.instance_type == InstanceType::Cloud).count();
     let subscriptions = store.subscriptions()?;
     let broken = subscriptions.iter().filter(|s| s.state == "broken").count();
     let since = now_ms.saturating_sub(86_400_000);
@@ -179,7 +179,7 @@ mod tests {
     fn instance(id: &str, alias: Option<&str>) -> InstanceRecordV1 {
         InstanceRecordV1 {
             id: id.into(),
-            instance_type: "server".into(),
+            instance_type: InstanceType::Server,
             alias: alias.map(String::from),
             is_default: false,
             is_v2_legacy: false,

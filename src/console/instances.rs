@@ -66,7 +66,7 @@ fn rows(base: &str, mut all: Vec<InstanceRecordV1>) -> Vec<InstanceRow> {
             };
             let urls = webhook_urls::build(&parts);
             InstanceRow {
-                kind: if r.instance_type == "cloud" { "Cloud" } else { "Server / Data Center" },
+                kind: if r.instance_type == InstanceType::Cloud { "Cloud" } else { "Server / Data Center" },
                 alias: r.alias.clone().unwrap_or_default(),
                 is_default: r.is_default,
                 is_v2_legacy: r.is_v2_legacy,

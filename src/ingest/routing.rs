@@ -23,7 +23,7 @@ pub const FROM_JIRA: &str = "enriched from Jira";
 /// Whether the payload names too little of its issue to be routed alone: a Jira Cloud
 /// `comment_*` event without the issue's security field.
 pub fn needs_known_facts(instance: &InstanceRecordV1, webhook_event: &str, payload: &Payload) -> bool {
-    partial_cloud_comment(instance.instance_type == InstanceType::Cloud.as_str(), webhook_event, payload)
+    partial_cloud_comment(instance.instance_type == InstanceType::Cloud, webhook_event, payload)
 }
 
 /// What routing reads of one event.
@@ -56,7 +56,7 @@ pub fn route(
     known: Option<Option<IssueFactsRecordV1>>,
     now_ms: u64,
 ) -> Routed {
-    let is_cloud = instance.instance_type == InstanceType::Cloud.as_str();
+    let is_cloud = instance.instance_type == InstanceType::Cloud;
     let mut facts = IssueFacts::from_payload(event.payload, is_cloud);
     let mut routed = Routed::default();
     match known {

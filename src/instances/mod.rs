@@ -91,7 +91,7 @@ pub async fn add(
     }
     let record = InstanceRecordV1 {
         id,
-        instance_type: detected.as_str().into(),
+        instance_type: detected,
         alias: request.alias,
         is_default: false,
         is_v2_legacy: false,

@@ -2,34 +2,10 @@
 //! from the host, and paths carry the id base64-encoded.
 
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 
-/// Server (also Data Center) or Cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InstanceType {
-    Server,
-    Cloud,
-}
-
-impl InstanceType {
-    /// Cloud exactly when the host ends with `.atlassian.net`.
-    pub fn of_url(id: &str) -> InstanceType {
-        let host = url::Url::parse(id).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)).unwrap_or_default();
-        if host.ends_with(".atlassian.net") {
-            InstanceType::Cloud
-        } else {
-            InstanceType::Server
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InstanceType::Server => "server",
-            InstanceType::Cloud => "cloud",
-        }
-    }
-}
+/// Defined with the other shared ids (`crate::ids`), below the store that keeps it in its
+/// instance records; named here too, with the rest of what an instance is.
+pub use crate::ids::InstanceType;
 
 /// The instance id for a Jira URL: https by default, no trailing slash, nothing else changed
 /// (so ids equal the plugin's and existing webhook URLs keep working).
@@ -100,9 +76,7 @@ mod tests {
     }
 
     #[test]
-    fn cloud_is_only_atlassian_net() {
-        assert_eq!(InstanceType::of_url("https://acme.atlassian.net"), InstanceType::Cloud);
-        assert_eq!(InstanceType::of_url("https://jira.atlassian.com"), InstanceType::Server);
+    fn a_declared_type_must_fit_the_url() {
         assert!(check_type("https://acme.atlassian.net", InstanceType::Server)
             .unwrap_err()
             .contains("refers to Jira Cloud"));

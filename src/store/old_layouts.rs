@@ -6,7 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec;
-use super::records::{DeliveryRecordV1, DeliveryState, EventRecordV1, EventRecordV2, RoutingKind, RoutingStatus};
+use super::records::{
+    DeliveryRecordV1, DeliveryState, EventRecordV1, EventRecordV2, InstanceRecordV1, InstanceType, RoutingKind,
+    RoutingStatus,
+};
 
 #[derive(Serialize, Deserialize)]
 enum TargetText {
@@ -124,6 +127,17 @@ const STATUSES: [&str; 8] = [
     "unmatched, the issue could not be read from Jira: Jira answered 404",
 ];
 
+/// `InstanceRecordV1` with its type as text.
+#[derive(Serialize, Deserialize)]
+struct InstanceText {
+    id: String,
+    instance_type: String,
+    alias: Option<String>,
+    is_default: bool,
+    is_v2_legacy: bool,
+    created_at_ms: u64,
+}
+
 /// Encodes `old`, decodes it as `New`, checks `check` on it and that it encodes back to
 /// the same bytes.
 fn same_bytes<New: Serialize + serde::de::DeserializeOwned>(version: u16, old: &impl Serialize, check: impl Fn(&New)) {
@@ -180,4 +194,19 @@ fn an_event_whose_status_is_unknown_is_refused_with_the_status_named() {
     let old = codec::encode(EventRecordV1::VERSION, &event_text("ignored")).unwrap();
     let error = codec::decode::<EventRecordV1>(EventRecordV1::VERSION, &old).unwrap_err();
     assert!(error.to_string().contains("unknown routing status `ignored`"), "{error}");
+}
+
+#[test]
+fn an_instance_in_the_old_layout_reads_with_its_type_typed_and_writes_the_same_bytes() {
+    for kind in InstanceType::ALL {
+        let old = InstanceText {
+            id: "https://jira.example.com".into(),
+            instance_type: kind.as_str().into(),
+            alias: Some("corp".into()),
+            is_default: true,
+            is_v2_legacy: false,
+            created_at_ms: 1_700_000_000_000,
+        };
+        same_bytes(InstanceRecordV1::VERSION, &old, |read: &InstanceRecordV1| assert_eq!(read.instance_type, kind));
+    }
 }

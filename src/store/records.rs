@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::states::{DeliveryState, RoutingKind, RoutingStatus};
+pub use crate::ids::InstanceType;
 
 /// A received webhook, as stored. Version 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -166,8 +167,8 @@ impl SecretRecordV1 {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct InstanceRecordV1 {
     pub id: String,
-    /// `server` or `cloud`.
-    pub instance_type: String,
+    /// Stored as `server` or `cloud`, as when it was a `String`.
+    pub instance_type: InstanceType,
     pub alias: Option<String>,
     pub is_default: bool,
     pub is_v2_legacy: bool,

@@ -3,7 +3,7 @@
 //! audit entries. Used for backup round trips and to generate the upgrade fixture.
 
 use jirabridge::store::records::{
-    DeliveryRecordV1, DeliveryState, EventRecordV1, FieldFilterRecordV1, InstanceRecordV1, PostRecordV1,
+    DeliveryRecordV1, DeliveryState, EventRecordV1, FieldFilterRecordV1, InstanceRecordV1, InstanceType, PostRecordV1,
     RootPostRecordV1, RoutingKind, RoutingStatus, SubscriptionRecordV1, TargetRecordV1, ThreadRecordV1,
 };
 use jirabridge::store::{MasterKey, NewDelivery, NewEvent, Store, StoredSecret};
@@ -73,7 +73,7 @@ fn delivery(issue_key: &str, at: u64) -> NewDelivery {
 fn instance(at: u64) -> InstanceRecordV1 {
     InstanceRecordV1 {
         id: INSTANCE.into(),
-        instance_type: "server".into(),
+        instance_type: InstanceType::Server,
         alias: Some("corp".into()),
         is_default: true,
         is_v2_legacy: false,
@@ -126,7 +126,7 @@ pub fn assert_filled(store: &Store, key: &MasterKey) {
     let heads = store.due_lane_heads(u64::MAX, &Default::default(), usize::MAX).unwrap();
     assert_eq!(heads.len(), lanes.len(), "one head per lane with {unfinished} unfinished deliveries");
     assert_eq!(store.instance_id_for_alias("corp").unwrap().as_deref(), Some(INSTANCE));
-    assert_eq!(store.instance(INSTANCE).unwrap().unwrap().instance_type, "server");
+    assert_eq!(store.instance(INSTANCE).unwrap().unwrap().instance_type, InstanceType::Server);
     assert_eq!(store.subscriptions().unwrap().len(), 1);
     assert_eq!(store.subscription_ids_in_channel("channel1").unwrap(), vec!["sub1".to_string()]);
     assert_eq!(store.template_ids_for_project(INSTANCE, "OPS").unwrap(), vec!["template1".to_string()]);

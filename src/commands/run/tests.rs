@@ -7,7 +7,7 @@ use super::*;
 use crate::commands::jira_ops::Reply;
 use crate::commands::parse::parse;
 use crate::config::{Config, LoadedConfig};
-use crate::store::records::InstanceRecordV1;
+use crate::store::records::{InstanceRecordV1, InstanceType};
 use crate::store::MasterKey;
 
 /// Records every call and answers "done by Jira"; `connected` says who is connected.
@@ -57,7 +57,7 @@ fn world(connected: bool, adjust: impl FnOnce(&mut Config), with_instance: bool)
     if with_instance {
         let instance = InstanceRecordV1 {
             id: "https://jira.example.com".into(),
-            instance_type: "server".into(),
+            instance_type: InstanceType::Server,
             alias: Some("prod".into()),
             is_default: true,
             is_v2_legacy: false,

@@ -1,7 +1,7 @@
 //! Unit tests of backup and restore: a store written out and read back, and damaged files refused.
 
 use super::*;
-use crate::store::records::InstanceRecordV1;
+use crate::store::records::{InstanceRecordV1, InstanceType};
 
 fn store_with_data() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -9,7 +9,7 @@ fn store_with_data() -> (tempfile::TempDir, Store) {
     store.ingest(crate::store::test_events::sample_event(1, 1_000, 60_000), vec![]).unwrap();
     let instance = InstanceRecordV1 {
         id: "https://jira.example.com".into(),
-        instance_type: "server".into(),
+        instance_type: InstanceType::Server,
         alias: Some("corp".into()),
         is_default: true,
         is_v2_legacy: false,
