@@ -3,25 +3,14 @@
 
 use base64::Engine;
 
-/// Defined with the other shared ids (`crate::ids`), below the store that keeps it in its
-/// instance records; named here too, with the rest of what an instance is.
-pub use crate::ids::InstanceType;
+/// Defined with the other shared ids (`crate::ids`), below the store that keeps them in its
+/// records; named here too, with the rest of what an instance is.
+pub use crate::ids::{InstanceId, InstanceType};
 
-/// The instance id for a Jira URL: https by default, no trailing slash, nothing else changed
-/// (so ids equal the plugin's and existing webhook URLs keep working).
+/// The instance id for a Jira URL as text ([`InstanceId::parse`], where the rules are), for
+/// callers that compare or look up text.
 pub fn normalize_url(input: &str) -> Result<String, String> {
-    let trimmed = input.trim();
-    let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
-    let parsed = url::Url::parse(&with_scheme).map_err(|_| format!("Invalid URL, no hostname: \"{input}\""))?;
-    if parsed.host_str().is_none_or(str::is_empty) || !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("Invalid URL, no hostname: \"{input}\""));
-    }
-    // The URL becomes the instance's id, shown in the console and inside webhook URLs:
-    // credentials in it would be published there (and Jira is never called that way).
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("Invalid URL: it must not contain a user name or password".into());
-    }
-    Ok(with_scheme.trim_end_matches('/').to_string())
+    InstanceId::parse(input).map(String::from).map_err(|e| e.0)
 }
 
 /// Checks a declared type against the URL (SPEC §7.1 texts).
@@ -65,14 +54,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_normalize_like_the_plugin() {
-        assert_eq!(normalize_url("jira.example.com").unwrap(), "https://jira.example.com");
-        assert_eq!(normalize_url("https://jira.example.com/").unwrap(), "https://jira.example.com");
-        assert_eq!(normalize_url("http://Jira.Example.com:8080/jira/").unwrap(), "http://Jira.Example.com:8080/jira");
+    fn urls_normalize_to_the_instance_id() {
+        assert_eq!(normalize_url("jira.example.com/").unwrap(), "https://jira.example.com");
         assert!(normalize_url("https://").unwrap_err().contains("no hostname"));
-        assert!(normalize_url("https://user:pass@jira.example.com").unwrap_err().contains("user name or password"));
-        assert!(normalize_url("https://user@jira.example.com").is_err());
-        assert!(normalize_url("").is_err());
     }
 
     #[test]
