@@ -8,6 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use jirabridge::ids::ChannelId;
 use jirabridge::jira::payload::Payload;
 use jirabridge::subscriptions::{FieldFilter, Filters, IssueFacts, MatchSettings, Subscription, SubscriptionIndex};
 
@@ -20,7 +21,7 @@ fn subscription(n: usize) -> Subscription {
         FieldFilter { key: "priority".into(), inclusion: "include_any".into(), values: [format!("{}", n % 5)].into() };
     Subscription {
         id: format!("{n:026}"),
-        channel_id: format!("c{:025}", n % 5_000),
+        channel_id: ChannelId::unchecked(format!("c{:025}", n % 5_000)),
         name: format!("rule {n}"),
         instance_id: INSTANCE.into(),
         filters: Filters {

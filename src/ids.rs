@@ -8,8 +8,8 @@
 //! the text as it is (`#[serde(transparent)]`, the stored and JSON forms are plain strings):
 //! the store must read back whatever an older version wrote, and a subscription's JSON is
 //! checked by its validation, which reports a malformed id with its field's path.
-//! `from_trusted` wraps what jirabridge or Mattermost made (Mattermost's answers, our own
-//! ids, test data), never text a person typed.
+//! `unchecked` wraps text without the check: what jirabridge or Mattermost made (their
+//! answers, our own ids, test data), or what a validation checks next and reports.
 
 use std::fmt;
 
@@ -24,8 +24,8 @@ pub struct InvalidId(pub String);
 macro_rules! string_id {
     ($name:ident) => {
         impl $name {
-            /// Wraps a value jirabridge or Mattermost made (see the module's header).
-            pub fn from_trusted(text: impl Into<String>) -> $name {
+            /// Without the shape check (see the module's header for when that is right).
+            pub fn unchecked(text: impl Into<String>) -> $name {
                 $name(text.into())
             }
 
@@ -75,6 +75,12 @@ impl ChannelId {
             true => Ok(ChannelId(text.to_string())),
             false => Err(InvalidId(format!("`{text}` is not a Mattermost channel id"))),
         }
+    }
+
+    /// None given: a subscription's JSON without one (its validation says so), a post
+    /// before it has a channel (a preview).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -264,7 +270,7 @@ mod tests {
 
     #[test]
     fn ids_and_types_are_plain_strings_in_json() {
-        let channel = ChannelId::from_trusted("channel1");
+        let channel = ChannelId::unchecked("channel1");
         assert_eq!(serde_json::to_string(&channel).unwrap(), "\"channel1\"");
         assert_eq!(serde_json::from_str::<ChannelId>("\"channel1\"").unwrap(), channel, "decoding takes the text");
         assert_eq!(serde_json::to_string(&InstanceType::Cloud).unwrap(), "\"cloud\"");

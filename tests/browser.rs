@@ -60,7 +60,7 @@ async fn an_admin_adds_an_instance_and_a_subscription_with_two_field_filters() {
     let stored = app.state.store.subscriptions().unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].fields.len(), 2);
-    assert_eq!(stored[0].channel_id, app.channel_id);
+    assert_eq!(stored[0].channel_id.as_str(), app.channel_id);
 
     browser.navigate_by("nav a[href=\"/admin/subscriptions\"]").await;
     assert!(browser.text().await.contains("Urgent bugs"));

@@ -73,7 +73,7 @@ async fn a_subscription_with_two_field_filters_is_saved_and_shows_its_jql() {
     assert_eq!(saved.status, 303, "{}", saved.body);
     let stored = app.state.store.subscriptions().unwrap();
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].channel_id, app.channel_id, "team/channel resolved to the id");
+    assert_eq!(stored[0].channel_id.as_str(), app.channel_id, "team/channel resolved to the id");
     assert_eq!(stored[0].fields.len(), 2);
     let shown = visitor.get(saved.location.as_deref().unwrap()).await;
     assert!(shown.has("Subscription saved."));

@@ -1,5 +1,6 @@
 //! Comments as thread replies under the first post in the channel (SPEC §5.8).
 
+use jirabridge::ids::ChannelId;
 use jirabridge::store::records::RootPostRecordV1;
 
 use crate::support::app::{spawn_app, spawn_app_with, TestApp};
@@ -54,7 +55,8 @@ async fn zero_days_turns_threading_off() {
 async fn a_root_mattermost_no_longer_has_is_replaced() {
     let app = spawn_app().await;
     let gone = RootPostRecordV1 { post_id: "zzzzzzzzzzzzzzzzzzzzzzzzzz".into(), expires_at_ms: u64::MAX };
-    app.state.store.put_root("", "20017", &app.channel_id, &gone).unwrap();
+    let channel = ChannelId::parse(&app.channel_id).unwrap();
+    app.state.store.put_root("", "20017", &channel, &gone).unwrap();
     send(&app, comment("40001", "first")).await;
     send(&app, comment("40002", "second")).await;
     let posts = app.channel_posts();

@@ -48,7 +48,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let wanted = |r: &SubscriptionRecordV1| {
-        query.channel_id.as_ref().is_none_or(|c| *c == r.channel_id)
+        query.channel_id.as_ref().is_none_or(|c| c == r.channel_id.as_str())
             && query.instance_id.as_ref().is_none_or(|i| *i == r.instance_id)
             && query.project.as_ref().is_none_or(|p| r.projects.contains(p))
     };

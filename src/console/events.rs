@@ -12,6 +12,7 @@ use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::events::normalize::normalize;
 use crate::events::render::{render as render_post, RenderOptions};
+use crate::ids::ChannelId;
 use crate::ingest::replay::ReplayError;
 use crate::ingest::search::{self as log, EventDetail, EventQuery};
 use crate::jira::webhook_fields::Webhook;
@@ -99,7 +100,7 @@ struct EventPage {
     preview: Option<Preview>,
     deliveries: Vec<DeliveryRow>,
     /// Subscriptions of the event's instance that left it out: (name, channel id, why).
-    left_out: Vec<(String, String, String)>,
+    left_out: Vec<(String, ChannelId, String)>,
 }
 
 /// The post an event renders to: as HTML for reading (escaped, see `markdown`), and as the

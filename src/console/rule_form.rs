@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::form::{split_list, FormData};
+use crate::ids::ChannelId;
 use crate::store::records::SubscriptionRecordV1;
 use crate::subscriptions::model::{FieldFilter, Filters, Subscription, KNOWN_EVENTS};
 
@@ -72,7 +73,7 @@ impl RuleForm {
         RuleForm {
             id: record.id.clone(),
             name: record.name.clone(),
-            channel: record.channel_id.clone(),
+            channel: record.channel_id.to_string(),
             instance_id: record.instance_id.clone(),
             events: known.into_iter().collect(),
             other_events: other.join(", "),
@@ -112,7 +113,7 @@ impl RuleForm {
     }
 
     /// The plugin's model, for the channel id the handler resolved.
-    pub fn to_model(&self, channel_id: &str) -> Subscription {
+    pub fn to_model(&self, channel_id: &ChannelId) -> Subscription {
         let mut events = self.events.clone();
         events.extend(split_list(&self.other_events));
         let fields = self
@@ -127,7 +128,7 @@ impl RuleForm {
             .collect();
         Subscription {
             id: self.id.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.clone(),
             name: self.name.clone(),
             instance_id: self.instance_id.clone(),
             filters: Filters {
@@ -213,7 +214,7 @@ mod tests {
             &field_key=&field_inclusion=include_any&field_values=\
             &field_key=labels&field_inclusion=exclude_any&field_values=wontfix";
         let form = RuleForm::from_form(&FormData::parse(body.as_bytes()));
-        let sub = form.to_model("ch1");
+        let sub = form.to_model(&ChannelId::unchecked("ch1"));
         assert_eq!(sub.filters.events.len(), 2);
         assert_eq!(sub.filters.projects.iter().collect::<Vec<_>>(), ["KT", "OPS"]);
         assert_eq!(sub.filters.fields.len(), 2);

@@ -11,6 +11,7 @@ use super::page::{render, render_status, see_other, Chrome};
 use super::rule_form::RuleForm;
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
+use crate::ids::ChannelId;
 use crate::store::records::SubscriptionRecordV1;
 use crate::store::{Store, StoreError};
 use crate::subscriptions::dry_run::DryRun;
@@ -72,7 +73,7 @@ fn row(r: SubscriptionRecordV1) -> Row {
         broken_reason: r.broken_reason.unwrap_or_default(),
         id: r.id,
         name: r.name,
-        channel_id: r.channel_id,
+        channel_id: r.channel_id.into_string(),
         instance_id: r.instance_id,
         state: r.state,
     }
@@ -175,8 +176,9 @@ pub async fn show(
     render(&page)
 }
 
-/// Resolves `team/channel` names to a channel id; anything else is taken as an id.
-async fn channel_id(state: &AppState, channel: &str) -> Result<String, String> {
+/// Resolves `team/channel` names to a channel id; anything else is taken as an id, which
+/// the subscription's validation checks (and reports with the other fields).
+async fn channel_id(state: &AppState, channel: &str) -> Result<ChannelId, String> {
     match channel.split_once('/') {
         Some((team, name)) => {
             match state.mattermost.channel_by_name(team.trim(), name.trim().trim_start_matches('~')).await {
@@ -187,7 +189,7 @@ async fn channel_id(state: &AppState, channel: &str) -> Result<String, String> {
                 Err(e) => Err(format!("could not look up the channel: {e}")),
             }
         }
-        None => Ok(channel.to_string()),
+        None => Ok(ChannelId::unchecked(channel)),
     }
 }
 

@@ -32,7 +32,7 @@ impl DeliverySummary {
     pub fn of(delivery: &DueDelivery) -> DeliverySummary {
         let record = &delivery.record;
         let channel = match &record.target {
-            TargetRecordV1::ChannelId(id) => id.clone(),
+            TargetRecordV1::ChannelId(id) => id.to_string(),
             TargetRecordV1::ChannelName { team, channel } => format!("{team}/{channel}"),
         };
         DeliverySummary {

@@ -2,6 +2,7 @@
 //! root post in the channel; the first post about an issue (created or comment) becomes the
 //! root for `threaded_comment_days`.
 
+use crate::ids::ChannelId;
 use crate::store::records::{RootPostRecordV1, ThreadRecordV1};
 use crate::store::{Store, StoreError};
 
@@ -11,7 +12,7 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 pub fn reply_root(
     store: &Store,
     thread: Option<&ThreadRecordV1>,
-    channel_id: &str,
+    channel_id: &ChannelId,
     now_ms: u64,
 ) -> Result<Option<String>, StoreError> {
     match thread {
@@ -24,7 +25,7 @@ pub fn reply_root(
 pub fn remember_root(
     store: &Store,
     thread: Option<&ThreadRecordV1>,
-    channel_id: &str,
+    channel_id: &ChannelId,
     post_id: &str,
     now_ms: u64,
 ) -> Result<(), StoreError> {

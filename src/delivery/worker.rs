@@ -22,6 +22,7 @@ use tokio::sync::{watch, Notify};
 use super::{backoff, limits, threading, DeliverySettings};
 use crate::events::normalize::normalize;
 use crate::events::render::render;
+use crate::ids::ChannelId;
 use crate::jira::webhook_fields::Webhook;
 use crate::live_config::Settings;
 use crate::mattermost::channels::{ChannelCache, Resolution};
@@ -43,8 +44,8 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Told when Mattermost accepts or, for good, refuses posts to a channel (subscriptions
 /// routing there turn `active` / `broken`).
 pub trait ChannelHealth: Send + Sync {
-    fn channel_refused(&self, channel_id: &str, reason: &str);
-    fn channel_accepted(&self, channel_id: &str);
+    fn channel_refused(&self, channel_id: &ChannelId, reason: &str);
+    fn channel_accepted(&self, channel_id: &ChannelId);
 }
 
 /// Sends the outbox to Mattermost.
@@ -192,7 +193,7 @@ impl Worker {
 
     /// Was this delivery posted already (by an earlier process, or by a request that got no
     /// answer)? `None` = it was not: send it.
-    async fn earlier_post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Option<Outcome> {
+    async fn earlier_post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &ChannelId) -> Option<Outcome> {
         // Only the last send can have gone through unseen: search from just before it. When
         // none was recorded, an unrecorded one was made by this process or shortly before the
         // last one stopped (outcomes reach disk within a second): from its last heartbeat
@@ -218,7 +219,7 @@ impl Worker {
         }
     }
 
-    async fn channel_of(&self, record: &DeliveryRecordV1) -> Result<String, Outcome> {
+    async fn channel_of(&self, record: &DeliveryRecordV1) -> Result<ChannelId, Outcome> {
         match &record.target {
             TargetRecordV1::ChannelId(id) => Ok(id.clone()),
             TargetRecordV1::ChannelName { team, channel } => {
@@ -231,12 +232,12 @@ impl Worker {
         }
     }
 
-    async fn post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &str) -> Outcome {
+    async fn post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &ChannelId) -> Outcome {
         let mut post = match self.post_body(record).await {
             Ok(post) => post,
             Err(reason) => return Outcome::Dead(reason),
         };
-        post.channel_id = channel_id.to_string();
+        post.channel_id = channel_id.clone();
         limits::fit(&mut post, &record.issue_url);
         post.props_mut().jirabridge_delivery_id = Some(id.to_string());
         let thread = record.thread.as_ref();

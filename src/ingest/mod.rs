@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 
 use crate::events::model::{Kind, NormalizedEvent};
 use crate::events::names;
+use crate::ids::ChannelId;
 use crate::live_config::Settings;
 use crate::store::records::{
     DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1,
@@ -45,14 +46,14 @@ pub struct Received {
 /// Where a legacy webhook posts: a channel id when Mattermost answered, else the names.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LegacyTarget {
-    ChannelId { id: String, team: String, channel: String },
+    ChannelId { id: ChannelId, team: String, channel: String },
     ChannelName { team: String, channel: String },
 }
 
 /// A channel a firehose event goes to, and the first matching subscription's name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelTarget {
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     pub subscription_name: String,
 }
 

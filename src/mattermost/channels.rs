@@ -7,11 +7,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::{MattermostClient, MmError};
+use crate::ids::ChannelId;
 
 /// Result of resolving a channel name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolution {
-    Found(String),
+    Found(ChannelId),
     /// Mattermost says there is no such team or channel (or the bot cannot see it).
     NotFound,
     /// Mattermost could not be asked now; resolve later.
@@ -22,7 +23,7 @@ pub enum Resolution {
 pub struct ChannelCache {
     /// Milliseconds; changes with `mattermost.channel_cache_secs`.
     ttl_ms: AtomicU64,
-    entries: Mutex<HashMap<(String, String), (String, Instant)>>,
+    entries: Mutex<HashMap<(String, String), (ChannelId, Instant)>>,
 }
 
 const MAX_ENTRIES: usize = 10_000;
@@ -56,12 +57,12 @@ impl ChannelCache {
         }
     }
 
-    fn cached(&self, key: &(String, String)) -> Option<String> {
+    fn cached(&self, key: &(String, String)) -> Option<ChannelId> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(key).filter(|(_, at)| at.elapsed() < self.ttl()).map(|(id, _)| id.clone())
     }
 
-    fn remember(&self, key: (String, String), id: String) {
+    fn remember(&self, key: (String, String), id: ChannelId) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= MAX_ENTRIES {
             let ttl = self.ttl();

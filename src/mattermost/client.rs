@@ -10,6 +10,7 @@ use super::command::CommandResponse;
 use super::post::NewPost;
 use super::slash::{SlashCommand, Team};
 use super::wire::{AppError, Channel, Post, PostList, User};
+use crate::ids::ChannelId;
 
 /// What went wrong talking to Mattermost.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -135,8 +136,8 @@ impl MattermostClient {
     }
 
     /// `GET /api/v4/channels/{id}`.
-    pub async fn channel(&self, channel_id: &str) -> Result<Channel, MmError> {
-        self.get(&format!("/api/v4/channels/{}", segment(channel_id))).await
+    pub async fn channel(&self, channel_id: &ChannelId) -> Result<Channel, MmError> {
+        self.get(&format!("/api/v4/channels/{}", segment(channel_id.as_str()))).await
     }
 
     /// `POST /api/v4/posts`; answers the created post.
@@ -205,8 +206,8 @@ impl MattermostClient {
     }
 
     /// `GET /api/v4/channels/{id}/posts?since=<ms>`.
-    pub async fn posts_since(&self, channel_id: &str, since_ms: u64) -> Result<Vec<Post>, MmError> {
-        let path = format!("/api/v4/channels/{}/posts?since={since_ms}", segment(channel_id));
+    pub async fn posts_since(&self, channel_id: &ChannelId, since_ms: u64) -> Result<Vec<Post>, MmError> {
+        let path = format!("/api/v4/channels/{}/posts?since={since_ms}", segment(channel_id.as_str()));
         let list: PostList = self.get(&path).await?;
         Ok(list.posts.into_values().collect())
     }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::action::PostAction;
+use crate::ids::ChannelId;
 
 /// The prop that carries a post's delivery id, by which a post whose outcome was lost in a
 /// crash is found again in its channel.
@@ -16,8 +17,8 @@ pub const DELIVERY_ID_PROP: &str = "jirabridge_delivery_id";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewPost {
     /// Left out while empty: a preview shows a post before it has a channel.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub channel_id: String,
+    #[serde(default, skip_serializing_if = "ChannelId::is_empty")]
+    pub channel_id: ChannelId,
     /// Always sent, even empty (an attachment post has no message of its own).
     #[serde(default)]
     pub message: String,
@@ -170,7 +171,7 @@ mod tests {
     #[test]
     fn attachments_go_in_props_with_the_attachment_type() {
         let mut post = NewPost::with_attachments(vec![attachment()]);
-        post.channel_id = "c1".into();
+        post.channel_id = ChannelId::unchecked("c1");
         post.props_mut().jirabridge_delivery_id = Some("7".into());
         assert_eq!(
             post.to_json(),
@@ -184,7 +185,7 @@ mod tests {
 
     #[test]
     fn empty_parts_are_left_out_but_empty_props_and_root_are_sent() {
-        let plain = NewPost { channel_id: "c1".into(), message: "hi".into(), ..NewPost::default() };
+        let plain = NewPost { channel_id: ChannelId::unchecked("c1"), message: "hi".into(), ..NewPost::default() };
         assert_eq!(plain.to_json(), json!({"channel_id": "c1", "message": "hi"}));
         let top_level = NewPost { root_id: Some(String::new()), props: Some(PostProps::default()), ..plain };
         assert_eq!(top_level.to_json(), json!({"channel_id": "c1", "message": "hi", "root_id": "", "props": {}}));
@@ -225,15 +226,18 @@ mod tests {
     #[test]
     fn an_ephemeral_post_wraps_a_post_for_one_user() {
         let mut post = NewPost::with_attachments(vec![attachment()]);
-        post.channel_id = "c1".into();
+        post.channel_id = ChannelId::unchecked("c1");
         let ephemeral = EphemeralPost { user_id: "u1".into(), post };
         let json = serde_json::to_value(&ephemeral).unwrap();
         assert_eq!(json["user_id"], "u1");
         assert_eq!(json["post"]["channel_id"], "c1");
         assert_eq!(json["post"]["props"]["attachments"][0]["fields"][0]["value"], "High");
         assert_eq!(json.as_object().unwrap().len(), 2, "{json}");
-        let notice =
-            NewPost { channel_id: "c1".into(), message: "Shared in the channel.".into(), ..NewPost::default() };
+        let notice = NewPost {
+            channel_id: ChannelId::unchecked("c1"),
+            message: "Shared in the channel.".into(),
+            ..NewPost::default()
+        };
         assert_eq!(
             serde_json::to_value(EphemeralPost { user_id: "u1".into(), post: notice }).unwrap(),
             json!({"user_id": "u1", "post": {"channel_id": "c1", "message": "Shared in the channel."}})

@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use crate::ids::ChannelId;
+
 /// `GET /api/v4/users/me` and `GET /api/v4/users/{id}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
@@ -22,7 +24,7 @@ impl User {
 /// A channel (`GET /teams/name/{team}/channels/name/{channel}`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Channel {
-    pub id: String,
+    pub id: ChannelId,
     /// `O` open, `P` private, `D` direct, `G` group.
     #[serde(default, rename = "type")]
     pub channel_type: String,

@@ -5,15 +5,15 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::records::{AuditRecordV1, InstanceRecordV1, SubscriptionRecordV1};
+use super::records::{AuditRecordV1, ChannelId, InstanceRecordV1, SubscriptionRecordV1};
 use super::{Store, StoreError};
 
 fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
-fn channel_key(channel_id: &str, sub_id: &str) -> Vec<u8> {
-    [channel_id.as_bytes(), sub_id.as_bytes()].join(&0u8)
+fn channel_key(channel_id: &ChannelId, sub_id: &str) -> Vec<u8> {
+    [channel_id.as_str().as_bytes(), sub_id.as_bytes()].join(&0u8)
 }
 
 impl Store {
@@ -86,8 +86,8 @@ impl Store {
     }
 
     /// Ids of a channel's subscriptions.
-    pub fn subscription_ids_in_channel(&self, channel_id: &str) -> Result<Vec<String>, StoreError> {
-        let mut prefix = channel_id.as_bytes().to_vec();
+    pub fn subscription_ids_in_channel(&self, channel_id: &ChannelId) -> Result<Vec<String>, StoreError> {
+        let mut prefix = channel_id.as_str().as_bytes().to_vec();
         prefix.push(0);
         let tree = &self.trees().channelid_subid;
         tree.scan_prefix(&prefix)

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::states::{DeliveryState, RoutingKind, RoutingStatus};
-pub use crate::ids::InstanceType;
+pub use crate::ids::{ChannelId, InstanceType};
 
 /// A received webhook, as stored. Version 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -59,7 +59,7 @@ impl EventRecordV2 {
 /// Where a delivery goes. Version 1 of the delivery record embeds it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum TargetRecordV1 {
-    ChannelId(String),
+    ChannelId(ChannelId),
     /// Legacy webhooks name a channel; the worker resolves it when Mattermost answers.
     ChannelName {
         team: String,
@@ -191,7 +191,7 @@ pub struct FieldFilterRecordV1 {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SubscriptionRecordV1 {
     pub id: String,
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     pub name: String,
     pub instance_id: String,
     pub events: Vec<String>,

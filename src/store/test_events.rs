@@ -1,7 +1,7 @@
 //! A sample event and delivery for the store's own tests.
 
 use super::records::{
-    DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1,
+    ChannelId, DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1,
 };
 use super::{NewDelivery, NewEvent};
 
@@ -26,7 +26,7 @@ pub fn sample_event(key: u8, at: u64, dedup_window_ms: u64) -> NewEvent {
 pub fn sample_delivery(lane: &str, due: u64) -> NewDelivery {
     let record = DeliveryRecordV1 {
         event_id: 0,
-        target: TargetRecordV1::ChannelId("c".into()),
+        target: TargetRecordV1::ChannelId(ChannelId::unchecked("c")),
         lane: lane.into(),
         post: PostRecordV1::Json("{}".into()),
         state: DeliveryState::Pending,

@@ -8,6 +8,7 @@ use super::facts::{issue_id, partial_cloud_comment};
 use super::matching::{excluded_by, MatchSettings};
 use super::model::Subscription;
 use crate::events::normalize::normalize;
+use crate::ids::ChannelId;
 use crate::jira::instance::InstanceType;
 use crate::jira::payload::Payload;
 use crate::jira::webhook_fields::Webhook;
@@ -19,7 +20,7 @@ pub struct DryRunMatch {
     pub event_id: u64,
     pub issue_key: String,
     pub events: Vec<String>,
-    pub channel_id: String,
+    pub channel_id: ChannelId,
 }
 
 /// One stored event the rule would not have posted, and the first of its tests it failed.

@@ -4,6 +4,7 @@
 //! successful post there or an edit.
 
 use crate::delivery::worker::ChannelHealth;
+use crate::ids::ChannelId;
 use crate::store::{Store, StoreError};
 
 /// Marks a channel's subscriptions from delivery outcomes.
@@ -12,7 +13,7 @@ pub struct SubscriptionHealth {
 }
 
 impl SubscriptionHealth {
-    fn set_state(&self, channel_id: &str, broken_reason: Option<&str>) -> Result<(), StoreError> {
+    fn set_state(&self, channel_id: &ChannelId, broken_reason: Option<&str>) -> Result<(), StoreError> {
         let state = if broken_reason.is_some() { "broken" } else { "active" };
         for id in self.store.subscription_ids_in_channel(channel_id)? {
             let Some(mut record) = self.store.subscription(&id)? else { continue };
@@ -20,7 +21,7 @@ impl SubscriptionHealth {
                 record.state = state.into();
                 record.broken_reason = broken_reason.map(str::to_string);
                 self.store.put_subscription(&record)?;
-                tracing::warn!(subscription = %record.id, name = %record.name, channel_id, state, "subscription state changed");
+                tracing::warn!(subscription = %record.id, name = %record.name, %channel_id, state, "subscription state changed");
             }
         }
         Ok(())
@@ -28,15 +29,15 @@ impl SubscriptionHealth {
 }
 
 impl ChannelHealth for SubscriptionHealth {
-    fn channel_refused(&self, channel_id: &str, reason: &str) {
+    fn channel_refused(&self, channel_id: &ChannelId, reason: &str) {
         if let Err(e) = self.set_state(channel_id, Some(reason)) {
-            tracing::error!(error = %e, channel_id, "could not mark the channel's subscriptions as broken");
+            tracing::error!(error = %e, %channel_id, "could not mark the channel's subscriptions as broken");
         }
     }
 
-    fn channel_accepted(&self, channel_id: &str) {
+    fn channel_accepted(&self, channel_id: &ChannelId) {
         if let Err(e) = self.set_state(channel_id, None) {
-            tracing::error!(error = %e, channel_id, "could not mark the channel's subscriptions as active");
+            tracing::error!(error = %e, %channel_id, "could not mark the channel's subscriptions as active");
         }
     }
 }

@@ -6,14 +6,16 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::events::names;
+use crate::ids::ChannelId;
 
 /// One channel subscription. Lists are sets, so they serialize sorted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Subscription {
     #[serde(default)]
     pub id: String,
+    /// Checked by `validate`, which says which field is wrong (decoding takes any text).
     #[serde(default)]
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     #[serde(default)]
     pub name: String,
     #[serde(default)]

@@ -10,6 +10,7 @@ use super::matching::MatchSettings;
 use super::model::Subscription;
 use super::stored::{self, Meta};
 use super::validate::validate;
+use crate::ids::ChannelId;
 use crate::mattermost::{MattermostClient, MmError};
 use crate::store::records::{AuditRecordV1, SubscriptionRecordV1};
 use crate::store::{Store, StoreError};
@@ -241,7 +242,7 @@ impl Subscriptions {
             .collect())
     }
 
-    async fn check_channel(&self, channel_id: &str) -> Result<(), SubscriptionError> {
+    async fn check_channel(&self, channel_id: &ChannelId) -> Result<(), SubscriptionError> {
         match self.mattermost.channel(channel_id).await {
             Ok(channel) if channel.channel_type == "D" || channel.channel_type == "G" => {
                 Err(invalid("channel_id", "subscriptions are not allowed in direct message or group message channels"))
@@ -251,7 +252,7 @@ impl Subscriptions {
             Err(MmError::Status { status: 404 | 403, .. }) => Err(invalid("channel_id", "unknown channel")),
             // Mattermost cannot be asked now: keep the admin's word; delivery reports problems.
             Err(e) => {
-                tracing::warn!(error = %e, channel_id, "could not check the subscription's channel with Mattermost");
+                tracing::warn!(error = %e, %channel_id, "could not check the subscription's channel with Mattermost");
                 Ok(())
             }
         }
@@ -286,12 +287,12 @@ pub fn left_out_by(
     store: &Store,
     event_id: u64,
     settings: MatchSettings,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+) -> Result<Vec<(String, ChannelId, String)>, StoreError> {
     let Some(event) = store.event(event_id)? else { return Ok(Vec::new()) };
     let Some(instance_id) = event.instance_id.clone() else { return Ok(Vec::new()) };
     let events = [(event_id, event)];
     let known = |instance: &str, issue: &str| store.issue_facts(instance, issue).ok().flatten();
-    let mut left_out: Vec<(String, String, String)> = store
+    let mut left_out: Vec<(String, ChannelId, String)> = store
         .subscriptions()?
         .iter()
         .filter(|record| record.instance_id == instance_id)

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::model::{is_known_event, FieldFilter, Inclusion, Subscription, SECURITY};
+use crate::ids::ChannelId;
 
 pub const INVALID_SUBSCRIPTION: &str = "channel subscription invalid";
 pub const NAME_MISSING: &str = "please provide a name for the subscription";
@@ -66,7 +67,7 @@ impl Errors {
 }
 
 fn check_ids(sub: &Subscription, creating: bool, errors: &mut Errors) {
-    if !is_id(&sub.channel_id) {
+    if ChannelId::parse(sub.channel_id.as_str()).is_err() {
         errors.push("channel_id", INVALID_SUBSCRIPTION);
     }
     let id_ok = if creating { sub.id.is_empty() } else { is_id(&sub.id) };
@@ -75,7 +76,7 @@ fn check_ids(sub: &Subscription, creating: bool, errors: &mut Errors) {
     }
 }
 
-/// Mattermost ids and our subscription ids: 26 lowercase letters or digits.
+/// Our subscription ids: 26 lowercase letters or digits, like Mattermost's.
 fn is_id(id: &str) -> bool {
     id.len() == ID_LEN && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
@@ -132,7 +133,7 @@ mod tests {
         let set = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
         Subscription {
             id: String::new(),
-            channel_id: CHANNEL.into(),
+            channel_id: ChannelId::unchecked(CHANNEL),
             name: "Bugs".into(),
             instance_id: "https://jira.example.org".into(),
             filters: Filters {
@@ -171,7 +172,7 @@ mod tests {
         let upper = Subscription { id: SUB_ID.to_uppercase(), ..valid() };
         assert_eq!(errors_of(&upper, false), one("id", INVALID_SUBSCRIPTION));
         for channel in ["", "short", "4fgt3n51f7ftpff91gk1iy1ew9x", "4fgt3n51f7ftpff91gk1iy1eW9"] {
-            let sub = Subscription { channel_id: channel.into(), ..valid() };
+            let sub = Subscription { channel_id: ChannelId::unchecked(channel), ..valid() };
             assert_eq!(errors_of(&sub, true), one("channel_id", INVALID_SUBSCRIPTION), "{channel}");
         }
     }

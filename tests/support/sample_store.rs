@@ -2,6 +2,7 @@
 //! with an alias, a subscription, a template, an encrypted secret, an admin account and
 //! audit entries. Used for backup round trips and to generate the upgrade fixture.
 
+use jirabridge::ids::ChannelId;
 use jirabridge::store::records::{
     DeliveryRecordV1, DeliveryState, EventRecordV1, FieldFilterRecordV1, InstanceRecordV1, InstanceType, PostRecordV1,
     RootPostRecordV1, RoutingKind, RoutingStatus, SubscriptionRecordV1, TargetRecordV1, ThreadRecordV1,
@@ -15,12 +16,18 @@ pub const ADMIN: &str = "alice";
 pub const ADMIN_PASSWORD: &str = "a long sample password";
 pub const ISSUE_KEYS: [&str; 2] = ["OPS-1", "OPS-2"];
 
+/// Not the shape of a Mattermost id: the fixtures made from this store hold it, and a
+/// stored id is read back as written.
+fn channel() -> ChannelId {
+    ChannelId::unchecked("channel1")
+}
+
 pub fn fill(store: &Store, key: &MasterKey, now_ms: u64) {
     for (n, issue_key) in ISSUE_KEYS.iter().enumerate() {
         store.ingest(event(issue_key, now_ms, n as u8), vec![delivery(issue_key, now_ms)]).unwrap();
     }
     let root = RootPostRecordV1 { post_id: "rootpost1".into(), expires_at_ms: now_ms + 86_400_000 };
-    store.put_root(INSTANCE, "10001", "channel1", &root).unwrap();
+    store.put_root(INSTANCE, "10001", &channel(), &root).unwrap();
     store.put_instance(&instance(now_ms)).unwrap();
     store.put_subscription(&subscription("sub1", now_ms)).unwrap();
     store.put_template(&subscription("template1", now_ms)).unwrap();
@@ -47,7 +54,7 @@ fn event(issue_key: &str, at: u64, n: u8) -> NewEvent {
 fn delivery(issue_key: &str, at: u64) -> NewDelivery {
     let record = DeliveryRecordV1 {
         event_id: 0,
-        target: TargetRecordV1::ChannelId("channel1".into()),
+        target: TargetRecordV1::ChannelId(channel()),
         lane: "channel1".into(),
         post: PostRecordV1::FromEvent { subscription_name: Some("sample".into()) },
         state: DeliveryState::Pending,
@@ -84,7 +91,7 @@ fn instance(at: u64) -> InstanceRecordV1 {
 fn subscription(id: &str, at: u64) -> SubscriptionRecordV1 {
     SubscriptionRecordV1 {
         id: id.into(),
-        channel_id: "channel1".into(),
+        channel_id: channel(),
         name: format!("{id} name"),
         instance_id: INSTANCE.into(),
         events: vec!["event_created".into()],
@@ -128,7 +135,7 @@ pub fn assert_filled(store: &Store, key: &MasterKey) {
     assert_eq!(store.instance_id_for_alias("corp").unwrap().as_deref(), Some(INSTANCE));
     assert_eq!(store.instance(INSTANCE).unwrap().unwrap().instance_type, InstanceType::Server);
     assert_eq!(store.subscriptions().unwrap().len(), 1);
-    assert_eq!(store.subscription_ids_in_channel("channel1").unwrap(), vec!["sub1".to_string()]);
+    assert_eq!(store.subscription_ids_in_channel(&channel()).unwrap(), vec!["sub1".to_string()]);
     assert_eq!(store.template_ids_for_project(INSTANCE, "OPS").unwrap(), vec!["template1".to_string()]);
     assert_eq!(store.secret(SECRET_NAME, key).unwrap().unwrap().value, SECRET_VALUE);
     assert!(jirabridge::accounts::verify(store, ADMIN, ADMIN_PASSWORD).unwrap());

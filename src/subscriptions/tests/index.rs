@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::{cloud_facts, events, filter, issue_payload, set};
+use crate::ids::ChannelId;
 use crate::subscriptions::{matches, Filters, IssueFacts, MatchSettings, Subscription, SubscriptionIndex};
 
 const INSTANCES: [&str; 2] = ["https://jira.example.org", "https://kestrel.atlassian.net"];
@@ -52,7 +53,7 @@ fn random_sub(rng: &mut Rng, n: usize) -> Subscription {
     };
     Subscription {
         id: format!("{n:026}"),
-        channel_id: format!("c{:025}", rng.below(300)),
+        channel_id: ChannelId::unchecked(format!("c{:025}", rng.below(300))),
         name: format!("sub {:04}", rng.below(5_000)),
         instance_id: rng.pick(&INSTANCES).to_string(),
         filters: Filters { events, projects, issue_types, fields },

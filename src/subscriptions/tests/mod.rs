@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use super::{FieldFilter, Filters, IssueFacts, Subscription};
+use crate::ids::ChannelId;
 use crate::jira::payload::Payload;
 
 pub const PROJECT: &str = "KT";
@@ -30,7 +31,7 @@ pub fn filter(key: &str, inclusion: &str, values: &[&str]) -> FieldFilter {
 pub fn sub(events: &[&str], fields: Vec<FieldFilter>) -> Subscription {
     Subscription {
         id: "kx9wqy3m7bn8ffe4ob1t5dq6ha".into(),
-        channel_id: "4fgt3n51f7ftpff91gk1iy1ew9".into(),
+        channel_id: ChannelId::unchecked("4fgt3n51f7ftpff91gk1iy1ew9"),
         name: "KT bugs".into(),
         instance_id: "https://jira.example.org".into(),
         filters: Filters { events: set(events), projects: set(&[PROJECT]), issue_types: set(&[BUG]), fields },
