@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use jirabridge::ids::ChannelId;
+use jirabridge::ids::{ChannelId, InstanceId};
 use jirabridge::jira::payload::Payload;
 use jirabridge::subscriptions::{FieldFilter, Filters, IssueFacts, MatchSettings, Subscription, SubscriptionIndex};
 
@@ -23,7 +23,7 @@ fn subscription(n: usize) -> Subscription {
         id: format!("{n:026}"),
         channel_id: ChannelId::unchecked(format!("c{:025}", n % 5_000)),
         name: format!("rule {n}"),
-        instance_id: INSTANCE.into(),
+        instance_id: InstanceId::unchecked(INSTANCE),
         filters: Filters {
             // Beyond the first thousand, rules want other events: they cannot match this
             // event, which is what the index must not pay for.
@@ -46,10 +46,11 @@ fn index_of(count: usize) -> SubscriptionIndex {
 fn per_match(index: &SubscriptionIndex, facts: &IssueFacts, iterations: u32) -> (Duration, usize) {
     let events = vec!["event_created".to_string()];
     let settings = MatchSettings::default();
+    let instance = InstanceId::unchecked(INSTANCE);
     let mut found = 0;
     let started = Instant::now();
     for _ in 0..iterations {
-        found = black_box(index.matching(INSTANCE, &events, facts, settings)).len();
+        found = black_box(index.matching(&instance, &events, facts, settings)).len();
     }
     (started.elapsed() / iterations, found)
 }

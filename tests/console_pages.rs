@@ -277,6 +277,6 @@ async fn a_subscription_of_a_removed_instance_is_not_moved_by_an_edit() {
     assert!(shown.has("<option value=\"https://jira-b.example.com\" selected>"), "{}", shown.body);
     let again = visitor.submit(&shown, &rule, &fields).await;
     assert_eq!(again.status, 400, "saving says the instance is gone");
-    assert_eq!(app.state.store.subscriptions().unwrap()[0].instance_id, "https://jira-b.example.com");
+    assert_eq!(app.state.store.subscriptions().unwrap()[0].instance_id.as_str(), "https://jira-b.example.com");
     app.shutdown().await;
 }

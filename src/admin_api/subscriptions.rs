@@ -49,7 +49,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let wanted = |r: &SubscriptionRecordV1| {
         query.channel_id.as_ref().is_none_or(|c| c == r.channel_id.as_str())
-            && query.instance_id.as_ref().is_none_or(|i| *i == r.instance_id)
+            && query.instance_id.as_ref().is_none_or(|i| i == r.instance_id.as_str())
             && query.project.as_ref().is_none_or(|p| r.projects.contains(p))
     };
     let mut all: Vec<_> = state.store.run(|store| store.subscriptions()).await?.into_iter().filter(wanted).collect();

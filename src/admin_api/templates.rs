@@ -23,7 +23,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let wanted = |t: &crate::store::records::SubscriptionRecordV1| {
-        query.instance_id.as_ref().is_none_or(|i| *i == t.instance_id)
+        query.instance_id.as_ref().is_none_or(|i| i == t.instance_id.as_str())
             && query.project_key.as_ref().is_none_or(|p| t.projects.first() == Some(p))
     };
     let mut all: Vec<_> = state.store.run(|store| store.templates()).await?.into_iter().filter(wanted).collect();

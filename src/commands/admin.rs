@@ -50,7 +50,7 @@ pub fn alias(
         Err(sentence) => return Ok(sentence),
     };
     let patch = InstancePatch { alias: Some(alias.to_string()), ..InstancePatch::default() };
-    Ok(match instances::change(store, &instance.id, patch, actor, public_base) {
+    Ok(match instances::change(store, instance.id.as_str(), patch, actor, public_base) {
         Ok(changed) => format!("You have successfully aliased instance {} to `{alias}`.", changed.id),
         Err(e) => sentence_of(e)?,
     })
@@ -63,7 +63,7 @@ pub fn unalias(store: &Store, alias: Option<&str>, actor: &str, public_base: &st
         return Ok(format!("Failed to identify Jira instance {alias}. Error: no instance has the alias `{alias}`."));
     };
     let patch = InstancePatch { alias: Some(String::new()), ..InstancePatch::default() };
-    Ok(match instances::change(store, &id, patch, actor, public_base) {
+    Ok(match instances::change(store, id.as_str(), patch, actor, public_base) {
         Ok(changed) => format!("You have successfully unaliased instance {} from `{alias}`.", changed.id),
         Err(e) => sentence_of(e)?,
     })
@@ -76,7 +76,7 @@ pub fn v2(store: &Store, url: &str, actor: &str, public_base: &str) -> Result<St
         Err(sentence) => return Ok(sentence),
     };
     let patch = InstancePatch { is_v2_legacy: Some(true), ..InstancePatch::default() };
-    Ok(match instances::change(store, &instance.id, patch, actor, public_base) {
+    Ok(match instances::change(store, instance.id.as_str(), patch, actor, public_base) {
         Ok(changed) => format!("{} is set as the default Jira instance", changed.id),
         Err(e) => sentence_of(e)?,
     })
@@ -175,10 +175,11 @@ pub const V2_REVERT: &str = "jirabridge has no v2 data model to revert to.";
 mod tests {
     use super::*;
     use crate::jira::instance::encode_id;
+    use crate::store::records::InstanceId;
 
     fn instance(id: &str, alias: Option<&str>) -> InstanceRecordV1 {
         InstanceRecordV1 {
-            id: id.into(),
+            id: InstanceId::unchecked(id),
             instance_type: InstanceType::Server,
             alias: alias.map(String::from),
             is_default: false,

@@ -209,7 +209,7 @@ async fn through_jira(
         Some(reference) => {
             let reference = reference.clone();
             match ctx.store.run(move |store| admin::named_instance(store, &reference)).await? {
-                Ok(found) => Some(found.id),
+                Ok(found) => Some(found.id.into()),
                 Err(sentence) => return Ok(sentence),
             }
         }

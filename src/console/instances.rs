@@ -58,7 +58,7 @@ fn rows(base: &str, mut all: Vec<InstanceRecordV1>) -> Vec<InstanceRow> {
         .map(|r| {
             let parts = UrlParts {
                 public_base: base,
-                instance_id: Some(&r.id),
+                instance_id: Some(r.id.as_str()),
                 secret: SECRET_PLACEHOLDER,
                 team: "<team name>",
                 channel: "<channel name>",
@@ -73,7 +73,7 @@ fn rows(base: &str, mut all: Vec<InstanceRecordV1>) -> Vec<InstanceRow> {
                 added: when(r.created_at_ms),
                 subscriptions_url: urls.subscriptions,
                 legacy_url: urls.legacy,
-                id: r.id,
+                id: r.id.into_string(),
             }
         })
         .collect()

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::form::{split_list, FormData};
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 use crate::store::records::SubscriptionRecordV1;
 use crate::subscriptions::model::{FieldFilter, Filters, Subscription, KNOWN_EVENTS};
 
@@ -74,7 +74,7 @@ impl RuleForm {
             id: record.id.clone(),
             name: record.name.clone(),
             channel: record.channel_id.to_string(),
-            instance_id: record.instance_id.clone(),
+            instance_id: record.instance_id.to_string(),
             events: known.into_iter().collect(),
             other_events: other.join(", "),
             projects: record.projects.join(", "),
@@ -130,7 +130,8 @@ impl RuleForm {
             id: self.id.clone(),
             channel_id: channel_id.clone(),
             name: self.name.clone(),
-            instance_id: self.instance_id.clone(),
+            // Checked against the stored instances when saved, as the API's text is.
+            instance_id: InstanceId::unchecked(self.instance_id.clone()),
             filters: Filters {
                 events,
                 projects: split_list(&self.projects).into_iter().collect(),

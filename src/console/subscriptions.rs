@@ -74,7 +74,7 @@ fn row(r: SubscriptionRecordV1) -> Row {
         id: r.id,
         name: r.name,
         channel_id: r.channel_id.into_string(),
-        instance_id: r.instance_id,
+        instance_id: r.instance_id.into_string(),
         state: r.state,
     }
 }
@@ -109,7 +109,7 @@ fn find(store: &Store, kind: RuleKind, id: &str) -> Result<SubscriptionRecordV1,
 
 /// The ids of the instances a rule can name (call it in `Store::run`).
 fn instance_ids(store: &Store) -> Result<Vec<String>, StoreError> {
-    Ok(store.instances()?.into_iter().map(|i| i.id).collect())
+    Ok(store.instances()?.into_iter().map(|i| i.id.into_string()).collect())
 }
 
 /// The editor for `form`; `instances` from [`instance_ids`].
@@ -152,12 +152,12 @@ pub async fn new_form(
     let template = query.into_inner().template;
     let read = move |store: &Store| Ok::<_, StoreError>((store.instances()?, store.template(&template)?));
     let (all, template) = state.store.run(read).await?;
-    let default_instance = all.iter().find(|i| i.is_default).map(|i| i.id.clone()).unwrap_or_default();
+    let default_instance = all.iter().find(|i| i.is_default).map(|i| i.id.to_string()).unwrap_or_default();
     let form = match template {
         Some(template) => RuleForm { id: String::new(), name: String::new(), ..RuleForm::from_record(&template) },
         None => RuleForm::blank(default_instance),
     };
-    render(&editor(&admin, &segment, form, all.into_iter().map(|i| i.id).collect())?)
+    render(&editor(&admin, &segment, form, all.into_iter().map(|i| i.id.into_string()).collect())?)
 }
 
 pub async fn show(

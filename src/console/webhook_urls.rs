@@ -64,7 +64,8 @@ pub async fn page(
     let (team, channel, instance) = (form.get("team"), form.get("channel"), form.get("instance"));
     let flags: Vec<FlagRow> =
         FLAGS.iter().map(|(name, label)| FlagRow { name, label, checked: form.checked(name) }).collect();
-    let instances: Vec<String> = state.store.run(|store| store.instances()).await?.into_iter().map(|i| i.id).collect();
+    let instances: Vec<String> =
+        state.store.run(|store| store.instances()).await?.into_iter().map(|i| i.id.into_string()).collect();
     let (public_base, secret) = (state.config().public_base_url(), state.accepted_secrets().current);
     let per_instance = instances
         .iter()

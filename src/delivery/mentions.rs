@@ -8,7 +8,7 @@ use crate::events::model::NormalizedEvent;
 use crate::events::render::unnamed_mentions;
 use crate::jira::auth::JiraAuth;
 use crate::jira::users::JiraUsers;
-use crate::store::records::EventRecordV1;
+use crate::store::records::{EventRecordV1, InstanceId};
 use crate::store::Store;
 
 pub async fn add_jira_names(
@@ -29,8 +29,8 @@ pub async fn add_jira_names(
 }
 
 /// The Jira to ask: never a URL taken from the payload alone.
-fn instance_url(store: &Store, event: &EventRecordV1, parsed: &NormalizedEvent) -> Option<String> {
+fn instance_url(store: &Store, event: &EventRecordV1, parsed: &NormalizedEvent) -> Option<InstanceId> {
     let instances = store.instances().ok()?;
-    let wanted = event.instance_id.as_deref().unwrap_or(parsed.issue.base_url.trim_end_matches('/'));
-    instances.into_iter().find(|i| i.id.eq_ignore_ascii_case(wanted)).map(|i| i.id)
+    let wanted = event.instance_id.as_ref().map_or(parsed.issue.base_url.trim_end_matches('/'), InstanceId::as_str);
+    instances.into_iter().find(|i| i.id.as_str().eq_ignore_ascii_case(wanted)).map(|i| i.id)
 }

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 
 use crate::events::model::{Kind, NormalizedEvent};
 use crate::events::names;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 use crate::live_config::Settings;
 use crate::store::records::{
     DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1,
@@ -37,7 +37,7 @@ pub struct Received {
     pub webhook_event: String,
     pub raw_body: Vec<u8>,
     pub headers: Vec<(String, String)>,
-    pub instance_id: Option<String>,
+    pub instance_id: Option<InstanceId>,
     /// Which webhook URL received it (query without the secret): the same body sent to
     /// two configured webhooks is two events, not a duplicate.
     pub dedup_scope: String,
@@ -122,7 +122,7 @@ impl Ingest {
         &self,
         received: Received,
         parsed: &NormalizedEvent,
-        instance_id: Option<&str>,
+        instance_id: Option<&InstanceId>,
         routed: Routed,
     ) -> Result<Accepted, StoreError> {
         let deliveries = self.firehose_deliveries(parsed, instance_id, routed.targets);
@@ -149,13 +149,13 @@ impl Ingest {
     pub(super) fn firehose_deliveries(
         &self,
         parsed: &NormalizedEvent,
-        instance_id: Option<&str>,
+        instance_id: Option<&InstanceId>,
         targets: Vec<ChannelTarget>,
     ) -> Vec<NewDelivery> {
         targets
             .into_iter()
             .map(|target| {
-                let thread = self.thread_of(parsed, instance_id.unwrap_or(""));
+                let thread = self.thread_of(parsed, instance_id.map_or("", InstanceId::as_str));
                 let post = PostRecordV1::FromEvent { subscription_name: Some(target.subscription_name) };
                 let lane = format!("ch:{}", target.channel_id);
                 self.new_delivery(TargetRecordV1::ChannelId(target.channel_id), lane, post, parsed.issue.url(), thread)
@@ -222,7 +222,7 @@ impl Ingest {
         issue_facts: Option<NewIssueFacts>,
     ) -> Result<Accepted, StoreError> {
         let mut dedup_keys = vec![transport_key(&received)];
-        dedup_keys.extend(content_key(parsed, received.instance_id.as_deref(), &received.dedup_scope));
+        dedup_keys.extend(content_key(parsed, received.instance_id.as_ref(), &received.dedup_scope));
         let record = EventRecordV1 {
             received_at_ms: now_ms(),
             source: source.into(),
@@ -256,7 +256,7 @@ impl Ingest {
 /// How a firehose event was routed: no instance, no matching channel, or posted; with the
 /// routing's note (the event log shows it): `security level unknown` alone, others after.
 pub(super) fn firehose_status(
-    instance_id: Option<&str>,
+    instance_id: Option<&InstanceId>,
     deliveries: &[NewDelivery],
     note: Option<&str>,
 ) -> RoutingStatus {
@@ -276,7 +276,7 @@ pub(super) fn firehose_status(
 /// `comment_created` and as `issue_commented`; HA nodes repeat): same instance, issue,
 /// events, comment or changelog id and timestamp (SPEC §5.10). `None` when the payload
 /// carries too little to tell two changes apart.
-fn content_key(parsed: &NormalizedEvent, instance_id: Option<&str>, scope: &str) -> Option<[u8; 32]> {
+fn content_key(parsed: &NormalizedEvent, instance_id: Option<&InstanceId>, scope: &str) -> Option<[u8; 32]> {
     let change_id =
         parsed.comment.as_ref().map(|c| c.id.as_str()).filter(|id| !id.is_empty()).unwrap_or(&parsed.changelog_id);
     if parsed.timestamp.is_empty() || change_id.is_empty() || parsed.issue.id.is_empty() {
@@ -285,9 +285,15 @@ fn content_key(parsed: &NormalizedEvent, instance_id: Option<&str>, scope: &str)
     let mut events = parsed.events.clone();
     events.sort();
     let mut hasher = Sha256::new();
-    for part in
-        ["content", scope, instance_id.unwrap_or(""), &parsed.issue.id, &events.join(","), change_id, &parsed.timestamp]
-    {
+    for part in [
+        "content",
+        scope,
+        instance_id.map_or("", InstanceId::as_str),
+        &parsed.issue.id,
+        &events.join(","),
+        change_id,
+        &parsed.timestamp,
+    ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
@@ -302,7 +308,7 @@ fn transport_key(received: &Received) -> [u8; 32] {
     match received.headers.iter().find(|(name, _)| name == "x-atlassian-webhook-identifier") {
         Some((_, id)) => hasher.update(format!("id:{id}")),
         None => {
-            hasher.update(received.instance_id.as_deref().unwrap_or("").as_bytes());
+            hasher.update(received.instance_id.as_ref().map_or("", InstanceId::as_str).as_bytes());
             hasher.update([0]);
             hasher.update(&received.raw_body);
         }

@@ -14,6 +14,7 @@ use tokio::sync::{watch, Notify};
 use super::routing;
 use super::Ingest;
 use crate::config::Config;
+use crate::ids::InstanceId;
 use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraClient;
 use crate::jira::payload::Payload;
@@ -31,7 +32,7 @@ const LOOK_EVERY: Duration = Duration::from_secs(30);
 /// How many events of each instance wait to be routed; shared by the webhook and the router.
 #[derive(Default)]
 pub struct Waiting {
-    counts: Mutex<HashMap<String, usize>>,
+    counts: Mutex<HashMap<InstanceId, usize>>,
     wake: Notify,
 }
 
@@ -48,17 +49,17 @@ impl Waiting {
     /// Whether an event of `instance_id` must wait: it needs Jira (`needs_jira`), or an
     /// earlier event of its instance waits. Counted from here on: store the event with the
     /// ticket, or drop it to take the count back.
-    pub fn must_wait(self: &Arc<Self>, instance_id: &str, needs_jira: bool) -> Option<WaitTicket> {
+    pub fn must_wait(self: &Arc<Self>, instance_id: &InstanceId, needs_jira: bool) -> Option<WaitTicket> {
         let mut counts = self.counts();
-        let count = counts.entry(instance_id.to_string()).or_default();
+        let count = counts.entry(instance_id.clone()).or_default();
         if !needs_jira && *count == 0 {
             return None;
         }
         *count += 1;
-        Some(WaitTicket { waiting: self.clone(), instance_id: instance_id.to_string(), stored: false })
+        Some(WaitTicket { waiting: self.clone(), instance_id: instance_id.clone(), stored: false })
     }
 
-    fn routed(&self, instance_id: &str) {
+    fn routed(&self, instance_id: &InstanceId) {
         let mut counts = self.counts();
         if let Some(count) = counts.get_mut(instance_id) {
             *count = count.saturating_sub(1);
@@ -68,7 +69,7 @@ impl Waiting {
         }
     }
 
-    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<InstanceId, usize>> {
         self.counts.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -76,7 +77,7 @@ impl Waiting {
 /// One waiting event being stored; see [`Waiting::must_wait`].
 pub struct WaitTicket {
     waiting: Arc<Waiting>,
-    instance_id: String,
+    instance_id: InstanceId,
     stored: bool,
 }
 
@@ -128,7 +129,7 @@ impl Router {
     /// Routes every event waiting now; instances proceed side by side.
     async fn route_waiting(self: Arc<Self>) -> Result<(), StoreError> {
         let pending = self.ingest.store.run(Store::pending_routing).await?;
-        let mut by_instance: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        let mut by_instance: BTreeMap<InstanceId, Vec<u64>> = BTreeMap::new();
         for (event_id, instance_id) in pending {
             by_instance.entry(instance_id).or_default().push(event_id);
         }
@@ -144,7 +145,7 @@ impl Router {
 
     /// One instance's waiting events, in receipt order; stops at the first that cannot be
     /// stored, so none overtakes it.
-    async fn route_instance(self: Arc<Self>, instance_id: String, events: Vec<u64>) -> Result<(), StoreError> {
+    async fn route_instance(self: Arc<Self>, instance_id: InstanceId, events: Vec<u64>) -> Result<(), StoreError> {
         for event_id in events {
             let ask = self.ingest.store.run(move |store| jira_question(store, event_id)).await?;
             let fetched = match ask {
@@ -204,7 +205,7 @@ impl Router {
 
 /// What to ask Jira about a waiting event: its instance and issue.
 struct JiraQuestion {
-    base: String,
+    base: InstanceId,
     issue: String,
 }
 
@@ -213,7 +214,7 @@ struct JiraQuestion {
 fn jira_question(store: &Store, event_id: u64) -> Result<Option<JiraQuestion>, StoreError> {
     let Some(event) = store.event(event_id)? else { return Ok(None) };
     let Some(instance) = (match &event.instance_id {
-        Some(id) => store.instance(id)?,
+        Some(id) => store.instance(id.as_str())?,
         None => None,
     }) else {
         return Ok(None);
@@ -241,15 +242,16 @@ mod tests {
     #[test]
     fn events_wait_behind_a_waiting_one_of_their_instance_only() {
         let waiting = Arc::new(Waiting::default());
-        assert!(waiting.must_wait("a", false).is_none(), "nothing waits: routed at once");
-        let comment = waiting.must_wait("a", true).expect("a comment needing Jira waits");
-        let behind = waiting.must_wait("a", false).expect("a later event of its instance waits behind it");
-        assert!(waiting.must_wait("b", false).is_none(), "another instance's events do not");
+        let (a, b) = (InstanceId::unchecked("a"), InstanceId::unchecked("b"));
+        assert!(waiting.must_wait(&a, false).is_none(), "nothing waits: routed at once");
+        let comment = waiting.must_wait(&a, true).expect("a comment needing Jira waits");
+        let behind = waiting.must_wait(&a, false).expect("a later event of its instance waits behind it");
+        assert!(waiting.must_wait(&b, false).is_none(), "another instance's events do not");
         drop(behind);
         comment.stored();
-        let next = waiting.must_wait("a", false).expect("the stored comment still waits");
+        let next = waiting.must_wait(&a, false).expect("the stored comment still waits");
         drop(next);
-        waiting.routed("a");
-        assert!(waiting.must_wait("a", false).is_none(), "once it is routed, nothing waits");
+        waiting.routed(&a);
+        assert!(waiting.must_wait(&a, false).is_none(), "once it is routed, nothing waits");
     }
 }

@@ -143,7 +143,7 @@ impl Ingest {
         from_jira: bool,
     ) -> Result<(Vec<NewDelivery>, Option<NewIssueFacts>), ReplayError> {
         let known = match &event.instance_id {
-            Some(id) => store.instance(id)?,
+            Some(id) => store.instance(id.as_str())?,
             None => None,
         };
         let instance = match known {
@@ -171,8 +171,8 @@ impl Ingest {
             routed.note = Some(routing::FROM_JIRA.into());
         }
         let instance_id = instance.map(|i| i.id);
-        let deliveries = self.firehose_deliveries(parsed, instance_id.as_deref(), routed.targets);
-        event.status = firehose_status(instance_id.as_deref(), &deliveries, routed.note.as_deref());
+        let deliveries = self.firehose_deliveries(parsed, instance_id.as_ref(), routed.targets);
+        event.status = firehose_status(instance_id.as_ref(), &deliveries, routed.note.as_deref());
         event.instance_id = instance_id;
         Ok((deliveries, routed.keep))
     }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::delivery::outbox::DeliverySummary;
-use crate::store::records::{EventRecordV1, RoutingStatus};
+use crate::store::records::{EventRecordV1, InstanceId, RoutingStatus};
 use crate::store::{Store, StoreError};
 
 /// Shown when no `limit` is given, and the most ever shown at once.
@@ -45,7 +45,7 @@ pub struct EventSummary {
     pub received_at_ms: u64,
     /// `legacy` or `firehose`.
     pub source: String,
-    pub instance_id: Option<String>,
+    pub instance_id: Option<InstanceId>,
     pub webhook_event: String,
     pub issue_key: String,
     pub project: String,

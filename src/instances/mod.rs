@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::jira::address::check_url;
 use crate::jira::client::JiraClient;
-use crate::jira::instance::{check_alias, check_type, decode_id, normalize_url, InstanceType};
+use crate::jira::instance::{check_alias, check_type, decode_id, InstanceId, InstanceType};
 use crate::jira::status;
 use crate::store::records::{AuditRecordV1, InstanceRecordV1};
 use crate::store::{Store, StoreError};
@@ -69,17 +69,17 @@ pub async fn add(
     now_ms: u64,
 ) -> Result<InstanceRecordV1, InstanceError> {
     let invalid = |field, message| InstanceError::Invalid { field, message };
-    let id = normalize_url(&request.url).map_err(|m| invalid("url", m))?;
+    let id = InstanceId::parse(&request.url).map_err(|e| invalid("url", e.0))?;
     if !ctx.allow_loopback {
-        let parsed = url::Url::parse(&id).map_err(|e| invalid("url", e.to_string()))?;
+        let parsed = url::Url::parse(id.as_str()).map_err(|e| invalid("url", e.to_string()))?;
         check_url(&parsed).map_err(|m| invalid("url", m))?;
     }
-    if !ctx.mattermost_url.is_empty() && id.eq_ignore_ascii_case(&ctx.mattermost_url) {
+    if !ctx.mattermost_url.is_empty() && id.as_str().eq_ignore_ascii_case(&ctx.mattermost_url) {
         return Err(invalid("url", format!("{id} is the Mattermost site URL. Please use your Jira URL")));
     }
-    let detected = InstanceType::of_url(&id);
+    let detected = id.instance_type();
     if let Some(declared) = request.instance_type {
-        check_type(&id, declared).map_err(|m| invalid("type", m))?;
+        check_type(id.as_str(), declared).map_err(|m| invalid("type", m))?;
     }
     if let Some(alias) = &request.alias {
         check_alias(alias).map_err(|m| invalid("alias", m))?;
@@ -102,14 +102,14 @@ pub async fn add(
 }
 
 /// An alias another instance has, or an instance already added, is refused.
-fn refuse_taken(store: &Store, id: &str, alias: Option<&str>) -> Result<(), InstanceError> {
+fn refuse_taken(store: &Store, id: &InstanceId, alias: Option<&str>) -> Result<(), InstanceError> {
     if let Some(alias) = alias {
         if let Some(owner) = store.instance_id_for_alias(alias)? {
             let message = format!("Alias `{alias}` already exists on InstanceID: {owner}.");
             return Err(InstanceError::Invalid { field: "alias", message });
         }
     }
-    if store.instance(id)?.is_some() {
+    if store.instance(id.as_str())?.is_some() {
         return Err(InstanceError::Exists(id.to_string()));
     }
     Ok(())
@@ -124,7 +124,7 @@ fn insert(
 ) -> Result<InstanceRecordV1, InstanceError> {
     record.is_default = store.instances()?.is_empty();
     store.put_instance(&record)?;
-    audit(store, actor, "instance.add", &record.id, None, Some(&to_json(&record, public_base)))?;
+    audit(store, actor, "instance.add", record.id.as_str(), None, Some(&to_json(&record, public_base)))?;
     Ok(record)
 }
 
@@ -142,7 +142,7 @@ pub fn change(
     let before = to_json(&record, public_base);
     let updated = update(store, record, patch)?;
     let after = to_json(&updated, public_base);
-    audit(store, actor, "instance.update", &updated.id, Some(&before), Some(&after))?;
+    audit(store, actor, "instance.update", updated.id.as_str(), Some(&before), Some(&after))?;
     Ok(updated)
 }
 
@@ -150,7 +150,7 @@ pub fn change(
 pub fn remove(store: &Store, reference: &str, actor: &str, public_base: &str) -> Result<(), InstanceError> {
     let record = existing(store, reference)?;
     store.delete_instance(&record.id)?;
-    audit(store, actor, "instance.remove", &record.id, Some(&to_json(&record, public_base)), None)?;
+    audit(store, actor, "instance.remove", record.id.as_str(), Some(&to_json(&record, public_base)), None)?;
     Ok(())
 }
 
@@ -227,7 +227,7 @@ pub fn update(
 /// Finds an instance by alias, base64 path segment, or id.
 pub fn resolve(store: &Store, reference: &str) -> Result<Option<InstanceRecordV1>, StoreError> {
     if let Some(id) = store.instance_id_for_alias(reference)? {
-        return store.instance(&id);
+        return store.instance(id.as_str());
     }
     if let Some(found) = decode_id(reference).map(|id| store.instance(&id)).transpose()?.flatten() {
         return Ok(Some(found));
@@ -236,10 +236,10 @@ pub fn resolve(store: &Store, reference: &str) -> Result<Option<InstanceRecordV1
 }
 
 /// `{"subscriptions","legacy_template"}` for an instance, with `secret` (or the placeholder).
-pub fn urls_json(instance_id: &str, public_base: &str, secret: &str) -> Value {
+pub fn urls_json(instance_id: &InstanceId, public_base: &str, secret: &str) -> Value {
     let parts = webhook_urls::UrlParts {
         public_base,
-        instance_id: Some(instance_id),
+        instance_id: Some(instance_id.as_str()),
         secret,
         team: "<team name>",
         channel: "<channel name>",
@@ -296,7 +296,7 @@ pub fn for_webhook(store: &Store, path_ref: Option<&str>, links: &[String]) -> R
         return Ok(WebhookInstance::Found(all[0].clone()));
     }
     let owner = all.into_iter().find(|i| {
-        let base = format!("{}/", i.id.to_ascii_lowercase());
+        let base = format!("{}/", i.id.as_str().to_ascii_lowercase());
         links.iter().any(|link| link.starts_with(&base))
     });
     Ok(owner.map_or(WebhookInstance::NoneFits, WebhookInstance::Found))

@@ -27,8 +27,8 @@ pub fn check_type(id: &str, declared: InstanceType) -> Result<(), String> {
 }
 
 /// An instance id as it appears in paths: base64url with `=` padding.
-pub fn encode_id(id: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE.encode(id)
+pub fn encode_id(id: impl AsRef<str>) -> String {
+    base64::engine::general_purpose::URL_SAFE.encode(id.as_ref())
 }
 
 /// Decodes a path segment made by [`encode_id`] (URL-safe or standard alphabet, padded or

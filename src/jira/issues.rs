@@ -7,18 +7,20 @@ use serde_json::{Map, Value};
 
 use super::auth::JiraAuth;
 use super::client::{JiraClient, JiraError};
+use crate::ids::InstanceId;
 
 /// The issue's `fields` as Jira answers them now, or why they could not be had. `issue` is
 /// the issue id or key from a webhook; it becomes one path segment, so whatever it holds
 /// cannot reach another path.
 pub async fn fields(
     client: &JiraClient,
-    base: &str,
+    base: &InstanceId,
     issue: &str,
     auth: &JiraAuth,
     timeout: Duration,
 ) -> Result<Map<String, Value>, JiraError> {
-    let mut url = url::Url::parse(base).map_err(|e| JiraError::Refused(format!("{base} is not a URL: {e}")))?;
+    let mut url =
+        url::Url::parse(base.as_str()).map_err(|e| JiraError::Refused(format!("{base} is not a URL: {e}")))?;
     url.path_segments_mut()
         .map_err(|()| JiraError::Refused(format!("{base} cannot take a path")))?
         .pop_if_empty()

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::auth::JiraAuth;
 use super::client::{JiraClient, JiraError};
+use crate::ids::InstanceId;
 
 /// How long a found name (or a "no such user") is reused.
 const FOUND_FOR: Duration = Duration::from_secs(3600);
@@ -36,7 +37,12 @@ impl JiraUsers {
     }
 
     /// (reference, display name) for those of `references` Jira at `base` knows.
-    pub async fn display_names(&self, base: &str, references: &[String], auth: &JiraAuth) -> Vec<(String, String)> {
+    pub async fn display_names(
+        &self,
+        base: &InstanceId,
+        references: &[String],
+        auth: &JiraAuth,
+    ) -> Vec<(String, String)> {
         let mut names = Vec::new();
         let mut asked = 0;
         for reference in references {
@@ -82,7 +88,7 @@ impl JiraUsers {
 /// `None` when Jira has no such user (404), `Err` when Jira could not be asked.
 async fn lookup(
     client: &JiraClient,
-    base: &str,
+    base: &InstanceId,
     reference: &str,
     auth: &JiraAuth,
 ) -> Result<Option<String>, JiraError> {

@@ -5,7 +5,7 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::records::{AuditRecordV1, ChannelId, InstanceRecordV1, SubscriptionRecordV1};
+use super::records::{AuditRecordV1, ChannelId, InstanceId, InstanceRecordV1, SubscriptionRecordV1};
 use super::{Store, StoreError};
 
 fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
@@ -23,6 +23,7 @@ impl Store {
         tree.iter().map(|entry| codec::decode(InstanceRecordV1::VERSION, &entry?.1)).collect()
     }
 
+    /// The instance whose id is `id`: text, as a lookup may try an alias or a path's text.
     pub fn instance(&self, id: &str) -> Result<Option<InstanceRecordV1>, StoreError> {
         match self.trees().instanceid_instance.get(id)? {
             Some(bytes) => Ok(Some(codec::decode(InstanceRecordV1::VERSION, &bytes)?)),
@@ -31,24 +32,25 @@ impl Store {
     }
 
     /// The instance id an alias names.
-    pub fn instance_id_for_alias(&self, alias: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.trees().alias_instanceid.get(alias)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    pub fn instance_id_for_alias(&self, alias: &str) -> Result<Option<InstanceId>, StoreError> {
+        let id = self.trees().alias_instanceid.get(alias)?;
+        Ok(id.map(|v| InstanceId::unchecked(String::from_utf8_lossy(&v))))
     }
 
     /// Stores an instance and its alias index (replacing the old alias), then flushes.
     pub fn put_instance(&self, record: &InstanceRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
-        let previous = self.instance(&record.id)?;
+        let previous = self.instance(record.id.as_str())?;
         let gate = self.write_gate()?;
         (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {
             if let Some(old) = previous.as_ref().and_then(|p| p.alias.as_ref()) {
                 aliases.remove(old.as_bytes())?;
             }
             if let Some(alias) = &record.alias {
-                aliases.insert(alias.as_bytes(), record.id.as_bytes())?;
+                aliases.insert(alias.as_bytes(), record.id.as_str().as_bytes())?;
             }
             let value = codec::encode(InstanceRecordV1::VERSION, record).map_err(abort)?;
-            instances.insert(record.id.as_bytes(), value)?;
+            instances.insert(record.id.as_str().as_bytes(), value)?;
             Ok(())
         })?;
         drop(gate);
@@ -56,15 +58,15 @@ impl Store {
     }
 
     /// Removes an instance and its alias; answers whether it existed.
-    pub fn delete_instance(&self, id: &str) -> Result<bool, StoreError> {
-        let Some(existing) = self.instance(id)? else { return Ok(false) };
+    pub fn delete_instance(&self, id: &InstanceId) -> Result<bool, StoreError> {
+        let Some(existing) = self.instance(id.as_str())? else { return Ok(false) };
         let t = self.trees();
         let gate = self.write_gate()?;
         (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {
             if let Some(alias) = &existing.alias {
                 aliases.remove(alias.as_bytes())?;
             }
-            instances.remove(id.as_bytes())?;
+            instances.remove(id.as_str().as_bytes())?;
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         })?;
         drop(gate);

@@ -12,7 +12,7 @@ pub(super) use super::event_codec::{
     decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, received_at,
 };
 use super::outbox_copy::{copy_to_outbox, OutboxCopies};
-use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2, IssueFactsRecordV1};
+use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2, InstanceId, IssueFactsRecordV1};
 use super::{Ids, Store, StoreError, Trees};
 
 /// An event to store, with the transport dedup key that identifies it.
@@ -30,7 +30,7 @@ pub struct NewEvent {
 /// Facts of an issue to keep, under its instance and issue id.
 #[derive(Debug)]
 pub struct NewIssueFacts {
-    pub instance_id: String,
+    pub instance_id: InstanceId,
     pub issue_id: String,
     pub record: IssueFactsRecordV1,
 }
@@ -195,7 +195,8 @@ pub(super) fn store_batch(
                 }
             }
             if record.status.is_pending() {
-                pending.insert(&u64_key(event_id), record.instance_id.as_deref().unwrap_or("").as_bytes());
+                pending
+                    .insert(&u64_key(event_id), record.instance_id.as_ref().map_or("", InstanceId::as_str).as_bytes());
             }
             let mut stored = EventRecordV2 { event: record, dedup_keys, deliveries };
             batch.insert(&u64_key(event_id), encode_stored(&mut stored)?);

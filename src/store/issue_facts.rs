@@ -4,11 +4,12 @@
 //! Written together with that payload's event (`store_batch`), read when a partial one comes.
 
 use super::codec;
-use super::records::IssueFactsRecordV1;
+use super::records::{InstanceId, IssueFactsRecordV1};
 use super::{Store, StoreError};
 
 /// `instance 0x00 issue id`.
-pub(super) fn key(instance_id: &str, issue_id: &str) -> Vec<u8> {
+pub(super) fn key(instance_id: &InstanceId, issue_id: &str) -> Vec<u8> {
+    let instance_id = instance_id.as_str();
     let mut key = Vec::with_capacity(instance_id.len() + issue_id.len() + 1);
     key.extend_from_slice(instance_id.as_bytes());
     key.push(0);
@@ -29,7 +30,11 @@ pub(super) fn is_newer(t: &super::Trees, key: &[u8], record: &IssueFactsRecordV1
 
 impl Store {
     /// The facts last seen of `issue_id` in `instance_id`, if any payload gave them.
-    pub fn issue_facts(&self, instance_id: &str, issue_id: &str) -> Result<Option<IssueFactsRecordV1>, StoreError> {
+    pub fn issue_facts(
+        &self,
+        instance_id: &InstanceId,
+        issue_id: &str,
+    ) -> Result<Option<IssueFactsRecordV1>, StoreError> {
         match self.trees().issue_facts.get(key(instance_id, issue_id))? {
             Some(bytes) => Ok(Some(codec::decode(IssueFactsRecordV1::VERSION, &bytes)?)),
             None => Ok(None),

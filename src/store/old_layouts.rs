@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::codec;
 use super::records::{
     DeliveryRecordV1, DeliveryState, EventRecordV1, EventRecordV2, InstanceRecordV1, InstanceType, RoutingKind,
-    RoutingStatus,
+    RoutingStatus, SubscriptionRecordV1,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -138,6 +138,31 @@ struct InstanceText {
     created_at_ms: u64,
 }
 
+#[derive(Serialize, Deserialize)]
+struct FieldFilterText {
+    key: String,
+    inclusion: String,
+    values: Vec<String>,
+}
+
+/// `SubscriptionRecordV1` with its channel and instance ids as text.
+#[derive(Serialize, Deserialize)]
+struct SubscriptionText {
+    id: String,
+    channel_id: String,
+    name: String,
+    instance_id: String,
+    events: Vec<String>,
+    projects: Vec<String>,
+    issue_types: Vec<String>,
+    fields: Vec<FieldFilterText>,
+    state: String,
+    broken_reason: Option<String>,
+    created_at_ms: u64,
+    updated_at_ms: u64,
+    created_by: String,
+}
+
 /// Encodes `old`, decodes it as `New`, checks `check` on it and that it encodes back to
 /// the same bytes.
 fn same_bytes<New: Serialize + serde::de::DeserializeOwned>(version: u16, old: &impl Serialize, check: impl Fn(&New)) {
@@ -209,4 +234,33 @@ fn an_instance_in_the_old_layout_reads_with_its_type_typed_and_writes_the_same_b
         };
         same_bytes(InstanceRecordV1::VERSION, &old, |read: &InstanceRecordV1| assert_eq!(read.instance_type, kind));
     }
+}
+
+#[test]
+fn a_subscription_in_the_old_layout_reads_with_its_ids_typed_and_writes_the_same_bytes() {
+    let old = SubscriptionText {
+        id: "kx9wqy3m7bn8ffe4ob1t5dq6ha".into(),
+        channel_id: "4fgt3n51f7ftpff91gk1iy1ew9".into(),
+        name: "Bugs".into(),
+        instance_id: "https://jira.example.com".into(),
+        events: vec!["event_created".into()],
+        projects: vec!["OPS".into()],
+        issue_types: vec!["10001".into()],
+        fields: vec![FieldFilterText {
+            key: "priority".into(),
+            inclusion: "include_any".into(),
+            values: vec!["1".into()],
+        }],
+        state: "active".into(),
+        broken_reason: None,
+        created_at_ms: 1,
+        updated_at_ms: 2,
+        created_by: "api".into(),
+    };
+    same_bytes(SubscriptionRecordV1::VERSION, &old, |read: &SubscriptionRecordV1| {
+        assert_eq!(
+            (read.channel_id.as_str(), read.instance_id.as_str()),
+            (old.channel_id.as_str(), old.instance_id.as_str())
+        );
+    });
 }

@@ -6,17 +6,17 @@
 //! the transaction that adds the event's deliveries.
 
 use super::codec::{self, u64_key};
-use super::records::IssueFactsRecordV1;
+use super::records::{InstanceId, IssueFactsRecordV1};
 use super::{NewIssueFacts, Store, StoreError};
 
 impl Store {
     /// Every event waiting to be routed, oldest first, with its instance id.
-    pub fn pending_routing(&self) -> Result<Vec<(u64, String)>, StoreError> {
+    pub fn pending_routing(&self) -> Result<Vec<(u64, InstanceId)>, StoreError> {
         let mut pending = Vec::new();
         for entry in self.trees().pendingevent_instanceid.iter() {
             let (key, value) = entry?;
             let Some(event_id) = codec::read_u64(&key) else { continue };
-            pending.push((event_id, String::from_utf8_lossy(&value).into_owned()));
+            pending.push((event_id, InstanceId::unchecked(String::from_utf8_lossy(&value))));
         }
         Ok(pending)
     }
@@ -58,14 +58,14 @@ mod tests {
             let store = Store::open(dir.path(), &Default::default()).unwrap();
             let mut waiting = sample_event(1, 100, 0);
             waiting.record.status = RoutingStatus::new(RoutingKind::RoutingPending);
-            waiting.record.instance_id = Some("https://acme.atlassian.net".into());
+            waiting.record.instance_id = Some(InstanceId::unchecked("https://acme.atlassian.net"));
             store.ingest(sample_event(2, 90, 0), vec![]).unwrap();
             let IngestOutcome::Stored { event_id, .. } = store.ingest(waiting, vec![]).unwrap() else { panic!() };
             store.flush_now().unwrap();
             event_id
         };
         let store = Store::open(dir.path(), &Default::default()).unwrap();
-        assert_eq!(store.pending_routing().unwrap(), [(event_id, "https://acme.atlassian.net".to_string())]);
+        assert_eq!(store.pending_routing().unwrap(), [(event_id, InstanceId::unchecked("https://acme.atlassian.net"))]);
         let mut routed = store.event(event_id).unwrap().unwrap();
         routed.status = RoutingStatus::new(RoutingKind::Routed);
         store.add_deliveries(event_id, &routed, vec![sample_delivery("ch:c", 1)]).unwrap();

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::states::{DeliveryState, RoutingKind, RoutingStatus};
-pub use crate::ids::{ChannelId, InstanceType};
+pub use crate::ids::{ChannelId, InstanceId, InstanceType};
 
 /// A received webhook, as stored. Version 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -14,7 +14,8 @@ pub struct EventRecordV1 {
     pub received_at_ms: u64,
     /// `legacy` or `firehose`.
     pub source: String,
-    pub instance_id: Option<String>,
+    /// The instance routing chose (or the legacy webhook's path named), if any.
+    pub instance_id: Option<InstanceId>,
     pub webhook_event: String,
     pub issue_key: String,
     pub project_key: String,
@@ -109,6 +110,8 @@ pub enum PostRecordV1 {
 /// How a delivery takes part in comment threads.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ThreadRecordV1 {
+    /// The event's instance id, empty for a legacy webhook without one in its URL (so not
+    /// an `InstanceId`: the root post's key is this text).
     pub instance_id: String,
     pub issue_id: String,
     /// A comment event: posted as a reply under the issue's live root post.
@@ -166,7 +169,7 @@ impl SecretRecordV1 {
 /// A Jira instance. Version 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct InstanceRecordV1 {
-    pub id: String,
+    pub id: InstanceId,
     /// Stored as `server` or `cloud`, as when it was a `String`.
     pub instance_type: InstanceType,
     pub alias: Option<String>,
@@ -193,7 +196,7 @@ pub struct SubscriptionRecordV1 {
     pub id: String,
     pub channel_id: ChannelId,
     pub name: String,
-    pub instance_id: String,
+    pub instance_id: InstanceId,
     pub events: Vec<String>,
     pub projects: Vec<String>,
     pub issue_types: Vec<String>,

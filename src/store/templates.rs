@@ -5,12 +5,12 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec;
-use super::records::SubscriptionRecordV1;
+use super::records::{InstanceId, SubscriptionRecordV1};
 use super::{Store, StoreError};
 
 fn project_key(record: &SubscriptionRecordV1) -> Vec<u8> {
     let project = record.projects.first().map(String::as_str).unwrap_or("");
-    [record.instance_id.as_bytes(), project.as_bytes(), record.id.as_bytes()].join(&0u8)
+    [record.instance_id.as_str().as_bytes(), project.as_bytes(), record.id.as_bytes()].join(&0u8)
 }
 
 impl Store {
@@ -27,8 +27,8 @@ impl Store {
     }
 
     /// Ids of the templates of (instance, project).
-    pub fn template_ids_for_project(&self, instance_id: &str, project: &str) -> Result<Vec<String>, StoreError> {
-        let mut prefix = [instance_id.as_bytes(), project.as_bytes()].join(&0u8);
+    pub fn template_ids_for_project(&self, instance_id: &InstanceId, project: &str) -> Result<Vec<String>, StoreError> {
+        let mut prefix = [instance_id.as_str().as_bytes(), project.as_bytes()].join(&0u8);
         prefix.push(0);
         let tree = &self.trees().instance_project_templateid;
         tree.scan_prefix(&prefix)

@@ -8,7 +8,7 @@ use super::facts::{issue_id, partial_cloud_comment};
 use super::matching::{excluded_by, MatchSettings};
 use super::model::Subscription;
 use crate::events::normalize::normalize;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 use crate::jira::instance::InstanceType;
 use crate::jira::payload::Payload;
 use crate::jira::webhook_fields::Webhook;
@@ -52,9 +52,9 @@ pub fn dry_run(
     sub: &Subscription,
     events: &[(u64, EventRecordV1)],
     settings: MatchSettings,
-    known: impl Fn(&str, &str) -> Option<IssueFactsRecordV1>,
+    known: impl Fn(&InstanceId, &str) -> Option<IssueFactsRecordV1>,
 ) -> DryRun {
-    let is_cloud = InstanceType::of_url(&sub.instance_id) == InstanceType::Cloud;
+    let is_cloud = sub.instance_id.instance_type() == InstanceType::Cloud;
     let mut result = DryRun { examined: events.len(), matched: Vec::new(), unmatched: Vec::new() };
     for (id, event) in events {
         let Some(parsed) = Webhook::parse(&event.raw_body).ok().and_then(|w| normalize(&w)) else { continue };
@@ -65,7 +65,7 @@ pub fn dry_run(
             excluded_by: code.into(),
             reason,
         };
-        if event.instance_id.as_deref() != Some(sub.instance_id.as_str()) {
+        if event.instance_id.as_ref() != Some(&sub.instance_id) {
             result.unmatched.push(miss("instance", "it came from another Jira instance".into()));
             continue;
         }

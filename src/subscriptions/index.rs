@@ -7,11 +7,12 @@ use std::collections::{BTreeSet, HashMap};
 use super::facts::IssueFacts;
 use super::matching::{covered_by_any, matches, MatchSettings};
 use super::model::{Subscription, UPDATED_ANY};
+use crate::ids::InstanceId;
 
 #[derive(Debug, Default)]
 pub struct SubscriptionIndex {
     by_id: HashMap<String, Subscription>,
-    instances: HashMap<String, InstanceIndex>,
+    instances: HashMap<InstanceId, InstanceIndex>,
 }
 
 #[derive(Debug, Default)]
@@ -75,7 +76,7 @@ impl SubscriptionIndex {
     /// `matches` decides.
     pub fn matching(
         &self,
-        instance_id: &str,
+        instance_id: &InstanceId,
         events: &[String],
         facts: &IssueFacts,
         settings: MatchSettings,

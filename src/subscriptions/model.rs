@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::events::names;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 
 /// One channel subscription. Lists are sets, so they serialize sorted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -18,8 +18,9 @@ pub struct Subscription {
     pub channel_id: ChannelId,
     #[serde(default)]
     pub name: String,
+    /// Checked against the stored instances when saved (decoding takes any text).
     #[serde(default)]
-    pub instance_id: String,
+    pub instance_id: InstanceId,
     #[serde(default)]
     pub filters: Filters,
 }

@@ -10,7 +10,7 @@ use super::matching::MatchSettings;
 use super::model::Subscription;
 use super::stored::{self, Meta};
 use super::validate::validate;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 use crate::mattermost::{MattermostClient, MmError};
 use crate::store::records::{AuditRecordV1, SubscriptionRecordV1};
 use crate::store::{Store, StoreError};
@@ -114,7 +114,7 @@ impl Subscriptions {
         if let Err(errors) = validate(sub, existing.is_none(), self.security_level_empty) {
             return Err(SubscriptionError::Invalid(errors.into_iter().map(|e| (e.path, e.message)).collect()));
         }
-        if store.instance(&sub.instance_id)?.is_none() {
+        if store.instance(sub.instance_id.as_str())?.is_none() {
             return Err(invalid("instance_id", format!("unknown Jira instance {:?}", sub.instance_id)));
         }
         Ok(existing)
@@ -291,7 +291,7 @@ pub fn left_out_by(
     let Some(event) = store.event(event_id)? else { return Ok(Vec::new()) };
     let Some(instance_id) = event.instance_id.clone() else { return Ok(Vec::new()) };
     let events = [(event_id, event)];
-    let known = |instance: &str, issue: &str| store.issue_facts(instance, issue).ok().flatten();
+    let known = |instance: &InstanceId, issue: &str| store.issue_facts(instance, issue).ok().flatten();
     let mut left_out: Vec<(String, ChannelId, String)> = store
         .subscriptions()?
         .iter()
@@ -313,6 +313,6 @@ pub fn dry_run(
     settings: MatchSettings,
 ) -> Result<super::dry_run::DryRun, StoreError> {
     let events = store.recent_events(last)?;
-    let known = |instance: &str, issue: &str| store.issue_facts(instance, issue).ok().flatten();
+    let known = |instance: &InstanceId, issue: &str| store.issue_facts(instance, issue).ok().flatten();
     Ok(super::dry_run::dry_run(sub, &events, settings, known))
 }

@@ -124,6 +124,7 @@ fn check_field(path: &str, filter: &FieldFilter, security_level_empty: bool, err
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::InstanceId;
     use crate::subscriptions::model::Filters;
 
     const CHANNEL: &str = "4fgt3n51f7ftpff91gk1iy1ew9";
@@ -135,7 +136,7 @@ mod tests {
             id: String::new(),
             channel_id: ChannelId::unchecked(CHANNEL),
             name: "Bugs".into(),
-            instance_id: "https://jira.example.org".into(),
+            instance_id: InstanceId::unchecked("https://jira.example.org"),
             filters: Filters {
                 events: set(&["event_created", "event_updated_customfield_10072"]),
                 projects: set(&["KT"]),

@@ -76,7 +76,7 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
     };
     let accepted = match ticket {
         Some(ticket) => state.ingest.firehose_waiting(received, &parsed, ticket).await,
-        None => state.ingest.firehose(received, &parsed, instance.as_ref().map(|i| i.id.as_str()), routed).await,
+        None => state.ingest.firehose(received, &parsed, instance.as_ref().map(|i| &i.id), routed).await,
     };
     intake.answer(accepted, &parsed)
 }

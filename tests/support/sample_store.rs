@@ -2,7 +2,7 @@
 //! with an alias, a subscription, a template, an encrypted secret, an admin account and
 //! audit entries. Used for backup round trips and to generate the upgrade fixture.
 
-use jirabridge::ids::ChannelId;
+use jirabridge::ids::{ChannelId, InstanceId};
 use jirabridge::store::records::{
     DeliveryRecordV1, DeliveryState, EventRecordV1, FieldFilterRecordV1, InstanceRecordV1, InstanceType, PostRecordV1,
     RootPostRecordV1, RoutingKind, RoutingStatus, SubscriptionRecordV1, TargetRecordV1, ThreadRecordV1,
@@ -22,6 +22,10 @@ fn channel() -> ChannelId {
     ChannelId::unchecked("channel1")
 }
 
+fn instance_id() -> InstanceId {
+    InstanceId::parse(INSTANCE).unwrap()
+}
+
 pub fn fill(store: &Store, key: &MasterKey, now_ms: u64) {
     for (n, issue_key) in ISSUE_KEYS.iter().enumerate() {
         store.ingest(event(issue_key, now_ms, n as u8), vec![delivery(issue_key, now_ms)]).unwrap();
@@ -39,7 +43,7 @@ fn event(issue_key: &str, at: u64, n: u8) -> NewEvent {
     let record = EventRecordV1 {
         received_at_ms: at,
         source: "firehose".into(),
-        instance_id: Some(INSTANCE.into()),
+        instance_id: Some(instance_id()),
         webhook_event: "jira:issue_created".into(),
         issue_key: issue_key.into(),
         project_key: "OPS".into(),
@@ -79,7 +83,7 @@ fn delivery(issue_key: &str, at: u64) -> NewDelivery {
 
 fn instance(at: u64) -> InstanceRecordV1 {
     InstanceRecordV1 {
-        id: INSTANCE.into(),
+        id: instance_id(),
         instance_type: InstanceType::Server,
         alias: Some("corp".into()),
         is_default: true,
@@ -93,7 +97,7 @@ fn subscription(id: &str, at: u64) -> SubscriptionRecordV1 {
         id: id.into(),
         channel_id: channel(),
         name: format!("{id} name"),
-        instance_id: INSTANCE.into(),
+        instance_id: instance_id(),
         events: vec!["event_created".into()],
         projects: vec!["OPS".into()],
         issue_types: vec!["10001".into()],
@@ -115,7 +119,7 @@ pub fn assert_filled(store: &Store, key: &MasterKey) {
     let events = store.recent_events(10).unwrap();
     let ours: Vec<_> = events.iter().filter(|(_, e)| ISSUE_KEYS.contains(&e.issue_key.as_str())).collect();
     assert_eq!(ours.len(), ISSUE_KEYS.len(), "{events:?}");
-    assert!(ours.iter().all(|(_, e)| e.instance_id.as_deref() == Some(INSTANCE) && !e.raw_body.is_empty()));
+    assert!(ours.iter().all(|(_, e)| e.instance_id == Some(instance_id()) && !e.raw_body.is_empty()));
     let deliveries = store.all_deliveries().unwrap();
     assert!(
         deliveries.iter().all(|d| events.iter().any(|(id, _)| *id == d.record.event_id)),
@@ -132,11 +136,11 @@ pub fn assert_filled(store: &Store, key: &MasterKey) {
         deliveries.iter().filter(|d| !d.record.state.is_finished()).map(|d| d.record.lane.as_str()).collect();
     let heads = store.due_lane_heads(u64::MAX, &Default::default(), usize::MAX).unwrap();
     assert_eq!(heads.len(), lanes.len(), "one head per lane with {unfinished} unfinished deliveries");
-    assert_eq!(store.instance_id_for_alias("corp").unwrap().as_deref(), Some(INSTANCE));
+    assert_eq!(store.instance_id_for_alias("corp").unwrap(), Some(instance_id()));
     assert_eq!(store.instance(INSTANCE).unwrap().unwrap().instance_type, InstanceType::Server);
     assert_eq!(store.subscriptions().unwrap().len(), 1);
     assert_eq!(store.subscription_ids_in_channel(&channel()).unwrap(), vec!["sub1".to_string()]);
-    assert_eq!(store.template_ids_for_project(INSTANCE, "OPS").unwrap(), vec!["template1".to_string()]);
+    assert_eq!(store.template_ids_for_project(&instance_id(), "OPS").unwrap(), vec!["template1".to_string()]);
     assert_eq!(store.secret(SECRET_NAME, key).unwrap().unwrap().value, SECRET_VALUE);
     assert!(jirabridge::accounts::verify(store, ADMIN, ADMIN_PASSWORD).unwrap());
     assert!(!store.audit_entries(0, 10).unwrap().is_empty());

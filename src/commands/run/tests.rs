@@ -7,7 +7,7 @@ use super::*;
 use crate::commands::jira_ops::Reply;
 use crate::commands::parse::parse;
 use crate::config::{Config, LoadedConfig};
-use crate::store::records::{InstanceRecordV1, InstanceType};
+use crate::store::records::{InstanceId, InstanceRecordV1, InstanceType};
 use crate::store::MasterKey;
 
 /// Records every call and answers "done by Jira"; `connected` says who is connected.
@@ -56,7 +56,7 @@ fn world(connected: bool, adjust: impl FnOnce(&mut Config), with_instance: bool)
     let settings = Settings::load(loaded, store.clone(), key).unwrap();
     if with_instance {
         let instance = InstanceRecordV1 {
-            id: "https://jira.example.com".into(),
+            id: InstanceId::unchecked("https://jira.example.com"),
             instance_type: InstanceType::Server,
             alias: Some("prod".into()),
             is_default: true,

@@ -1,14 +1,14 @@
 //! Unit tests of backup and restore: a store written out and read back, and damaged files refused.
 
 use super::*;
-use crate::store::records::{InstanceRecordV1, InstanceType};
+use crate::store::records::{InstanceId, InstanceRecordV1, InstanceType};
 
 fn store_with_data() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &Default::default()).unwrap();
     store.ingest(crate::store::test_events::sample_event(1, 1_000, 60_000), vec![]).unwrap();
     let instance = InstanceRecordV1 {
-        id: "https://jira.example.com".into(),
+        id: InstanceId::unchecked("https://jira.example.com"),
         instance_type: InstanceType::Server,
         alias: Some("corp".into()),
         is_default: true,
@@ -46,7 +46,10 @@ fn a_backup_imports_into_an_equal_store_whose_ids_continue_above_it() {
     }
     assert_eq!(actual, expected);
     assert!(restored.next_id().unwrap() > verified.header.id_floor, "no id is handed out twice");
-    assert_eq!(restored.instance_id_for_alias("corp").unwrap().as_deref(), Some("https://jira.example.com"));
+    assert_eq!(
+        restored.instance_id_for_alias("corp").unwrap().as_ref().map(InstanceId::as_str),
+        Some("https://jira.example.com")
+    );
 }
 
 #[test]

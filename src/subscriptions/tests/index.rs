@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{cloud_facts, events, filter, issue_payload, set};
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 use crate::subscriptions::{matches, Filters, IssueFacts, MatchSettings, Subscription, SubscriptionIndex};
 
 const INSTANCES: [&str; 2] = ["https://jira.example.org", "https://kestrel.atlassian.net"];
@@ -55,12 +55,12 @@ fn random_sub(rng: &mut Rng, n: usize) -> Subscription {
         id: format!("{n:026}"),
         channel_id: ChannelId::unchecked(format!("c{:025}", rng.below(300))),
         name: format!("sub {:04}", rng.below(5_000)),
-        instance_id: rng.pick(&INSTANCES).to_string(),
+        instance_id: InstanceId::unchecked(rng.pick(&INSTANCES).to_string()),
         filters: Filters { events, projects, issue_types, fields },
     }
 }
 
-fn random_webhook(rng: &mut Rng) -> (&'static str, Vec<String>, IssueFacts) {
+fn random_webhook(rng: &mut Rng) -> (InstanceId, Vec<String>, IssueFacts) {
     let first = rng.pick(&EVENTS[..6]);
     let webhook_events =
         if first == "event_deleted" { events(&[first, "event_deleted_unresolved"]) } else { events(&[first]) };
@@ -71,7 +71,7 @@ fn random_webhook(rng: &mut Rng) -> (&'static str, Vec<String>, IssueFacts) {
         "priority": {"id": rng.pick(&["1", "2", "3"])},
         "labels": labels,
     }));
-    (rng.pick(&INSTANCES), webhook_events, cloud_facts(payload))
+    (InstanceId::unchecked(rng.pick(&INSTANCES)), webhook_events, cloud_facts(payload))
 }
 
 fn ids(subs: Vec<&Subscription>) -> Vec<String> {
@@ -90,7 +90,7 @@ fn assert_same_as_scan(index: &SubscriptionIndex, all: &[&Subscription], rng: &m
             .filter(|s| s.instance_id == instance && matches(s, &webhook_events, &facts, settings))
             .collect();
         scan.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
-        let found = index.matching(instance, &webhook_events, &facts, settings);
+        let found = index.matching(&instance, &webhook_events, &facts, settings);
         total += found.len();
         assert_eq!(ids(found), ids(scan), "{instance} {webhook_events:?} {}", facts.project_key);
     }
@@ -129,7 +129,7 @@ fn replacing_a_subscription_files_it_under_its_new_projects() {
     assert!(index.matching(&sub.instance_id, &ev, &cloud_facts(issue_payload(json!({}))), settings).is_empty());
     let ops = cloud_facts(issue_payload(json!({"project": {"key": "OPS"}})));
     assert_eq!(ids(index.matching(&sub.instance_id, &ev, &ops, settings)), [sub.id.clone()]);
-    assert!(index.matching("https://other.example.org", &ev, &ops, settings).is_empty());
+    assert!(index.matching(&InstanceId::unchecked("https://other.example.org"), &ev, &ops, settings).is_empty());
     assert_eq!(index.remove(&sub.id), Some(sub));
     assert!(index.is_empty());
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use super::{FieldFilter, Filters, IssueFacts, Subscription};
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 use crate::jira::payload::Payload;
 
 pub const PROJECT: &str = "KT";
@@ -33,7 +33,7 @@ pub fn sub(events: &[&str], fields: Vec<FieldFilter>) -> Subscription {
         id: "kx9wqy3m7bn8ffe4ob1t5dq6ha".into(),
         channel_id: ChannelId::unchecked("4fgt3n51f7ftpff91gk1iy1ew9"),
         name: "KT bugs".into(),
-        instance_id: "https://jira.example.org".into(),
+        instance_id: InstanceId::unchecked("https://jira.example.org"),
         filters: Filters { events: set(events), projects: set(&[PROJECT]), issue_types: set(&[BUG]), fields },
     }
 }
