@@ -15,6 +15,7 @@ use super::MOST_BODY_BYTES;
 use crate::commands::jira_ops::Caller;
 use crate::commands::parse::parse;
 use crate::commands::run::{run, CommandContext};
+use crate::ids::MmUserId;
 use crate::mattermost::CommandResponse;
 use crate::secrets::verify::constant_time_eq;
 use crate::web::body::{read_limited, BodyError};
@@ -128,7 +129,11 @@ async fn answer(state: Arc<AppState>, form: CommandForm) -> String {
         Err(sentence) => return sentence.to_string(),
     };
     let caller = Caller {
-        system_admin: state.chat_roles.is_system_admin(&state.mattermost, &form.user_id).await,
+        system_admin: match MmUserId::parse(&form.user_id) {
+            Ok(user) => state.chat_roles.is_system_admin(&state.mattermost, &user).await,
+            // Not the shape of a Mattermost user id: no user, so no admin to ask about.
+            Err(_) => false,
+        },
         user_id: form.user_id,
         user_name: form.user_name,
         team_id: form.team_id,

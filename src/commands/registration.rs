@@ -93,7 +93,7 @@ pub async fn register(
         return Err(RegisterError::TriggerTaken { team });
     }
     let bot = mattermost.me().await?;
-    let created = mattermost.create_command(&command_for(config, team_id, &bot.id), admin_token).await?;
+    let created = mattermost.create_command(&command_for(config, team_id, bot.id.as_str()), admin_token).await?;
     let registration = CommandRegistration {
         team_id: team_id.to_string(),
         command_id: created.id,

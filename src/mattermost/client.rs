@@ -10,7 +10,7 @@ use super::command::CommandResponse;
 use super::post::NewPost;
 use super::slash::{SlashCommand, Team};
 use super::wire::{AppError, Channel, Post, PostList, User};
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, MmUserId};
 
 /// What went wrong talking to Mattermost.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -125,8 +125,8 @@ impl MattermostClient {
     }
 
     /// `GET /api/v4/users/{id}`.
-    pub async fn user(&self, user_id: &str) -> Result<User, MmError> {
-        self.get(&format!("/api/v4/users/{}", segment(user_id))).await
+    pub async fn user(&self, user_id: &MmUserId) -> Result<User, MmError> {
+        self.get(&format!("/api/v4/users/{}", segment(user_id.as_str()))).await
     }
 
     /// `GET /api/v4/teams/name/{team}/channels/name/{channel}`.

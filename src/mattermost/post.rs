@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::action::PostAction;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, MmUserId};
 
 /// The prop that carries a post's delivery id, by which a post whose outcome was lost in a
 /// crash is found again in its channel.
@@ -66,7 +66,7 @@ impl NewPost {
 /// not keep it; the bot needs `create_post_ephemeral` to send one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EphemeralPost {
-    pub user_id: String,
+    pub user_id: MmUserId,
     /// With its `channel_id`; attachments in `props.attachments`, as in any REST post.
     pub post: NewPost,
 }
@@ -227,7 +227,7 @@ mod tests {
     fn an_ephemeral_post_wraps_a_post_for_one_user() {
         let mut post = NewPost::with_attachments(vec![attachment()]);
         post.channel_id = ChannelId::unchecked("c1");
-        let ephemeral = EphemeralPost { user_id: "u1".into(), post };
+        let ephemeral = EphemeralPost { user_id: MmUserId::unchecked("u1"), post };
         let json = serde_json::to_value(&ephemeral).unwrap();
         assert_eq!(json["user_id"], "u1");
         assert_eq!(json["post"]["channel_id"], "c1");
@@ -239,7 +239,7 @@ mod tests {
             ..NewPost::default()
         };
         assert_eq!(
-            serde_json::to_value(EphemeralPost { user_id: "u1".into(), post: notice }).unwrap(),
+            serde_json::to_value(EphemeralPost { user_id: MmUserId::unchecked("u1"), post: notice }).unwrap(),
             json!({"user_id": "u1", "post": {"channel_id": "c1", "message": "Shared in the channel."}})
         );
     }

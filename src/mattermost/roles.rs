@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::MattermostClient;
+use crate::ids::MmUserId;
 
 /// How long an answer is reused.
 const REMEMBERED_FOR: Duration = Duration::from_secs(60);
@@ -15,13 +16,13 @@ const MOST_USERS: usize = 10_000;
 
 #[derive(Default)]
 pub struct RoleCache {
-    answers: Mutex<HashMap<String, (Instant, bool)>>,
+    answers: Mutex<HashMap<MmUserId, (Instant, bool)>>,
 }
 
 impl RoleCache {
     /// Whether `user_id` is a system administrator. When Mattermost cannot say, the answer
     /// is no (and is not remembered): a refusal is safer than an admin command run by anyone.
-    pub async fn is_system_admin(&self, mattermost: &MattermostClient, user_id: &str) -> bool {
+    pub async fn is_system_admin(&self, mattermost: &MattermostClient, user_id: &MmUserId) -> bool {
         if let Some((at, admin)) = self.answers().get(user_id) {
             if at.elapsed() < REMEMBERED_FOR {
                 return *admin;
@@ -34,7 +35,7 @@ impl RoleCache {
                 if answers.len() >= MOST_USERS {
                     answers.clear();
                 }
-                answers.insert(user_id.to_string(), (Instant::now(), admin));
+                answers.insert(user_id.clone(), (Instant::now(), admin));
                 admin
             }
             Err(e) => {
@@ -44,7 +45,7 @@ impl RoleCache {
         }
     }
 
-    fn answers(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, bool)>> {
+    fn answers(&self) -> std::sync::MutexGuard<'_, HashMap<MmUserId, (Instant, bool)>> {
         self.answers.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -2,12 +2,12 @@
 
 use serde::Deserialize;
 
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, MmUserId};
 
 /// `GET /api/v4/users/me` and `GET /api/v4/users/{id}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
-    pub id: String,
+    pub id: MmUserId,
     #[serde(default)]
     pub username: String,
     /// Space-separated role names (`system_user system_admin`).
