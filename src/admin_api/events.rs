@@ -51,6 +51,9 @@ pub async fn list(
     query: web::Query<EventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let EventsQuery { issue_key, project, kind, since, limit } = query.into_inner();
+    let Ok(issue_key) = log::wanted_issue(issue_key.as_deref()) else {
+        return Ok(HttpResponse::Ok().json(Vec::<log::EventSummary>::new()));
+    };
     let query = EventQuery { issue_key, project, kind, since_ms: since, limit };
     Ok(HttpResponse::Ok().json(state.store.run(move |store| log::search(store, &query)).await?))
 }

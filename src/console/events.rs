@@ -63,16 +63,18 @@ pub async fn list(
     let since_ms = given(&search.since).map(|day| parse_day(&day));
     let since_error =
         matches!(since_ms, Some(None)).then(|| "Give a day as YYYY-MM-DD, such as 2026-11-25.".to_string());
+    // A text that is no issue key finds no event (see `wanted_issue`).
+    let issue_key = log::wanted_issue(Some(&search.issue_key));
     let query = EventQuery {
-        issue_key: given(&search.issue_key),
+        issue_key: issue_key.clone().unwrap_or_default(),
         project: given(&search.project),
         kind: given(&search.kind),
         since_ms: since_ms.flatten(),
         limit: Some(SHOWN),
     };
-    let found = match since_error {
-        Some(_) => Vec::new(),
-        None => state.store.run(move |store| log::search(store, &query)).await?,
+    let found = match (since_error.is_some(), issue_key.is_err()) {
+        (false, false) => state.store.run(move |store| log::search(store, &query)).await?,
+        _ => Vec::new(),
     };
     let rows = found
         .into_iter()

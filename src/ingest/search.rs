@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::delivery::outbox::DeliverySummary;
+use crate::ids::{InvalidId, JiraIssueKey};
 use crate::store::records::{EventRecordV1, InstanceId, RoutingStatus};
 use crate::store::{Store, StoreError};
 
@@ -15,8 +16,8 @@ pub const MAX_LIMIT: usize = 500;
 /// What to look for; empty fields match everything.
 #[derive(Clone, Debug, Default)]
 pub struct EventQuery {
-    /// An issue key such as `OPS-12` (any case).
-    pub issue_key: Option<String>,
+    /// An issue key such as `OPS-12` (see [`wanted_issue`]).
+    pub issue_key: Option<JiraIssueKey>,
     /// A project key (any case).
     pub project: Option<String>,
     /// An event name such as `event_created`, or the webhook's `webhookEvent`.
@@ -32,9 +33,22 @@ impl EventQuery {
             wanted.as_deref().map(str::trim).is_none_or(|w| w.is_empty() || w.eq_ignore_ascii_case(value))
         };
         let kind = self.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
-        same(&self.issue_key, &event.issue_key)
+        // Compared in any case: the stored key is as Jira sent it.
+        let issue = self.issue_key.as_ref().is_none_or(|key| key.as_str().eq_ignore_ascii_case(&event.issue_key));
+        issue
             && same(&self.project, &event.project_key)
             && kind.is_none_or(|k| event.webhook_event == k || event.events.iter().any(|e| e == k))
+    }
+}
+
+/// The issue key a search gives, parsed where it arrives (the API's query, the console's
+/// form): `Ok(None)` when none is given, `Err` for text that is no issue key. No stored
+/// event has such a key (Jira's keys all have the `PROJ-123` shape), so the edges answer
+/// such a search with no events, as comparing the text did.
+pub fn wanted_issue(text: Option<&str>) -> Result<Option<JiraIssueKey>, InvalidId> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => JiraIssueKey::parse(text).map(Some),
     }
 }
 
@@ -103,4 +117,37 @@ pub fn detail(store: &Store, id: u64) -> Result<Option<EventDetail>, StoreError>
 fn is_sensitive(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     ["authorization", "cookie", "secret", "signature", "token"].iter().any(|word| name.contains(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::records::RoutingKind;
+
+    fn event(issue_key: &str) -> EventRecordV1 {
+        EventRecordV1 {
+            received_at_ms: 1,
+            source: "firehose".into(),
+            instance_id: None,
+            webhook_event: "jira:issue_created".into(),
+            issue_key: issue_key.into(),
+            project_key: "OPS".into(),
+            events: vec!["event_created".into()],
+            status: RoutingStatus::new(RoutingKind::Routed),
+            headers: vec![],
+            raw_body: vec![],
+        }
+    }
+
+    #[test]
+    fn a_searched_issue_key_is_parsed_and_matches_in_any_case() {
+        assert_eq!(wanted_issue(None), Ok(None));
+        assert_eq!(wanted_issue(Some("  ")), Ok(None));
+        assert!(wanted_issue(Some("no key")).is_err(), "the edges answer it with no events");
+        let query = EventQuery { issue_key: wanted_issue(Some(" ops-12 ")).unwrap(), ..EventQuery::default() };
+        assert!(query.matches(&event("OPS-12")));
+        assert!(query.matches(&event("ops-12")), "as Jira sent it");
+        assert!(!query.matches(&event("OPS-1")));
+        assert!(EventQuery::default().matches(&event("")));
+    }
 }
