@@ -95,21 +95,16 @@ fn write_password(store: &Store, username: &str, password: &str, now_ms: u64, ac
     let password_hash = hash(password)?;
     let existing = store.admin_user(username)?;
     let created_at_ms = existing.as_ref().map_or(now_ms, |user| user.created_at_ms);
-    let record = AdminUserRecordV1 { username: username.into(), password_hash, created_at_ms, updated_at_ms: now_ms };
+    let record = AdminUserRecordV1::new(username, password_hash, created_at_ms, now_ms);
     store.put_admin_user(&record)?;
     // A new password locks out whoever had the old one, including their open sessions.
     store.delete_sessions_of(username)?;
     // ...and lifts a sign-in lockout, so an admin locked out by failed attempts can get in.
     store.clear_login_attempts_of(username)?;
     let summary = |created: u64| serde_json::json!({ "username": username, "created_at_ms": created }).to_string();
-    store.audit(&AuditRecordV1 {
-        at_ms: now_ms,
-        actor: actor.into(),
-        action: if existing.is_some() { "admin_user.password_changed" } else { "admin_user.created" }.into(),
-        target: username.into(),
-        before: existing.map(|user| summary(user.created_at_ms)),
-        after: Some(summary(created_at_ms)),
-    })?;
+    let action = if existing.is_some() { "admin_user.password_changed" } else { "admin_user.created" };
+    let before = existing.map(|user| summary(user.created_at_ms));
+    store.audit(&AuditRecordV1::new(actor, action, username, before, Some(summary(created_at_ms)), now_ms))?;
     Ok(())
 }
 
@@ -148,14 +143,7 @@ fn remove(store: &Store, username: &str, actor: &str, now_ms: u64) -> Result<(),
     store.delete_sessions_of(username)?;
     store.clear_login_attempts_of(username)?;
     let before = serde_json::json!({ "username": username, "created_at_ms": removed.created_at_ms }).to_string();
-    store.audit(&AuditRecordV1 {
-        at_ms: now_ms,
-        actor: actor.into(),
-        action: "admin_user.deleted".into(),
-        target: username.into(),
-        before: Some(before),
-        after: None,
-    })?;
+    store.audit(&AuditRecordV1::new(actor, "admin_user.deleted", username, Some(before), None, now_ms))?;
     Ok(())
 }
 

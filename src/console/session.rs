@@ -61,13 +61,7 @@ pub struct NewSession {
 
 impl NewSession {
     pub fn for_user(username: &str) -> Result<NewSession, ConsoleError> {
-        let now = now_ms();
-        let record = SessionRecordV1 {
-            username: username.into(),
-            csrf_token: random_token()?,
-            created_at_ms: now,
-            last_seen_ms: now,
-        };
+        let record = SessionRecordV1::new(username, random_token()?, now_ms());
         Ok(NewSession { value: random_token()?, record })
     }
 

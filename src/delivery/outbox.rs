@@ -103,14 +103,8 @@ pub fn retry_now(
     store.flush_now()?;
     waker.notify_one();
     let retried = DeliverySummary::of(&DueDelivery { id, record });
-    let entry = AuditRecordV1 {
-        at_ms: now_ms,
-        actor: actor.into(),
-        action: "delivery.retry".into(),
-        target: id.to_string(),
-        before: None,
-        after: serde_json::to_string(&retried).ok(),
-    };
+    let entry =
+        AuditRecordV1::new(actor, "delivery.retry", id.to_string(), None, serde_json::to_string(&retried).ok(), now_ms);
     store.audit(&entry)?;
     Ok(retried)
 }

@@ -30,7 +30,6 @@ pub fn remember_root(
     now_ms: u64,
 ) -> Result<(), StoreError> {
     let Some(t) = thread else { return Ok(()) };
-    let root =
-        RootPostRecordV1 { post_id: post_id.to_string(), expires_at_ms: now_ms + u64::from(t.root_days) * DAY_MS };
+    let root = RootPostRecordV1::new(post_id, now_ms + u64::from(t.root_days) * DAY_MS);
     store.put_root(&t.instance_id, &t.issue_id, channel_id, &root)
 }

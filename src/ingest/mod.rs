@@ -19,8 +19,7 @@ use crate::events::names;
 use crate::ids::{ChannelId, InstanceId};
 use crate::live_config::Settings;
 use crate::store::records::{
-    DeliveryRecordV1, DeliveryState, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1,
-    ThreadRecordV1,
+    DeliveryRecordV1, EventRecordV1, PostRecordV1, RoutingKind, RoutingStatus, TargetRecordV1, ThreadRecordV1,
 };
 use crate::store::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts, Store, StoreError};
 use crate::telemetry::Metrics;
@@ -108,12 +107,7 @@ impl Ingest {
         if root_days == 0 || parsed.issue.id.is_empty() || !starts_thread {
             return None;
         }
-        Some(ThreadRecordV1 {
-            instance_id: instance_id.to_string(),
-            issue_id: parsed.issue.id.clone(),
-            is_comment,
-            root_days,
-        })
+        Some(ThreadRecordV1::new(instance_id.to_string(), parsed.issue.id.clone(), is_comment, root_days))
     }
 
     /// A firehose webhook: one post per matching channel (SPEC §4.4); `instance_id` is
@@ -190,26 +184,7 @@ impl Ingest {
         issue_url: String,
         thread: Option<ThreadRecordV1>,
     ) -> NewDelivery {
-        let now = now_ms();
-        NewDelivery {
-            record: DeliveryRecordV1 {
-                event_id: 0,
-                target,
-                lane,
-                post,
-                state: DeliveryState::Pending,
-                attempts: 0,
-                created_at_ms: now,
-                due_at_ms: now,
-                first_attempt_at_ms: None,
-                last_sent_at_ms: None,
-                finished_at_ms: None,
-                last_error: None,
-                post_id: None,
-                issue_url,
-                thread,
-            },
-        }
+        NewDelivery { record: DeliveryRecordV1::new_pending(target, lane, post, issue_url, thread, now_ms()) }
     }
 
     async fn store_and_ack(

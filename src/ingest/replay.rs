@@ -179,13 +179,13 @@ impl Ingest {
 }
 
 fn audit_replay(store: &Store, event_id: u64, ids: &[u64], actor: &str) -> Result<(), StoreError> {
-    let entry = AuditRecordV1 {
-        at_ms: now_ms(),
-        actor: actor.to_owned(),
-        action: "event.replay".into(),
-        target: event_id.to_string(),
-        before: None,
-        after: Some(serde_json::json!({ "deliveries": ids }).to_string()),
-    };
+    let entry = AuditRecordV1::new(
+        actor,
+        "event.replay",
+        event_id.to_string(),
+        None,
+        Some(serde_json::json!({ "deliveries": ids }).to_string()),
+        now_ms(),
+    );
     store.audit(&entry)
 }

@@ -89,14 +89,7 @@ pub async fn add(
     if !skip_check && !ctx.push_only && !status::is_running(&ctx.jira, &id, ctx.timeout).await {
         return Err(InstanceError::Unreachable);
     }
-    let record = InstanceRecordV1 {
-        id,
-        instance_type: detected,
-        alias: request.alias,
-        is_default: false,
-        is_v2_legacy: false,
-        created_at_ms: now_ms,
-    };
+    let record = InstanceRecordV1::new(id, detected, request.alias, now_ms);
     let (actor, base) = (ctx.actor.clone(), ctx.public_base.clone());
     ctx.store.run(move |store| insert(store, record, &actor, &base)).await
 }
@@ -167,14 +160,14 @@ fn audit(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(), StoreError> {
-    store.audit(&AuditRecordV1 {
-        at_ms: crate::utc::now_ms(),
-        actor: actor.into(),
-        action: action.into(),
-        target: target.into(),
-        before: before.map(|v| v.to_string()),
-        after: after.map(|v| v.to_string()),
-    })
+    store.audit(&AuditRecordV1::new(
+        actor,
+        action,
+        target,
+        before.map(|v| v.to_string()),
+        after.map(|v| v.to_string()),
+        crate::utc::now_ms(),
+    ))
 }
 
 /// Changes an admin may make to an instance.
@@ -206,16 +199,13 @@ pub fn update(
             record.alias = Some(alias);
         }
     }
-    for other in store.instances()?.into_iter().filter(|o| o.id != record.id) {
+    for mut other in store.instances()?.into_iter().filter(|o| o.id != record.id) {
         let clear_default = patch.is_default == Some(true) && other.is_default;
         let clear_legacy = patch.is_v2_legacy == Some(true) && other.is_v2_legacy;
         if clear_default || clear_legacy {
-            let cleared = InstanceRecordV1 {
-                is_default: other.is_default && !clear_default,
-                is_v2_legacy: other.is_v2_legacy && !clear_legacy,
-                ..other
-            };
-            store.put_instance(&cleared)?;
+            other.is_default &= !clear_default;
+            other.is_v2_legacy &= !clear_legacy;
+            store.put_instance(&other)?;
         }
     }
     record.is_default = patch.is_default.unwrap_or(record.is_default);

@@ -110,7 +110,7 @@ impl Settings {
                 }
                 (true, None) => store.remove_secret(&secret_name(key))?,
                 (false, Some(value_json)) => {
-                    let record = SettingRecordV1 { value_json, set_at_ms: now_ms(), set_by: actor.to_owned() };
+                    let record = SettingRecordV1::new(value_json, now_ms(), actor);
                     set.push((key.to_string(), record));
                 }
                 (false, None) => removed.push(key.to_string()),
@@ -126,14 +126,14 @@ impl Settings {
         changed: &[&str],
         actor: &str,
     ) -> Result<(), StoreError> {
-        let entry = AuditRecordV1 {
-            at_ms: now_ms(),
-            actor: actor.to_owned(),
-            action: "settings.update".into(),
-            target: changed.join(","),
-            before: Some(shown(before, changed).to_string()),
-            after: Some(shown(after, changed).to_string()),
-        };
+        let entry = AuditRecordV1::new(
+            actor,
+            "settings.update",
+            changed.join(","),
+            Some(shown(before, changed).to_string()),
+            Some(shown(after, changed).to_string()),
+            now_ms(),
+        );
         self.inner.store.audit(&entry)
     }
 }

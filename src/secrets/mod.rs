@@ -33,14 +33,7 @@ pub fn audit_regeneration(
     now_ms: u64,
 ) -> Result<(), StoreError> {
     let redacted = Some(r#""***""#.to_string());
-    let entry = AuditRecordV1 {
-        at_ms: now_ms,
-        actor: actor.into(),
-        action: action.into(),
-        target: target.into(),
-        before: redacted.clone(),
-        after: redacted,
-    };
+    let entry = AuditRecordV1::new(actor, action, target, redacted.clone(), redacted, now_ms);
     store.audit(&entry)
 }
 

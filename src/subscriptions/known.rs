@@ -43,14 +43,8 @@ impl IssueFacts {
             .map(|(key, values)| (key.clone(), values.iter().filter(|v| v.len() <= LONGEST_VALUE).cloned().collect()))
             .collect();
         fields.sort();
-        IssueFactsRecordV1 {
-            event_id: 0,
-            seen_at_ms,
-            project_key: self.project_key.clone(),
-            issue_type_id: self.issue_type_id.clone(),
-            has_security_level: self.has_security_level,
-            fields,
-        }
+        let (project, issue_type) = (self.project_key.clone(), self.issue_type_id.clone());
+        IssueFactsRecordV1::new(seen_at_ms, project, issue_type, self.has_security_level, fields)
     }
 
     pub fn from_record(record: &IssueFactsRecordV1) -> IssueFacts {

@@ -191,14 +191,14 @@ impl Subscriptions {
         before: Option<&SubscriptionRecordV1>,
         after: Option<&SubscriptionRecordV1>,
     ) -> Result<(), SubscriptionError> {
-        let entry = AuditRecordV1 {
-            at_ms: now_ms(),
-            actor: self.actor.clone(),
-            action: format!("{}.{action}", self.kind.noun()),
-            target: target.into(),
-            before: before.map(|r| stored::to_json(r).to_string()),
-            after: after.map(|r| stored::to_json(r).to_string()),
-        };
+        let entry = AuditRecordV1::new(
+            self.actor.as_str(),
+            format!("{}.{action}", self.kind.noun()),
+            target,
+            before.map(|r| stored::to_json(r).to_string()),
+            after.map(|r| stored::to_json(r).to_string()),
+            now_ms(),
+        );
         Ok(store.audit(&entry)?)
     }
 

@@ -21,11 +21,7 @@ pub fn to_record(sub: &Subscription, meta: Meta) -> SubscriptionRecordV1 {
         .filters
         .fields
         .iter()
-        .map(|f| FieldFilterRecordV1 {
-            key: f.key.clone(),
-            inclusion: f.inclusion.clone(),
-            values: f.values.iter().cloned().collect(),
-        })
+        .map(|f| FieldFilterRecordV1::new(f.key.clone(), f.inclusion.clone(), f.values.iter().cloned().collect()))
         .collect();
     SubscriptionRecordV1 {
         id: sub.id.clone(),

@@ -10,6 +10,7 @@ use crate::live_config::Settings;
 use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::{MattermostClient, MmError};
 use crate::secrets::verify::AcceptedSecrets;
+use crate::store::records::AuditRecordV1;
 use crate::store::{MasterKey, Store};
 use crate::subscriptions::service::{RuleKind, Subscriptions};
 use crate::telemetry::Metrics;
@@ -93,14 +94,8 @@ impl AppState {
             all.retain(|r| r.team_id != registration.team_id);
             all.push(registration.clone());
         }
-        let entry = crate::store::records::AuditRecordV1 {
-            at_ms: now_ms(),
-            actor: actor.to_string(),
-            action: "mattermost.command.register".into(),
-            target: team_id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({ "command_id": registration.command_id }).to_string()),
-        };
+        let after = serde_json::json!({ "command_id": registration.command_id }).to_string();
+        let entry = AuditRecordV1::new(actor, "mattermost.command.register", team_id, None, Some(after), now_ms());
         self.store.run(move |store| store.audit(&entry)).await?;
         Ok(registration)
     }
