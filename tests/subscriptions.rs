@@ -330,3 +330,22 @@ async fn an_events_page_says_which_filter_of_each_subscription_left_it_out() {
     assert!(page.has("Comments only") && page.has("its events are not among the rule&#39;s"), "{}", page.body);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn subscriptions_name_their_channel_for_people() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    let posted = rule(&app.channel_id, "Named", &["event_created"], json!([]));
+    let response = app.api(Method::POST, "/subscriptions").json(&posted).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let listed: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed[0]["channel_display"], "eng / jira-feed", "{listed}");
+    let id = created["id"].as_str().unwrap();
+    let one: Value = app.api(Method::GET, &format!("/subscriptions/{id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(one["channel_display"], "eng / jira-feed");
+    let mut visitor = crate::support::console::signed_in(&app).await;
+    let page = visitor.get("/admin/subscriptions").await;
+    assert!(page.has("eng / jira-feed"), "{}", page.body);
+    app.shutdown().await;
+}

@@ -54,7 +54,22 @@ pub async fn list(
     };
     let mut all: Vec<_> = state.store.run(|store| store.subscriptions()).await?.into_iter().filter(wanted).collect();
     all.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
-    Ok(HttpResponse::Ok().json(all.iter().map(stored::to_json).collect::<Vec<_>>()))
+    let mut shown = Vec::with_capacity(all.len());
+    for record in &all {
+        shown.push(with_channel_display(&state, record).await);
+    }
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+/// The rule as JSON with `channel_display` ("Team / Channel", null when Mattermost cannot
+/// say), so a reader sees where it posts.
+async fn with_channel_display(state: &AppState, record: &SubscriptionRecordV1) -> serde_json::Value {
+    let mut json = stored::to_json(record);
+    let display = state.channel_names.display(&state.mattermost, record.channel_id.as_str()).await;
+    if let Some(object) = json.as_object_mut() {
+        object.insert("channel_display".into(), display.map_or(serde_json::Value::Null, serde_json::Value::from));
+    }
+    json
 }
 
 pub async fn create(
@@ -72,7 +87,8 @@ pub async fn create(
 }
 
 pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(stored::to_json(&stored_rule(&state, id.into_inner()).await?)))
+    let record = stored_rule(&state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(with_channel_display(&state, &record).await))
 }
 
 /// The stored subscription `id`.

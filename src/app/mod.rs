@@ -132,6 +132,7 @@ impl Application {
             readiness: Default::default(),
             console: Default::default(),
             chat_roles: Default::default(),
+            channel_names: Default::default(),
             command_registrations: RwLock::new(command_registrations),
             signing_key,
             jira_ops: Arc::new(crate::commands::jira_ops::NotConnectedYet),

@@ -37,6 +37,8 @@ struct Row {
     id: String,
     name: String,
     channel_id: String,
+    /// "Team / Channel", when Mattermost says.
+    channel: Option<String>,
     instance_id: String,
     projects: String,
     events: usize,
@@ -74,6 +76,7 @@ fn row(r: SubscriptionRecordV1) -> Row {
         id: r.id,
         name: r.name,
         channel_id: r.channel_id.into_string(),
+        channel: None,
         instance_id: r.instance_id.into_string(),
         state: r.state,
     }
@@ -90,10 +93,15 @@ pub async fn list(
     };
     let read = |store: &Store| Ok::<_, StoreError>((store.subscriptions()?, store.templates()?));
     let (subscriptions, templates) = state.store.run(read).await?;
+    let mut subscriptions: Vec<Row> = sorted(subscriptions);
+    let mut templates: Vec<Row> = sorted(templates);
+    for row in subscriptions.iter_mut().chain(templates.iter_mut()) {
+        row.channel = state.channel_names.display(&state.mattermost, &row.channel_id).await;
+    }
     let page = ListPage {
         chrome: Chrome::new(&admin, "/admin/subscriptions", "Subscriptions").with_notice(notice.text()),
-        subscriptions: sorted(subscriptions),
-        templates: sorted(templates),
+        subscriptions,
+        templates,
     };
     render(&page)
 }

@@ -29,6 +29,13 @@ pub struct Channel {
     #[serde(default, rename = "type")]
     pub channel_type: String,
     #[serde(default)]
+    pub team_id: String,
+    /// The name in the channel's URL.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
     pub delete_at: i64,
 }
 

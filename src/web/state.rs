@@ -42,6 +42,8 @@ pub struct AppState {
     pub readiness: ReadyCache,
     /// Admin console state that is not stored (the first-admin setup link).
     pub console: ConsoleState,
+    /// "Team / Channel" for channel ids, remembered for ten minutes.
+    pub channel_names: crate::mattermost::names::ChannelNames,
     /// Which Mattermost users are system administrators, remembered for a minute.
     pub chat_roles: crate::mattermost::roles::RoleCache,
     /// The `/jira` commands jirabridge registered, by team (their tokens are accepted only
