@@ -208,7 +208,7 @@ async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_deliver
     assert!(shown.has("event_created"));
     assert!(shown.has("id=\"preview\""), "a post preview");
     assert!(shown.has(&event.issue_key));
-    assert!(shown.has(&format!("{TEAM}/{CHANNEL}")) || shown.has(&app.channel_id), "its delivery: {}", shown.body);
+    assert!(shown.has(&format!("{TEAM} / {CHANNEL}")), "its delivery, by channel name: {}", shown.body);
     assert!(shown.has("badge done"));
     assert_eq!(visitor.get("/admin/events/999999").await.status, 404);
 
@@ -216,6 +216,7 @@ async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_deliver
     assert!(dead_free.has("No deliveries in state dead."));
     let done = visitor.get("/admin/deliveries?state=done").await;
     assert!(done.has(&format!("href=\"/admin/events/{event_id}\"")));
+    assert!(done.has("eng / jira-feed"), "deliveries name their channel: {}", done.body);
     app.shutdown().await;
 }
 

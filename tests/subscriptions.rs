@@ -328,6 +328,7 @@ async fn an_events_page_says_which_filter_of_each_subscription_left_it_out() {
     let page = visitor.get(&format!("/admin/events/{id}")).await;
     assert!(page.has("Subscriptions that left it out"), "{}", page.body);
     assert!(page.has("Comments only") && page.has("its events are not among the rule&#39;s"), "{}", page.body);
+    assert!(page.has("eng / jira-feed"), "the channel by name: {}", page.body);
     app.shutdown().await;
 }
 

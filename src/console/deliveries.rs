@@ -44,6 +44,8 @@ pub struct DeliveryRow {
     pub id: u64,
     pub event_id: u64,
     pub channel: String,
+    /// "Team / Channel" when the channel is an id Mattermost can name.
+    pub channel_display: Option<String>,
     pub state: DeliveryState,
     pub attempts: u32,
     pub created: String,
@@ -57,12 +59,20 @@ pub fn delivery_row(d: &DeliverySummary) -> DeliveryRow {
         id: d.id,
         event_id: d.event_id,
         channel: d.channel.clone(),
+        channel_display: None,
         state: d.state,
         attempts: d.attempts,
         created: when(d.created_at_ms),
         due: d.due_at_ms.map(when).unwrap_or_default(),
         error: d.last_error.clone().unwrap_or_default(),
         retryable: matches!(d.state, DeliveryState::Dead | DeliveryState::Retrying),
+    }
+}
+
+/// Fills in the channels' names (a legacy `team/channel` already is one).
+pub async fn name_channels(state: &AppState, rows: &mut [DeliveryRow]) {
+    for row in rows.iter_mut().filter(|row| !row.channel.contains('/')) {
+        row.channel_display = state.channel_names.display(&state.mattermost, &row.channel).await;
     }
 }
 
@@ -73,8 +83,9 @@ pub async fn list(
 ) -> Result<HttpResponse, ConsoleError> {
     let filter = filter.into_inner();
     let wanted = DeliveryState::parse(&filter.state);
-    let rows =
+    let mut rows: Vec<DeliveryRow> =
         state.store.run(move |store| outbox::list(store, wanted, SHOWN)).await?.iter().map(delivery_row).collect();
+    name_channels(&state, &mut rows).await;
     let notice = Notice { notice: filter.notice }.text();
     let page = DeliveriesPage {
         chrome: Chrome::new(&admin, "/admin/deliveries", "Deliveries").with_notice(notice),

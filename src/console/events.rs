@@ -5,14 +5,13 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::deliveries::{delivery_row, DeliveryRow};
+use super::deliveries::{delivery_row, name_channels, DeliveryRow};
 use super::error::ConsoleError;
 use super::page::{parse_day, render, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::events::normalize::normalize;
 use crate::events::render::{render as render_post, RenderOptions};
-use crate::ids::ChannelId;
 use crate::ingest::replay::ReplayError;
 use crate::ingest::search::{self as log, EventDetail, EventQuery};
 use crate::jira::webhook_fields::Webhook;
@@ -102,7 +101,7 @@ struct EventPage {
     preview: Option<Preview>,
     deliveries: Vec<DeliveryRow>,
     /// Subscriptions of the event's instance that left it out: (name, channel id, why).
-    left_out: Vec<(String, ChannelId, String)>,
+    left_out: Vec<(String, String, String)>,
 }
 
 /// The post an event renders to: as HTML for reading (escaped, see `markdown`), and as the
@@ -141,8 +140,15 @@ pub async fn show(
         ConsoleError::NotFound(format!("Event #{id} is not stored (it may be older than store.event_retention_days)."))
     })?;
     let settings = crate::subscriptions::matching::MatchSettings::from_config(&state.config());
-    let left_out =
-        state.store.run(move |store| crate::subscriptions::service::left_out_by(store, id, settings)).await?;
+    let mut left_out = Vec::new();
+    for (name, channel, why) in
+        state.store.run(move |store| crate::subscriptions::service::left_out_by(store, id, settings)).await?
+    {
+        let shown = state.channel_names.display(&state.mattermost, channel.as_str()).await;
+        left_out.push((name, shown.unwrap_or_else(|| channel.to_string()), why));
+    }
+    let mut deliveries: Vec<DeliveryRow> = event.deliveries.iter().map(delivery_row).collect();
+    name_channels(&state, &mut deliveries).await;
     let payload = match &event.payload {
         serde_json::Value::String(text) => text.clone(),
         json => serde_json::to_string_pretty(json).unwrap_or_default(),
@@ -152,7 +158,7 @@ pub async fn show(
         id,
         at: when(event.summary.received_at_ms),
         preview: preview(&state, &event.payload),
-        deliveries: event.deliveries.iter().map(delivery_row).collect(),
+        deliveries,
         left_out,
         payload,
         event,
