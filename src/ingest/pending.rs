@@ -51,11 +51,11 @@ impl Waiting {
     /// ticket, or drop it to take the count back.
     pub fn must_wait(self: &Arc<Self>, instance_id: &InstanceId, needs_jira: bool) -> Option<WaitTicket> {
         let mut counts = self.counts();
-        let count = counts.entry(instance_id.clone()).or_default();
-        if !needs_jira && *count == 0 {
+        // Nothing waits for most events: no entry is made (or id copied) for them.
+        if !needs_jira && !counts.contains_key(instance_id) {
             return None;
         }
-        *count += 1;
+        *counts.entry(instance_id.clone()).or_default() += 1;
         Some(WaitTicket { waiting: self.clone(), instance_id: instance_id.clone(), stored: false })
     }
 

@@ -39,16 +39,17 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
         Err(e) => return intake.answer(Err(e), &parsed),
     };
     // A Cloud comment whose issue Jira can tell waits for that (and the events after it).
+    // The cheap payload test first: the credentials are looked at only for such a comment.
+    let partial = instance.as_ref().is_some_and(|i| routing::needs_known_facts(i, &webhook_event, &payload));
     let ticket = instance.as_ref().and_then(|instance| {
-        let needs_jira = pending::jira_can_be_asked(&state.config())
-            && routing::needs_known_facts(instance, &webhook_event, &payload);
+        let needs_jira = partial && pending::jira_can_be_asked(&state.config());
         state.ingest.waiting.must_wait(&instance.id, needs_jira)
     });
     let routed = match &instance {
         Some(_) if ticket.is_some() => routing::Routed::default(),
         Some(instance) => {
             // A Jira Cloud comment names few fields: what was seen of its issue before.
-            let known = if routing::needs_known_facts(instance, &webhook_event, &payload) {
+            let known = if partial {
                 let (id, issue) = (instance.id.clone(), routing::issue_id(&payload));
                 match state.store.run(move |store| store.issue_facts(&id, &issue)).await {
                     Ok(known) => Some(known),
