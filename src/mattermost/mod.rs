@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod interactive;
 pub mod names;
 pub mod post;
+pub mod remembered;
 pub mod roles;
 pub mod slash;
 pub mod wire;

@@ -2,10 +2,9 @@
 //! `roles`, SPEC §9.1), asked of Mattermost and remembered for a minute, so a burst of
 //! commands costs one lookup per user.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::remembered::Remembered;
 use super::MattermostClient;
 use crate::ids::MmUserId;
 
@@ -14,28 +13,27 @@ const REMEMBERED_FOR: Duration = Duration::from_secs(60);
 /// Users remembered at most; the cache is emptied when full.
 const MOST_USERS: usize = 10_000;
 
-#[derive(Default)]
 pub struct RoleCache {
-    answers: Mutex<HashMap<MmUserId, (Instant, bool)>>,
+    answers: Remembered<MmUserId, bool>,
+}
+
+impl Default for RoleCache {
+    fn default() -> Self {
+        RoleCache { answers: Remembered::new(REMEMBERED_FOR, MOST_USERS) }
+    }
 }
 
 impl RoleCache {
     /// Whether `user_id` is a system administrator. When Mattermost cannot say, the answer
     /// is no (and is not remembered): a refusal is safer than an admin command run by anyone.
     pub async fn is_system_admin(&self, mattermost: &MattermostClient, user_id: &MmUserId) -> bool {
-        if let Some((at, admin)) = self.answers().get(user_id) {
-            if at.elapsed() < REMEMBERED_FOR {
-                return *admin;
-            }
+        if let Some(admin) = self.answers.get(user_id) {
+            return admin;
         }
         match mattermost.user(user_id).await {
             Ok(user) => {
                 let admin = user.is_system_admin();
-                let mut answers = self.answers();
-                if answers.len() >= MOST_USERS {
-                    answers.clear();
-                }
-                answers.insert(user_id.clone(), (Instant::now(), admin));
+                self.answers.keep(user_id.clone(), admin);
                 admin
             }
             Err(e) => {
@@ -43,9 +41,5 @@ impl RoleCache {
                 false
             }
         }
-    }
-
-    fn answers(&self) -> std::sync::MutexGuard<'_, HashMap<MmUserId, (Instant, bool)>> {
-        self.answers.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
