@@ -27,8 +27,6 @@ pub mod service_manager;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;
-#[cfg(test)]
-mod tidy;
 pub mod utc;
 pub mod web;
 

@@ -16,7 +16,9 @@ const LEAVES: &[&str] = &["store", "mattermost", "jira"];
 const FOUNDATION: &[&str] = &["config", "utc", "telemetry", "ids"];
 
 /// Where stored records may be built (a module of its own, to keep this file short).
+mod handlers;
 mod records;
+mod store_gate;
 
 /// Every `.rs` file below `dir`, sorted.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
