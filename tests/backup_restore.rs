@@ -89,7 +89,7 @@ async fn a_backup_taken_under_webhook_load_holds_whole_changes_only() {
     // a delivery the backup caught before its copy into the outbox is copied when the
     // restored store opens. Either way every event has its pending delivery.
     assert_eq!(count("deliveryid_delivery"), count("eventid_event"));
-    assert_eq!(count("dueat_deliveryid"), count("eventid_event"));
+    assert_eq!(count("lane_deliveryid"), count("eventid_event"));
     app.shutdown().await;
 }
 

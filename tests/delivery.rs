@@ -173,7 +173,7 @@ async fn posts_whose_outcome_was_lost_are_found_not_posted_again() {
         record.state = DeliveryState::Pending;
         record.post_id = None;
         record.finished_at_ms = None;
-        app.state.store.update_delivery(delivery.id, delivery.record.due_at_ms, &record).unwrap();
+        app.state.store.update_delivery(delivery.id, &record).unwrap();
     }
     assert_eq!(app.post_legacy(issue_created("OPS-9")).await.status(), StatusCode::OK);
 

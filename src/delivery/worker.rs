@@ -160,15 +160,14 @@ impl Worker {
 
     pub(super) async fn attempt_in_lane(&self, head: DueDelivery) -> Result<(), StoreError> {
         let DueDelivery { id, mut record } = head;
-        let previous_due = record.due_at_ms;
         record.attempts += 1;
         let channel_id = match self.channel_of(&record).await {
             Ok(channel_id) => channel_id,
-            Err(outcome) => return self.finish(id, previous_due, record, outcome),
+            Err(outcome) => return self.finish(id, record, outcome),
         };
         if record.state == DeliveryState::InFlight || !self.lane_checked(&record.lane) {
             match self.earlier_post(id, &record, &channel_id).await {
-                Some(outcome) => return self.finish(id, previous_due, record, outcome),
+                Some(outcome) => return self.finish(id, record, outcome),
                 // Not posted: neither is anything after it in this lane.
                 None => self.mark_lane_checked(&record.lane),
             }
@@ -183,7 +182,7 @@ impl Worker {
         record.last_sent_at_ms = Some(now);
         let lane = record.lane.clone();
         let outcome = self.post(id, &record, &channel_id).await;
-        let finished = self.finish(id, previous_due, record, outcome);
+        let finished = self.finish(id, record, outcome);
         if finished.is_err() {
             // Posted (perhaps) without the outcome written: search before the next send.
             self.unmark_lane_checked(&lane);
@@ -301,13 +300,7 @@ impl Worker {
         }
     }
 
-    fn finish(
-        &self,
-        id: u64,
-        previous_due: u64,
-        mut record: DeliveryRecordV1,
-        outcome: Outcome,
-    ) -> Result<(), StoreError> {
+    fn finish(&self, id: u64, mut record: DeliveryRecordV1, outcome: Outcome) -> Result<(), StoreError> {
         let now = now_ms();
         let settings = self.delivery_settings();
         let outcome = expire_if_too_old(&settings, &record, outcome, now);
@@ -351,7 +344,7 @@ impl Worker {
                 self.metrics.delivery("dead");
             }
         }
-        self.store.update_delivery(id, previous_due, &record)
+        self.store.update_delivery(id, &record)
     }
 
     fn report_channel_health(&self, record: &DeliveryRecordV1, outcome: &Outcome) {

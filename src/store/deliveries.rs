@@ -1,14 +1,19 @@
-//! The outbox: deliveries by id, and the due-time index of unfinished ones.
+//! The outbox: deliveries by id, and the lane index of unfinished ones.
 //!
 //! Ordering rule: within a lane (one destination channel) only the unfinished delivery
 //! with the lowest id may be sent, so posts appear in receipt order.
+//!
+//! A change to a delivery that exists writes its record, then its lane entry, as two plain
+//! inserts under the store's `outbox_changes` lock, not as a transaction: sled 0.34 writes
+//! out its log buffer at the start of every multi-tree transaction, and one of those per post
+//! made draining a backlog a stream of small disk writes. sled recovers a prefix of its log,
+//! so a crash can leave only a lane entry that is older than its record: one pointing at a
+//! finished or removed delivery, or with a stale due time. Readers therefore check the
+//! record behind each lane entry, and drop an entry whose delivery is finished.
 
 use std::collections::HashSet;
 
-use sled::Transactional;
-
-use super::codec::{self, after_lane, pair_key, split_lane_key, split_pair_key, u64_key};
-use super::events::{abort, put_delivery, OutboxTx};
+use super::codec::{self, after_lane, split_lane_key, u64_key};
 use super::records::{DeliveryRecordV1, DeliveryState};
 use super::{Store, StoreError};
 
@@ -51,7 +56,7 @@ impl Store {
         ready.sort_unstable();
         let mut out = Vec::new();
         for (id, _) in ready.into_iter().take(limit) {
-            match self.delivery(id) {
+            match self.unfinished(id) {
                 Ok(Some(record)) => out.push(DueDelivery { id, record }),
                 Ok(None) => {}
                 // One unreadable record must not stop every other channel.
@@ -64,13 +69,49 @@ impl Store {
     /// The head of `lane` if it is due at `now_ms`.
     pub fn due_head_of_lane(&self, lane: &str, now_ms: u64) -> Result<Option<DueDelivery>, StoreError> {
         self.outbox_settled();
-        let first = self.trees().lane_deliveryid.scan_prefix(codec::lane_prefix(lane.as_bytes())).next();
-        let Some((key, due)) = first.transpose()? else { return Ok(None) };
-        let Some((_, id)) = split_lane_key(&key) else { return Ok(None) };
-        if codec::read_u64(&due).unwrap_or(0) > now_ms {
-            return Ok(None);
+        let lanes = &self.trees().lane_deliveryid;
+        for entry in lanes.scan_prefix(codec::lane_prefix(lane.as_bytes())) {
+            let (key, due) = entry?;
+            let Some((_, id)) = split_lane_key(&key) else { continue };
+            let Some(record) = self.unfinished(id)? else { continue };
+            let due = codec::read_u64(&due).unwrap_or(0).max(record.due_at_ms);
+            return Ok((due <= now_ms).then_some(DueDelivery { id, record }));
         }
-        Ok(self.delivery(id)?.map(|record| DueDelivery { id, record }))
+        Ok(None)
+    }
+
+    /// The delivery behind a lane entry, if it is unfinished; an entry a crash left behind
+    /// its finished (or swept) record is removed.
+    fn unfinished(&self, id: u64) -> Result<Option<DeliveryRecordV1>, StoreError> {
+        let record = self.delivery(id)?;
+        if let Some(record) = record.filter(|r| !r.state.is_finished()) {
+            return Ok(Some(record));
+        }
+        let _changes = self.inner.outbox_changes.lock().unwrap_or_else(|p| p.into_inner());
+        let record = self.delivery(id)?;
+        if let Some(record) = record.filter(|r| !r.state.is_finished()) {
+            return Ok(Some(record)); // made unfinished again meanwhile (an admin's retry)
+        }
+        if let Some(lane) = self.lane_of(id)? {
+            let _gate = self.write_gate()?;
+            self.trees().lane_deliveryid.remove(codec::lane_key(&lane, id))?;
+        }
+        Ok(None)
+    }
+
+    /// The lane of the lane entry holding `id`, found through its record or, for a removed
+    /// record, by looking at every lane's entries (only ever after a crash).
+    fn lane_of(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(record) = self.delivery(id)? {
+            return Ok(Some(record.lane.into_bytes()));
+        }
+        for entry in self.trees().lane_deliveryid.iter() {
+            let (key, _) = entry?;
+            if let Some((lane, _)) = split_lane_key(&key).filter(|(_, found)| *found == id) {
+                return Ok(Some(lane.to_vec()));
+            }
+        }
+        Ok(None)
     }
 
     /// Earliest due time among the heads of lanes not in `busy`: when the worker has work.
@@ -108,11 +149,10 @@ impl Store {
         }
     }
 
-    /// Replaces a delivery, moving its index entries (from `previous_due_ms`, the due time
-    /// it was read with, and from the one stored now if someone changed it meanwhile).
-    /// Finished deliveries (`done`, `dead`) leave the indexes.
-    pub fn update_delivery(&self, id: u64, previous_due_ms: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
-        self.write_delivery(id, previous_due_ms, record, None).map(|_| ())
+    /// Replaces a delivery and its lane entry (removed once it is `done` or `dead`).
+    pub fn update_delivery(&self, id: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
+        let _changes = self.inner.outbox_changes.lock().unwrap_or_else(|p| p.into_inner());
+        self.write_delivery(id, record)
     }
 
     /// Replaces a delivery only if it is still `expected` (compare and swap); `false` when
@@ -123,46 +163,37 @@ impl Store {
         expected: &DeliveryRecordV1,
         record: &DeliveryRecordV1,
     ) -> Result<bool, StoreError> {
-        self.write_delivery(id, expected.due_at_ms, record, Some(expected))
+        let _changes = self.inner.outbox_changes.lock().unwrap_or_else(|p| p.into_inner());
+        if self.delivery(id)?.as_ref() != Some(expected) {
+            return Ok(false);
+        }
+        self.write_delivery(id, record).map(|()| true)
     }
 
-    fn write_delivery(
-        &self,
-        id: u64,
-        previous_due_ms: u64,
-        record: &DeliveryRecordV1,
-        expected: Option<&DeliveryRecordV1>,
-    ) -> Result<bool, StoreError> {
+    /// The record first, then its lane entry (see the header); the caller holds
+    /// `outbox_changes`.
+    fn write_delivery(&self, id: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
+        let body = codec::encode(DeliveryRecordV1::VERSION, record)?;
         let _gate = self.write_gate()?;
-        let trees = (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid);
-        let written = trees.transaction(|(deliveries, due, lanes)| {
-            let stored = match deliveries.get(u64_key(id))? {
-                Some(bytes) => {
-                    Some(codec::decode::<DeliveryRecordV1>(DeliveryRecordV1::VERSION, &bytes).map_err(abort)?)
-                }
-                None => None,
-            };
-            if expected.is_some_and(|expected| stored.as_ref() != Some(expected)) {
-                return Ok(false);
-            }
-            if let Some(stored) = stored.as_ref().filter(|s| s.due_at_ms != previous_due_ms) {
-                due.remove(&pair_key(stored.due_at_ms, id)[..])?;
-            }
-            put_delivery(&OutboxTx { deliveries, due, lanes }, id, record, Some(previous_due_ms))?;
-            Ok(true)
-        })?;
-        Ok(written)
+        t.deliveryid_delivery.insert(u64_key(id), body)?;
+        let lane = codec::lane_key(record.lane.as_bytes(), id);
+        if record.state.is_finished() {
+            t.lane_deliveryid.remove(lane)?;
+        } else {
+            t.lane_deliveryid.insert(lane, &record.due_at_ms.to_be_bytes())?;
+        }
+        Ok(())
     }
 
     /// Counts unfinished deliveries by state.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         self.outbox_settled();
         let mut counts = OutboxCounts::default();
-        for entry in self.trees().dueat_deliveryid.iter() {
+        for entry in self.trees().lane_deliveryid.iter() {
             let (key, _) = entry?;
-            let Some((_, id)) = split_pair_key(&key) else { continue };
-            match self.delivery(id)?.map(|r| r.state) {
+            let Some((_, id)) = split_lane_key(&key) else { continue };
+            match self.delivery(id)?.map(|r| r.state).filter(|state| !state.is_finished()) {
                 Some(DeliveryState::InFlight) => counts.in_flight += 1,
                 Some(DeliveryState::Retrying) => counts.retrying += 1,
                 Some(_) => counts.pending += 1,
@@ -257,7 +288,7 @@ mod tests {
         let mut done = store.delivery(first[0]).unwrap().unwrap();
         done.state = DeliveryState::Done;
         done.finished_at_ms = Some(30);
-        store.update_delivery(first[0], 10, &done).unwrap();
+        store.update_delivery(first[0], &done).unwrap();
         let due: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(due, vec![first[1], second[0]]);
         let busy: HashSet<String> = ["b".to_string()].into();
@@ -276,7 +307,7 @@ mod tests {
         let mut retrying = store.delivery(first[0]).unwrap().unwrap();
         retrying.state = DeliveryState::Retrying;
         retrying.due_at_ms = 500;
-        store.update_delivery(first[0], 10, &retrying).unwrap();
+        store.update_delivery(first[0], &retrying).unwrap();
         assert!(store.due_lane_heads(100, &HashSet::new(), 10).unwrap().is_empty());
         assert_eq!(store.next_lane_due_ms(&HashSet::new()).unwrap(), Some(500), "the blocked lane waits for its head");
         assert_eq!(store.due_lane_heads(600, &HashSet::new(), 10).unwrap()[0].id, first[0]);
@@ -295,12 +326,34 @@ mod tests {
         // The worker finishes with the due time it read.
         let mut done = read.clone();
         done.state = DeliveryState::Done;
-        store.update_delivery(id, read.due_at_ms, &done).unwrap();
+        store.update_delivery(id, &done).unwrap();
         assert!(store.due_lane_heads(u64::MAX, &HashSet::new(), 10).unwrap().is_empty());
         assert_eq!(store.outbox_counts().unwrap(), OutboxCounts::default(), "no stale due entry");
         // A retry that read the delivery before it was done changes nothing.
         assert!(!store.replace_delivery(id, &retried, &read).unwrap());
         assert_eq!(store.delivery(id).unwrap().unwrap().state, DeliveryState::Done);
+    }
+
+    /// A crash between a finished record and the removal of its lane entry (or a sweep of
+    /// the record after such a crash) must not make the lane post it again or stall.
+    #[test]
+    fn a_lane_entry_a_crash_left_behind_its_record_is_skipped_and_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        let a = ids(store.ingest(event(1, 10), vec![sample_delivery("a", 10)]).unwrap())[0];
+        let b = ids(store.ingest(event(2, 20), vec![sample_delivery("a", 20)]).unwrap())[0];
+        let c = ids(store.ingest(event(3, 30), vec![sample_delivery("a", 30)]).unwrap())[0];
+        let mut done = store.delivery(a).unwrap().unwrap();
+        done.state = DeliveryState::Done;
+        // What a crash leaves, written straight to the trees (no gate: nothing else runs).
+        let t = store.trees();
+        t.deliveryid_delivery.insert(u64_key(a), codec::encode(DeliveryRecordV1::VERSION, &done).unwrap()).unwrap();
+        t.deliveryid_delivery.remove(u64_key(b)).unwrap();
+        assert_eq!(store.outbox_counts().unwrap(), OutboxCounts { pending: 1, in_flight: 0, retrying: 0 });
+        assert_eq!(store.due_head_of_lane("a", 100).unwrap().map(|d| d.id), Some(c));
+        assert_eq!(t.lane_deliveryid.len(), 1, "the stale entries are gone");
+        let heads: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
+        assert_eq!(heads, vec![c]);
     }
 
     #[test]

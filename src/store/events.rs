@@ -231,29 +231,16 @@ pub(super) fn store_batch(
 /// The trees of the outbox, inside one transaction.
 pub(super) struct OutboxTx<'a> {
     pub deliveries: &'a TransactionalTree,
-    pub due: &'a TransactionalTree,
     pub lanes: &'a TransactionalTree,
 }
 
-/// Writes a delivery and its index entries: by due time and by lane (both exist while it
-/// is unfinished; `previous_due_ms` is the due time it was indexed with, if it was).
-pub(super) fn put_delivery(
-    tx: &OutboxTx<'_>,
-    id: u64,
-    record: &DeliveryRecordV1,
-    previous_due_ms: Option<u64>,
-) -> TxResult<()> {
+/// Writes a new delivery and, while it is unfinished, its lane entry (see `deliveries`
+/// for changes to one that exists).
+pub(super) fn put_delivery(tx: &OutboxTx<'_>, id: u64, record: &DeliveryRecordV1) -> TxResult<()> {
     let body = codec::encode(DeliveryRecordV1::VERSION, record).map_err(abort)?;
     tx.deliveries.insert(&u64_key(id), body)?;
-    if let Some(previous) = previous_due_ms {
-        tx.due.remove(&codec::pair_key(previous, id)[..])?;
-    }
-    let lane = codec::lane_key(record.lane.as_bytes(), id);
-    if record.state.is_finished() {
-        tx.lanes.remove(lane)?;
-    } else {
-        tx.due.insert(&codec::pair_key(record.due_at_ms, id), record.lane.as_bytes())?;
-        tx.lanes.insert(lane, &record.due_at_ms.to_be_bytes())?;
+    if !record.state.is_finished() {
+        tx.lanes.insert(codec::lane_key(record.lane.as_bytes(), id), &record.due_at_ms.to_be_bytes())?;
     }
     Ok(())
 }

@@ -51,6 +51,7 @@ fn migrate_step(db: &sled::Db, from: u32) -> Result<(), StoreError> {
         // of failing on records it cannot read.
         2 => Ok(()),
         3 => v3_to_v4(db),
+        4 => v4_to_v5(db),
         other => Err(StoreError::Codec(format!("no migration from schema {other}"))),
     }
 }
@@ -73,13 +74,20 @@ fn v1_to_v2(db: &sled::Db) -> Result<(), StoreError> {
 /// Schema 4 adds the lane index: every unfinished delivery (the due index holds exactly
 /// those, with their lanes) by lane and id.
 fn v3_to_v4(db: &sled::Db) -> Result<(), StoreError> {
-    let due = db.open_tree(schema::DUEAT_DELIVERYID)?;
+    let due = db.open_tree(schema::RETIRED_DUEAT_DELIVERYID)?;
     let lanes = db.open_tree(schema::LANE_DELIVERYID)?;
     for entry in due.iter() {
         let (key, lane) = entry?;
         let Some((due_at, id)) = codec::split_pair_key(&key) else { continue };
         lanes.insert(codec::lane_key(&lane, id), &due_at.to_be_bytes())?;
     }
+    Ok(())
+}
+
+/// Schema 5 drops the due-time index: the lane index holds the same deliveries with their
+/// due times, and writing both cost every delivery outcome a multi-tree transaction.
+fn v4_to_v5(db: &sled::Db) -> Result<(), StoreError> {
+    db.drop_tree(schema::RETIRED_DUEAT_DELIVERYID)?;
     Ok(())
 }
 
@@ -100,6 +108,20 @@ mod tests {
         check_and_migrate(&db, dir.path()).unwrap();
         let meta = db.open_tree(META).unwrap();
         assert_eq!(parse_version(&meta.get(SCHEMA_KEY).unwrap().unwrap()).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_schema_3_store_gets_its_lane_index_and_loses_the_due_index() {
+        let (dir, db) = temp_db();
+        db.open_tree(META).unwrap().insert(SCHEMA_KEY, &3u32.to_be_bytes()).unwrap();
+        let due = db.open_tree(schema::RETIRED_DUEAT_DELIVERYID).unwrap();
+        due.insert(codec::pair_key(500, 7), b"lane-a".as_slice()).unwrap();
+        check_and_migrate(&db, dir.path()).unwrap();
+        let lanes = db.open_tree(schema::LANE_DELIVERYID).unwrap();
+        let entry = lanes.get(codec::lane_key(b"lane-a", 7)).unwrap().unwrap();
+        assert_eq!(codec::read_u64(&entry), Some(500));
+        let names: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
+        assert!(!names.contains(&schema::RETIRED_DUEAT_DELIVERYID.as_bytes().to_vec()), "due index dropped");
     }
 
     #[test]

@@ -100,6 +100,8 @@ struct Inner {
     commit: flush::GroupCommit,
     writer: Option<writer::IngestWriter>,
     gate: gate::WriteGate,
+    /// Held around each change to an existing delivery (record, then lane entry; `deliveries`).
+    outbox_changes: Mutex<()>,
     ids: Ids,
     /// Dedup keys of recent events (see `dedup`), shared with the ingest writer.
     recent: Arc<Mutex<dedup::RecentKeys>>,
@@ -133,7 +135,6 @@ struct Trees {
     secret_value: sled::Tree,
     eventid_event: sled::Tree,
     deliveryid_delivery: sled::Tree,
-    dueat_deliveryid: sled::Tree,
     lane_deliveryid: sled::Tree,
     issue_channel_rootpost: sled::Tree,
     issue_facts: sled::Tree,
@@ -164,7 +165,6 @@ impl Trees {
             secret_value: open(schema::SECRET_VALUE)?,
             eventid_event: open(schema::EVENTID_EVENT)?,
             deliveryid_delivery: open(schema::DELIVERYID_DELIVERY)?,
-            dueat_deliveryid: open(schema::DUEAT_DELIVERYID)?,
             lane_deliveryid: open(schema::LANE_DELIVERYID)?,
             issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
             issue_facts: open(schema::ISSUE_FACTS)?,
@@ -255,6 +255,7 @@ impl Store {
             commit,
             writer,
             gate,
+            outbox_changes: Mutex::new(()),
             ids,
             recent,
             progress,

@@ -2,7 +2,7 @@
 //!
 //! The ingest writer acknowledges a webhook after one insert: the event, with its dedup keys
 //! and deliveries inside ([`EventRecordV2`]). Right after the flush, a third thread copies
-//! those deliveries into `deliveryid_delivery` and `dueat_deliveryid`, where the worker and
+//! those deliveries into `deliveryid_delivery` and `lane_deliveryid`, where the worker and
 //! the admin views find them, and advances `meta.outbox_copied_through`. A crash in
 //! between loses nothing: at the next open, events after that mark have their deliveries
 //! copied before anything else runs.
@@ -47,15 +47,15 @@ impl OutboxCopies {
 /// whose copy is still to come).
 pub(super) fn copy_to_outbox(t: &Trees, copies: &OutboxCopies, advance_mark: bool) -> Result<(), StoreError> {
     // Every caller holds the write gate around this call, or runs before the store is shared.
-    let trees = (&t.deliveryid_delivery, &t.dueat_deliveryid, &t.lane_deliveryid, &t.meta);
-    trees.transaction(|(deliveries, due, lanes, meta)| {
+    let trees = (&t.deliveryid_delivery, &t.lane_deliveryid, &t.meta);
+    trees.transaction(|(deliveries, lanes, meta)| {
         for (id, record) in &copies.deliveries {
             // Copied before (a retry after a failure that did write): never reset a
             // delivery the worker may have finished since.
             if deliveries.get(u64_key(*id))?.is_some() {
                 continue;
             }
-            put_delivery(&OutboxTx { deliveries, due, lanes }, *id, record, None)?;
+            put_delivery(&OutboxTx { deliveries, lanes }, *id, record)?;
         }
         if let (true, Some(through)) = (advance_mark, copies.through) {
             meta.insert(COPIED_THROUGH_KEY, &through.to_be_bytes())?;

@@ -113,20 +113,14 @@ impl Store {
         stored.event = routed.clone();
         let event = encode_stored(&mut stored)?;
         let _gate = self.write_gate()?;
-        let trees = (
-            &t.eventid_event,
-            &t.deliveryid_delivery,
-            &t.dueat_deliveryid,
-            &t.lane_deliveryid,
-            &t.pendingevent_instanceid,
-        );
-        trees.transaction(|(events, stored, due, lanes, pending)| {
+        let trees = (&t.eventid_event, &t.deliveryid_delivery, &t.lane_deliveryid, &t.pendingevent_instanceid);
+        trees.transaction(|(events, stored, lanes, pending)| {
             events.insert(&u64_key(event_id), event.clone())?;
             pending.remove(&u64_key(event_id))?;
             for (delivery, id) in deliveries.iter().zip(&ids) {
                 let mut record = delivery.record.clone();
                 record.event_id = event_id;
-                put_delivery(&OutboxTx { deliveries: stored, due, lanes }, *id, &record, None)?;
+                put_delivery(&OutboxTx { deliveries: stored, lanes }, *id, &record)?;
             }
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         })?;

@@ -6,7 +6,7 @@
 
 /// Version of the on-disk layout. Bump it and add a step to `migrations` when a tree
 /// changes shape; the store refuses to open a database newer than this.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Every tree jirabridge uses. Opening the store opens exactly these.
 pub const TREES: &[&str] = &[
@@ -14,7 +14,6 @@ pub const TREES: &[&str] = &[
     SECRET_VALUE,
     EVENTID_EVENT,
     DELIVERYID_DELIVERY,
-    DUEAT_DELIVERYID,
     LANE_DELIVERYID,
     ISSUE_CHANNEL_ROOTPOST,
     ISSUE_FACTS,
@@ -51,11 +50,13 @@ pub const RETIRED_RECEIVEDAT_EVENTID: &str = "receivedat_eventid";
 pub const RETIRED_DEDUPKEY_EVENTID: &str = "dedupkey_eventid";
 /// Delivery id (u64 BE) → delivery (target, post, state, attempts).
 pub const DELIVERYID_DELIVERY: &str = "deliveryid_delivery";
-/// due-at ms (u64 BE) 0x00 delivery id (u64 BE) → lane; holds every unfinished delivery.
-pub const DUEAT_DELIVERYID: &str = "dueat_deliveryid";
+/// The due-time index of unfinished deliveries (due-at ms 0x00 delivery id → lane), up to
+/// schema 4; the lane index replaced it, and schema 5's migration drops it.
+pub const RETIRED_DUEAT_DELIVERYID: &str = "dueat_deliveryid";
 /// lane 0x00 delivery id (u64 BE) → due-at ms (u64 BE); every unfinished delivery, by lane,
 /// so a lane's head is its first key and the worker finds the heads without reading the
-/// whole outbox (schema 4).
+/// whole outbox (schema 4). The delivery record is the truth: an entry is written after
+/// its record and may outlive it by a crash (readers drop such an entry, see `deliveries`).
 pub const LANE_DELIVERYID: &str = "lane_deliveryid";
 /// instance 0x00 issue id 0x00 channel id → root post of the issue's comment thread.
 pub const ISSUE_CHANNEL_ROOTPOST: &str = "issue_channel_rootpost";
