@@ -126,6 +126,11 @@ impl FakeMattermost {
         self.inner.shared.world().posts.clone()
     }
 
+    /// How many posts were made, without copying them (benchmarks poll this).
+    pub fn post_count(&self) -> usize {
+        self.inner.shared.world().posts.len()
+    }
+
     /// Shifts the fake's clock (post and channel timestamps) by `offset_ms`.
     pub fn set_clock_offset_ms(&self, offset_ms: i64) {
         self.inner.shared.world().clock_offset_ms = offset_ms;
