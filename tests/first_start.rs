@@ -86,6 +86,47 @@ async fn a_missing_key_is_not_replaced_while_encrypted_secrets_exist() {
     assert!(!key.exists(), "no new key was made over the stored secrets");
 }
 
+/// Decided in issue 17: a key that does not open what the store holds sealed stops `serve`
+/// with one sentence, instead of running on with every stored credential unreadable.
+#[tokio::test]
+async fn a_key_that_does_not_open_the_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    serve_once(dir.path(), port, async || {}).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("JIRABRIDGE_SECURITY__ENCRYPTION_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refuses to start: {log}");
+    assert!(log.contains("security.encryption_key does not match the key this store was written with"), "{log}");
+}
+
+/// Secrets are sealed at rest: the generated webhook secret appears in no file of the
+/// database, while the name of its record does (so the search itself works).
+#[tokio::test]
+async fn no_secret_is_readable_in_the_raw_database_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = serve_once(dir.path(), free_port(), async || {}).await;
+    let secret = generated_secret(&log).expect("a generated secret");
+    let mut files = vec![dir.path().join("jirabridge-data/db")];
+    let mut contents = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
+        } else {
+            contents.push(std::fs::read(&path).unwrap());
+        }
+    }
+    let found = |needle: &[u8]| contents.iter().any(|bytes| bytes.windows(needle.len()).any(|w| w == needle));
+    assert!(found(b"webhook_secret"), "the secret's record name is in the files");
+    assert!(!found(secret.as_bytes()), "the webhook secret itself is not");
+}
+
 /// `log.webhook_bodies` (the plugin's EnableWebhookEventLogging): what Jira sent is in the
 /// log for debugging, never the secret; off, no body is logged even at debug level.
 #[tokio::test]

@@ -84,6 +84,19 @@ impl Application {
             );
         }
         let key = MasterKey::for_store(configured_key, &loaded.config.store.path)?;
+        if !store.key_opens_store(&key)? {
+            // Decided (issue 17): refuse, rather than run on and lose every stored credential.
+            let source = if configured_key.is_empty() {
+                key_file.display().to_string()
+            } else {
+                "security.encryption_key".into()
+            };
+            anyhow::bail!("{source} does not match the key this store was written with");
+        }
+        let resealed = store.reseal_old_records(&key)?;
+        if resealed > 0 {
+            tracing::info!(records = resealed, "stored secrets sealed to their records (record version 2)");
+        }
         let settings = Settings::load(loaded, store.clone(), key.clone())?;
         let config = settings.current();
         // Logging started with the file and environment; a level saved in the console (which

@@ -4,6 +4,7 @@
 
 use super::codec;
 use super::records::CommandRegistrationRecordV1;
+use super::sealed;
 use super::{MasterKey, Store, StoreError};
 
 /// A registered command, its token decrypted.
@@ -29,14 +30,15 @@ impl Store {
         registration: &CommandRegistration,
         key: &MasterKey,
     ) -> Result<(), StoreError> {
-        let (nonce, token_ciphertext) = key.seal(registration.token.as_bytes())?;
+        let place = sealed::place(super::schema::COMMANDTEAM_TOKEN, registration.team_id.as_bytes());
+        let (nonce, token_ciphertext) = key.seal(registration.token.as_bytes(), &place)?;
         let record = CommandRegistrationRecordV1 {
             command_id: registration.command_id.clone(),
             nonce,
             token_ciphertext,
             registered_at_ms: registration.registered_at_ms,
         };
-        let value = codec::encode(CommandRegistrationRecordV1::VERSION, &record)?;
+        let value = codec::encode(sealed::BOUND, &record)?;
         self.write_gate_insert(&self.trees().commandteam_token, registration.team_id.as_bytes(), value)?;
         self.flush_now()
     }
@@ -46,10 +48,10 @@ impl Store {
         let mut all = Vec::new();
         for entry in self.trees().commandteam_token.iter() {
             let (team, bytes) = entry?;
-            let record: CommandRegistrationRecordV1 = codec::decode(CommandRegistrationRecordV1::VERSION, &bytes)?;
+            let (record, place) = sealed::read_registration(&team, &bytes)?;
             let team_id = String::from_utf8_lossy(&team).into_owned();
-            let token =
-                key.open(&record.nonce, &record.token_ciphertext, &format!("the /jira token of team {team_id}"))?;
+            let what = format!("the /jira token of team {team_id}");
+            let token = key.open(&record.nonce, &record.token_ciphertext, &place, &what)?;
             all.push(CommandRegistration {
                 team_id,
                 command_id: record.command_id,

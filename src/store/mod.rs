@@ -1,9 +1,8 @@
 //! The embedded database: the only module that imports `sled`.
 //!
 //! Opening checks the schema version, runs migrations and opens every tree of
-//! [`schema::TREES`]. Writers make their changes in one sled transaction and then await
-//! [`Store::durable`], which returns once a flush covering the write reached disk
-//! (group commit, see `flush`).
+//! [`schema::TREES`]. A change spanning trees is one transaction (except an outbox outcome,
+//! see `deliveries`); writers needing durability await [`Store::durable`] (group commit).
 
 mod admin_data;
 mod admin_users;
@@ -30,6 +29,7 @@ mod queries;
 pub mod records;
 mod roots;
 pub mod schema;
+mod sealed;
 mod secrets;
 mod sessions;
 mod settings;

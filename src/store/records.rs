@@ -159,17 +159,15 @@ impl DeliveryRecordV1 {
     pub const VERSION: u16 = 1;
 }
 
-/// An encrypted secret value (AES-256-GCM).
+/// An encrypted secret value (AES-256-GCM). Written at record version 2 (`sealed::BOUND`:
+/// sealed with its tree and name as associated data); version 1, the same fields sealed
+/// without, still reads (see `sealed`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SecretRecordV1 {
     pub nonce: Vec<u8>,
     pub ciphertext: Vec<u8>,
     /// Until when (ms) a superseded value is still accepted; `None` = current.
     pub valid_until_ms: Option<u64>,
-}
-
-impl SecretRecordV1 {
-    pub const VERSION: u16 = 1;
 }
 
 /// A Jira instance. Version 1.
@@ -301,15 +299,12 @@ impl SettingRecordV1 {
     pub const VERSION: u16 = 1;
 }
 
-/// The `/jira` command jirabridge registered in a team; the token is encrypted.
+/// The `/jira` command jirabridge registered in a team; the token is encrypted. Versions as
+/// [`SecretRecordV1`]'s.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CommandRegistrationRecordV1 {
     pub command_id: String,
     pub nonce: Vec<u8>,
     pub token_ciphertext: Vec<u8>,
     pub registered_at_ms: u64,
-}
-
-impl CommandRegistrationRecordV1 {
-    pub const VERSION: u16 = 1;
 }

@@ -6,7 +6,7 @@
 
 /// Version of the on-disk layout. Bump it and add a step to `migrations` when a tree
 /// changes shape; the store refuses to open a database newer than this.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Every tree jirabridge uses. Opening the store opens exactly these.
 pub const TREES: &[&str] = &[

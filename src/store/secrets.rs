@@ -15,13 +15,14 @@ pub mod secret_names {
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use aes_gcm::aead::Aead;
+use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, Key, KeyInit, Nonce};
 use base64::Engine;
 
 use super::codec;
 use super::export::KeyText;
 use super::records::SecretRecordV1;
+use super::sealed::{self, place, read_secret};
 use super::{Store, StoreError};
 
 const KEY_FILE: &str = "master.key";
@@ -83,19 +84,37 @@ impl MasterKey {
         Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0))
     }
 
-    /// `plain` encrypted under a fresh random nonce: (nonce, ciphertext).
-    pub(super) fn seal(&self, plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    /// `plain` encrypted under a fresh random nonce with `place` as associated data (see
+    /// `sealed`): (nonce, ciphertext).
+    pub(super) fn seal(&self, plain: &[u8], place: &[u8]) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
         let mut nonce = [0u8; 12];
         getrandom::getrandom(&mut nonce).map_err(|e| StoreError::Key(e.to_string()))?;
-        let sealed = self.cipher().encrypt(Nonce::from_slice(&nonce), plain);
+        let sealed = self.cipher().encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: place });
         Ok((nonce.to_vec(), sealed.map_err(|_| StoreError::Key("encryption failed".into()))?))
     }
 
-    /// What [`MasterKey::seal`] sealed, as text; `what` names it in the error.
-    pub(super) fn open(&self, nonce: &[u8], sealed: &[u8], what: &str) -> Result<String, StoreError> {
-        let plain = self.cipher().decrypt(Nonce::from_slice(nonce), sealed).map_err(|_| {
-            StoreError::Key(format!("{what} does not decrypt with the key in force (security.encryption_key, else {KEY_FILE}); was the key replaced?"))
-        })?;
+    /// What [`MasterKey::seal`] sealed at `place`; `what` names it in the error.
+    pub(super) fn open_bytes(
+        &self,
+        nonce: &[u8],
+        sealed: &[u8],
+        place: &[u8],
+        what: &str,
+    ) -> Result<Vec<u8>, StoreError> {
+        if nonce.len() != 12 {
+            return Err(StoreError::Codec(format!("{what} has a nonce of {} bytes", nonce.len())));
+        }
+        self.cipher().decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: place }).map_err(|_| {
+            StoreError::Key(format!(
+                "{what} does not decrypt with the key in force (security.encryption_key, else {KEY_FILE}); was the key \
+                 replaced, or the value moved from another record?"
+            ))
+        })
+    }
+
+    /// [`MasterKey::open_bytes`] as text.
+    pub(super) fn open(&self, nonce: &[u8], sealed: &[u8], place: &[u8], what: &str) -> Result<String, StoreError> {
+        let plain = self.open_bytes(nonce, sealed, place, what)?;
         String::from_utf8(plain).map_err(|_| StoreError::Codec(format!("{what} is not UTF-8")))
     }
 }
@@ -156,16 +175,17 @@ impl Store {
         let Some(bytes) = self.trees().secret_value.get(name)? else {
             return Ok(None);
         };
-        let record: SecretRecordV1 = codec::decode(SecretRecordV1::VERSION, &bytes)?;
-        let value = key.open(&record.nonce, &record.ciphertext, &format!("secret {name}"))?;
+        let (record, place) = read_secret(name.as_bytes(), &bytes)?;
+        let value = key.open(&record.nonce, &record.ciphertext, &place, &format!("secret {name}"))?;
         Ok(Some(StoredSecret { value, valid_until_ms: record.valid_until_ms }))
     }
 
     /// Encrypts and stores a secret under `name`, then flushes.
     pub fn put_secret(&self, name: &str, secret: &StoredSecret, key: &MasterKey) -> Result<(), StoreError> {
-        let (nonce, ciphertext) = key.seal(secret.value.as_bytes())?;
+        let (nonce, ciphertext) =
+            key.seal(secret.value.as_bytes(), &place(super::schema::SECRET_VALUE, name.as_bytes()))?;
         let record = SecretRecordV1 { nonce, ciphertext, valid_until_ms: secret.valid_until_ms };
-        let value = codec::encode(SecretRecordV1::VERSION, &record)?;
+        let value = codec::encode(sealed::BOUND, &record)?;
         self.write_gate_insert(&self.trees().secret_value, name.as_bytes(), value)?;
         self.flush_now()
     }
