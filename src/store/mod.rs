@@ -8,6 +8,7 @@ mod admin_data;
 mod admin_users;
 pub mod codec;
 mod commands;
+mod connections;
 mod dedup;
 mod deliveries;
 mod event_codec;
@@ -37,12 +38,15 @@ mod states;
 mod templates;
 #[cfg(test)]
 mod test_events;
+mod trees;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use trees::Trees;
 
 pub use commands::CommandRegistration;
+pub use connections::{Connection, ConnectionAuth, JiraUser, MattermostUser, NotificationSettings};
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts};
 pub use export::{BackupError, BackupHeader, TreeContents};
@@ -126,63 +130,6 @@ impl Ids {
     fn next(&self) -> Result<u64, StoreError> {
         // +1 keeps 0 free as "no id".
         Ok(self.db.generate_id()? + 1 + self.floor)
-    }
-}
-
-#[derive(Clone)]
-struct Trees {
-    meta: sled::Tree,
-    secret_value: sled::Tree,
-    eventid_event: sled::Tree,
-    deliveryid_delivery: sled::Tree,
-    lane_deliveryid: sled::Tree,
-    issue_channel_rootpost: sled::Tree,
-    issue_facts: sled::Tree,
-    pendingevent_instanceid: sled::Tree,
-    instanceid_instance: sled::Tree,
-    alias_instanceid: sled::Tree,
-    subid_subscription: sled::Tree,
-    channelid_subid: sled::Tree,
-    auditid_entry: sled::Tree,
-    templateid_template: sled::Tree,
-    commandteam_token: sled::Tree,
-    token_onetime: sled::Tree,
-    instance_project_templateid: sled::Tree,
-    sessionid_session: sled::Tree,
-    loginkey_attempts: sled::Tree,
-    adminuser_record: sled::Tree,
-    setting_value: sled::Tree,
-}
-
-impl Trees {
-    fn open(db: &sled::Db) -> Result<Self, StoreError> {
-        let open = |name: &str| {
-            debug_assert!(schema::TREES.contains(&name), "tree {name} missing from TREES");
-            db.open_tree(name)
-        };
-        Ok(Trees {
-            meta: open(schema::META)?,
-            secret_value: open(schema::SECRET_VALUE)?,
-            eventid_event: open(schema::EVENTID_EVENT)?,
-            deliveryid_delivery: open(schema::DELIVERYID_DELIVERY)?,
-            lane_deliveryid: open(schema::LANE_DELIVERYID)?,
-            issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
-            issue_facts: open(schema::ISSUE_FACTS)?,
-            pendingevent_instanceid: open(schema::PENDINGEVENT_INSTANCEID)?,
-            instanceid_instance: open(schema::INSTANCEID_INSTANCE)?,
-            alias_instanceid: open(schema::ALIAS_INSTANCEID)?,
-            subid_subscription: open(schema::SUBID_SUBSCRIPTION)?,
-            channelid_subid: open(schema::CHANNELID_SUBID)?,
-            auditid_entry: open(schema::AUDITID_ENTRY)?,
-            templateid_template: open(schema::TEMPLATEID_TEMPLATE)?,
-            commandteam_token: open(schema::COMMANDTEAM_TOKEN)?,
-            token_onetime: open(schema::TOKEN_ONETIME)?,
-            instance_project_templateid: open(schema::INSTANCE_PROJECT_TEMPLATEID)?,
-            sessionid_session: open(schema::SESSIONID_SESSION)?,
-            loginkey_attempts: open(schema::LOGINKEY_ATTEMPTS)?,
-            adminuser_record: open(schema::ADMINUSER_RECORD)?,
-            setting_value: open(schema::SETTING_VALUE)?,
-        })
     }
 }
 

@@ -9,7 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod connections;
 mod constructors;
+
+pub use connections::{AuthRecordV1, ConnectionRecordV1, JiraUserRecordV1, NotificationSettingsRecordV1, UserRecordV1};
 
 pub use super::states::{DeliveryState, RoutingKind, RoutingStatus};
 pub use crate::ids::{ChannelId, InstanceId, InstanceType};

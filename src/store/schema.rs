@@ -31,6 +31,9 @@ pub const TREES: &[&str] = &[
     LOGINKEY_ATTEMPTS,
     ADMINUSER_RECORD,
     SETTING_VALUE,
+    MMUSERID_USER,
+    INSTANCE_MMUSER_CONNECTION,
+    INSTANCE_JIRAUSER_MMUSERID,
 ];
 
 /// Store-wide facts: `schema_version`, `id_floor` (u64 BE, set by a restore: ids
@@ -96,3 +99,10 @@ pub const ADMINUSER_RECORD: &str = "adminuser_record";
 /// `section.key` → a setting edited in the console (never a secret: those go to
 /// `secret_value`).
 pub const SETTING_VALUE: &str = "setting_value";
+/// Mattermost user id → `UserRecordV1`: the instances the user connected, and the default.
+pub const MMUSERID_USER: &str = "mmuserid_user";
+/// instance id 0x00 Mattermost user id → `ConnectionRecordV1` (credentials sealed inside).
+pub const INSTANCE_MMUSER_CONNECTION: &str = "instance_mmuser_connection";
+/// instance id 0x00 Jira accountId (Cloud) or user name (Data Center) → Mattermost user id:
+/// who a Jira user is here, for DMs, mentions and `/jira assign @user`.
+pub const INSTANCE_JIRAUSER_MMUSERID: &str = "instance_jirauser_mmuserid";

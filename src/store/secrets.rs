@@ -201,7 +201,10 @@ impl Store {
 
     /// Whether anything encrypted is stored (a missing key must then not be replaced).
     pub fn has_any_secret(&self) -> Result<bool, StoreError> {
-        Ok(self.trees().secret_value.first()?.is_some() || self.trees().commandteam_token.first()?.is_some())
+        let t = self.trees();
+        Ok(t.secret_value.first()?.is_some()
+            || t.commandteam_token.first()?.is_some()
+            || t.instance_mmuser_connection.first()?.is_some())
     }
 
     /// Whether a secret is stored under `name` (without decrypting it).

@@ -1,0 +1,262 @@
+//! Mattermost users' Jira connections (SPEC §8.2): the user record (connected instances and
+//! the default one), one connection per (instance, user) with its credentials sealed, and
+//! the reverse key (Jira accountId on Cloud, user name on Data Center) → Mattermost user.
+//! The three trees change together, in one transaction, and are flushed before the answer:
+//! a user told "connected" stays connected across a crash.
+
+use sled::transaction::ConflictableTransactionError;
+use sled::Transactional;
+
+use super::codec;
+use super::events::abort;
+use super::records::{AuthRecordV1, ConnectionRecordV1, JiraUserRecordV1, NotificationSettingsRecordV1, UserRecordV1};
+use super::sealed::{self, place};
+use super::{schema, MasterKey, Store, StoreError};
+
+/// Who a connected user is in Jira.
+pub type JiraUser = JiraUserRecordV1;
+/// Which personal notifications a user wants.
+pub type NotificationSettings = NotificationSettingsRecordV1;
+
+impl NotificationSettings {
+    /// At connect, everything is on (SPEC §8.3), whatever the auth method.
+    pub fn all_on() -> NotificationSettings {
+        NotificationSettings { notifications: true, assignee: true, mention: true, reporter: true, watching: true }
+    }
+}
+
+/// A connection's credentials. `Debug` never shows them.
+#[derive(Clone, PartialEq)]
+pub enum ConnectionAuth {
+    OAuth1 {
+        token: String,
+        secret: String,
+    },
+    OAuth2 {
+        access_token: String,
+        refresh_token: String,
+        expires_at_ms: u64,
+    },
+    /// A Data Center personal access token (`Bearer`).
+    Pat {
+        token: String,
+    },
+    /// A Cloud API token with its account's email (`Basic`).
+    ApiToken {
+        email: String,
+        token: String,
+    },
+}
+
+impl std::fmt::Debug for ConnectionAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ConnectionAuth::OAuth1 { .. } => "OAuth1(***)",
+            ConnectionAuth::OAuth2 { .. } => "OAuth2(***)",
+            ConnectionAuth::Pat { .. } => "Pat(***)",
+            ConnectionAuth::ApiToken { .. } => "ApiToken(***)",
+        })
+    }
+}
+
+/// One user's connection to one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    pub instance_id: String,
+    pub mm_user_id: String,
+    pub jira: JiraUser,
+    pub auth: ConnectionAuth,
+    pub settings: NotificationSettings,
+    pub saved_project_key: Option<String>,
+    pub saved_issue_type: Option<String>,
+    pub connected_at_ms: u64,
+}
+
+impl Connection {
+    /// The reverse key: the accountId where Jira has one (Cloud), else the user name.
+    pub fn reverse_key(&self) -> &str {
+        if self.jira.account_id.is_empty() {
+            &self.jira.name
+        } else {
+            &self.jira.account_id
+        }
+    }
+}
+
+/// A Mattermost user's connected instances and default.
+pub type MattermostUser = UserRecordV1;
+
+fn pair(first: &str, second: &str) -> Vec<u8> {
+    [first.as_bytes(), b"\0", second.as_bytes()].concat()
+}
+
+fn to_record(auth: &ConnectionAuth) -> AuthRecordV1 {
+    match auth.clone() {
+        ConnectionAuth::OAuth1 { token, secret } => AuthRecordV1::OAuth1 { token, secret },
+        ConnectionAuth::OAuth2 { access_token, refresh_token, expires_at_ms } => {
+            AuthRecordV1::OAuth2 { access_token, refresh_token, expires_at_ms }
+        }
+        ConnectionAuth::Pat { token } => AuthRecordV1::Pat { token },
+        ConnectionAuth::ApiToken { email, token } => AuthRecordV1::ApiToken { email, token },
+    }
+}
+
+fn from_record(auth: AuthRecordV1) -> ConnectionAuth {
+    match auth {
+        AuthRecordV1::OAuth1 { token, secret } => ConnectionAuth::OAuth1 { token, secret },
+        AuthRecordV1::OAuth2 { access_token, refresh_token, expires_at_ms } => {
+            ConnectionAuth::OAuth2 { access_token, refresh_token, expires_at_ms }
+        }
+        AuthRecordV1::Pat { token } => ConnectionAuth::Pat { token },
+        AuthRecordV1::ApiToken { email, token } => ConnectionAuth::ApiToken { email, token },
+    }
+}
+
+impl Store {
+    /// Stores `connection` (replacing the user's earlier one to that instance), adds the
+    /// instance to the user's list, makes it the default if the user has none, and keeps
+    /// the reverse key; then flushes.
+    pub fn put_connection(&self, connection: &Connection, key: &MasterKey) -> Result<(), StoreError> {
+        let record_key = pair(&connection.instance_id, &connection.mm_user_id);
+        let plain = codec::encode(1, &to_record(&connection.auth))?;
+        let (auth_nonce, auth_sealed) = key.seal(&plain, &place(schema::INSTANCE_MMUSER_CONNECTION, &record_key))?;
+        let record = ConnectionRecordV1 {
+            jira: connection.jira.clone(),
+            auth_nonce,
+            auth_sealed,
+            settings: connection.settings.clone(),
+            saved_project_key: connection.saved_project_key.clone(),
+            saved_issue_type: connection.saved_issue_type.clone(),
+            connected_at_ms: connection.connected_at_ms,
+        };
+        let value = codec::encode(ConnectionRecordV1::VERSION, &record)?;
+        let reverse = pair(&connection.instance_id, connection.reverse_key());
+        let (instance, user) = (connection.instance_id.clone(), connection.mm_user_id.clone());
+        let t = self.trees();
+        let _gate = self.write_gate()?;
+        let trees = (&t.mmuserid_user, &t.instance_mmuser_connection, &t.instance_jirauser_mmuserid);
+        trees.transaction(|(users, connections, reverses)| {
+            let mut stored = match users.get(user.as_bytes())? {
+                Some(bytes) => codec::decode::<UserRecordV1>(UserRecordV1::VERSION, &bytes).map_err(abort)?,
+                None => UserRecordV1::default(),
+            };
+            if !stored.connected_instances.contains(&instance) {
+                stored.connected_instances.push(instance.clone());
+            }
+            stored.default_instance_id.get_or_insert_with(|| instance.clone());
+            users.insert(user.as_bytes(), codec::encode(UserRecordV1::VERSION, &stored).map_err(abort)?)?;
+            connections.insert(record_key.as_slice(), value.as_slice())?;
+            reverses.insert(reverse.as_slice(), user.as_bytes())?;
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        })?;
+        drop(_gate);
+        self.flush_now()
+    }
+
+    /// `mm_user_id`'s connection to `instance_id`, its credentials unsealed.
+    pub fn connection(
+        &self,
+        instance_id: &str,
+        mm_user_id: &str,
+        key: &MasterKey,
+    ) -> Result<Option<Connection>, StoreError> {
+        let record_key = pair(instance_id, mm_user_id);
+        let Some(bytes) = self.trees().instance_mmuser_connection.get(&record_key)? else { return Ok(None) };
+        let record: ConnectionRecordV1 = codec::decode(ConnectionRecordV1::VERSION, &bytes)?;
+        let place = place(schema::INSTANCE_MMUSER_CONNECTION, &record_key);
+        let plain = key.open_bytes(&record.auth_nonce, &record.auth_sealed, &place, "a Jira connection")?;
+        let auth: AuthRecordV1 = codec::decode(1, &plain)?;
+        Ok(Some(Connection {
+            instance_id: instance_id.to_string(),
+            mm_user_id: mm_user_id.to_string(),
+            jira: record.jira,
+            auth: from_record(auth),
+            settings: record.settings,
+            saved_project_key: record.saved_project_key,
+            saved_issue_type: record.saved_issue_type,
+            connected_at_ms: record.connected_at_ms,
+        }))
+    }
+
+    /// Removes `mm_user_id`'s connection to `instance_id`, its reverse key, and the instance
+    /// from the user's list (and as default); answers the removed connection's Jira user.
+    pub fn remove_connection(&self, instance_id: &str, mm_user_id: &str) -> Result<Option<JiraUser>, StoreError> {
+        let record_key = pair(instance_id, mm_user_id);
+        let t = self.trees();
+        let _gate = self.write_gate()?;
+        let trees = (&t.mmuserid_user, &t.instance_mmuser_connection, &t.instance_jirauser_mmuserid);
+        let removed = trees.transaction(|(users, connections, reverses)| {
+            let Some(bytes) = connections.remove(record_key.as_slice())? else { return Ok(None) };
+            let record: ConnectionRecordV1 = codec::decode(ConnectionRecordV1::VERSION, &bytes).map_err(abort)?;
+            let reverse_key =
+                if record.jira.account_id.is_empty() { &record.jira.name } else { &record.jira.account_id };
+            let reverse = pair(instance_id, reverse_key);
+            if reverses.get(reverse.as_slice())?.is_some_and(|owner| owner == mm_user_id.as_bytes()) {
+                reverses.remove(reverse.as_slice())?;
+            }
+            if let Some(bytes) = users.get(mm_user_id.as_bytes())? {
+                let mut user: UserRecordV1 = codec::decode(UserRecordV1::VERSION, &bytes).map_err(abort)?;
+                user.connected_instances.retain(|i| i != instance_id);
+                if user.default_instance_id.as_deref() == Some(instance_id) {
+                    user.default_instance_id = None;
+                }
+                users.insert(mm_user_id.as_bytes(), codec::encode(UserRecordV1::VERSION, &user).map_err(abort)?)?;
+            }
+            Ok::<_, ConflictableTransactionError<StoreError>>(Some(record.jira))
+        })?;
+        drop(_gate);
+        self.flush_now()?;
+        Ok(removed)
+    }
+
+    /// What is known of `mm_user_id`: connected instances and the default.
+    pub fn mattermost_user(&self, mm_user_id: &str) -> Result<Option<MattermostUser>, StoreError> {
+        match self.trees().mmuserid_user.get(mm_user_id.as_bytes())? {
+            Some(bytes) => Ok(Some(codec::decode(UserRecordV1::VERSION, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes `instance_id` the default of `mm_user_id`, who must be connected to it.
+    pub fn set_default_instance(&self, mm_user_id: &str, instance_id: &str) -> Result<bool, StoreError> {
+        let Some(mut user) = self.mattermost_user(mm_user_id)? else { return Ok(false) };
+        if !user.connected_instances.iter().any(|i| i == instance_id) {
+            return Ok(false);
+        }
+        user.default_instance_id = Some(instance_id.to_string());
+        let value = codec::encode(UserRecordV1::VERSION, &user)?;
+        self.write_gate_insert(&self.trees().mmuserid_user, mm_user_id.as_bytes(), value)?;
+        self.flush_now()?;
+        Ok(true)
+    }
+
+    /// The Mattermost user connected as `reverse_key` (accountId or user name) on `instance_id`.
+    pub fn mm_user_by_jira(&self, instance_id: &str, reverse_key: &str) -> Result<Option<String>, StoreError> {
+        let found = self.trees().instance_jirauser_mmuserid.get(pair(instance_id, reverse_key))?;
+        Ok(found.map(|user| String::from_utf8_lossy(&user).into_owned()))
+    }
+
+    /// Every (instance id, Mattermost user id) with a connection.
+    pub fn connection_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut all = Vec::new();
+        for entry in self.trees().instance_mmuser_connection.iter() {
+            let (key, _) = entry?;
+            let text = String::from_utf8_lossy(&key);
+            if let Some((instance, user)) = text.split_once('\0') {
+                all.push((instance.to_string(), user.to_string()));
+            }
+        }
+        Ok(all)
+    }
+
+    /// Whether `key` opens the first stored connection (`true` when there is none).
+    pub(super) fn key_opens_connections(&self, key: &MasterKey) -> Result<bool, StoreError> {
+        let Some((record_key, bytes)) = self.trees().instance_mmuser_connection.first()? else { return Ok(true) };
+        let record: ConnectionRecordV1 = codec::decode(ConnectionRecordV1::VERSION, &bytes)?;
+        let place = sealed::place(schema::INSTANCE_MMUSER_CONNECTION, &record_key);
+        Ok(key.open_bytes(&record.auth_nonce, &record.auth_sealed, &place, "").is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests;
