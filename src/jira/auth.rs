@@ -1,5 +1,5 @@
-//! Credentials for calls to Jira: the admin's API token now (`jira.admin_api_token`, with
-//! `jira.admin_email` on Cloud); users' own connections next.
+//! Credentials for calls to Jira: the admin's API token (`jira.admin_api_token`, with
+//! `jira.admin_email` on Cloud), and users' own tokens (`connections` builds them).
 
 use base64::Engine;
 
@@ -27,6 +27,11 @@ impl JiraAuth {
         } else {
             JiraAuth::Basic(base64::engine::general_purpose::STANDARD.encode(format!("{email}:{token}")))
         })
+    }
+
+    /// A Cloud API token with its account's email.
+    pub fn api_token(email: &str, token: &str) -> JiraAuth {
+        JiraAuth::Basic(base64::engine::general_purpose::STANDARD.encode(format!("{email}:{token}")))
     }
 
     pub(super) fn header(&self) -> String {

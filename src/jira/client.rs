@@ -36,6 +36,9 @@ pub enum JiraError {
     NotFound,
     #[error("Jira asks to slow down (429)")]
     RateLimited { retry_after: Option<Duration> },
+    /// 400 with Jira's `{errorMessages, errors}`, as one sentence.
+    #[error("Jira refused the request: {0}")]
+    BadRequest(String),
     /// No answer, or a server error (5xx).
     #[error("Jira did not answer: {0}")]
     Unreachable(String),
@@ -127,8 +130,56 @@ impl JiraClient {
         response.json().await.map_err(|e| JiraError::Invalid(format!("not JSON: {e}")))
     }
 
+    /// `method url?query` with `auth` and a JSON `body`, within the timeout in force: the
+    /// JSON answered with 2xx, or `None` for an empty answer (204).
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+        auth: &JiraAuth,
+    ) -> Result<Option<serde_json::Value>, JiraError> {
+        let mut request = self
+            .request_with(method, url, self.timeout())?
+            .query(query)
+            .header("Accept", "application/json")
+            .header("Authorization", auth.header());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| {
+            self.count("unreachable");
+            JiraError::Unreachable(describe(&e))
+        })?;
+        let status = response.status();
+        self.count(status.as_str());
+        if status.as_u16() == 400 {
+            let text = response.text().await.unwrap_or_default();
+            return Err(JiraError::BadRequest(error_sentence(&text)));
+        }
+        if !status.is_success() {
+            return Err(error_of(status.as_u16(), response.headers()));
+        }
+        let bytes = response.bytes().await.map_err(|e| JiraError::Unreachable(describe(&e)))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| JiraError::Invalid(format!("not JSON: {e}")))
+    }
+
     /// A GET of `url` (a URL of an instance the admin added), or why it may not be made.
     fn request(&self, url: &str, timeout: Duration) -> Result<reqwest::RequestBuilder, JiraError> {
+        self.request_with(reqwest::Method::GET, url, timeout)
+    }
+
+    /// A request of `url`, or why it may not be made (push-only, a refused address).
+    fn request_with(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        timeout: Duration,
+    ) -> Result<reqwest::RequestBuilder, JiraError> {
         if self.push_only {
             return Err(JiraError::Refused(
                 "jirabridge runs in push-only mode (jira.push_only) and never calls Jira".into(),
@@ -140,11 +191,25 @@ impl JiraClient {
         }
         let http =
             self.http.as_ref().ok_or(JiraError::Refused("the HTTP client for Jira could not be built".into()))?;
-        Ok(http.get(parsed).timeout(timeout))
+        Ok(http.request(method, parsed).timeout(timeout))
     }
 
     fn count(&self, status: &str) {
         self.metrics.jira_request(status);
+    }
+}
+
+/// Jira's `{"errorMessages":[…],"errors":{field: message}}` as one sentence (SPEC §12.1).
+fn error_sentence(body: &str) -> String {
+    let parsed: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let messages = parsed["errorMessages"].as_array().into_iter().flatten().filter_map(|m| m.as_str());
+    let fields = parsed["errors"].as_object().into_iter().flatten();
+    let mut parts: Vec<String> = messages.map(str::to_string).collect();
+    parts.extend(fields.map(|(field, message)| format!("{field}: {}", message.as_str().unwrap_or_default())));
+    if parts.is_empty() {
+        "Jira answered 400".into()
+    } else {
+        parts.join("; ")
     }
 }
 

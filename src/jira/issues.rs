@@ -19,13 +19,8 @@ pub async fn fields(
     auth: &JiraAuth,
     timeout: Duration,
 ) -> Result<Map<String, Value>, JiraError> {
-    let mut url =
-        url::Url::parse(base.as_str()).map_err(|e| JiraError::Refused(format!("{base} is not a URL: {e}")))?;
-    url.path_segments_mut()
-        .map_err(|()| JiraError::Refused(format!("{base} cannot take a path")))?
-        .pop_if_empty()
-        .extend(["rest", "api", "2", "issue", issue]);
-    match client.get_json_within(url.as_str(), &[], Some(auth), timeout).await? {
+    let url = super::rest::api_url(base.as_str(), &["issue", issue])?;
+    match client.get_json_within(&url, &[], Some(auth), timeout).await? {
         Value::Object(mut issue) => match issue.remove("fields") {
             Some(Value::Object(fields)) => Ok(fields),
             _ => Err(JiraError::Invalid("the answer names no issue fields".into())),

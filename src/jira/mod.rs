@@ -11,6 +11,7 @@ pub mod instance;
 pub mod issues;
 pub mod lenient;
 pub mod payload;
+pub mod rest;
 pub mod status;
 pub mod users;
 pub mod webhook_fields;
