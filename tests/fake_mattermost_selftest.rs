@@ -356,3 +356,34 @@ async fn dropping_the_last_handle_releases_the_port() {
     }
     panic!("fake Mattermost still listens after its last handle was dropped");
 }
+
+/// `POST /channels/direct` makes one D channel per pair (201 both times), and
+/// `POST /actions/dialogs/open` takes only a trigger id it handed out, within 30 s.
+#[tokio::test]
+async fn direct_channels_are_made_once_and_dialogs_need_a_fresh_trigger() {
+    let (fake, _team, _channel) = world().await;
+    let user = fake.add_user("ada", "system_user");
+    let pair = json!([fake.bot_user_id(), user]);
+    let (status, first) =
+        status_and_json(call(&fake, Method::POST, "/channels/direct", Some(pair.clone())).await.unwrap()).await;
+    assert_eq!((status, first["type"].as_str()), (StatusCode::CREATED, Some("D")));
+    let (_, again) = status_and_json(call(&fake, Method::POST, "/channels/direct", Some(pair)).await.unwrap()).await;
+    assert_eq!(first["id"], again["id"], "the same channel for the same pair");
+
+    let open = |trigger: &str| json!({"trigger_id": trigger, "url": "http://127.0.0.1:9/mattermost/dialog", "dialog": {"title": "T", "elements": []}});
+    let (status, error) =
+        status_and_json(call(&fake, Method::POST, "/actions/dialogs/open", Some(open("made-up"))).await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    let trigger = fake.issue_trigger();
+    let (status, _) =
+        status_and_json(call(&fake, Method::POST, "/actions/dialogs/open", Some(open(&trigger))).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fake.opened_dialogs().len(), 1);
+    fake.set_clock_offset_ms(31_000);
+    let (status, error) =
+        status_and_json(call(&fake, Method::POST, "/actions/dialogs/open", Some(open(&trigger))).await.unwrap()).await;
+    assert_eq!(
+        (status, error["id"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("interactive_message.decode_trigger_id.expired"))
+    );
+}

@@ -91,7 +91,7 @@ impl FakeMattermost {
         let channel = world.channel(command.channel_id).expect("a channel of the fake");
         let user = world.people.iter().find(|p| p.id == command.user_id).expect("a user of the fake");
         let (trigger, text) = command.line.split_once(' ').unwrap_or((command.line, ""));
-        let response_id = new_id();
+        let (response_id, trigger_id) = (new_id(), new_id());
         let mut form: Vec<(String, String)> = [
             ("token", command.token.to_string()),
             ("team_id", team.id.clone()),
@@ -102,7 +102,7 @@ impl FakeMattermost {
             ("user_name", user.username.clone()),
             ("command", trigger.to_string()),
             ("text", text.trim().to_string()),
-            ("trigger_id", new_id()),
+            ("trigger_id", trigger_id.clone()),
             ("root_id", command.root_id.to_string()),
             ("response_url", format!("{}/hooks/commands/{response_id}", self.url())),
         ]
@@ -120,7 +120,9 @@ impl FakeMattermost {
         }
         let issued = world.now_ms();
         drop(world);
-        self.inner.shared.world().response_urls.insert(response_id, (issued, Vec::new()));
+        let mut world = self.inner.shared.world();
+        world.response_urls.insert(response_id, (issued, Vec::new()));
+        world.triggers.insert(trigger_id, issued);
         form
     }
 
@@ -164,6 +166,7 @@ impl FakeMattermost {
     /// URL: the clicker, the channel and team, a fresh trigger id, and the action's context
     /// (with `selected_option` for a select). Answers the JSON reply.
     pub async fn click(&self, url: &str, user_id: &str, channel_id: &str, context: Value) -> (u16, Value) {
+        let trigger = self.issue_trigger();
         let body = {
             let world = self.inner.shared.world();
             let user = world.people.iter().find(|p| p.id == user_id).expect("a user of the fake");
@@ -172,7 +175,7 @@ impl FakeMattermost {
             serde_json::json!({
                 "user_id": user.id, "user_name": user.username, "channel_id": channel.id,
                 "channel_name": channel.name, "team_id": team.id, "team_domain": team.name,
-                "post_id": new_id(), "trigger_id": new_id(), "type": "", "data_source": "", "context": context,
+                "post_id": new_id(), "trigger_id": trigger, "type": "", "data_source": "", "context": context,
             })
         };
         post_json(url, &body).await

@@ -4,6 +4,7 @@
 //! under test, so it serves an in-process app and a spawned binary alike.
 
 mod commands;
+mod dialogs;
 mod errors;
 mod failures;
 mod gate;

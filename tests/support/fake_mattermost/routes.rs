@@ -28,7 +28,9 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
             .route("/teams/{team_id}", web::get().to(super::slash::team))
             .route("/commands", web::get().to(super::slash::list))
             .route("/commands", web::post().to(super::slash::create))
-            .route("/commands/{id}", web::put().to(super::slash::update)),
+            .route("/commands/{id}", web::put().to(super::slash::update))
+            .route("/channels/direct", web::post().to(super::dialogs::direct))
+            .route("/actions/dialogs/open", web::post().to(super::dialogs::open)),
     )
     .route("/hooks/commands/{id}", web::post().to(super::commands::respond))
     .default_service(web::to(unknown_route));

@@ -68,6 +68,10 @@ pub(super) struct World {
     pub channels: Vec<Channel>,
     pub posts: Vec<Post>,
     pub clock_offset_ms: i64,
+    /// Trigger ids handed out with commands and clicks → when.
+    pub triggers: std::collections::HashMap<String, i64>,
+    /// Dialogs opened (`{trigger_id, url, dialog}`), oldest first.
+    pub dialogs: Vec<Value>,
 }
 
 impl World {

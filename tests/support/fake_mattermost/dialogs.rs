@@ -1,0 +1,102 @@
+//! Direct messages and dialogs (SPEC §11, §14.1): `POST /channels/direct` (201, the same
+//! channel again for the same pair) and `POST /actions/dialogs/open`, which accepts only a
+//! trigger id the fake handed out (with a command or a click) less than 30 s before, and a
+//! non-empty `url`; opened dialogs are kept for tests.
+
+use actix_web::web::{Bytes, Data};
+use actix_web::HttpResponse;
+use serde_json::{json, Value};
+
+use super::errors::{self, AppError};
+use super::ids::new_id;
+use super::state::{Channel, Shared};
+use super::{wire, FakeMattermost};
+
+type Answer = Result<HttpResponse, AppError>;
+
+/// How long a trigger id can open a dialog (the integration timeout).
+const TRIGGER_LIFE_MS: i64 = 30_000;
+
+pub(super) async fn direct(shared: Data<Shared>, body: Bytes) -> Answer {
+    let pair: Vec<String> = serde_json::from_slice(&body).map_err(|_| errors::invalid_body_param("user_ids"))?;
+    let [first, second] = pair.as_slice() else {
+        return Err(AppError::new(
+            400,
+            "api.context.invalid_body_param.app_error",
+            "Invalid or missing user_ids in request body.",
+        ));
+    };
+    let mut ids = [first.clone(), second.clone()];
+    ids.sort();
+    let name = format!("{}__{}", ids[0], ids[1]);
+    let mut world = shared.world();
+    if let Some(found) = world.channels.iter().find(|c| c.kind == "D" && c.name == name) {
+        return Ok(HttpResponse::Created().json(wire::channel(found)));
+    }
+    let channel = Channel {
+        id: new_id(),
+        team_id: String::new(),
+        name,
+        kind: "D",
+        create_at: world.now_ms(),
+        delete_at: 0,
+        bot_member: true,
+        last_post_at: 0,
+        total_msg_count: 0,
+    };
+    let answer = wire::channel(&channel);
+    world.channels.push(channel);
+    Ok(HttpResponse::Created().json(answer))
+}
+
+pub(super) async fn open(shared: Data<Shared>, body: Bytes) -> Answer {
+    let request: Value = serde_json::from_slice(&body).map_err(|_| errors::invalid_body_param("dialog"))?;
+    let trigger = request["trigger_id"].as_str().unwrap_or_default();
+    if request["url"].as_str().unwrap_or_default().is_empty() {
+        return Err(AppError::new(400, "interactive_message.url.app_error", "Invalid URL for the dialog."));
+    }
+    let mut world = shared.world();
+    let now = world.now_ms();
+    let Some(issued) = world.triggers.get(trigger).copied() else {
+        return Err(AppError::new(
+            400,
+            "interactive_message.decode_trigger_id.base64_decode_failed",
+            "Unable to decode the trigger id.",
+        ));
+    };
+    if now - issued > TRIGGER_LIFE_MS {
+        return Err(AppError::new(
+            400,
+            "interactive_message.decode_trigger_id.expired",
+            "Trigger ID for interactive dialog is expired.",
+        ));
+    }
+    world.dialogs.push(request);
+    Ok(HttpResponse::Ok().json(json!({"status": "OK"})))
+}
+
+impl FakeMattermost {
+    /// Every dialog opened, oldest first, as `{trigger_id, url, dialog}`.
+    pub fn opened_dialogs(&self) -> Vec<Value> {
+        self.inner.shared.world().dialogs.clone()
+    }
+
+    /// The posts in the bot's direct channel with `user_id`, oldest first.
+    pub fn direct_messages(&self, user_id: &str) -> Vec<super::Post> {
+        let world = self.inner.shared.world();
+        let mut ids = [self.inner.shared.bot.id.clone(), user_id.to_string()];
+        ids.sort();
+        let name = format!("{}__{}", ids[0], ids[1]);
+        let Some(channel) = world.channels.iter().find(|c| c.kind == "D" && c.name == name) else { return vec![] };
+        world.posts.iter().filter(|p| p.channel_id == channel.id).cloned().collect()
+    }
+
+    /// A trigger id handed out now, as with a command or a click.
+    pub fn issue_trigger(&self) -> String {
+        let id = new_id();
+        let mut world = self.inner.shared.world();
+        let now = world.now_ms();
+        world.triggers.insert(id.clone(), now);
+        id
+    }
+}
