@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::MOST_BODY_BYTES;
-use crate::commands::jira_ops::Caller;
+use crate::commands::jira_ops::{Answer, Caller};
 use crate::commands::parse::parse;
 use crate::commands::run::{run, CommandContext};
 use crate::ids::MmUserId;
@@ -96,13 +96,13 @@ pub async fn command(state: web::Data<AppState>, req: HttpRequest, payload: web:
     let response_url = form.response_url.clone();
     let mut work = tokio::spawn(answer(state.clone().into_inner(), form));
     match tokio::time::timeout(budget, &mut work).await {
-        Ok(done) => HttpResponse::Ok().json(CommandResponse::ephemeral(finished(done))),
+        Ok(done) => HttpResponse::Ok().json(reply(finished(done))),
         Err(_) => {
             // Mattermost waits 30 s at most; the rest goes to the command's response URL.
             let mattermost = state.mattermost.clone();
             tokio::spawn(async move {
-                let reply = CommandResponse::ephemeral(finished(work.await));
-                if let Err(e) = mattermost.respond_to_command(&response_url, &reply).await {
+                let late = reply(finished(work.await));
+                if let Err(e) = mattermost.respond_to_command(&response_url, &late).await {
                     tracing::warn!(error = %e, "could not send a slow command's answer to its response URL");
                 }
             });
@@ -114,19 +114,23 @@ pub async fn command(state: web::Data<AppState>, req: HttpRequest, payload: web:
 /// The answer while a command takes longer than `mattermost.command_sync_budget_ms`.
 const WORKING_ON_IT: &str = "Working on it…";
 
-/// The reply text of a finished command task.
-fn finished(done: Result<String, tokio::task::JoinError>) -> String {
+/// The reply of a finished command task.
+fn finished(done: Result<Answer, tokio::task::JoinError>) -> Answer {
     done.unwrap_or_else(|e| {
         tracing::error!(error = %e, "a slash command task failed");
-        "Something went wrong running this command; the jirabridge log says more.".to_string()
+        "Something went wrong running this command; the jirabridge log says more.".into()
     })
 }
 
+fn reply(answer: Answer) -> CommandResponse {
+    CommandResponse::ephemeral(answer.text).with_attachments(answer.attachments)
+}
+
 /// Everything after the token check: who the caller is, and the command's reply text.
-async fn answer(state: Arc<AppState>, form: CommandForm) -> String {
+async fn answer(state: Arc<AppState>, form: CommandForm) -> Answer {
     let parsed = match parse(&form.text, &form.mentions) {
         Ok(parsed) => parsed,
-        Err(sentence) => return sentence.to_string(),
+        Err(sentence) => return sentence.to_string().into(),
     };
     let caller = Caller {
         system_admin: match MmUserId::parse(&form.user_id) {
@@ -152,7 +156,7 @@ async fn answer(state: Arc<AppState>, form: CommandForm) -> String {
     };
     run(&context, &caller, parsed).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "a slash command could not read or write the store");
-        "jirabridge could not reach its database just now; please try again in a moment.".to_string()
+        "jirabridge could not reach its database just now; please try again in a moment.".into()
     })
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::MOST_BODY_BYTES;
 use crate::commands::interact::{interact, Checked, InteractContext, ALREADY_DONE, BUTTON_EXPIRED, FORM_EXPIRED};
 use crate::commands::jira_ops::{Caller, Outcome, Surface};
+use crate::mattermost::dialog::{Dialog, OpenDialog};
 use crate::mattermost::interactive::{
     ActionReply, ActionRequest, DialogReply, DialogSubmission, LookupItem, LookupReply, LookupRequest,
 };
@@ -62,7 +63,7 @@ pub async fn dialog(state: web::Data<AppState>, req: HttpRequest, payload: web::
         Ok(Checked::AlreadyDone) => DialogReply::error(ALREADY_DONE),
         Ok(Checked::Outcome(Outcome::Invalid(errors))) => DialogReply::field_errors(errors),
         Ok(Checked::Outcome(Outcome::Failed(sentence))) => DialogReply::error(sentence),
-        Ok(Checked::Outcome(Outcome::Done(_) | Outcome::Items(_))) => DialogReply::done(),
+        Ok(Checked::Outcome(Outcome::Done(_) | Outcome::Items(_) | Outcome::OpenDialog(_))) => DialogReply::done(),
         Err(e) => {
             tracing::error!(error = %e, "a dialog submission could not use the store");
             DialogReply::error(STORE_TROUBLE)
@@ -90,12 +91,26 @@ pub async fn action(state: web::Data<AppState>, req: HttpRequest, payload: web::
         Ok(Checked::Outcome(Outcome::Done(text) | Outcome::Failed(text))) => text,
         Ok(Checked::Outcome(Outcome::Invalid(errors))) => errors.into_values().collect::<Vec<_>>().join(" "),
         Ok(Checked::Outcome(Outcome::Items(_))) => String::new(),
+        Ok(Checked::Outcome(Outcome::OpenDialog(dialog))) => open_dialog(&state, request.trigger_id, dialog).await,
         Err(e) => {
             tracing::error!(error = %e, "a click could not use the store");
             STORE_TROUBLE.to_string()
         }
     };
     HttpResponse::Ok().json(ActionReply::ephemeral(text))
+}
+
+/// Opens `dialog` for the click that asked for it; answers what the clicker reads if it
+/// cannot be opened (nothing when it opens).
+async fn open_dialog(state: &AppState, trigger_id: String, dialog: Dialog) -> String {
+    let url = format!("{}/mattermost/dialog", state.config().public_base_url());
+    match state.mattermost.open_dialog(&OpenDialog { trigger_id, url, dialog }).await {
+        Ok(()) => String::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "Mattermost did not open a dialog");
+            format!("Mattermost did not open the form ({e}); click the button again.")
+        }
+    }
 }
 
 pub async fn lookup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {

@@ -9,9 +9,30 @@ use std::pin::Pin;
 
 use super::parse::Command;
 use super::signed::SignedState;
+use crate::mattermost::dialog::Dialog;
+use crate::mattermost::post::Attachment;
 
 /// A boxed future, so the trait can be used as `dyn JiraOps`.
-pub type Reply<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;
+pub type Reply<'a> = Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
+
+/// A command's reply: its text, and attachments (an issue, buttons) when it has some.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answer {
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+}
+
+impl From<String> for Answer {
+    fn from(text: String) -> Answer {
+        Answer { text, attachments: Vec::new() }
+    }
+}
+
+impl From<&str> for Answer {
+    fn from(text: &str) -> Answer {
+        Answer::from(text.to_string())
+    }
+}
 
 /// Who runs a command, as Mattermost says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -80,6 +101,8 @@ pub enum Outcome {
     Invalid(BTreeMap<String, String>),
     /// Could not be done; the sentence says why.
     Failed(String),
+    /// A click whose answer is a dialog (opened with the click's trigger id).
+    OpenDialog(Dialog),
     /// A lookup's options: (text, value).
     Items(Vec<(String, String)>),
 }
@@ -101,7 +124,7 @@ impl JiraOps for NotConnectedYet {
     }
 
     fn run<'a>(&'a self, _: &'a Caller, _: JiraCall) -> Reply<'a> {
-        Box::pin(async { NOT_AVAILABLE.to_string() })
+        Box::pin(async { NOT_AVAILABLE.into() })
     }
 
     fn interact<'a>(&'a self, _: &'a Caller, _: Interaction) -> OutcomeOf<'a> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::admin::{self, SetupStep, WebhookPlace};
 use super::help::{help_text, HelpFor};
-use super::jira_ops::{Caller, JiraCall, JiraOps};
+use super::jira_ops::{Answer, Caller, JiraCall, JiraOps};
 use super::parse::{Command, InstallKind, ParsedCommand};
 use crate::config::Config;
 use crate::live_config::Settings;
@@ -41,14 +41,41 @@ pub struct CommandContext {
     pub command_registered: bool,
 }
 
-/// Runs `parsed` for `caller` and answers the reply text.
-pub async fn run(ctx: &CommandContext, caller: &Caller, parsed: ParsedCommand) -> Result<String, StoreError> {
+/// Runs `parsed` for `caller` and answers the reply.
+pub async fn run(ctx: &CommandContext, caller: &Caller, parsed: ParsedCommand) -> Result<Answer, StoreError> {
     let config = ctx.settings.current();
     if let Some(words) = admin_only(&parsed.command) {
         if !caller.system_admin {
-            return Ok(refused_to_non_admin(words));
+            return Ok(refused_to_non_admin(words).into());
         }
     }
+    match parsed.command {
+        Command::Me => me(ctx, caller, &config, parsed).await,
+        ref command if answered_here(command) => answer_here(ctx, caller, parsed).await.map(Answer::from),
+        _ => through_jira(ctx, caller, &config, parsed).await,
+    }
+}
+
+/// The rows answered without Jira.
+fn answered_here(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Help
+            | Command::About
+            | Command::V2Revert
+            | Command::InstanceList
+            | Command::InstanceAlias { .. }
+            | Command::InstanceUnalias { .. }
+            | Command::InstanceV2 { .. }
+            | Command::Install { kind: InstallKind::Cloud, .. }
+            | Command::Webhook { .. }
+            | Command::Stats
+            | Command::Setup
+    )
+}
+
+async fn answer_here(ctx: &CommandContext, caller: &Caller, parsed: ParsedCommand) -> Result<String, StoreError> {
+    let config = ctx.settings.current();
     let local = |work: StoreWork| ctx.store.run(work);
     let public_base = config.public_base_url();
     let actor = format!("mm:{}", caller.user_id);
@@ -71,8 +98,7 @@ pub async fn run(ctx: &CommandContext, caller: &Caller, parsed: ParsedCommand) -
             local(Box::new(move |s| admin::stats(s, connected, now_ms()))).await
         }
         Command::Setup => setup(ctx, caller, &config).await,
-        Command::Me => me(ctx, caller, &config, parsed).await,
-        _ => through_jira(ctx, caller, &config, parsed).await,
+        _ => Ok(help(&config, caller.system_admin)),
     }
 }
 
@@ -179,7 +205,7 @@ async fn me(
     caller: &Caller,
     config: &Config,
     parsed: ParsedCommand,
-) -> Result<String, StoreError> {
+) -> Result<Answer, StoreError> {
     if !config.jira.push_only && ctx.jira.is_connected(&caller.user_id, None) {
         let call = JiraCall { command: parsed.command, instance: None, post: None, thread: false };
         return Ok(ctx.jira.run(caller, call).await);
@@ -188,7 +214,8 @@ async fn me(
     Ok(format!(
         "Mattermost site URL: {}\nMattermost user ID: `{}`\n\nJira is installed, but you are not connected. Please type `/jira connect` to connect.\n\n###### Available Jira instances:\n{list}",
         config.mattermost.url, caller.user_id
-    ))
+    )
+    .into())
 }
 
 /// The rows that need Jira, behind their gates.
@@ -197,7 +224,7 @@ async fn through_jira(
     caller: &Caller,
     config: &Config,
     parsed: ParsedCommand,
-) -> Result<String, StoreError> {
+) -> Result<Answer, StoreError> {
     if config.jira.push_only {
         return Ok(PUSH_ONLY.into());
     }
@@ -210,7 +237,7 @@ async fn through_jira(
             let reference = reference.clone();
             match ctx.store.run(move |store| admin::named_instance(store, &reference)).await? {
                 Ok(found) => Some(found.id.into()),
-                Err(sentence) => return Ok(sentence),
+                Err(sentence) => return Ok(sentence.into()),
             }
         }
         None => None,

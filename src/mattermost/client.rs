@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::command::CommandResponse;
+use super::dialog::OpenDialog;
 use super::post::NewPost;
 use super::slash::{SlashCommand, Team};
 use super::wire::{AppError, Channel, Post, PostList, User};
@@ -203,6 +204,25 @@ impl MattermostClient {
     pub async fn update_command(&self, command: &SlashCommand) -> Result<SlashCommand, MmError> {
         let path = format!("/api/v4/commands/{}", segment(&command.id));
         read(send(self.request(reqwest::Method::PUT, &path)?.json(command)).await?).await
+    }
+
+    /// `POST /api/v4/actions/dialogs/open` (200 `{"status":"OK"}`); the trigger id is valid
+    /// for 30 s and only for the user who clicked or ran the command.
+    pub async fn open_dialog(&self, dialog: &OpenDialog) -> Result<(), MmError> {
+        let request = self.request(reqwest::Method::POST, "/api/v4/actions/dialogs/open")?.json(dialog);
+        read::<serde_json::Value>(send(request).await?).await.map(drop)
+    }
+
+    /// `POST /api/v4/channels/direct` with the bot and `user_id` (201, the same channel each
+    /// time), then a post there: a direct message from the bot.
+    pub async fn direct_message(&self, user_id: &MmUserId, post: &NewPost) -> Result<Post, MmError> {
+        let bot = self.me().await?;
+        let pair = [bot.id.as_str(), user_id.as_str()];
+        let request = self.request(reqwest::Method::POST, "/api/v4/channels/direct")?.json(&pair);
+        let channel: Channel = read(send(request).await?).await?;
+        let mut post = post.clone();
+        post.channel_id = channel.id;
+        self.create_post(&post).await
     }
 
     /// `GET /api/v4/channels/{id}/posts?since=<ms>`.

@@ -27,7 +27,7 @@ impl JiraOps for Recording {
     }
 
     fn run<'a>(&'a self, _: &'a Caller, _: JiraCall) -> Reply<'a> {
-        Box::pin(async { String::new() })
+        Box::pin(async { Default::default() })
     }
 
     fn interact<'a>(&'a self, _: &'a Caller, interaction: Interaction) -> OutcomeOf<'a> {

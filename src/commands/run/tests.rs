@@ -28,7 +28,7 @@ impl JiraOps for Recording {
 
     fn run<'a>(&'a self, _: &'a Caller, call: JiraCall) -> Reply<'a> {
         self.calls.lock().unwrap().push(call);
-        Box::pin(async { "done by Jira".to_string() })
+        Box::pin(async { "done by Jira".into() })
     }
 
     fn interact<'a>(
@@ -81,7 +81,7 @@ fn caller(system_admin: bool) -> Caller {
 }
 
 async fn say(world: &World, line: &str, admin: bool) -> String {
-    run(&world.ctx, &caller(admin), parse(line, &[]).unwrap()).await.unwrap()
+    run(&world.ctx, &caller(admin), parse(line, &[]).unwrap()).await.unwrap().text
 }
 
 const NEEDS_JIRA: &[&str] = &[
