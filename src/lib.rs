@@ -9,6 +9,7 @@ pub mod chat;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connections;
 pub mod console;
 pub mod control;
 pub mod data_dir;

@@ -3,7 +3,7 @@
 //! act twice; everything is answered 200 JSON except a lookup with bad state (403).
 
 use jirabridge::commands::interact::{ALREADY_DONE, BUTTON_EXPIRED, FORM_EXPIRED};
-use jirabridge::commands::jira_ops::NOT_AVAILABLE;
+use jirabridge::commands::run::NOT_CONNECTED;
 use jirabridge::commands::signed::{SignedState, SigningKey, DIALOG_SECS};
 use serde_json::{json, Map, Value};
 
@@ -42,8 +42,8 @@ async fn a_signed_dialog_reaches_the_jira_seam_and_forged_ones_do_not() {
         app.mm.submit_dialog(&url(&app, "dialog"), &ann, &app.channel_id, &good, values.clone(), false).await;
     assert_eq!(
         (status, reply),
-        (200, json!({"error": NOT_AVAILABLE})),
-        "valid state got to the (not yet connected) seam"
+        (200, json!({"error": NOT_CONNECTED})),
+        "valid state got to Jira's side, which needs a connection"
     );
     let forged = token(&SigningKey::new([9; 32]), &ann, &app.channel_id, None, later());
     let expired = token(key, &ann, &app.channel_id, None, jirabridge::utc::now_ms() / 1000 - 1);
@@ -68,7 +68,7 @@ async fn a_button_acts_once_and_a_replayed_click_does_not() {
     let once = token(&app.state.signing_key, &ann, &app.channel_id, Some("nonce-1"), later());
     let context = json!({"t": once, "selected_option": "31"});
     let (status, first) = app.mm.click(&url(&app, "action"), &ann, &app.channel_id, context.clone()).await;
-    assert_eq!((status, first["ephemeral_text"].as_str()), (200, Some(NOT_AVAILABLE)));
+    assert_eq!((status, first["ephemeral_text"].as_str()), (200, Some(NOT_CONNECTED)));
     let (_, again) = app.mm.click(&url(&app, "action"), &ann, &app.channel_id, context).await;
     assert_eq!(again["ephemeral_text"], ALREADY_DONE);
     let other_channel = app.mm.add_channel(&app.team_id, "elsewhere");

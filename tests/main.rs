@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod command_registration;
 mod conformance;
+mod connected;
 mod console;
 mod console_pages;
 mod console_settings;

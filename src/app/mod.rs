@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tokio::sync::watch;
 
+mod master_key;
 mod signals;
 
 use crate::config::{Config, LoadedConfig};
@@ -22,7 +23,7 @@ use crate::mattermost::channels::ChannelCache;
 use crate::mattermost::MattermostClient;
 use crate::routes;
 use crate::secrets::webhook::{self as secret, Origin};
-use crate::store::{MasterKey, Store, StoreOptions};
+use crate::store::{Store, StoreOptions};
 use crate::telemetry::Metrics;
 use crate::utc::now_ms;
 use crate::web::AppState;
@@ -73,30 +74,7 @@ impl Application {
             dedup_window_ms: loaded.config.webhook.dedup_window_secs.saturating_mul(1000),
         };
         let store = Store::open(&loaded.config.store.path, &store_options)?;
-        let configured_key = loaded.config.security.encryption_key.expose();
-        let key_file = loaded.config.store.path.join("master.key");
-        if configured_key.is_empty() && !key_file.exists() && store.has_any_secret()? {
-            anyhow::bail!(
-                "{} is missing, but the store holds secrets encrypted with it (a restore without --include-key?). \
-                 Put the original master.key back, or set security.encryption_key; jirabridge does not make a new \
-                 key over existing secrets",
-                key_file.display()
-            );
-        }
-        let key = MasterKey::for_store(configured_key, &loaded.config.store.path)?;
-        if !store.key_opens_store(&key)? {
-            // Decided (issue 17): refuse, rather than run on and lose every stored credential.
-            let source = if configured_key.is_empty() {
-                key_file.display().to_string()
-            } else {
-                "security.encryption_key".into()
-            };
-            anyhow::bail!("{source} does not match the key this store was written with");
-        }
-        let resealed = store.reseal_old_records(&key)?;
-        if resealed > 0 {
-            tracing::info!(records = resealed, "stored secrets sealed to their records (record version 2)");
-        }
+        let key = master_key::open(&store, &loaded.config)?;
         let settings = Settings::load(loaded, store.clone(), key.clone())?;
         let config = settings.current();
         // Logging started with the file and environment; a level saved in the console (which
@@ -130,6 +108,14 @@ impl Application {
         let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
         let (admin_token_hash, new_admin_token) =
             crate::secrets::admin_token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
+        let connections = crate::connections::Connections::load(
+            store.clone(),
+            key.clone(),
+            jira.clone(),
+            mattermost.clone(),
+            settings.clone(),
+            signing_key.clone(),
+        )?;
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             store,
@@ -148,7 +134,7 @@ impl Application {
             channel_names: Default::default(),
             command_registrations: RwLock::new(command_registrations),
             signing_key,
-            jira_ops: Arc::new(crate::commands::jira_ops::NotConnectedYet),
+            jira_ops: Arc::new(connections),
         });
         apply_changes(&settings, &state);
         let listener = TcpListener::bind(config.listen_addr())

@@ -1,7 +1,7 @@
 //! The seam between `/jira` and Jira (issue 16 point 3): every command row that needs a Jira
 //! connection goes through [`JiraOps`], after the gates in `run` (push-only, enabled issue
-//! UI, a connected caller). Connected mode implements it; until then [`NotConnectedYet`]
-//! answers honestly, and tests record the calls with a fake.
+//! UI, a connected caller). `connections::Connections` implements it; tests record the
+//! calls with a fake.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -109,29 +109,3 @@ pub enum Outcome {
 
 /// A boxed future of an [`Outcome`].
 pub type OutcomeOf<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
-
-/// Until connected mode lands, nobody is connected; connecting and installing say that
-/// they are not available in this version rather than pretending.
-pub struct NotConnectedYet;
-
-impl JiraOps for NotConnectedYet {
-    fn is_connected(&self, _: &str, _: Option<&str>) -> bool {
-        false
-    }
-
-    fn connected_users(&self) -> usize {
-        0
-    }
-
-    fn run<'a>(&'a self, _: &'a Caller, _: JiraCall) -> Reply<'a> {
-        Box::pin(async { NOT_AVAILABLE.into() })
-    }
-
-    fn interact<'a>(&'a self, _: &'a Caller, _: Interaction) -> OutcomeOf<'a> {
-        Box::pin(async { Outcome::Failed(NOT_AVAILABLE.to_string()) })
-    }
-}
-
-/// [`NotConnectedYet`]'s answer.
-pub const NOT_AVAILABLE: &str = "Connecting Jira accounts is not available in this version of jirabridge yet: \
-channel subscriptions work, but commands that act in Jira do not.";

@@ -242,8 +242,16 @@ async fn through_jira(
         }
         None => None,
     };
-    let needs_connection =
-        !matches!(parsed.command, Command::Connect { .. } | Command::Install { .. } | Command::Uninstall { .. });
+    // Connecting, disconnecting and settings answer a caller without a connection in
+    // their own words (SPEC §8.3, §8.5).
+    let needs_connection = !matches!(
+        parsed.command,
+        Command::Connect { .. }
+            | Command::Disconnect { .. }
+            | Command::Settings { .. }
+            | Command::Install { .. }
+            | Command::Uninstall { .. }
+    );
     if needs_connection {
         if ctx.store.run(|store| store.instances()).await?.is_empty() {
             return Ok(NO_INSTANCE.into());

@@ -1,7 +1,11 @@
-//! A loopback fake of the parts of Jira's REST API jirabridge calls today (SPEC §12, §14.2):
+//! A loopback fake of the parts of Jira's REST API jirabridge calls (SPEC §12, §14.2):
 //! `GET /status`, `GET /rest/api/2/user` (`accountId=` on Cloud, `username=` on Data
-//! Center) and `GET /rest/api/2/issue/{idOrKey}`, with the admin credentials checked (401 with Jira's error shape otherwise) and a
-//! request log, so tests can also assert that no call was made (push-only mode).
+//! Center) and `GET /rest/api/2/issue/{idOrKey}` with the admin credentials, and what
+//! connected users call with their own tokens (`people`). Credentials are checked (401 with
+//! Jira's error shape otherwise) and every request is logged, so tests can also assert that
+//! no call was made (push-only mode).
+
+mod people;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +27,12 @@ struct World {
     issue_failure: Option<u16>,
     /// How long an issue read takes.
     issue_delay: std::time::Duration,
+    /// A user's `Authorization` header → who they are (`myself`'s JSON).
+    people: HashMap<String, serde_json::Value>,
+    /// Issue key → the transitions it offers: (id, name, target status).
+    transitions: HashMap<String, Vec<(String, String, String)>>,
+    /// Issue key → the `Authorization` headers it is hidden from (404 to them).
+    hidden: HashMap<String, Vec<String>>,
 }
 
 pub struct FakeJira {
@@ -89,8 +99,13 @@ async fn issue(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest, path: web:
     tokio::time::sleep(delay).await;
     let world = world.lock().unwrap();
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if auth != expected_auth() {
+    if auth != expected_auth() && !world.people.contains_key(auth) {
         return not_authenticated();
+    }
+    if world.hidden.get(path.as_str()).is_some_and(|from| from.iter().any(|a| a == auth)) {
+        return HttpResponse::NotFound().json(
+            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
+        );
     }
     if let Some(status) = world.issue_failure {
         return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
@@ -116,6 +131,7 @@ impl FakeJira {
                 .route("/moved/status", web::get().to(status))
                 .route("/rest/api/2/user", web::get().to(user))
                 .route("/rest/api/2/issue/{issue}", web::get().to(issue))
+                .configure(people::routes)
         })
         .workers(1)
         .disable_signals()

@@ -1,0 +1,263 @@
+//! `/jira view`, `transition`, `assign` and `unassign` (SPEC §10.3, §10.5), with the caller's
+//! own credentials and the plugin's texts. Everything Jira answers is untrusted (§5.7): it
+//! reaches the reply only through `events::untrusted` (no channel-wide mention, no image, no
+//! link to a refused scheme).
+
+use serde_json::{Map, Value};
+
+use super::{Acting, Connections};
+use crate::commands::jira_ops::{Answer, Caller};
+use crate::commands::parse::Assignee;
+use crate::commands::signed::{self, SignedState, EPHEMERAL_BUTTON_SECS};
+use crate::events::markup::{wiki_to_markdown, MarkupContext};
+use crate::events::untrusted::{defuse, link, quiet_mentions};
+use crate::ids::InstanceType;
+use crate::jira::client::JiraError;
+use crate::jira::rest::{self, IssueView, JiraPerson, Transition};
+use crate::mattermost::action::{ActionIntegration, ActionOption, PostAction};
+use crate::mattermost::post::{Attachment, AttachmentField};
+use crate::utc::now_ms;
+
+/// The op of the transition menu on a `/jira view` reply.
+pub(super) const TRANSITION: &str = "transition";
+
+const NO_PERMISSION: &str =
+    "you do not have the appropriate permissions to perform this action. Please contact your Jira administrator";
+
+/// Jira text for a reply: no channel-wide mention, no raw image or refused link.
+fn safe(text: &str) -> String {
+    quiet_mentions(&defuse(text))
+}
+
+fn shorten(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+fn browse(acting: &Acting, key: &str) -> String {
+    format!("{}/browse/{key}", acting.instance.id.as_str().trim_end_matches('/'))
+}
+
+fn key_link(acting: &Acting, key: &str) -> String {
+    link(&safe(key), &browse(acting, key))
+}
+
+impl Connections {
+    /// `/jira view KEY`: the issue as an attachment, with a menu of its transitions.
+    pub(super) async fn view(&self, caller: &Caller, acting: &Acting, key: Option<String>) -> Answer {
+        let Some(key) = key else { return "Please specify an issue key in the form `/jira view <issue-key>`.".into() };
+        let base = acting.instance.id.as_str();
+        let issue = match rest::issue(&self.jira, base, &key, &acting.auth).await {
+            Ok(issue) => issue,
+            Err(JiraError::NotFound) => return "we couldn't find the issue key, or you do not have the appropriate permissions to view the issue. Please try again or contact your Jira administrator".into(),
+            Err(JiraError::Unauthorized | JiraError::Forbidden) => return "you do not have the appropriate permissions to view the issue. Please contact your Jira administrator".into(),
+            Err(e) => return jira_trouble(&e).into(),
+        };
+        let transitions = rest::transitions(&self.jira, base, &key, &acting.auth).await.unwrap_or_default();
+        let mut attachment = issue_attachment(acting, &issue);
+        if let Some(menu) = self.transition_menu(caller, acting, &issue, &transitions) {
+            attachment.actions.push(menu);
+        }
+        Answer { text: String::new(), attachments: vec![attachment] }
+    }
+
+    fn transition_menu(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        issue: &IssueView,
+        transitions: &[Transition],
+    ) -> Option<PostAction> {
+        let options: Vec<ActionOption> = transitions
+            .iter()
+            .filter(|t| t.to != issue.status)
+            .map(|t| ActionOption { text: safe(&t.to), value: t.id.clone() })
+            .collect();
+        if options.is_empty() {
+            return None;
+        }
+        let state = SignedState {
+            op: TRANSITION.into(),
+            uid: Some(caller.user_id.clone()),
+            cid: caller.channel_id.clone(),
+            iid: Some(acting.instance.id.to_string()),
+            key: Some(issue.key.clone()),
+            exp: now_ms() / 1000 + EPHEMERAL_BUTTON_SECS,
+            rurl: None,
+            n: signed::nonce().ok(),
+            data: Map::new(),
+        };
+        let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(&state)))]);
+        let url = format!("{}/mattermost/action", self.settings.current().public_base_url());
+        PostAction::select(TRANSITION, "Transition issue", options, ActionIntegration { url, context }).ok()
+    }
+
+    /// `/jira transition KEY state…` (SPEC §10.3): the one transition whose target status
+    /// contains the words (case and spaces ignored).
+    pub(super) async fn transition(&self, acting: &Acting, key: &str, wanted: &str) -> String {
+        let base = acting.instance.id.as_str();
+        let transitions = match rest::transitions(&self.jira, base, key, &acting.auth).await {
+            Ok(transitions) => transitions,
+            Err(JiraError::NotFound | JiraError::Unauthorized | JiraError::Forbidden) => return "we couldn't find the issue key. Please confirm the issue key and try again. You may not have permissions to access this issue".into(),
+            Err(e) => return jira_trouble(&e),
+        };
+        if transitions.is_empty() {
+            return NO_PERMISSION.into();
+        }
+        let squash = |text: &str| text.to_lowercase().split_whitespace().collect::<String>();
+        let wanted_squashed = squash(wanted);
+        let matching: Vec<&Transition> =
+            transitions.iter().filter(|t| squash(&t.to).contains(&wanted_squashed)).collect();
+        let names = |list: &[&Transition]| list.iter().map(|t| safe(&t.to)).collect::<Vec<_>>().join(", ");
+        match matching.as_slice() {
+            [] => {
+                let all: Vec<&Transition> = transitions.iter().collect();
+                format!("\"{}\" is not a valid state. Please use one of: \"{}\"", safe(wanted), names(&all))
+            }
+            [one] => self.do_transition(acting, key, one).await,
+            several => {
+                format!("please be more specific, \"{}\" matched several states: \"{}\"", safe(wanted), names(several))
+            }
+        }
+    }
+
+    /// Moves `key` along `transition`; answers the reply.
+    pub(super) async fn do_transition(&self, acting: &Acting, key: &str, transition: &Transition) -> String {
+        match rest::transition(&self.jira, acting.instance.id.as_str(), key, &transition.id, &acting.auth).await {
+            Ok(()) => format!("{} transitioned to `{}`", key_link(acting, key), safe(&transition.to)),
+            Err(JiraError::Forbidden | JiraError::Unauthorized) => NO_PERMISSION.into(),
+            Err(e) => jira_trouble(&e),
+        }
+    }
+
+    /// A click on the transition menu of a `/jira view` reply.
+    pub(super) async fn transition_clicked(
+        &self,
+        acting: &Acting,
+        key: &str,
+        transition_id: &str,
+    ) -> Result<String, String> {
+        let transitions = rest::transitions(&self.jira, acting.instance.id.as_str(), key, &acting.auth)
+            .await
+            .map_err(|_| "Failed to transition this issue.".to_string())?;
+        let chosen = transitions.iter().find(|t| t.id == transition_id).ok_or("Failed to transition this issue.")?;
+        Ok(self.do_transition(acting, key, chosen).await)
+    }
+
+    /// `/jira assign KEY who` (SPEC §10.3).
+    pub(super) async fn assign(&self, acting: &Acting, key: &str, who: &Assignee) -> String {
+        let cloud = acting.instance.instance_type == InstanceType::Cloud;
+        let base = acting.instance.id.as_str();
+        let person = match who {
+            Assignee::Mention { user_id: None, .. } => return "the mentioned user was not found".into(),
+            Assignee::Mention { user_id: Some(user_id), .. } => match self.mentioned_person(acting, user_id).await {
+                Some(person) => person,
+                None => return "the mentioned user is not connected to Jira".into(),
+            },
+            Assignee::Search(search) if search.chars().count() < 3 => {
+                return format!("`{}` contains less than 3 characters.", safe(search))
+            }
+            Assignee::Search(search) => {
+                let found = match rest::assignable(&self.jira, base, key, search, cloud, &acting.auth).await {
+                    Ok(found) => found,
+                    Err(JiraError::NotFound | JiraError::BadRequest(_)) => {
+                        return format!(
+                            "We couldn't find the issue key `{}`.  Please confirm the issue key and try again.",
+                            safe(key)
+                        )
+                    }
+                    Err(e) => return jira_trouble(&e),
+                };
+                match found.as_slice() {
+                    [] => return "we couldn't find the assignee. Please use a Jira member and try again".into(),
+                    [one] => one.clone(),
+                    several => {
+                        let lines: Vec<String> = several
+                            .iter()
+                            .map(|p| {
+                                format!("* {} ({}, {})", safe(&p.display_name), safe(&p.name), safe(&p.email_address))
+                            })
+                            .collect();
+                        return format!(
+                            "`{}` matches {} or more users.  Please specify a unique assignee.\n{}",
+                            safe(search),
+                            several.len(),
+                            lines.join("\n")
+                        );
+                    }
+                }
+            }
+        };
+        match rest::assign(&self.jira, base, key, Some(&person), cloud, &acting.auth).await {
+            Ok(()) => format!("`{}` assigned to Jira issue {}", safe(&person.display_name), key_link(acting, key)),
+            Err(JiraError::Forbidden | JiraError::Unauthorized) => NO_PERMISSION.into(),
+            Err(JiraError::NotFound) => {
+                format!("We couldn't find the issue key `{}`.  Please confirm the issue key and try again.", safe(key))
+            }
+            Err(e) => jira_trouble(&e),
+        }
+    }
+
+    /// The Jira person behind a mentioned Mattermost user's connection to the same instance.
+    async fn mentioned_person(&self, acting: &Acting, user_id: &str) -> Option<JiraPerson> {
+        let (store, key, instance, user) =
+            (self.store.clone(), self.key.clone(), acting.instance.id.to_string(), user_id.to_string());
+        let found = self.store.run(move |_| store.connection(&instance, &user, &key)).await.ok().flatten()?;
+        Some(JiraPerson {
+            account_id: found.jira.account_id,
+            name: found.jira.name,
+            key: found.jira.key,
+            display_name: found.jira.display_name,
+            email_address: found.jira.email,
+            time_zone: found.jira.time_zone,
+        })
+    }
+
+    /// `/jira unassign KEY`.
+    pub(super) async fn unassign(&self, acting: &Acting, key: Option<String>) -> String {
+        let Some(key) = key else {
+            return "Please specify an issue key in the form `/jira unassign <issue-key>`.".into();
+        };
+        let cloud = acting.instance.instance_type == InstanceType::Cloud;
+        match rest::assign(&self.jira, acting.instance.id.as_str(), &key, None, cloud, &acting.auth).await {
+            Ok(()) => format!("Unassigned Jira issue {}", key_link(acting, &key)),
+            Err(JiraError::Forbidden | JiraError::Unauthorized) => "You do not have the appropriate permissions to perform this action. Please contact your Jira administrator.".into(),
+            Err(JiraError::NotFound) => format!("We couldn't find the issue key `{}`.  Please confirm the issue key and try again.", safe(&key)),
+            Err(e) => jira_trouble(&e),
+        }
+    }
+}
+
+/// The issue attachment of SPEC §10.5.
+fn issue_attachment(acting: &Acting, issue: &IssueView) -> Attachment {
+    let url = browse(acting, &issue.key);
+    let no_mentions = |_: &str| None;
+    let ctx = MarkupContext { issue_url: &url, mention: &no_mentions };
+    let description = quiet_mentions(&wiki_to_markdown(&shorten(&issue.description, 3000), &ctx));
+    let title = format!("{}: {} ({})", safe(&issue.key), safe(&shorten(&issue.summary, 80)), safe(&issue.status));
+    let field = |name: &str, value: &str| AttachmentField { title: name.into(), value: safe(value), short: true };
+    Attachment {
+        color: Some("#95b7d0".into()),
+        fallback: Some(safe(&format!("{}: {}", issue.key, issue.summary))),
+        text: format!("{}\n\n{description}\n", link(&title, &url)),
+        fields: vec![
+            field("Assignee", &issue.assignee),
+            field("Priority", &issue.priority),
+            field("Reporter", &issue.reporter),
+        ],
+        ..Attachment::default()
+    }
+}
+
+/// A sentence for a Jira failure the plugin had no text for.
+fn jira_trouble(e: &JiraError) -> String {
+    match e {
+        JiraError::RateLimited { retry_after } => {
+            format!("Jira is busy; try again in {} seconds.", retry_after.map_or(10, |d| d.as_secs().max(1)))
+        }
+        JiraError::Unauthorized => "Jira rejected your credentials; run `/jira connect` again.".into(),
+        other => format!("Jira could not do this: {other}"),
+    }
+}

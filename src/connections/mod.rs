@@ -1,0 +1,134 @@
+//! Mattermost users' Jira connections (SPEC §8) and what they let users do (§10): connecting
+//! with a personal access token (Data Center) or an API token (Cloud), disconnecting, the
+//! default instance, notification settings, and the issue commands that act with the
+//! user's own credentials. [`Connections`] implements `commands::jira_ops::JiraOps` (`ops`),
+//! behind the gates `commands::run` applies (push-only, issue UI, a connected caller).
+//!
+//! OAuth 1.0a and 2.0 connections are not built yet: `/jira connect` says so when they are
+//! the only methods allowed (`jira.user_auth_methods`).
+
+mod connect;
+mod issues;
+mod ops;
+mod settings;
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use crate::commands::signed::SigningKey;
+use crate::jira::auth::JiraAuth;
+use crate::jira::client::JiraClient;
+use crate::live_config::Settings;
+use crate::mattermost::MattermostClient;
+use crate::store::records::InstanceRecordV1;
+use crate::store::{Connection, ConnectionAuth, MasterKey, Store, StoreError};
+
+/// Users' connections, and what acting for them needs.
+pub struct Connections {
+    store: Store,
+    key: MasterKey,
+    jira: JiraClient,
+    mattermost: MattermostClient,
+    settings: Settings,
+    signing: SigningKey,
+    /// Mattermost user id → instances connected, mirrored from the store: `is_connected` is
+    /// asked on HTTP workers, which never read the store themselves.
+    index: RwLock<HashMap<String, Vec<String>>>,
+}
+
+/// What a connection of the caller to one instance gives a command.
+struct Acting {
+    instance: InstanceRecordV1,
+    connection: Connection,
+    auth: JiraAuth,
+}
+
+impl Connections {
+    /// Reads the connected users from the store.
+    pub fn load(
+        store: Store,
+        key: MasterKey,
+        jira: JiraClient,
+        mattermost: MattermostClient,
+        settings: Settings,
+        signing: SigningKey,
+    ) -> Result<Connections, StoreError> {
+        let mut index: HashMap<String, Vec<String>> = HashMap::new();
+        for (instance, user) in store.connection_keys()? {
+            index.entry(user).or_default().push(instance);
+        }
+        Ok(Connections { store, key, jira, mattermost, settings, signing, index: RwLock::new(index) })
+    }
+
+    fn remember(&self, user: &str, instance: &str) {
+        let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+        let instances = index.entry(user.to_string()).or_default();
+        if !instances.iter().any(|i| i == instance) {
+            instances.push(instance.to_string());
+        }
+    }
+
+    fn forget(&self, user: &str, instance: &str) {
+        let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(instances) = index.get_mut(user) {
+            instances.retain(|i| i != instance);
+            if instances.is_empty() {
+                index.remove(user);
+            }
+        }
+    }
+
+    fn connected_instances(&self, user: &str) -> Vec<String> {
+        self.index.read().unwrap_or_else(|p| p.into_inner()).get(user).cloned().unwrap_or_default()
+    }
+
+    /// The caller's connection for a command: to `instance` when named, else to their
+    /// default, else to their only one. `Err` is the sentence to answer.
+    async fn acting(&self, user: &str, instance: Option<&str>) -> Result<Acting, String> {
+        let (store, key, user, named) =
+            (self.store.clone(), self.key.clone(), user.to_string(), instance.map(str::to_string));
+        let found = self
+            .store
+            .run(move |_| -> Result<Option<(InstanceRecordV1, Connection)>, StoreError> {
+                let chosen = match named {
+                    Some(named) => Some(named),
+                    None => {
+                        let known = store.mattermost_user(&user)?.unwrap_or_default();
+                        known.default_instance_id.or_else(|| match known.connected_instances.as_slice() {
+                            [only] => Some(only.clone()),
+                            _ => None,
+                        })
+                    }
+                };
+                let Some(instance_id) = chosen else { return Ok(None) };
+                let Some(instance) = store.instance(&instance_id)? else { return Ok(None) };
+                Ok(store.connection(&instance_id, &user, &key)?.map(|connection| (instance, connection)))
+            })
+            .await;
+        match found {
+            Ok(Some((instance, connection))) => match auth_of(&connection.auth) {
+                Some(auth) => Ok(Acting { instance, connection, auth }),
+                None => Err(OAUTH_NOT_YET.into()),
+            },
+            Ok(None) => Err(crate::commands::run::NOT_CONNECTED.into()),
+            Err(e) => {
+                tracing::error!(error = %e, "could not read a Jira connection");
+                Err(STORE_TROUBLE.into())
+            }
+        }
+    }
+}
+
+/// The credentials a connection sends to Jira.
+fn auth_of(auth: &ConnectionAuth) -> Option<JiraAuth> {
+    match auth {
+        ConnectionAuth::Pat { token } => Some(JiraAuth::Bearer(token.clone())),
+        ConnectionAuth::ApiToken { email, token } => Some(JiraAuth::api_token(email, token)),
+        // Signing OAuth requests is not built yet; such connections come only from an import.
+        ConnectionAuth::OAuth1 { .. } | ConnectionAuth::OAuth2 { .. } => None,
+    }
+}
+
+const OAUTH_NOT_YET: &str = "Connecting through OAuth is not available in this version of jirabridge yet. \
+An administrator can allow personal access tokens (Jira Data Center) or API tokens (Jira Cloud) in jira.user_auth_methods.";
+const STORE_TROUBLE: &str = "jirabridge could not reach its database just now; please try again in a moment.";

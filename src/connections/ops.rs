@@ -1,0 +1,140 @@
+//! [`Connections`] as `/jira`'s [`JiraOps`]: each command row that needs a connection, and
+//! the clicks and forms those rows hand out. Rows not built yet say so in a sentence.
+
+use super::connect::{CONNECT_TOKEN, USE_TOKEN};
+use super::issues::TRANSITION;
+use super::Connections;
+use crate::commands::jira_ops::{Answer, Caller, Interaction, JiraCall, JiraOps, Outcome, OutcomeOf, Reply};
+use crate::commands::parse::Command;
+use crate::ids::InstanceType;
+use crate::store::Connection;
+
+/// The answer of rows that need Jira in ways not built yet (creating and attaching issues,
+/// subscriptions from chat, installing instances from chat).
+const NOT_YET: &str = "This command is not available in this version of jirabridge yet; \
+the admin console does what it would (http(s)://<jirabridge>/admin/).";
+
+impl JiraOps for Connections {
+    fn is_connected(&self, user_id: &str, instance: Option<&str>) -> bool {
+        let connected = self.connected_instances(user_id);
+        match instance {
+            Some(instance) => connected.iter().any(|i| i == instance),
+            None => !connected.is_empty(),
+        }
+    }
+
+    fn connected_users(&self) -> usize {
+        self.index.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    fn run<'a>(&'a self, caller: &'a Caller, call: JiraCall) -> Reply<'a> {
+        Box::pin(async move {
+            let instance = call.instance.clone();
+            match call.command {
+                Command::Connect { url } => self.connect(caller, url.or(instance)).await,
+                Command::Disconnect { url } => self.disconnect(caller, url.or(instance)).await.into(),
+                Command::InstanceDefault { url } => self.set_default(caller, url).await.into(),
+                Command::Settings { args } => self.settings_command(caller, instance.as_deref(), &args).await.into(),
+                Command::Me => self.me(caller).await.into(),
+                command => self.issue_command(caller, instance.as_deref(), command).await,
+            }
+        })
+    }
+
+    fn interact<'a>(&'a self, caller: &'a Caller, interaction: Interaction) -> OutcomeOf<'a> {
+        Box::pin(async move {
+            let state = &interaction.state;
+            match state.op.as_str() {
+                USE_TOKEN => self.token_dialog(caller, state),
+                CONNECT_TOKEN => self.connect_with_token(caller, state, &interaction.values).await,
+                TRANSITION => {
+                    let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
+                    let (Some(key), instance) = (state.key.as_deref(), state.iid.as_deref()) else {
+                        return Outcome::Failed("Failed to transition this issue.".into());
+                    };
+                    match self.acting(&caller.user_id, instance).await {
+                        Ok(acting) => match self.transition_clicked(&acting, key, chosen).await {
+                            Ok(text) | Err(text) => Outcome::Done(text),
+                        },
+                        Err(why) => Outcome::Failed(why),
+                    }
+                }
+                other => {
+                    tracing::warn!(op = other, "a signed interaction of an unknown kind");
+                    Outcome::Failed("This button has expired. Run the command again.".into())
+                }
+            }
+        })
+    }
+}
+
+impl Connections {
+    /// The issue rows, with the caller's connection.
+    async fn issue_command(&self, caller: &Caller, instance: Option<&str>, command: Command) -> Answer {
+        let acting = match self.acting(&caller.user_id, instance).await {
+            Ok(acting) => acting,
+            Err(why) => return why.into(),
+        };
+        match command {
+            Command::View { key } => self.view(caller, &acting, key).await,
+            Command::Transition { key, state } => self.transition(&acting, &key, &state).await.into(),
+            Command::Assign { target: Some((key, who)) } => self.assign(&acting, &key, &who).await.into(),
+            Command::Assign { target: None } => "Please specify an issue key and an assignee search string, in the form `/jira assign <issue-key> <assignee>`.".into(),
+            Command::Unassign { key } => self.unassign(&acting, key).await.into(),
+            _ => NOT_YET.into(),
+        }
+    }
+
+    /// `/jira me`: the caller's connections (SPEC §9.3).
+    async fn me(&self, caller: &Caller) -> String {
+        let (store, key, user) = (self.store.clone(), self.key.clone(), caller.user_id.clone());
+        let found = self
+            .store
+            .run(move |_| -> Result<_, crate::store::StoreError> {
+                let known = store.mattermost_user(&user)?.unwrap_or_default();
+                let mut lines = Vec::new();
+                for id in &known.connected_instances {
+                    let (Some(instance), Some(connection)) = (store.instance(id)?, store.connection(id, &user, &key)?)
+                    else {
+                        continue;
+                    };
+                    lines.push((
+                        known.default_instance_id.as_deref() == Some(id.as_str()),
+                        instance.instance_type,
+                        connection,
+                    ));
+                }
+                Ok((lines, crate::commands::admin::instance_list(&store)?))
+            })
+            .await;
+        let (connections, list) = match found {
+            Ok(found) => found,
+            Err(e) => return format!("jirabridge could not read your connections: {e}"),
+        };
+        let config = self.settings.current();
+        let mut text =
+            format!("Mattermost site URL: {}\nMattermost user ID: `{}`\n", config.mattermost.url, caller.user_id);
+        for (is_default, kind, connection) in &connections {
+            text.push_str(&describe(*is_default, *kind, connection));
+        }
+        text.push_str(&format!("\n###### Available Jira instances:\n{list}"));
+        text
+    }
+}
+
+/// One connection in `/jira me`: the instance (bold when the default), who, and settings.
+fn describe(is_default: bool, kind: InstanceType, connection: &Connection) -> String {
+    let id = if is_default { format!("**{}**", connection.instance_id) } else { connection.instance_id.clone() };
+    let jira = &connection.jira;
+    let name = crate::events::untrusted::quiet_mentions(&crate::events::untrusted::defuse(&jira.display_name));
+    let who = match kind {
+        InstanceType::Cloud => format!("Cloud, connected as **{name}** (AccountID: `{}`)", jira.account_id),
+        InstanceType::Server => {
+            format!(
+                "Server, connected as **{name}** (Name:{}, Key:{}, EmailAddress:{})",
+                jira.name, jira.key, jira.email
+            )
+        }
+    };
+    format!("\n{id}: {who}\n{}\n", super::settings::listing(&connection.settings))
+}

@@ -1,0 +1,171 @@
+//! Connected mode with tokens (SPEC §8.1, §8.3, §8.5, §9.3, §10.3, §10.5), end to end through
+//! the fakes: `/jira connect` answers a button, the click opens a form, a wrong token is
+//! refused by Jira, the right one connects (and a DM says so); then the user's own
+//! credentials view, transition, assign and unassign an issue; settings change; disconnect
+//! ends it.
+
+use jirabridge::config::{Secret, UserAuthMethod};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::app::{spawn_app_with, TestApp};
+use crate::support::fake_jira::FakeJira;
+use crate::support::fake_mattermost::{CommandReply, SlashCommand};
+
+const COMMAND_TOKEN: &str = "cmdtoken0000000000000000cc";
+const ADA_PAT: &str = "ada-personal-access-token";
+
+async fn app_with_server(jira: &FakeJira) -> TestApp {
+    // Buttons and forms send Mattermost back to server.public_url, so the port is fixed first.
+    let port = crate::support::commands::free_port();
+    let app = spawn_app_with(|c| {
+        c.server.listen = format!("127.0.0.1:{port}");
+        c.server.public_url = format!("http://127.0.0.1:{port}");
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.jira.user_auth_methods = vec![UserAuthMethod::Oauth, UserAuthMethod::Pat];
+    })
+    .await;
+    let request = json!({"url": jira.url, "type": "server"});
+    let response = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    app
+}
+
+async fn jira_command(app: &TestApp, user_id: &str, line: &str) -> CommandReply {
+    let url = format!("{}/mattermost/command", app.address);
+    let command = SlashCommand {
+        url: &url,
+        token: COMMAND_TOKEN,
+        team_id: &app.team_id,
+        channel_id: &app.channel_id,
+        user_id,
+        line,
+        root_id: "",
+    };
+    app.mm.run_command(command).await
+}
+
+/// Connects `user` with `token` through the button and the form; answers the form's reply.
+async fn connect(app: &TestApp, user: &str, token: &str) -> Value {
+    let reply = jira_command(app, user, "/jira connect").await;
+    let action = &reply.body["attachments"][0]["actions"][0];
+    assert_eq!(action["name"], "Use a personal access token", "{}", reply.body);
+    let url = action["integration"]["url"].as_str().unwrap().to_string();
+    let (status, clicked) = app.mm.click(&url, user, &app.channel_id, action["integration"]["context"].clone()).await;
+    assert_eq!(status, 200, "{clicked}");
+    let opened = app.mm.opened_dialogs().pop().expect("the click opened the token form");
+    let (dialog_url, state) = (opened["url"].as_str().unwrap(), opened["dialog"]["state"].as_str().unwrap());
+    let (status, answer) =
+        app.mm.submit_dialog(dialog_url, user, &app.channel_id, state, json!({"token": token}), false).await;
+    assert_eq!(status, 200);
+    answer
+}
+
+#[tokio::test]
+async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    jira.add_pat_user("bob-token", "bob", "Bob Builder");
+    jira.add_issue(
+        "DEMO-1",
+        json!({"summary": "Crash @all on start", "status": {"name": "To Do"}, "description": "It *breaks*."}),
+    );
+    jira.set_transitions("DEMO-1", &[("11", "Start", "In Progress"), ("21", "Finish", "Done")]);
+    let app = app_with_server(&jira).await;
+    let ada = app.mm.add_user("ada", "system_user");
+
+    let before = jira_command(&app, &ada, "/jira view DEMO-1").await;
+    assert_eq!(before.text(), jirabridge::commands::run::NOT_CONNECTED);
+
+    // A token Jira does not know is refused in the form; the form can be sent again.
+    let refused = connect(&app, &ada, "not-a-token").await;
+    assert_eq!(refused, json!({"errors": {"token": "Jira rejected this token."}}));
+    // Ada's form is useless to Bob.
+    let bob = app.mm.add_user("bob", "system_user");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let (_, stolen) =
+        app.mm.submit_dialog(url, &bob, &app.channel_id, state, json!({"token": "bob-token"}), false).await;
+    assert_eq!(stolen, json!({"error": jirabridge::commands::interact::FORM_EXPIRED}));
+    assert!(!jirabridge::commands::jira_ops::JiraOps::is_connected(&*app.state.jira_ops, &bob, None));
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}), "connected");
+    let dms = app.mm.direct_messages(&ada);
+    assert_eq!(dms.len(), 1);
+    assert_eq!(dms[0].message, "You have successfully connected your Jira account. Type in /jira to get started.");
+
+    let me = jira_command(&app, &ada, "/jira me").await.text();
+    assert!(me.contains("Server, connected as **Ada Lovelace** (Name:ada"), "{me}");
+    let again = jira_command(&app, &ada, "/jira connect").await.text();
+    assert!(again.starts_with("You already have connected all available Jira accounts."), "{again}");
+
+    let view = jira_command(&app, &ada, "/jira view demo-1").await;
+    let attachment = &view.body["attachments"][0];
+    let text = attachment["text"].as_str().unwrap();
+    assert!(text.contains("DEMO-1: Crash @\u{2060}all on start (To Do)"), "no channel-wide mention: {text}");
+    assert!(text.contains(&format!("({}/browse/DEMO-1)", jira.url)), "{text}");
+    let menu = &attachment["actions"][0];
+    assert_eq!(menu["name"], "Transition issue");
+    assert_eq!(menu["options"].as_array().unwrap().len(), 2);
+
+    let vague = jira_command(&app, &ada, "/jira transition DEMO-1 o").await.text();
+    assert_eq!(vague, "please be more specific, \"o\" matched several states: \"In Progress, Done\"");
+    let wrong = jira_command(&app, &ada, "/jira transition DEMO-1 closed").await.text();
+    assert_eq!(wrong, "\"closed\" is not a valid state. Please use one of: \"In Progress, Done\"");
+    let moved = jira_command(&app, &ada, "/jira transition DEMO-1 in prog").await.text();
+    assert_eq!(moved, format!("[DEMO-1]({}/browse/DEMO-1) transitioned to `In Progress`", jira.url));
+    assert_eq!(jira.issue_fields("DEMO-1")["status"]["name"], "In Progress");
+
+    // The menu on the view reply moves it too, once.
+    let context = json!({"t": menu["integration"]["context"]["t"], "selected_option": "21"});
+    let (_, clicked) =
+        app.mm.click(menu["integration"]["url"].as_str().unwrap(), &ada, &app.channel_id, context.clone()).await;
+    assert_eq!(clicked["ephemeral_text"], format!("[DEMO-1]({}/browse/DEMO-1) transitioned to `Done`", jira.url));
+    let (_, replayed) =
+        app.mm.click(menu["integration"]["url"].as_str().unwrap(), &ada, &app.channel_id, context).await;
+    assert_eq!(replayed["ephemeral_text"], "This action was already done.");
+
+    let short = jira_command(&app, &ada, "/jira assign DEMO-1 bo").await.text();
+    assert_eq!(short, "`bo` contains less than 3 characters.");
+    let assigned = jira_command(&app, &ada, "/jira assign DEMO-1 bob").await.text();
+    assert_eq!(assigned, format!("`Bob Builder` assigned to Jira issue [DEMO-1]({}/browse/DEMO-1)", jira.url));
+    assert_eq!(jira.issue_fields("DEMO-1")["assignee"]["name"], "bob");
+    let unassigned = jira_command(&app, &ada, "/jira unassign DEMO-1").await.text();
+    assert_eq!(unassigned, format!("Unassigned Jira issue [DEMO-1]({}/browse/DEMO-1)", jira.url));
+    assert!(jira.issue_fields("DEMO-1")["assignee"].is_null());
+
+    jira.hide_issue_from("DEMO-1", ADA_PAT);
+    let hidden = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
+    assert!(
+        hidden.starts_with("we couldn't find the issue key, or you do not have the appropriate permissions"),
+        "{hidden}"
+    );
+
+    let settings = jira_command(&app, &ada, "/jira settings notifications reporter off").await.text();
+    assert_eq!(settings, "Settings updated:\n* Reporter notifications off.");
+    let listed = jira_command(&app, &ada, "/jira settings").await.text();
+    assert!(listed.contains("\t- Notifications for reporter: off "), "{listed}");
+
+    let bye = jira_command(&app, &ada, "/jira disconnect").await.text();
+    assert_eq!(bye, "You have successfully disconnected your Jira account (**Ada Lovelace**).");
+    let after = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
+    assert_eq!(after, jirabridge::commands::run::NOT_CONNECTED);
+    let none = jira_command(&app, &ada, "/jira disconnect").await.text();
+    assert_eq!(none, "Your account is not connected to Jira. Please use `/jira connect` to connect your account.");
+    app.shutdown().await;
+}
+
+/// Only OAuth allowed (the default): connecting says it is not built yet, and never reaches
+/// Jira.
+#[tokio::test]
+async fn without_a_token_method_connect_says_so_and_asks_nothing_of_jira() {
+    let jira = FakeJira::start().await;
+    let app = spawn_app_with(|c| c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())]).await;
+    let request = json!({"url": jira.url, "type": "server"});
+    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    let ada = app.mm.add_user("ada", "system_user");
+    let reply = jira_command(&app, &ada, "/jira connect").await;
+    assert!(reply.text().starts_with("Connecting through OAuth is not available"), "{}", reply.text());
+    assert!(reply.body["attachments"].is_null(), "no button");
+    assert!(jira.requests().is_empty(), "nothing asked of Jira");
+    app.shutdown().await;
+}

@@ -1,0 +1,176 @@
+//! What connected users call with their own credentials (SPEC §12.2): `myself`, an issue's
+//! transitions (and taking one), assignable users (`query=` on Cloud, `username=` on Data
+//! Center) and the assignee. A personal access token is `Bearer`, a Cloud API token `Basic`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use serde_json::{json, Value};
+
+use super::{not_authenticated, FakeJira, World};
+
+type Shared = web::Data<Arc<Mutex<World>>>;
+
+pub(super) fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/rest/api/2/myself", web::get().to(myself))
+        .route("/rest/api/2/issue/{issue}/transitions", web::get().to(transitions))
+        .route("/rest/api/2/issue/{issue}/transitions", web::post().to(take_transition))
+        .route("/rest/api/2/user/assignable/search", web::get().to(assignable))
+        .route("/rest/api/2/issue/{issue}/assignee", web::put().to(assign));
+}
+
+/// The caller, from its `Authorization` header, after logging the request.
+fn caller(world: &mut World, req: &HttpRequest) -> Result<(String, Value), HttpResponse> {
+    world.requests.push(format!("{} {}", req.method(), req.uri()));
+    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    match world.people.get(&auth) {
+        Some(person) => Ok((auth, person.clone())),
+        None => Err(not_authenticated()),
+    }
+}
+
+fn missing_issue() -> HttpResponse {
+    HttpResponse::NotFound()
+        .json(json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}))
+}
+
+/// The issue's key when `auth` may see it.
+fn visible(world: &World, auth: &str, issue: &str) -> bool {
+    world.issues.contains_key(issue) && !world.hidden.get(issue).is_some_and(|from| from.iter().any(|a| a == auth))
+}
+
+async fn myself(world: Shared, req: HttpRequest) -> HttpResponse {
+    match caller(&mut world.lock().unwrap(), &req) {
+        Ok((_, person)) => HttpResponse::Ok().json(person),
+        Err(refused) => refused,
+    }
+}
+
+async fn transitions(world: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    let auth = match caller(&mut world, &req) {
+        Ok((auth, _)) => auth,
+        Err(refused) => return refused,
+    };
+    if !visible(&world, &auth, &path) {
+        return missing_issue();
+    }
+    let offered = world.transitions.get(path.as_str()).cloned().unwrap_or_default();
+    let list: Vec<Value> =
+        offered.iter().map(|(id, name, to)| json!({"id": id, "name": name, "to": {"id": id, "name": to}})).collect();
+    HttpResponse::Ok().json(json!({"expand": "transitions", "transitions": list}))
+}
+
+async fn take_transition(
+    world: Shared,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    let auth = match caller(&mut world, &req) {
+        Ok((auth, _)) => auth,
+        Err(refused) => return refused,
+    };
+    if !visible(&world, &auth, &path) {
+        return missing_issue();
+    }
+    let wanted = body["transition"]["id"].as_str().unwrap_or_default().to_string();
+    let offered = world.transitions.get(path.as_str()).cloned().unwrap_or_default();
+    let Some((_, _, to)) = offered.into_iter().find(|(id, _, _)| *id == wanted) else {
+        return HttpResponse::BadRequest()
+            .json(json!({"errorMessages": ["Transition id is not valid for this issue."], "errors": {}}));
+    };
+    if let Some(fields) = world.issues.get_mut(path.as_str()) {
+        fields["status"] = json!({"name": to});
+    }
+    HttpResponse::NoContent().finish()
+}
+
+async fn assignable(world: Shared, req: HttpRequest, query: web::Query<HashMap<String, String>>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    let auth = match caller(&mut world, &req) {
+        Ok((auth, _)) => auth,
+        Err(refused) => return refused,
+    };
+    let issue = query.get("issueKey").cloned().unwrap_or_default();
+    if !visible(&world, &auth, &issue) {
+        return missing_issue();
+    }
+    let search = query.get("query").or(query.get("username")).cloned().unwrap_or_default().to_lowercase();
+    let found: Vec<Value> = world
+        .people
+        .values()
+        .filter(|p| {
+            ["displayName", "name", "emailAddress"]
+                .iter()
+                .any(|field| p[field].as_str().is_some_and(|v| v.to_lowercase().contains(&search)))
+        })
+        .cloned()
+        .collect();
+    HttpResponse::Ok().json(found)
+}
+
+async fn assign(world: Shared, req: HttpRequest, path: web::Path<String>, body: web::Json<Value>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    let auth = match caller(&mut world, &req) {
+        Ok((auth, _)) => auth,
+        Err(refused) => return refused,
+    };
+    if !visible(&world, &auth, &path) {
+        return missing_issue();
+    }
+    let by_account = body.get("accountId").cloned();
+    let by_name = body.get("name").cloned();
+    let wanted = by_account.clone().or(by_name.clone()).unwrap_or(Value::Null);
+    let assignee = match wanted.as_str() {
+        None => Value::Null,
+        Some(id) => {
+            let field = if by_account.is_some() { "accountId" } else { "name" };
+            match world.people.values().find(|p| p[field] == id).cloned() {
+                Some(person) => person,
+                None => return HttpResponse::BadRequest().json(json!({"errorMessages": [], "errors": {"assignee": format!("User '{id}' cannot be assigned issues.")}})),
+            }
+        }
+    };
+    if let Some(fields) = world.issues.get_mut(path.as_str()) {
+        fields["assignee"] = assignee;
+    }
+    HttpResponse::NoContent().finish()
+}
+
+impl FakeJira {
+    /// A Data Center user with a personal access token (`Bearer`); answers nothing.
+    pub fn add_pat_user(&self, token: &str, name: &str, display_name: &str) {
+        let person = json!({"name": name, "key": format!("JIRAUSER-{name}"), "displayName": display_name,
+            "emailAddress": format!("{name}@example.com"), "timeZone": "UTC", "active": true});
+        self.world.lock().unwrap().people.insert(format!("Bearer {token}"), person);
+    }
+
+    /// A Cloud user with an API token (`Basic email:token`).
+    pub fn add_api_token_user(&self, email: &str, token: &str, account_id: &str, display_name: &str) {
+        let header = base64::engine::general_purpose::STANDARD.encode(format!("{email}:{token}"));
+        let person = json!({"accountId": account_id, "displayName": display_name, "emailAddress": email,
+            "timeZone": "UTC", "active": true});
+        self.world.lock().unwrap().people.insert(format!("Basic {header}"), person);
+    }
+
+    /// The transitions `issue` offers: (id, name, target status).
+    pub fn set_transitions(&self, issue: &str, offered: &[(&str, &str, &str)]) {
+        let offered = offered.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+        self.world.lock().unwrap().transitions.insert(issue.into(), offered);
+    }
+
+    /// `issue` answers 404 to the holder of `pat`.
+    pub fn hide_issue_from(&self, issue: &str, pat: &str) {
+        self.world.lock().unwrap().hidden.entry(issue.into()).or_default().push(format!("Bearer {pat}"));
+    }
+
+    /// The issue's `fields` now.
+    pub fn issue_fields(&self, issue: &str) -> Value {
+        self.world.lock().unwrap().issues.get(issue).cloned().unwrap_or(Value::Null)
+    }
+}
