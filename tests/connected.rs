@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::support::app::{spawn_app_with, TestApp};
 use crate::support::fake_jira::FakeJira;
-use crate::support::fake_mattermost::{CommandReply, SlashCommand};
+use crate::support::fake_mattermost::CommandReply;
 
 const COMMAND_TOKEN: &str = "cmdtoken0000000000000000cc";
 const ADA_PAT: &str = "ada-personal-access-token";
@@ -32,17 +32,7 @@ async fn app_with_server(jira: &FakeJira) -> TestApp {
 }
 
 async fn jira_command(app: &TestApp, user_id: &str, line: &str) -> CommandReply {
-    let url = format!("{}/mattermost/command", app.address);
-    let command = SlashCommand {
-        url: &url,
-        token: COMMAND_TOKEN,
-        team_id: &app.team_id,
-        channel_id: &app.channel_id,
-        user_id,
-        line,
-        root_id: "",
-    };
-    app.mm.run_command(command).await
+    app.slash(user_id, COMMAND_TOKEN, line).await
 }
 
 /// Connects `user` with `token` through the button and the form; answers the form's reply.

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::support::app::{spawn_app_with, TestApp};
 use std::time::Duration;
 
-use crate::support::fake_mattermost::{CommandReply, Failure, SlashCommand};
+use crate::support::fake_mattermost::{CommandReply, Failure};
 
 const COMMAND_TOKEN: &str = "cmdtoken0000000000000000aa";
 
@@ -17,17 +17,7 @@ async fn app() -> TestApp {
 }
 
 async fn jira(app: &TestApp, user_id: &str, token: &str, line: &str) -> CommandReply {
-    let url = format!("{}/mattermost/command", app.address);
-    let command = SlashCommand {
-        url: &url,
-        token,
-        team_id: &app.team_id,
-        channel_id: &app.channel_id,
-        user_id,
-        line,
-        root_id: "",
-    };
-    app.mm.run_command(command).await
+    app.slash(user_id, token, line).await
 }
 
 #[tokio::test]

@@ -118,16 +118,7 @@ impl JiraClient {
         if let Some(auth) = auth {
             request = request.header("Authorization", auth.header());
         }
-        let response = request.send().await.map_err(|e| {
-            self.count("unreachable");
-            JiraError::Unreachable(describe(&e))
-        })?;
-        let status = response.status();
-        self.count(status.as_str());
-        if !status.is_success() {
-            return Err(error_of(status.as_u16(), response.headers()));
-        }
-        response.json().await.map_err(|e| JiraError::Invalid(format!("not JSON: {e}")))
+        self.answer(request).await?.ok_or_else(|| JiraError::Invalid("an empty answer".into()))
     }
 
     /// `method url?query` with `auth` and a JSON `body`, within the timeout in force: the
@@ -148,6 +139,12 @@ impl JiraClient {
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.answer(request).await
+    }
+
+    /// Sends `request`: the JSON answered with 2xx, `None` for an empty answer (204), a
+    /// 400's `errorMessages` and `errors` as one sentence, or the typed error of the status.
+    async fn answer(&self, request: reqwest::RequestBuilder) -> Result<Option<serde_json::Value>, JiraError> {
         let response = request.send().await.map_err(|e| {
             self.count("unreachable");
             JiraError::Unreachable(describe(&e))

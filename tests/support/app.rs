@@ -106,6 +106,22 @@ impl TestApp {
         self.mm.posts(&self.channel_id)
     }
 
+    /// `line` (starting with `/jira`) run by `user_id` in the test channel with the command
+    /// token `token`, as Mattermost sends it; answers what Mattermost got back.
+    pub async fn slash(&self, user_id: &str, token: &str, line: &str) -> super::fake_mattermost::CommandReply {
+        let url = format!("{}/mattermost/command", self.address);
+        let command = super::fake_mattermost::SlashCommand {
+            url: &url,
+            token,
+            team_id: &self.team_id,
+            channel_id: &self.channel_id,
+            user_id,
+            line,
+            root_id: "",
+        };
+        self.mm.run_command(command).await
+    }
+
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         self.task.await.expect("app task").expect("clean stop");

@@ -37,9 +37,19 @@ fn missing_issue() -> HttpResponse {
         .json(json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}))
 }
 
-/// The issue's key when `auth` may see it.
+/// Whether `auth` may see `issue`.
 fn visible(world: &World, auth: &str, issue: &str) -> bool {
     world.issues.contains_key(issue) && !world.hidden.get(issue).is_some_and(|from| from.iter().any(|a| a == auth))
+}
+
+/// The caller's `Authorization` header when they may see `issue`; else the answer (401, 404).
+fn caller_seeing(world: &mut World, req: &HttpRequest, issue: &str) -> Result<String, HttpResponse> {
+    let (auth, _) = caller(world, req)?;
+    if visible(world, &auth, issue) {
+        Ok(auth)
+    } else {
+        Err(missing_issue())
+    }
 }
 
 async fn myself(world: Shared, req: HttpRequest) -> HttpResponse {
@@ -51,12 +61,8 @@ async fn myself(world: Shared, req: HttpRequest) -> HttpResponse {
 
 async fn transitions(world: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    let auth = match caller(&mut world, &req) {
-        Ok((auth, _)) => auth,
-        Err(refused) => return refused,
-    };
-    if !visible(&world, &auth, &path) {
-        return missing_issue();
+    if let Err(refused) = caller_seeing(&mut world, &req, &path) {
+        return refused;
     }
     let offered = world.transitions.get(path.as_str()).cloned().unwrap_or_default();
     let list: Vec<Value> =
@@ -71,12 +77,8 @@ async fn take_transition(
     body: web::Json<Value>,
 ) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    let auth = match caller(&mut world, &req) {
-        Ok((auth, _)) => auth,
-        Err(refused) => return refused,
-    };
-    if !visible(&world, &auth, &path) {
-        return missing_issue();
+    if let Err(refused) = caller_seeing(&mut world, &req, &path) {
+        return refused;
     }
     let wanted = body["transition"]["id"].as_str().unwrap_or_default().to_string();
     let offered = world.transitions.get(path.as_str()).cloned().unwrap_or_default();
@@ -92,13 +94,9 @@ async fn take_transition(
 
 async fn assignable(world: Shared, req: HttpRequest, query: web::Query<HashMap<String, String>>) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    let auth = match caller(&mut world, &req) {
-        Ok((auth, _)) => auth,
-        Err(refused) => return refused,
-    };
     let issue = query.get("issueKey").cloned().unwrap_or_default();
-    if !visible(&world, &auth, &issue) {
-        return missing_issue();
+    if let Err(refused) = caller_seeing(&mut world, &req, &issue) {
+        return refused;
     }
     let search = query.get("query").or(query.get("username")).cloned().unwrap_or_default().to_lowercase();
     let found: Vec<Value> = world
@@ -116,12 +114,8 @@ async fn assignable(world: Shared, req: HttpRequest, query: web::Query<HashMap<S
 
 async fn assign(world: Shared, req: HttpRequest, path: web::Path<String>, body: web::Json<Value>) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    let auth = match caller(&mut world, &req) {
-        Ok((auth, _)) => auth,
-        Err(refused) => return refused,
-    };
-    if !visible(&world, &auth, &path) {
-        return missing_issue();
+    if let Err(refused) = caller_seeing(&mut world, &req, &path) {
+        return refused;
     }
     let by_account = body.get("accountId").cloned();
     let by_name = body.get("name").cloned();
