@@ -159,3 +159,91 @@ async fn without_a_token_method_connect_says_so_and_asks_nothing_of_jira() {
     assert!(jira.requests().is_empty(), "nothing asked of Jira");
     app.shutdown().await;
 }
+
+/// Push-only (issue 17 point 9): with a connected user, every command, a webhook, a click
+/// and a token form reach Jira never; commands that need Jira answer the push-only sentence
+/// and the others answer as usual.
+#[tokio::test]
+async fn in_push_only_mode_nothing_reaches_jira() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    let port = crate::support::commands::free_port();
+    let app = spawn_app_with(|c| {
+        c.server.listen = format!("127.0.0.1:{port}");
+        c.server.public_url = format!("http://127.0.0.1:{port}");
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.jira.user_auth_methods = vec![UserAuthMethod::Pat];
+        c.jira.push_only = true;
+    })
+    .await;
+    let request = json!({"url": jira.url, "type": "server"});
+    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    let ada = app.mm.add_user("ada", "system_user system_admin");
+    let connection = jirabridge::store::Connection {
+        instance_id: jira.url.clone(),
+        mm_user_id: ada.clone(),
+        jira: jirabridge::store::JiraUser { name: "ada".into(), display_name: "Ada".into(), ..Default::default() },
+        auth: jirabridge::store::ConnectionAuth::Pat { token: ADA_PAT.into() },
+        settings: jirabridge::store::NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+
+    let push_only = jirabridge::commands::run::PUSH_ONLY;
+    for line in [
+        "/jira connect",
+        "/jira disconnect",
+        "/jira settings",
+        "/jira instance default x",
+        "/jira view DEMO-1",
+        "/jira transition DEMO-1 done",
+        "/jira assign DEMO-1 bob",
+        "/jira unassign DEMO-1",
+        "/jira create A bug",
+        "/jira attach DEMO-1",
+        "/jira subscribe",
+        "/jira install server https://jira.example.com",
+    ] {
+        assert_eq!(jira_command(&app, &ada, line).await.text(), push_only, "{line}");
+    }
+    for (line, starts) in [
+        ("/jira help", "###### jirabridge - Slash Command Help"),
+        ("/jira stats", ""),
+        ("/jira webhook", "To set up webhook"),
+        ("/jira me", "Mattermost site URL"),
+    ] {
+        let reply = jira_command(&app, &ada, line).await.text();
+        assert!(reply != push_only && reply.contains(starts), "{line}: {reply}");
+    }
+    let key = &app.state.signing_key;
+    for op in ["transition", "usetoken", "connecttoken"] {
+        let state = jirabridge::commands::signed::SignedState {
+            op: op.into(),
+            uid: Some(ada.clone()),
+            cid: app.channel_id.clone(),
+            iid: Some(jira.url.clone()),
+            key: Some("DEMO-1".into()),
+            exp: jirabridge::utc::now_ms() / 1000 + 600,
+            rurl: None,
+            n: Some(format!("nonce-{op}")),
+            data: Default::default(),
+        };
+        let token = key.sign(&state);
+        let action = format!("{}/mattermost/action", app.address);
+        let (_, clicked) =
+            app.mm.click(&action, &ada, &app.channel_id, json!({"t": token, "selected_option": "11"})).await;
+        assert_eq!(clicked["ephemeral_text"], push_only, "{op}");
+        let dialog = format!("{}/mattermost/dialog", app.address);
+        let (_, submitted) =
+            app.mm.submit_dialog(&dialog, &ada, &app.channel_id, &token, json!({"token": ADA_PAT}), false).await;
+        assert_eq!(submitted, json!({"error": push_only}), "{op}");
+    }
+    let body = include_str!("fixtures/server-issue-created-wiki-markup.json");
+    let response = app.post(&format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET), body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    app.deliver().await;
+    assert!(jira.requests().is_empty(), "Jira was asked: {:?}", jira.requests());
+    app.shutdown().await;
+}
