@@ -241,7 +241,8 @@ async fn in_push_only_mode_nothing_reaches_jira() {
         assert_eq!(submitted, json!({"error": push_only}), "{op}");
     }
     let body = include_str!("fixtures/server-issue-created-wiki-markup.json");
-    let response = app.post(&format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET), body).await;
+    let response =
+        app.post(&format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET), body).await;
     assert_eq!(response.status(), StatusCode::OK);
     app.deliver().await;
     assert!(jira.requests().is_empty(), "Jira was asked: {:?}", jira.requests());

@@ -28,6 +28,7 @@ mod jira_address;
 mod legacy_webhook;
 mod mentions;
 mod ops;
+mod personal_dms;
 mod reload;
 mod slash_command;
 mod slow_clients;

@@ -108,14 +108,14 @@ impl Application {
         let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
         let (admin_token_hash, new_admin_token) =
             crate::secrets::admin_token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
-        let connections = crate::connections::Connections::load(
+        let connections = Arc::new(crate::connections::Connections::load(
             store.clone(),
             key.clone(),
             jira.clone(),
             mattermost.clone(),
             settings.clone(),
             signing_key.clone(),
-        )?;
+        )?);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             store,
@@ -134,7 +134,8 @@ impl Application {
             channel_names: Default::default(),
             command_registrations: RwLock::new(command_registrations),
             signing_key,
-            jira_ops: Arc::new(connections),
+            jira_ops: connections.clone(),
+            connections,
         });
         apply_changes(&settings, &state);
         let listener = TcpListener::bind(config.listen_addr())
@@ -195,6 +196,10 @@ impl Application {
             subscriptions: self.state.subscriptions.clone(),
         };
         let router = tokio::spawn(router.run(worker_stop_tx.subscribe()));
+        let direct_messages = self
+            .options
+            .background_worker
+            .then(|| tokio::spawn(self.state.connections.clone().run_direct_messages(worker_stop_tx.subscribe())));
         let notify = self.options.notify_systemd;
         let reloader = tokio::spawn(signals::reload_on_hangup(self.state.settings.clone(), self.hangups, notify));
         // The listener is bound: connections wait in its backlog until the workers run.
@@ -233,6 +238,9 @@ impl Application {
         }
         sweeper.abort();
         router.abort();
+        if let Some(task) = direct_messages {
+            task.abort();
+        }
         let server_result = match server_ended {
             Some(ended) => ended,
             None => server_task.await,

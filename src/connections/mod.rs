@@ -8,6 +8,7 @@
 //! the only methods allowed (`jira.user_auth_methods`).
 
 mod connect;
+mod dms;
 mod issues;
 mod ops;
 mod settings;
@@ -57,6 +58,8 @@ impl Connections {
         for (instance, user) in store.connection_keys()? {
             index.entry(user).or_default().push(instance);
         }
+        // Fixes where DM decisions start on a store that never made any (see `dms`).
+        store.dm_decided_through()?;
         Ok(Connections { store, key, jira, mattermost, settings, signing, index: RwLock::new(index) })
     }
 

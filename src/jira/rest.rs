@@ -143,6 +143,38 @@ pub async fn assign(
     client.send_json(Method::PUT, &url, &[], Some(&body), auth).await.map(drop)
 }
 
+/// Whether `auth` may read `key` (and, given, its comment `comment_id`): what a personal DM
+/// needs before it shows either (SPEC §5.9). `Ok(false)` for 401, 403 and 404.
+pub async fn can_read(
+    client: &JiraClient,
+    base: &str,
+    key: &str,
+    comment_id: Option<&str>,
+    auth: &JiraAuth,
+) -> Result<bool, JiraError> {
+    let url = match comment_id {
+        Some(id) => api_url(base, &["issue", key, "comment", id])?,
+        None => api_url(base, &["issue", key])?,
+    };
+    match client.send_json(Method::GET, &url, &[("fields", "summary")], None, auth).await {
+        Ok(_) => Ok(true),
+        Err(JiraError::Unauthorized | JiraError::Forbidden | JiraError::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /rest/api/2/issue/{key}/watchers`: who watches the issue.
+pub async fn watchers(
+    client: &JiraClient,
+    base: &str,
+    key: &str,
+    auth: &JiraAuth,
+) -> Result<Vec<JiraPerson>, JiraError> {
+    let url = api_url(base, &["issue", key, "watchers"])?;
+    let answer: Value = parse(client.send_json(Method::GET, &url, &[], None, auth).await?)?;
+    serde_json::from_value(answer["watchers"].clone()).map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")))
+}
+
 fn parse<T: serde::de::DeserializeOwned>(answer: Option<Value>) -> Result<T, JiraError> {
     let answer = answer.ok_or_else(|| JiraError::Invalid("an empty answer".into()))?;
     serde_json::from_value(answer).map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")))

@@ -216,13 +216,18 @@ impl MattermostClient {
     /// `POST /api/v4/channels/direct` with the bot and `user_id` (201, the same channel each
     /// time), then a post there: a direct message from the bot.
     pub async fn direct_message(&self, user_id: &MmUserId, post: &NewPost) -> Result<Post, MmError> {
+        let mut post = post.clone();
+        post.channel_id = self.direct_channel(user_id).await?;
+        self.create_post(&post).await
+    }
+
+    /// The bot's direct channel with `user_id` (`POST /api/v4/channels/direct`, idempotent).
+    pub async fn direct_channel(&self, user_id: &MmUserId) -> Result<ChannelId, MmError> {
         let bot = self.me().await?;
         let pair = [bot.id.as_str(), user_id.as_str()];
         let request = self.request(reqwest::Method::POST, "/api/v4/channels/direct")?.json(&pair);
         let channel: Channel = read(send(request).await?).await?;
-        let mut post = post.clone();
-        post.channel_id = channel.id;
-        self.create_post(&post).await
+        Ok(channel.id)
     }
 
     /// `GET /api/v4/channels/{id}/posts?since=<ms>`.

@@ -77,6 +77,12 @@ pub enum PostType {
     /// Content in `props.attachments`, shown as message attachments.
     #[serde(rename = "slack_attachment")]
     SlackAttachment,
+    /// A personal DM about a mention in a Jira comment (SPEC §5.9).
+    #[serde(rename = "custom_jira_mention")]
+    JiraMention,
+    /// A personal DM about a Jira comment (SPEC §5.9).
+    #[serde(rename = "custom_jira_comment")]
+    JiraComment,
 }
 
 /// The props jirabridge sets on its posts.

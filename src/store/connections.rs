@@ -236,6 +236,11 @@ impl Store {
         Ok(found.map(|user| String::from_utf8_lossy(&user).into_owned()))
     }
 
+    /// Whether anyone has connected Jira.
+    pub fn has_connections(&self) -> Result<bool, StoreError> {
+        Ok(self.trees().instance_mmuser_connection.first()?.is_some())
+    }
+
     /// Every (instance id, Mattermost user id) with a connection.
     pub fn connection_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut all = Vec::new();

@@ -11,6 +11,7 @@ mod commands;
 mod connections;
 mod dedup;
 mod deliveries;
+mod direct_messages;
 mod event_codec;
 mod events;
 pub mod export;

@@ -51,8 +51,10 @@ pub struct AppState {
     pub command_registrations: RwLock<Vec<crate::store::CommandRegistration>>,
     /// Signs and checks dialog and button state (`commands::signed`).
     pub signing_key: crate::commands::signed::SigningKey,
-    /// What `/jira` asks of Jira (see `commands::jira_ops`).
+    /// What `/jira` asks of Jira (see `commands::jira_ops`): `connections`.
     pub jira_ops: std::sync::Arc<dyn crate::commands::jira_ops::JiraOps>,
+    /// Users' Jira connections; also decides personal DMs.
+    pub connections: std::sync::Arc<crate::connections::Connections>,
 }
 
 /// A short-lived memory of Mattermost's reachability.

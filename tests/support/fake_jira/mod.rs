@@ -33,6 +33,8 @@ struct World {
     transitions: HashMap<String, Vec<(String, String, String)>>,
     /// Issue key → the `Authorization` headers it is hidden from (404 to them).
     hidden: HashMap<String, Vec<String>>,
+    /// Issue key → the user names watching it.
+    watchers: HashMap<String, Vec<String>>,
 }
 
 pub struct FakeJira {

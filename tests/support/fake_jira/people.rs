@@ -19,7 +19,9 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
         .route("/rest/api/2/issue/{issue}/transitions", web::get().to(transitions))
         .route("/rest/api/2/issue/{issue}/transitions", web::post().to(take_transition))
         .route("/rest/api/2/user/assignable/search", web::get().to(assignable))
-        .route("/rest/api/2/issue/{issue}/assignee", web::put().to(assign));
+        .route("/rest/api/2/issue/{issue}/assignee", web::put().to(assign))
+        .route("/rest/api/2/issue/{issue}/comment/{comment}", web::get().to(comment))
+        .route("/rest/api/2/issue/{issue}/watchers", web::get().to(watchers));
 }
 
 /// The caller, from its `Authorization` header, after logging the request.
@@ -57,6 +59,30 @@ async fn myself(world: Shared, req: HttpRequest) -> HttpResponse {
         Ok((_, person)) => HttpResponse::Ok().json(person),
         Err(refused) => refused,
     }
+}
+
+async fn comment(world: Shared, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    let (issue, comment) = path.into_inner();
+    match caller_seeing(&mut world, &req, &issue) {
+        Ok(_) => HttpResponse::Ok().json(json!({"id": comment, "body": ""})),
+        Err(refused) => refused,
+    }
+}
+
+async fn watchers(world: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller_seeing(&mut world, &req, &path) {
+        return refused;
+    }
+    let names = world.watchers.get(path.as_str()).cloned().unwrap_or_default();
+    let people: Vec<Value> = world
+        .people
+        .values()
+        .filter(|p| p["name"].as_str().is_some_and(|n| names.iter().any(|w| w == n)))
+        .cloned()
+        .collect();
+    HttpResponse::Ok().json(json!({"watchCount": people.len(), "isWatching": false, "watchers": people}))
 }
 
 async fn transitions(world: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
@@ -161,6 +187,11 @@ impl FakeJira {
     /// `issue` answers 404 to the holder of `pat`.
     pub fn hide_issue_from(&self, issue: &str, pat: &str) {
         self.world.lock().unwrap().hidden.entry(issue.into()).or_default().push(format!("Bearer {pat}"));
+    }
+
+    /// Who watches `issue` (Data Center user names of token users).
+    pub fn set_watchers(&self, issue: &str, names: &[&str]) {
+        self.world.lock().unwrap().watchers.insert(issue.into(), names.iter().map(|n| n.to_string()).collect());
     }
 
     /// The issue's `fields` now.

@@ -1,0 +1,354 @@
+//! Personal DMs (SPEC §5.9): decided after the acknowledgement, event by event in receipt
+//! order from `meta.dm_decided_through`, and sent through the outbox like any post (to the
+//! bot's direct channel with the recipient, one lane per recipient).
+//!
+//! For each firehose event that can make DMs (created with an assignee, a lone assignee
+//! change, a comment created), the people it concerns are found in the payload (mentions,
+//! assignee, watchers, reporter, in that order), mapped to connected Mattermost users, and
+//! kept when their setting for that role is on and their **own** credentials can read the
+//! issue (for a comment, the comment): a failed read is a skip, never a leak. One DM per
+//! user per event. A Jira that cannot be asked at all (5xx, timeout) leaves the event to be
+//! decided again shortly; the events behind it wait, so order holds.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::{auth_of, Connections};
+use crate::events::model::{Kind, NormalizedEvent};
+use crate::events::names;
+use crate::events::normalize::normalize;
+use crate::events::render::{issue_link, render, RenderOptions};
+use crate::events::untrusted::{defuse, quiet_mentions};
+use crate::ids::MmUserId;
+use crate::jira::auth::JiraAuth;
+use crate::jira::client::JiraError;
+use crate::jira::webhook_fields::Webhook;
+use crate::mattermost::post::{NewPost, PostType};
+use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1};
+use crate::store::{NewDelivery, NotificationSettings, StoreError};
+use crate::utc::now_ms;
+
+/// Events read per pass.
+const BATCH: usize = 200;
+
+/// Why one role's DM goes to someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Assigned,
+    Mention,
+    Assignee,
+    Watching,
+    Reporter,
+}
+
+impl Role {
+    fn wanted(self, settings: &NotificationSettings) -> bool {
+        settings.notifications
+            && match self {
+                Role::Assigned | Role::Assignee => settings.assignee,
+                Role::Mention => settings.mention,
+                Role::Watching => settings.watching,
+                Role::Reporter => settings.reporter,
+            }
+    }
+}
+
+/// A DM to make: who (Jira reverse key) and why.
+#[derive(Debug, Clone, PartialEq)]
+struct Candidate {
+    jira_user: String,
+    role: Role,
+}
+
+/// A Jira user in a payload as the reverse key knows them: accountId, else name.
+fn person(value: &Value) -> Option<String> {
+    [&value["accountId"], &value["name"]].iter().filter_map(|v| v.as_str()).find(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// `[~accountid:X]` and `[~name]` in wiki text, and mention nodes in an ADF document.
+fn mentioned(body: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    match body {
+        Value::String(text) => {
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("[~") {
+                rest = &rest[at + 2..];
+                let Some(end) = rest.find(']') else { break };
+                let reference = &rest[..end];
+                found.push(reference.strip_prefix("accountid:").unwrap_or(reference).to_string());
+                rest = &rest[end..];
+            }
+        }
+        Value::Object(node) => {
+            if node.get("type").and_then(Value::as_str) == Some("mention") {
+                if let Some(id) = node.get("attrs").and_then(|a| a.get("id")).and_then(Value::as_str) {
+                    found.push(id.to_string());
+                }
+            }
+            node.values().for_each(|child| found.extend(mentioned(child)));
+        }
+        Value::Array(children) => children.iter().for_each(|child| found.extend(mentioned(child))),
+        _ => {}
+    }
+    found
+}
+
+/// Who the event concerns, in §5.9's order, before mapping, settings and permissions.
+/// Watchers are added by the caller (they need Jira).
+fn candidates(parsed: &NormalizedEvent, payload: &Value) -> Vec<Candidate> {
+    let fields = &payload["issue"]["fields"];
+    let actor = person(&payload["user"]);
+    let assignee = person(&fields["assignee"]);
+    let candidate = |jira_user: String, role| Candidate { jira_user, role };
+    match parsed.kind {
+        Kind::Created => {
+            assignee.filter(|a| Some(a) != actor.as_ref()).map(|a| candidate(a, Role::Assigned)).into_iter().collect()
+        }
+        Kind::Updated if parsed.changes.len() == 1 && parsed.changes[0].event == names::UPDATED_ASSIGNEE => {
+            assignee.filter(|a| Some(a) != actor.as_ref()).map(|a| candidate(a, Role::Assigned)).into_iter().collect()
+        }
+        Kind::CommentCreated => {
+            let comment = &payload["comment"];
+            let author = person(&comment["author"]).or_else(|| person(&comment["updateAuthor"]));
+            let not_them = |who: &String| Some(who) != actor.as_ref() && Some(who) != author.as_ref();
+            let mut out: Vec<Candidate> =
+                mentioned(&comment["body"]).into_iter().filter(not_them).map(|m| candidate(m, Role::Mention)).collect();
+            if let Some(assignee) = assignee.filter(|a| Some(a) != actor.as_ref()) {
+                out.push(candidate(assignee, Role::Assignee));
+            }
+            if let Some(reporter) = person(&fields["reporter"]).filter(|r| Some(r) != actor.as_ref()) {
+                out.push(candidate(reporter, Role::Reporter));
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The DM's text (SPEC §5.9 table), with Jira text made harmless (§5.7).
+fn message(parsed: &NormalizedEvent, role: Role) -> (String, Option<PostType>) {
+    let actor = &parsed.actor;
+    let link = issue_link(parsed);
+    let quoted = render(parsed, &RenderOptions::default()).text;
+    let with_quote = |head: String| {
+        let head = quiet_mentions(&defuse(&head));
+        if quoted.is_empty() {
+            head
+        } else {
+            format!("{head}:\n{quoted}")
+        }
+    };
+    let kind = &parsed.issue.type_name;
+    match role {
+        Role::Assigned => (quiet_mentions(&defuse(&format!("{actor} **assigned** you to {link}"))), None),
+        Role::Mention => {
+            (with_quote(format!("{actor} **mentioned** you in a new comment on {link}")), Some(PostType::JiraMention))
+        }
+        Role::Assignee => (with_quote(format!("{actor} **commented** on {link}")), Some(PostType::JiraComment)),
+        Role::Watching => (
+            format!("{}\n\n*You are watching this {kind}*", with_quote(format!("{actor} **commented** on {link}"))),
+            Some(PostType::JiraComment),
+        ),
+        Role::Reporter => (
+            format!("{}\n\n*You reported this {kind}*", with_quote(format!("{actor} **commented** on {link}"))),
+            Some(PostType::JiraComment),
+        ),
+    }
+}
+
+/// What deciding one event came to.
+enum Decided {
+    /// The DMs to store (maybe none).
+    Deliveries(Vec<NewDelivery>),
+    /// Jira or Mattermost could not be asked: decide this event again later.
+    Later(String),
+}
+
+/// How often new events are looked at.
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl Connections {
+    /// Decides DMs until `stop` turns true.
+    pub async fn run_direct_messages(self: std::sync::Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.decide_direct_messages().await {
+                tracing::warn!(error = %e, "could not decide personal DMs; trying again shortly");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(LOOK_EVERY) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// Decides the DMs of every event received since the last decision; answers how many
+    /// DMs were queued. Stops at an event that must be decided again later.
+    pub async fn decide_direct_messages(&self) -> Result<usize, StoreError> {
+        let store = self.store.clone();
+        let mut queued = 0;
+        loop {
+            let events = {
+                let store = store.clone();
+                self.store
+                    .run(move |_| -> Result<_, StoreError> {
+                        if !store.has_connections()? {
+                            // Nobody connected: no event can make a DM, none is read.
+                            store.dm_skip_to_newest()?;
+                            return Ok(Vec::new());
+                        }
+                        store.events_after(store.dm_decided_through()?, BATCH)
+                    })
+                    .await?
+            };
+            if events.is_empty() {
+                return Ok(queued);
+            }
+            // Events without DMs move the mark once, at the end of the run of them.
+            let mut decided_without: Option<u64> = None;
+            for (event_id, event) in events {
+                let deliveries = match self.decide(&event).await {
+                    Decided::Deliveries(deliveries) => deliveries,
+                    Decided::Later(why) => {
+                        tracing::warn!(event = event_id, reason = %why, "personal DMs of an event wait; trying again shortly");
+                        self.mark_decided(decided_without).await?;
+                        return Ok(queued);
+                    }
+                };
+                if deliveries.is_empty() {
+                    decided_without = Some(event_id);
+                    continue;
+                }
+                decided_without = None;
+                queued += deliveries.len();
+                let store = store.clone();
+                self.store.run(move |_| store.add_direct_messages(event_id, deliveries)).await?;
+            }
+            self.mark_decided(decided_without).await?;
+        }
+    }
+
+    async fn mark_decided(&self, through: Option<u64>) -> Result<(), StoreError> {
+        let Some(event_id) = through else { return Ok(()) };
+        let store = self.store.clone();
+        self.store.run(move |_| store.dm_mark_decided(event_id)).await
+    }
+
+    async fn decide(&self, event: &EventRecordV1) -> Decided {
+        let no_dms = Decided::Deliveries(Vec::new());
+        let Some(instance_id) = event.instance_id.as_ref().map(|i| i.to_string()) else { return no_dms };
+        if event.source != "firehose" {
+            return no_dms;
+        }
+        let (Ok(payload), Ok(webhook)) =
+            (serde_json::from_slice::<Value>(&event.raw_body), Webhook::parse(&event.raw_body))
+        else {
+            return no_dms;
+        };
+        let Some(parsed) = normalize(&webhook) else { return no_dms };
+        let mut wanted = candidates(&parsed, &payload);
+        if parsed.kind == Kind::CommentCreated {
+            match self.watchers(&instance_id, &parsed, &payload).await {
+                Ok(watchers) => {
+                    let author = person(&payload["comment"]["author"]);
+                    let at = wanted.iter().position(|c| c.role == Role::Reporter).unwrap_or(wanted.len());
+                    let watching = watchers
+                        .into_iter()
+                        .filter(|w| Some(w) != author.as_ref())
+                        .map(|jira_user| Candidate { jira_user, role: Role::Watching });
+                    wanted.splice(at..at, watching);
+                }
+                Err(why) => return Decided::Later(why),
+            }
+        }
+        let comment_id = parsed.comment.as_ref().map(|c| c.id.clone()).filter(|id| !id.is_empty());
+        let mut sent_to = HashSet::new();
+        let mut deliveries = Vec::new();
+        for candidate in wanted {
+            let Some((user, settings, auth)) = self.recipient(&instance_id, &candidate.jira_user).await else {
+                continue;
+            };
+            if sent_to.contains(&user) || !candidate.role.wanted(&settings) {
+                continue;
+            }
+            let base = instance_id.as_str();
+            match crate::jira::rest::can_read(&self.jira, base, &parsed.issue.key, comment_id.as_deref(), &auth).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(JiraError::Unreachable(why)) => return Decided::Later(why),
+                Err(e) => {
+                    tracing::info!(user = %user, error = %e, "a personal DM is skipped: its reader could not be checked");
+                    continue;
+                }
+            }
+            let Ok(mm_user) = MmUserId::parse(&user) else { continue };
+            let channel = match self.mattermost.direct_channel(&mm_user).await {
+                Ok(channel) => channel,
+                Err(e) => return Decided::Later(format!("Mattermost did not open the direct channel: {e}")),
+            };
+            sent_to.insert(user);
+            let (text, post_type) = message(&parsed, candidate.role);
+            let post = NewPost { message: text, post_type, ..NewPost::default() };
+            let record = DeliveryRecordV1::new_pending(
+                TargetRecordV1::ChannelId(channel.clone()),
+                channel.as_str().to_string(),
+                PostRecordV1::Json(post.to_json().to_string()),
+                parsed.issue.url(),
+                None,
+                now_ms(),
+            );
+            deliveries.push(NewDelivery { record });
+        }
+        Decided::Deliveries(deliveries)
+    }
+
+    /// The connected Mattermost user behind a Jira user, their settings and credentials.
+    async fn recipient(&self, instance_id: &str, jira_user: &str) -> Option<(String, NotificationSettings, JiraAuth)> {
+        let (store, key, instance, jira_user) =
+            (self.store.clone(), self.key.clone(), instance_id.to_string(), jira_user.to_string());
+        let connection = self
+            .store
+            .run(move |_| -> Result<_, StoreError> {
+                let Some(user) = store.mm_user_by_jira(&instance, &jira_user)? else { return Ok(None) };
+                store.connection(&instance, &user, &key)
+            })
+            .await
+            .ok()
+            .flatten()?;
+        let auth = auth_of(&connection.auth)?;
+        Some((connection.mm_user_id, connection.settings, auth))
+    }
+
+    /// The issue's watchers, read with a connected creator, assignee or reporter's
+    /// credentials, else the admin's; none when nobody can ask.
+    async fn watchers(
+        &self,
+        instance_id: &str,
+        parsed: &NormalizedEvent,
+        payload: &Value,
+    ) -> Result<Vec<String>, String> {
+        let fields = &payload["issue"]["fields"];
+        let mut readers = Vec::new();
+        for who in [&fields["creator"], &fields["assignee"], &fields["reporter"]].into_iter().filter_map(person) {
+            if let Some((_, _, auth)) = self.recipient(instance_id, &who).await {
+                readers.push(auth);
+            }
+        }
+        readers.extend(JiraAuth::admin(&self.settings.current()));
+        let Some(auth) = readers.first() else { return Ok(Vec::new()) };
+        match crate::jira::rest::watchers(&self.jira, instance_id, &parsed.issue.key, auth).await {
+            Ok(people) => Ok(people
+                .iter()
+                .filter_map(|p| person(&serde_json::json!({"accountId": p.account_id, "name": p.name})))
+                .collect()),
+            Err(JiraError::Unreachable(why)) => Err(why),
+            Err(e) => {
+                tracing::info!(error = %e, "the watchers of an issue could not be read; no watcher DMs");
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,115 @@
+//! Personal DMs (SPEC §5.9) end to end: after a firehose comment is acknowledged, each
+//! connected person it concerns gets at most one DM, in the role order, only when their
+//! setting is on and their own token can read the comment; none from the legacy webhook.
+
+use jirabridge::config::Secret;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::app::{spawn_app_with, TestApp, SECRET};
+use crate::support::fake_jira::FakeJira;
+
+async fn connect(app: &TestApp, jira: &FakeJira, name: &str) -> String {
+    let token = format!("{name}-token");
+    jira.add_pat_user(&token, name, &format!("{name} Person"));
+    let user = app.mm.add_user(name, "system_user");
+    let connection = jirabridge::store::Connection {
+        instance_id: jira.url.clone(),
+        mm_user_id: user.clone(),
+        jira: jirabridge::store::JiraUser {
+            name: name.into(),
+            display_name: format!("{name} Person"),
+            ..Default::default()
+        },
+        auth: jirabridge::store::ConnectionAuth::Pat { token },
+        settings: jirabridge::store::NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    user
+}
+
+fn comment(jira: &FakeJira) -> String {
+    json!({
+        "timestamp": 1_700_000_000_000u64, "webhookEvent": "comment_created",
+        "user": {"name": "carol", "displayName": "Carol"},
+        "issue": {"id": "10", "key": "DEMO-1", "self": format!("{}/rest/api/2/issue/10", jira.url),
+            "fields": {"summary": "Crash on start", "issuetype": {"name": "Bug"}, "project": {"key": "DEMO"},
+                "assignee": {"name": "ada", "displayName": "ada Person"}, "reporter": {"name": "dan"}, "creator": {"name": "dan"}}},
+        "comment": {"id": "77", "body": "[~bob] and [~ada]: @here look", "author": {"name": "carol"},
+            "updateAuthor": {"name": "carol", "displayName": "Carol"}}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_comment_makes_one_dm_per_person_it_concerns_who_may_read_it() {
+    let jira = FakeJira::start().await;
+    let app =
+        spawn_app_with(|c| c.mattermost.command_tokens = vec![Secret::new("cmdtoken0000000000000000dd".into())]).await;
+    let request = json!({"url": jira.url, "type": "server"});
+    let response = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (ada, bob, dan, erin, frank) = (
+        connect(&app, &jira, "ada").await,
+        connect(&app, &jira, "bob").await,
+        connect(&app, &jira, "dan").await,
+        connect(&app, &jira, "erin").await,
+        connect(&app, &jira, "frank").await,
+    );
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start"}));
+    jira.set_watchers("DEMO-1", &["erin", "frank", "carol"]);
+    jira.hide_issue_from("DEMO-1", "erin-token");
+    let reply = app.slash(&dan, "cmdtoken0000000000000000dd", "/jira settings notifications reporter off").await;
+    assert_eq!(reply.text(), "Settings updated:\n* Reporter notifications off.");
+
+    let url = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
+    assert_eq!(app.post(&url, comment(&jira)).await.status(), StatusCode::OK);
+    let queued = app.state.connections.decide_direct_messages().await.unwrap();
+    assert_eq!(queued, 3, "bob and ada (mentioned), frank (watching)");
+    app.deliver().await;
+
+    let only = |user: &str| {
+        let dms = app.mm.direct_messages(user);
+        assert!(dms.len() <= 1, "one DM per person: {dms:?}");
+        dms.into_iter().next()
+    };
+    let link = format!("bug [DEMO-1: Crash on start]({}/browse/DEMO-1)", jira.url);
+    let to_bob = only(&bob).expect("bob was mentioned");
+    assert_eq!(to_bob.post_type, "custom_jira_mention");
+    assert!(
+        to_bob.message.starts_with(&format!("Carol **mentioned** you in a new comment on {link}:\n> ")),
+        "{}",
+        to_bob.message
+    );
+    assert!(to_bob.message.contains("@\u{2060}here"), "no channel-wide mention: {}", to_bob.message);
+    let to_ada = only(&ada).expect("ada was mentioned (and is the assignee: one DM)");
+    assert_eq!(to_ada.post_type, "custom_jira_mention");
+    let to_frank = only(&frank).expect("frank watches");
+    assert!(to_frank.message.ends_with("\n\n*You are watching this bug*"), "{}", to_frank.message);
+    assert!(only(&dan).is_none(), "dan turned reporter DMs off");
+    assert!(only(&erin).is_none(), "erin cannot read the issue");
+
+    assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 0, "decided once");
+
+    let assigned = json!({
+        "timestamp": 1_700_000_000_001u64, "webhookEvent": "jira:issue_updated", "issue_event_type_name": "issue_assigned",
+        "user": {"name": "carol", "displayName": "Carol"},
+        "issue": {"id": "10", "key": "DEMO-1", "self": format!("{}/rest/api/2/issue/10", jira.url),
+            "fields": {"summary": "Crash on start", "issuetype": {"name": "Bug"}, "project": {"key": "DEMO"},
+                "assignee": {"name": "bob", "displayName": "bob Person"}}},
+        "changelog": {"id": "9", "items": [{"field": "assignee", "fieldtype": "jira", "from": "ada", "to": "bob"}]}
+    });
+    assert_eq!(app.post(&url, assigned.to_string()).await.status(), StatusCode::OK);
+    assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 1);
+    app.deliver().await;
+    let to_bob = app.mm.direct_messages(&bob);
+    assert_eq!(to_bob.len(), 2);
+    assert_eq!(to_bob[1].message, format!("Carol **assigned** you to {link}"));
+    let legacy = app.legacy_url("");
+    assert_eq!(app.post(&legacy, comment(&jira)).await.status(), StatusCode::OK);
+    assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 0, "never from the legacy webhook");
+    app.shutdown().await;
+}
