@@ -123,6 +123,14 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert_eq!(unassigned, format!("Unassigned Jira issue [DEMO-1]({}/browse/DEMO-1)", jira.url));
     assert!(jira.issue_fields("DEMO-1")["assignee"].is_null());
 
+    // Jira asks to slow down: a short Retry-After is waited out, a long one is reported.
+    jira.rate_limit_next(1, 1);
+    let waited = jira_command(&app, &ada, "/jira view DEMO-1").await;
+    assert!(waited.body["attachments"][0]["text"].as_str().is_some_and(|t| t.contains("DEMO-1")), "{}", waited.body);
+    jira.rate_limit_next(1, 30);
+    let busy = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
+    assert_eq!(busy, "Jira is busy; try again in 30 seconds.");
+
     jira.hide_issue_from("DEMO-1", ADA_PAT);
     let hidden = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert!(

@@ -31,6 +31,8 @@ use crate::utc::now_ms;
 
 /// Events read per pass.
 const BATCH: usize = 200;
+/// How often a user is told that Jira refused their token in background work.
+const REJECTED_DM_EVERY_MS: u64 = 24 * 3600 * 1000;
 
 /// Why one role's DM goes to someone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +278,10 @@ impl Connections {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(JiraError::Unreachable(why)) => return Decided::Later(why),
+                Err(JiraError::Unauthorized) => {
+                    self.tell_credentials_rejected(&instance_id, &user).await;
+                    continue;
+                }
                 Err(e) => {
                     tracing::info!(user = %user, error = %e, "a personal DM is skipped: its reader could not be checked");
                     continue;
@@ -300,6 +306,16 @@ impl Connections {
             deliveries.push(NewDelivery { record });
         }
         Decided::Deliveries(deliveries)
+    }
+
+    /// Jira refused a user's token in background work: a DM says so, at most once per user
+    /// and instance per 24 hours (decided in issue 17), and the connection stays.
+    async fn tell_credentials_rejected(&self, instance_id: &str, user: &str) {
+        let (store, once) = (self.store.clone(), format!("rejected\0{instance_id}\0{user}"));
+        let until = now_ms() + REJECTED_DM_EVERY_MS;
+        if let Ok(true) = self.store.run(move |_| store.use_once(&once, until)).await {
+            self.direct_message(user, super::issues::REJECTED).await;
+        }
     }
 
     /// The connected Mattermost user behind a Jira user, their settings and credentials.

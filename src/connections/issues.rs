@@ -18,6 +18,9 @@ use crate::mattermost::action::{ActionIntegration, ActionOption, PostAction};
 use crate::mattermost::post::{Attachment, AttachmentField};
 use crate::utc::now_ms;
 
+/// A 401 to a command made with a token (SPEC §8.1): the connection stays.
+pub(super) const REJECTED: &str = "Jira rejected your credentials; run `/jira connect` again.";
+
 /// The op of the transition menu on a `/jira view` reply.
 pub(super) const TRANSITION: &str = "transition";
 
@@ -100,7 +103,7 @@ impl Connections {
         let base = acting.instance.id.as_str();
         let transitions = match rest::transitions(&self.jira, base, key, &acting.auth).await {
             Ok(transitions) => transitions,
-            Err(JiraError::NotFound | JiraError::Unauthorized | JiraError::Forbidden) => return "we couldn't find the issue key. Please confirm the issue key and try again. You may not have permissions to access this issue".into(),
+            Err(JiraError::NotFound | JiraError::Forbidden) => return "we couldn't find the issue key. Please confirm the issue key and try again. You may not have permissions to access this issue".into(),
             Err(e) => return jira_trouble(&e),
         };
         if transitions.is_empty() {
@@ -127,7 +130,7 @@ impl Connections {
     pub(super) async fn do_transition(&self, acting: &Acting, key: &str, transition: &Transition) -> String {
         match rest::transition(&self.jira, acting.instance.id.as_str(), key, &transition.id, &acting.auth).await {
             Ok(()) => format!("{} transitioned to `{}`", key_link(acting, key), safe(&transition.to)),
-            Err(JiraError::Forbidden | JiraError::Unauthorized) => NO_PERMISSION.into(),
+            Err(JiraError::Forbidden) => NO_PERMISSION.into(),
             Err(e) => jira_trouble(&e),
         }
     }
@@ -192,7 +195,7 @@ impl Connections {
         };
         match rest::assign(&self.jira, base, key, Some(&person), cloud, &acting.auth).await {
             Ok(()) => format!("`{}` assigned to Jira issue {}", safe(&person.display_name), key_link(acting, key)),
-            Err(JiraError::Forbidden | JiraError::Unauthorized) => NO_PERMISSION.into(),
+            Err(JiraError::Forbidden) => NO_PERMISSION.into(),
             Err(JiraError::NotFound) => {
                 format!("We couldn't find the issue key `{}`.  Please confirm the issue key and try again.", safe(key))
             }
@@ -223,7 +226,7 @@ impl Connections {
         let cloud = acting.instance.instance_type == InstanceType::Cloud;
         match rest::assign(&self.jira, acting.instance.id.as_str(), &key, None, cloud, &acting.auth).await {
             Ok(()) => format!("Unassigned Jira issue {}", key_link(acting, &key)),
-            Err(JiraError::Forbidden | JiraError::Unauthorized) => "You do not have the appropriate permissions to perform this action. Please contact your Jira administrator.".into(),
+            Err(JiraError::Forbidden) => "You do not have the appropriate permissions to perform this action. Please contact your Jira administrator.".into(),
             Err(JiraError::NotFound) => format!("We couldn't find the issue key `{}`.  Please confirm the issue key and try again.", safe(&key)),
             Err(e) => jira_trouble(&e),
         }
@@ -257,7 +260,7 @@ fn jira_trouble(e: &JiraError) -> String {
         JiraError::RateLimited { retry_after } => {
             format!("Jira is busy; try again in {} seconds.", retry_after.map_or(10, |d| d.as_secs().max(1)))
         }
-        JiraError::Unauthorized => "Jira rejected your credentials; run `/jira connect` again.".into(),
+        JiraError::Unauthorized => REJECTED.into(),
         other => format!("Jira could not do this: {other}"),
     }
 }

@@ -21,6 +21,8 @@ use crate::telemetry::Metrics;
 
 /// Redirects followed at most.
 const MOST_REDIRECTS: usize = 5;
+/// The longest `Retry-After` of a 429 that a call waits out before trying once more.
+pub const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(10);
 
 /// Why a call to Jira gave no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,9 +144,25 @@ impl JiraClient {
         self.answer(request).await
     }
 
+    /// Sends `request`; a 429 whose `Retry-After` is at most [`LONGEST_RATE_LIMIT_WAIT`] is
+    /// waited out and the request sent once more (decided in issue 17; a longer wait is the
+    /// caller's to report).
+    async fn answer(&self, request: reqwest::RequestBuilder) -> Result<Option<serde_json::Value>, JiraError> {
+        let again = request.try_clone();
+        match (self.answer_once(request).await, again) {
+            (Err(JiraError::RateLimited { retry_after: Some(wait) }), Some(again))
+                if wait <= LONGEST_RATE_LIMIT_WAIT =>
+            {
+                tokio::time::sleep(wait).await;
+                self.answer_once(again).await
+            }
+            (answered, _) => answered,
+        }
+    }
+
     /// Sends `request`: the JSON answered with 2xx, `None` for an empty answer (204), a
     /// 400's `errorMessages` and `errors` as one sentence, or the typed error of the status.
-    async fn answer(&self, request: reqwest::RequestBuilder) -> Result<Option<serde_json::Value>, JiraError> {
+    async fn answer_once(&self, request: reqwest::RequestBuilder) -> Result<Option<serde_json::Value>, JiraError> {
         let response = request.send().await.map_err(|e| {
             self.count("unreachable");
             JiraError::Unreachable(describe(&e))

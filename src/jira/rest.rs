@@ -144,7 +144,8 @@ pub async fn assign(
 }
 
 /// Whether `auth` may read `key` (and, given, its comment `comment_id`): what a personal DM
-/// needs before it shows either (SPEC §5.9). `Ok(false)` for 401, 403 and 404.
+/// needs before it shows either (SPEC §5.9). `Ok(false)` for 403 and 404; a 401 (the
+/// credentials themselves refused) is `Err(Unauthorized)`.
 pub async fn can_read(
     client: &JiraClient,
     base: &str,
@@ -158,7 +159,7 @@ pub async fn can_read(
     };
     match client.send_json(Method::GET, &url, &[("fields", "summary")], None, auth).await {
         Ok(_) => Ok(true),
-        Err(JiraError::Unauthorized | JiraError::Forbidden | JiraError::NotFound) => Ok(false),
+        Err(JiraError::Forbidden | JiraError::NotFound) => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -35,6 +35,19 @@ struct World {
     hidden: HashMap<String, Vec<String>>,
     /// Issue key → the user names watching it.
     watchers: HashMap<String, Vec<String>>,
+    /// The next user calls answered 429 with this `Retry-After` (seconds), and how many.
+    rate_limited: Option<(u64, usize)>,
+}
+
+impl World {
+    /// A 429 while the test asked for some (`FakeJira::rate_limit_next`).
+    fn rate_limit(&mut self) -> Option<HttpResponse> {
+        let (seconds, left) = self.rate_limited.take()?;
+        if left > 1 {
+            self.rate_limited = Some((seconds, left - 1));
+        }
+        Some(HttpResponse::TooManyRequests().insert_header(("Retry-After", seconds.to_string())).finish())
+    }
 }
 
 pub struct FakeJira {
@@ -99,7 +112,10 @@ async fn issue(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest, path: web:
         world.issue_delay
     };
     tokio::time::sleep(delay).await;
-    let world = world.lock().unwrap();
+    let mut world = world.lock().unwrap();
+    if let Some(slow_down) = world.rate_limit() {
+        return slow_down;
+    }
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
     if auth != expected_auth() && !world.people.contains_key(auth) {
         return not_authenticated();

@@ -27,6 +27,9 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
 /// The caller, from its `Authorization` header, after logging the request.
 fn caller(world: &mut World, req: &HttpRequest) -> Result<(String, Value), HttpResponse> {
     world.requests.push(format!("{} {}", req.method(), req.uri()));
+    if let Some(slow_down) = world.rate_limit() {
+        return Err(slow_down);
+    }
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     match world.people.get(&auth) {
         Some(person) => Ok((auth, person.clone())),
@@ -176,6 +179,16 @@ impl FakeJira {
         let person = json!({"accountId": account_id, "displayName": display_name, "emailAddress": email,
             "timeZone": "UTC", "active": true});
         self.world.lock().unwrap().people.insert(format!("Basic {header}"), person);
+    }
+
+    /// The next `count` user calls answer 429 with `Retry-After: seconds`.
+    pub fn rate_limit_next(&self, count: usize, seconds: u64) {
+        self.world.lock().unwrap().rate_limited = Some((seconds, count));
+    }
+
+    /// The personal access token `token` is revoked: Jira answers 401 to it from now on.
+    pub fn revoke_pat(&self, token: &str) {
+        self.world.lock().unwrap().people.remove(&format!("Bearer {token}"));
     }
 
     /// The transitions `issue` offers: (id, name, target status).
