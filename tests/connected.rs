@@ -96,6 +96,16 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let menu = &attachment["actions"][0];
     assert_eq!(menu["name"], "Transition issue");
     assert_eq!(menu["options"].as_array().unwrap().len(), 2);
+    let share = &attachment["actions"][1];
+    assert_eq!(share["name"], "Share publicly");
+    let share_url = share["integration"]["url"].as_str().unwrap();
+    let (_, shared) = app.mm.click(share_url, &ada, &app.channel_id, share["integration"]["context"].clone()).await;
+    assert_eq!(shared["ephemeral_text"], "Shared in the channel.");
+    let posted = app.mm.posts(&app.channel_id).pop().expect("the issue was posted in the channel");
+    assert_eq!(posted.message, "@ada shared");
+    let shown = &posted.props["attachments"][0];
+    assert!(shown["text"].as_str().unwrap().contains("DEMO-1: Crash @\u{2060}all on start"), "{shown}");
+    assert!(shown["actions"].is_null(), "no buttons on the shared post: {shown}");
 
     let vague = jira_command(&app, &ada, "/jira transition DEMO-1 o").await.text();
     assert_eq!(vague, "please be more specific, \"o\" matched several states: \"In Progress, Done\"");

@@ -15,7 +15,7 @@ use crate::ids::InstanceType;
 use crate::jira::client::JiraError;
 use crate::jira::rest::{self, IssueView, JiraPerson, Transition};
 use crate::mattermost::action::{ActionIntegration, ActionOption, PostAction};
-use crate::mattermost::post::{Attachment, AttachmentField};
+use crate::mattermost::post::{Attachment, AttachmentField, NewPost};
 use crate::utc::now_ms;
 
 /// A 401 to a command made with a token (SPEC §8.1): the connection stays.
@@ -23,6 +23,8 @@ pub(super) const REJECTED: &str = "Jira rejected your credentials; run `/jira co
 
 /// The op of the transition menu on a `/jira view` reply.
 pub(super) const TRANSITION: &str = "transition";
+/// The op of its "Share publicly" button.
+pub(super) const SHARE: &str = "share";
 
 const NO_PERMISSION: &str =
     "you do not have the appropriate permissions to perform this action. Please contact your Jira administrator";
@@ -63,7 +65,44 @@ impl Connections {
         if let Some(menu) = self.transition_menu(caller, acting, &issue, &transitions) {
             attachment.actions.push(menu);
         }
+        let share = self.signed_integration(caller, acting, SHARE, &issue.key);
+        attachment.actions.extend(PostAction::button(SHARE, "Share publicly", share).ok());
         Answer { text: String::new(), attachments: vec![attachment] }
+    }
+
+    /// Where a click on a `/jira view` reply goes, with state bound to the caller, the
+    /// channel, the issue and a nonce (each click acts once).
+    fn signed_integration(&self, caller: &Caller, acting: &Acting, op: &str, key: &str) -> ActionIntegration {
+        let state = SignedState {
+            op: op.into(),
+            uid: Some(caller.user_id.clone()),
+            cid: caller.channel_id.clone(),
+            iid: Some(acting.instance.id.to_string()),
+            key: Some(key.to_string()),
+            exp: now_ms() / 1000 + EPHEMERAL_BUTTON_SECS,
+            rurl: None,
+            n: signed::nonce().ok(),
+            data: Map::new(),
+        };
+        let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(&state)))]);
+        ActionIntegration { url: format!("{}/mattermost/action", self.settings.current().public_base_url()), context }
+    }
+
+    /// "Share publicly" (SPEC §10.4): the bot posts the issue, without buttons, as
+    /// "@<user> shared"; read with the clicker's credentials, so nobody shares what they
+    /// cannot see.
+    pub(super) async fn share(&self, caller: &Caller, acting: &Acting, key: &str) -> Result<String, String> {
+        let issue = rest::issue(&self.jira, acting.instance.id.as_str(), key, &acting.auth)
+            .await
+            .map_err(|e| format!("Could not share the issue: {}", jira_trouble(&e)))?;
+        let Ok(channel_id) = crate::ids::ChannelId::parse(&caller.channel_id) else {
+            return Err("Could not share the issue here.".into());
+        };
+        let mut post = NewPost::with_attachments(vec![issue_attachment(acting, &issue)]);
+        post.channel_id = channel_id;
+        post.message = format!("@{} shared", caller.user_name);
+        self.mattermost.create_post(&post).await.map_err(|e| format!("Could not share the issue: {e}"))?;
+        Ok("Shared in the channel.".into())
     }
 
     fn transition_menu(
@@ -81,20 +120,8 @@ impl Connections {
         if options.is_empty() {
             return None;
         }
-        let state = SignedState {
-            op: TRANSITION.into(),
-            uid: Some(caller.user_id.clone()),
-            cid: caller.channel_id.clone(),
-            iid: Some(acting.instance.id.to_string()),
-            key: Some(issue.key.clone()),
-            exp: now_ms() / 1000 + EPHEMERAL_BUTTON_SECS,
-            rurl: None,
-            n: signed::nonce().ok(),
-            data: Map::new(),
-        };
-        let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(&state)))]);
-        let url = format!("{}/mattermost/action", self.settings.current().public_base_url());
-        PostAction::select(TRANSITION, "Transition issue", options, ActionIntegration { url, context }).ok()
+        let integration = self.signed_integration(caller, acting, TRANSITION, &issue.key);
+        PostAction::select(TRANSITION, "Transition issue", options, integration).ok()
     }
 
     /// `/jira transition KEY state…` (SPEC §10.3): the one transition whose target status

@@ -2,10 +2,11 @@
 //! the clicks and forms those rows hand out. Rows not built yet say so in a sentence.
 
 use super::connect::{CONNECT_TOKEN, USE_TOKEN};
-use super::issues::TRANSITION;
-use super::Connections;
+use super::issues::{SHARE, TRANSITION};
+use super::{Acting, Connections};
 use crate::commands::jira_ops::{Answer, Caller, Interaction, JiraCall, JiraOps, Outcome, OutcomeOf, Reply};
 use crate::commands::parse::Command;
+use crate::commands::signed::SignedState;
 use crate::ids::InstanceType;
 use crate::store::Connection;
 
@@ -49,16 +50,19 @@ impl JiraOps for Connections {
                 CONNECT_TOKEN => self.connect_with_token(caller, state, &interaction.values).await,
                 TRANSITION => {
                     let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
-                    let (Some(key), instance) = (state.key.as_deref(), state.iid.as_deref()) else {
-                        return Outcome::Failed("Failed to transition this issue.".into());
-                    };
-                    match self.acting(&caller.user_id, instance).await {
-                        Ok(acting) => match self.transition_clicked(&acting, key, chosen).await {
+                    match self.on_issue(caller, state).await {
+                        Ok((acting, key)) => match self.transition_clicked(&acting, &key, chosen).await {
                             Ok(text) | Err(text) => Outcome::Done(text),
                         },
                         Err(why) => Outcome::Failed(why),
                     }
                 }
+                SHARE => match self.on_issue(caller, state).await {
+                    Ok((acting, key)) => match self.share(caller, &acting, &key).await {
+                        Ok(text) | Err(text) => Outcome::Done(text),
+                    },
+                    Err(why) => Outcome::Failed(why),
+                },
                 other => {
                     tracing::warn!(op = other, "a signed interaction of an unknown kind");
                     Outcome::Failed("This button has expired. Run the command again.".into())
@@ -69,6 +73,12 @@ impl JiraOps for Connections {
 }
 
 impl Connections {
+    /// The caller's connection to the instance a button names, and its issue key.
+    async fn on_issue(&self, caller: &Caller, state: &SignedState) -> Result<(Acting, String), String> {
+        let key = state.key.clone().ok_or("This button names no issue.")?;
+        Ok((self.acting(&caller.user_id, state.iid.as_deref()).await?, key))
+    }
+
     /// The issue rows, with the caller's connection.
     async fn issue_command(&self, caller: &Caller, instance: Option<&str>, command: Command) -> Answer {
         let acting = match self.acting(&caller.user_id, instance).await {
