@@ -178,3 +178,26 @@ async fn an_address_outside_allow_from_gets_the_json_forbidden_error() {
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
     assert!(page.text().await.unwrap().contains("admin.allow_from"), "the console answers in words");
 }
+
+/// The catalogue (SPEC §3.5, §6.9) learns names from the payloads an instance sent, without
+/// asking Jira (push-only), and stays per instance.
+#[tokio::test]
+async fn the_catalogue_names_what_the_payloads_showed() {
+    let app = spawn_app_with(|c| c.jira.push_only = true).await;
+    let request = json!({"url": "https://jira.corp.example", "type": "server", "alias": "corp"});
+    let (status, _) = body(app.api(Method::POST, "/instances").json(&request).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, empty) = body(app.api(Method::GET, "/catalog/corp").send().await.unwrap()).await;
+    assert_eq!((status, &empty["projects"]), (StatusCode::OK, &json!([])));
+
+    let payload = include_str!("fixtures/server-issue-created-wiki-markup.json");
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    assert_eq!(app.post(&url, payload).await.status(), StatusCode::OK);
+    let (_, learned) = body(app.api(Method::GET, "/catalog/corp").send().await.unwrap()).await;
+    let projects = learned["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1, "{learned}");
+    assert_eq!((projects[0]["id"].as_str(), projects[0]["name"].as_str()), (Some("WEB"), Some("Website")));
+    assert_eq!(projects[0]["source"], "seen");
+    let (status, _) = body(app.api(Method::GET, "/catalog/nope").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -88,3 +88,23 @@ pub async fn webhook_urls(
     let secret = state.accepted_secrets().current;
     Ok(HttpResponse::Ok().json(instances::urls_json(&instance.id, &state.config().public_base_url(), &secret)))
 }
+
+/// `GET /api/v1/catalog/{ref}`: the names the console offers for an instance (SPEC §3.5,
+/// §6.9), learned from the payloads it sent.
+pub async fn catalog(
+    _: AdminAuth,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = reference.into_inner();
+    let entries = state
+        .store
+        .run(move |store| -> Result<Option<Vec<crate::store::CatalogEntry>>, crate::store::StoreError> {
+            let Some(instance) = instances::resolve(store, &reference)? else { return Ok(None) };
+            crate::subscriptions::catalog::learn_recent(store)?;
+            store.catalog(instance.id.as_str()).map(Some)
+        })
+        .await?;
+    let entries = entries.ok_or_else(|| ApiError::NotFound("unknown Jira instance".into()))?;
+    Ok(HttpResponse::Ok().json(crate::subscriptions::catalog::as_json(&entries)))
+}

@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/instances").route(web::get().to(instances::list)).route(web::post().to(instances::create)),
             )
             .service(resource("/instances/{reference}/webhook-urls").route(web::get().to(instances::webhook_urls)))
+            .service(resource("/catalog/{reference}").route(web::get().to(instances::catalog)))
             .service(
                 resource("/instances/{reference}")
                     .route(web::get().to(instances::get))

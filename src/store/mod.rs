@@ -6,6 +6,7 @@
 
 mod admin_data;
 mod admin_users;
+mod catalog;
 pub mod codec;
 mod commands;
 mod connections;
@@ -46,6 +47,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use trees::Trees;
 
+pub use catalog::CatalogEntry;
 pub use commands::CommandRegistration;
 pub use connections::{Connection, ConnectionAuth, JiraUser, MattermostUser, NotificationSettings};
 pub use deliveries::{DueDelivery, OutboxCounts};

@@ -34,6 +34,7 @@ pub const TREES: &[&str] = &[
     MMUSERID_USER,
     INSTANCE_MMUSER_CONNECTION,
     INSTANCE_JIRAUSER_MMUSERID,
+    CATALOG_ENTRY,
 ];
 
 /// Store-wide facts: `schema_version`, `id_floor` (u64 BE, set by a restore: ids
@@ -106,3 +107,6 @@ pub const INSTANCE_MMUSER_CONNECTION: &str = "instance_mmuser_connection";
 /// instance id 0x00 Jira accountId (Cloud) or user name (Data Center) → Mattermost user id:
 /// who a Jira user is here, for DMs, mentions and `/jira assign @user`.
 pub const INSTANCE_JIRAUSER_MMUSERID: &str = "instance_jirauser_mmuserid";
+/// instance id 0x00 kind 0x00 id → the name last seen in a payload, the project, and when
+/// (see `catalog`): the names the console offers.
+pub const CATALOG_ENTRY: &str = "catalog_entry";

@@ -28,6 +28,7 @@ pub(super) struct Trees {
     pub(super) mmuserid_user: sled::Tree,
     pub(super) instance_mmuser_connection: sled::Tree,
     pub(super) instance_jirauser_mmuserid: sled::Tree,
+    pub(super) catalog_entry: sled::Tree,
 }
 
 impl Trees {
@@ -61,6 +62,7 @@ impl Trees {
             mmuserid_user: open(schema::MMUSERID_USER)?,
             instance_mmuser_connection: open(schema::INSTANCE_MMUSER_CONNECTION)?,
             instance_jirauser_mmuserid: open(schema::INSTANCE_JIRAUSER_MMUSERID)?,
+            catalog_entry: open(schema::CATALOG_ENTRY)?,
         })
     }
 }

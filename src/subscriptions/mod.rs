@@ -4,6 +4,7 @@
 //! Everything but `service` is pure: no IO, no clock, no async. `stored` converts to and
 //! from the store's records; `service` runs create/update/delete with their IO checks.
 
+pub mod catalog;
 pub mod dry_run;
 pub mod facts;
 pub mod health;
