@@ -281,3 +281,27 @@ async fn a_subscription_of_a_removed_instance_is_not_moved_by_an_edit() {
     assert_eq!(app.state.store.subscriptions().unwrap()[0].instance_id.as_str(), "https://jira-b.example.com");
     app.shutdown().await;
 }
+
+/// The subscription editor offers the names an instance's webhooks showed (SPEC §6.9): a
+/// project by key and name, an issue type by name with the id a filter stores, and a table
+/// of the other ids and names; none of it needs a script.
+#[tokio::test]
+async fn the_subscription_editor_offers_the_names_jira_sent() {
+    let app = spawn_app().await;
+    let request = serde_json::json!({"url": "https://jira.corp.example", "type": "server"});
+    app.api(reqwest::Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    let body = serde_json::json!({
+        "timestamp": 1, "webhookEvent": "jira:issue_created",
+        "issue": {"id": "1", "key": "WEB-1", "self": "https://jira.corp.example/rest/api/2/issue/1",
+            "fields": {"summary": "S", "project": {"key": "WEB", "name": "Website"},
+                "issuetype": {"id": "10001", "name": "Bug"}, "priority": {"id": "2", "name": "High"}}}
+    });
+    let url = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
+    assert_eq!(app.post(&url, body.to_string()).await.status(), 200);
+    let mut visitor = signed_in(&app).await;
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    assert!(editor.has(r#"<option value="WEB">Website</option>"#), "the project is offered");
+    assert!(editor.has(r#"<option value="10001">Bug</option>"#), "the issue type by name, stored as its id");
+    assert!(editor.has("<td>Priority</td><td><code>2</code></td><td>High</td>"), "priority 2 is High");
+    app.shutdown().await;
+}

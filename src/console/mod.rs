@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod form;
 mod instances;
+mod known_names;
 mod login;
 mod markdown;
 mod mattermost;

@@ -57,6 +57,8 @@ struct EditorPage {
     instances: Vec<String>,
     jql: Option<(String, Vec<String>)>,
     dry_run: Option<DryRun>,
+    /// The names the rule's instance sent, to pick from.
+    names: super::known_names::KnownNames,
 }
 
 fn kind_of(segment: &str) -> Result<(RuleKind, &'static str, &'static str), ConsoleError> {
@@ -120,8 +122,10 @@ fn instance_ids(store: &Store) -> Result<Vec<String>, StoreError> {
     Ok(store.instances()?.into_iter().map(|i| i.id.into_string()).collect())
 }
 
-/// The editor for `form`; `instances` from [`instance_ids`].
-fn editor(
+/// The editor for `form`; `instances` from [`instance_ids`]. The names to pick from are
+/// those of the rule's instance (else the first one).
+async fn editor(
+    state: &AppState,
     admin: &SignedIn,
     segment: &str,
     form: RuleForm,
@@ -134,6 +138,10 @@ fn editor(
     if !form.instance_id.is_empty() && !instances.contains(&form.instance_id) {
         instances.insert(0, form.instance_id.clone());
     }
+    let instance =
+        if form.instance_id.is_empty() { instances.first().cloned() } else { Some(form.instance_id.clone()) };
+    let (store, instance) = (state.store.clone(), instance.unwrap_or_default());
+    let names = state.store.run(move |_| super::known_names::load(&store, &instance)).await?;
     Ok(EditorPage {
         chrome: Chrome::new(admin, "/admin/subscriptions", title),
         base,
@@ -142,6 +150,7 @@ fn editor(
         form,
         jql: None,
         dry_run: None,
+        names,
     })
 }
 
@@ -165,7 +174,7 @@ pub async fn new_form(
         Some(template) => RuleForm { id: String::new(), name: String::new(), ..RuleForm::from_record(&template) },
         None => RuleForm::blank(default_instance),
     };
-    render(&editor(&admin, &segment, form, all.into_iter().map(|i| i.id.into_string()).collect())?)
+    render(&editor(&state, &admin, &segment, form, all.into_iter().map(|i| i.id.into_string()).collect()).await?)
 }
 
 pub async fn show(
@@ -178,7 +187,7 @@ pub async fn show(
     let (kind, _, _) = kind_of(&segment)?;
     let read = move |store: &Store| Ok::<_, ConsoleError>((find(store, kind, &id)?, instance_ids(store)?));
     let (record, instances) = state.store.run(read).await?;
-    let mut page = editor(&admin, &segment, RuleForm::from_record(&record), instances)?;
+    let mut page = editor(&state, &admin, &segment, RuleForm::from_record(&record), instances).await?;
     page.chrome.notice = notice.text();
     page.jql = Some(approximate_jql(&stored::from_record(&record), MatchSettings::from_config(&state.config())));
     render(&page)
@@ -239,7 +248,7 @@ async fn save(
             form.id = id.unwrap_or_default().to_string();
             form.place_errors(errors);
             let instances = state.store.run(instance_ids).await?;
-            let mut page = editor(&post.admin, segment, form, instances)?;
+            let mut page = editor(state, &post.admin, segment, form, instances).await?;
             page.chrome.error = Some(format!("The {noun} was not saved: please correct the fields marked below."));
             render_status(StatusCode::BAD_REQUEST, &page)
         }
@@ -307,7 +316,7 @@ pub async fn try_rule(
     };
     let (record, result, instances) = state.store.run(read).await?;
     let sub = stored::from_record(&record);
-    let mut page = editor(&post.admin, &segment, RuleForm::from_record(&record), instances)?;
+    let mut page = editor(&state, &post.admin, &segment, RuleForm::from_record(&record), instances).await?;
     page.jql = Some(approximate_jql(&sub, settings));
     page.dry_run = Some(result);
     render(&page)
