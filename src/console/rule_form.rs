@@ -17,6 +17,48 @@ pub const INCLUSIONS: &[(&str, &str)] = &[
     ("include_or_empty", "includes any of, or is empty"),
 ];
 
+/// Every event of [`KNOWN_EVENTS`] in words, grouped as an admin thinks of them.
+pub const EVENT_GROUPS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "Issue",
+        &[
+            ("event_created", "Issue created"),
+            ("event_deleted", "Issue deleted"),
+            ("event_deleted_unresolved", "Unresolved issue deleted"),
+            ("event_updated_reopened", "Issue reopened"),
+            ("event_updated_resolved", "Issue resolved"),
+            ("event_updated_any", "Any change to an issue"),
+        ],
+    ),
+    (
+        "Comment",
+        &[
+            ("event_created_comment", "Comment added"),
+            ("event_updated_comment", "Comment edited"),
+            ("event_deleted_comment", "Comment deleted"),
+        ],
+    ),
+    (
+        "Field changes",
+        &[
+            ("event_updated_status", "Status changed"),
+            ("event_updated_assignee", "Assignee changed"),
+            ("event_updated_priority", "Priority changed"),
+            ("event_updated_summary", "Summary changed"),
+            ("event_updated_description", "Description changed"),
+            ("event_updated_labels", "Labels changed"),
+            ("event_updated_attachment", "Attachments added or removed"),
+            ("event_updated_sprint", "Sprint changed"),
+            ("event_updated_rank", "Rank changed"),
+            ("event_updated_issue_type", "Issue type changed"),
+            ("event_updated_fix_version", "Fix version changed"),
+            ("event_updated_affects_version", "Affects version changed"),
+            ("event_updated_reporter", "Reporter changed"),
+            ("event_updated_components", "Components changed"),
+        ],
+    ),
+];
+
 /// Blank filter rows offered below the existing ones (JavaScript can add more).
 const BLANK_ROWS: usize = 2;
 
@@ -194,8 +236,9 @@ impl RuleForm {
         self.events.contains(event)
     }
 
-    pub fn known_events(&self) -> &'static [&'static str] {
-        KNOWN_EVENTS
+    /// The events in groups (SPEC §6.9: words, with the plugin's code as the value).
+    pub fn event_groups(&self) -> &'static [(&'static str, &'static [(&'static str, &'static str)])] {
+        EVENT_GROUPS
     }
 
     pub fn inclusions(&self) -> &'static [(&'static str, &'static str)] {
@@ -206,6 +249,19 @@ impl RuleForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_known_event_has_words_in_one_group() {
+        let grouped: Vec<&str> =
+            EVENT_GROUPS.iter().flat_map(|(_, events)| events.iter().map(|(code, _)| *code)).collect();
+        let mut sorted = grouped.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), grouped.len(), "no event twice");
+        let mut known = KNOWN_EVENTS.to_vec();
+        known.sort_unstable();
+        assert_eq!(sorted, known);
+    }
 
     #[test]
     fn two_filter_rows_and_blank_rows_become_two_field_filters() {
