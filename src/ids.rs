@@ -59,7 +59,7 @@ macro_rules! string_id {
 }
 
 /// Mattermost's ids: 26 lower-case letters or digits.
-fn is_mattermost_id(text: &str) -> bool {
+pub fn is_mattermost_id(text: &str) -> bool {
     text.len() == 26 && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 

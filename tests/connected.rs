@@ -141,6 +141,22 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let busy = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert_eq!(busy, "Jira is busy; try again in 30 seconds.");
 
+    // A message becomes a comment, named by its link; only from a channel Ada is in.
+    let mattermost_user = app.mm.add_user("meg", "system_user");
+    let message = app.mm.add_user_post(&app.channel_id, &mattermost_user, "The crash log says *null*");
+    let no_access = jira_command(&app, &ada, &format!("/jira attach DEMO-1 --post {message}")).await.text();
+    assert_eq!(no_access, "User does not have access to this post");
+    app.mm.add_member(&app.channel_id, &ada);
+    let link = format!("{}/{}/pl/{message}", app.mm.url(), crate::support::app::TEAM);
+    let attached = jira_command(&app, &ada, &format!("/jira attach DEMO-1 --post {link}")).await.text();
+    assert_eq!(attached, format!("Message attached to [DEMO-1]({}/browse/DEMO-1) by @ada", jira.url));
+    let comment = jira.comments("DEMO-1").pop().expect("the comment was added");
+    assert_eq!(comment, format!("*@Ada Lovelace attached a* [message|{link}] *from @meg*\nThe crash log says *null*"));
+    let reply = app.mm.posts(&app.channel_id).pop().unwrap();
+    assert_eq!((reply.root_id.as_str(), reply.message.as_str()), (message.as_str(), attached.as_str()));
+    let nowhere = jira_command(&app, &ada, "/jira attach DEMO-1").await.text();
+    assert!(nowhere.starts_with("Run `/jira attach <issue-key>` in the message's thread"), "{nowhere}");
+
     jira.hide_issue_from("DEMO-1", ADA_PAT);
     let hidden = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert!(

@@ -7,6 +7,7 @@
 //! OAuth 1.0a and 2.0 connections are not built yet: `/jira connect` says so when they are
 //! the only methods allowed (`jira.user_auth_methods`).
 
+mod attach;
 mod connect;
 mod dms;
 mod issues;

@@ -37,7 +37,7 @@ impl JiraOps for Connections {
                 Command::InstanceDefault { url } => self.set_default(caller, url).await.into(),
                 Command::Settings { args } => self.settings_command(caller, instance.as_deref(), &args).await.into(),
                 Command::Me => self.me(caller).await.into(),
-                command => self.issue_command(caller, instance.as_deref(), command).await,
+                command => self.issue_command(caller, instance.as_deref(), command, call.post, call.thread).await,
             }
         })
     }
@@ -80,7 +80,14 @@ impl Connections {
     }
 
     /// The issue rows, with the caller's connection.
-    async fn issue_command(&self, caller: &Caller, instance: Option<&str>, command: Command) -> Answer {
+    async fn issue_command(
+        &self,
+        caller: &Caller,
+        instance: Option<&str>,
+        command: Command,
+        post: Option<String>,
+        thread: bool,
+    ) -> Answer {
         let acting = match self.acting(&caller.user_id, instance).await {
             Ok(acting) => acting,
             Err(why) => return why.into(),
@@ -91,6 +98,7 @@ impl Connections {
             Command::Assign { target: Some((key, who)) } => self.assign(&acting, &key, &who).await.into(),
             Command::Assign { target: None } => "Please specify an issue key and an assignee search string, in the form `/jira assign <issue-key> <assignee>`.".into(),
             Command::Unassign { key } => self.unassign(&acting, key).await.into(),
+            Command::Attach { key } => self.attach(caller, &acting, key, post, thread).await.into(),
             _ => NOT_YET.into(),
         }
     }

@@ -143,6 +143,18 @@ pub async fn assign(
     client.send_json(Method::PUT, &url, &[], Some(&body), auth).await.map(drop)
 }
 
+/// `POST /rest/api/2/issue/{key}/comment` with `body` (wiki markup; 201).
+pub async fn add_comment(
+    client: &JiraClient,
+    base: &str,
+    key: &str,
+    body: &str,
+    auth: &JiraAuth,
+) -> Result<(), JiraError> {
+    let url = api_url(base, &["issue", key, "comment"])?;
+    client.send_json(Method::POST, &url, &[], Some(&json!({"body": body})), auth).await.map(drop)
+}
+
 /// Whether `auth` may read `key` (and, given, its comment `comment_id`): what a personal DM
 /// needs before it shows either (SPEC §5.9). `Ok(false)` for 403 and 404; a 401 (the
 /// credentials themselves refused) is `Err(Unauthorized)`.

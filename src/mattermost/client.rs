@@ -230,6 +230,21 @@ impl MattermostClient {
         Ok(channel.id)
     }
 
+    /// `GET /api/v4/posts/{id}`.
+    pub async fn post(&self, post_id: &str) -> Result<Post, MmError> {
+        self.get(&format!("/api/v4/posts/{}", segment(post_id))).await
+    }
+
+    /// Whether `user_id` is a member of `channel_id` (`GET /channels/{cid}/members/{uid}`; 404 = no).
+    pub async fn is_channel_member(&self, channel_id: &str, user_id: &str) -> Result<bool, MmError> {
+        let path = format!("/api/v4/channels/{}/members/{}", segment(channel_id), segment(user_id));
+        match self.get::<serde_json::Value>(&path).await {
+            Ok(_) => Ok(true),
+            Err(MmError::Status { status: 404, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `GET /api/v4/channels/{id}/posts?since=<ms>`.
     pub async fn posts_since(&self, channel_id: &ChannelId, since_ms: u64) -> Result<Vec<Post>, MmError> {
         let path = format!("/api/v4/channels/{}/posts?since={since_ms}", segment(channel_id.as_str()));

@@ -43,6 +43,14 @@ pub struct Channel {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Post {
     pub id: String,
+    #[serde(default)]
+    pub channel_id: String,
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub root_id: String,
+    #[serde(default)]
+    pub message: String,
     /// Kept as read: a channel holds other integrations' posts, whose props can have any
     /// shape, and one of those must not make a whole post list unreadable.
     #[serde(default)]

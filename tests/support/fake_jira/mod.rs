@@ -33,6 +33,8 @@ struct World {
     transitions: HashMap<String, Vec<(String, String, String)>>,
     /// Issue key → the `Authorization` headers it is hidden from (404 to them).
     hidden: HashMap<String, Vec<String>>,
+    /// Issue key → comments added through the API.
+    comments: HashMap<String, Vec<String>>,
     /// Issue key → the user names watching it.
     watchers: HashMap<String, Vec<String>>,
     /// The next user calls answered 429 with this `Retry-After` (seconds), and how many.

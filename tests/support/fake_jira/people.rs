@@ -21,6 +21,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
         .route("/rest/api/2/user/assignable/search", web::get().to(assignable))
         .route("/rest/api/2/issue/{issue}/assignee", web::put().to(assign))
         .route("/rest/api/2/issue/{issue}/comment/{comment}", web::get().to(comment))
+        .route("/rest/api/2/issue/{issue}/comment", web::post().to(add_comment))
         .route("/rest/api/2/issue/{issue}/watchers", web::get().to(watchers));
 }
 
@@ -71,6 +72,17 @@ async fn comment(world: Shared, req: HttpRequest, path: web::Path<(String, Strin
         Ok(_) => HttpResponse::Ok().json(json!({"id": comment, "body": ""})),
         Err(refused) => refused,
     }
+}
+
+async fn add_comment(world: Shared, req: HttpRequest, path: web::Path<String>, body: web::Json<Value>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller_seeing(&mut world, &req, &path) {
+        return refused;
+    }
+    let text = body["body"].as_str().unwrap_or_default().to_string();
+    let comments = world.comments.entry(path.into_inner()).or_default();
+    comments.push(text);
+    HttpResponse::Created().json(json!({"id": comments.len().to_string()}))
 }
 
 async fn watchers(world: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
@@ -205,6 +217,11 @@ impl FakeJira {
     /// Who watches `issue` (Data Center user names of token users).
     pub fn set_watchers(&self, issue: &str, names: &[&str]) {
         self.world.lock().unwrap().watchers.insert(issue.into(), names.iter().map(|n| n.to_string()).collect());
+    }
+
+    /// The comments added to `issue` through the API, oldest first.
+    pub fn comments(&self, issue: &str) -> Vec<String> {
+        self.world.lock().unwrap().comments.get(issue).cloned().unwrap_or_default()
     }
 
     /// The issue's `fields` now.

@@ -91,6 +91,31 @@ impl FakeMattermost {
         world.posts.iter().filter(|p| p.channel_id == channel.id).cloned().collect()
     }
 
+    /// `user_id` joins `channel_id`.
+    pub fn add_member(&self, channel_id: &str, user_id: &str) {
+        self.inner.shared.world().members.insert((channel_id.to_string(), user_id.to_string()));
+    }
+
+    /// A message `user_id` wrote in `channel_id`; answers its id.
+    pub fn add_user_post(&self, channel_id: &str, user_id: &str, message: &str) -> String {
+        let mut world = self.inner.shared.world();
+        let now = world.now_ms();
+        let post = super::Post {
+            id: new_id(),
+            channel_id: channel_id.to_string(),
+            user_id: user_id.to_string(),
+            message: message.to_string(),
+            root_id: String::new(),
+            props: serde_json::json!({}),
+            create_at: now,
+            update_at: now,
+            post_type: String::new(),
+        };
+        let id = post.id.clone();
+        world.posts.push(post);
+        id
+    }
+
     /// A trigger id handed out now, as with a command or a click.
     pub fn issue_trigger(&self) -> String {
         let id = new_id();

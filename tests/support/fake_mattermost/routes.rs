@@ -95,7 +95,10 @@ async fn member(shared: Data<Shared>, path: Path<(String, String)>) -> Answer {
     let channel_id = url_id(&path.0, "channel_id")?;
     let user_id = url_id(&path.1, "user_id")?;
     let world = shared.world();
-    let is_member = world.channel(channel_id).is_some_and(|c| user_id == shared.bot.id && c.bot_member);
+    let is_member = world.channel(channel_id).is_some_and(|c| {
+        (user_id == shared.bot.id && c.bot_member)
+            || world.members.contains(&(channel_id.to_string(), user_id.to_string()))
+    });
     if !is_member {
         let message = "No channel member found for that user ID and channel ID.";
         return Err(AppError::new(404, "app.channel.get_member.missing.app_error", message));

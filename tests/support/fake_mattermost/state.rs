@@ -72,6 +72,9 @@ pub(super) struct World {
     pub triggers: std::collections::HashMap<String, i64>,
     /// Dialogs opened (`{trigger_id, url, dialog}`), oldest first.
     pub dialogs: Vec<Value>,
+    /// (channel id, user id) of people who are channel members (the bot's own membership
+    /// is `Channel::bot_member`).
+    pub members: std::collections::HashSet<(String, String)>,
 }
 
 impl World {

@@ -1,0 +1,106 @@
+//! `/jira attach KEY [--post <link|id>]` (SPEC §10.2): a Mattermost message becomes a comment
+//! on a Jira issue, written with the caller's own credentials. The message is the one named
+//! by `--post`, else the root of the thread the command was run in; the caller must be a
+//! member of its channel. Not built yet: the issue-picking dialog (no KEY), `--thread`
+//! and files.
+
+use super::issues::REJECTED;
+use super::{Acting, Connections};
+use crate::commands::jira_ops::Caller;
+use crate::ids::{ChannelId, MmUserId};
+use crate::jira::client::JiraError;
+use crate::mattermost::post::NewPost;
+
+const NO_SOURCE: &str = "Run `/jira attach <issue-key>` in the message's thread, or add `--post <message link>`.";
+const NO_ACCESS: &str = "User does not have access to this post";
+const NO_PERMISSION: &str = "you do not have permission to create a comment in the selected Jira issue. Please choose another issue or contact your Jira admin";
+
+/// The post id in a permalink (`<site>/<team>/pl/<id>`) or a bare id.
+pub(super) fn post_id(reference: &str) -> Option<String> {
+    let id = reference.trim().trim_end_matches('/').rsplit('/').next()?.trim();
+    crate::ids::is_mattermost_id(id).then(|| id.to_string())
+}
+
+impl Connections {
+    pub(super) async fn attach(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        key: Option<String>,
+        post: Option<String>,
+        thread: bool,
+    ) -> String {
+        let Some(key) = key else {
+            return "Please specify an issue key in the form `/jira attach <issue-key>`.".into();
+        };
+        if thread {
+            return "Attaching a whole thread (`--thread`) is not available in this version of jirabridge yet; attach its messages one by one.".into();
+        }
+        let reference = post.or_else(|| (!caller.root_id.is_empty()).then(|| caller.root_id.clone()));
+        let Some(id) = reference.as_deref().and_then(post_id) else { return NO_SOURCE.into() };
+        let source = match self.mattermost.post(&id).await {
+            Ok(source) => source,
+            Err(e) if e.status() == Some(404) || e.status() == Some(403) => return NO_ACCESS.into(),
+            Err(e) => return format!("jirabridge could not read the message: {e}"),
+        };
+        match self.mattermost.is_channel_member(&source.channel_id, &caller.user_id).await {
+            Ok(true) => {}
+            Ok(false) => return NO_ACCESS.into(),
+            Err(e) => return format!("jirabridge could not check your access to the message: {e}"),
+        }
+        let author = match MmUserId::parse(&source.user_id) {
+            Ok(user) => self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let site = self.settings.current().mattermost.url.trim_end_matches('/').to_string();
+        let permalink = format!("{site}/{}/pl/{}", caller.team_domain, source.id);
+        let body = format!(
+            "*@{} attached a* [message|{permalink}] *from @{author}*\n{}",
+            acting.connection.jira.display_name, source.message
+        );
+        let base = acting.instance.id.as_str();
+        match crate::jira::rest::add_comment(&self.jira, base, &key, &body, &acting.auth).await {
+            Ok(()) => {}
+            Err(JiraError::Forbidden | JiraError::NotFound) => return NO_PERMISSION.into(),
+            Err(JiraError::Unauthorized) => return REJECTED.into(),
+            Err(e) => return format!("Jira could not add the comment: {e}"),
+        }
+        let link = format!("[{key}]({}/browse/{key})", base.trim_end_matches('/'));
+        let done = format!("Message attached to {link} by @{}", caller.user_name);
+        self.reply_in_thread(&source, &done).await;
+        self.make_default(&caller.user_id, base).await;
+        done
+    }
+
+    /// The bot's reply under the attached message; skipped (and logged) if it cannot post.
+    async fn reply_in_thread(&self, source: &crate::mattermost::wire::Post, text: &str) {
+        let Ok(channel_id) = ChannelId::parse(&source.channel_id) else { return };
+        let root = if source.root_id.is_empty() { source.id.clone() } else { source.root_id.clone() };
+        let post = NewPost { channel_id, message: text.to_string(), root_id: Some(root), ..NewPost::default() };
+        if let Err(e) = self.mattermost.create_post(&post).await {
+            tracing::warn!(error = %e, "could not reply in the thread of an attached message");
+        }
+    }
+
+    /// The instance just used becomes the user's default (SPEC §10.1, §10.2).
+    async fn make_default(&self, user: &str, instance: &str) {
+        let (store, user, instance) = (self.store.clone(), user.to_string(), instance.to_string());
+        if let Err(e) = self.store.run(move |_| store.set_default_instance(&user, &instance)).await {
+            tracing::warn!(error = %e, "could not update the default instance");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_is_named_by_permalink_or_id() {
+        let id = "abcdefghijkmnopqrstuvwxyz1";
+        assert_eq!(post_id(&format!("https://chat.example.com/eng/pl/{id}")).as_deref(), Some(id));
+        assert_eq!(post_id(id).as_deref(), Some(id));
+        assert_eq!(post_id("https://chat.example.com/eng/pl/not-an-id"), None);
+        assert_eq!(post_id(""), None);
+    }
+}
