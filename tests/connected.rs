@@ -157,6 +157,31 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let nowhere = jira_command(&app, &ada, "/jira attach DEMO-1").await.text();
     assert!(nowhere.starts_with("Run `/jira attach <issue-key>` in the message's thread"), "{nowhere}");
 
+    // Creating: the command opens the form; a project whose create screen needs more than the
+    // form asks is sent to Jira's own form; another one gets its issue.
+    jira.add_project("DEMO", "Demo", &[("10001", "Bug")], &[]);
+    jira.add_project("HARD", "Hard", &[("10002", "Task")], &[("customfield_7", "Team")]);
+    let opened = jira_command(&app, &ada, "/jira create The login page is blank").await;
+    assert_eq!(opened.text(), "");
+    let form = app.mm.opened_dialogs().pop().expect("the create form opened");
+    assert_eq!(form["dialog"]["title"], "Create Jira issue");
+    assert_eq!(form["dialog"]["elements"][1]["default"], "The login page is blank");
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let submit = |choice: &str| json!({"project_type": choice, "summary": "The login page is blank", "description": "Since *today*"});
+    let (_, manual) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("HARD/10002"), false).await;
+    let manual = manual["errors"]["project_type"].as_str().unwrap().to_string();
+    assert!(manual.starts_with("[Please create your Jira issue manually]("), "{manual}");
+    assert!(manual.ends_with("**required fields** this plugin does not yet support:\n- Team"), "{manual}");
+    let (_, created) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("DEMO/10001"), false).await;
+    assert_eq!(created, json!({}), "the form closes");
+    let told = app.mm.posts(&app.channel_id).pop().unwrap().message;
+    assert!(told.starts_with("@ada created a Jira issue: [DEMO-"), "{told}");
+    assert!(told.contains(": The login page is blank (To Do)]("), "{told}");
+    let late = app.mm.command_responses().pop().expect("the result went to the response URL");
+    assert!(late["text"].as_str().unwrap().starts_with("Created Jira issue [DEMO-"), "{late}");
+    let (_, again) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("DEMO/10001"), false).await;
+    assert_eq!(again, json!({"error": "This action was already done."}), "one issue per form");
+
     jira.hide_issue_from("DEMO-1", ADA_PAT);
     let hidden = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert!(

@@ -35,6 +35,8 @@ struct CommandForm {
     root_id: String,
     /// Where a late answer goes (`<SiteURL>/hooks/commands/<id>`).
     response_url: String,
+    /// Opens a dialog within 30 s, for this user only.
+    trigger_id: String,
     /// `user_mentions` and `user_mentions_ids`, repeated in step.
     mentions: Vec<(String, String)>,
 }
@@ -56,6 +58,7 @@ impl CommandForm {
                 "text" => form.text = value,
                 "root_id" => form.root_id = value,
                 "response_url" => form.response_url = value,
+                "trigger_id" => form.trigger_id = value,
                 "user_mentions" => names.push(value),
                 "user_mentions_ids" => ids.push(value),
                 _ => {}
@@ -145,6 +148,8 @@ async fn answer(state: Arc<AppState>, form: CommandForm) -> Answer {
         channel_id: form.channel_id,
         channel_name: form.channel_name,
         root_id: form.root_id,
+        trigger_id: form.trigger_id,
+        response_url: form.response_url,
     };
     let context = CommandContext {
         store: state.store.clone(),

@@ -46,6 +46,10 @@ pub struct Caller {
     /// The thread the command was run in, if any.
     pub root_id: String,
     pub system_admin: bool,
+    /// The command's trigger id (opens a dialog within 30 s), empty for clicks and forms.
+    pub trigger_id: String,
+    /// The command's response URL (later answers), empty for clicks and forms.
+    pub response_url: String,
 }
 
 /// A command row that needs Jira, with what it was given.

@@ -83,7 +83,7 @@ impl Connections {
     }
 
     /// The instance just used becomes the user's default (SPEC §10.1, §10.2).
-    async fn make_default(&self, user: &str, instance: &str) {
+    pub(super) async fn make_default(&self, user: &str, instance: &str) {
         let (store, user, instance) = (self.store.clone(), user.to_string(), instance.to_string());
         if let Err(e) = self.store.run(move |_| store.set_default_instance(&user, &instance)).await {
             tracing::warn!(error = %e, "could not update the default instance");

@@ -30,11 +30,11 @@ const NO_PERMISSION: &str =
     "you do not have the appropriate permissions to perform this action. Please contact your Jira administrator";
 
 /// Jira text for a reply: no channel-wide mention, no raw image or refused link.
-fn safe(text: &str) -> String {
+pub(super) fn safe(text: &str) -> String {
     quiet_mentions(&defuse(text))
 }
 
-fn shorten(text: &str, most: usize) -> String {
+pub(super) fn shorten(text: &str, most: usize) -> String {
     match text.char_indices().nth(most) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),

@@ -9,6 +9,7 @@
 
 mod attach;
 mod connect;
+mod create;
 mod dms;
 mod issues;
 mod ops;

@@ -2,6 +2,7 @@
 //! the clicks and forms those rows hand out. Rows not built yet say so in a sentence.
 
 use super::connect::{CONNECT_TOKEN, USE_TOKEN};
+use super::create::CREATE;
 use super::issues::{SHARE, TRANSITION};
 use super::{Acting, Connections};
 use crate::commands::jira_ops::{Answer, Caller, Interaction, JiraCall, JiraOps, Outcome, OutcomeOf, Reply};
@@ -48,6 +49,7 @@ impl JiraOps for Connections {
             match state.op.as_str() {
                 USE_TOKEN => self.token_dialog(caller, state),
                 CONNECT_TOKEN => self.connect_with_token(caller, state, &interaction.values).await,
+                CREATE => self.create_submitted(caller, state, &interaction.values).await,
                 TRANSITION => {
                     let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
                     match self.on_issue(caller, state).await {
@@ -99,6 +101,7 @@ impl Connections {
             Command::Assign { target: None } => "Please specify an issue key and an assignee search string, in the form `/jira assign <issue-key> <assignee>`.".into(),
             Command::Unassign { key } => self.unassign(&acting, key).await.into(),
             Command::Attach { key } => self.attach(caller, &acting, key, post, thread).await.into(),
+            Command::Create { text } => self.create_command(caller, &acting, text).await,
             _ => NOT_YET.into(),
         }
     }

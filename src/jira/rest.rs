@@ -21,6 +21,81 @@ pub fn api_url(base: &str, segments: &[&str]) -> Result<String, JiraError> {
     Ok(url.into())
 }
 
+/// A project with the issue types one can create in it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Project {
+    pub key: String,
+    pub name: String,
+    pub issue_types: Vec<IssueType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct IssueType {
+    pub id: String,
+    pub name: String,
+    pub subtask: bool,
+}
+
+/// The projects the credentials may see, with their issue types: `GET /rest/api/2/project`
+/// on Data Center, `GET /rest/api/3/project/search` (first page) on Cloud (SPEC §12.2).
+pub async fn projects(
+    client: &JiraClient,
+    base: &str,
+    cloud: bool,
+    auth: &JiraAuth,
+) -> Result<Vec<Project>, JiraError> {
+    let query = [("expand", "issueTypes")];
+    if cloud {
+        let url = api_url(base, &["project", "search"])?.replacen("/rest/api/2/", "/rest/api/3/", 1);
+        let answer: Value = parse(
+            client.send_json(Method::GET, &url, &[("expand", "issueTypes"), ("maxResults", "100")], None, auth).await?,
+        )?;
+        serde_json::from_value(answer["values"].clone())
+            .map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")))
+    } else {
+        parse(client.send_json(Method::GET, &api_url(base, &["project"])?, &query, None, auth).await?)
+    }
+}
+
+/// A field of the create screen: its id, name, and whether Jira requires it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CreateField {
+    pub field_id: String,
+    pub name: String,
+    pub required: bool,
+}
+
+/// `GET /rest/api/2/issue/createmeta/{project}/issuetypes/{id}`: the create screen's fields
+/// (`values[]` on Data Center, `fields[]` on Cloud).
+pub async fn create_fields(
+    client: &JiraClient,
+    base: &str,
+    project: &str,
+    issue_type: &str,
+    auth: &JiraAuth,
+) -> Result<Vec<CreateField>, JiraError> {
+    let url = api_url(base, &["issue", "createmeta", project, "issuetypes", issue_type])?;
+    let answer: Value = parse(client.send_json(Method::GET, &url, &[("maxResults", "200")], None, auth).await?)?;
+    let list = if answer["fields"].is_array() { &answer["fields"] } else { &answer["values"] };
+    serde_json::from_value(list.clone()).map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")))
+}
+
+/// `POST /rest/api/2/issue` with `fields`; answers the new issue's key.
+pub async fn create_issue(
+    client: &JiraClient,
+    base: &str,
+    fields: Value,
+    auth: &JiraAuth,
+) -> Result<String, JiraError> {
+    let body = json!({ "fields": fields });
+    let answer: Value =
+        parse(client.send_json(Method::POST, &api_url(base, &["issue"])?, &[], Some(&body), auth).await?)?;
+    answer["key"].as_str().map(str::to_string).ok_or_else(|| JiraError::Invalid("the answer names no issue key".into()))
+}
+
 /// A Jira user as REST answers one (Cloud gives `accountId`, Data Center `name` and `key`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

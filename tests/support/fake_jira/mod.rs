@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::json;
 
+/// Fields a project's create screen requires besides the summary: (id, name).
+type RequiredFields = Vec<(String, String)>;
+
 #[derive(Default)]
 struct World {
     /// `accountid:<id>` or a Server user name → display name.
@@ -33,6 +36,8 @@ struct World {
     transitions: HashMap<String, Vec<(String, String, String)>>,
     /// Issue key → the `Authorization` headers it is hidden from (404 to them).
     hidden: HashMap<String, Vec<String>>,
+    /// Projects: key, the JSON `GET /project` lists, and the required create fields.
+    projects: Vec<(String, serde_json::Value, RequiredFields)>,
     /// Issue key → comments added through the API.
     comments: HashMap<String, Vec<String>>,
     /// Issue key → the user names watching it.

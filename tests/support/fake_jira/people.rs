@@ -22,7 +22,10 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
         .route("/rest/api/2/issue/{issue}/assignee", web::put().to(assign))
         .route("/rest/api/2/issue/{issue}/comment/{comment}", web::get().to(comment))
         .route("/rest/api/2/issue/{issue}/comment", web::post().to(add_comment))
-        .route("/rest/api/2/issue/{issue}/watchers", web::get().to(watchers));
+        .route("/rest/api/2/issue/{issue}/watchers", web::get().to(watchers))
+        .route("/rest/api/2/project", web::get().to(projects))
+        .route("/rest/api/2/issue/createmeta/{project}/issuetypes/{type}", web::get().to(create_screen))
+        .route("/rest/api/2/issue", web::post().to(create_issue));
 }
 
 /// The caller, from its `Authorization` header, after logging the request.
@@ -83,6 +86,51 @@ async fn add_comment(world: Shared, req: HttpRequest, path: web::Path<String>, b
     let comments = world.comments.entry(path.into_inner()).or_default();
     comments.push(text);
     HttpResponse::Created().json(json!({"id": comments.len().to_string()}))
+}
+
+async fn projects(world: Shared, req: HttpRequest) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller(&mut world, &req) {
+        return refused;
+    }
+    let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
+    HttpResponse::Ok().json(list)
+}
+
+/// Data Center's shape (`values[]`): summary, and the project's extra required fields.
+async fn create_screen(world: Shared, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller(&mut world, &req) {
+        return refused;
+    }
+    let Some((_, _, required)) = world.projects.iter().find(|(key, _, _)| *key == path.0) else {
+        return HttpResponse::NotFound().json(json!({"errorMessages": ["No project could be found."], "errors": {}}));
+    };
+    let mut values = vec![json!({"fieldId": "summary", "name": "Summary", "required": true})];
+    values.extend(required.iter().map(|(id, name)| json!({"fieldId": id, "name": name, "required": true})));
+    HttpResponse::Ok().json(json!({"values": values}))
+}
+
+async fn create_issue(world: Shared, req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller(&mut world, &req) {
+        return refused;
+    }
+    let fields = &body["fields"];
+    let project = fields["project"]["key"].as_str().unwrap_or_default().to_string();
+    let Some((_, _, required)) = world.projects.iter().find(|(key, _, _)| *key == project).cloned() else {
+        return HttpResponse::BadRequest()
+            .json(json!({"errorMessages": [], "errors": {"project": "valid project is required"}}));
+    };
+    if let Some((id, name)) = required.iter().find(|(id, _)| fields.get(id).is_none()) {
+        return HttpResponse::BadRequest()
+            .json(json!({"errorMessages": [], "errors": {id: format!("{name} is required.")}}));
+    }
+    let key = format!("{project}-{}", world.issues.len() + 100);
+    let stored =
+        json!({"summary": fields["summary"], "description": fields["description"], "status": {"name": "To Do"}});
+    world.issues.insert(key.clone(), stored);
+    HttpResponse::Created().json(json!({"id": "1", "key": key, "self": ""}))
 }
 
 async fn watchers(world: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
@@ -217,6 +265,16 @@ impl FakeJira {
     /// Who watches `issue` (Data Center user names of token users).
     pub fn set_watchers(&self, issue: &str, names: &[&str]) {
         self.world.lock().unwrap().watchers.insert(issue.into(), names.iter().map(|n| n.to_string()).collect());
+    }
+
+    /// A project with its issue types (id, name) and the fields its create screen requires
+    /// besides the summary (id, name).
+    pub fn add_project(&self, key: &str, name: &str, types: &[(&str, &str)], required: &[(&str, &str)]) {
+        let issue_types: Vec<Value> =
+            types.iter().map(|(id, name)| json!({"id": id, "name": name, "subtask": false})).collect();
+        let project = json!({"key": key, "name": name, "issueTypes": issue_types});
+        let required = required.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect();
+        self.world.lock().unwrap().projects.push((key.to_string(), project, required));
     }
 
     /// The comments added to `issue` through the API, oldest first.

@@ -1,0 +1,185 @@
+//! `/jira create [text]` (SPEC §10.1), with the caller's own credentials: the command opens
+//! the "Create Jira issue" dialog (project and issue type, summary, description); the
+//! submission checks the create screen (createmeta) and creates the issue, or says which
+//! required fields need Jira's own form. The result goes to the command's response URL, and
+//! the bot tells the channel.
+//!
+//! Not built yet: the second dialog for further fields, `--post` as the source, the
+//! per-user project cache, and uploading a source post's files.
+
+use serde_json::{json, Map, Value};
+
+use super::issues::REJECTED;
+use super::{Acting, Connections};
+use crate::commands::jira_ops::{Answer, Caller, Outcome};
+use crate::commands::signed::{self, SignedState, DIALOG_SECS};
+use crate::ids::{ChannelId, InstanceType};
+use crate::jira::client::JiraError;
+use crate::jira::rest;
+use crate::mattermost::action::ActionOption;
+use crate::mattermost::command::CommandResponse;
+use crate::mattermost::dialog::{Dialog, DialogElement, OpenDialog};
+use crate::mattermost::post::NewPost;
+use crate::utc::now_ms;
+
+/// The dialog's op.
+pub(super) const CREATE: &str = "create";
+
+/// Fields the first dialog fills (or Jira fills itself).
+const FILLED: [&str; 5] = ["summary", "description", "project", "issuetype", "reporter"];
+
+impl Connections {
+    /// The command: open the dialog with the command's trigger id.
+    pub(super) async fn create_command(&self, caller: &Caller, acting: &Acting, text: String) -> Answer {
+        let cloud = acting.instance.instance_type == InstanceType::Cloud;
+        let projects = match rest::projects(&self.jira, acting.instance.id.as_str(), cloud, &acting.auth).await {
+            Ok(projects) => projects,
+            Err(JiraError::Unauthorized) => return REJECTED.into(),
+            Err(e) => return format!("Jira did not list its projects: {e}").into(),
+        };
+        let options: Vec<ActionOption> = projects
+            .iter()
+            .flat_map(|p| {
+                p.issue_types.iter().filter(|t| !t.subtask).map(move |t| ActionOption {
+                    text: format!("{} ({}) — {}", p.name, p.key, t.name),
+                    value: format!("{}/{}", p.key, t.id),
+                })
+            })
+            .take(500)
+            .collect();
+        if options.is_empty() {
+            return "Jira shows you no project you can create issues in.".into();
+        }
+        let mut summary = DialogElement::text("summary", "Summary");
+        summary.default = text.chars().take(150).collect();
+        summary.max_length = Some(255);
+        let mut description = DialogElement::textarea("description", "Description");
+        description.optional = true;
+        let elements = vec![DialogElement::select("project_type", "Project and type", options), summary, description];
+        let state = SignedState {
+            op: CREATE.into(),
+            uid: Some(caller.user_id.clone()),
+            cid: caller.channel_id.clone(),
+            iid: Some(acting.instance.id.to_string()),
+            key: None,
+            exp: now_ms() / 1000 + DIALOG_SECS,
+            rurl: Some(caller.response_url.clone()).filter(|u| !u.is_empty()),
+            n: signed::nonce().ok(),
+            data: Map::new(),
+        };
+        let dialog = match Dialog::new("Create Jira issue", elements) {
+            Ok(dialog) => dialog.submit_label("Create").state(&self.signing.sign(&state)),
+            Err(e) => return format!("jirabridge could not make the form: {e}").into(),
+        };
+        let url = format!("{}/mattermost/dialog", self.settings.current().public_base_url());
+        let open = OpenDialog { trigger_id: caller.trigger_id.clone(), url, dialog };
+        match self.mattermost.open_dialog(&open).await {
+            Ok(()) => Answer::default(),
+            Err(e) => format!("Mattermost did not open the form ({e}); run the command again.").into(),
+        }
+    }
+
+    /// The submitted dialog.
+    pub(super) async fn create_submitted(
+        &self,
+        caller: &Caller,
+        state: &SignedState,
+        values: &Map<String, Value>,
+    ) -> Outcome {
+        let text = |name: &str| values.get(name).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_string();
+        let (choice, summary, description) = (text("project_type"), text("summary"), text("description"));
+        let mut errors = std::collections::BTreeMap::new();
+        let Some((project, issue_type)) = choice.split_once('/').map(|(p, t)| (p.to_string(), t.to_string())) else {
+            errors.insert("project_type".to_string(), "Choose a project and issue type.".to_string());
+            return Outcome::Invalid(errors);
+        };
+        if summary.is_empty() || summary.chars().count() > 255 {
+            errors.insert("summary".to_string(), "A summary of 1 to 255 characters is required.".to_string());
+            return Outcome::Invalid(errors);
+        }
+        let acting = match self.acting(&caller.user_id, state.iid.as_deref()).await {
+            Ok(acting) => acting,
+            Err(why) => return Outcome::Failed(why),
+        };
+        let base = acting.instance.id.as_str().trim_end_matches('/').to_string();
+        let manual = format!(
+            "{base}/secure/CreateIssueDetails!init.jspa?pid={}&issuetype={}&summary={}&description={}",
+            encode(&project),
+            encode(&issue_type),
+            encode(&summary),
+            encode(&description)
+        );
+        let screen = rest::create_fields(&self.jira, &base, &project, &issue_type, &acting.auth).await;
+        let screen = match screen {
+            Ok(fields) => fields,
+            Err(JiraError::NotFound) => Vec::new(),
+            Err(JiraError::Unauthorized) => return Outcome::Failed(REJECTED.into()),
+            Err(e) => return Outcome::Failed(format!("Jira did not show its create screen: {e}")),
+        };
+        let others: Vec<&str> = screen
+            .iter()
+            .filter(|f| f.required && !FILLED.contains(&f.field_id.as_str()))
+            .map(|f| f.name.as_str())
+            .collect();
+        if !others.is_empty() {
+            // Shown under the choice, with the form still open: another project may do.
+            let list: Vec<String> = others.iter().map(|name| format!("- {name}")).collect();
+            let sentence = format!(
+                "[Please create your Jira issue manually]({manual}). The project you tried to create an issue for has **required fields** this plugin does not yet support:\n{}",
+                list.join("\n")
+            );
+            return Outcome::Invalid([("project_type".to_string(), sentence)].into());
+        }
+        let mut fields = json!({"project": {"key": project}, "issuetype": {"id": issue_type}, "summary": summary});
+        if !description.is_empty() {
+            fields["description"] = json!(description);
+        }
+        let reporter_required = screen.iter().any(|f| f.field_id == "reporter" && f.required);
+        if reporter_required && acting.instance.instance_type == InstanceType::Server {
+            fields["reporter"] = json!({"name": acting.connection.jira.name});
+        }
+        let key = match rest::create_issue(&self.jira, &base, fields, &acting.auth).await {
+            Ok(key) => key,
+            Err(JiraError::BadRequest(why)) if why.contains("is required.") => {
+                return Outcome::Failed(format!("Failed to create issue. Your Jira project requires fields the plugin does not yet support. [Please create your Jira issue manually]({manual}) or contact your Jira administrator.\n{why}"));
+            }
+            Err(JiraError::Unauthorized) => return Outcome::Failed(REJECTED.into()),
+            Err(e) => return Outcome::Failed(format!("Failed to create issue: {e}")),
+        };
+        self.announce_created(caller, &acting, state, &key).await;
+        Outcome::Done(format!("Created Jira issue [{key}]({base}/browse/{key})"))
+    }
+
+    /// "Created Jira issue …" to the command's response URL, and the bot's post in the channel.
+    async fn announce_created(&self, caller: &Caller, acting: &Acting, state: &SignedState, key: &str) {
+        let base = acting.instance.id.as_str().trim_end_matches('/');
+        let issue = rest::issue(&self.jira, base, key, &acting.auth).await.unwrap_or_default();
+        let summary = super::issues::safe(&super::issues::shorten(&issue.summary, 80));
+        let status = super::issues::safe(&issue.status);
+        if let Some(rurl) = &state.rurl {
+            let reply = CommandResponse::ephemeral(format!("Created Jira issue [{key}]({base}/browse/{key})"));
+            if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
+                tracing::warn!(error = %e, "could not say that an issue was created");
+            }
+        }
+        // A dialog submission does not say who by name.
+        let name = match crate::ids::MmUserId::parse(&caller.user_id) {
+            Ok(user) if caller.user_name.is_empty() => {
+                self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default()
+            }
+            _ => caller.user_name.clone(),
+        };
+        if let Ok(channel_id) = ChannelId::parse(&caller.channel_id) {
+            let message = format!("@{name} created a Jira issue: [{key}: {summary} ({status})]({base}/browse/{key})");
+            let post = NewPost { channel_id, message, ..NewPost::default() };
+            if let Err(e) = self.mattermost.create_post(&post).await {
+                tracing::info!(error = %e, "the bot could not tell the channel about a created issue");
+            }
+        }
+        self.make_default(&caller.user_id, acting.instance.id.as_str()).await;
+    }
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
