@@ -161,6 +161,10 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     // form asks is sent to Jira's own form; another one gets its issue.
     jira.add_project("DEMO", "Demo", &[("10001", "Bug")], &[]);
     jira.add_project("HARD", "Hard", &[("10002", "Task")], &[("customfield_7", "Team")]);
+    app.mm.set_trigger_life_ms(0);
+    let late = jira_command(&app, &ada, "/jira create The login page is blank").await.text();
+    assert_eq!(late, "This took too long to open. Run the command again.");
+    app.mm.set_trigger_life_ms(30_000);
     let opened = jira_command(&app, &ada, "/jira create The login page is blank").await;
     assert_eq!(opened.text(), "");
     let form = app.mm.opened_dialogs().pop().expect("the create form opened");

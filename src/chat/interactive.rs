@@ -104,13 +104,7 @@ pub async fn action(state: web::Data<AppState>, req: HttpRequest, payload: web::
 /// cannot be opened (nothing when it opens).
 async fn open_dialog(state: &AppState, trigger_id: String, dialog: Dialog) -> String {
     let url = format!("{}/mattermost/dialog", state.config().public_base_url());
-    match state.mattermost.open_dialog(&OpenDialog { trigger_id, url, dialog }).await {
-        Ok(()) => String::new(),
-        Err(e) => {
-            tracing::warn!(error = %e, "Mattermost did not open a dialog");
-            format!("Mattermost did not open the form ({e}); click the button again.")
-        }
-    }
+    state.mattermost.open_dialog_or_say(&OpenDialog { trigger_id, url, dialog }).await.err().unwrap_or_default()
 }
 
 pub async fn lookup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {

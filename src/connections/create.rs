@@ -73,9 +73,9 @@ impl Connections {
         };
         let url = format!("{}/mattermost/dialog", self.settings.current().public_base_url());
         let open = OpenDialog { trigger_id: caller.trigger_id.clone(), url, dialog };
-        match self.mattermost.open_dialog(&open).await {
+        match self.mattermost.open_dialog_or_say(&open).await {
             Ok(()) => Answer::default(),
-            Err(e) => format!("Mattermost did not open the form ({e}); run the command again.").into(),
+            Err(sentence) => sentence.into(),
         }
     }
 

@@ -213,6 +213,21 @@ impl MattermostClient {
         read::<serde_json::Value>(send(request).await?).await.map(drop)
     }
 
+    /// [`MattermostClient::open_dialog`], with what to tell the user when it fails: the
+    /// decided sentence for an expired trigger, else the error.
+    pub async fn open_dialog_or_say(&self, dialog: &OpenDialog) -> Result<(), String> {
+        match self.open_dialog(dialog).await {
+            Ok(()) => Ok(()),
+            Err(MmError::Status { id, .. }) if id == "interactive_message.decode_trigger_id.expired" => {
+                Err(super::dialog::TOO_LATE.to_string())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Mattermost did not open a dialog");
+                Err(format!("Mattermost did not open the form ({e}); run the command again."))
+            }
+        }
+    }
+
     /// `POST /api/v4/channels/direct` with the bot and `user_id` (201, the same channel each
     /// time), then a post there: a direct message from the bot.
     pub async fn direct_message(&self, user_id: &MmUserId, post: &NewPost) -> Result<Post, MmError> {

@@ -22,6 +22,10 @@ const TEXT_MAX: usize = 150;
 /// Default and placeholder of a `textarea` or `select` element.
 const LONG_TEXT_MAX: usize = 3000;
 
+/// Decided in issue 16: what a user reads when the 30 s trigger window closed before the
+/// dialog could be opened.
+pub const TOO_LATE: &str = "This took too long to open. Run the command again.";
+
 /// The body of `POST /api/v4/actions/dialogs/open`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OpenDialog {

@@ -64,7 +64,7 @@ pub(super) async fn open(shared: Data<Shared>, body: Bytes) -> Answer {
             "Unable to decode the trigger id.",
         ));
     };
-    if now - issued > TRIGGER_LIFE_MS {
+    if now - issued >= world.trigger_life_ms.unwrap_or(TRIGGER_LIFE_MS) {
         return Err(AppError::new(
             400,
             "interactive_message.decode_trigger_id.expired",
@@ -89,6 +89,12 @@ impl FakeMattermost {
         let name = format!("{}__{}", ids[0], ids[1]);
         let Some(channel) = world.channels.iter().find(|c| c.kind == "D" && c.name == name) else { return vec![] };
         world.posts.iter().filter(|p| p.channel_id == channel.id).cloned().collect()
+    }
+
+    /// Trigger ids expire `life_ms` after they were handed out from now on (30 s by default;
+    /// 0: at once, as if the integration took too long).
+    pub fn set_trigger_life_ms(&self, life_ms: i64) {
+        self.inner.shared.world().trigger_life_ms = Some(life_ms);
     }
 
     /// `user_id` joins `channel_id`.

@@ -70,6 +70,8 @@ pub(super) struct World {
     pub clock_offset_ms: i64,
     /// Trigger ids handed out with commands and clicks → when.
     pub triggers: std::collections::HashMap<String, i64>,
+    /// How long a trigger id opens dialogs when a test changed it (ms).
+    pub trigger_life_ms: Option<i64>,
     /// Dialogs opened (`{trigger_id, url, dialog}`), oldest first.
     pub dialogs: Vec<Value>,
     /// (channel id, user id) of people who are channel members (the bot's own membership
