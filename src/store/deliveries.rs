@@ -3,13 +3,14 @@
 //! Ordering rule: within a lane (one destination channel) only the unfinished delivery
 //! with the lowest id may be sent, so posts appear in receipt order.
 //!
-//! A change to a delivery that exists writes its record, then its lane entry, as two plain
+//! A change to a delivery that exists writes its record and its lane entry as two plain
 //! inserts under the store's `outbox_changes` lock, not as a transaction: sled 0.34 writes
 //! out its log buffer at the start of every multi-tree transaction, and one of those per post
 //! made draining a backlog a stream of small disk writes. sled recovers a prefix of its log,
-//! so a crash can leave only a lane entry that is older than its record: one pointing at a
-//! finished or removed delivery, or with a stale due time. Readers therefore check the
-//! record behind each lane entry, and drop an entry whose delivery is finished.
+//! and the order of the two writes (see `write_delivery`) means a crash can only leave a lane
+//! entry pointing at a finished or removed delivery, or one with a stale due time, never an
+//! unfinished delivery without its entry. Readers therefore check the record behind each
+//! lane entry, and drop an entry whose delivery is finished.
 
 use std::collections::HashSet;
 
@@ -170,18 +171,21 @@ impl Store {
         self.write_delivery(id, record).map(|()| true)
     }
 
-    /// The record first, then its lane entry (see the header); the caller holds
-    /// `outbox_changes`.
+    /// Writes the record and its lane entry so that a crash between the two can only leave
+    /// an entry readers drop (see the header): an unfinished delivery gets its lane entry
+    /// first (a revived one is never left without one), a finished one loses it last. The
+    /// caller holds `outbox_changes`.
     fn write_delivery(&self, id: u64, record: &DeliveryRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
         let body = codec::encode(DeliveryRecordV1::VERSION, record)?;
         let _gate = self.write_gate()?;
-        t.deliveryid_delivery.insert(u64_key(id), body)?;
         let lane = codec::lane_key(record.lane.as_bytes(), id);
         if record.state.is_finished() {
+            t.deliveryid_delivery.insert(u64_key(id), body)?;
             t.lane_deliveryid.remove(lane)?;
         } else {
             t.lane_deliveryid.insert(lane, &record.due_at_ms.to_be_bytes())?;
+            t.deliveryid_delivery.insert(u64_key(id), body)?;
         }
         Ok(())
     }
@@ -225,9 +229,13 @@ impl Store {
             let record: DeliveryRecordV1 = codec::decode(DeliveryRecordV1::VERSION, &value)?;
             let finished_early = record.finished_at_ms.is_some_and(|at| at < cutoff_ms);
             if record.state.is_finished() && finished_early {
+                // Only if it is still that record: an admin's retry may have revived it.
+                let _changes = self.inner.outbox_changes.lock().unwrap_or_else(|p| p.into_inner());
                 let _gate = self.write_gate()?;
-                self.trees().deliveryid_delivery.remove(key)?;
-                removed += 1;
+                if self.trees().deliveryid_delivery.compare_and_swap(&key, Some(&value), None as Option<&[u8]>)?.is_ok()
+                {
+                    removed += 1;
+                }
             }
         }
         Ok(removed)
