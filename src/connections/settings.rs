@@ -95,6 +95,8 @@ pub(super) fn apply(asked: &Asked, settings: &mut NotificationSettings, instance
         Asked::List => listing(settings),
         Asked::Role(role, on) => {
             *role_mut(settings, role) = *on;
+            // The master switch follows: a role turned on after "all off" must work again.
+            settings.notifications |= *on;
             let mut name = role.to_string();
             name[..1].make_ascii_uppercase();
             format!("Settings updated{suffix}:\n* {name} notifications {}.", word(*on))
@@ -128,9 +130,13 @@ impl Connections {
         if asked == Asked::List {
             return reply;
         }
-        let (store, key) = (self.store.clone(), self.key.clone());
-        match self.store.run(move |_| store.put_connection(&connection, &key)).await {
-            Ok(()) => reply,
+        let store = self.store.clone();
+        let (instance_id, user) = (connection.instance_id.clone(), connection.mm_user_id.clone());
+        let updated =
+            self.store.run(move |_| store.update_notification_settings(&instance_id, &user, &connection.settings));
+        match updated.await {
+            Ok(true) => reply,
+            Ok(false) => "Your username is not connected to Jira. Please type `jira connect`.".into(),
             Err(e) => {
                 tracing::error!(error = %e, "could not store notification settings");
                 super::STORE_TROUBLE.into()
@@ -178,6 +184,9 @@ mod tests {
         let reply = apply(&Asked::Role("reporter", false), &mut settings, None);
         assert_eq!(reply, "Settings updated:\n* Reporter notifications off.");
         assert!(!settings.reporter && settings.assignee);
+        apply(&Asked::All(false), &mut settings, None);
+        apply(&Asked::Role("mention", true), &mut settings, None);
+        assert!(settings.notifications && settings.mention, "one role on after all off works again");
         let reply = apply(&Asked::All(false), &mut settings, Some("https://jira.example.com"));
         assert_eq!(reply, "Settings updated for Jira instance https://jira.example.com:\n* All notifications off.");
         assert!(!settings.assignee && !settings.watching && !settings.notifications);

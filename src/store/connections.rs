@@ -75,11 +75,15 @@ pub struct Connection {
 impl Connection {
     /// The reverse key: the accountId where Jira has one (Cloud), else the user name.
     pub fn reverse_key(&self) -> &str {
-        if self.jira.account_id.is_empty() {
-            &self.jira.name
-        } else {
-            &self.jira.account_id
-        }
+        reverse_key_of(&self.jira)
+    }
+}
+
+fn reverse_key_of(jira: &JiraUser) -> &str {
+    if jira.account_id.is_empty() {
+        &jira.name
+    } else {
+        &jira.account_id
     }
 }
 
@@ -145,12 +149,46 @@ impl Store {
             }
             stored.default_instance_id.get_or_insert_with(|| instance.clone());
             users.insert(user.as_bytes(), codec::encode(UserRecordV1::VERSION, &stored).map_err(abort)?)?;
-            connections.insert(record_key.as_slice(), value.as_slice())?;
+            // A replaced connection to another Jira account must not keep mapping that account here.
+            if let Some(old) = connections.insert(record_key.as_slice(), value.as_slice())? {
+                let old: ConnectionRecordV1 = codec::decode(ConnectionRecordV1::VERSION, &old).map_err(abort)?;
+                let old_reverse = pair(&instance, reverse_key_of(&old.jira));
+                let owned = reverses.get(old_reverse.as_slice())?.is_some_and(|owner| owner == user.as_bytes());
+                if old_reverse != reverse && owned {
+                    reverses.remove(old_reverse.as_slice())?;
+                }
+            }
             reverses.insert(reverse.as_slice(), user.as_bytes())?;
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         })?;
         drop(_gate);
         self.flush_now()
+    }
+
+    /// Replaces the notification settings of an existing connection; `false` when there is
+    /// none (disconnected meanwhile: nothing is written, nothing comes back).
+    pub fn update_notification_settings(
+        &self,
+        instance_id: &str,
+        mm_user_id: &str,
+        settings: &NotificationSettings,
+    ) -> Result<bool, StoreError> {
+        let record_key = pair(instance_id, mm_user_id);
+        let tree = &self.trees().instance_mmuser_connection;
+        let updated = {
+            let _gate = self.write_gate()?;
+            tree.transaction(|connections| {
+                let Some(bytes) = connections.get(record_key.as_slice())? else { return Ok(false) };
+                let mut record: ConnectionRecordV1 =
+                    codec::decode(ConnectionRecordV1::VERSION, &bytes).map_err(abort)?;
+                record.settings = settings.clone();
+                let value = codec::encode(ConnectionRecordV1::VERSION, &record).map_err(abort)?;
+                connections.insert(record_key.as_slice(), value)?;
+                Ok::<bool, ConflictableTransactionError<StoreError>>(true)
+            })?
+        };
+        self.flush_now()?;
+        Ok(updated)
     }
 
     /// `mm_user_id`'s connection to `instance_id`, its credentials unsealed.
@@ -219,15 +257,25 @@ impl Store {
 
     /// Makes `instance_id` the default of `mm_user_id`, who must be connected to it.
     pub fn set_default_instance(&self, mm_user_id: &str, instance_id: &str) -> Result<bool, StoreError> {
-        let Some(mut user) = self.mattermost_user(mm_user_id)? else { return Ok(false) };
-        if !user.connected_instances.iter().any(|i| i == instance_id) {
-            return Ok(false);
+        let tree = &self.trees().mmuserid_user;
+        let set = {
+            let _gate = self.write_gate()?;
+            // One transaction: a disconnect in between cannot be undone by this write.
+            tree.transaction(|users| {
+                let Some(bytes) = users.get(mm_user_id.as_bytes())? else { return Ok(false) };
+                let mut user: UserRecordV1 = codec::decode(UserRecordV1::VERSION, &bytes).map_err(abort)?;
+                if !user.connected_instances.iter().any(|i| i == instance_id) {
+                    return Ok(false);
+                }
+                user.default_instance_id = Some(instance_id.to_string());
+                users.insert(mm_user_id.as_bytes(), codec::encode(UserRecordV1::VERSION, &user).map_err(abort)?)?;
+                Ok::<bool, ConflictableTransactionError<StoreError>>(true)
+            })?
+        };
+        if set {
+            self.flush_now()?;
         }
-        user.default_instance_id = Some(instance_id.to_string());
-        let value = codec::encode(UserRecordV1::VERSION, &user)?;
-        self.write_gate_insert(&self.trees().mmuserid_user, mm_user_id.as_bytes(), value)?;
-        self.flush_now()?;
-        Ok(true)
+        Ok(set)
     }
 
     /// The Mattermost user connected as `reverse_key` (accountId or user name) on `instance_id`.
