@@ -31,6 +31,8 @@ use crate::utc::now_ms;
 
 /// Events read per pass.
 const BATCH: usize = 200;
+/// How long an event's DMs wait for an unreachable Jira or Mattermost.
+const LONGEST_WAIT_MS: u64 = 10 * 60 * 1000;
 /// How often a user is told that Jira refused their token in background work.
 const REJECTED_DM_EVERY_MS: u64 = 24 * 3600 * 1000;
 
@@ -100,7 +102,10 @@ fn mentioned(body: &Value) -> Vec<String> {
 /// Watchers are added by the caller (they need Jira).
 fn candidates(parsed: &NormalizedEvent, payload: &Value) -> Vec<Candidate> {
     let fields = &payload["issue"]["fields"];
-    let actor = person(&payload["user"]);
+    // Jira Cloud comment payloads name no `user`: the comment's author acted.
+    let comment = &payload["comment"];
+    let actor =
+        person(&payload["user"]).or_else(|| person(&comment["author"])).or_else(|| person(&comment["updateAuthor"]));
     let assignee = person(&fields["assignee"]);
     let candidate = |jira_user: String, role| Candidate { jira_user, role };
     match parsed.kind {
@@ -141,7 +146,7 @@ fn message(parsed: &NormalizedEvent, role: Role) -> (String, Option<PostType>) {
             format!("{head}:\n{quoted}")
         }
     };
-    let kind = &parsed.issue.type_name;
+    let kind = quiet_mentions(&defuse(&parsed.issue.type_name));
     match role {
         Role::Assigned => (quiet_mentions(&defuse(&format!("{actor} **assigned** you to {link}"))), None),
         Role::Mention => {
@@ -237,6 +242,11 @@ impl Connections {
     }
 
     async fn decide(&self, event: &EventRecordV1) -> Decided {
+        // An event waits for an unreachable Jira or Mattermost at most this long; then its
+        // DMs that could not be checked are skipped, so one outage cannot hold every later
+        // DM back for good.
+        let may_wait = now_ms().saturating_sub(event.received_at_ms) < LONGEST_WAIT_MS;
+        let later = |why: String| may_wait.then_some(Decided::Later(why));
         let no_dms = Decided::Deliveries(Vec::new());
         let Some(instance_id) = event.instance_id.as_ref().map(|i| i.to_string()) else { return no_dms };
         if event.source != "firehose" {
@@ -260,7 +270,11 @@ impl Connections {
                         .map(|jira_user| Candidate { jira_user, role: Role::Watching });
                     wanted.splice(at..at, watching);
                 }
-                Err(why) => return Decided::Later(why),
+                Err(why) => {
+                    if let Some(wait) = later(why) {
+                        return wait;
+                    }
+                }
             }
         }
         let comment_id = parsed.comment.as_ref().map(|c| c.id.clone()).filter(|id| !id.is_empty());
@@ -277,7 +291,10 @@ impl Connections {
             match crate::jira::rest::can_read(&self.jira, base, &parsed.issue.key, comment_id.as_deref(), &auth).await {
                 Ok(true) => {}
                 Ok(false) => continue,
-                Err(JiraError::Unreachable(why)) => return Decided::Later(why),
+                Err(e @ (JiraError::Unreachable(_) | JiraError::RateLimited { .. })) => match later(e.to_string()) {
+                    Some(wait) => return wait,
+                    None => continue,
+                },
                 Err(JiraError::Unauthorized) => {
                     self.tell_credentials_rejected(&instance_id, &user).await;
                     continue;
@@ -290,14 +307,23 @@ impl Connections {
             let Ok(mm_user) = MmUserId::parse(&user) else { continue };
             let channel = match self.mattermost.direct_channel(&mm_user).await {
                 Ok(channel) => channel,
-                Err(e) => return Decided::Later(format!("Mattermost did not open the direct channel: {e}")),
+                // A user gone or not allowed a DM with the bot: skip that one only.
+                Err(e) if !e.is_transient() => {
+                    tracing::info!(user = %user, error = %e, "a personal DM is skipped: no direct channel");
+                    continue;
+                }
+                Err(e) => match later(format!("Mattermost did not open the direct channel: {e}")) {
+                    Some(wait) => return wait,
+                    None => continue,
+                },
             };
             sent_to.insert(user);
             let (text, post_type) = message(&parsed, candidate.role);
             let post = NewPost { message: text, post_type, ..NewPost::default() };
             let record = DeliveryRecordV1::new_pending(
                 TargetRecordV1::ChannelId(channel.clone()),
-                channel.as_str().to_string(),
+                // The same lane as any post to that channel (a subscription may target it too).
+                format!("ch:{channel}"),
                 PostRecordV1::Json(post.to_json().to_string()),
                 parsed.issue.url(),
                 None,

@@ -74,3 +74,13 @@ fn roles_follow_the_settings_and_the_master_switch() {
     settings.notifications = false;
     assert!(!Role::Mention.wanted(&settings));
 }
+
+#[test]
+fn a_cloud_comment_without_user_takes_its_author_as_the_actor() {
+    let mut payload = comment_payload();
+    payload.as_object_mut().unwrap().remove("user");
+    payload["issue"]["fields"]["assignee"] = json!({"accountId": "carol-id"});
+    payload["comment"]["author"] = json!({"accountId": "carol-id", "displayName": "Carol"});
+    let found: Vec<String> = candidates(&parsed(&payload), &payload).into_iter().map(|c| c.jira_user).collect();
+    assert!(!found.contains(&"carol-id".to_string()), "no DM about one's own comment: {found:?}");
+}
