@@ -2,7 +2,7 @@
 //! signed, for this user and channel, unexpired, acts; a replayed one-time token does not
 //! act twice; everything is answered 200 JSON except a lookup with bad state (403).
 
-use jirabridge::commands::interact::{ALREADY_DONE, BUTTON_EXPIRED, FORM_EXPIRED};
+use jirabridge::commands::interact::{BUTTON_EXPIRED, FORM_EXPIRED};
 use jirabridge::commands::run::NOT_CONNECTED;
 use jirabridge::commands::signed::{SignedState, SigningKey, DIALOG_SECS};
 use serde_json::{json, Map, Value};
@@ -61,8 +61,11 @@ async fn a_signed_dialog_reaches_the_jira_seam_and_forged_ones_do_not() {
     app.shutdown().await;
 }
 
+/// A click that did nothing (the clicker is not connected) leaves its one-time token usable,
+/// so it can be tried again; a context moved to another channel never acts. (A click that
+/// acted and is replayed is in `connected`.)
 #[tokio::test]
-async fn a_button_acts_once_and_a_replayed_click_does_not() {
+async fn a_button_that_did_nothing_can_be_clicked_again_and_another_channels_never_acts() {
     let app = spawn_app().await;
     let ann = app.mm.add_user("ann", "system_user");
     let once = token(&app.state.signing_key, &ann, &app.channel_id, Some("nonce-1"), later());
@@ -70,7 +73,7 @@ async fn a_button_acts_once_and_a_replayed_click_does_not() {
     let (status, first) = app.mm.click(&url(&app, "action"), &ann, &app.channel_id, context.clone()).await;
     assert_eq!((status, first["ephemeral_text"].as_str()), (200, Some(NOT_CONNECTED)));
     let (_, again) = app.mm.click(&url(&app, "action"), &ann, &app.channel_id, context).await;
-    assert_eq!(again["ephemeral_text"], ALREADY_DONE);
+    assert_eq!(again["ephemeral_text"], NOT_CONNECTED, "nothing was done, so the token was not used up");
     let other_channel = app.mm.add_channel(&app.team_id, "elsewhere");
     let moved = json!({"t": token(&app.state.signing_key, &ann, &app.channel_id, None, later())});
     let (_, refused) = app.mm.click(&url(&app, "action"), &ann, &other_channel, moved).await;

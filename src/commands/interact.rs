@@ -66,7 +66,8 @@ pub async fn interact(
             return Ok(Checked::AlreadyDone);
         }
         let outcome = ctx.jira.interact(caller, Interaction { surface, state, values }).await;
-        if matches!(outcome, Outcome::Invalid(_)) {
+        // Fields to fix, or a failure that did nothing: the form may be sent again.
+        if matches!(outcome, Outcome::Invalid(_) | Outcome::Failed(_)) {
             ctx.store.run(move |store| store.release_once(&nonce)).await?;
         }
         return Ok(Checked::Outcome(outcome));

@@ -103,7 +103,7 @@ pub enum Outcome {
     Done(String),
     /// A dialog's fields that need fixing (nothing was done; the token stays usable).
     Invalid(BTreeMap<String, String>),
-    /// Could not be done; the sentence says why.
+    /// Could not be done, and nothing was done (the token stays usable); the sentence says why.
     Failed(String),
     /// A click whose answer is a dialog (opened with the click's trigger id).
     OpenDialog(Dialog),
