@@ -63,7 +63,7 @@ impl Connections {
             Ok(()) => {}
             Err(JiraError::Forbidden | JiraError::NotFound) => return NO_PERMISSION.into(),
             Err(JiraError::Unauthorized) => return REJECTED.into(),
-            Err(e) => return format!("Jira could not add the comment: {e}"),
+            Err(e) => return format!("Jira could not add the comment: {}", super::issues::safe(&e.to_string())),
         }
         let link = format!("[{key}]({}/browse/{key})", base.trim_end_matches('/'));
         let done = format!("Message attached to {link} by @{}", caller.user_name);

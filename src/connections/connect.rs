@@ -181,7 +181,7 @@ impl Connections {
             }
             Err(e) => {
                 tracing::warn!(instance = %instance_id, error = %e, "checking a user's token with Jira failed");
-                return Outcome::Failed(format!("Failed to connect to Jira: {e}"));
+                return Outcome::Failed(format!("Failed to connect to Jira: {}", super::issues::safe(&e.to_string())));
             }
         };
         let connection = Connection {
@@ -240,7 +240,7 @@ impl Connections {
         match self.store.run(move |_| store.remove_connection(&id, &user)).await {
             Ok(removed) => {
                 self.forget(&caller.user_id, &instance_id);
-                let name = removed.map(|jira| jira.display_name).unwrap_or_default();
+                let name = removed.map(|jira| super::issues::safe(&jira.display_name)).unwrap_or_default();
                 format!("You have successfully disconnected your Jira account (**{name}**).")
             }
             Err(e) => format!("Could not complete the **disconnection** request. Error: {e}"),

@@ -9,7 +9,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::issues::REJECTED;
+use super::issues::{safe, REJECTED};
 use super::{Acting, Connections};
 use crate::commands::jira_ops::{Answer, Caller, Outcome};
 use crate::commands::signed::{self, SignedState, DIALOG_SECS};
@@ -35,7 +35,7 @@ impl Connections {
         let projects = match rest::projects(&self.jira, acting.instance.id.as_str(), cloud, &acting.auth).await {
             Ok(projects) => projects,
             Err(JiraError::Unauthorized) => return REJECTED.into(),
-            Err(e) => return format!("Jira did not list its projects: {e}").into(),
+            Err(e) => return format!("Jira did not list its projects: {}", safe(&e.to_string())).into(),
         };
         let options: Vec<ActionOption> = projects
             .iter()
@@ -114,7 +114,7 @@ impl Connections {
             Ok(fields) => fields,
             Err(JiraError::NotFound) => Vec::new(),
             Err(JiraError::Unauthorized) => return Outcome::Failed(REJECTED.into()),
-            Err(e) => return Outcome::Failed(format!("Jira did not show its create screen: {e}")),
+            Err(e) => return Outcome::Failed(format!("Jira did not show its create screen: {}", safe(&e.to_string()))),
         };
         let others: Vec<&str> = screen
             .iter()
@@ -141,10 +141,11 @@ impl Connections {
         let key = match rest::create_issue(&self.jira, &base, fields, &acting.auth).await {
             Ok(key) => key,
             Err(JiraError::BadRequest(why)) if why.contains("is required.") => {
+                let why = safe(&why);
                 return Outcome::Failed(format!("Failed to create issue. Your Jira project requires fields the plugin does not yet support. [Please create your Jira issue manually]({manual}) or contact your Jira administrator.\n{why}"));
             }
             Err(JiraError::Unauthorized) => return Outcome::Failed(REJECTED.into()),
-            Err(e) => return Outcome::Failed(format!("Failed to create issue: {e}")),
+            Err(e) => return Outcome::Failed(format!("Failed to create issue: {}", safe(&e.to_string()))),
         };
         self.announce_created(caller, &acting, state, &key).await;
         Outcome::Done(format!("Created Jira issue [{key}]({base}/browse/{key})"))

@@ -288,6 +288,6 @@ fn jira_trouble(e: &JiraError) -> String {
             format!("Jira is busy; try again in {} seconds.", retry_after.map_or(10, |d| d.as_secs().max(1)))
         }
         JiraError::Unauthorized => REJECTED.into(),
-        other => format!("Jira could not do this: {other}"),
+        other => format!("Jira could not do this: {}", safe(&other.to_string())),
     }
 }

@@ -147,14 +147,12 @@ impl Connections {
 fn describe(is_default: bool, kind: InstanceType, connection: &Connection) -> String {
     let id = if is_default { format!("**{}**", connection.instance_id) } else { connection.instance_id.clone() };
     let jira = &connection.jira;
-    let name = crate::events::untrusted::quiet_mentions(&crate::events::untrusted::defuse(&jira.display_name));
+    let safe = |text: &str| crate::events::untrusted::quiet_mentions(&crate::events::untrusted::defuse(text));
+    let (name, login, key, email) = (safe(&jira.display_name), safe(&jira.name), safe(&jira.key), safe(&jira.email));
     let who = match kind {
-        InstanceType::Cloud => format!("Cloud, connected as **{name}** (AccountID: `{}`)", jira.account_id),
+        InstanceType::Cloud => format!("Cloud, connected as **{name}** (AccountID: `{}`)", safe(&jira.account_id)),
         InstanceType::Server => {
-            format!(
-                "Server, connected as **{name}** (Name:{}, Key:{}, EmailAddress:{})",
-                jira.name, jira.key, jira.email
-            )
+            format!("Server, connected as **{name}** (Name:{login}, Key:{key}, EmailAddress:{email})")
         }
     };
     format!("\n{id}: {who}\n{}\n", super::settings::listing(&connection.settings))
