@@ -67,7 +67,9 @@ impl Store {
                 tree.insert(key, codec::encode(VERSION, &record)?)?;
             }
         }
-        self.trees().meta.insert(LEARNED_THROUGH_KEY, &u64_key(event_id))?;
+        if event_id > self.catalog_learned_through()? {
+            self.trees().meta.insert(LEARNED_THROUGH_KEY, &u64_key(event_id))?;
+        }
         Ok(())
     }
 

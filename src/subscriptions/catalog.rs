@@ -62,8 +62,16 @@ pub fn learned_from(payload: &Value, seen_ms: u64) -> Vec<CatalogEntry> {
     out
 }
 
+/// One learner at a time: two would read the same events and race on the mark.
+static LEARNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Learns from the events stored since the last time, at most [`LEARN_AT_MOST`].
 pub fn learn_recent(store: &Store) -> Result<usize, StoreError> {
+    let _one = match LEARNING.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return Ok(0),
+    };
     let mut learned = 0;
     while learned < LEARN_AT_MOST {
         let events = store.events_after(store.catalog_learned_through()?, 500)?;
