@@ -311,3 +311,52 @@ async fn in_push_only_mode_nothing_reaches_jira() {
     assert!(jira.requests().is_empty(), "Jira was asked: {:?}", jira.requests());
     app.shutdown().await;
 }
+
+/// With several instances and no default among those left, one form picks the instance and
+/// takes the token; with several connections, `/jira disconnect` asks which (SPEC §8.1, §8.5).
+#[tokio::test]
+async fn pickers_choose_the_instance_to_connect_and_the_connection_to_end() {
+    let (first, second, third) = (FakeJira::start().await, FakeJira::start().await, FakeJira::start().await);
+    for jira in [&first, &second, &third] {
+        jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    }
+    let app = app_with_server(&first).await;
+    for jira in [&second, &third] {
+        let request = json!({"url": jira.url, "type": "server"});
+        app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    }
+    let ada = app.mm.add_user("ada", "system_user");
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}), "the default instance first");
+
+    assert_eq!(jira_command(&app, &ada, "/jira connect").await.text(), "", "a form opened instead");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    assert_eq!(form["dialog"]["title"], "Connect to Jira");
+    let offered: Vec<&str> = form["dialog"]["elements"][0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_str().unwrap())
+        .collect();
+    let mut expected = [second.url.as_str(), third.url.as_str()];
+    expected.sort_unstable();
+    assert_eq!(offered, expected, "only the instances not connected yet, by id");
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let values = json!({"instance": second.url, "token": ADA_PAT});
+    let (_, done) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, values, false).await;
+    assert_eq!(done, json!({}));
+    let ops = &*app.state.jira_ops;
+    assert!(jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&second.url)));
+
+    assert_eq!(jira_command(&app, &ada, "/jira disconnect").await.text(), "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    assert_eq!(form["dialog"]["title"], "Disconnect Jira");
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let (_, done) =
+        app.mm.submit_dialog(url, &ada, &app.channel_id, state, json!({"instance": first.url}), false).await;
+    assert_eq!(done, json!({}));
+    let told = app.mm.command_responses().pop().unwrap();
+    assert_eq!(told["text"], "You have successfully disconnected your Jira account (**Ada Lovelace**).");
+    assert!(!jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&first.url)));
+    assert!(jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&second.url)));
+    app.shutdown().await;
+}

@@ -13,8 +13,8 @@ use crate::commands::signed::{self, SignedState, DIALOG_SECS, EPHEMERAL_BUTTON_S
 use crate::config::UserAuthMethod;
 use crate::ids::{InstanceType, MmUserId};
 use crate::jira::client::JiraError;
-use crate::mattermost::action::{ActionIntegration, PostAction};
-use crate::mattermost::dialog::{Dialog, DialogElement, TextSubtype};
+use crate::mattermost::action::{ActionIntegration, ActionOption, PostAction};
+use crate::mattermost::dialog::{Dialog, DialogElement, OpenDialog, TextSubtype};
 use crate::mattermost::post::{Attachment, NewPost};
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings, StoreError};
@@ -23,6 +23,7 @@ use crate::utc::now_ms;
 /// The click's op, and the dialog's.
 pub(super) const USE_TOKEN: &str = "usetoken";
 pub(super) const CONNECT_TOKEN: &str = "connecttoken";
+pub(super) const DISCONNECT_PICK: &str = "disconnectpick";
 
 const NO_INSTANCES: &str = "No Jira instances have been installed. Please contact the system administrator.";
 const CONNECTED_DM: &str = "You have successfully connected your Jira account. Type in /jira to get started.";
@@ -72,10 +73,7 @@ impl Connections {
                     [only] => (*only).clone(),
                     several => match several.iter().find(|i| i.is_default) {
                         Some(default) => (*default).clone(),
-                        None => {
-                            let ids: Vec<String> = several.iter().map(|i| format!("`{}`", i.id)).collect();
-                            return format!("Please name the Jira instance to connect to: `/jira connect <url>` with one of {}.", ids.join(", ")).into();
-                        }
+                        None => return self.connect_picker(caller, several).await,
                     },
                 }
             }
@@ -157,7 +155,24 @@ impl Connections {
     ) -> Outcome {
         let text = |name: &str| values.get(name).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_string();
         let (token, email) = (text("token"), text("email"));
-        let cloud = state.data.get("cloud").and_then(Value::as_bool).unwrap_or(false);
+        let (instance_id, cloud) = match state.iid.clone() {
+            Some(id) => (id, state.data.get("cloud").and_then(Value::as_bool).unwrap_or(false)),
+            // The picker: the instance is one of the form's values, checked against the store.
+            None => {
+                let (store, picked) = (self.store.clone(), text("instance"));
+                match self.store.run(move |_| store.instance(&picked)).await {
+                    Ok(Some(found)) if token_method(self, &found).is_some() => {
+                        (found.id.to_string(), found.instance_type == InstanceType::Cloud)
+                    }
+                    Ok(_) => {
+                        return Outcome::Invalid(
+                            [("instance".to_string(), "Choose a Jira instance.".to_string())].into(),
+                        )
+                    }
+                    Err(e) => return Outcome::Failed(store_trouble(e).text),
+                }
+            }
+        };
         let mut missing = std::collections::BTreeMap::new();
         if token.is_empty() {
             missing.insert("token".to_string(), "Enter the token.".to_string());
@@ -168,7 +183,6 @@ impl Connections {
         if !missing.is_empty() {
             return Outcome::Invalid(missing);
         }
-        let Some(instance_id) = state.iid.clone() else { return Outcome::Failed("Failed to connect to Jira.".into()) };
         if self.connected_instances(&caller.user_id).contains(&instance_id) {
             return Outcome::Failed(format!("You already have a Jira account linked to your Mattermost account from {instance_id}. Please use `/jira disconnect --instance={instance_id}` to disconnect."));
         }
@@ -212,6 +226,85 @@ impl Connections {
         Outcome::Done(CONNECTED_DM.into())
     }
 
+    /// Several instances, none the default: one form picks the instance and takes the token
+    /// (SPEC §8.1's picker; the email is asked for Jira Cloud only).
+    async fn connect_picker(&self, caller: &Caller, open: &[&InstanceRecordV1]) -> Answer {
+        let options: Vec<ActionOption> = open
+            .iter()
+            .filter(|i| token_method(self, i).is_some())
+            .map(|i| ActionOption { text: i.id.to_string(), value: i.id.to_string() })
+            .collect();
+        if options.is_empty() {
+            return super::OAUTH_NOT_YET.into();
+        }
+        let mut email = DialogElement::text("email", "Email (Jira Cloud)");
+        email.subtype = Some(TextSubtype::Email);
+        email.optional = true;
+        email.help_text = "The email of your Atlassian account, for an API token on Jira Cloud.".into();
+        let mut token = DialogElement::text("token", "Token");
+        token.subtype = Some(TextSubtype::Password);
+        token.max_length = Some(1000);
+        token.help_text = "A personal access token (Jira Data Center) or an API token (Jira Cloud).".into();
+        let elements = vec![DialogElement::select("instance", "Jira instance", options), email, token];
+        self.open_form(caller, "Connect to Jira", "Connect", elements, CONNECT_TOKEN, None).await
+    }
+
+    /// Opens a form whose state is bound to the caller and used once; answers nothing when it
+    /// opened, else the sentence.
+    pub(super) async fn open_form(
+        &self,
+        caller: &Caller,
+        title: &str,
+        submit: &str,
+        elements: Vec<DialogElement>,
+        op: &str,
+        instance: Option<String>,
+    ) -> Answer {
+        let state = SignedState {
+            op: op.into(),
+            uid: Some(caller.user_id.clone()),
+            cid: caller.channel_id.clone(),
+            iid: instance,
+            key: None,
+            exp: now_ms() / 1000 + DIALOG_SECS,
+            rurl: Some(caller.response_url.clone()).filter(|u| !u.is_empty()),
+            n: signed::nonce().ok(),
+            data: Map::new(),
+        };
+        let dialog = match Dialog::new(title, elements) {
+            Ok(dialog) => dialog.submit_label(submit).state(&self.signing.sign(&state)),
+            Err(e) => return format!("jirabridge could not make the form: {e}").into(),
+        };
+        let url = format!("{}/mattermost/dialog", self.settings.current().public_base_url());
+        let open = OpenDialog { trigger_id: caller.trigger_id.clone(), url, dialog };
+        match self.mattermost.open_dialog_or_say(&open).await {
+            Ok(()) => Answer::default(),
+            Err(sentence) => sentence.into(),
+        }
+    }
+
+    /// The disconnect picker's submission: the chosen connection ends; the result goes to
+    /// the command's response URL (the form just closes).
+    pub(super) async fn disconnect_picked(
+        &self,
+        caller: &Caller,
+        state: &SignedState,
+        values: &Map<String, Value>,
+    ) -> Outcome {
+        let picked = values.get("instance").and_then(Value::as_str).unwrap_or_default().to_string();
+        if !self.connected_instances(&caller.user_id).contains(&picked) {
+            return Outcome::Invalid([("instance".to_string(), "Choose one of your connections.".to_string())].into());
+        }
+        let said = self.disconnect(caller, Some(picked)).await;
+        if let Some(rurl) = &state.rurl {
+            let reply = crate::mattermost::command::CommandResponse::ephemeral(said.clone());
+            if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
+                tracing::warn!(error = %e, "could not say that a connection ended");
+            }
+        }
+        Outcome::Done(said)
+    }
+
     /// `/jira disconnect [url]` (SPEC §8.5): subscriptions are kept.
     pub(super) async fn disconnect(&self, caller: &Caller, named: Option<String>) -> String {
         let connected = self.connected_instances(&caller.user_id);
@@ -231,8 +324,11 @@ impl Connections {
             None => match connected.as_slice() {
                 [only] => only.clone(),
                 several => {
-                    let ids: Vec<String> = several.iter().map(|i| format!("`{i}`")).collect();
-                    return format!("You have more than one Jira account connected; name one: `/jira disconnect <url>` with one of {}.", ids.join(", "));
+                    let options = several.iter().map(|i| ActionOption { text: i.clone(), value: i.clone() }).collect();
+                    let elements = vec![DialogElement::select("instance", "Jira instance", options)];
+                    let opened =
+                        self.open_form(caller, "Disconnect Jira", "Disconnect", elements, DISCONNECT_PICK, None);
+                    return opened.await.text;
                 }
             },
         };

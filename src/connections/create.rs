@@ -12,15 +12,14 @@ use serde_json::{json, Map, Value};
 use super::issues::{safe, REJECTED};
 use super::{Acting, Connections};
 use crate::commands::jira_ops::{Answer, Caller, Outcome};
-use crate::commands::signed::{self, SignedState, DIALOG_SECS};
+use crate::commands::signed::SignedState;
 use crate::ids::{ChannelId, InstanceType};
 use crate::jira::client::JiraError;
 use crate::jira::rest;
 use crate::mattermost::action::ActionOption;
 use crate::mattermost::command::CommandResponse;
-use crate::mattermost::dialog::{Dialog, DialogElement, OpenDialog};
+use crate::mattermost::dialog::DialogElement;
 use crate::mattermost::post::NewPost;
-use crate::utc::now_ms;
 
 /// The dialog's op.
 pub(super) const CREATE: &str = "create";
@@ -56,27 +55,8 @@ impl Connections {
         let mut description = DialogElement::textarea("description", "Description");
         description.optional = true;
         let elements = vec![DialogElement::select("project_type", "Project and type", options), summary, description];
-        let state = SignedState {
-            op: CREATE.into(),
-            uid: Some(caller.user_id.clone()),
-            cid: caller.channel_id.clone(),
-            iid: Some(acting.instance.id.to_string()),
-            key: None,
-            exp: now_ms() / 1000 + DIALOG_SECS,
-            rurl: Some(caller.response_url.clone()).filter(|u| !u.is_empty()),
-            n: signed::nonce().ok(),
-            data: Map::new(),
-        };
-        let dialog = match Dialog::new("Create Jira issue", elements) {
-            Ok(dialog) => dialog.submit_label("Create").state(&self.signing.sign(&state)),
-            Err(e) => return format!("jirabridge could not make the form: {e}").into(),
-        };
-        let url = format!("{}/mattermost/dialog", self.settings.current().public_base_url());
-        let open = OpenDialog { trigger_id: caller.trigger_id.clone(), url, dialog };
-        match self.mattermost.open_dialog_or_say(&open).await {
-            Ok(()) => Answer::default(),
-            Err(sentence) => sentence.into(),
-        }
+        let instance = Some(acting.instance.id.to_string());
+        self.open_form(caller, "Create Jira issue", "Create", elements, CREATE, instance).await
     }
 
     /// The submitted dialog.

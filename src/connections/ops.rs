@@ -1,7 +1,7 @@
 //! [`Connections`] as `/jira`'s [`JiraOps`]: each command row that needs a connection, and
 //! the clicks and forms those rows hand out. Rows not built yet say so in a sentence.
 
-use super::connect::{CONNECT_TOKEN, USE_TOKEN};
+use super::connect::{CONNECT_TOKEN, DISCONNECT_PICK, USE_TOKEN};
 use super::create::CREATE;
 use super::issues::{SHARE, TRANSITION};
 use super::{Acting, Connections};
@@ -50,6 +50,7 @@ impl JiraOps for Connections {
                 USE_TOKEN => self.token_dialog(caller, state),
                 CONNECT_TOKEN => self.connect_with_token(caller, state, &interaction.values).await,
                 CREATE => self.create_submitted(caller, state, &interaction.values).await,
+                DISCONNECT_PICK => self.disconnect_picked(caller, state, &interaction.values).await,
                 TRANSITION => {
                     let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
                     match self.on_issue(caller, state).await {
