@@ -2,7 +2,9 @@
 //! the fakes: `/jira connect` answers a button, the click opens a form, a wrong token is
 //! refused by Jira, the right one connects (and a DM says so); then the user's own
 //! credentials view, transition, assign and unassign an issue; settings change; disconnect
-//! ends it.
+//! ends it. Also: pickers, Jira Cloud's API token and shapes, and push-only mode.
+//!
+//! size: each test is one user's whole story through both fakes, read top to bottom.
 
 use jirabridge::config::{Secret, UserAuthMethod};
 use reqwest::{Method, StatusCode};
@@ -358,5 +360,82 @@ async fn pickers_choose_the_instance_to_connect_and_the_connection_to_end() {
     assert_eq!(told["text"], "You have successfully disconnected your Jira account (**Ada Lovelace**).");
     assert!(!jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&first.url)));
     assert!(jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&second.url)));
+    app.shutdown().await;
+}
+
+/// Jira Cloud: an API token with the account's email connects, `/jira me` shows the account
+/// id, and create reads Cloud's project search and createmeta `fields[]`.
+#[tokio::test]
+async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
+    let jira = FakeJira::start_cloud().await;
+    jira.add_api_token_user("ada@example.com", "cloud-token", "557058:ada", "Ada Lovelace");
+    jira.add_project("DEMO", "Demo", &[("10001", "Bug")], &[]);
+    jira.add_project("HARD", "Hard", &[("10002", "Task")], &[("customfield_7", "Team")]);
+    // Cloud is told apart by its host: a test-only name for the fake (feature fault-injection).
+    let host = "connected-test.atlassian.net";
+    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
+    let base = format!("http://{host}:{}", jira.url.rsplit(':').next().unwrap());
+    let port = crate::support::commands::free_port();
+    let app = spawn_app_with(|c| {
+        c.server.listen = format!("127.0.0.1:{port}");
+        c.server.public_url = format!("http://127.0.0.1:{port}");
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.jira.user_auth_methods = vec![UserAuthMethod::ApiToken];
+    })
+    .await;
+    let request = json!({"url": base, "type": "cloud"});
+    let added = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED, "{}", added.text().await.unwrap());
+    let ada = app.mm.add_user("ada", "system_user");
+
+    let reply = jira_command(&app, &ada, "/jira connect").await;
+    let action = &reply.body["attachments"][0]["actions"][0];
+    assert_eq!(action["name"], "Use an API token", "{}", reply.body);
+    let url = action["integration"]["url"].as_str().unwrap().to_string();
+    app.mm.click(&url, &ada, &app.channel_id, action["integration"]["context"].clone()).await;
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    let names: Vec<&str> =
+        form["dialog"]["elements"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["email", "token"]);
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let (_, no_email) =
+        app.mm.submit_dialog(url, &ada, &app.channel_id, state, json!({"token": "cloud-token"}), false).await;
+    assert!(no_email["errors"]["email"].is_string(), "{no_email}");
+    let values = json!({"email": "ada@example.com", "token": "cloud-token"});
+    let (_, done) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, values, false).await;
+    assert_eq!(done, json!({}));
+    let me = jira_command(&app, &ada, "/jira me").await.text();
+    assert!(me.contains("Cloud, connected as **Ada Lovelace** (AccountID: `557058:ada`)"), "{me}");
+
+    assert_eq!(jira_command(&app, &ada, "/jira create Broken login").await.text(), "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    let options = form["dialog"]["elements"][0]["options"].as_array().unwrap().len();
+    assert_eq!(options, 2, "both projects from Cloud's project search");
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let (_, hard) = app
+        .mm
+        .submit_dialog(
+            url,
+            &ada,
+            &app.channel_id,
+            state,
+            json!({"project_type": "HARD/10002", "summary": "Broken login"}),
+            false,
+        )
+        .await;
+    assert!(hard["errors"]["project_type"].as_str().unwrap().ends_with("- Team"), "Cloud's fields[] read: {hard}");
+    let (_, created) = app
+        .mm
+        .submit_dialog(
+            url,
+            &ada,
+            &app.channel_id,
+            state,
+            json!({"project_type": "DEMO/10001", "summary": "Broken login"}),
+            false,
+        )
+        .await;
+    assert_eq!(created, json!({}));
+    assert!(jira.requests().iter().any(|r| r.contains("/rest/api/3/project/search")));
     app.shutdown().await;
 }

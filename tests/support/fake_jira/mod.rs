@@ -36,6 +36,8 @@ struct World {
     transitions: HashMap<String, Vec<(String, String, String)>>,
     /// Issue key → the `Authorization` headers it is hidden from (404 to them).
     hidden: HashMap<String, Vec<String>>,
+    /// Jira Cloud's shapes where they differ from Data Center's (createmeta `fields[]`).
+    cloud: bool,
     /// Projects: key, the JSON `GET /project` lists, and the required create fields.
     projects: Vec<(String, serde_json::Value, RequiredFields)>,
     /// Issue key → comments added through the API.
@@ -167,6 +169,13 @@ impl FakeJira {
         let handle = server.handle();
         tokio::spawn(server);
         FakeJira { url: format!("http://127.0.0.1:{port}"), world, server: handle }
+    }
+
+    /// A fake that answers in Jira Cloud's shapes where they differ (SPEC §12.2).
+    pub async fn start_cloud() -> FakeJira {
+        let fake = FakeJira::start().await;
+        fake.world.lock().unwrap().cloud = true;
+        fake
     }
 
     /// `GET /status` answers 302 to `location` from now on (`/moved/status` still answers).

@@ -24,6 +24,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
         .route("/rest/api/2/issue/{issue}/comment", web::post().to(add_comment))
         .route("/rest/api/2/issue/{issue}/watchers", web::get().to(watchers))
         .route("/rest/api/2/project", web::get().to(projects))
+        .route("/rest/api/3/project/search", web::get().to(project_search))
         .route("/rest/api/2/issue/createmeta/{project}/issuetypes/{type}", web::get().to(create_screen))
         .route("/rest/api/2/issue", web::post().to(create_issue));
 }
@@ -97,7 +98,8 @@ async fn projects(world: Shared, req: HttpRequest) -> HttpResponse {
     HttpResponse::Ok().json(list)
 }
 
-/// Data Center's shape (`values[]`): summary, and the project's extra required fields.
+/// Summary and the project's extra required fields: `values[]` on Data Center, `fields[]`
+/// on Cloud.
 async fn create_screen(world: Shared, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
     let mut world = world.lock().unwrap();
     if let Err(refused) = caller(&mut world, &req) {
@@ -108,7 +110,18 @@ async fn create_screen(world: Shared, req: HttpRequest, path: web::Path<(String,
     };
     let mut values = vec![json!({"fieldId": "summary", "name": "Summary", "required": true})];
     values.extend(required.iter().map(|(id, name)| json!({"fieldId": id, "name": name, "required": true})));
-    HttpResponse::Ok().json(json!({"values": values}))
+    let shape = if world.cloud { "fields" } else { "values" };
+    HttpResponse::Ok().json(json!({ shape: values }))
+}
+
+/// Cloud's paged project search (one page here).
+async fn project_search(world: Shared, req: HttpRequest) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller(&mut world, &req) {
+        return refused;
+    }
+    let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
+    HttpResponse::Ok().json(json!({"values": list, "isLast": true, "total": list.len()}))
 }
 
 async fn create_issue(world: Shared, req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
