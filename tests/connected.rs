@@ -188,6 +188,19 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let (_, again) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("DEMO/10001"), false).await;
     assert_eq!(again, json!({"error": "This action was already done."}), "one issue per form");
 
+    // From a message: its first line and text fill the form, and the issue links back to it.
+    assert_eq!(jira_command(&app, &ada, &format!("/jira create --post {link}")).await.text(), "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    assert_eq!(form["dialog"]["elements"][1]["default"], "The crash log says *null*");
+    assert_eq!(form["dialog"]["elements"][2]["default"], "The crash log says *null*");
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let values = json!({"project_type": "DEMO/10001", "summary": "Null in the log", "description": "See below."});
+    assert_eq!(app.mm.submit_dialog(url, &ada, &app.channel_id, state, values, false).await.1, json!({}));
+    let told = app.mm.posts(&app.channel_id).pop().unwrap().message;
+    let key = told.split('[').nth(1).and_then(|rest| rest.split(':').next()).unwrap().to_string();
+    let description = jira.issue_fields(&key)["description"].as_str().unwrap().to_string();
+    assert_eq!(description, format!("See below.\n\n_Issue created from a [message in Mattermost|{link}]_."));
+
     jira.hide_issue_from("DEMO-1", ADA_PAT);
     let hidden = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert!(

@@ -36,24 +36,16 @@ impl Connections {
         if thread {
             return "Attaching a whole thread (`--thread`) is not available in this version of jirabridge yet; attach its messages one by one.".into();
         }
-        let reference = post.or_else(|| (!caller.root_id.is_empty()).then(|| caller.root_id.clone()));
-        let Some(id) = reference.as_deref().and_then(post_id) else { return NO_SOURCE.into() };
-        let source = match self.mattermost.post(&id).await {
-            Ok(source) => source,
-            Err(e) if e.status() == Some(404) || e.status() == Some(403) => return NO_ACCESS.into(),
-            Err(e) => return format!("jirabridge could not read the message: {e}"),
+        let source = match self.source_post(caller, post).await {
+            Ok(Some(source)) => source,
+            Ok(None) => return NO_SOURCE.into(),
+            Err(sentence) => return sentence,
         };
-        match self.mattermost.is_channel_member(&source.channel_id, &caller.user_id).await {
-            Ok(true) => {}
-            Ok(false) => return NO_ACCESS.into(),
-            Err(e) => return format!("jirabridge could not check your access to the message: {e}"),
-        }
         let author = match MmUserId::parse(&source.user_id) {
             Ok(user) => self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default(),
             Err(_) => String::new(),
         };
-        let site = self.settings.current().mattermost.url.trim_end_matches('/').to_string();
-        let permalink = format!("{site}/{}/pl/{}", caller.team_domain, source.id);
+        let permalink = self.permalink(caller, &source.id);
         let body = format!(
             "*@{} attached a* [message|{permalink}] *from @{author}*\n{}",
             acting.connection.jira.display_name, source.message
@@ -70,6 +62,35 @@ impl Connections {
         self.reply_in_thread(&source, &done).await;
         self.make_default(&caller.user_id, base).await;
         done
+    }
+
+    /// The message a command names with `--post` (a permalink or an id), else the root of
+    /// the thread it was run in; `None` when there is neither. The caller must be a member
+    /// of its channel; `Err` is the sentence to answer.
+    pub(super) async fn source_post(
+        &self,
+        caller: &Caller,
+        post: Option<String>,
+    ) -> Result<Option<crate::mattermost::wire::Post>, String> {
+        let reference = post.or_else(|| (!caller.root_id.is_empty()).then(|| caller.root_id.clone()));
+        let Some(reference) = reference else { return Ok(None) };
+        let Some(id) = post_id(&reference) else { return Err(NO_ACCESS.into()) };
+        let source = match self.mattermost.post(&id).await {
+            Ok(source) => source,
+            Err(e) if e.status() == Some(404) || e.status() == Some(403) => return Err(NO_ACCESS.into()),
+            Err(e) => return Err(format!("jirabridge could not read the message: {e}")),
+        };
+        match self.mattermost.is_channel_member(&source.channel_id, &caller.user_id).await {
+            Ok(true) => Ok(Some(source)),
+            Ok(false) => Err(NO_ACCESS.into()),
+            Err(e) => Err(format!("jirabridge could not check your access to the message: {e}")),
+        }
+    }
+
+    /// The permalink of a message, in the caller's team.
+    pub(super) fn permalink(&self, caller: &Caller, post_id: &str) -> String {
+        let site = self.settings.current().mattermost.url.trim_end_matches('/').to_string();
+        format!("{site}/{}/pl/{post_id}", caller.team_domain)
     }
 
     /// The bot's reply under the attached message; skipped (and logged) if it cannot post.

@@ -246,19 +246,18 @@ impl Connections {
         token.max_length = Some(1000);
         token.help_text = "A personal access token (Jira Data Center) or an API token (Jira Cloud).".into();
         let elements = vec![DialogElement::select("instance", "Jira instance", options), email, token];
-        self.open_form(caller, "Connect to Jira", "Connect", elements, CONNECT_TOKEN, None).await
+        self.open_form(caller, ("Connect to Jira", "Connect"), elements, CONNECT_TOKEN, (None, Map::new())).await
     }
 
-    /// Opens a form whose state is bound to the caller and used once; answers nothing when it
-    /// opened, else the sentence.
+    /// Opens a form whose state (`op`, `instance`, `data`) is bound to the caller and used
+    /// once; answers nothing when it opened, else the sentence.
     pub(super) async fn open_form(
         &self,
         caller: &Caller,
-        title: &str,
-        submit: &str,
+        (title, submit): (&str, &str),
         elements: Vec<DialogElement>,
         op: &str,
-        instance: Option<String>,
+        (instance, data): (Option<String>, Map<String, Value>),
     ) -> Answer {
         let state = SignedState {
             op: op.into(),
@@ -269,7 +268,7 @@ impl Connections {
             exp: now_ms() / 1000 + DIALOG_SECS,
             rurl: Some(caller.response_url.clone()).filter(|u| !u.is_empty()),
             n: signed::nonce().ok(),
-            data: Map::new(),
+            data,
         };
         let dialog = match Dialog::new(title, elements) {
             Ok(dialog) => dialog.submit_label(submit).state(&self.signing.sign(&state)),
@@ -326,8 +325,8 @@ impl Connections {
                 several => {
                     let options = several.iter().map(|i| ActionOption { text: i.clone(), value: i.clone() }).collect();
                     let elements = vec![DialogElement::select("instance", "Jira instance", options)];
-                    let opened =
-                        self.open_form(caller, "Disconnect Jira", "Disconnect", elements, DISCONNECT_PICK, None);
+                    let title = ("Disconnect Jira", "Disconnect");
+                    let opened = self.open_form(caller, title, elements, DISCONNECT_PICK, (None, Map::new()));
                     return opened.await.text;
                 }
             },

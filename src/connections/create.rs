@@ -4,8 +4,9 @@
 //! required fields need Jira's own form. The result goes to the command's response URL, and
 //! the bot tells the channel.
 //!
-//! Not built yet: the second dialog for further fields, `--post` as the source, the
-//! per-user project cache, and uploading a source post's files.
+//! The source message (`--post`, else the thread root) fills the form and is linked from
+//! the description. Not built yet: the second dialog for further fields, the per-user
+//! project cache, and uploading a source post's files.
 
 use serde_json::{json, Map, Value};
 
@@ -29,7 +30,18 @@ const FILLED: [&str; 5] = ["summary", "description", "project", "issuetype", "re
 
 impl Connections {
     /// The command: open the dialog with the command's trigger id.
-    pub(super) async fn create_command(&self, caller: &Caller, acting: &Acting, text: String) -> Answer {
+    pub(super) async fn create_command(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        text: String,
+        post: Option<String>,
+    ) -> Answer {
+        // The message the issue is made from, if any: `--post`, else the thread's root.
+        let source = match self.source_post(caller, post).await {
+            Ok(source) => source,
+            Err(sentence) => return sentence.into(),
+        };
         let cloud = acting.instance.instance_type == InstanceType::Cloud;
         let projects = match rest::projects(&self.jira, acting.instance.id.as_str(), cloud, &acting.auth).await {
             Ok(projects) => projects,
@@ -49,14 +61,21 @@ impl Connections {
         if options.is_empty() {
             return "Jira shows you no project you can create issues in.".into();
         }
+        let message = source.as_ref().map(|p| p.message.clone()).unwrap_or_default();
+        let first_line = message.lines().next().unwrap_or_default();
         let mut summary = DialogElement::text("summary", "Summary");
-        summary.default = text.chars().take(150).collect();
+        summary.default = if text.is_empty() { first_line } else { &text }.chars().take(150).collect();
         summary.max_length = Some(255);
         let mut description = DialogElement::textarea("description", "Description");
         description.optional = true;
+        description.default = message.chars().take(3000).collect();
         let elements = vec![DialogElement::select("project_type", "Project and type", options), summary, description];
+        let mut data = Map::new();
+        if let Some(source) = &source {
+            data.insert("source".into(), Value::String(self.permalink(caller, &source.id)));
+        }
         let instance = Some(acting.instance.id.to_string());
-        self.open_form(caller, "Create Jira issue", "Create", elements, CREATE, instance).await
+        self.open_form(caller, ("Create Jira issue", "Create"), elements, CREATE, (instance, data)).await
     }
 
     /// The submitted dialog.
@@ -111,8 +130,12 @@ impl Connections {
             return Outcome::Invalid([("project_type".to_string(), sentence)].into());
         }
         let mut fields = json!({"project": {"key": project}, "issuetype": {"id": issue_type}, "summary": summary});
-        if !description.is_empty() {
-            fields["description"] = json!(description);
+        let mut description = description;
+        if let Some(source) = state.data.get("source").and_then(Value::as_str) {
+            description.push_str(&format!("\n\n_Issue created from a [message in Mattermost|{source}]_."));
+        }
+        if !description.trim().is_empty() {
+            fields["description"] = json!(description.trim());
         }
         let reporter_required = screen.iter().any(|f| f.field_id == "reporter" && f.required);
         if reporter_required && acting.instance.instance_type == InstanceType::Server {

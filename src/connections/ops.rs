@@ -102,7 +102,7 @@ impl Connections {
             Command::Assign { target: None } => "Please specify an issue key and an assignee search string, in the form `/jira assign <issue-key> <assignee>`.".into(),
             Command::Unassign { key } => self.unassign(&acting, key).await.into(),
             Command::Attach { key } => self.attach(caller, &acting, key, post, thread).await.into(),
-            Command::Create { text } => self.create_command(caller, &acting, text).await,
+            Command::Create { text } => self.create_command(caller, &acting, text, post).await,
             _ => NOT_YET.into(),
         }
     }
