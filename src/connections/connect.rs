@@ -7,14 +7,14 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{auth_of, Connections, STORE_TROUBLE};
+use super::{auth_of, bound_state, Connections, STORE_TROUBLE};
 use crate::commands::jira_ops::{Answer, Caller, Outcome};
 use crate::commands::signed::{self, SignedState, DIALOG_SECS, EPHEMERAL_BUTTON_SECS};
 use crate::config::UserAuthMethod;
 use crate::ids::{InstanceType, MmUserId};
 use crate::jira::client::JiraError;
-use crate::mattermost::action::{ActionIntegration, ActionOption, PostAction};
-use crate::mattermost::dialog::{Dialog, DialogElement, OpenDialog, TextSubtype};
+use crate::mattermost::action::{ActionOption, PostAction};
+use crate::mattermost::dialog::{DialogElement, OpenDialog, TextSubtype};
 use crate::mattermost::post::{Attachment, NewPost};
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings, StoreError};
@@ -87,20 +87,9 @@ impl Connections {
             UserAuthMethod::ApiToken => "Use an API token",
             _ => "Use a personal access token",
         };
-        let state = SignedState {
-            op: USE_TOKEN.into(),
-            uid: Some(caller.user_id.clone()),
-            cid: caller.channel_id.clone(),
-            iid: Some(id.clone()),
-            key: None,
-            exp: now_ms() / 1000 + EPHEMERAL_BUTTON_SECS,
-            rurl: None,
-            n: None,
-            data: Map::from_iter([("cloud".to_string(), json!(instance.instance_type == InstanceType::Cloud))]),
-        };
-        let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(&state)))]);
-        let url = format!("{}/mattermost/action", self.settings.current().public_base_url());
-        let Ok(button) = PostAction::button(USE_TOKEN, label, ActionIntegration { url, context }) else {
+        let mut state = bound_state(caller, USE_TOKEN, Some(id.clone()), EPHEMERAL_BUTTON_SECS);
+        state.data.insert("cloud".into(), json!(instance.instance_type == InstanceType::Cloud));
+        let Ok(button) = PostAction::button(USE_TOKEN, label, self.button_integration(&state)) else {
             return "jirabridge could not make the connect button.".into();
         };
         let text = format!("Link your Jira account at {id}: the button below opens a form for your token. jirabridge checks it with Jira and keeps it encrypted.");
@@ -122,26 +111,14 @@ impl Connections {
             email.subtype = Some(TextSubtype::Email);
             elements.insert(0, email);
         }
-        let form = SignedState {
-            op: CONNECT_TOKEN.into(),
-            uid: Some(caller.user_id.clone()),
-            cid: caller.channel_id.clone(),
-            iid: Some(instance_id.clone()),
-            key: None,
-            exp: now_ms() / 1000 + DIALOG_SECS,
-            rurl: None,
-            n: Some(nonce),
-            data: Map::from_iter([("cloud".to_string(), json!(cloud))]),
-        };
-        match Dialog::new("Connect to Jira", elements) {
-            Ok(dialog) => Outcome::OpenDialog(
-                dialog
-                    .introduction(&format!(
-                        "Your token for {instance_id}. It is checked with Jira, then kept encrypted."
-                    ))
-                    .submit_label("Connect")
-                    .state(&self.signing.sign(&form)),
-            ),
+        let mut form = bound_state(caller, CONNECT_TOKEN, Some(instance_id.clone()), DIALOG_SECS);
+        (form.n, form.data) = (Some(nonce), Map::from_iter([("cloud".to_string(), json!(cloud))]));
+        match self.signed_dialog(("Connect to Jira", "Connect"), elements, &form) {
+            Ok(dialog) => {
+                Outcome::OpenDialog(dialog.introduction(&format!(
+                    "Your token for {instance_id}. It is checked with Jira, then kept encrypted."
+                )))
+            }
             Err(e) => Outcome::Failed(format!("Failed to connect to Jira: {e}")),
         }
     }
@@ -153,7 +130,7 @@ impl Connections {
         state: &SignedState,
         values: &Map<String, Value>,
     ) -> Outcome {
-        let text = |name: &str| values.get(name).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_string();
+        let text = |name: &str| super::form_text(values, name);
         let (token, email) = (text("token"), text("email"));
         let (instance_id, cloud) = match state.iid.clone() {
             Some(id) => (id, state.data.get("cloud").and_then(Value::as_bool).unwrap_or(false)),
@@ -260,18 +237,13 @@ impl Connections {
         (instance, data): (Option<String>, Map<String, Value>),
     ) -> Answer {
         let state = SignedState {
-            op: op.into(),
-            uid: Some(caller.user_id.clone()),
-            cid: caller.channel_id.clone(),
-            iid: instance,
-            key: None,
-            exp: now_ms() / 1000 + DIALOG_SECS,
             rurl: Some(caller.response_url.clone()).filter(|u| !u.is_empty()),
             n: signed::nonce().ok(),
             data,
+            ..bound_state(caller, op, instance, DIALOG_SECS)
         };
-        let dialog = match Dialog::new(title, elements) {
-            Ok(dialog) => dialog.submit_label(submit).state(&self.signing.sign(&state)),
+        let dialog = match self.signed_dialog((title, submit), elements, &state) {
+            Ok(dialog) => dialog,
             Err(e) => return format!("jirabridge could not make the form: {e}").into(),
         };
         let url = format!("{}/mattermost/dialog", self.settings.current().public_base_url());

@@ -85,7 +85,7 @@ impl Connections {
         state: &SignedState,
         values: &Map<String, Value>,
     ) -> Outcome {
-        let text = |name: &str| values.get(name).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_string();
+        let text = |name: &str| super::form_text(values, name);
         let (choice, summary, description) = (text("project_type"), text("summary"), text("description"));
         let mut errors = std::collections::BTreeMap::new();
         let Some((project, issue_type)) = choice.split_once('/').map(|(p, t)| (p.to_string(), t.to_string())) else {

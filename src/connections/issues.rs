@@ -3,9 +3,7 @@
 //! reaches the reply only through `events::untrusted` (no channel-wide mention, no image, no
 //! link to a refused scheme).
 
-use serde_json::{Map, Value};
-
-use super::{Acting, Connections};
+use super::{bound_state, Acting, Connections};
 use crate::commands::jira_ops::{Answer, Caller};
 use crate::commands::parse::Assignee;
 use crate::commands::signed::{self, SignedState, EPHEMERAL_BUTTON_SECS};
@@ -16,7 +14,6 @@ use crate::jira::client::JiraError;
 use crate::jira::rest::{self, IssueView, JiraPerson, Transition};
 use crate::mattermost::action::{ActionIntegration, ActionOption, PostAction};
 use crate::mattermost::post::{Attachment, AttachmentField, NewPost};
-use crate::utc::now_ms;
 
 /// A 401 to a command made with a token (SPEC §8.1): the connection stays.
 pub(super) const REJECTED: &str = "Jira rejected your credentials; run `/jira connect` again.";
@@ -74,18 +71,11 @@ impl Connections {
     /// channel, the issue and a nonce (each click acts once).
     fn signed_integration(&self, caller: &Caller, acting: &Acting, op: &str, key: &str) -> ActionIntegration {
         let state = SignedState {
-            op: op.into(),
-            uid: Some(caller.user_id.clone()),
-            cid: caller.channel_id.clone(),
-            iid: Some(acting.instance.id.to_string()),
             key: Some(key.to_string()),
-            exp: now_ms() / 1000 + EPHEMERAL_BUTTON_SECS,
-            rurl: None,
             n: signed::nonce().ok(),
-            data: Map::new(),
+            ..bound_state(caller, op, Some(acting.instance.id.to_string()), EPHEMERAL_BUTTON_SECS)
         };
-        let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(&state)))]);
-        ActionIntegration { url: format!("{}/mattermost/action", self.settings.current().public_base_url()), context }
+        self.button_integration(&state)
     }
 
     /// "Share publicly" (SPEC §10.4): the bot posts the issue, without buttons, as

@@ -18,13 +18,19 @@ mod settings;
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use crate::commands::signed::SigningKey;
+use serde_json::{Map, Value};
+
+use crate::commands::jira_ops::Caller;
+use crate::commands::signed::{SignedState, SigningKey};
 use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraClient;
 use crate::live_config::Settings;
-use crate::mattermost::MattermostClient;
+use crate::mattermost::action::ActionIntegration;
+use crate::mattermost::dialog::{Dialog, DialogElement};
+use crate::mattermost::{MattermostClient, WireError};
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Connection, ConnectionAuth, MasterKey, Store, StoreError};
+use crate::utc::now_ms;
 
 /// Users' connections, and what acting for them needs.
 pub struct Connections {
@@ -121,6 +127,46 @@ impl Connections {
                 Err(STORE_TROUBLE.into())
             }
         }
+    }
+}
+
+/// State for a button or a form, bound to the caller and the channel, valid for `secs`:
+/// no issue, nonce, response URL or data until the caller sets them (SPEC §10.4).
+fn bound_state(caller: &Caller, op: &str, instance: Option<String>, secs: u64) -> SignedState {
+    SignedState {
+        op: op.into(),
+        uid: Some(caller.user_id.clone()),
+        cid: caller.channel_id.clone(),
+        iid: instance,
+        key: None,
+        exp: now_ms() / 1000 + secs,
+        rurl: None,
+        n: None,
+        data: Map::new(),
+    }
+}
+
+/// A form's text value, trimmed; empty when absent or not text (Mattermost may send any
+/// JSON type, or nothing).
+fn form_text(values: &Map<String, Value>, name: &str) -> String {
+    values.get(name).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_string()
+}
+
+impl Connections {
+    /// Where a button's click goes, carrying `state` signed.
+    fn button_integration(&self, state: &SignedState) -> ActionIntegration {
+        let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(state)))]);
+        ActionIntegration { url: format!("{}/mattermost/action", self.settings.current().public_base_url()), context }
+    }
+
+    /// A form titled `title` whose submission comes back with `state` signed.
+    fn signed_dialog(
+        &self,
+        (title, submit): (&str, &str),
+        elements: Vec<DialogElement>,
+        state: &SignedState,
+    ) -> Result<Dialog, WireError> {
+        Ok(Dialog::new(title, elements)?.submit_label(submit).state(&self.signing.sign(state)))
     }
 }
 
