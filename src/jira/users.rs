@@ -96,7 +96,8 @@ async fn lookup(
         Some(account) => [("accountId", account)],
         None => [("username", reference)],
     };
-    let user = match client.get_json(&format!("{base}/rest/api/2/user"), &query, Some(auth)).await {
+    let url = super::rest::api_url(base.as_str(), &["user"])?;
+    let user = match client.get_json(&url, &query, Some(auth)).await {
         Ok(user) => user,
         Err(JiraError::NotFound) => return Ok(None),
         Err(e) => return Err(e),

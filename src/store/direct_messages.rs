@@ -21,7 +21,7 @@ impl Store {
         match self.trees().meta.get(DECIDED_THROUGH_KEY)? {
             Some(bytes) => Ok(codec::read_u64(&bytes).unwrap_or(0)),
             None => {
-                let newest = self.trees().eventid_event.last()?.and_then(|(key, _)| codec::read_u64(&key)).unwrap_or(0);
+                let newest = self.newest_event_id()?.unwrap_or(0);
                 self.write_gate_insert(&self.trees().meta, DECIDED_THROUGH_KEY, newest.to_be_bytes().to_vec())?;
                 Ok(newest)
             }
@@ -31,7 +31,7 @@ impl Store {
     /// Moves the mark to the newest event without reading any (nobody is connected, so no
     /// event can make a DM).
     pub fn dm_skip_to_newest(&self) -> Result<(), StoreError> {
-        let Some(newest) = self.trees().eventid_event.last()?.and_then(|(key, _)| codec::read_u64(&key)) else {
+        let Some(newest) = self.newest_event_id()? else {
             return Ok(());
         };
         if newest > self.dm_decided_through()? {
@@ -44,6 +44,10 @@ impl Store {
     /// crash, those events would be decided again, still without DMs).
     pub fn dm_mark_decided(&self, event_id: u64) -> Result<(), StoreError> {
         self.write_gate_insert(&self.trees().meta, DECIDED_THROUGH_KEY, event_id.to_be_bytes().to_vec())
+    }
+
+    fn newest_event_id(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self.trees().eventid_event.last()?.and_then(|(key, _)| codec::read_u64(&key)))
     }
 
     /// Up to `limit` events after `after`, oldest first, with their raw bodies.
