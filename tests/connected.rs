@@ -37,6 +37,13 @@ async fn jira_command(app: &TestApp, user_id: &str, line: &str) -> CommandReply 
     app.slash(user_id, COMMAND_TOKEN, line).await
 }
 
+/// Submits the form Mattermost opened last, as `user` in the test channel; answers the reply.
+async fn submit_last_form(app: &TestApp, user: &str, values: Value) -> Value {
+    let form = app.mm.opened_dialogs().pop().expect("a form was opened");
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    app.mm.submit_dialog(url, user, &app.channel_id, state, values, false).await.1
+}
+
 /// Connects `user` with `token` through the button and the form; answers the form's reply.
 async fn connect(app: &TestApp, user: &str, token: &str) -> Value {
     let reply = jira_command(app, user, "/jira connect").await;
@@ -355,20 +362,15 @@ async fn pickers_choose_the_instance_to_connect_and_the_connection_to_end() {
     let mut expected = [second.url.as_str(), third.url.as_str()];
     expected.sort_unstable();
     assert_eq!(offered, expected, "only the instances not connected yet, by id");
-    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
     let values = json!({"instance": second.url, "token": ADA_PAT});
-    let (_, done) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, values, false).await;
-    assert_eq!(done, json!({}));
+    assert_eq!(submit_last_form(&app, &ada, values).await, json!({}));
     let ops = &*app.state.jira_ops;
     assert!(jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&second.url)));
 
     assert_eq!(jira_command(&app, &ada, "/jira disconnect").await.text(), "");
     let form = app.mm.opened_dialogs().pop().unwrap();
     assert_eq!(form["dialog"]["title"], "Disconnect Jira");
-    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
-    let (_, done) =
-        app.mm.submit_dialog(url, &ada, &app.channel_id, state, json!({"instance": first.url}), false).await;
-    assert_eq!(done, json!({}));
+    assert_eq!(submit_last_form(&app, &ada, json!({"instance": first.url})).await, json!({}));
     let told = app.mm.command_responses().pop().unwrap();
     assert_eq!(told["text"], "You have successfully disconnected your Jira account (**Ada Lovelace**).");
     assert!(!jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&first.url)));
@@ -410,13 +412,10 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     let names: Vec<&str> =
         form["dialog"]["elements"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["email", "token"]);
-    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
-    let (_, no_email) =
-        app.mm.submit_dialog(url, &ada, &app.channel_id, state, json!({"token": "cloud-token"}), false).await;
+    let no_email = submit_last_form(&app, &ada, json!({"token": "cloud-token"})).await;
     assert!(no_email["errors"]["email"].is_string(), "{no_email}");
     let values = json!({"email": "ada@example.com", "token": "cloud-token"});
-    let (_, done) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, values, false).await;
-    assert_eq!(done, json!({}));
+    assert_eq!(submit_last_form(&app, &ada, values).await, json!({}));
     let me = jira_command(&app, &ada, "/jira me").await.text();
     assert!(me.contains("Cloud, connected as **Ada Lovelace** (AccountID: `557058:ada`)"), "{me}");
 
@@ -424,30 +423,9 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     let form = app.mm.opened_dialogs().pop().unwrap();
     let options = form["dialog"]["elements"][0]["options"].as_array().unwrap().len();
     assert_eq!(options, 2, "both projects from Cloud's project search");
-    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
-    let (_, hard) = app
-        .mm
-        .submit_dialog(
-            url,
-            &ada,
-            &app.channel_id,
-            state,
-            json!({"project_type": "HARD/10002", "summary": "Broken login"}),
-            false,
-        )
-        .await;
+    let hard = submit_last_form(&app, &ada, json!({"project_type": "HARD/10002", "summary": "Broken login"})).await;
     assert!(hard["errors"]["project_type"].as_str().unwrap().ends_with("- Team"), "Cloud's fields[] read: {hard}");
-    let (_, created) = app
-        .mm
-        .submit_dialog(
-            url,
-            &ada,
-            &app.channel_id,
-            state,
-            json!({"project_type": "DEMO/10001", "summary": "Broken login"}),
-            false,
-        )
-        .await;
+    let created = submit_last_form(&app, &ada, json!({"project_type": "DEMO/10001", "summary": "Broken login"})).await;
     assert_eq!(created, json!({}));
     assert!(jira.requests().iter().any(|r| r.contains("/rest/api/3/project/search")));
     app.shutdown().await;
