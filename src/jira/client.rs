@@ -116,11 +116,8 @@ impl JiraClient {
         auth: Option<&JiraAuth>,
         timeout: Duration,
     ) -> Result<serde_json::Value, JiraError> {
-        let mut request = self.request(url, timeout)?.query(query).header("Accept", "application/json");
-        if let Some(auth) = auth {
-            request = request.header("Authorization", auth.header());
-        }
-        self.answer(request).await?.ok_or_else(|| JiraError::Invalid("an empty answer".into()))
+        let request = self.request(url, timeout)?.query(query).header("Accept", "application/json");
+        json_of(self.answer(request, auth).await?)?.ok_or_else(|| JiraError::Invalid("an empty answer".into()))
     }
 
     /// `method url?query` with `auth` and a JSON `body`, within the timeout in force: the
@@ -133,37 +130,56 @@ impl JiraClient {
         body: Option<&serde_json::Value>,
         auth: &JiraAuth,
     ) -> Result<Option<serde_json::Value>, JiraError> {
-        let mut request = self
-            .request_with(method, url, self.timeout())?
-            .query(query)
-            .header("Accept", "application/json")
-            .header("Authorization", auth.header());
+        self.call_json(method, url, query, body, Some(auth)).await
+    }
+
+    /// [`JiraClient::send_json`] where credentials are optional (OAuth 2.0's token endpoint
+    /// takes the client's in the body).
+    pub async fn call_json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+        auth: Option<&JiraAuth>,
+    ) -> Result<Option<serde_json::Value>, JiraError> {
+        let mut request =
+            self.request_with(method, url, self.timeout())?.query(query).header("Accept", "application/json");
         if let Some(body) = body {
             request = request.json(body);
         }
-        self.answer(request).await
+        json_of(self.answer(request, auth).await?)
     }
 
-    /// Sends `request`; a 429 whose `Retry-After` is at most [`LONGEST_RATE_LIMIT_WAIT`] is
-    /// waited out and the request sent once more (decided in issue 17; a longer wait is the
-    /// caller's to report).
-    async fn answer(&self, request: reqwest::RequestBuilder) -> Result<Option<serde_json::Value>, JiraError> {
+    /// `POST url` with `auth` and no body: the text answered with 2xx (OAuth 1.0a's token
+    /// endpoints answer form-encoded text).
+    pub async fn post_for_text(&self, url: &str, auth: &JiraAuth) -> Result<String, JiraError> {
+        let request = self.request_with(reqwest::Method::POST, url, self.timeout())?;
+        let bytes = self.answer(request, Some(auth)).await?;
+        String::from_utf8(bytes).map_err(|_| JiraError::Invalid("an answer that is not UTF-8".into()))
+    }
+
+    /// Sends `request` with `auth` (signed anew for each attempt); a 429 whose `Retry-After`
+    /// is at most [`LONGEST_RATE_LIMIT_WAIT`] is waited out and the request sent once more
+    /// (decided in issue 17; a longer wait is the caller's to report).
+    async fn answer(&self, request: reqwest::RequestBuilder, auth: Option<&JiraAuth>) -> Result<Vec<u8>, JiraError> {
         let again = request.try_clone();
-        match (self.answer_once(request).await, again) {
+        match (self.answer_once(authorized(request, auth)?).await, again) {
             (Err(JiraError::RateLimited { retry_after: Some(wait) }), Some(again))
                 if wait <= LONGEST_RATE_LIMIT_WAIT =>
             {
                 tokio::time::sleep(wait).await;
-                self.answer_once(again).await
+                self.answer_once(authorized(again, auth)?).await
             }
             (answered, _) => answered,
         }
     }
 
-    /// Sends `request`: the JSON answered with 2xx, `None` for an empty answer (204), a
-    /// 400's `errorMessages` and `errors` as one sentence, or the typed error of the status.
-    async fn answer_once(&self, request: reqwest::RequestBuilder) -> Result<Option<serde_json::Value>, JiraError> {
-        let response = request.send().await.map_err(|e| {
+    /// Sends `request`: the body answered with 2xx, a 400's `errorMessages` and `errors` as
+    /// one sentence, or the typed error of the status.
+    async fn answer_once(&self, request: reqwest::Request) -> Result<Vec<u8>, JiraError> {
+        let http = self.http()?;
+        let response = http.execute(request).await.map_err(|e| {
             self.count("unreachable");
             JiraError::Unreachable(describe(&e))
         })?;
@@ -176,11 +192,11 @@ impl JiraClient {
         if !status.is_success() {
             return Err(error_of(status.as_u16(), response.headers()));
         }
-        let bytes = response.bytes().await.map_err(|e| JiraError::Unreachable(describe(&e)))?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| JiraError::Invalid(format!("not JSON: {e}")))
+        response.bytes().await.map(|b| b.to_vec()).map_err(|e| JiraError::Unreachable(describe(&e)))
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, JiraError> {
+        self.http.as_ref().ok_or(JiraError::Refused("the HTTP client for Jira could not be built".into()))
     }
 
     /// A GET of `url` (a URL of an instance the admin added), or why it may not be made.
@@ -204,9 +220,7 @@ impl JiraClient {
         if !self.allow_loopback {
             address::check_url(&parsed).map_err(JiraError::Refused)?;
         }
-        let http =
-            self.http.as_ref().ok_or(JiraError::Refused("the HTTP client for Jira could not be built".into()))?;
-        Ok(http.request(method, parsed).timeout(timeout))
+        Ok(self.http()?.request(method, parsed).timeout(timeout))
     }
 
     fn count(&self, status: &str) {
@@ -214,9 +228,37 @@ impl JiraClient {
     }
 }
 
-/// Jira's `{"errorMessages":[…],"errors":{field: message}}` as one sentence (SPEC §12.1).
+/// The built request with its `Authorization` header, computed from the final method and
+/// URL (an OAuth 1.0a signature covers both).
+fn authorized(request: reqwest::RequestBuilder, auth: Option<&JiraAuth>) -> Result<reqwest::Request, JiraError> {
+    let mut request = request.build().map_err(|e| JiraError::Refused(format!("not a request: {e}")))?;
+    if let Some(auth) = auth {
+        let value = auth.header(request.method().as_str(), request.url())?;
+        let value = reqwest::header::HeaderValue::from_str(&value)
+            .map_err(|_| JiraError::Refused("credentials that cannot be sent in a header".into()))?;
+        request.headers_mut().insert(reqwest::header::AUTHORIZATION, value);
+    }
+    Ok(request)
+}
+
+/// A 2xx body as JSON; `None` when it is empty (204).
+fn json_of(bytes: Vec<u8>) -> Result<Option<serde_json::Value>, JiraError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| JiraError::Invalid(format!("not JSON: {e}")))
+}
+
+/// Jira's `{"errorMessages":[…],"errors":{field: message}}` as one sentence (SPEC §12.1); an
+/// OAuth endpoint's `{"error","error_description"}` as `error: description`.
 fn error_sentence(body: &str) -> String {
     let parsed: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    if let Some(error) = parsed["error"].as_str() {
+        return match parsed["error_description"].as_str() {
+            Some(description) => format!("{error}: {description}"),
+            None => error.to_string(),
+        };
+    }
     let messages = parsed["errorMessages"].as_array().into_iter().flatten().filter_map(|m| m.as_str());
     let fields = parsed["errors"].as_object().into_iter().flatten();
     let mut parts: Vec<String> = messages.map(str::to_string).collect();

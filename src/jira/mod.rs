@@ -10,6 +10,8 @@ pub mod client;
 pub mod instance;
 pub mod issues;
 pub mod lenient;
+pub mod oauth1;
+pub mod oauth2;
 pub mod payload;
 pub mod rest;
 pub mod status;
