@@ -2,10 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::auth::AdminAuth;
 use super::error::ApiError;
-use crate::instances::{self, InstanceError, NewInstance};
+use crate::instances::{self, oauth, InstanceError, NewInstance};
+use crate::jira::instance::InstanceType;
+use crate::store::records::InstanceRecordV1;
 use crate::utc::now_ms;
 use crate::web::AppState;
 
@@ -27,10 +30,40 @@ impl From<InstanceError> for ApiError {
     }
 }
 
+/// An instance as the API shows it: [`instances::to_json`] and its OAuth settings.
+async fn shown(state: &AppState, records: Vec<InstanceRecordV1>) -> Result<Vec<Value>, ApiError> {
+    let (base, key) = (state.config().public_base_url(), state.master_key.clone());
+    let shown = state
+        .store
+        .run(move |store| -> Result<Vec<Value>, crate::store::StoreError> {
+            let mut shown = Vec::with_capacity(records.len());
+            for record in &records {
+                let auth = oauth::load(store, &key, record.id.as_str())?;
+                let public_key = match record.instance_type {
+                    InstanceType::Server => oauth::rsa_key(store, &key)?.public_pem().ok(),
+                    InstanceType::Cloud => None,
+                };
+                let mut json = instances::to_json(record, &base);
+                if let (Some(all), Value::Object(extra)) =
+                    (json.as_object_mut(), oauth::to_json(record, &auth, public_key.as_deref(), &base))
+                {
+                    all.extend(extra);
+                }
+                shown.push(json);
+            }
+            Ok(shown)
+        })
+        .await?;
+    Ok(shown)
+}
+
+async fn shown_one(state: &AppState, record: InstanceRecordV1) -> Result<Value, ApiError> {
+    Ok(shown(state, vec![record]).await?.pop().unwrap_or_default())
+}
+
 pub async fn list(_: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let base = state.config().public_base_url();
     let all = state.store.run(|store| store.instances()).await?;
-    Ok(HttpResponse::Ok().json(all.iter().map(|i| instances::to_json(i, &base)).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(shown(&state, all).await?))
 }
 
 pub async fn create(
@@ -40,7 +73,7 @@ pub async fn create(
     body: web::Json<NewInstance>,
 ) -> Result<HttpResponse, ApiError> {
     let record = instances::add(&state.instance_context("api"), body.into_inner(), query.skip_check, now_ms()).await?;
-    Ok(HttpResponse::Created().json(instances::to_json(&record, &state.config().public_base_url())))
+    Ok(HttpResponse::Created().json(shown_one(&state, record).await?))
 }
 
 pub async fn get(
@@ -51,19 +84,43 @@ pub async fn get(
     let reference = reference.into_inner();
     let missing = ApiError::NotFound(format!("unknown Jira instance {reference}"));
     let record = state.store.run(move |store| instances::resolve(store, &reference)).await?.ok_or(missing)?;
-    Ok(HttpResponse::Ok().json(instances::to_json(&record, &state.config().public_base_url())))
+    Ok(HttpResponse::Ok().json(shown_one(&state, record).await?))
+}
+
+/// What `PATCH /api/v1/instances/{ref}` may change: [`instances::InstancePatch`], and a Cloud
+/// instance's OAuth 2.0 client (SPEC §7.1).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patch {
+    alias: Option<String>,
+    is_default: Option<bool>,
+    is_v2_legacy: Option<bool>,
+    oauth2_client_id: Option<String>,
+    oauth2_client_secret: Option<String>,
 }
 
 pub async fn patch(
     _: AdminAuth,
     state: web::Data<AppState>,
     reference: web::Path<String>,
-    body: web::Json<instances::InstancePatch>,
+    body: web::Json<Patch>,
 ) -> Result<HttpResponse, ApiError> {
-    let (reference, patch, base) = (reference.into_inner(), body.into_inner(), state.config().public_base_url());
-    let shown = base.clone();
-    let updated = state.store.run(move |store| instances::change(store, &reference, patch, "api", &base)).await?;
-    Ok(HttpResponse::Ok().json(instances::to_json(&updated, &shown)))
+    let (reference, body, base) = (reference.into_inner(), body.into_inner(), state.config().public_base_url());
+    let key = state.master_key.clone();
+    let patch =
+        instances::InstancePatch { alias: body.alias, is_default: body.is_default, is_v2_legacy: body.is_v2_legacy };
+    let updated = state
+        .store
+        .run(move |store| {
+            let mut updated = instances::change(store, &reference, patch, "api", &base)?;
+            if body.oauth2_client_id.is_some() || body.oauth2_client_secret.is_some() {
+                let (id, secret) = (body.oauth2_client_id, body.oauth2_client_secret);
+                updated = instances::set_oauth2_client(store, &key, updated.id.as_str(), id, secret, "api")?;
+            }
+            Ok::<_, ApiError>(updated)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(shown_one(&state, updated).await?))
 }
 
 pub async fn delete(

@@ -2,6 +2,7 @@
 //! by id, alias or path segment, change, remove, each audited. Shared by the admin API and
 //! the console.
 
+pub mod oauth;
 pub mod webhook_urls;
 
 use std::time::Duration;
@@ -56,6 +57,8 @@ pub struct InstanceContext {
     pub actor: String,
     /// The base of the webhook URLs the audit entry shows (see [`to_json`]).
     pub public_base: String,
+    /// Seals the instance's OAuth settings ([`oauth`]).
+    pub key: crate::store::MasterKey,
 }
 
 /// Adds an instance: normalized id, not a loopback or link-local address (unless
@@ -89,9 +92,42 @@ pub async fn add(
     if !skip_check && !ctx.push_only && !status::is_running(&ctx.jira, &id, ctx.timeout).await {
         return Err(InstanceError::Unreachable);
     }
+    let version = match (skip_check || ctx.push_only, detected) {
+        (false, InstanceType::Server) => status::server_version(&ctx.jira, &id, ctx.timeout).await,
+        _ => None,
+    };
     let record = InstanceRecordV1::new(id, detected, request.alias, now_ms);
-    let (actor, base) = (ctx.actor.clone(), ctx.public_base.clone());
-    ctx.store.run(move |store| insert(store, record, &actor, &base)).await
+    let (actor, base, key, push_only) = (ctx.actor.clone(), ctx.public_base.clone(), ctx.key.clone(), ctx.push_only);
+    ctx.store
+        .run(move |store| {
+            let record = insert(store, record, &actor, &base)?;
+            if !push_only {
+                prepare_oauth(store, &key, &record, &base, version)?;
+            }
+            Ok(record)
+        })
+        .await
+}
+
+/// What users need to connect to a new instance: on Server/DC the consumer key, the Jira
+/// version and jirabridge's RSA key (made once, shared by every Server/DC instance).
+fn prepare_oauth(
+    store: &Store,
+    key: &crate::store::MasterKey,
+    record: &InstanceRecordV1,
+    public_base: &str,
+    version: Option<String>,
+) -> Result<(), StoreError> {
+    if record.instance_type != InstanceType::Server {
+        return Ok(());
+    }
+    let auth = oauth::InstanceAuth {
+        oauth1_consumer_key: Some(oauth::consumer_key_for(public_base)),
+        jira_server_version: version,
+        ..oauth::load(store, key, record.id.as_str())?
+    };
+    oauth::save(store, key, record.id.as_str(), &auth)?;
+    oauth::rsa_key(store, key).map(drop)
 }
 
 /// An alias another instance has, or an instance already added, is refused.
@@ -139,10 +175,41 @@ pub fn change(
     Ok(updated)
 }
 
+/// Sets or clears (`""`) the OAuth 2.0 client id and secret of the Cloud instance
+/// `reference` names, and audits it (never the secret). Call it in [`Store::run`].
+pub fn set_oauth2_client(
+    store: &Store,
+    key: &crate::store::MasterKey,
+    reference: &str,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    actor: &str,
+) -> Result<InstanceRecordV1, InstanceError> {
+    let record = existing(store, reference)?;
+    if record.instance_type != InstanceType::Cloud {
+        let message =
+            format!("{} is a Jira Server or Data Center instance; OAuth 2.0 clients are for Jira Cloud", record.id);
+        return Err(InstanceError::Invalid { field: "oauth2_client_id", message });
+    }
+    let mut auth = oauth::load(store, key, record.id.as_str())?;
+    let given = |value: String| Some(value.trim().to_string()).filter(|v| !v.is_empty());
+    let changed = json!({"oauth2_client_id": client_id.is_some(), "oauth2_client_secret": client_secret.is_some()});
+    if let Some(id) = client_id {
+        auth.oauth2_client_id = given(id);
+    }
+    if let Some(secret) = client_secret {
+        auth.oauth2_client_secret = given(secret);
+    }
+    oauth::save(store, key, record.id.as_str(), &auth)?;
+    audit(store, actor, "instance.oauth2_client", record.id.as_str(), None, Some(&changed))?;
+    Ok(record)
+}
+
 /// Removes the instance `reference` names and audits it, as [`change`] does.
 pub fn remove(store: &Store, reference: &str, actor: &str, public_base: &str) -> Result<(), InstanceError> {
     let record = existing(store, reference)?;
     store.delete_instance(&record.id)?;
+    oauth::forget(store, record.id.as_str())?;
     audit(store, actor, "instance.remove", record.id.as_str(), Some(&to_json(&record, public_base)), None)?;
     Ok(())
 }

@@ -116,6 +116,7 @@ impl AppState {
             timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),
             actor: actor.to_string(),
             public_base: config.public_base_url(),
+            key: self.master_key.clone(),
         }
     }
     /// The configuration in force now (console changes apply at once): read it per use.
