@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::web::{firehose, legacy_webhook, ops};
+use crate::web::{connect_pages, firehose, legacy_webhook, ops};
 
 /// Prefixes under which the plugin's paths are served.
 const PLUGIN_PREFIXES: &[&str] = &["", "/plugins/jira"];
@@ -28,6 +28,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(
             resource(&format!("{prefix}/instance/{{instance}}/api/v2/webhook"), "POST")
                 .route(web::post().to(firehose::firehose)),
+        );
+        let get = |path: &str| resource(&format!("{prefix}{path}"), "GET");
+        cfg.service(get("/instance/{instance}/user/connect").route(web::get().to(connect_pages::connect_link)));
+        cfg.service(
+            get("/instance/{instance}/oauth1/complete.html").route(web::get().to(connect_pages::oauth1_complete)),
+        );
+        cfg.service(
+            get("/instance/{instance}/oauth2/complete.html").route(web::get().to(connect_pages::oauth2_complete)),
         );
     }
 }

@@ -18,13 +18,18 @@ const COMMAND_TOKEN: &str = "cmdtoken0000000000000000cc";
 const ADA_PAT: &str = "ada-personal-access-token";
 
 async fn app_with_server(jira: &FakeJira) -> TestApp {
+    app_with_methods(jira, vec![UserAuthMethod::Oauth, UserAuthMethod::Pat]).await
+}
+
+/// [`app_with_server`] with the connection methods `jira.user_auth_methods` allows.
+async fn app_with_methods(jira: &FakeJira, methods: Vec<UserAuthMethod>) -> TestApp {
     // Buttons and forms send Mattermost back to server.public_url, so the port is fixed first.
     let port = crate::support::commands::free_port();
     let app = spawn_app_with(|c| {
         c.server.listen = format!("127.0.0.1:{port}");
         c.server.public_url = format!("http://127.0.0.1:{port}");
         c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
-        c.jira.user_auth_methods = vec![UserAuthMethod::Oauth, UserAuthMethod::Pat];
+        c.jira.user_auth_methods = methods;
     })
     .await;
     let request = json!({"url": jira.url, "type": "server"});
@@ -229,22 +234,6 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     app.shutdown().await;
 }
 
-/// Only OAuth allowed (the default): connecting says it is not built yet, and never reaches
-/// Jira.
-#[tokio::test]
-async fn without_a_token_method_connect_says_so_and_asks_nothing_of_jira() {
-    let jira = FakeJira::start().await;
-    let app = spawn_app_with(|c| c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())]).await;
-    let request = json!({"url": jira.url, "type": "server"});
-    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
-    let ada = app.mm.add_user("ada", "system_user");
-    let reply = jira_command(&app, &ada, "/jira connect").await;
-    assert!(reply.text().starts_with("Connecting through OAuth is not available"), "{}", reply.text());
-    assert!(reply.body["attachments"].is_null(), "no button");
-    assert!(jira.requests().is_empty(), "nothing asked of Jira");
-    app.shutdown().await;
-}
-
 /// Push-only (issue 17 point 9): with a connected user, every command, a webhook, a click
 /// and a token form reach Jira never; commands that need Jira answer the push-only sentence
 /// and the others answer as usual.
@@ -325,6 +314,17 @@ async fn in_push_only_mode_nothing_reaches_jira() {
             app.mm.submit_dialog(&dialog, &ada, &app.channel_id, &token, json!({"token": ADA_PAT}), false).await;
         assert_eq!(submitted, json!({"error": push_only}), "{op}");
     }
+    // The connect paths answer a 400 page with the same sentence (decided in issue 17).
+    let encoded = jirabridge::jira::instance::encode_id(&jira.url);
+    for path in [
+        "user/connect?t=anything",
+        "oauth1/complete.html?oauth_token=t&oauth_verifier=v",
+        "oauth2/complete.html?code=c&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let page = app.get(&format!("/plugins/jira/instance/{encoded}/{path}")).await;
+        assert_eq!(page.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(page.text().await.unwrap(), push_only, "{path}");
+    }
     let body = include_str!("fixtures/server-issue-created-wiki-markup.json");
     let response =
         app.post(&format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET), body).await;
@@ -342,7 +342,8 @@ async fn pickers_choose_the_instance_to_connect_and_the_connection_to_end() {
     for jira in [&first, &second, &third] {
         jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
     }
-    let app = app_with_server(&first).await;
+    // Tokens only: with OAuth allowed, the picker is a list of connect links instead.
+    let app = app_with_methods(&first, vec![UserAuthMethod::Pat]).await;
     for jira in [&second, &third] {
         let request = json!({"url": jira.url, "type": "server"});
         app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 const FACES: &[&str] = &["app", "cli", "routes", "web", "console", "admin_api", "chat"];
 /// Leaves: they talk to one outside thing and import no domain module.
 const LEAVES: &[&str] = &["store", "mattermost", "jira"];
-/// What every module may import: configuration types, the clock and dates, logging, and
-/// the typed ids and closed sets every layer passes around (value types without IO).
-const FOUNDATION: &[&str] = &["config", "utc", "telemetry", "ids"];
+/// What every module may import: configuration types, the clock and dates, logging, random
+/// tokens, and the typed ids and closed sets every layer passes around (value types without IO).
+const FOUNDATION: &[&str] = &["config", "utc", "telemetry", "ids", "random"];
 
 /// Where stored records may be built (a module of its own, to keep this file short).
 mod handlers;

@@ -50,7 +50,7 @@ impl Connections {
             "*@{} attached a* [message|{permalink}] *from @{author}*\n{}",
             acting.connection.jira.display_name, source.message
         );
-        let base = acting.instance.id.as_str();
+        let base = acting.base.as_str();
         match crate::jira::rest::add_comment(&self.jira, base, &key, &body, &acting.auth).await {
             Ok(()) => {}
             Err(JiraError::Forbidden | JiraError::NotFound) => return NO_PERMISSION.into(),

@@ -7,11 +7,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{auth_of, bound_state, Connections, STORE_TROUBLE};
+use super::{bound_state, Connections, STORE_TROUBLE};
 use crate::commands::jira_ops::{Answer, Caller, Outcome};
 use crate::commands::signed::{self, SignedState, DIALOG_SECS, EPHEMERAL_BUTTON_SECS};
 use crate::config::UserAuthMethod;
 use crate::ids::{InstanceType, MmUserId};
+use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraError;
 use crate::mattermost::action::{ActionOption, PostAction};
 use crate::mattermost::dialog::{DialogElement, OpenDialog, TextSubtype};
@@ -26,8 +27,11 @@ pub(super) const CONNECT_TOKEN: &str = "connecttoken";
 pub(super) const DISCONNECT_PICK: &str = "disconnectpick";
 
 const NO_INSTANCES: &str = "No Jira instances have been installed. Please contact the system administrator.";
-const CONNECTED_DM: &str = "You have successfully connected your Jira account. Type in /jira to get started.";
-const NOT_CONNECTED_ANYWHERE: &str =
+pub(super) const CONNECTED_DM: &str =
+    "You have successfully connected your Jira account. Type in /jira to get started.";
+/// `jira.user_auth_methods` allows no method this instance takes.
+const NO_METHOD: &str = "No way to connect to this Jira instance is allowed here (jira.user_auth_methods). Please contact the system administrator.";
+pub(super) const NOT_CONNECTED_ANYWHERE: &str =
     "Your account is not connected to Jira. Please use `/jira connect` to connect your account.";
 
 /// The token method `instance` takes, when the settings allow it.
@@ -82,7 +86,18 @@ impl Connections {
         if connected.contains(&id) {
             return format!("You already have a Jira account linked to your Mattermost account from {id}. Please use `/jira disconnect --instance={id}` to disconnect.").into();
         }
-        let Some(method) = token_method(self, &instance) else { return super::OAUTH_NOT_YET.into() };
+        let token = token_method(self, &instance);
+        let mut text = String::new();
+        if self.settings.current().jira.user_auth_methods.contains(&UserAuthMethod::Oauth) {
+            match self.connect_link(&caller.user_id, &instance).await {
+                Ok(link) => text = format!("[Click here to link your Jira account]({link})"),
+                Err(why) if token.is_none() => return why.into(),
+                Err(why) => tracing::info!(instance = %id, reason = %why, "no OAuth link; the token button remains"),
+            }
+        }
+        let Some(method) = token else {
+            return if text.is_empty() { NO_METHOD.into() } else { text.into() };
+        };
         let label = match method {
             UserAuthMethod::ApiToken => "Use an API token",
             _ => "Use a personal access token",
@@ -92,7 +107,11 @@ impl Connections {
         let Ok(button) = PostAction::button(USE_TOKEN, label, self.button_integration(&state)) else {
             return "jirabridge could not make the connect button.".into();
         };
-        let text = format!("Link your Jira account at {id}: the button below opens a form for your token. jirabridge checks it with Jira and keeps it encrypted.");
+        if text.is_empty() {
+            text = format!("Link your Jira account at {id}: the button below opens a form for your token. jirabridge checks it with Jira and keeps it encrypted.");
+        } else {
+            text.push_str("\nOr use a token: the button below opens a form for it.");
+        }
         Answer { text, attachments: vec![Attachment { actions: vec![button], ..Attachment::default() }] }
     }
 
@@ -163,8 +182,14 @@ impl Connections {
         if self.connected_instances(&caller.user_id).contains(&instance_id) {
             return Outcome::Failed(format!("You already have a Jira account linked to your Mattermost account from {instance_id}. Please use `/jira disconnect --instance={instance_id}` to disconnect."));
         }
-        let auth = if cloud { ConnectionAuth::ApiToken { email, token } } else { ConnectionAuth::Pat { token } };
-        let Some(jira_auth) = auth_of(&auth) else { return Outcome::Failed("Failed to connect to Jira.".into()) };
+        let (auth, jira_auth) = if cloud {
+            (
+                ConnectionAuth::ApiToken { email: email.clone(), token: token.clone() },
+                JiraAuth::api_token(&email, &token),
+            )
+        } else {
+            (ConnectionAuth::Pat { token: token.clone() }, JiraAuth::Bearer(token))
+        };
         let me = match crate::jira::rest::myself(&self.jira, &instance_id, &jira_auth).await {
             Ok(me) => me,
             Err(JiraError::Unauthorized | JiraError::Forbidden) => {
@@ -175,9 +200,24 @@ impl Connections {
                 return Outcome::Failed(format!("Failed to connect to Jira: {}", super::issues::safe(&e.to_string())));
             }
         };
+        match self.connected(&caller.user_id, &instance_id, me, auth).await {
+            Ok(()) => Outcome::Done(CONNECTED_DM.into()),
+            Err(why) => Outcome::Failed(why),
+        }
+    }
+
+    /// Keeps a checked connection (all notifications on, SPEC §8.3) and tells the user in a
+    /// DM; `Err` is the sentence when it could not be stored.
+    pub(super) async fn connected(
+        &self,
+        user: &str,
+        instance_id: &str,
+        me: crate::jira::rest::JiraPerson,
+        auth: ConnectionAuth,
+    ) -> Result<(), String> {
         let connection = Connection {
-            instance_id: instance_id.clone(),
-            mm_user_id: caller.user_id.clone(),
+            instance_id: instance_id.to_string(),
+            mm_user_id: user.to_string(),
             jira: JiraUser {
                 account_id: me.account_id,
                 name: me.name,
@@ -196,23 +236,38 @@ impl Connections {
         let (store, key, stored) = (self.store.clone(), self.key.clone(), connection.clone());
         if let Err(e) = self.store.run(move |_| store.put_connection(&stored, &key)).await {
             tracing::error!(error = %e, "could not store a Jira connection");
-            return Outcome::Failed(STORE_TROUBLE.into());
+            return Err(STORE_TROUBLE.into());
         }
-        self.remember(&caller.user_id, &instance_id);
-        self.direct_message(&caller.user_id, CONNECTED_DM).await;
-        Outcome::Done(CONNECTED_DM.into())
+        self.remember(user, instance_id);
+        self.direct_message(user, CONNECTED_DM).await;
+        Ok(())
     }
 
     /// Several instances, none the default: one form picks the instance and takes the token
     /// (SPEC §8.1's picker; the email is asked for Jira Cloud only).
     async fn connect_picker(&self, caller: &Caller, open: &[&InstanceRecordV1]) -> Answer {
+        if self.settings.current().jira.user_auth_methods.contains(&UserAuthMethod::Oauth) {
+            let mut lines = Vec::new();
+            for instance in open {
+                if let Ok(link) = self.connect_link(&caller.user_id, instance).await {
+                    lines.push(format!("* [{}]({link})", instance.id));
+                }
+            }
+            if !lines.is_empty() {
+                let mut text = format!("Choose the Jira instance to link your account to:\n{}", lines.join("\n"));
+                if open.iter().any(|i| token_method(self, i).is_some()) {
+                    text.push_str("\nTo use a token instead, run `/jira connect <Jira URL>`.");
+                }
+                return text.into();
+            }
+        }
         let options: Vec<ActionOption> = open
             .iter()
             .filter(|i| token_method(self, i).is_some())
             .map(|i| ActionOption { text: i.id.to_string(), value: i.id.to_string() })
             .collect();
         if options.is_empty() {
-            return super::OAUTH_NOT_YET.into();
+            return NO_METHOD.into();
         }
         let mut email = DialogElement::text("email", "Email (Jira Cloud)");
         email.subtype = Some(TextSubtype::Email);
@@ -251,92 +306,6 @@ impl Connections {
         match self.mattermost.open_dialog_or_say(&open).await {
             Ok(()) => Answer::default(),
             Err(sentence) => sentence.into(),
-        }
-    }
-
-    /// The disconnect picker's submission: the chosen connection ends; the result goes to
-    /// the command's response URL (the form just closes).
-    pub(super) async fn disconnect_picked(
-        &self,
-        caller: &Caller,
-        state: &SignedState,
-        values: &Map<String, Value>,
-    ) -> Outcome {
-        let picked = values.get("instance").and_then(Value::as_str).unwrap_or_default().to_string();
-        if !self.connected_instances(&caller.user_id).contains(&picked) {
-            return Outcome::Invalid([("instance".to_string(), "Choose one of your connections.".to_string())].into());
-        }
-        let said = self.disconnect(caller, Some(picked)).await;
-        if let Some(rurl) = &state.rurl {
-            let reply = crate::mattermost::command::CommandResponse::ephemeral(said.clone());
-            if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
-                tracing::warn!(error = %e, "could not say that a connection ended");
-            }
-        }
-        Outcome::Done(said)
-    }
-
-    /// `/jira disconnect [url]` (SPEC §8.5): subscriptions are kept.
-    pub(super) async fn disconnect(&self, caller: &Caller, named: Option<String>) -> String {
-        let connected = self.connected_instances(&caller.user_id);
-        if connected.is_empty() {
-            return NOT_CONNECTED_ANYWHERE.into();
-        }
-        let instance_id = match named {
-            Some(reference) => {
-                let store = self.store.clone();
-                let wanted = reference.clone();
-                match self.store.run(move |_| crate::commands::admin::named_instance(&store, &wanted)).await {
-                    Ok(Ok(found)) if connected.iter().any(|c| c == found.id.as_str()) => found.id.to_string(),
-                    Ok(_) => return format!("You do not currently have a Jira account at {reference} linked to your Mattermost account. Please use `/jira connect` to connect your account."),
-                    Err(e) => return format!("Could not complete the **disconnection** request. Error: {e}"),
-                }
-            }
-            None => match connected.as_slice() {
-                [only] => only.clone(),
-                several => {
-                    let options = several.iter().map(|i| ActionOption { text: i.clone(), value: i.clone() }).collect();
-                    let elements = vec![DialogElement::select("instance", "Jira instance", options)];
-                    let title = ("Disconnect Jira", "Disconnect");
-                    let opened = self.open_form(caller, title, elements, DISCONNECT_PICK, (None, Map::new()));
-                    return opened.await.text;
-                }
-            },
-        };
-        let (store, user, id) = (self.store.clone(), caller.user_id.clone(), instance_id.clone());
-        match self.store.run(move |_| store.remove_connection(&id, &user)).await {
-            Ok(removed) => {
-                self.forget(&caller.user_id, &instance_id);
-                let name = removed.map(|jira| super::issues::safe(&jira.display_name)).unwrap_or_default();
-                format!("You have successfully disconnected your Jira account (**{name}**).")
-            }
-            Err(e) => format!("Could not complete the **disconnection** request. Error: {e}"),
-        }
-    }
-
-    /// `/jira instance default <url>` (SPEC §9.3).
-    pub(super) async fn set_default(&self, caller: &Caller, named: Option<String>) -> String {
-        let Some(reference) = named else { return "Please specify the Jira instance URL".into() };
-        let failed = |e: &str| format!("Could not complete the **default instance** request. Error: {e}");
-        let (store, user) = (self.store.clone(), caller.user_id.clone());
-        let outcome = self
-            .store
-            .run(move |_| -> Result<Result<String, String>, StoreError> {
-                let instance = match crate::commands::admin::named_instance(&store, &reference)? {
-                    Ok(instance) => instance,
-                    Err(sentence) => return Ok(Err(sentence)),
-                };
-                let id = instance.id.to_string();
-                match store.set_default_instance(&user, &id)? {
-                    true => Ok(Ok(id)),
-                    false => Ok(Err(format!("you are not connected to {id}"))),
-                }
-            })
-            .await;
-        match outcome {
-            Ok(Ok(id)) => format!("You have successfully set a default instance for your Jira account (**{id}**)."),
-            Ok(Err(why)) => failed(&why),
-            Err(e) => failed(&e.to_string()),
         }
     }
 

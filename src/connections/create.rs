@@ -43,7 +43,7 @@ impl Connections {
             Err(sentence) => return sentence.into(),
         };
         let cloud = acting.instance.instance_type == InstanceType::Cloud;
-        let projects = match rest::projects(&self.jira, acting.instance.id.as_str(), cloud, &acting.auth).await {
+        let projects = match rest::projects(&self.jira, &acting.base, cloud, &acting.auth).await {
             Ok(projects) => projects,
             Err(JiraError::Unauthorized) => return REJECTED.into(),
             Err(e) => return format!("Jira did not list its projects: {}", safe(&e.to_string())).into(),
@@ -100,7 +100,7 @@ impl Connections {
             Ok(acting) => acting,
             Err(why) => return Outcome::Failed(why),
         };
-        let base = acting.instance.id.as_str().trim_end_matches('/').to_string();
+        let base = acting.base.trim_end_matches('/').to_string();
         let manual = format!(
             "{base}/secure/CreateIssueDetails!init.jspa?pid={}&issuetype={}&summary={}&description={}",
             encode(&project),
@@ -156,7 +156,7 @@ impl Connections {
 
     /// "Created Jira issue …" to the command's response URL, and the bot's post in the channel.
     async fn announce_created(&self, caller: &Caller, acting: &Acting, state: &SignedState, key: &str) {
-        let base = acting.instance.id.as_str().trim_end_matches('/');
+        let base = acting.base.trim_end_matches('/');
         let issue = rest::issue(&self.jira, base, key, &acting.auth).await.unwrap_or_default();
         let summary = super::issues::safe(&super::issues::shorten(&issue.summary, 80));
         let status = super::issues::safe(&issue.status);

@@ -14,14 +14,14 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{auth_of, Connections};
+use super::credentials::Credentials;
+use super::Connections;
 use crate::events::model::{Kind, NormalizedEvent};
 use crate::events::names;
 use crate::events::normalize::normalize;
 use crate::events::render::{issue_link, render, RenderOptions};
 use crate::events::untrusted::{defuse, quiet_mentions};
 use crate::ids::MmUserId;
-use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraError;
 use crate::jira::webhook_fields::Webhook;
 use crate::mattermost::post::{NewPost, PostType};
@@ -281,14 +281,16 @@ impl Connections {
         let mut sent_to = HashSet::new();
         let mut deliveries = Vec::new();
         for candidate in wanted {
-            let Some((user, settings, auth)) = self.recipient(&instance_id, &candidate.jira_user).await else {
+            let Some((user, settings, Credentials { base, auth })) =
+                self.recipient(&instance_id, &candidate.jira_user).await
+            else {
                 continue;
             };
             if sent_to.contains(&user) || !candidate.role.wanted(&settings) {
                 continue;
             }
-            let base = instance_id.as_str();
-            match crate::jira::rest::can_read(&self.jira, base, &parsed.issue.key, comment_id.as_deref(), &auth).await {
+            match crate::jira::rest::can_read(&self.jira, &base, &parsed.issue.key, comment_id.as_deref(), &auth).await
+            {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e @ (JiraError::Unreachable(_) | JiraError::RateLimited { .. })) => match later(e.to_string()) {
@@ -343,54 +345,8 @@ impl Connections {
             self.direct_message(user, super::issues::REJECTED).await;
         }
     }
-
-    /// The connected Mattermost user behind a Jira user, their settings and credentials.
-    async fn recipient(&self, instance_id: &str, jira_user: &str) -> Option<(String, NotificationSettings, JiraAuth)> {
-        let (store, key, instance, jira_user) =
-            (self.store.clone(), self.key.clone(), instance_id.to_string(), jira_user.to_string());
-        let connection = self
-            .store
-            .run(move |_| -> Result<_, StoreError> {
-                let Some(user) = store.mm_user_by_jira(&instance, &jira_user)? else { return Ok(None) };
-                store.connection(&instance, &user, &key)
-            })
-            .await
-            .ok()
-            .flatten()?;
-        let auth = auth_of(&connection.auth)?;
-        Some((connection.mm_user_id, connection.settings, auth))
-    }
-
-    /// The issue's watchers, read with a connected creator, assignee or reporter's
-    /// credentials, else the admin's; none when nobody can ask.
-    async fn watchers(
-        &self,
-        instance_id: &str,
-        parsed: &NormalizedEvent,
-        payload: &Value,
-    ) -> Result<Vec<String>, String> {
-        let fields = &payload["issue"]["fields"];
-        let mut readers = Vec::new();
-        for who in [&fields["creator"], &fields["assignee"], &fields["reporter"]].into_iter().filter_map(person) {
-            if let Some((_, _, auth)) = self.recipient(instance_id, &who).await {
-                readers.push(auth);
-            }
-        }
-        readers.extend(JiraAuth::admin(&self.settings.current()));
-        let Some(auth) = readers.first() else { return Ok(Vec::new()) };
-        match crate::jira::rest::watchers(&self.jira, instance_id, &parsed.issue.key, auth).await {
-            Ok(people) => Ok(people
-                .iter()
-                .filter_map(|p| person(&serde_json::json!({"accountId": p.account_id, "name": p.name})))
-                .collect()),
-            Err(JiraError::Unreachable(why)) => Err(why),
-            Err(e) => {
-                tracing::info!(error = %e, "the watchers of an issue could not be read; no watcher DMs");
-                Ok(Vec::new())
-            }
-        }
-    }
 }
 
+mod readers;
 #[cfg(test)]
 mod tests;

@@ -50,7 +50,7 @@ impl Connections {
     /// `/jira view KEY`: the issue as an attachment, with a menu of its transitions.
     pub(super) async fn view(&self, caller: &Caller, acting: &Acting, key: Option<String>) -> Answer {
         let Some(key) = key else { return "Please specify an issue key in the form `/jira view <issue-key>`.".into() };
-        let base = acting.instance.id.as_str();
+        let base = acting.base.as_str();
         let issue = match rest::issue(&self.jira, base, &key, &acting.auth).await {
             Ok(issue) => issue,
             Err(JiraError::NotFound) => return "we couldn't find the issue key, or you do not have the appropriate permissions to view the issue. Please try again or contact your Jira administrator".into(),
@@ -82,7 +82,7 @@ impl Connections {
     /// "@<user> shared"; read with the clicker's credentials, so nobody shares what they
     /// cannot see.
     pub(super) async fn share(&self, caller: &Caller, acting: &Acting, key: &str) -> Result<String, String> {
-        let issue = rest::issue(&self.jira, acting.instance.id.as_str(), key, &acting.auth)
+        let issue = rest::issue(&self.jira, &acting.base, key, &acting.auth)
             .await
             .map_err(|e| format!("Could not share the issue: {}", jira_trouble(&e)))?;
         let Ok(channel_id) = crate::ids::ChannelId::parse(&caller.channel_id) else {
@@ -117,7 +117,7 @@ impl Connections {
     /// `/jira transition KEY state…` (SPEC §10.3): the one transition whose target status
     /// contains the words (case and spaces ignored).
     pub(super) async fn transition(&self, acting: &Acting, key: &str, wanted: &str) -> String {
-        let base = acting.instance.id.as_str();
+        let base = acting.base.as_str();
         let transitions = match rest::transitions(&self.jira, base, key, &acting.auth).await {
             Ok(transitions) => transitions,
             Err(JiraError::NotFound | JiraError::Forbidden) => return "we couldn't find the issue key. Please confirm the issue key and try again. You may not have permissions to access this issue".into(),
@@ -145,7 +145,7 @@ impl Connections {
 
     /// Moves `key` along `transition`; answers the reply.
     pub(super) async fn do_transition(&self, acting: &Acting, key: &str, transition: &Transition) -> String {
-        match rest::transition(&self.jira, acting.instance.id.as_str(), key, &transition.id, &acting.auth).await {
+        match rest::transition(&self.jira, &acting.base, key, &transition.id, &acting.auth).await {
             Ok(()) => format!("{} transitioned to `{}`", key_link(acting, key), safe(&transition.to)),
             Err(JiraError::Forbidden) => NO_PERMISSION.into(),
             Err(e) => jira_trouble(&e),
@@ -159,7 +159,7 @@ impl Connections {
         key: &str,
         transition_id: &str,
     ) -> Result<String, String> {
-        let transitions = rest::transitions(&self.jira, acting.instance.id.as_str(), key, &acting.auth)
+        let transitions = rest::transitions(&self.jira, &acting.base, key, &acting.auth)
             .await
             .map_err(|_| "Failed to transition this issue.".to_string())?;
         let chosen = transitions.iter().find(|t| t.id == transition_id).ok_or("Failed to transition this issue.")?;
@@ -169,7 +169,7 @@ impl Connections {
     /// `/jira assign KEY who` (SPEC §10.3).
     pub(super) async fn assign(&self, acting: &Acting, key: &str, who: &Assignee) -> String {
         let cloud = acting.instance.instance_type == InstanceType::Cloud;
-        let base = acting.instance.id.as_str();
+        let base = acting.base.as_str();
         let person = match who {
             Assignee::Mention { user_id: None, .. } => return "the mentioned user was not found".into(),
             Assignee::Mention { user_id: Some(user_id), .. } => match self.mentioned_person(acting, user_id).await {
@@ -241,7 +241,7 @@ impl Connections {
             return "Please specify an issue key in the form `/jira unassign <issue-key>`.".into();
         };
         let cloud = acting.instance.instance_type == InstanceType::Cloud;
-        match rest::assign(&self.jira, acting.instance.id.as_str(), &key, None, cloud, &acting.auth).await {
+        match rest::assign(&self.jira, &acting.base, &key, None, cloud, &acting.auth).await {
             Ok(()) => format!("Unassigned Jira issue {}", key_link(acting, &key)),
             Err(JiraError::Forbidden) => "You do not have the appropriate permissions to perform this action. Please contact your Jira administrator.".into(),
             Err(JiraError::NotFound) => format!("We couldn't find the issue key `{}`.  Please confirm the issue key and try again.", safe(&key)),
@@ -272,7 +272,7 @@ fn issue_attachment(acting: &Acting, issue: &IssueView) -> Attachment {
 }
 
 /// A sentence for a Jira failure the plugin had no text for.
-fn jira_trouble(e: &JiraError) -> String {
+pub(super) fn jira_trouble(e: &JiraError) -> String {
     match e {
         JiraError::RateLimited { retry_after } => {
             format!("Jira is busy; try again in {} seconds.", retry_after.map_or(10, |d| d.as_secs().max(1)))

@@ -4,16 +4,22 @@
 //! user's own credentials. [`Connections`] implements `commands::jira_ops::JiraOps` (`ops`),
 //! behind the gates `commands::run` applies (push-only, issue UI, a connected caller).
 //!
-//! OAuth 1.0a and 2.0 connections are not built yet: `/jira connect` says so when they are
-//! the only methods allowed (`jira.user_auth_methods`).
+//! OAuth connections (1.0a on Server/DC, 2.0 on Cloud) start from a link `/jira connect`
+//! answers and finish on pages of their own (`oauth`); `credentials` turns any connection
+//! into what its calls send.
 
 mod attach;
 mod connect;
 mod create;
+mod credentials;
+mod disconnect;
 mod dms;
 mod issues;
+mod oauth;
 mod ops;
 mod settings;
+
+pub use oauth::{Page, LINK_EXPIRED};
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -29,7 +35,7 @@ use crate::mattermost::action::ActionIntegration;
 use crate::mattermost::dialog::{Dialog, DialogElement};
 use crate::mattermost::{MattermostClient, WireError};
 use crate::store::records::InstanceRecordV1;
-use crate::store::{Connection, ConnectionAuth, MasterKey, Store, StoreError};
+use crate::store::{Connection, MasterKey, Store, StoreError};
 use crate::utc::now_ms;
 
 /// Users' connections, and what acting for them needs.
@@ -43,12 +49,16 @@ pub struct Connections {
     /// Mattermost user id → instances connected, mirrored from the store: `is_connected` is
     /// asked on HTTP workers, which never read the store themselves.
     index: RwLock<HashMap<String, Vec<String>>>,
+    /// One OAuth 2.0 refresh at a time per connection (see `credentials`).
+    refreshing: credentials::RefreshLocks,
 }
 
 /// What a connection of the caller to one instance gives a command.
 struct Acting {
     instance: InstanceRecordV1,
     connection: Connection,
+    /// Where the calls go: the instance, or the Atlassian gateway for OAuth 2.0.
+    base: String,
     auth: JiraAuth,
 }
 
@@ -68,7 +78,8 @@ impl Connections {
         }
         // Fixes where DM decisions start on a store that never made any (see `dms`).
         store.dm_decided_through()?;
-        Ok(Connections { store, key, jira, mattermost, settings, signing, index: RwLock::new(index) })
+        let (index, refreshing) = (RwLock::new(index), Default::default());
+        Ok(Connections { store, key, jira, mattermost, settings, signing, index, refreshing })
     }
 
     fn remember(&self, user: &str, instance: &str) {
@@ -117,10 +128,10 @@ impl Connections {
             })
             .await;
         match found {
-            Ok(Some((instance, connection))) => match auth_of(&connection.auth) {
-                Some(auth) => Ok(Acting { instance, connection, auth }),
-                None => Err(OAUTH_NOT_YET.into()),
-            },
+            Ok(Some((instance, connection))) => {
+                let credentials::Credentials { base, auth } = self.credentials(&instance, &connection).await?;
+                Ok(Acting { instance, connection, base, auth })
+            }
             Ok(None) => Err(crate::commands::run::NOT_CONNECTED.into()),
             Err(e) => {
                 tracing::error!(error = %e, "could not read a Jira connection");
@@ -170,16 +181,4 @@ impl Connections {
     }
 }
 
-/// The credentials a connection sends to Jira.
-fn auth_of(auth: &ConnectionAuth) -> Option<JiraAuth> {
-    match auth {
-        ConnectionAuth::Pat { token } => Some(JiraAuth::Bearer(token.clone())),
-        ConnectionAuth::ApiToken { email, token } => Some(JiraAuth::api_token(email, token)),
-        // Signing OAuth requests is not built yet; such connections come only from an import.
-        ConnectionAuth::OAuth1 { .. } | ConnectionAuth::OAuth2 { .. } => None,
-    }
-}
-
-const OAUTH_NOT_YET: &str = "Connecting through OAuth is not available in this version of jirabridge yet. \
-An administrator can allow personal access tokens (Jira Data Center) or API tokens (Jira Cloud) in jira.user_auth_methods.";
 const STORE_TROUBLE: &str = "jirabridge could not reach its database just now; please try again in a moment.";

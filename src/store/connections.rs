@@ -191,6 +191,36 @@ impl Store {
         Ok(updated)
     }
 
+    /// Replaces the credentials of an existing connection (a refreshed OAuth 2.0 grant) and
+    /// flushes before answering, so the rotated refresh token is durable before the new
+    /// access token is used; `false` when the connection is gone (nothing is written).
+    pub fn update_connection_auth(
+        &self,
+        instance_id: &str,
+        mm_user_id: &str,
+        auth: &ConnectionAuth,
+        key: &MasterKey,
+    ) -> Result<bool, StoreError> {
+        let record_key = pair(instance_id, mm_user_id);
+        let plain = codec::encode(1, &to_record(auth))?;
+        let (auth_nonce, auth_sealed) = key.seal(&plain, &place(schema::INSTANCE_MMUSER_CONNECTION, &record_key))?;
+        let tree = &self.trees().instance_mmuser_connection;
+        let updated = {
+            let _gate = self.write_gate()?;
+            tree.transaction(|connections| {
+                let Some(bytes) = connections.get(record_key.as_slice())? else { return Ok(false) };
+                let mut record: ConnectionRecordV1 =
+                    codec::decode(ConnectionRecordV1::VERSION, &bytes).map_err(abort)?;
+                (record.auth_nonce, record.auth_sealed) = (auth_nonce.clone(), auth_sealed.clone());
+                let value = codec::encode(ConnectionRecordV1::VERSION, &record).map_err(abort)?;
+                connections.insert(record_key.as_slice(), value)?;
+                Ok::<bool, ConflictableTransactionError<StoreError>>(true)
+            })?
+        };
+        self.flush_now()?;
+        Ok(updated)
+    }
+
     /// `mm_user_id`'s connection to `instance_id`, its credentials unsealed.
     pub fn connection(
         &self,

@@ -199,6 +199,40 @@ impl Store {
         self.flush_now()
     }
 
+    /// Removes the secret under `name` and answers it: a second take finds nothing, so a
+    /// value taken this way is used at most once. Flushes.
+    pub fn take_secret(&self, name: &str, key: &MasterKey) -> Result<Option<StoredSecret>, StoreError> {
+        let removed = {
+            let _gate = self.write_gate()?;
+            self.trees().secret_value.remove(name)?
+        };
+        let Some(bytes) = removed else { return Ok(None) };
+        self.flush_now()?;
+        let (record, place) = read_secret(name.as_bytes(), &bytes)?;
+        let value = key.open(&record.nonce, &record.ciphertext, &place, &format!("secret {name}"))?;
+        Ok(Some(StoredSecret { value, valid_until_ms: record.valid_until_ms }))
+    }
+
+    /// Removes the secrets named `prefix…` whose `valid_until_ms` is before `now_ms` (links
+    /// and OAuth states nobody came back for); answers how many.
+    pub fn sweep_expired_secrets(&self, prefix: &str, now_ms: u64) -> Result<usize, StoreError> {
+        let tree = &self.trees().secret_value;
+        let mut expired = Vec::new();
+        for entry in tree.scan_prefix(prefix) {
+            let (name, bytes) = entry?;
+            if read_secret(&name, &bytes)?.0.valid_until_ms.is_some_and(|until| until < now_ms) {
+                expired.push(name);
+            }
+        }
+        if !expired.is_empty() {
+            let _gate = self.write_gate()?;
+            for name in &expired {
+                tree.remove(name)?;
+            }
+        }
+        Ok(expired.len())
+    }
+
     /// Whether anything encrypted is stored (a missing key must then not be replaced).
     pub fn has_any_secret(&self) -> Result<bool, StoreError> {
         let t = self.trees();

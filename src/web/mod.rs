@@ -3,6 +3,7 @@
 //! No business rule lives here; the route table is `crate::routes`.
 
 pub mod body;
+pub mod connect_pages;
 pub mod firehose;
 pub mod intake;
 pub mod legacy_webhook;

@@ -5,6 +5,7 @@
 //! Jira's error shape otherwise) and every request is logged, so tests can also assert that
 //! no call was made (push-only mode).
 
+mod oauth;
 mod people;
 
 use std::collections::HashMap;
@@ -46,6 +47,8 @@ struct World {
     watchers: HashMap<String, Vec<String>>,
     /// The next user calls answered 429 with this `Retry-After` (seconds), and how many.
     rate_limited: Option<(u64, usize)>,
+    /// OAuth 1.0a consumers and tokens, OAuth 2.0 apps, grants and tokens.
+    oauth: oauth::OAuthWorld,
 }
 
 impl World {
@@ -108,6 +111,23 @@ async fn user(
     }
 }
 
+/// Who a request acts as: its `Authorization` header; for OAuth 1.0a `OAuth1 <token>` once the
+/// signature checks out; through the gateway `OAuth2 <token>` for a live access token (any
+/// other credential there, or a bad signature, is nobody: an empty string).
+fn principal(world: &mut World, req: &HttpRequest) -> String {
+    let header = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if header.starts_with("OAuth ") {
+        return match oauth::verify_oauth1(world, req) {
+            Ok(params) => format!("OAuth1 {}", params.get("oauth_token").cloned().unwrap_or_default()),
+            Err(_) => String::new(),
+        };
+    }
+    if req.headers().contains_key(oauth::VIA_GATEWAY) {
+        return oauth::oauth2_principal(world, &header).unwrap_or_default();
+    }
+    header
+}
+
 fn not_authenticated() -> HttpResponse {
     HttpResponse::Unauthorized().json(
         json!({"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}),
@@ -125,11 +145,11 @@ async fn issue(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest, path: web:
     if let Some(slow_down) = world.rate_limit() {
         return slow_down;
     }
-    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if auth != expected_auth() && !world.people.contains_key(auth) {
+    let auth = principal(&mut world, &req);
+    if auth != expected_auth() && !world.people.contains_key(&auth) {
         return not_authenticated();
     }
-    if world.hidden.get(path.as_str()).is_some_and(|from| from.iter().any(|a| a == auth)) {
+    if world.hidden.get(path.as_str()).is_some_and(|from| from.contains(&auth)) {
         return HttpResponse::NotFound().json(
             json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
         );
@@ -147,18 +167,52 @@ async fn issue(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest, path: web:
     }
 }
 
+/// The Atlassian gateway: `/ex/jira/{cloudId}/rest/…` is served as `/rest/…`, marked so that
+/// only OAuth 2.0 access tokens count there, and only for the registered site's cloud id.
+fn through_gateway<S>(mut req: actix_web::dev::ServiceRequest, service: &S) -> S::Future
+where
+    S: actix_web::dev::Service<
+        actix_web::dev::ServiceRequest,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    if let Some(rest) = req.path().strip_prefix("/ex/jira/") {
+        let (cloud_id, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let known = req.app_data::<web::Data<Arc<Mutex<World>>>>().is_some_and(|world| {
+            let mut world = world.lock().unwrap();
+            world.requests.push(format!("{} {} (gateway)", req.method(), req.uri()));
+            world.oauth.site_id().is_some_and(|id| id == cloud_id)
+        });
+        let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+        let target = if known { format!("/{tail}{query}") } else { format!("/unknown-cloud-id/{tail}{query}") };
+        let uri: actix_web::http::Uri = target.parse().unwrap();
+        req.match_info_mut().get_mut().update(&uri);
+        req.head_mut().uri = uri;
+        req.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(oauth::VIA_GATEWAY),
+            actix_web::http::header::HeaderValue::from_static("1"),
+        );
+    } else {
+        req.headers_mut().remove(oauth::VIA_GATEWAY);
+    }
+    service.call(req)
+}
+
 impl FakeJira {
     pub async fn start() -> FakeJira {
         let world = Arc::new(Mutex::new(World::default()));
         let data = web::Data::new(world.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap_fn(through_gateway)
                 .app_data(data.clone())
                 .route("/status", web::get().to(status))
                 .route("/moved/status", web::get().to(status))
                 .route("/rest/api/2/user", web::get().to(user))
                 .route("/rest/api/2/issue/{issue}", web::get().to(issue))
                 .configure(people::routes)
+                .configure(oauth::routes)
         })
         .workers(1)
         .disable_signals()

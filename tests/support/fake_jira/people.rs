@@ -35,7 +35,7 @@ fn caller(world: &mut World, req: &HttpRequest) -> Result<(String, Value), HttpR
     if let Some(slow_down) = world.rate_limit() {
         return Err(slow_down);
     }
-    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let auth = super::principal(world, req);
     match world.people.get(&auth) {
         Some(person) => Ok((auth, person.clone())),
         None => Err(not_authenticated()),

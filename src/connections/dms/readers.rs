@@ -1,0 +1,74 @@
+//! Who may read what, for personal DMs: the connected Mattermost user behind a Jira user,
+//! with their settings and usable credentials, and an issue's watchers read with the
+//! credentials of someone close to it.
+
+use serde_json::Value;
+
+use super::person;
+use crate::connections::credentials::Credentials;
+use crate::connections::Connections;
+use crate::events::model::NormalizedEvent;
+use crate::jira::auth::JiraAuth;
+use crate::jira::client::JiraError;
+use crate::store::{NotificationSettings, StoreError};
+
+impl Connections {
+    /// The connected Mattermost user behind a Jira user, their settings and credentials
+    /// (none when those cannot be used: an expired grant ends the connection there).
+    pub(super) async fn recipient(
+        &self,
+        instance_id: &str,
+        jira_user: &str,
+    ) -> Option<(String, NotificationSettings, Credentials)> {
+        let (store, key, instance, jira_user) =
+            (self.store.clone(), self.key.clone(), instance_id.to_string(), jira_user.to_string());
+        let (instance, connection) = self
+            .store
+            .run(move |_| -> Result<_, StoreError> {
+                let Some(user) = store.mm_user_by_jira(&instance, &jira_user)? else { return Ok(None) };
+                let Some(record) = store.instance(&instance)? else { return Ok(None) };
+                Ok(store.connection(&instance, &user, &key)?.map(|connection| (record, connection)))
+            })
+            .await
+            .ok()
+            .flatten()?;
+        match self.credentials(&instance, &connection).await {
+            Ok(credentials) => Some((connection.mm_user_id, connection.settings, credentials)),
+            Err(why) => {
+                tracing::info!(user = %connection.mm_user_id, reason = %why, "a personal DM is skipped: no usable credentials");
+                None
+            }
+        }
+    }
+
+    /// The issue's watchers, read with a connected creator, assignee or reporter's
+    /// credentials, else the admin's; none when nobody can ask.
+    pub(super) async fn watchers(
+        &self,
+        instance_id: &str,
+        parsed: &NormalizedEvent,
+        payload: &Value,
+    ) -> Result<Vec<String>, String> {
+        let fields = &payload["issue"]["fields"];
+        let mut readers = Vec::new();
+        for who in [&fields["creator"], &fields["assignee"], &fields["reporter"]].into_iter().filter_map(person) {
+            if let Some((_, _, credentials)) = self.recipient(instance_id, &who).await {
+                readers.push(credentials);
+            }
+        }
+        let admin = JiraAuth::admin(&self.settings.current());
+        readers.extend(admin.map(|auth| Credentials { base: instance_id.to_string(), auth }));
+        let Some(Credentials { base, auth }) = readers.first() else { return Ok(Vec::new()) };
+        match crate::jira::rest::watchers(&self.jira, base, &parsed.issue.key, auth).await {
+            Ok(people) => Ok(people
+                .iter()
+                .filter_map(|p| person(&serde_json::json!({"accountId": p.account_id, "name": p.name})))
+                .collect()),
+            Err(JiraError::Unreachable(why)) => Err(why),
+            Err(e) => {
+                tracing::info!(error = %e, "the watchers of an issue could not be read; no watcher DMs");
+                Ok(Vec::new())
+            }
+        }
+    }
+}
