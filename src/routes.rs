@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::web::{connect_pages, firehose, legacy_webhook, ops};
+use crate::web::{connect_pages, firehose, legacy_webhook, ops, plugin_leftovers};
 
 /// Prefixes under which the plugin's paths are served.
 const PLUGIN_PREFIXES: &[&str] = &["", "/plugins/jira"];
@@ -37,6 +37,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(
             get("/instance/{instance}/oauth2/complete.html").route(web::get().to(connect_pages::oauth2_complete)),
         );
+        let post = |path: &str| resource(&format!("{prefix}{path}"), "POST");
+        cfg.service(post("/ac/uninstalled").route(web::post().to(plugin_leftovers::ac_uninstalled)));
+        cfg.service(post("/ac/installed").route(web::post().to(plugin_leftovers::ac_installed)));
+        cfg.service(post("/instance/{instance}/ac/installed").route(web::post().to(plugin_leftovers::ac_installed)));
+        for path in plugin_leftovers::WEBAPP_PATHS {
+            cfg.service(web::resource(format!("{prefix}{path}")).to(plugin_leftovers::webapp_gone));
+        }
     }
 }
 

@@ -241,3 +241,24 @@ async fn rotating_refresh_tokens_survive_concurrent_use_and_a_revoked_grant_says
     assert_eq!(dms.iter().filter(|m| **m == expired).count(), 1, "{dms:?}");
     app.shutdown().await;
 }
+
+/// Plugin paths that are not served say why (SPEC §3.1): Connect's lifecycle calls and the
+/// plugin webapp's endpoints, bare and under `/plugins/jira`.
+#[tokio::test]
+async fn plugin_paths_jirabridge_does_not_serve_say_why() {
+    let app = crate::support::app::spawn_app().await;
+    let uninstalled = app.http.post(format!("{}/ac/uninstalled", app.address)).send().await.unwrap();
+    assert_eq!(uninstalled.status(), StatusCode::OK);
+    assert_eq!(uninstalled.json::<Value>().await.unwrap(), json!(["OK"]));
+    for path in ["/ac/installed", "/plugins/jira/instance/aHR0cHM6Ly9qaXJh/ac/installed"] {
+        let refused = app.http.post(format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::GONE, "{path}");
+        assert!(refused.text().await.unwrap().contains("use OAuth 2.0 (cloud-oauth)"), "{path}");
+    }
+    for path in ["/api/v2/userinfo", "/plugins/jira/api/v2/get-search-issues", "/api/v2/subscriptions/channel/x"] {
+        let gone = app.get(path).await;
+        assert_eq!(gone.status(), StatusCode::GONE, "{path}");
+        assert!(gone.text().await.unwrap().contains("belonged to the Mattermost plugin webapp"), "{path}");
+    }
+    app.shutdown().await;
+}

@@ -8,6 +8,7 @@ pub mod firehose;
 pub mod intake;
 pub mod legacy_webhook;
 pub mod ops;
+pub mod plugin_leftovers;
 pub mod state;
 pub mod tls;
 
