@@ -262,3 +262,60 @@ async fn plugin_paths_jirabridge_does_not_serve_say_why() {
     }
     app.shutdown().await;
 }
+
+/// `/jira instance install server` answers the Application Link steps; `install cloud-oauth`
+/// opens the OAuth client form; `uninstall` checks the type, ends every connection and
+/// removes the instance (SPEC §7.4, §9.3).
+#[tokio::test]
+async fn admins_install_and_uninstall_instances_from_chat() {
+    let server = FakeJira::start().await;
+    let cloud = FakeJira::start_cloud().await;
+    let host = "install-from-chat.atlassian.net";
+    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
+    let site = format!("http://{host}:{}", cloud.url.rsplit(':').next().unwrap());
+    let app = oauth_app(&server).await;
+    let admin = app.mm.add_user("root", "system_user system_admin");
+
+    let steps = command(&app, &admin, &format!("/jira instance install server {}", server.url)).await;
+    assert!(steps.starts_with(&format!("Jira instance {} is added.", server.url)), "{steps}");
+    assert!(steps.contains("* **Consumer Key**: `jirabridge_http_127_0_0_1_"), "{steps}");
+    assert!(steps.contains("-----BEGIN PUBLIC KEY-----"), "{steps}");
+    let again = command(&app, &admin, &format!("/jira instance install server {}", server.url)).await;
+    assert!(again.starts_with("Jira instance") && again.contains("is already installed."), "{again}");
+
+    assert_eq!(command(&app, &admin, &format!("/jira instance install cloud-oauth {site}")).await, "");
+    let form = app.mm.opened_dialogs().pop().expect("the OAuth client form opened");
+    assert_eq!(form["dialog"]["title"], "Configure Cloud OAuth");
+    let introduction = form["dialog"]["introduction_text"].as_str().unwrap();
+    assert!(introduction.contains("/oauth2/complete.html"), "{introduction}");
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let values = json!({"client_id": "chat-client", "client_secret": "chat-secret"});
+    let (status, answer) = app.mm.submit_dialog(url, &admin, &app.channel_id, state, values, false).await;
+    assert_eq!((status, answer), (200, json!({})));
+    let reference = jirabridge::jira::instance::encode_id(&site);
+    let shown: Value =
+        app.api(Method::GET, &format!("/instances/{reference}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown["oauth2_client_id"], "chat-client");
+
+    let connection = jirabridge::store::Connection {
+        instance_id: site.clone(),
+        mm_user_id: admin.clone(),
+        jira: jirabridge::store::JiraUser { account_id: "557058:root".into(), ..Default::default() },
+        auth: jirabridge::store::ConnectionAuth::ApiToken { email: "root@example.com".into(), token: "t".into() },
+        settings: jirabridge::store::NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    let mismatch = command(&app, &admin, &format!("/jira instance uninstall cloud-oauth {}", server.url)).await;
+    assert_eq!(mismatch, format!("cloud-oauth did not match instance {} type server", server.url));
+    let removed = command(&app, &admin, &format!("/jira instance uninstall cloud-oauth {site}")).await;
+    assert!(removed.starts_with("Jira instance successfully uninstalled. Navigate to [**your app management URL**](https://developer.atlassian.com/console/myapps/)"), "{removed}");
+    let left: Vec<Value> = app.api(Method::GET, "/instances").send().await.unwrap().json().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(app.state.store.connection(&site, &admin, &app.state.master_key).unwrap(), None);
+    let view = command(&app, &admin, "/jira view DEMO-1").await;
+    assert_eq!(view, jirabridge::commands::run::NOT_CONNECTED, "the connection ended with the instance");
+    app.shutdown().await;
+}

@@ -129,7 +129,8 @@ pub async fn delete(
     reference: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (reference, base) = (reference.into_inner(), state.config().public_base_url());
-    state.store.run(move |store| instances::remove(store, &reference, "api", &base)).await?;
+    let removed = state.store.run(move |store| instances::remove(store, &reference, "api", &base)).await?;
+    state.connections.forget_instance(removed.id.as_str());
     Ok(HttpResponse::NoContent().finish())
 }
 

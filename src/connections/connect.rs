@@ -286,10 +286,22 @@ impl Connections {
     pub(super) async fn open_form(
         &self,
         caller: &Caller,
-        (title, submit): (&str, &str),
+        title: (&str, &str),
         elements: Vec<DialogElement>,
         op: &str,
+        bound: (Option<String>, Map<String, Value>),
+    ) -> Answer {
+        self.open_form_with(caller, (title, elements), op, bound, None).await
+    }
+
+    /// [`Connections::open_form`] with an introduction above the fields.
+    pub(super) async fn open_form_with(
+        &self,
+        caller: &Caller,
+        ((title, submit), elements): ((&str, &str), Vec<DialogElement>),
+        op: &str,
         (instance, data): (Option<String>, Map<String, Value>),
+        introduction: Option<&str>,
     ) -> Answer {
         let state = SignedState {
             rurl: Some(caller.response_url.clone()).filter(|u| !u.is_empty()),
@@ -298,7 +310,10 @@ impl Connections {
             ..bound_state(caller, op, instance, DIALOG_SECS)
         };
         let dialog = match self.signed_dialog((title, submit), elements, &state) {
-            Ok(dialog) => dialog,
+            Ok(dialog) => match introduction {
+                Some(text) => dialog.introduction(text),
+                None => dialog,
+            },
             Err(e) => return format!("jirabridge could not make the form: {e}").into(),
         };
         let url = format!("{}/mattermost/dialog", self.settings.current().public_base_url());

@@ -14,6 +14,7 @@ mod create;
 mod credentials;
 mod disconnect;
 mod dms;
+mod install;
 mod issues;
 mod oauth;
 mod ops;
@@ -98,6 +99,15 @@ impl Connections {
                 index.remove(user);
             }
         }
+    }
+
+    /// Forgets every connection to a removed instance (the store's are gone already).
+    pub fn forget_instance(&self, instance: &str) {
+        let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+        index.retain(|_, instances| {
+            instances.retain(|i| i != instance);
+            !instances.is_empty()
+        });
     }
 
     fn connected_instances(&self, user: &str) -> Vec<String> {

@@ -3,6 +3,7 @@
 
 use super::connect::{CONNECT_TOKEN, DISCONNECT_PICK, USE_TOKEN};
 use super::create::CREATE;
+use super::install::OAUTH_CLIENT;
 use super::issues::{SHARE, TRANSITION};
 use super::{Acting, Connections};
 use crate::commands::jira_ops::{Answer, Caller, Interaction, JiraCall, JiraOps, Outcome, OutcomeOf, Reply};
@@ -38,6 +39,8 @@ impl JiraOps for Connections {
                 Command::InstanceDefault { url } => self.set_default(caller, url).await.into(),
                 Command::Settings { args } => self.settings_command(caller, instance.as_deref(), &args).await.into(),
                 Command::Me => self.me(caller).await.into(),
+                Command::Install { kind, url } => self.install(caller, kind, &url).await,
+                Command::Uninstall { kind, url } => self.uninstall(caller, &kind, &url).await.into(),
                 command => self.issue_command(caller, instance.as_deref(), command, call.post, call.thread).await,
             }
         })
@@ -51,6 +54,7 @@ impl JiraOps for Connections {
                 CONNECT_TOKEN => self.connect_with_token(caller, state, &interaction.values).await,
                 CREATE => self.create_submitted(caller, state, &interaction.values).await,
                 DISCONNECT_PICK => self.disconnect_picked(caller, state, &interaction.values).await,
+                OAUTH_CLIENT => self.oauth_client_submitted(caller, state, &interaction.values).await,
                 TRANSITION => {
                     let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
                     match self.on_issue(caller, state).await {

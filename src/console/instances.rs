@@ -153,6 +153,7 @@ pub async fn change(state: web::Data<AppState>, post: SignedPost) -> Result<Http
     let (done, notice) = match patch {
         None => {
             let removed = state.store.run(move |store| instances::remove(store, &reference, &actor, &base)).await;
+            let removed = removed.map(|instance| state.connections.forget_instance(instance.id.as_str()));
             (removed, "instance_removed")
         }
         Some(patch) => {

@@ -205,13 +205,25 @@ pub fn set_oauth2_client(
     Ok(record)
 }
 
-/// Removes the instance `reference` names and audits it, as [`change`] does.
-pub fn remove(store: &Store, reference: &str, actor: &str, public_base: &str) -> Result<(), InstanceError> {
+/// Removes the instance `reference` names, after ending every user's connection to it
+/// (SPEC §7.4; subscriptions stay, inactive), and audits it, as [`change`] does. Answers the
+/// removed instance: the caller tells `connections` to forget it.
+pub fn remove(
+    store: &Store,
+    reference: &str,
+    actor: &str,
+    public_base: &str,
+) -> Result<InstanceRecordV1, InstanceError> {
     let record = existing(store, reference)?;
+    for (instance, user) in store.connection_keys()? {
+        if instance == record.id.as_str() {
+            store.remove_connection(&instance, &user)?;
+        }
+    }
     store.delete_instance(&record.id)?;
     oauth::forget(store, record.id.as_str())?;
     audit(store, actor, "instance.remove", record.id.as_str(), Some(&to_json(&record, public_base)), None)?;
-    Ok(())
+    Ok(record)
 }
 
 fn existing(store: &Store, reference: &str) -> Result<InstanceRecordV1, InstanceError> {

@@ -141,10 +141,9 @@ pub fn to_json(
 /// server`, the console).
 pub fn application_link_steps(instance_id: &str, consumer_key: &str, public_key_pem: &str) -> String {
     format!(
-        "Jira instance {instance_id} is added. To let users connect their accounts with OAuth 1.0a, create an \
-         Application Link in Jira:\n\
-         1. In Jira, go to **Settings > Applications > Application links** ({instance_id}/plugins/servlet/applinks/listApplicationLinks) \
-         and create a link of type **Atlassian product** or **Direct application** to this jirabridge.\n\
+        "To let users connect their accounts with OAuth 1.0a, create an Application Link in Jira:\n\
+         1. In Jira, go to **Settings > Applications > Application links** \
+         ({instance_id}/plugins/servlet/applinks/listApplicationLinks) and create a link to this jirabridge.\n\
          2. Choose an incoming link and enter:\n\
          * **Consumer Key**: `{consumer_key}`\n\
          * **Consumer Name**: `Mattermost`\n\
