@@ -37,6 +37,59 @@ async fn instances_are_added_from_the_console_and_audited_with_the_admin_name() 
     app.shutdown().await;
 }
 
+/// What users need to connect: a Server instance shows its consumer key and the PEM public
+/// key for the Application Link; a Cloud one takes its OAuth client, whose secret is never
+/// shown and is kept when the field is left empty (SPEC §7.1).
+#[tokio::test]
+async fn instances_show_their_oauth_settings_and_take_a_cloud_client() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    for (url, kind) in [("https://jira.example.com", "server"), ("https://acme.atlassian.net", "cloud")] {
+        let added =
+            visitor.submit(&page, "/admin/instances", &[("url", url), ("type", kind), ("skip_check", "on")]).await;
+        assert_eq!(added.status, 303, "{}", added.body);
+    }
+    let list = visitor.get("/admin/instances").await;
+    assert!(list.has("value=\"jirabridge_http_127_0_0_1_"), "consumer key shown");
+    assert!(list.has("-----BEGIN PUBLIC KEY-----"), "public key shown");
+    assert!(list.has("No secret yet: users cannot connect until one is set."));
+    let fields = [
+        ("instance", "https://acme.atlassian.net"),
+        ("op", "oauth2_client"),
+        ("client_id", "cid-1"),
+        ("client_secret", "very-secret-value"),
+    ];
+    assert_eq!(visitor.submit(&list, "/admin/instances/change", &fields).await.status, 303);
+    let kept = [
+        ("instance", "https://acme.atlassian.net"),
+        ("op", "oauth2_client"),
+        ("client_id", "cid-2"),
+        ("client_secret", ""),
+    ];
+    let list = visitor.get("/admin/instances").await;
+    assert_eq!(visitor.submit(&list, "/admin/instances/change", &kept).await.status, 303);
+    let list = visitor.get("/admin/instances").await;
+    assert!(list.has("value=\"cid-2\"") && list.has("A secret is stored; leave this empty to keep it."));
+    assert!(!list.has("very-secret-value"), "the secret is never shown");
+    let on_server =
+        [("instance", "https://jira.example.com"), ("op", "oauth2_client"), ("client_id", "x"), ("client_secret", "y")];
+    assert_eq!(visitor.submit(&list, "/admin/instances/change", &on_server).await.status, 400);
+    let shown: serde_json::Value = app
+        .api(reqwest::Method::GET, "/instances/https%3A%2F%2Facme.atlassian.net")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (shown["oauth2_client_id"].as_str(), shown["oauth2_client_secret_set"].as_bool()),
+        (Some("cid-2"), Some(true))
+    );
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_subscription_with_two_field_filters_is_saved_and_shows_its_jql() {
     let app = spawn_app().await;

@@ -9,7 +9,7 @@ use super::page::{render, render_status, see_other, when, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::instances::webhook_urls::{self, UrlParts, SECRET_PLACEHOLDER};
-use crate::instances::{self, InstanceContext, InstanceError, InstancePatch, NewInstance};
+use crate::instances::{self, oauth, InstanceContext, InstanceError, InstancePatch, NewInstance};
 use crate::jira::instance::InstanceType;
 use crate::store::records::InstanceRecordV1;
 use crate::store::Store;
@@ -34,6 +34,19 @@ struct InstanceRow {
     added: String,
     subscriptions_url: String,
     legacy_url: String,
+    /// Connected mode only: what connecting users needs (SPEC §7.1).
+    oauth: Option<OAuthRow>,
+}
+
+/// An instance's OAuth settings as the page shows them.
+#[derive(Default)]
+struct OAuthRow {
+    consumer_key: String,
+    public_key: String,
+    client_id: String,
+    client_secret_set: bool,
+    callback_url: String,
+    cloud_id: String,
 }
 
 #[derive(Default)]
@@ -52,10 +65,10 @@ impl AddForm {
     }
 }
 
-fn rows(base: &str, mut all: Vec<InstanceRecordV1>) -> Vec<InstanceRow> {
-    all.sort_by(|a, b| a.id.cmp(&b.id));
+fn rows(base: &str, mut all: Vec<(InstanceRecordV1, Option<OAuthRow>)>) -> Vec<InstanceRow> {
+    all.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     all.into_iter()
-        .map(|r| {
+        .map(|(r, oauth)| {
             let parts = UrlParts {
                 public_base: base,
                 instance_id: Some(r.id.as_str()),
@@ -73,6 +86,7 @@ fn rows(base: &str, mut all: Vec<InstanceRecordV1>) -> Vec<InstanceRow> {
                 added: when(r.created_at_ms),
                 subscriptions_url: urls.subscriptions,
                 legacy_url: urls.legacy,
+                oauth,
                 id: r.id.into_string(),
             }
         })
@@ -85,10 +99,23 @@ async fn page_for(
     notice: Option<String>,
     form: AddForm,
 ) -> Result<InstancesPage, ConsoleError> {
-    let all = state.store.run(|store| store.instances()).await?;
+    let (key, base, push_only) =
+        (state.master_key.clone(), state.config().public_base_url(), state.config().jira.push_only);
+    let shown = base.clone();
+    let all = state
+        .store
+        .run(move |store| -> Result<Vec<(InstanceRecordV1, Option<OAuthRow>)>, crate::store::StoreError> {
+            let mut all = Vec::new();
+            for record in store.instances()? {
+                let row = if push_only { None } else { Some(oauth_row(store, &key, &record, &base)?) };
+                all.push((record, row));
+            }
+            Ok(all)
+        })
+        .await?;
     Ok(InstancesPage {
         chrome: Chrome::new(admin, "/admin/instances", "Jira instances").with_notice(notice),
-        instances: rows(&state.config().public_base_url(), all),
+        instances: rows(&shown, all),
         push_only: state.config().jira.push_only,
         form,
     })
@@ -138,9 +165,38 @@ pub async fn add(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRes
     }
 }
 
-/// One action on an existing instance: `op` = `default`, `v2_legacy`, `alias` or `remove`.
+/// What the page shows of an instance's OAuth settings (never the client secret).
+fn oauth_row(
+    store: &Store,
+    key: &crate::store::MasterKey,
+    record: &InstanceRecordV1,
+    public_base: &str,
+) -> Result<OAuthRow, crate::store::StoreError> {
+    let auth = oauth::load(store, key, record.id.as_str())?;
+    Ok(match record.instance_type {
+        InstanceType::Server => OAuthRow {
+            consumer_key: auth.oauth1_consumer_key.unwrap_or_default(),
+            public_key: oauth::rsa_key(store, key)?.public_pem().unwrap_or_default(),
+            callback_url: oauth::oauth1_callback_url(public_base, record.id.as_str()),
+            ..OAuthRow::default()
+        },
+        InstanceType::Cloud => OAuthRow {
+            client_secret_set: auth.oauth2_client_secret.is_some(),
+            client_id: auth.oauth2_client_id.unwrap_or_default(),
+            callback_url: oauth::oauth2_redirect_url(public_base, record.id.as_str()),
+            cloud_id: auth.cloud_id.unwrap_or_default(),
+            ..OAuthRow::default()
+        },
+    })
+}
+
+/// One action on an existing instance: `op` = `default`, `v2_legacy`, `alias`,
+/// `oauth2_client` or `remove`.
 pub async fn change(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
     let form = &post.form;
+    if form.get("op") == "oauth2_client" {
+        return save_oauth2_client(state, post).await;
+    }
     let patch = match form.get("op") {
         "remove" => None,
         "default" => Some(InstancePatch { is_default: Some(true), ..InstancePatch::default() }),
@@ -163,6 +219,31 @@ pub async fn change(state: web::Data<AppState>, post: SignedPost) -> Result<Http
     };
     match done {
         Ok(()) => Ok(see_other(&format!("/admin/instances?notice={notice}"))),
+        Err(InstanceError::NotFound(_)) => Err(ConsoleError::NotFound("That Jira instance no longer exists.".into())),
+        Err(InstanceError::Store(s)) => Err(s.into()),
+        Err(e) => {
+            let form = AddForm { kind: "server".into(), ..AddForm::default() };
+            let mut page = page_for(&state, &post.admin, None, form).await?;
+            page.chrome.error = Some(e.to_string());
+            render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
+        }
+    }
+}
+
+/// A Cloud instance's OAuth 2.0 client id and secret; an empty secret field keeps the
+/// stored one (it is never shown, so the form cannot hold it).
+async fn save_oauth2_client(state: web::Data<AppState>, post: SignedPost) -> Result<HttpResponse, ConsoleError> {
+    let form = &post.form;
+    let (reference, actor, key) =
+        (form.get("instance").to_string(), post.admin.username.clone(), state.master_key.clone());
+    let client_id = Some(form.get("client_id").to_string());
+    let secret = Some(form.get("client_secret").to_string()).filter(|s| !s.trim().is_empty());
+    let saved = state
+        .store
+        .run(move |store| instances::set_oauth2_client(store, &key, &reference, client_id, secret, &actor))
+        .await;
+    match saved {
+        Ok(_) => Ok(see_other("/admin/instances?notice=instance_updated")),
         Err(InstanceError::NotFound(_)) => Err(ConsoleError::NotFound("That Jira instance no longer exists.".into())),
         Err(InstanceError::Store(s)) => Err(s.into()),
         Err(e) => {
