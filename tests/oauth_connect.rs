@@ -319,3 +319,48 @@ async fn admins_install_and_uninstall_instances_from_chat() {
     assert_eq!(view, jirabridge::commands::run::NOT_CONNECTED, "the connection ended with the instance");
     app.shutdown().await;
 }
+
+/// A comment on the Cloud site that mentions ada, numbered so that none is a duplicate.
+fn cloud_comment(site: &str, n: usize) -> String {
+    json!({
+        "timestamp": 1_700_000_000_000u64 + n as u64, "webhookEvent": "comment_created",
+        "user": {"accountId": "557058:carol", "displayName": "Carol"},
+        "issue": {"id": "10", "key": "DEMO-1", "self": format!("{site}/rest/api/2/issue/10"),
+            "fields": {"summary": "Crash on start", "issuetype": {"name": "Bug"}, "project": {"key": "DEMO"}}},
+        "comment": {"id": format!("{}", 100 + n), "body": "[~accountid:557058:ada] look", "author": {"accountId": "557058:carol"},
+            "updateAuthor": {"accountId": "557058:carol", "displayName": "Carol"}}
+    })
+    .to_string()
+}
+
+/// Issue 17 point 4: a user revokes the app while the access token still lives. Commands and
+/// 50 webhook events later, one DM says the connection expired, and it is gone.
+#[tokio::test]
+async fn a_grant_revoked_at_atlassian_ends_the_connection_with_one_dm() {
+    let jira = FakeJira::start_cloud().await;
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    let (app, site) = cloud_app(&jira, "oauth2-revoked.atlassian.net").await;
+    let ada = app.mm.add_user("ada", "system_user");
+    connect_cloud(&app, &jira, &site, &ada).await;
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    assert_eq!(app.post(&url, cloud_comment(&site, 0)).await.status(), StatusCode::OK);
+    assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 1, "ada is mentioned and may read it");
+
+    jira.revoke_oauth2_grants();
+    for n in 1..=50 {
+        assert_eq!(app.post(&url, cloud_comment(&site, n)).await.status(), StatusCode::OK);
+        if n % 10 == 0 {
+            command(&app, &ada, "/jira view DEMO-1").await;
+        }
+    }
+    app.state.connections.decide_direct_messages().await.unwrap();
+    app.deliver().await;
+    let expired = format!(
+        ":warning: Your Jira connection has expired. Please reconnect your account using `/jira connect {site}`."
+    );
+    let dms: Vec<String> = app.mm.direct_messages(&ada).into_iter().map(|p| p.message).collect();
+    assert_eq!(dms.iter().filter(|m| **m == expired).count(), 1, "{dms:?}");
+    assert_eq!(dms.iter().filter(|m| m.contains("**mentioned** you")).count(), 1, "only the comment before: {dms:?}");
+    assert_eq!(command(&app, &ada, "/jira view DEMO-1").await, jirabridge::commands::run::NOT_CONNECTED);
+    app.shutdown().await;
+}

@@ -139,6 +139,27 @@ impl Connections {
         }
     }
 
+    /// Jira answered 401 to an OAuth 2.0 connection's access token: when the accessible
+    /// resources refuse it too (401/403), the grant is gone: the connection ends (one DM per
+    /// 5 minutes) and the answer is the sentence. `None` for other connections, or when the
+    /// grant still stands.
+    pub(super) async fn grant_gone(
+        &self,
+        instance_id: &str,
+        connection: &Connection,
+        auth: &JiraAuth,
+    ) -> Option<String> {
+        let (ConnectionAuth::OAuth2 { .. }, JiraAuth::Bearer(access)) = (&connection.auth, auth) else { return None };
+        let api = self.settings.current().jira.atlassian_api_url.clone();
+        match oauth2::accessible_resources(&self.jira, &api, access).await {
+            Err(crate::jira::client::JiraError::Unauthorized | crate::jira::client::JiraError::Forbidden) => {
+                self.expire(instance_id, &connection.mm_user_id).await;
+                Some(expired_text(instance_id))
+            }
+            _ => None,
+        }
+    }
+
     /// Ends a connection whose grant is dead and tells the user, at most once per 5 minutes.
     pub(super) async fn expire(&self, instance_id: &str, user: &str) {
         let (store, id, who) = (self.store.clone(), instance_id.to_string(), user.to_string());

@@ -298,7 +298,7 @@ impl Connections {
                     None => continue,
                 },
                 Err(JiraError::Unauthorized) => {
-                    self.tell_credentials_rejected(&instance_id, &user).await;
+                    self.credentials_refused(&instance_id, &user, &auth).await;
                     continue;
                 }
                 Err(e) => {
@@ -336,8 +336,21 @@ impl Connections {
         Decided::Deliveries(deliveries)
     }
 
-    /// Jira refused a user's token in background work: a DM says so, at most once per user
-    /// and instance per 24 hours (decided in issue 17), and the connection stays.
+    /// Jira refused a user's credentials in background work. An OAuth 2.0 grant that is gone
+    /// ends its connection (one DM per 5 minutes, `credentials`); any other refusal is told
+    /// in a DM at most once per user and instance per 24 hours (decided in issue 17), and
+    /// the connection stays.
+    async fn credentials_refused(&self, instance_id: &str, user: &str, auth: &crate::jira::auth::JiraAuth) {
+        let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
+        if let Ok(Some(connection)) = self.store.run(move |_| store.connection(&id, &who, &key)).await {
+            if matches!(connection.auth, crate::store::ConnectionAuth::OAuth2 { .. }) {
+                self.grant_gone(instance_id, &connection, auth).await;
+                return;
+            }
+        }
+        self.tell_credentials_rejected(instance_id, user).await;
+    }
+
     async fn tell_credentials_rejected(&self, instance_id: &str, user: &str) {
         let (store, once) = (self.store.clone(), format!("rejected\0{instance_id}\0{user}"));
         let until = now_ms() + REJECTED_DM_EVERY_MS;

@@ -99,7 +99,7 @@ impl Connections {
             Ok(acting) => acting,
             Err(why) => return why.into(),
         };
-        match command {
+        let answer = match command {
             Command::View { key } => self.view(caller, &acting, key).await,
             Command::Transition { key, state } => self.transition(&acting, &key, &state).await.into(),
             Command::Assign { target: Some((key, who)) } => self.assign(&acting, &key, &who).await.into(),
@@ -108,7 +108,14 @@ impl Connections {
             Command::Attach { key } => self.attach(caller, &acting, key, post, thread).await.into(),
             Command::Create { text } => self.create_command(caller, &acting, text, post).await,
             _ => NOT_YET.into(),
+        };
+        if answer.text == super::issues::REJECTED {
+            let instance_id = acting.instance.id.as_str();
+            if let Some(expired) = self.grant_gone(instance_id, &acting.connection, &acting.auth).await {
+                return expired.into();
+            }
         }
+        answer
     }
 
     /// `/jira me`: the caller's connections (SPEC §9.3).
