@@ -201,6 +201,16 @@ async fn a_cloud_user_connects_with_oauth2_and_the_callback_refuses_bad_states()
     assert!(shows_issue(&view.body), "{}", view.body);
     let through_gateway = jira.requests().iter().any(|r| r.contains("/ex/jira/cloud-id-1/rest/api/2/issue/DEMO-1"));
     assert!(through_gateway, "{:?}", jira.requests());
+
+    // Calls go through the gateway; links people click go to the site.
+    jira.add_project("DEMO", "Demo", &[("10001", "Bug")], &[]);
+    assert_eq!(command(&app, &ada, "/jira create Broken login").await, "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
+    let values = json!({"project_type": "DEMO/10001", "summary": "Broken login"});
+    assert_eq!(app.mm.submit_dialog(url, &ada, &app.channel_id, state, values, false).await.1, json!({}));
+    let posted = app.mm.posts(&app.channel_id).pop().expect("the bot told the channel");
+    assert!(posted.message.contains(&format!("]({site}/browse/DEMO-")), "{}", posted.message);
     app.shutdown().await;
 }
 

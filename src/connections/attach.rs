@@ -57,7 +57,7 @@ impl Connections {
             Err(JiraError::Unauthorized) => return REJECTED.into(),
             Err(e) => return format!("Jira could not add the comment: {}", super::issues::safe(&e.to_string())),
         }
-        let link = format!("[{key}]({}/browse/{key})", base.trim_end_matches('/'));
+        let link = format!("[{key}]({})", super::issues::browse(acting, &key));
         let done = format!("Message attached to {link} by @{}", caller.user_name);
         self.reply_in_thread(&source, &done).await;
         self.make_default(&caller.user_id, base).await;

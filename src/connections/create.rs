@@ -101,8 +101,10 @@ impl Connections {
             Err(why) => return Outcome::Failed(why),
         };
         let base = acting.base.trim_end_matches('/').to_string();
+        // Links are for people: to the site, never to the API gateway an OAuth 2.0 call uses.
+        let site = acting.instance.id.as_str().trim_end_matches('/');
         let manual = format!(
-            "{base}/secure/CreateIssueDetails!init.jspa?pid={}&issuetype={}&summary={}&description={}",
+            "{site}/secure/CreateIssueDetails!init.jspa?pid={}&issuetype={}&summary={}&description={}",
             encode(&project),
             encode(&issue_type),
             encode(&summary),
@@ -151,7 +153,7 @@ impl Connections {
             Err(e) => return Outcome::Failed(format!("Failed to create issue: {}", safe(&e.to_string()))),
         };
         self.announce_created(caller, &acting, state, &key).await;
-        Outcome::Done(format!("Created Jira issue [{key}]({base}/browse/{key})"))
+        Outcome::Done(format!("Created Jira issue [{key}]({})", super::issues::browse(&acting, &key)))
     }
 
     /// "Created Jira issue …" to the command's response URL, and the bot's post in the channel.
@@ -160,8 +162,9 @@ impl Connections {
         let issue = rest::issue(&self.jira, base, key, &acting.auth).await.unwrap_or_default();
         let summary = super::issues::safe(&super::issues::shorten(&issue.summary, 80));
         let status = super::issues::safe(&issue.status);
+        let browse = super::issues::browse(acting, key);
         if let Some(rurl) = &state.rurl {
-            let reply = CommandResponse::ephemeral(format!("Created Jira issue [{key}]({base}/browse/{key})"));
+            let reply = CommandResponse::ephemeral(format!("Created Jira issue [{key}]({browse})"));
             if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
                 tracing::warn!(error = %e, "could not say that an issue was created");
             }
@@ -174,7 +177,7 @@ impl Connections {
             _ => caller.user_name.clone(),
         };
         if let Ok(channel_id) = ChannelId::parse(&caller.channel_id) {
-            let message = format!("@{name} created a Jira issue: [{key}: {summary} ({status})]({base}/browse/{key})");
+            let message = format!("@{name} created a Jira issue: [{key}: {summary} ({status})]({browse})");
             let post = NewPost { channel_id, message, ..NewPost::default() };
             if let Err(e) = self.mattermost.create_post(&post).await {
                 tracing::info!(error = %e, "the bot could not tell the channel about a created issue");

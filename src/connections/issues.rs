@@ -38,7 +38,7 @@ pub(super) fn shorten(text: &str, most: usize) -> String {
     }
 }
 
-fn browse(acting: &Acting, key: &str) -> String {
+pub(super) fn browse(acting: &Acting, key: &str) -> String {
     format!("{}/browse/{key}", acting.instance.id.as_str().trim_end_matches('/'))
 }
 
