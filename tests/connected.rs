@@ -431,3 +431,40 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     assert!(jira.requests().iter().any(|r| r.contains("/rest/api/3/project/search")));
     app.shutdown().await;
 }
+
+/// A Jira older than 8.4 (its version read at install) has only the old createmeta; a Jira
+/// whose version is unknown and whose new createmeta answers 404 gets the old one too
+/// (SPEC §12.2). Both still find the required field that makes create send people to Jira.
+#[tokio::test]
+async fn an_old_jira_shows_its_create_screen_through_the_old_createmeta() {
+    let jira = FakeJira::start().await;
+    jira.set_version("8.3.2");
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    jira.add_project("HARD", "Hard", &[("10002", "Task")], &[("customfield_7", "Team")]);
+    let app = app_with_methods(&jira, vec![UserAuthMethod::Pat]).await;
+    let ada = app.mm.add_user("ada", "system_user");
+    let create_hard = || async {
+        assert_eq!(jira_command(&app, &ada, "/jira create Broken login").await.text(), "");
+        let hard = submit_last_form(&app, &ada, json!({"project_type": "HARD/10002", "summary": "Broken login"})).await;
+        assert!(hard["errors"]["project_type"].as_str().is_some_and(|e| e.ends_with("- Team")), "{hard}");
+        let asked: Vec<String> = jira.requests().into_iter().filter(|r| r.contains("createmeta")).collect();
+        assert!(asked.last().unwrap().contains("/rest/api/2/issue/createmeta?projectKeys=HARD"), "{asked:?}");
+        asked.len()
+    };
+
+    // Added without the check: the version is unknown, the new call answers 404.
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    assert_eq!(create_hard().await, 2, "the new call, then the old one");
+
+    // Added again with the check: serverInfo says 8.3, so the old call comes first.
+    let encoded = jirabridge::jira::instance::encode_id(&jira.url);
+    app.api(Method::DELETE, &format!("/instances/{encoded}")).send().await.unwrap();
+    let checked = json!({"url": jira.url, "type": "server"});
+    let added = app.api(Method::POST, "/instances").json(&checked).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED, "{}", added.text().await.unwrap());
+    let shown: Value = app.api(Method::GET, "/instances").send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown[0]["jira_server_version"], "8.3.0", "read from serverInfo at install");
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}), "removing the instance ended the connection");
+    assert_eq!(create_hard().await, 3, "straight to the old call");
+    app.shutdown().await;
+}

@@ -110,7 +110,9 @@ impl Connections {
             encode(&summary),
             encode(&description)
         );
-        let screen = rest::create_fields(&self.jira, &base, &project, &issue_type, &acting.auth).await;
+        let version = self.instance_auth(acting.instance.id.as_str()).await.ok().and_then(|a| a.jira_server_version);
+        let old_jira = version.is_some_and(|v| rest::older_than(&v, 8, 4));
+        let screen = rest::create_fields(&self.jira, &base, (&project, &issue_type), old_jira, &acting.auth).await;
         let screen = match screen {
             Ok(fields) => fields,
             Err(JiraError::NotFound) => Vec::new(),

@@ -68,19 +68,63 @@ pub struct CreateField {
     pub required: bool,
 }
 
-/// `GET /rest/api/2/issue/createmeta/{project}/issuetypes/{id}`: the create screen's fields
-/// (`values[]` on Data Center, `fields[]` on Cloud).
+/// The create screen's fields (SPEC §12.2): `GET /rest/api/2/issue/createmeta/{project}/
+/// issuetypes/{id}` (`values[]` on Data Center, `fields[]` on Cloud); on a Jira older than
+/// 8.4 (`old_jira`), or when that answers 404, the old `GET /rest/api/2/issue/createmeta`
+/// with `projectKeys` and `expand=projects.issuetypes.fields` (gone on Data Center 9).
 pub async fn create_fields(
     client: &JiraClient,
     base: &str,
-    project: &str,
-    issue_type: &str,
+    (project, issue_type): (&str, &str),
+    old_jira: bool,
     auth: &JiraAuth,
 ) -> Result<Vec<CreateField>, JiraError> {
-    let url = api_url(base, &["issue", "createmeta", project, "issuetypes", issue_type])?;
-    let answer: Value = parse(client.send_json(Method::GET, &url, &[("maxResults", "200")], None, auth).await?)?;
-    let list = if answer["fields"].is_array() { &answer["fields"] } else { &answer["values"] };
-    serde_json::from_value(list.clone()).map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")))
+    if !old_jira {
+        let url = api_url(base, &["issue", "createmeta", project, "issuetypes", issue_type])?;
+        match client.send_json(Method::GET, &url, &[("maxResults", "200")], None, auth).await {
+            Ok(answer) => {
+                let answer: Value = parse(answer)?;
+                let list = if answer["fields"].is_array() { &answer["fields"] } else { &answer["values"] };
+                return serde_json::from_value(list.clone())
+                    .map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")));
+            }
+            Err(JiraError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let url = api_url(base, &["issue", "createmeta"])?;
+    let query = [("projectKeys", project), ("issuetypeIds", issue_type), ("expand", "projects.issuetypes.fields")];
+    let answer: Value = parse(client.send_json(Method::GET, &url, &query, None, auth).await?)?;
+    old_screen(&answer, issue_type).ok_or(JiraError::NotFound)
+}
+
+/// The fields of `issue_type` in an old createmeta answer, keyed by field id.
+fn old_screen(answer: &Value, issue_type: &str) -> Option<Vec<CreateField>> {
+    let projects = answer["projects"].as_array()?;
+    let mut types = projects.iter().flat_map(|p| p["issuetypes"].as_array().into_iter().flatten());
+    let screen = types.find(|t| t["id"].as_str() == Some(issue_type))?;
+    let fields = screen["fields"].as_object()?;
+    Some(
+        fields
+            .iter()
+            .map(|(id, field)| CreateField {
+                field_id: id.clone(),
+                name: field["name"].as_str().unwrap_or(id).to_string(),
+                required: field["required"].as_bool().unwrap_or(false),
+            })
+            .collect(),
+    )
+}
+
+/// Whether a Jira version (`serverInfo`'s `8.3.2`) is older than `major.minor`; an unknown
+/// or unreadable version is not.
+pub fn older_than(version: &str, major: u32, minor: u32) -> bool {
+    let mut parts = version.split('.').map(|p| p.trim().parse::<u32>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(found_major)), Some(Ok(found_minor))) => (found_major, found_minor) < (major, minor),
+        (Some(Ok(found_major)), None) => found_major < major,
+        _ => false,
+    }
 }
 
 /// `POST /rest/api/2/issue` with `fields`; answers the new issue's key.
@@ -271,6 +315,28 @@ fn parse<T: serde::de::DeserializeOwned>(answer: Option<Value>) -> Result<T, Jir
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_old_createmeta_gives_the_fields_of_the_issue_type_asked_for() {
+        let answer = json!({"projects": [{"key": "HARD", "issuetypes": [
+            {"id": "1", "fields": {"summary": {"name": "Summary", "required": true}}},
+            {"id": "10002", "fields": {"summary": {"name": "Summary", "required": true},
+                "customfield_7": {"name": "Team", "required": true}, "labels": {"name": "Labels", "required": false}}}]}]});
+        let fields = old_screen(&answer, "10002").unwrap();
+        let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name.as_str()).collect();
+        assert_eq!(required, ["Team", "Summary"]);
+        assert!(old_screen(&answer, "3").is_none());
+    }
+
+    #[test]
+    fn versions_older_than_8_4_take_the_old_createmeta() {
+        assert!(older_than("8.3.2", 8, 4));
+        assert!(older_than("7.13.0", 8, 4));
+        assert!(!older_than("8.4.0", 8, 4));
+        assert!(!older_than("9.12.1", 8, 4));
+        assert!(!older_than("1001.0.0-SNAPSHOT", 8, 4));
+        assert!(!older_than("", 8, 4));
+    }
 
     #[test]
     fn path_segments_are_encoded_one_by_one() {

@@ -49,6 +49,17 @@ struct World {
     rate_limited: Option<(u64, usize)>,
     /// OAuth 1.0a consumers and tokens, OAuth 2.0 apps, grants and tokens.
     oauth: oauth::OAuthWorld,
+    /// What `serverInfo` reports (Data Center); `None` → 9.12.0.
+    version: Option<String>,
+}
+
+impl World {
+    /// The Data Center version as (major, minor).
+    fn version(&self) -> (u32, u32) {
+        let text = self.version.clone().unwrap_or_else(|| "9.12.0".into());
+        let mut parts = text.split('.').map(|p| p.parse().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    }
 }
 
 impl World {
@@ -84,6 +95,14 @@ async fn status(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest) -> HttpRe
         return HttpResponse::Found().insert_header(("Location", location.as_str())).finish();
     }
     HttpResponse::Ok().json(json!({"state": "RUNNING"}))
+}
+
+async fn server_info(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    world.requests.push(format!("GET {}", req.uri()));
+    let (major, minor) = world.version();
+    let deployment = if world.cloud { "Cloud" } else { "Server" };
+    HttpResponse::Ok().json(json!({"version": format!("{major}.{minor}.0"), "deploymentType": deployment}))
 }
 
 async fn user(
@@ -210,8 +229,10 @@ impl FakeJira {
                 .route("/status", web::get().to(status))
                 .route("/moved/status", web::get().to(status))
                 .route("/rest/api/2/user", web::get().to(user))
-                .route("/rest/api/2/issue/{issue}", web::get().to(issue))
+                .route("/rest/api/2/serverInfo", web::get().to(server_info))
+                // Before `issue/{issue}`, which would take `issue/createmeta` for an issue key.
                 .configure(people::routes)
+                .route("/rest/api/2/issue/{issue}", web::get().to(issue))
                 .configure(oauth::routes)
         })
         .workers(1)
@@ -245,6 +266,12 @@ impl FakeJira {
     /// An issue the fake knows, by id or key, with its `fields`.
     pub fn add_issue(&self, id_or_key: &str, fields: serde_json::Value) {
         self.world.lock().unwrap().issues.insert(id_or_key.into(), fields);
+    }
+
+    /// The Data Center version `serverInfo` reports, which decides the createmeta calls:
+    /// before 8.4 only the old one, from 9 only the new ones.
+    pub fn set_version(&self, version: &str) {
+        self.world.lock().unwrap().version = Some(version.into());
     }
 
     /// Every issue read answers `status` from now on.

@@ -26,6 +26,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
         .route("/rest/api/2/project", web::get().to(projects))
         .route("/rest/api/3/project/search", web::get().to(project_search))
         .route("/rest/api/2/issue/createmeta/{project}/issuetypes/{type}", web::get().to(create_screen))
+        .route("/rest/api/2/issue/createmeta", web::get().to(old_create_screen))
         .route("/rest/api/2/issue", web::post().to(create_issue));
 }
 
@@ -105,6 +106,9 @@ async fn create_screen(world: Shared, req: HttpRequest, path: web::Path<(String,
     if let Err(refused) = caller(&mut world, &req) {
         return refused;
     }
+    if !world.cloud && world.version() < (8, 4) {
+        return HttpResponse::NotFound().finish();
+    }
     let Some((_, _, required)) = world.projects.iter().find(|(key, _, _)| *key == path.0) else {
         return HttpResponse::NotFound().json(json!({"errorMessages": ["No project could be found."], "errors": {}}));
     };
@@ -112,6 +116,43 @@ async fn create_screen(world: Shared, req: HttpRequest, path: web::Path<(String,
     values.extend(required.iter().map(|(id, name)| json!({"fieldId": id, "name": name, "required": true})));
     let shape = if world.cloud { "fields" } else { "values" };
     HttpResponse::Ok().json(json!({ shape: values }))
+}
+
+/// The old createmeta: every project asked for, each issue type with its fields by id.
+/// Gone on Data Center 9.
+async fn old_create_screen(
+    world: Shared,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller(&mut world, &req) {
+        return refused;
+    }
+    if !world.cloud && world.version() >= (9, 0) {
+        return HttpResponse::NotFound().finish();
+    }
+    let wanted = query.get("projectKeys").cloned().unwrap_or_default();
+    let projects: Vec<Value> = world
+        .projects
+        .iter()
+        .filter(|(key, _, _)| wanted.split(',').any(|w| w == key))
+        .map(|(key, project, required)| {
+            let mut fields = serde_json::Map::new();
+            fields.insert("summary".into(), json!({"name": "Summary", "required": true}));
+            for (id, name) in required {
+                fields.insert(id.clone(), json!({"name": name, "required": true}));
+            }
+            let types: Vec<Value> = project["issueTypes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| json!({"id": t["id"], "name": t["name"], "fields": fields}))
+                .collect();
+            json!({"key": key, "issuetypes": types})
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({"projects": projects}))
 }
 
 /// Cloud's paged project search (one page here).
