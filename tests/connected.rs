@@ -170,6 +170,15 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert_eq!((reply.root_id.as_str(), reply.message.as_str()), (message.as_str(), attached.as_str()));
     let nowhere = jira_command(&app, &ada, "/jira attach DEMO-1").await.text();
     assert!(nowhere.starts_with("Run `/jira attach <issue-key>` in the message's thread"), "{nowhere}");
+    // With --thread, every reply follows, with its author and time.
+    let reply_id = app.mm.add_user_reply(&app.channel_id, &ada, &message, "Seen on 2.3 too");
+    let whole = jira_command(&app, &ada, &format!("/jira attach DEMO-1 --thread --post {link}")).await.text();
+    assert!(whole.starts_with("Message attached to"), "{whole}");
+    let comment = jira.comments("DEMO-1").pop().unwrap();
+    let (head, replies) = comment.split_once("\n\n").expect("the replies follow the message");
+    assert!(head.ends_with("The crash log says *null*"), "{comment}");
+    assert!(replies.starts_with("*@ada (") && replies.ends_with(" UTC):* Seen on 2.3 too"), "{comment}");
+    assert!(!comment.contains(&reply_id), "{comment}");
 
     // Creating: the command opens the form; a project whose create screen needs more than the
     // form asks is sent to Jira's own form; another one gets its issue.

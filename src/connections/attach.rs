@@ -1,8 +1,8 @@
 //! `/jira attach KEY [--post <link|id>]` (SPEC §10.2): a Mattermost message becomes a comment
 //! on a Jira issue, written with the caller's own credentials. The message is the one named
 //! by `--post`, else the root of the thread the command was run in; the caller must be a
-//! member of its channel. Not built yet: the issue-picking dialog (no KEY), `--thread`
-//! and files.
+//! member of its channel; `--thread` adds every reply with its author and time. Not built
+//! yet: the issue-picking dialog (no KEY) and files.
 
 use super::issues::REJECTED;
 use super::{Acting, Connections};
@@ -33,9 +33,6 @@ impl Connections {
         let Some(key) = key else {
             return "Please specify an issue key in the form `/jira attach <issue-key>`.".into();
         };
-        if thread {
-            return "Attaching a whole thread (`--thread`) is not available in this version of jirabridge yet; attach its messages one by one.".into();
-        }
         let source = match self.source_post(caller, post).await {
             Ok(Some(source)) => source,
             Ok(None) => return NO_SOURCE.into(),
@@ -46,10 +43,17 @@ impl Connections {
             Err(_) => String::new(),
         };
         let permalink = self.permalink(caller, &source.id);
-        let body = format!(
+        let mut body = format!(
             "*@{} attached a* [message|{permalink}] *from @{author}*\n{}",
             acting.connection.jira.display_name, source.message
         );
+        if thread {
+            match self.replies_text(&source).await {
+                Ok(replies) => body.push_str(&replies),
+                Err(e) => return format!("jirabridge could not read the thread: {e}"),
+            }
+            body = truncated(body);
+        }
         let base = acting.base.as_str();
         match crate::jira::rest::add_comment(&self.jira, base, &key, &body, &acting.auth).await {
             Ok(()) => {}
@@ -60,7 +64,7 @@ impl Connections {
         let link = format!("[{key}]({})", super::issues::browse(acting, &key));
         let done = format!("Message attached to {link} by @{}", caller.user_name);
         self.reply_in_thread(&source, &done).await;
-        self.make_default(&caller.user_id, base).await;
+        self.make_default(&caller.user_id, acting.instance.id.as_str()).await;
         done
     }
 
@@ -85,6 +89,29 @@ impl Connections {
             Ok(false) => Err(NO_ACCESS.into()),
             Err(e) => Err(format!("jirabridge could not check your access to the message: {e}")),
         }
+    }
+
+    /// The replies of `source`'s thread (not the root, nor the bot's), each as `*@<author> (<UTC time>):*
+    /// <message>` on its own lines.
+    async fn replies_text(&self, source: &crate::mattermost::wire::Post) -> Result<String, crate::mattermost::MmError> {
+        let root = if source.root_id.is_empty() { &source.id } else { &source.root_id };
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let mut text = String::new();
+        // jirabridge's own replies ("Message attached to …") say nothing about the issue.
+        let bot = self.mattermost.me().await?.id;
+        let replies = self.mattermost.thread(root).await?.into_iter();
+        for reply in replies.filter(|p| p.id != source.id && !p.root_id.is_empty() && p.user_id != bot.as_str()) {
+            if !names.contains_key(&reply.user_id) {
+                let name = match MmUserId::parse(&reply.user_id) {
+                    Ok(user) => self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                names.insert(reply.user_id.clone(), name);
+            }
+            let when = crate::utc::when(u64::try_from(reply.create_at).unwrap_or(0));
+            text.push_str(&format!("\n\n*@{} ({when}):* {}", names[&reply.user_id], reply.message));
+        }
+        Ok(text)
     }
 
     /// The permalink of a message, in the caller's team.
@@ -112,9 +139,30 @@ impl Connections {
     }
 }
 
+/// The longest comment a thread makes (Jira refuses longer text).
+const LONGEST_COMMENT: usize = 32_000;
+
+/// `body` cut at [`LONGEST_COMMENT`] characters, with a note saying so.
+fn truncated(body: String) -> String {
+    if body.chars().count() <= LONGEST_COMMENT {
+        return body;
+    }
+    let note = "\n\n_(The thread was cut here: a Jira comment holds at most 32 000 characters.)_";
+    let kept: String = body.chars().take(LONGEST_COMMENT - note.chars().count()).collect();
+    kept + note
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_thread_is_cut_with_a_note() {
+        assert_eq!(truncated("short".into()), "short");
+        let cut = truncated("x".repeat(40_000));
+        assert_eq!(cut.chars().count(), LONGEST_COMMENT);
+        assert!(cut.ends_with("at most 32 000 characters.)_"));
+    }
 
     #[test]
     fn a_post_is_named_by_permalink_or_id() {

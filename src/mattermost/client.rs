@@ -250,6 +250,15 @@ impl MattermostClient {
         self.get(&format!("/api/v4/posts/{}", segment(post_id))).await
     }
 
+    /// The thread `post_id` is in (`GET /api/v4/posts/{id}/thread`): its root, then the
+    /// replies, oldest first.
+    pub async fn thread(&self, post_id: &str) -> Result<Vec<Post>, MmError> {
+        let list: PostList = self.get(&format!("/api/v4/posts/{}/thread", segment(post_id))).await?;
+        let mut posts: Vec<Post> = list.posts.into_values().collect();
+        posts.sort_by_key(|p| (!p.root_id.is_empty(), p.create_at));
+        Ok(posts)
+    }
+
     /// Whether `user_id` is a member of `channel_id` (`GET /channels/{cid}/members/{uid}`; 404 = no).
     pub async fn is_channel_member(&self, channel_id: &str, user_id: &str) -> Result<bool, MmError> {
         let path = format!("/api/v4/channels/{}/members/{}", segment(channel_id), segment(user_id));

@@ -51,6 +51,9 @@ pub struct Post {
     pub root_id: String,
     #[serde(default)]
     pub message: String,
+    /// When it was posted, ms since the epoch.
+    #[serde(default)]
+    pub create_at: i64,
     /// Kept as read: a channel holds other integrations' posts, whose props can have any
     /// shape, and one of those must not make a whole post list unreadable.
     #[serde(default)]
@@ -67,6 +70,9 @@ impl Post {
 /// `GET /channels/{id}/posts`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PostList {
+    /// Post ids in the server's order.
+    #[serde(default)]
+    pub order: Vec<String>,
     #[serde(default)]
     pub posts: std::collections::HashMap<String, Post>,
 }

@@ -122,6 +122,16 @@ impl FakeMattermost {
         id
     }
 
+    /// A reply by `user_id` in the thread of `root_id`, a moment after the last post.
+    pub fn add_user_reply(&self, channel_id: &str, user_id: &str, root_id: &str, message: &str) -> String {
+        let id = self.add_user_post(channel_id, user_id, message);
+        let mut world = self.inner.shared.world();
+        let latest = world.posts.iter().map(|p| p.create_at).max().unwrap_or(0);
+        let post = world.posts.iter_mut().find(|p| p.id == id).expect("just added");
+        (post.root_id, post.create_at, post.update_at) = (root_id.to_string(), latest + 1, latest + 1);
+        id
+    }
+
     /// A trigger id handed out now, as with a command or a click.
     pub fn issue_trigger(&self) -> String {
         let id = new_id();

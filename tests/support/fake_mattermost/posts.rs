@@ -44,6 +44,18 @@ pub(super) async fn get(shared: Data<Shared>, path: Path<String>) -> Answer {
     Ok(HttpResponse::Ok().json(wire::post(post)))
 }
 
+/// The thread a post is in: its root and every reply (newest first, as the server orders).
+pub(super) async fn thread(shared: Data<Shared>, path: Path<String>) -> Answer {
+    let post_id = url_id(&path, "post_id")?;
+    let world = shared.world();
+    let post =
+        world.post(post_id).ok_or_else(|| AppError::new(404, "app.post.get.app_error", "Unable to get the post."))?;
+    let root = if post.root_id.is_empty() { post.id.clone() } else { post.root_id.clone() };
+    let mut thread: Vec<&Post> = world.posts.iter().filter(|p| p.id == root || p.root_id == root).collect();
+    thread.sort_by_key(|p| Reverse(p.create_at));
+    Ok(HttpResponse::Ok().json(wire::post_list(&thread)))
+}
+
 /// With `since=<ms>`: every post created or updated at or after it. Without: one page.
 /// A channel the bot is not a member of answers 403, as a private channel does.
 pub(super) async fn list(shared: Data<Shared>, path: Path<String>, query: Query<HashMap<String, String>>) -> Answer {

@@ -24,6 +24,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
             .route("/channels/{channel_id}/members/{user_id}", web::get().to(member))
             .route("/posts", web::post().to(posts::create))
             .route("/posts/{post_id}", web::get().to(posts::get))
+            .route("/posts/{post_id}/thread", web::get().to(posts::thread))
             .route("/teams/name/{name}", web::get().to(super::slash::team_by_name))
             .route("/teams/{team_id}", web::get().to(super::slash::team))
             .route("/commands", web::get().to(super::slash::list))
