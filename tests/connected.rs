@@ -179,6 +179,17 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert!(head.ends_with("The crash log says *null*"), "{comment}");
     assert!(replies.starts_with("*@ada (") && replies.ends_with(" UTC):* Seen on 2.3 too"), "{comment}");
     assert!(!comment.contains(&reply_id), "{comment}");
+    // Without a key, a form asks for it and for who may see the comment.
+    jira.set_groups(ADA_PAT, &["jira-developers", "jira-users"]);
+    assert_eq!(jira_command(&app, &ada, &format!("/jira attach --post {link}")).await.text(), "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    assert_eq!(form["dialog"]["title"], "Attach message to Jira");
+    assert_eq!(form["dialog"]["elements"][1]["options"][0]["value"], "jira-developers", "{form}");
+    let no_key = submit_last_form(&app, &ada, json!({"issue": ""})).await;
+    assert!(no_key["errors"]["issue"].is_string(), "{no_key}");
+    let done = submit_last_form(&app, &ada, json!({"issue": "demo-1", "visibility": "jira-developers"})).await;
+    assert_eq!(done, json!({}));
+    assert_eq!(jira.comment_groups("DEMO-1").last().cloned().flatten().as_deref(), Some("jira-developers"));
 
     // Creating: the command opens the form; a project whose create screen needs more than the
     // form asks is sent to Jira's own form; another one gets its issue.

@@ -1,15 +1,25 @@
 //! `/jira attach KEY [--post <link|id>]` (SPEC §10.2): a Mattermost message becomes a comment
 //! on a Jira issue, written with the caller's own credentials. The message is the one named
 //! by `--post`, else the root of the thread the command was run in; the caller must be a
-//! member of its channel; `--thread` adds every reply with its author and time. Not built
-//! yet: the issue-picking dialog (no KEY) and files.
+//! member of its channel; `--thread` adds every reply with its author and time. Without a
+//! key a form asks for it, and for the Jira group that may see the comment. Not built yet:
+//! files, and the issue search of Mattermost 11's dynamic select.
+
+use serde_json::{json, Map, Value};
 
 use super::issues::REJECTED;
 use super::{Acting, Connections};
-use crate::commands::jira_ops::Caller;
-use crate::ids::{ChannelId, MmUserId};
+use crate::commands::jira_ops::{Caller, Outcome};
+use crate::commands::signed::SignedState;
+use crate::ids::{ChannelId, InstanceType, MmUserId};
 use crate::jira::client::JiraError;
+use crate::jira::rest;
+use crate::mattermost::action::ActionOption;
+use crate::mattermost::dialog::DialogElement;
 use crate::mattermost::post::NewPost;
+
+/// The attach form's op.
+pub(super) const ATTACH: &str = "attach";
 
 const NO_SOURCE: &str = "Run `/jira attach <issue-key>` in the message's thread, or add `--post <message link>`.";
 const NO_ACCESS: &str = "User does not have access to this post";
@@ -22,6 +32,8 @@ pub(super) fn post_id(reference: &str) -> Option<String> {
 }
 
 impl Connections {
+    /// `/jira attach [KEY] [--thread] [--post …]`: with a key the message is attached at once,
+    /// else a form asks for the key and who may see the comment.
     pub(super) async fn attach(
         &self,
         caller: &Caller,
@@ -30,14 +42,94 @@ impl Connections {
         post: Option<String>,
         thread: bool,
     ) -> String {
-        let Some(key) = key else {
-            return "Please specify an issue key in the form `/jira attach <issue-key>`.".into();
-        };
         let source = match self.source_post(caller, post).await {
             Ok(Some(source)) => source,
             Ok(None) => return NO_SOURCE.into(),
             Err(sentence) => return sentence,
         };
+        match key {
+            Some(key) => self.attach_to(caller, acting, (&key, None), &source, thread).await,
+            None => self.attach_form(caller, acting, &source, thread).await,
+        }
+    }
+
+    /// The form of an attach without a key: `issue`, and `visibility` (the caller's Jira
+    /// groups, when Jira tells them).
+    async fn attach_form(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        source: &crate::mattermost::wire::Post,
+        thread: bool,
+    ) -> String {
+        let mut issue = DialogElement::text("issue", "Issue key");
+        issue.placeholder = "DEMO-12".into();
+        issue.max_length = Some(255);
+        let mut elements = vec![issue];
+        let cloud = acting.instance.instance_type == InstanceType::Cloud;
+        let account = cloud.then_some(acting.connection.jira.account_id.as_str());
+        match rest::my_groups(&self.jira, &acting.base, account, &acting.auth).await {
+            Ok(groups) if !groups.is_empty() => {
+                let options =
+                    groups.into_iter().take(100).map(|g| ActionOption { text: g.clone(), value: g }).collect();
+                let mut visibility = DialogElement::select("visibility", "Visible to", options);
+                visibility.optional = true;
+                visibility.help_text = "Leave empty for everyone who can see the issue.".into();
+                elements.push(visibility);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::info!(error = %e, "the caller's Jira groups could not be read; no visibility choice"),
+        }
+        let data = Map::from_iter([("post".to_string(), json!(source.id)), ("thread".to_string(), json!(thread))]);
+        let bound = (Some(acting.instance.id.to_string()), data);
+        self.open_form(caller, ("Attach message to Jira", "Attach"), elements, ATTACH, bound).await.text
+    }
+
+    /// The attach form's submission.
+    pub(super) async fn attach_submitted(
+        &self,
+        caller: &Caller,
+        state: &SignedState,
+        values: &Map<String, Value>,
+    ) -> Outcome {
+        let key = super::form_text(values, "issue").to_ascii_uppercase();
+        if key.is_empty() || key.chars().any(char::is_whitespace) {
+            return Outcome::Invalid(
+                [("issue".to_string(), "Enter an issue key, such as DEMO-12.".to_string())].into(),
+            );
+        }
+        let group = Some(super::form_text(values, "visibility")).filter(|g| !g.is_empty());
+        let post = state.data.get("post").and_then(Value::as_str).map(str::to_string);
+        let thread = state.data.get("thread").and_then(Value::as_bool).unwrap_or(false);
+        let acting = match self.acting(&caller.user_id, state.iid.as_deref()).await {
+            Ok(acting) => acting,
+            Err(why) => return Outcome::Failed(why),
+        };
+        let source = match self.source_post(caller, post).await {
+            Ok(Some(source)) => source,
+            Ok(None) => return Outcome::Failed(NO_SOURCE.into()),
+            Err(sentence) => return Outcome::Failed(sentence),
+        };
+        let said = self.attach_to(caller, &acting, (&key, group.as_deref()), &source, thread).await;
+        if let Some(rurl) = &state.rurl {
+            let reply = crate::mattermost::command::CommandResponse::ephemeral(said.clone());
+            if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
+                tracing::warn!(error = %e, "could not say how an attach went");
+            }
+        }
+        Outcome::Done(said)
+    }
+
+    /// `source` (and with `thread` its replies) as a comment on `key`, visible to `group`
+    /// when given; the bot says so in the message's thread.
+    async fn attach_to(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        (key, group): (&str, Option<&str>),
+        source: &crate::mattermost::wire::Post,
+        thread: bool,
+    ) -> String {
         let author = match MmUserId::parse(&source.user_id) {
             Ok(user) => self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default(),
             Err(_) => String::new(),
@@ -48,22 +140,30 @@ impl Connections {
             acting.connection.jira.display_name, source.message
         );
         if thread {
-            match self.replies_text(&source).await {
+            match self.replies_text(source).await {
                 Ok(replies) => body.push_str(&replies),
                 Err(e) => return format!("jirabridge could not read the thread: {e}"),
             }
             body = truncated(body);
         }
-        let base = acting.base.as_str();
-        match crate::jira::rest::add_comment(&self.jira, base, &key, &body, &acting.auth).await {
+        match rest::add_comment(&self.jira, &acting.base, (key, &body), group, &acting.auth).await {
             Ok(()) => {}
             Err(JiraError::Forbidden | JiraError::NotFound) => return NO_PERMISSION.into(),
             Err(JiraError::Unauthorized) => return REJECTED.into(),
+            Err(JiraError::BadRequest(why)) => {
+                return format!("Jira could not add the comment: {}", super::issues::safe(&why))
+            }
             Err(e) => return format!("Jira could not add the comment: {}", super::issues::safe(&e.to_string())),
         }
-        let link = format!("[{key}]({})", super::issues::browse(acting, &key));
-        let done = format!("Message attached to {link} by @{}", caller.user_name);
-        self.reply_in_thread(&source, &done).await;
+        let link = format!("[{key}]({})", super::issues::browse(acting, key));
+        let name = match MmUserId::parse(&caller.user_id) {
+            Ok(user) if caller.user_name.is_empty() => {
+                self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default()
+            }
+            _ => caller.user_name.clone(),
+        };
+        let done = format!("Message attached to {link} by @{name}");
+        self.reply_in_thread(source, &done).await;
         self.make_default(&caller.user_id, acting.instance.id.as_str()).await;
         done
     }

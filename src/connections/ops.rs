@@ -1,6 +1,7 @@
 //! [`Connections`] as `/jira`'s [`JiraOps`]: each command row that needs a connection, and
 //! the clicks and forms those rows hand out. Rows not built yet say so in a sentence.
 
+use super::attach::ATTACH;
 use super::connect::{CONNECT_TOKEN, DISCONNECT_PICK, USE_TOKEN};
 use super::create::CREATE;
 use super::install::OAUTH_CLIENT;
@@ -55,6 +56,7 @@ impl JiraOps for Connections {
                 CREATE => self.create_submitted(caller, state, &interaction.values).await,
                 DISCONNECT_PICK => self.disconnect_picked(caller, state, &interaction.values).await,
                 OAUTH_CLIENT => self.oauth_client_submitted(caller, state, &interaction.values).await,
+                ATTACH => self.attach_submitted(caller, state, &interaction.values).await,
                 TRANSITION => {
                     let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
                     match self.on_issue(caller, state).await {

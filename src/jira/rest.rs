@@ -266,12 +266,41 @@ pub async fn assign(
 pub async fn add_comment(
     client: &JiraClient,
     base: &str,
-    key: &str,
-    body: &str,
+    (key, body): (&str, &str),
+    group: Option<&str>,
     auth: &JiraAuth,
 ) -> Result<(), JiraError> {
     let url = api_url(base, &["issue", key, "comment"])?;
-    client.send_json(Method::POST, &url, &[], Some(&json!({"body": body})), auth).await.map(drop)
+    let mut comment = json!({ "body": body });
+    if let Some(group) = group {
+        comment["visibility"] = json!({"type": "group", "value": group});
+    }
+    client.send_json(Method::POST, &url, &[], Some(&comment), auth).await.map(drop)
+}
+
+/// The Jira groups of the credentials' user, for a comment's visibility: Data Center's
+/// `GET /rest/api/2/myself?expand=groups`, Cloud's `GET /rest/api/3/user/groups?accountId=`.
+pub async fn my_groups(
+    client: &JiraClient,
+    base: &str,
+    cloud_account: Option<&str>,
+    auth: &JiraAuth,
+) -> Result<Vec<String>, JiraError> {
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array().into_iter().flatten().filter_map(|g| g["name"].as_str().map(str::to_string)).collect()
+    };
+    match cloud_account {
+        Some(account) => {
+            let url = api_url(base, &["user", "groups"])?.replacen("/rest/api/2/", "/rest/api/3/", 1);
+            let answer = client.send_json(Method::GET, &url, &[("accountId", account)], None, auth).await?;
+            Ok(names(&answer.unwrap_or_default()))
+        }
+        None => {
+            let url = api_url(base, &["myself"])?;
+            let answer = client.send_json(Method::GET, &url, &[("expand", "groups")], None, auth).await?;
+            Ok(names(&answer.unwrap_or_default()["groups"]["items"]))
+        }
+    }
 }
 
 /// Whether `auth` may read `key` (and, given, its comment `comment_id`): what a personal DM

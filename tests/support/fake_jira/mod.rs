@@ -43,6 +43,8 @@ struct World {
     projects: Vec<(String, serde_json::Value, RequiredFields)>,
     /// Issue key → comments added through the API.
     comments: HashMap<String, Vec<String>>,
+    /// Issue key → the visibility group of each comment added (None: everyone).
+    comment_groups: HashMap<String, Vec<Option<String>>>,
     /// Issue key → the user names watching it.
     watchers: HashMap<String, Vec<String>>,
     /// The next user calls answered 429 with this `Retry-After` (seconds), and how many.

@@ -85,6 +85,8 @@ async fn add_comment(world: Shared, req: HttpRequest, path: web::Path<String>, b
         return refused;
     }
     let text = body["body"].as_str().unwrap_or_default().to_string();
+    let group = body["visibility"]["value"].as_str().map(str::to_string);
+    world.comment_groups.entry(path.to_string()).or_default().push(group);
     let comments = world.comments.entry(path.into_inner()).or_default();
     comments.push(text);
     HttpResponse::Created().json(json!({"id": comments.len().to_string()}))
@@ -329,6 +331,19 @@ impl FakeJira {
         let project = json!({"key": key, "name": name, "issueTypes": issue_types});
         let required = required.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect();
         self.world.lock().unwrap().projects.push((key.to_string(), project, required));
+    }
+
+    /// The groups the holder of `pat` is in (`myself?expand=groups`).
+    pub fn set_groups(&self, pat: &str, groups: &[&str]) {
+        let items: Vec<Value> = groups.iter().map(|g| json!({"name": g})).collect();
+        if let Some(person) = self.world.lock().unwrap().people.get_mut(&format!("Bearer {pat}")) {
+            person["groups"] = json!({"size": items.len(), "items": items});
+        }
+    }
+
+    /// The visibility group of each comment added to `issue`, oldest first.
+    pub fn comment_groups(&self, issue: &str) -> Vec<Option<String>> {
+        self.world.lock().unwrap().comment_groups.get(issue).cloned().unwrap_or_default()
     }
 
     /// The comments added to `issue` through the API, oldest first.
