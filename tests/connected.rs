@@ -448,7 +448,13 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     assert!(hard["errors"]["project_type"].as_str().unwrap().ends_with("- Team"), "Cloud's fields[] read: {hard}");
     let created = submit_last_form(&app, &ada, json!({"project_type": "DEMO/10001", "summary": "Broken login"})).await;
     assert_eq!(created, json!({}));
-    assert!(jira.requests().iter().any(|r| r.contains("/rest/api/3/project/search")));
+    // The next form starts at the project and type just used, and lists the projects from
+    // memory (read again after ten minutes).
+    assert_eq!(jira_command(&app, &ada, "/jira create Another one").await.text(), "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    assert_eq!(form["dialog"]["elements"][0]["default"], "DEMO/10001", "{form}");
+    let searches = jira.requests().iter().filter(|r| r.contains("/rest/api/3/project/search")).count();
+    assert_eq!(searches, 1);
     app.shutdown().await;
 }
 

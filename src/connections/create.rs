@@ -21,6 +21,7 @@ use crate::mattermost::action::ActionOption;
 use crate::mattermost::command::CommandResponse;
 use crate::mattermost::dialog::DialogElement;
 use crate::mattermost::post::NewPost;
+use crate::utc::now_ms;
 
 /// The dialog's op.
 pub(super) const CREATE: &str = "create";
@@ -28,7 +29,36 @@ pub(super) const CREATE: &str = "create";
 /// Fields the first dialog fills (or Jira fills itself).
 const FILLED: [&str; 5] = ["summary", "description", "project", "issuetype", "reporter"];
 
+/// How long a user's project list is used before Jira is asked again (SPEC §10.1: the form
+/// must open within Mattermost's 30 s, so it comes from memory when it can).
+const PROJECTS_FOR_MS: u64 = 10 * 60_000;
+
+/// Projects by connection (`instance\0user`): when they were read, and the list.
+pub(super) type ProjectCache = std::sync::Mutex<std::collections::HashMap<String, (u64, Vec<rest::Project>)>>;
+
 impl Connections {
+    /// The projects the caller may create issues in: from memory when read within
+    /// [`PROJECTS_FOR_MS`], else from Jira (a failed read falls back to an older list).
+    async fn projects_of(&self, acting: &Acting) -> Result<Vec<rest::Project>, JiraError> {
+        let key = format!("{}\0{}", acting.instance.id, acting.connection.mm_user_id);
+        let remembered = self.projects.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        if let Some((read_at, projects)) = &remembered {
+            if now_ms().saturating_sub(*read_at) < PROJECTS_FOR_MS {
+                return Ok(projects.clone());
+            }
+        }
+        let cloud = acting.instance.instance_type == InstanceType::Cloud;
+        match rest::projects(&self.jira, &acting.base, cloud, &acting.auth).await {
+            Ok(projects) => {
+                let mut cache = self.projects.lock().unwrap_or_else(|p| p.into_inner());
+                cache.insert(key, (now_ms(), projects.clone()));
+                Ok(projects)
+            }
+            Err(e @ JiraError::Unauthorized) => Err(e),
+            Err(e) => remembered.map(|(_, projects)| projects).ok_or(e),
+        }
+    }
+
     /// The command: open the dialog with the command's trigger id.
     pub(super) async fn create_command(
         &self,
@@ -42,8 +72,7 @@ impl Connections {
             Ok(source) => source,
             Err(sentence) => return sentence.into(),
         };
-        let cloud = acting.instance.instance_type == InstanceType::Cloud;
-        let projects = match rest::projects(&self.jira, &acting.base, cloud, &acting.auth).await {
+        let projects = match self.projects_of(acting).await {
             Ok(projects) => projects,
             Err(JiraError::Unauthorized) => return REJECTED.into(),
             Err(e) => return format!("Jira did not list its projects: {}", safe(&e.to_string())).into(),
@@ -69,7 +98,15 @@ impl Connections {
         let mut description = DialogElement::textarea("description", "Description");
         description.optional = true;
         description.default = message.chars().take(3000).collect();
-        let elements = vec![DialogElement::select("project_type", "Project and type", options), summary, description];
+        let saved = match (&acting.connection.saved_project_key, &acting.connection.saved_issue_type) {
+            (Some(project), Some(issue_type)) => format!("{project}/{issue_type}"),
+            _ => String::new(),
+        };
+        let mut project_type = DialogElement::select("project_type", "Project and type", options);
+        if project_type.options.iter().any(|o| o.value == saved) {
+            project_type.default = saved;
+        }
+        let elements = vec![project_type, summary, description];
         let mut data = Map::new();
         if let Some(source) = &source {
             data.insert("source".into(), Value::String(self.permalink(caller, &source.id)));
@@ -155,6 +192,12 @@ impl Connections {
             Err(e) => return Outcome::Failed(format!("Failed to create issue: {}", safe(&e.to_string()))),
         };
         self.announce_created(caller, &acting, state, &key).await;
+        let (store, instance, user) = (self.store.clone(), acting.instance.id.to_string(), caller.user_id.clone());
+        let remembered =
+            self.store.run(move |_| store.update_saved_fields(&instance, &user, (&project, &issue_type))).await;
+        if let Err(e) = remembered {
+            tracing::warn!(error = %e, "could not remember the project of a created issue");
+        }
         Outcome::Done(format!("Created Jira issue [{key}]({})", super::issues::browse(&acting, &key)))
     }
 

@@ -52,6 +52,8 @@ pub struct Connections {
     index: RwLock<HashMap<String, Vec<String>>>,
     /// One OAuth 2.0 refresh at a time per connection (see `credentials`).
     refreshing: credentials::RefreshLocks,
+    /// Each connection's projects, for the create form (see `create`).
+    projects: create::ProjectCache,
 }
 
 /// What a connection of the caller to one instance gives a command.
@@ -79,8 +81,8 @@ impl Connections {
         }
         // Fixes where DM decisions start on a store that never made any (see `dms`).
         store.dm_decided_through()?;
-        let (index, refreshing) = (RwLock::new(index), Default::default());
-        Ok(Connections { store, key, jira, mattermost, settings, signing, index, refreshing })
+        let (index, refreshing, projects) = (RwLock::new(index), Default::default(), Default::default());
+        Ok(Connections { store, key, jira, mattermost, settings, signing, index, refreshing, projects })
     }
 
     fn remember(&self, user: &str, instance: &str) {

@@ -221,6 +221,33 @@ impl Store {
         Ok(updated)
     }
 
+    /// Remembers the project and issue type a user last created an issue with (the next
+    /// create form starts there); `false` when the connection is gone.
+    pub fn update_saved_fields(
+        &self,
+        instance_id: &str,
+        mm_user_id: &str,
+        (project_key, issue_type): (&str, &str),
+    ) -> Result<bool, StoreError> {
+        let record_key = pair(instance_id, mm_user_id);
+        let tree = &self.trees().instance_mmuser_connection;
+        let updated = {
+            let _gate = self.write_gate()?;
+            tree.transaction(|connections| {
+                let Some(bytes) = connections.get(record_key.as_slice())? else { return Ok(false) };
+                let mut record: ConnectionRecordV1 =
+                    codec::decode(ConnectionRecordV1::VERSION, &bytes).map_err(abort)?;
+                record.saved_project_key = Some(project_key.to_string());
+                record.saved_issue_type = Some(issue_type.to_string());
+                let value = codec::encode(ConnectionRecordV1::VERSION, &record).map_err(abort)?;
+                connections.insert(record_key.as_slice(), value)?;
+                Ok::<bool, ConflictableTransactionError<StoreError>>(true)
+            })?
+        };
+        self.flush_now()?;
+        Ok(updated)
+    }
+
     /// `mm_user_id`'s connection to `instance_id`, its credentials unsealed.
     pub fn connection(
         &self,
