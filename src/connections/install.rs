@@ -1,7 +1,7 @@
 //! Installing and removing Jira instances from chat (SPEC §7, §9.3): `install server` adds
 //! the instance (with its install check) and answers the Application Link steps with the
 //! consumer key and the PEM public key; `install cloud-oauth` adds it and opens the form
-//! "Configure Jira Cloud OAuth" for the client id and secret, showing the redirect URL;
+//! "Jira Cloud OAuth" (SPEC's "Configure Jira Cloud OAuth" is too long) for the client id and secret, showing the redirect URL;
 //! `uninstall` ends every user's connection to the instance and removes it (subscriptions
 //! are kept, inactive).
 
@@ -89,8 +89,9 @@ impl Connections {
             "{first} Create an OAuth 2.0 (3LO) app at https://developer.atlassian.com/console/myapps/ with the \
              callback URL {redirect} and the Jira API scopes, then enter its client ID and secret."
         );
-        // SPEC §9.3 names it "Configure Jira Cloud OAuth": 26 bytes, and Mattermost allows 24 (§11).
-        let parts = (("Configure Cloud OAuth", "Save"), vec![client_id, secret]);
+        // SPEC §9.3 names it "Configure Jira Cloud OAuth": 26 bytes, Mattermost allows 24 (§11);
+        // issue 16 decided "Jira Cloud OAuth".
+        let parts = (("Jira Cloud OAuth", "Save"), vec![client_id, secret]);
         let opened = self
             .open_form_with(
                 caller,
