@@ -52,15 +52,20 @@ fn check_config_accepts_the_example_and_explains_errors() {
 fn check_config_names_settings_that_have_no_effect_yet() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("config.toml");
-    std::fs::write(&file, "[mattermost]\nenable_autocomplete = false\n[jira]\nteam_ids = \"[Ops](1)\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "[mattermost]\nissue_previews = \"links\"\nenable_autocomplete = false\n[jira]\nteam_ids = \"[Ops](1)\"\n",
+    )
+    .unwrap();
     let checked = jirabridge(&["check-config", "--config", file.to_str().unwrap()]);
     assert!(checked.status.success(), "{}", text(&checked.stderr));
     let out = text(&checked.stdout);
     assert!(
-        out.contains("note: mattermost.enable_autocomplete is set, but this version of jirabridge has no /jira slash command yet"),
+        out.contains("note: mattermost.issue_previews is set, but this version of jirabridge has no previews of Jira issue links yet"),
         "{out}"
     );
     assert!(out.contains("note: jira.team_ids is set"), "{out}");
+    assert!(!out.contains("enable_autocomplete"), "a key whose feature exists is not named: {out}");
     assert!(!out.contains("jira.max_attachment_size"), "keys left at their default are not named: {out}");
 }
 

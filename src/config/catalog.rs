@@ -41,9 +41,6 @@ impl KeyInfo {
     }
 }
 
-const SLASH_COMMAND: &str = "/jira slash command";
-const ISSUE_UI: &str = "creating or attaching Jira issues from Mattermost";
-const ACCOUNTS: &str = "connecting users' Jira accounts";
 const CHAT_SUBSCRIPTIONS: &str = "editing subscriptions from chat";
 
 const fn r(key: &'static str, help: &'static str) -> KeyInfo {
@@ -71,17 +68,12 @@ pub const CATALOG: &[KeyInfo] = &[
     s("store.cache_capacity_mb", "Database page cache, in MiB."),
     r("mattermost.url", "Mattermost's SiteURL."),
     r("mattermost.bot_token", "Access token of the bot that posts.").secret(),
-    r("mattermost.command_tokens", "Tokens of /jira slash commands created by hand.").secret().waits_for(SLASH_COMMAND),
-    r("mattermost.enable_autocomplete", "Offer autocomplete hints for /jira.")
-        .plugin("EnableAutocomplete")
-        .waits_for(SLASH_COMMAND),
-    r("mattermost.additional_help_text", "Extra text at the end of /jira help.")
-        .plugin("JiraAdminAdditionalHelpText")
-        .waits_for(SLASH_COMMAND),
-    r("mattermost.command_sync_budget_ms", "Milliseconds a slash command may take before answering.")
-        .waits_for(SLASH_COMMAND),
+    r("mattermost.command_tokens", "Tokens of /jira slash commands created by hand.").secret(),
+    r("mattermost.enable_autocomplete", "Offer autocomplete hints for /jira.").plugin("EnableAutocomplete"),
+    r("mattermost.additional_help_text", "Extra text at the end of /jira help.").plugin("JiraAdminAdditionalHelpText"),
+    r("mattermost.command_sync_budget_ms", "Milliseconds a slash command may take before answering."),
     r("mattermost.ephemeral_via_api", "When private replies use the ephemeral-post API: auto, always, never.")
-        .waits_for(SLASH_COMMAND),
+        .waits_for("private replies through the ephemeral-post API"),
     r("mattermost.issue_previews", "Previews of Jira links posted in channels: off or links.")
         .waits_for("previews of Jira issue links"),
     r("mattermost.request_timeout_secs", "Seconds to wait for Mattermost to answer."),
@@ -101,22 +93,20 @@ pub const CATALOG: &[KeyInfo] = &[
     r("webhook.max_body_bytes", "Largest webhook body accepted, in bytes."),
     r("webhook.dedup_window_secs", "Seconds during which a repeated webhook is recognised and dropped."),
     s("jira.push_only", "Never contact Jira: webhooks in, posts out."),
-    r("jira.enable_issue_ui", "Allow creating and attaching Jira issues from Mattermost.")
-        .plugin("EnableJiraUI")
-        .waits_for(ISSUE_UI),
+    r("jira.enable_issue_ui", "Allow creating and attaching Jira issues from Mattermost.").plugin("EnableJiraUI"),
     r("jira.admin_api_token", "Jira API token used when no connected user can act.").secret().plugin("AdminAPIToken"),
     r("jira.admin_email", "Jira Cloud account of the admin API token.").plugin("AdminEmail"),
     r("jira.team_ids", "Jira teams offered in forms: [Team](uuid),[Other](uuid).")
         .plugin("TeamIDs")
-        .waits_for(ISSUE_UI),
+        .waits_for("Team fields in the create form"),
     r("jira.max_attachment_size", "Largest file attached to Jira issues, e.g. 100MiB.")
         .plugin("MaxAttachmentSize")
-        .waits_for(ISSUE_UI),
+        .waits_for("uploading message files to Jira"),
     r("jira.request_timeout_secs", "Seconds to wait for Jira to answer."),
     s("jira.allow_loopback", "Allow calling Jira at loopback or link-local addresses (Jira on this host)."),
-    s("jira.atlassian_auth_url", "OAuth 2.0 authorize and token host for Jira Cloud.").waits_for(ACCOUNTS),
-    s("jira.atlassian_api_url", "Atlassian API gateway for Jira Cloud.").waits_for(ACCOUNTS),
-    r("jira.user_auth_methods", "How users connect their Jira account: oauth, pat, api_token.").waits_for(ACCOUNTS),
+    s("jira.atlassian_auth_url", "OAuth 2.0 authorize and token host for Jira Cloud."),
+    s("jira.atlassian_api_url", "Atlassian API gateway for Jira Cloud."),
+    r("jira.user_auth_methods", "How users connect their Jira account: oauth, pat, api_token."),
     s("security.encryption_key", "32-byte key for stored secrets; empty uses master.key.")
         .secret()
         .plugin("EncryptionKey"),
