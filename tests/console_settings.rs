@@ -14,7 +14,10 @@ async fn settings_are_changed_from_the_console_and_apply_at_once() {
     assert!(page.has("id=\"mattermost.threaded_comment_days\""));
     assert!(page.has("ThreadedJiraCommentSubscriptionDuration"), "plugin setting names shown");
     assert!(page.has("Read-only: start-up only"), "start-up keys are read-only");
-    assert!(page.has("No effect yet: this version has no previews of Jira issue links."), "keys waiting for a feature say so");
+    assert!(
+        page.has("No effect yet: this version has no previews of Jira issue links."),
+        "keys waiting for a feature say so"
+    );
     assert!(!page.has("this version has no /jira slash command"), "the slash command exists");
 
     let bad = visitor

@@ -27,6 +27,7 @@ mod interactive;
 mod jira_address;
 mod legacy_webhook;
 mod mentions;
+mod notification_buttons;
 mod oauth_connect;
 mod ops;
 mod personal_dms;

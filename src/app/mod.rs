@@ -91,10 +91,20 @@ impl Application {
         let health = Arc::new(crate::subscriptions::health::SubscriptionHealth { store: store.clone() });
         // The one Jira client: one pool, push-only and address rules, requests counted.
         let jira = crate::jira::client::JiraClient::from_config(&config, metrics.clone());
+        let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
+        let connections = Arc::new(crate::connections::Connections::load(
+            store.clone(),
+            key.clone(),
+            jira.clone(),
+            mattermost.clone(),
+            settings.clone(),
+            signing_key.clone(),
+        )?);
         let worker = Arc::new(
             Worker::new(store.clone(), mattermost.clone(), channels.clone(), metrics.clone(), settings.clone())
                 .with_channel_health(health)
-                .with_jira(jira.clone()),
+                .with_jira(jira.clone())
+                .with_buttons(connections.clone()),
         );
         let ingest = Ingest {
             store: store.clone(),
@@ -105,17 +115,8 @@ impl Application {
         };
         let subscriptions = crate::subscriptions::service::load_index(&store)?;
         let command_registrations = store.command_registrations(&key)?;
-        let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
         let (admin_token_hash, new_admin_token) =
             crate::secrets::admin_token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
-        let connections = Arc::new(crate::connections::Connections::load(
-            store.clone(),
-            key.clone(),
-            jira.clone(),
-            mattermost.clone(),
-            settings.clone(),
-            signing_key.clone(),
-        )?);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             store,

@@ -74,6 +74,7 @@ pub const CATALOG: &[KeyInfo] = &[
     r("mattermost.command_sync_budget_ms", "Milliseconds a slash command may take before answering."),
     r("mattermost.ephemeral_via_api", "When private replies use the ephemeral-post API: auto, always, never.")
         .waits_for("private replies through the ephemeral-post API"),
+    r("mattermost.notification_buttons", "Assign to me, Comment and Transition buttons on Jira posts and DMs."),
     r("mattermost.issue_previews", "Previews of Jira links posted in channels: off or links.")
         .waits_for("previews of Jira issue links"),
     r("mattermost.request_timeout_secs", "Seconds to wait for Mattermost to answer."),

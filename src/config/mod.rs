@@ -159,6 +159,8 @@ pub struct MattermostConfig {
     pub hide_description_comment: bool,
     /// Name the matching subscription in each post.
     pub display_subscription_name: bool,
+    /// Assign to me, Comment and Transition buttons on subscription posts and DMs.
+    pub notification_buttons: bool,
     /// Days comment posts thread under an issue's first post; 0 turns threading off.
     pub threaded_comment_days: u32,
 }
@@ -181,6 +183,7 @@ impl Default for MattermostConfig {
             retry_max_secs: 300,
             hide_description_comment: false,
             display_subscription_name: false,
+            notification_buttons: true,
             threaded_comment_days: 30,
         }
     }

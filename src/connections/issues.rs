@@ -23,7 +23,7 @@ pub(super) const TRANSITION: &str = "transition";
 /// The op of its "Share publicly" button.
 pub(super) const SHARE: &str = "share";
 
-const NO_PERMISSION: &str =
+pub(super) const NO_PERMISSION: &str =
     "you do not have the appropriate permissions to perform this action. Please contact your Jira administrator";
 
 /// Jira text for a reply: no channel-wide mention, no raw image or refused link.
@@ -42,7 +42,7 @@ pub(super) fn browse(acting: &Acting, key: &str) -> String {
     format!("{}/browse/{key}", acting.instance.id.as_str().trim_end_matches('/'))
 }
 
-fn key_link(acting: &Acting, key: &str) -> String {
+pub(super) fn key_link(acting: &Acting, key: &str) -> String {
     link(&safe(key), &browse(acting, key))
 }
 

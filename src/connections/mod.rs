@@ -9,6 +9,7 @@
 //! into what its calls send.
 
 mod attach;
+mod buttons;
 mod connect;
 mod create;
 mod credentials;

@@ -2,6 +2,7 @@
 //! the clicks and forms those rows hand out. Rows not built yet say so in a sentence.
 
 use super::attach::ATTACH;
+use super::buttons::{ASSIGN_ME, COMMENT, COMMENT_ADD, TRANSITIONS, TRANSITION_PICK};
 use super::connect::{CONNECT_TOKEN, DISCONNECT_PICK, USE_TOKEN};
 use super::create::CREATE;
 use super::install::OAUTH_CLIENT;
@@ -57,6 +58,9 @@ impl JiraOps for Connections {
                 DISCONNECT_PICK => self.disconnect_picked(caller, state, &interaction.values).await,
                 OAUTH_CLIENT => self.oauth_client_submitted(caller, state, &interaction.values).await,
                 ATTACH => self.attach_submitted(caller, state, &interaction.values).await,
+                ASSIGN_ME | COMMENT | COMMENT_ADD | TRANSITIONS | TRANSITION_PICK => {
+                    self.notification_clicked(caller, state, &interaction.values).await
+                }
                 TRANSITION => {
                     let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
                     match self.on_issue(caller, state).await {

@@ -2,6 +2,7 @@
 //! once, in receipt order per channel, surviving Mattermost outages and restarts.
 
 pub mod backoff;
+pub mod buttons;
 mod lanes;
 pub mod limits;
 mod mentions;

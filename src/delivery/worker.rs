@@ -63,6 +63,8 @@ pub struct Worker {
     jira_users: crate::jira::users::JiraUsers,
     /// Lanes whose head this process has checked against the channel (see the header).
     pub(super) checked_lanes: Mutex<HashSet<String>>,
+    /// Buttons for notifications (see `buttons`); none until `with_buttons`.
+    buttons: Option<Arc<dyn super::buttons::PostButtons>>,
 }
 
 /// What one attempt ended in.
@@ -99,7 +101,14 @@ impl Worker {
             health: None,
             jira_users,
             checked_lanes: Mutex::default(),
+            buttons: None,
         }
+    }
+
+    /// Adds `buttons`' actions to subscription posts and personal DMs.
+    pub fn with_buttons(mut self, buttons: Arc<dyn super::buttons::PostButtons>) -> Worker {
+        self.buttons = Some(buttons);
+        self
     }
 
     /// Looks mentioned users up through `jira`, the process's one Jira client.
@@ -238,6 +247,11 @@ impl Worker {
         };
         post.channel_id = channel_id.clone();
         limits::fit(&mut post, &record.issue_url);
+        if let (Some(buttons), Some((instance, key))) = (&self.buttons, super::buttons::issue_of(&record.issue_url)) {
+            if super::buttons::wanted(record) {
+                super::buttons::add(&mut post, buttons.actions(instance, key, channel_id));
+            }
+        }
         post.props_mut().jirabridge_delivery_id = Some(id.to_string());
         let thread = record.thread.as_ref();
         let root = threading::reply_root(&self.store, thread, channel_id, now_ms()).unwrap_or_else(|e| {
