@@ -494,3 +494,62 @@ async fn an_old_jira_shows_its_create_screen_through_the_old_createmeta() {
     assert_eq!(create_hard().await, 3, "straight to the old call");
     app.shutdown().await;
 }
+
+/// A project whose create screen requires fields the first form does not ask for: the form
+/// closes, an ephemeral offers "Fill in 2 more fields", and the second form, built from the
+/// screen's types, creates the issue with them (SPEC §10.1).
+#[tokio::test]
+async fn required_fields_are_asked_for_in_a_second_form() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    jira.add_project("TEAM", "Team", &[("10003", "Incident")], &[]);
+    jira.add_create_field(
+        "TEAM",
+        json!({"fieldId": "customfield_10", "name": "Severity", "required": true,
+        "schema": {"type": "option", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:select"},
+        "allowedValues": [{"id": "1", "value": "Sev 1"}, {"id": "2", "value": "Sev 2"}]}),
+    );
+    jira.add_create_field(
+        "TEAM",
+        json!({"fieldId": "customfield_11", "name": "Story points", "required": true,
+        "schema": {"type": "number"}}),
+    );
+    jira.add_create_field(
+        "TEAM",
+        json!({"fieldId": "labels", "name": "Labels", "required": false,
+        "schema": {"type": "array", "items": "string", "system": "labels"}}),
+    );
+    let app = app_with_methods(&jira, vec![UserAuthMethod::Pat]).await;
+    let ada = app.mm.add_user("ada", "system_user");
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+
+    assert_eq!(jira_command(&app, &ada, "/jira create Checkout is down").await.text(), "");
+    let first = json!({"project_type": "TEAM/10003", "summary": "Checkout is down", "more": true});
+    assert_eq!(submit_last_form(&app, &ada, first).await, json!({}), "the first form closes");
+    let offer = app.mm.command_responses().pop().expect("the offer went to the response URL");
+    let button = &offer["attachments"][0]["actions"][0];
+    assert_eq!(button["name"], "Fill in 3 more fields", "two required, and labels because more was ticked");
+    let url = button["integration"]["url"].as_str().unwrap().to_string();
+    app.mm.click(&url, &ada, &app.channel_id, button["integration"]["context"].clone()).await;
+    let form = app.mm.opened_dialogs().pop().expect("the second form opened");
+    let kinds: Vec<(&str, &str)> = form["dialog"]["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("customfield_10", "select"), ("customfield_11", "text"), ("labels", "text")]);
+
+    let wrong = submit_last_form(&app, &ada, json!({"customfield_10": "2", "customfield_11": "many"})).await;
+    assert_eq!(wrong["errors"]["customfield_11"], "Enter a number.", "{wrong}");
+    let values = json!({"customfield_10": "2", "customfield_11": "3", "labels": "checkout, night shift"});
+    assert_eq!(submit_last_form(&app, &ada, values).await, json!({}));
+    let created = jira.created_fields("TEAM");
+    assert_eq!(created["customfield_10"], json!({"id": "2"}));
+    assert_eq!(created["customfield_11"], json!(3.0));
+    assert_eq!(created["labels"], json!(["checkout", "night_shift"]));
+    assert_eq!(created["summary"], "Checkout is down");
+    let told = app.mm.command_responses().pop().unwrap();
+    assert!(told["text"].as_str().unwrap().starts_with("Created Jira issue [TEAM-"), "{told}");
+    app.shutdown().await;
+}

@@ -5,8 +5,8 @@
 //! the bot tells the channel.
 //!
 //! The source message (`--post`, else the thread root) fills the form and is linked from
-//! the description. Not built yet: the second dialog for further fields, the per-user
-//! project cache, and uploading a source post's files.
+//! the description. Further required fields are asked for in a second form (`create_more`).
+//! Not built yet: uploading a source post's files.
 
 use serde_json::{json, Map, Value};
 
@@ -27,7 +27,7 @@ use crate::utc::now_ms;
 pub(super) const CREATE: &str = "create";
 
 /// Fields the first dialog fills (or Jira fills itself).
-const FILLED: [&str; 5] = ["summary", "description", "project", "issuetype", "reporter"];
+pub(super) const FILLED: [&str; 5] = ["summary", "description", "project", "issuetype", "reporter"];
 
 /// How long a user's project list is used before Jira is asked again (SPEC §10.1: the form
 /// must open within Mattermost's 30 s, so it comes from memory when it can).
@@ -106,7 +106,9 @@ impl Connections {
         if project_type.options.iter().any(|o| o.value == saved) {
             project_type.default = saved;
         }
-        let elements = vec![project_type, summary, description];
+        let mut more = DialogElement::checkbox("more", "More");
+        (more.placeholder, more.optional) = ("Fill in more fields".into(), true);
+        let elements = vec![project_type, summary, description, more];
         let mut data = Map::new();
         if let Some(source) = &source {
             data.insert("source".into(), Value::String(self.permalink(caller, &source.id)));
@@ -137,39 +139,69 @@ impl Connections {
             Ok(acting) => acting,
             Err(why) => return Outcome::Failed(why),
         };
-        let base = acting.base.trim_end_matches('/').to_string();
-        // Links are for people: to the site, never to the API gateway an OAuth 2.0 call uses.
-        let site = acting.instance.id.as_str().trim_end_matches('/');
-        let manual = format!(
-            "{site}/secure/CreateIssueDetails!init.jspa?pid={}&issuetype={}&summary={}&description={}",
-            encode(&project),
-            encode(&issue_type),
-            encode(&summary),
-            encode(&description)
-        );
+        let screen = match self.create_screen(&acting, &project, &issue_type).await {
+            Ok(screen) => screen,
+            Err(why) => return Outcome::Failed(why),
+        };
+        let more = values.get("more").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+        match super::create_fields::second_form(&screen, &FILLED, more) {
+            Err(names) => {
+                // Shown under the choice, with the form still open: another project may do.
+                let list: Vec<String> = names.iter().map(|name| format!("- {name}")).collect();
+                let manual = manual_link(&acting, (&project, &issue_type), (&summary, &description));
+                let sentence = format!(
+                    "[Please create your Jira issue manually]({manual}). The project you tried to create an issue for has **required fields** this plugin does not yet support:\n{}",
+                    list.join("\n")
+                );
+                Outcome::Invalid([("project_type".to_string(), sentence)].into())
+            }
+            Ok(asked) if !asked.is_empty() => {
+                let data = Map::from_iter([
+                    ("project".to_string(), json!(project)),
+                    ("issue_type".to_string(), json!(issue_type)),
+                    ("summary".to_string(), json!(summary)),
+                    ("description".to_string(), json!(description)),
+                    ("more".to_string(), json!(more)),
+                    ("source".to_string(), state.data.get("source").cloned().unwrap_or(Value::Null)),
+                ]);
+                self.offer_more_fields(caller, state, asked.len(), data).await
+            }
+            Ok(_) => {
+                let extra = reporter(&screen, &acting).into_iter().collect();
+                self.create_now(caller, &acting, state, (project, issue_type, summary, description), extra).await
+            }
+        }
+    }
+
+    /// The create screen of a project and issue type (an empty one when Jira has none to
+    /// show); `Err` is the sentence.
+    pub(super) async fn create_screen(
+        &self,
+        acting: &Acting,
+        project: &str,
+        issue_type: &str,
+    ) -> Result<Vec<rest::CreateField>, String> {
         let version = self.instance_auth(acting.instance.id.as_str()).await.ok().and_then(|a| a.jira_server_version);
         let old_jira = version.is_some_and(|v| rest::older_than(&v, 8, 4));
-        let screen = rest::create_fields(&self.jira, &base, (&project, &issue_type), old_jira, &acting.auth).await;
-        let screen = match screen {
-            Ok(fields) => fields,
-            Err(JiraError::NotFound) => Vec::new(),
-            Err(JiraError::Unauthorized) => return Outcome::Failed(REJECTED.into()),
-            Err(e) => return Outcome::Failed(format!("Jira did not show its create screen: {}", safe(&e.to_string()))),
-        };
-        let others: Vec<&str> = screen
-            .iter()
-            .filter(|f| f.required && !FILLED.contains(&f.field_id.as_str()))
-            .map(|f| f.name.as_str())
-            .collect();
-        if !others.is_empty() {
-            // Shown under the choice, with the form still open: another project may do.
-            let list: Vec<String> = others.iter().map(|name| format!("- {name}")).collect();
-            let sentence = format!(
-                "[Please create your Jira issue manually]({manual}). The project you tried to create an issue for has **required fields** this plugin does not yet support:\n{}",
-                list.join("\n")
-            );
-            return Outcome::Invalid([("project_type".to_string(), sentence)].into());
+        match rest::create_fields(&self.jira, &acting.base, (project, issue_type), old_jira, &acting.auth).await {
+            Ok(fields) => Ok(fields),
+            Err(JiraError::NotFound) => Ok(Vec::new()),
+            Err(JiraError::Unauthorized) => Err(REJECTED.into()),
+            Err(e) => Err(format!("Jira did not show its create screen: {}", safe(&e.to_string()))),
         }
+    }
+
+    /// Creates the issue from the first form's values and `extra` fields, then tells the
+    /// user (response URL) and the channel, and remembers the project.
+    pub(super) async fn create_now(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        state: &SignedState,
+        (project, issue_type, summary, description): (String, String, String, String),
+        extra: Map<String, Value>,
+    ) -> Outcome {
+        let manual = manual_link(acting, (&project, &issue_type), (&summary, &description));
         let mut fields = json!({"project": {"key": project}, "issuetype": {"id": issue_type}, "summary": summary});
         let mut description = description;
         if let Some(source) = state.data.get("source").and_then(Value::as_str) {
@@ -178,11 +210,10 @@ impl Connections {
         if !description.trim().is_empty() {
             fields["description"] = json!(description.trim());
         }
-        let reporter_required = screen.iter().any(|f| f.field_id == "reporter" && f.required);
-        if reporter_required && acting.instance.instance_type == InstanceType::Server {
-            fields["reporter"] = json!({"name": acting.connection.jira.name});
+        if let Some(all) = fields.as_object_mut() {
+            all.extend(extra);
         }
-        let key = match rest::create_issue(&self.jira, &base, fields, &acting.auth).await {
+        let key = match rest::create_issue(&self.jira, &acting.base, fields, &acting.auth).await {
             Ok(key) => key,
             Err(JiraError::BadRequest(why)) if why.contains("is required.") => {
                 let why = safe(&why);
@@ -191,14 +222,14 @@ impl Connections {
             Err(JiraError::Unauthorized) => return Outcome::Failed(REJECTED.into()),
             Err(e) => return Outcome::Failed(format!("Failed to create issue: {}", safe(&e.to_string()))),
         };
-        self.announce_created(caller, &acting, state, &key).await;
+        self.announce_created(caller, acting, state, &key).await;
         let (store, instance, user) = (self.store.clone(), acting.instance.id.to_string(), caller.user_id.clone());
         let remembered =
             self.store.run(move |_| store.update_saved_fields(&instance, &user, (&project, &issue_type))).await;
         if let Err(e) = remembered {
             tracing::warn!(error = %e, "could not remember the project of a created issue");
         }
-        Outcome::Done(format!("Created Jira issue [{key}]({})", super::issues::browse(&acting, &key)))
+        Outcome::Done(format!("Created Jira issue [{key}]({})", super::issues::browse(acting, &key)))
     }
 
     /// "Created Jira issue …" to the command's response URL, and the bot's post in the channel.
@@ -234,4 +265,25 @@ impl Connections {
 
 fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// On Server/DC a required reporter is the connected user (Cloud fills it in itself); Jira
+/// refuses a reporter its create screen does not show, so only when required.
+pub(super) fn reporter(screen: &[rest::CreateField], acting: &Acting) -> Option<(String, Value)> {
+    let required = screen.iter().any(|f| f.field_id == "reporter" && f.required);
+    (required && acting.instance.instance_type == InstanceType::Server)
+        .then(|| ("reporter".to_string(), json!({"name": acting.connection.jira.name})))
+}
+
+/// Jira's own create form, filled with what the user gave: for what jirabridge cannot ask.
+fn manual_link(acting: &Acting, (project, issue_type): (&str, &str), (summary, description): (&str, &str)) -> String {
+    // Links are for people: to the site, never to the API gateway an OAuth 2.0 call uses.
+    let site = acting.instance.id.as_str().trim_end_matches('/');
+    format!(
+        "{site}/secure/CreateIssueDetails!init.jspa?pid={}&issuetype={}&summary={}&description={}",
+        encode(project),
+        encode(issue_type),
+        encode(summary),
+        encode(description)
+    )
 }

@@ -12,6 +12,8 @@ mod attach;
 mod buttons;
 mod connect;
 mod create;
+mod create_fields;
+mod create_more;
 mod credentials;
 mod disconnect;
 mod dms;

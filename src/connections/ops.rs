@@ -5,6 +5,7 @@ use super::attach::ATTACH;
 use super::buttons::{ASSIGN_ME, COMMENT, COMMENT_ADD, TRANSITIONS, TRANSITION_PICK};
 use super::connect::{CONNECT_TOKEN, DISCONNECT_PICK, USE_TOKEN};
 use super::create::CREATE;
+use super::create_more::{CREATE_MORE, MORE_FIELDS};
 use super::install::OAUTH_CLIENT;
 use super::issues::{SHARE, TRANSITION};
 use super::{Acting, Connections};
@@ -55,6 +56,8 @@ impl JiraOps for Connections {
                 USE_TOKEN => self.token_dialog(caller, state),
                 CONNECT_TOKEN => self.connect_with_token(caller, state, &interaction.values).await,
                 CREATE => self.create_submitted(caller, state, &interaction.values).await,
+                MORE_FIELDS => self.more_fields_clicked(caller, state).await,
+                CREATE_MORE => self.create_more_submitted(caller, state, &interaction.values).await,
                 DISCONNECT_PICK => self.disconnect_picked(caller, state, &interaction.values).await,
                 OAUTH_CLIENT => self.oauth_client_submitted(caller, state, &interaction.values).await,
                 ATTACH => self.attach_submitted(caller, state, &interaction.values).await,

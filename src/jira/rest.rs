@@ -59,13 +59,28 @@ pub async fn projects(
     }
 }
 
-/// A field of the create screen: its id, name, and whether Jira requires it.
+/// A field of the create screen: its id, name, whether Jira requires it, its type, and the
+/// values it allows (for option, priority, version, component… fields).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CreateField {
     pub field_id: String,
     pub name: String,
     pub required: bool,
+    pub schema: FieldSchema,
+    pub allowed_values: Vec<Value>,
+}
+
+/// A field's type as createmeta describes it: `type` (`string`, `number`, `option`, `array`…),
+/// the type of an array's `items`, and the custom field type key.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct FieldSchema {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub items: String,
+    pub custom: String,
+    pub system: String,
 }
 
 /// The create screen's fields (SPEC §12.2): `GET /rest/api/2/issue/createmeta/{project}/
@@ -107,10 +122,13 @@ fn old_screen(answer: &Value, issue_type: &str) -> Option<Vec<CreateField>> {
     Some(
         fields
             .iter()
-            .map(|(id, field)| CreateField {
-                field_id: id.clone(),
-                name: field["name"].as_str().unwrap_or(id).to_string(),
-                required: field["required"].as_bool().unwrap_or(false),
+            .map(|(id, field)| {
+                let mut read: CreateField = serde_json::from_value(field.clone()).unwrap_or_default();
+                read.field_id = id.clone();
+                if read.name.is_empty() {
+                    read.name = id.clone();
+                }
+                read
             })
             .collect(),
     )

@@ -129,6 +129,9 @@ pub struct DialogElement {
     /// The choices of a `select` or `radio` element.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<ActionOption>,
+    /// A `select` whose choices Mattermost supplies: `users` or `channels`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub data_source: String,
 }
 
 impl DialogElement {
@@ -145,6 +148,7 @@ impl DialogElement {
             min_length: None,
             max_length: None,
             options: Vec::new(),
+            data_source: String::new(),
         }
     }
 
@@ -161,6 +165,11 @@ impl DialogElement {
     /// A menu of `options`.
     pub fn select(name: &str, display_name: &str, options: Vec<ActionOption>) -> DialogElement {
         DialogElement { options, ..DialogElement::new(ElementKind::Select, name, display_name) }
+    }
+
+    /// A menu of Mattermost's users.
+    pub fn users(name: &str, display_name: &str) -> DialogElement {
+        DialogElement { data_source: "users".into(), ..DialogElement::new(ElementKind::Select, name, display_name) }
     }
 
     /// Radio buttons, one for each of `options`.

@@ -41,6 +41,8 @@ struct World {
     cloud: bool,
     /// Projects: key, the JSON `GET /project` lists, and the required create fields.
     projects: Vec<(String, serde_json::Value, RequiredFields)>,
+    /// Project key → typed fields of its create screen (createmeta JSON, with `schema`).
+    screens: HashMap<String, Vec<serde_json::Value>>,
     /// Issue key → comments added through the API.
     comments: HashMap<String, Vec<String>>,
     /// Issue key → the visibility group of each comment added (None: everyone).

@@ -114,8 +114,11 @@ async fn create_screen(world: Shared, req: HttpRequest, path: web::Path<(String,
     let Some((_, _, required)) = world.projects.iter().find(|(key, _, _)| *key == path.0) else {
         return HttpResponse::NotFound().json(json!({"errorMessages": ["No project could be found."], "errors": {}}));
     };
-    let mut values = vec![json!({"fieldId": "summary", "name": "Summary", "required": true})];
+    let mut values = vec![
+        json!({"fieldId": "summary", "name": "Summary", "required": true, "schema": {"type": "string", "system": "summary"}}),
+    ];
     values.extend(required.iter().map(|(id, name)| json!({"fieldId": id, "name": name, "required": true})));
+    values.extend(world.screens.get(&path.0).cloned().unwrap_or_default());
     let shape = if world.cloud { "fields" } else { "values" };
     HttpResponse::Ok().json(json!({ shape: values }))
 }
@@ -182,9 +185,28 @@ async fn create_issue(world: Shared, req: HttpRequest, body: web::Json<Value>) -
         return HttpResponse::BadRequest()
             .json(json!({"errorMessages": [], "errors": {id: format!("{name} is required.")}}));
     }
+    let screen = world.screens.get(&project).cloned().unwrap_or_default();
+    if let Some(missing) =
+        screen.iter().find(|f| f["required"] == true && fields.get(f["fieldId"].as_str().unwrap()).is_none())
+    {
+        return HttpResponse::BadRequest()
+            .json(json!({"errorMessages": [], "errors": {missing["fieldId"].as_str().unwrap(): format!("{} is required.", missing["name"].as_str().unwrap())}}));
+    }
+    let known = |id: &str| {
+        ["project", "issuetype", "summary", "description"].contains(&id) || screen.iter().any(|f| f["fieldId"] == id)
+    };
+    if let Some(unknown) = fields
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(id, _)| id)
+        .find(|id| !known(id) && !required.iter().any(|(r, _)| r == *id))
+    {
+        return HttpResponse::BadRequest().json(json!({"errorMessages": [], "errors": {unknown: format!("Field '{unknown}' cannot be set. It is not on the appropriate screen, or unknown.")}}));
+    }
     let key = format!("{project}-{}", world.issues.len() + 100);
-    let stored =
-        json!({"summary": fields["summary"], "description": fields["description"], "status": {"name": "To Do"}});
+    let mut stored = fields.clone();
+    stored["status"] = json!({"name": "To Do"});
     world.issues.insert(key.clone(), stored);
     HttpResponse::Created().json(json!({"id": "1", "key": key, "self": ""}))
 }
@@ -344,6 +366,24 @@ impl FakeJira {
     /// The visibility group of each comment added to `issue`, oldest first.
     pub fn comment_groups(&self, issue: &str) -> Vec<Option<String>> {
         self.world.lock().unwrap().comment_groups.get(issue).cloned().unwrap_or_default()
+    }
+
+    /// A typed field on `project`'s create screen (createmeta JSON: `fieldId`, `name`,
+    /// `required`, `schema`, `allowedValues`).
+    pub fn add_create_field(&self, project: &str, field: Value) {
+        self.world.lock().unwrap().screens.entry(project.into()).or_default().push(field);
+    }
+
+    /// The fields of the issue created last in `project`, as Jira got them.
+    pub fn created_fields(&self, project: &str) -> Value {
+        let world = self.world.lock().unwrap();
+        let prefix = format!("{project}-");
+        let newest = world
+            .issues
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .max_by_key(|k| k[prefix.len()..].parse::<u64>().unwrap_or(0));
+        newest.and_then(|k| world.issues.get(k)).cloned().unwrap_or(Value::Null)
     }
 
     /// The comments added to `issue` through the API, oldest first.
