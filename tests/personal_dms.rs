@@ -139,3 +139,38 @@ async fn a_revoked_token_is_told_once_and_the_connection_stays() {
     assert!(kept.is_some(), "the connection stays");
     app.shutdown().await;
 }
+
+/// Jira Cloud's comment payloads name no reporter (SPEC §4.5): the DM decision reads the
+/// issue, with the comment author's own connection when there is no admin token, and the
+/// reporter gets their DM.
+#[tokio::test]
+async fn a_comment_without_its_reporter_asks_jira_who_reported_the_issue() {
+    let jira = FakeJira::start().await;
+    let app = spawn_app_with(|_| {}).await;
+    let request = json!({"url": jira.url, "type": "server"});
+    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    let carol = connect(&app, &jira, "carol").await;
+    let dan = connect(&app, &jira, "dan").await;
+    jira.add_issue(
+        "DEMO-1",
+        json!({"summary": "Crash on start", "reporter": {"name": "dan"}, "creator": {"name": "dan"}}),
+    );
+    let reduced = json!({
+        "timestamp": 1_700_000_000_000u64, "webhookEvent": "comment_created",
+        "issue": {"id": "10", "key": "DEMO-1", "self": format!("{}/rest/api/2/issue/10", jira.url),
+            "fields": {"summary": "Crash on start", "issuetype": {"name": "Bug"}, "project": {"key": "DEMO"}}},
+        "comment": {"id": "78", "body": "Fixed in 2.4", "author": {"name": "carol", "displayName": "Carol"},
+            "updateAuthor": {"name": "carol", "displayName": "Carol"}}
+    });
+    let url = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
+    assert_eq!(app.post(&url, reduced.to_string()).await.status(), StatusCode::OK);
+    assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 1, "the reporter");
+    app.deliver().await;
+    let to_dan = app.mm.direct_messages(&dan);
+    assert_eq!(to_dan.len(), 1);
+    assert!(to_dan[0].message.ends_with("\n\n*You reported this bug*"), "{}", to_dan[0].message);
+    assert!(app.mm.direct_messages(&carol).is_empty(), "not to the comment's author");
+    let asked = jira.requests().into_iter().any(|r| r.contains("/rest/api/2/issue/DEMO-1?fields=reporter%2Ccreator"));
+    assert!(asked, "{:?}", jira.requests());
+    app.shutdown().await;
+}

@@ -252,12 +252,28 @@ impl Connections {
         if event.source != "firehose" {
             return no_dms;
         }
-        let (Ok(payload), Ok(webhook)) =
+        let (Ok(mut payload), Ok(webhook)) =
             (serde_json::from_slice::<Value>(&event.raw_body), Webhook::parse(&event.raw_body))
         else {
             return no_dms;
         };
         let Some(parsed) = normalize(&webhook) else { return no_dms };
+        // Jira Cloud's comment payloads name no reporter or creator: Jira is asked (§4.5).
+        if parsed.kind == Kind::CommentCreated && payload["issue"]["fields"].get("reporter").is_none() {
+            match self.issue_people(&instance_id, &parsed.issue.key, &payload).await {
+                Ok(Some(people)) => {
+                    if let Some(fields) = payload["issue"]["fields"].as_object_mut() {
+                        fields.extend(people.into_iter().filter(|(name, _)| name == "reporter" || name == "creator"));
+                    }
+                }
+                Ok(None) => {}
+                Err(why) => {
+                    if let Some(wait) = later(why) {
+                        return wait;
+                    }
+                }
+            }
+        }
         let mut wanted = candidates(&parsed, &payload);
         if parsed.kind == Kind::CommentCreated {
             match self.watchers(&instance_id, &parsed, &payload).await {

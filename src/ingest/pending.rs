@@ -188,7 +188,9 @@ impl Router {
         let auth = JiraAuth::admin(&config)?;
         let timeout = self.jira.timeout().min(LONGEST_TRY);
         for attempt in 1..=2 {
-            match crate::jira::issues::fields(&self.jira, &question.base, &question.issue, &auth, timeout).await {
+            match crate::jira::issues::fields(&self.jira, (question.base.as_str(), &question.issue), "", &auth, timeout)
+                .await
+            {
                 Ok(fields) => return Some(fields),
                 Err(reason) => {
                     let issue = &question.issue;

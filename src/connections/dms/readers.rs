@@ -41,6 +41,36 @@ impl Connections {
         }
     }
 
+    /// The issue's reporter and creator, which Jira Cloud's comment payloads leave out (SPEC
+    /// §4.5): read with the admin's credentials, else the comment author's connection, else
+    /// the assignee's. `Err` when Jira cannot be asked now (the event waits); `None` when
+    /// nobody may read them.
+    pub(super) async fn issue_people(
+        &self,
+        instance_id: &str,
+        key: &str,
+        payload: &Value,
+    ) -> Result<Option<serde_json::Map<String, Value>>, String> {
+        let mut readers = Vec::new();
+        let admin = JiraAuth::admin(&self.settings.current());
+        readers.extend(admin.map(|auth| Credentials { base: instance_id.to_string(), auth }));
+        let (comment, fields) = (&payload["comment"], &payload["issue"]["fields"]);
+        for who in [&comment["author"], &fields["assignee"]].into_iter().filter_map(person) {
+            if let Some((_, _, credentials)) = self.recipient(instance_id, &who).await {
+                readers.push(credentials);
+            }
+        }
+        for Credentials { base, auth } in &readers {
+            let timeout = self.jira.timeout();
+            match crate::jira::issues::fields(&self.jira, (base, key), "reporter,creator", auth, timeout).await {
+                Ok(found) => return Ok(Some(found)),
+                Err(JiraError::Unreachable(why)) => return Err(why),
+                Err(e) => tracing::info!(error = %e, "an issue's reporter could not be read with one credential"),
+            }
+        }
+        Ok(None)
+    }
+
     /// The issue's watchers, read with a connected creator, assignee or reporter's
     /// credentials, else the admin's; none when nobody can ask.
     pub(super) async fn watchers(
