@@ -102,6 +102,8 @@ async fn members_act_on_a_notification_with_their_own_connection() {
     click(&app, &posted.props, "Comment", &ada).await;
     assert_eq!(submit_last_form(&app, &ada, json!({"comment": "On it."})).await, json!({}));
     assert_eq!(jira.comments("DEMO-1"), ["On it."]);
+    assert!(app.mm.ephemerals(&ada).is_empty(), "the bot may not post ephemerals: the result is dropped");
+    app.mm.make_bot_system_admin();
 
     click(&app, &posted.props, "Transition", &ada).await;
     let form = app.mm.opened_dialogs().last().cloned().unwrap();
@@ -114,6 +116,7 @@ async fn members_act_on_a_notification_with_their_own_connection() {
     assert_eq!(offered, ["In Progress", "Done"]);
     assert_eq!(submit_last_form(&app, &ada, json!({"transition": "21"})).await, json!({}));
     assert_eq!(jira.issue_fields("DEMO-1")["status"]["name"], "Done");
+    assert_eq!(app.mm.ephemerals(&ada), [format!("{link} transitioned to `Done`")], "told privately");
     app.shutdown().await;
 }
 

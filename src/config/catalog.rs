@@ -72,8 +72,7 @@ pub const CATALOG: &[KeyInfo] = &[
     r("mattermost.enable_autocomplete", "Offer autocomplete hints for /jira.").plugin("EnableAutocomplete"),
     r("mattermost.additional_help_text", "Extra text at the end of /jira help.").plugin("JiraAdminAdditionalHelpText"),
     r("mattermost.command_sync_budget_ms", "Milliseconds a slash command may take before answering."),
-    r("mattermost.ephemeral_via_api", "When private replies use the ephemeral-post API: auto, always, never.")
-        .waits_for("private replies through the ephemeral-post API"),
+    r("mattermost.ephemeral_via_api", "When private replies use the ephemeral-post API: auto, always, never."),
     r("mattermost.notification_buttons", "Assign to me, Comment and Transition buttons on Jira posts and DMs."),
     r("mattermost.issue_previews", "Previews of Jira links posted in channels: off or links.")
         .waits_for("previews of Jira issue links"),

@@ -11,8 +11,9 @@ use super::{bound_state, Connections};
 use crate::commands::jira_ops::{Caller, Outcome};
 use crate::commands::parse::Assignee;
 use crate::commands::signed::{self, SignedState, CHANNEL_BUTTON_SECS, DIALOG_SECS};
+use crate::config::EphemeralViaApi;
 use crate::delivery::buttons::PostButtons;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, MmUserId};
 use crate::jira::rest;
 use crate::mattermost::action::{ActionOption, PostAction};
 use crate::mattermost::dialog::DialogElement;
@@ -97,7 +98,11 @@ impl Connections {
                     return Outcome::Invalid([("comment".to_string(), "Write the comment.".to_string())].into());
                 }
                 match rest::add_comment(&self.jira, &acting.base, (&key, &text), None, &acting.auth).await {
-                    Ok(()) => Outcome::Done(format!("Comment added to {}.", super::issues::key_link(&acting, &key))),
+                    Ok(()) => {
+                        let done = format!("Comment added to {}.", super::issues::key_link(&acting, &key));
+                        self.say_privately(caller, &done).await;
+                        Outcome::Done(done)
+                    }
                     Err(e) => Outcome::Failed(super::issues::jira_trouble(&e)),
                 }
             }
@@ -117,11 +122,36 @@ impl Connections {
             TRANSITION_PICK => {
                 let chosen = super::form_text(values, "transition");
                 match self.transition_clicked(&acting, &key, &chosen).await {
-                    Ok(text) => Outcome::Done(text),
+                    Ok(text) => {
+                        self.say_privately(caller, &text).await;
+                        Outcome::Done(text)
+                    }
                     Err(text) => Outcome::Failed(text),
                 }
             }
             _ => Outcome::Failed("This button has expired. Run the command again.".into()),
+        }
+    }
+
+    /// Tells the caller the result of a form that has no response URL (one a button opened):
+    /// an ephemeral through the API when `mattermost.ephemeral_via_api` allows it (`auto`:
+    /// only when the bot is a system admin), else it is logged and dropped, never posted to
+    /// the channel (decided in issue 16: results may be private).
+    pub(super) async fn say_privately(&self, caller: &Caller, text: &str) {
+        let (Ok(user), Ok(channel)) = (MmUserId::parse(&caller.user_id), ChannelId::parse(&caller.channel_id)) else {
+            return;
+        };
+        let allowed = match self.settings.current().mattermost.ephemeral_via_api {
+            EphemeralViaApi::Never => false,
+            EphemeralViaApi::Always => true,
+            EphemeralViaApi::Auto => self.mattermost.me().await.is_ok_and(|bot| bot.is_system_admin()),
+        };
+        if !allowed {
+            tracing::info!(user = %caller.user_id, "a form's result is not shown: the bot may not post ephemerals (mattermost.ephemeral_via_api)");
+            return;
+        }
+        if let Err(e) = self.mattermost.ephemeral_post(&user, &channel, text).await {
+            tracing::warn!(user = %caller.user_id, error = %e, "could not show a form's result");
         }
     }
 

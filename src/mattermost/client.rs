@@ -250,6 +250,19 @@ impl MattermostClient {
         self.get(&format!("/api/v4/posts/{}", segment(post_id))).await
     }
 
+    /// A message only `user_id` sees in `channel_id` (`POST /api/v4/posts/ephemeral`; needs
+    /// `create_post_ephemeral`, which system admins hold).
+    pub async fn ephemeral_post(
+        &self,
+        user_id: &MmUserId,
+        channel_id: &ChannelId,
+        message: &str,
+    ) -> Result<(), MmError> {
+        let body = serde_json::json!({"user_id": user_id, "post": {"channel_id": channel_id, "message": message}});
+        let request = self.request(reqwest::Method::POST, "/api/v4/posts/ephemeral")?.json(&body);
+        read::<serde_json::Value>(send(request).await?).await.map(drop)
+    }
+
     /// The thread `post_id` is in (`GET /api/v4/posts/{id}/thread`): its root, then the
     /// replies, oldest first.
     pub async fn thread(&self, post_id: &str) -> Result<Vec<Post>, MmError> {

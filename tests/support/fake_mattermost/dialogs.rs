@@ -132,6 +132,17 @@ impl FakeMattermost {
         id
     }
 
+    /// The bot becomes a system admin (it may then post ephemerals through the API).
+    pub fn make_bot_system_admin(&self) {
+        self.inner.shared.world().bot_system_admin = true;
+    }
+
+    /// The messages posted privately to `user_id` through `POST /posts/ephemeral`.
+    pub fn ephemerals(&self, user_id: &str) -> Vec<String> {
+        let world = self.inner.shared.world();
+        world.ephemerals.iter().filter(|(user, _, _)| user == user_id).map(|(_, _, m)| m.clone()).collect()
+    }
+
     /// A trigger id handed out now, as with a command or a click.
     pub fn issue_trigger(&self) -> String {
         let id = new_id();

@@ -44,6 +44,24 @@ pub(super) async fn get(shared: Data<Shared>, path: Path<String>) -> Answer {
     Ok(HttpResponse::Ok().json(wire::post(post)))
 }
 
+/// `POST /posts/ephemeral` `{user_id, post: {channel_id, message}}`: 403 unless the bot is a
+/// system admin (it holds `create_post_ephemeral` then).
+pub(super) async fn ephemeral(shared: Data<Shared>, body: Bytes) -> Answer {
+    let request: Value = serde_json::from_slice(&body).map_err(|_| errors::invalid_body_param("ephemeral_post"))?;
+    let mut world = shared.world();
+    if !world.bot_system_admin {
+        return Err(errors::forbidden());
+    }
+    let user = request["user_id"].as_str().unwrap_or_default().to_string();
+    let channel = request["post"]["channel_id"].as_str().unwrap_or_default().to_string();
+    let message = request["post"]["message"].as_str().unwrap_or_default().to_string();
+    if user.is_empty() || world.channel(&channel).is_none() {
+        return Err(errors::invalid_body_param("ephemeral_post"));
+    }
+    world.ephemerals.push((user, channel.clone(), message.clone()));
+    Ok(HttpResponse::Created().json(serde_json::json!({"id": new_id(), "channel_id": channel, "message": message})))
+}
+
 /// The thread a post is in: its root and every reply (newest first, as the server orders).
 pub(super) async fn thread(shared: Data<Shared>, path: Path<String>) -> Answer {
     let post_id = url_id(&path, "post_id")?;

@@ -25,6 +25,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
             .route("/posts", web::post().to(posts::create))
             .route("/posts/{post_id}", web::get().to(posts::get))
             .route("/posts/{post_id}/thread", web::get().to(posts::thread))
+            .route("/posts/ephemeral", web::post().to(posts::ephemeral))
             .route("/teams/name/{name}", web::get().to(super::slash::team_by_name))
             .route("/teams/{team_id}", web::get().to(super::slash::team))
             .route("/commands", web::get().to(super::slash::list))
@@ -51,13 +52,15 @@ async fn unknown_route() -> Answer {
 }
 
 async fn me(shared: Data<Shared>) -> Answer {
-    Ok(HttpResponse::Ok().json(wire::user(&shared.bot)))
+    let admin = shared.world().bot_system_admin;
+    Ok(HttpResponse::Ok().json(wire::user(&shared.bot, admin)))
 }
 
 async fn user(shared: Data<Shared>, path: Path<String>) -> Answer {
     let user_id = url_id(&path, "user_id")?;
     if user_id == shared.bot.id {
-        return Ok(HttpResponse::Ok().json(wire::user(&shared.bot)));
+        let admin = shared.world().bot_system_admin;
+        return Ok(HttpResponse::Ok().json(wire::user(&shared.bot, admin)));
     }
     match shared.world().people.iter().find(|p| p.id == user_id) {
         Some(person) => Ok(HttpResponse::Ok().json(wire::person(person))),

@@ -77,6 +77,10 @@ pub(super) struct World {
     /// (channel id, user id) of people who are channel members (the bot's own membership
     /// is `Channel::bot_member`).
     pub members: std::collections::HashSet<(String, String)>,
+    /// The bot holds `system_admin` (and so `create_post_ephemeral`).
+    pub bot_system_admin: bool,
+    /// Ephemeral posts made through the API: (user id, channel id, message).
+    pub ephemerals: Vec<(String, String, String)>,
 }
 
 impl World {

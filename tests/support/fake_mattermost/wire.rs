@@ -4,7 +4,8 @@ use serde_json::{json, Map, Value};
 
 use super::state::{Bot, Channel, Person, Post};
 
-pub(super) fn user(bot: &Bot) -> Value {
+pub(super) fn user(bot: &Bot, system_admin: bool) -> Value {
+    let roles = if system_admin { "system_user system_admin" } else { "system_user" };
     json!({
         "id": bot.id,
         "create_at": bot.create_at,
@@ -18,7 +19,7 @@ pub(super) fn user(bot: &Bot) -> Value {
         "first_name": "Jira",
         "last_name": "",
         "position": "",
-        "roles": "system_user",
+        "roles": roles,
         "locale": "en",
         "is_bot": true,
         "bot_description": "Jira notifications",
