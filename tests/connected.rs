@@ -553,3 +553,63 @@ async fn required_fields_are_asked_for_in_a_second_form() {
     assert!(told["text"].as_str().unwrap().starts_with("Created Jira issue [TEAM-"), "{told}");
     app.shutdown().await;
 }
+
+/// A message's files go to the issue with the user's credentials (SPEC §10.1, §10.2): attach
+/// points the comment at them, create uploads them to the new issue, and a file over
+/// `jira.max_attachment_size` is told in a DM instead.
+#[tokio::test]
+async fn a_messages_files_are_carried_to_the_issue() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    jira.add_project("DEMO", "Demo", &[("10001", "Bug")], &[]);
+    let port = crate::support::commands::free_port();
+    let app = spawn_app_with(|c| {
+        c.server.listen = format!("127.0.0.1:{port}");
+        c.server.public_url = format!("http://127.0.0.1:{port}");
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.jira.user_auth_methods = vec![UserAuthMethod::Pat];
+        c.jira.max_attachment_size = "1KiB".into();
+    })
+    .await;
+    let request = json!({"url": jira.url, "type": "server"});
+    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    let ada = app.mm.add_user("ada", "system_user");
+    app.mm.add_member(&app.channel_id, &ada);
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    let files = [
+        ("crash.png", "image/png", vec![137u8; 200]),
+        ("app.log", "text/plain", b"boom".to_vec()),
+        ("huge.log", "text/plain", vec![b'x'; 4096]),
+    ];
+    let message = app.mm.add_user_post_with_files(&app.channel_id, &ada, "Crash report attached", &files);
+
+    let attached = jira_command(&app, &ada, &format!("/jira attach DEMO-1 --post {message}")).await.text();
+    assert!(attached.starts_with("Message attached to"), "{attached}");
+    assert_eq!(jira.attachments("DEMO-1"), ["crash.png", "app.log"]);
+    let comment = jira.comments("DEMO-1").pop().unwrap();
+    assert!(
+        comment.ends_with("Crash report attached\n\nAttachment: !crash.png!\n\nAttachment: [^app.log]"),
+        "{comment}"
+    );
+    let dms: Vec<String> = app.mm.direct_messages(&ada).into_iter().map(|p| p.message).collect();
+    let failed = dms.iter().find(|m| {
+        m.starts_with("Failed to attach to issue: DEMO-1, file: huge.log. Please notify your system administrator.\n")
+    });
+    assert!(failed.is_some_and(|m| m.contains("jira.max_attachment_size allows 1KiB")), "{dms:?}");
+
+    assert_eq!(jira_command(&app, &ada, &format!("/jira create --post {message}")).await.text(), "");
+    let created = submit_last_form(&app, &ada, json!({"project_type": "DEMO/10001", "summary": "Crash report"})).await;
+    assert_eq!(created, json!({}));
+    let key = jira.created_fields("DEMO");
+    assert_eq!(key["summary"], "Crash report");
+    let new_issue = app.mm.command_responses().pop().unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .split(['[', ']'])
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(jira.attachments(&new_issue), ["crash.png", "app.log"], "{new_issue}");
+    app.shutdown().await;
+}

@@ -99,9 +99,7 @@ pub const CATALOG: &[KeyInfo] = &[
     r("jira.team_ids", "Jira teams offered in forms: [Team](uuid),[Other](uuid).")
         .plugin("TeamIDs")
         .waits_for("Team fields in the create form"),
-    r("jira.max_attachment_size", "Largest file attached to Jira issues, e.g. 100MiB.")
-        .plugin("MaxAttachmentSize")
-        .waits_for("uploading message files to Jira"),
+    r("jira.max_attachment_size", "Largest file attached to Jira issues, e.g. 100MiB.").plugin("MaxAttachmentSize"),
     r("jira.request_timeout_secs", "Seconds to wait for Jira to answer."),
     s("jira.allow_loopback", "Allow calling Jira at loopback or link-local addresses (Jira on this host)."),
     s("jira.atlassian_auth_url", "OAuth 2.0 authorize and token host for Jira Cloud."),

@@ -35,6 +35,7 @@ pub use reload::Reloaded;
 pub use schema::{default_value, keys};
 pub use secret::Secret;
 pub use sections::{AdminConfig, JiraConfig, LogConfig, SecurityConfig};
+pub use validate::parse_byte_size;
 
 /// All settings, one field per `[section]` of the config file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,8 +2,9 @@
 //! on a Jira issue, written with the caller's own credentials. The message is the one named
 //! by `--post`, else the root of the thread the command was run in; the caller must be a
 //! member of its channel; `--thread` adds every reply with its author and time. Without a
-//! key a form asks for it, and for the Jira group that may see the comment. Not built yet:
-//! files, and the issue search of Mattermost 11's dynamic select.
+//! key a form asks for it, and for the Jira group that may see the comment. The message's
+//! files are uploaded to the issue and the comment points at them (`files`). Not built yet:
+//! the issue search of Mattermost 11's dynamic select.
 
 use serde_json::{json, Map, Value};
 
@@ -146,14 +147,25 @@ impl Connections {
             }
             body = truncated(body);
         }
-        match rest::add_comment(&self.jira, &acting.base, (key, &body), group, &acting.auth).await {
-            Ok(()) => {}
+        let comment_id = match rest::add_comment(&self.jira, &acting.base, (key, &body), group, &acting.auth).await {
+            Ok(id) => id,
             Err(JiraError::Forbidden | JiraError::NotFound) => return NO_PERMISSION.into(),
             Err(JiraError::Unauthorized) => return REJECTED.into(),
             Err(JiraError::BadRequest(why)) => {
                 return format!("Jira could not add the comment: {}", super::issues::safe(&why))
             }
             Err(e) => return format!("Jira could not add the comment: {}", super::issues::safe(&e.to_string())),
+        };
+        // The files go to the issue, then the comment points at them.
+        let carried = self.carry_files(&caller.user_id, acting, key, source).await;
+        let pointers: Vec<String> = carried.iter().filter_map(|c| c.markup()).collect();
+        if !pointers.is_empty() && !comment_id.is_empty() {
+            let edited: String = pointers.iter().fold(body, |body, p| format!("{body}\n\nAttachment: {p}"));
+            if let Err(e) =
+                rest::edit_comment(&self.jira, &acting.base, (key, &comment_id), &edited, &acting.auth).await
+            {
+                tracing::warn!(issue = %key, error = %e, "the comment could not point at its files");
+            }
         }
         let link = format!("[{key}]({})", super::issues::browse(acting, key));
         let name = match MmUserId::parse(&caller.user_id) {

@@ -98,7 +98,7 @@ impl Connections {
                     return Outcome::Invalid([("comment".to_string(), "Write the comment.".to_string())].into());
                 }
                 match rest::add_comment(&self.jira, &acting.base, (&key, &text), None, &acting.auth).await {
-                    Ok(()) => {
+                    Ok(_) => {
                         let done = format!("Comment added to {}.", super::issues::key_link(&acting, &key));
                         self.say_privately(caller, &done).await;
                         Outcome::Done(done)

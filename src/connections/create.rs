@@ -6,7 +6,7 @@
 //!
 //! The source message (`--post`, else the thread root) fills the form and is linked from
 //! the description. Further required fields are asked for in a second form (`create_more`).
-//! Not built yet: uploading a source post's files.
+//! The source message's files are uploaded to the new issue (`files`).
 
 use serde_json::{json, Map, Value};
 
@@ -112,6 +112,7 @@ impl Connections {
         let mut data = Map::new();
         if let Some(source) = &source {
             data.insert("source".into(), Value::String(self.permalink(caller, &source.id)));
+            data.insert("source_id".into(), Value::String(source.id.clone()));
         }
         let instance = Some(acting.instance.id.to_string());
         self.open_form(caller, ("Create Jira issue", "Create"), elements, CREATE, (instance, data)).await
@@ -163,6 +164,7 @@ impl Connections {
                     ("description".to_string(), json!(description)),
                     ("more".to_string(), json!(more)),
                     ("source".to_string(), state.data.get("source").cloned().unwrap_or(Value::Null)),
+                    ("source_id".to_string(), state.data.get("source_id").cloned().unwrap_or(Value::Null)),
                 ]);
                 self.offer_more_fields(caller, state, asked.len(), data).await
             }
@@ -223,6 +225,13 @@ impl Connections {
             Err(e) => return Outcome::Failed(format!("Failed to create issue: {}", safe(&e.to_string()))),
         };
         self.announce_created(caller, acting, state, &key).await;
+        if let Some(source_id) = state.data.get("source_id").and_then(Value::as_str) {
+            // The caller's access to the message was checked when the command ran.
+            match self.mattermost.post(source_id).await {
+                Ok(source) => drop(self.carry_files(&caller.user_id, acting, &key, &source).await),
+                Err(e) => tracing::warn!(error = %e, "the source message of a created issue could not be read again"),
+            }
+        }
         let (store, instance, user) = (self.store.clone(), acting.instance.id.to_string(), caller.user_id.clone());
         let remembered =
             self.store.run(move |_| store.update_saved_fields(&instance, &user, (&project, &issue_type))).await;

@@ -17,6 +17,7 @@ mod create_more;
 mod credentials;
 mod disconnect;
 mod dms;
+mod files;
 mod install;
 mod issues;
 mod oauth;

@@ -15,8 +15,7 @@ use crate::commands::signed::SignedState;
 use crate::ids::InstanceType;
 use crate::store::Connection;
 
-/// The answer of rows that need Jira in ways not built yet (creating and attaching issues,
-/// subscriptions from chat, installing instances from chat).
+/// The answer of rows that need Jira in ways not built yet (subscriptions from chat).
 const NOT_YET: &str = "This command is not available in this version of jirabridge yet; \
 the admin console does what it would (http(s)://<jirabridge>/admin/).";
 

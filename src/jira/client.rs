@@ -159,6 +159,27 @@ impl JiraClient {
         String::from_utf8(bytes).map_err(|_| JiraError::Invalid("an answer that is not UTF-8".into()))
     }
 
+    /// `POST url` of one file as multipart `file`, with `X-Atlassian-Token: no-check` (Jira's
+    /// attachment upload): the JSON answered. Not retried on 429 (the body is a stream).
+    pub async fn post_file(
+        &self,
+        url: &str,
+        (name, bytes, mime): (&str, Vec<u8>, &str),
+        auth: &JiraAuth,
+    ) -> Result<Option<serde_json::Value>, JiraError> {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(if mime.is_empty() { "application/octet-stream" } else { mime })
+            .map_err(|e| JiraError::Refused(format!("not a media type: {e}")))?;
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let request = self
+            .request_with(reqwest::Method::POST, url, self.timeout().max(Duration::from_secs(60)))?
+            .header("Accept", "application/json")
+            .header("X-Atlassian-Token", "no-check")
+            .multipart(form);
+        json_of(self.answer_once(authorized(request, Some(auth))?).await?)
+    }
+
     /// Sends `request` with `auth` (signed anew for each attempt); a 429 whose `Retry-After`
     /// is at most [`LONGEST_RATE_LIMIT_WAIT`] is waited out and the request sent once more
     /// (decided in issue 17; a longer wait is the caller's to report).
@@ -352,44 +373,4 @@ pub mod test_hosts {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_name_that_resolves_to_loopback_is_refused() {
-        let name: Name = "localhost".parse().unwrap();
-        let refused = match CheckedResolver.resolve(name).await {
-            Ok(addrs) => panic!("resolved to {:?}", addrs.collect::<Vec<_>>()),
-            Err(e) => e.to_string(),
-        };
-        assert!(refused.contains("jira.allow_loopback"), "{refused}");
-    }
-
-    #[tokio::test]
-    async fn push_only_and_loopback_calls_are_refused_before_anything_is_sent() {
-        let client = |loopback, push_only| JiraClient::new(loopback, push_only, Duration::from_secs(1), Metrics::new());
-        let refused = |e: JiraError| match e {
-            JiraError::Refused(why) => why,
-            other => panic!("{other:?}"),
-        };
-        let push_only = client(false, true).get_json("https://jira.example.com/status", &[], None).await;
-        assert!(refused(push_only.unwrap_err()).contains("push-only"));
-        let loopback = client(false, false).get_json("http://127.1:8080/status", &[], None).await;
-        assert!(refused(loopback.unwrap_err()).contains("allow_loopback"));
-        assert!(client(false, false).request("https://jira.example.com/status", Duration::from_secs(1)).is_ok());
-        assert!(client(true, false).request("http://127.0.0.1:8080/status", Duration::from_secs(1)).is_ok());
-    }
-
-    #[test]
-    fn statuses_become_typed_errors() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        assert_eq!(error_of(401, &headers), JiraError::Unauthorized);
-        assert_eq!(error_of(403, &headers), JiraError::Forbidden);
-        assert_eq!(error_of(404, &headers), JiraError::NotFound);
-        assert_eq!(error_of(429, &headers), JiraError::RateLimited { retry_after: None });
-        headers.insert("retry-after", "7".parse().unwrap());
-        assert_eq!(error_of(429, &headers), JiraError::RateLimited { retry_after: Some(Duration::from_secs(7)) });
-        assert!(matches!(error_of(503, &headers), JiraError::Unreachable(_)));
-        assert!(matches!(error_of(400, &headers), JiraError::Invalid(_)));
-    }
-}
+mod tests;

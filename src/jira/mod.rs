@@ -7,6 +7,7 @@
 pub mod address;
 pub mod auth;
 pub mod client;
+pub mod createmeta;
 pub mod instance;
 pub mod issues;
 pub mod lenient;

@@ -10,7 +10,7 @@ use super::command::CommandResponse;
 use super::dialog::OpenDialog;
 use super::post::NewPost;
 use super::slash::{SlashCommand, Team};
-use super::wire::{AppError, Channel, Post, PostList, User};
+use super::wire::{AppError, Channel, FileInfo, Post, PostList, User};
 use crate::ids::{ChannelId, MmUserId};
 
 /// What went wrong talking to Mattermost.
@@ -261,6 +261,29 @@ impl MattermostClient {
         let body = serde_json::json!({"user_id": user_id, "post": {"channel_id": channel_id, "message": message}});
         let request = self.request(reqwest::Method::POST, "/api/v4/posts/ephemeral")?.json(&body);
         read::<serde_json::Value>(send(request).await?).await.map(drop)
+    }
+
+    /// What Mattermost knows of a file (`GET /api/v4/files/{id}/info`).
+    pub async fn file_info(&self, file_id: &str) -> Result<FileInfo, MmError> {
+        self.get(&format!("/api/v4/files/{}/info", segment(file_id))).await
+    }
+
+    /// A file's bytes (`GET /api/v4/files/{id}`), refused past `most` bytes whatever the
+    /// info said: the body is read in chunks and dropped once it grows too long.
+    pub async fn file_bytes(&self, file_id: &str, most: u64) -> Result<Vec<u8>, MmError> {
+        let request = self.request(reqwest::Method::GET, &format!("/api/v4/files/{}", segment(file_id)))?;
+        let mut response = send(request).await?;
+        if !response.status().is_success() {
+            return read::<serde_json::Value>(response).await.map(|_| Vec::new());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| MmError::BadResponse(e.to_string()))? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > most {
+                return Err(MmError::BadResponse(format!("the file is larger than {most} bytes")));
+            }
+        }
+        Ok(bytes)
     }
 
     /// The thread `post_id` is in (`GET /api/v4/posts/{id}/thread`): its root, then the

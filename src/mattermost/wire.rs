@@ -54,6 +54,9 @@ pub struct Post {
     /// When it was posted, ms since the epoch.
     #[serde(default)]
     pub create_at: i64,
+    /// Files attached to the post (at most 5).
+    #[serde(default)]
+    pub file_ids: Vec<String>,
     /// Kept as read: a channel holds other integrations' posts, whose props can have any
     /// shape, and one of those must not make a whole post list unreadable.
     #[serde(default)]
@@ -75,6 +78,19 @@ pub struct PostList {
     pub order: Vec<String>,
     #[serde(default)]
     pub posts: std::collections::HashMap<String, Post>,
+}
+
+/// What Mattermost knows of an uploaded file (`GET /api/v4/files/{id}/info`).
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct FileInfo {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub mime_type: String,
 }
 
 /// The JSON body of an API error (every error but 429, which is plain text).

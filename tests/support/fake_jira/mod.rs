@@ -7,6 +7,7 @@
 
 mod oauth;
 mod people;
+mod projects;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,8 @@ struct World {
     screens: HashMap<String, Vec<serde_json::Value>>,
     /// Issue key → comments added through the API.
     comments: HashMap<String, Vec<String>>,
+    /// Issue key → files attached through the API: (name, multipart body length).
+    attachments: HashMap<String, Vec<(String, usize)>>,
     /// Issue key → the visibility group of each comment added (None: everyone).
     comment_groups: HashMap<String, Vec<Option<String>>>,
     /// Issue key → the user names watching it.

@@ -22,16 +22,14 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
         .route("/rest/api/2/issue/{issue}/assignee", web::put().to(assign))
         .route("/rest/api/2/issue/{issue}/comment/{comment}", web::get().to(comment))
         .route("/rest/api/2/issue/{issue}/comment", web::post().to(add_comment))
+        .route("/rest/api/2/issue/{issue}/comment/{comment}", web::put().to(edit_comment))
+        .route("/rest/api/2/issue/{issue}/attachments", web::post().to(add_attachment))
         .route("/rest/api/2/issue/{issue}/watchers", web::get().to(watchers))
-        .route("/rest/api/2/project", web::get().to(projects))
-        .route("/rest/api/3/project/search", web::get().to(project_search))
-        .route("/rest/api/2/issue/createmeta/{project}/issuetypes/{type}", web::get().to(create_screen))
-        .route("/rest/api/2/issue/createmeta", web::get().to(old_create_screen))
-        .route("/rest/api/2/issue", web::post().to(create_issue));
+        .configure(super::projects::routes);
 }
 
 /// The caller, from its `Authorization` header, after logging the request.
-fn caller(world: &mut World, req: &HttpRequest) -> Result<(String, Value), HttpResponse> {
+pub(super) fn caller(world: &mut World, req: &HttpRequest) -> Result<(String, Value), HttpResponse> {
     world.requests.push(format!("{} {}", req.method(), req.uri()));
     if let Some(slow_down) = world.rate_limit() {
         return Err(slow_down);
@@ -92,123 +90,47 @@ async fn add_comment(world: Shared, req: HttpRequest, path: web::Path<String>, b
     HttpResponse::Created().json(json!({"id": comments.len().to_string()}))
 }
 
-async fn projects(world: Shared, req: HttpRequest) -> HttpResponse {
-    let mut world = world.lock().unwrap();
-    if let Err(refused) = caller(&mut world, &req) {
-        return refused;
-    }
-    let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
-    HttpResponse::Ok().json(list)
-}
-
-/// Summary and the project's extra required fields: `values[]` on Data Center, `fields[]`
-/// on Cloud.
-async fn create_screen(world: Shared, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
-    let mut world = world.lock().unwrap();
-    if let Err(refused) = caller(&mut world, &req) {
-        return refused;
-    }
-    if !world.cloud && world.version() < (8, 4) {
-        return HttpResponse::NotFound().finish();
-    }
-    let Some((_, _, required)) = world.projects.iter().find(|(key, _, _)| *key == path.0) else {
-        return HttpResponse::NotFound().json(json!({"errorMessages": ["No project could be found."], "errors": {}}));
-    };
-    let mut values = vec![
-        json!({"fieldId": "summary", "name": "Summary", "required": true, "schema": {"type": "string", "system": "summary"}}),
-    ];
-    values.extend(required.iter().map(|(id, name)| json!({"fieldId": id, "name": name, "required": true})));
-    values.extend(world.screens.get(&path.0).cloned().unwrap_or_default());
-    let shape = if world.cloud { "fields" } else { "values" };
-    HttpResponse::Ok().json(json!({ shape: values }))
-}
-
-/// The old createmeta: every project asked for, each issue type with its fields by id.
-/// Gone on Data Center 9.
-async fn old_create_screen(
+async fn edit_comment(
     world: Shared,
     req: HttpRequest,
-    query: web::Query<HashMap<String, String>>,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
 ) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    if let Err(refused) = caller(&mut world, &req) {
+    let (issue, comment) = path.into_inner();
+    if let Err(refused) = caller_seeing(&mut world, &req, &issue) {
         return refused;
     }
-    if !world.cloud && world.version() >= (9, 0) {
-        return HttpResponse::NotFound().finish();
-    }
-    let wanted = query.get("projectKeys").cloned().unwrap_or_default();
-    let projects: Vec<Value> = world
-        .projects
-        .iter()
-        .filter(|(key, _, _)| wanted.split(',').any(|w| w == key))
-        .map(|(key, project, required)| {
-            let mut fields = serde_json::Map::new();
-            fields.insert("summary".into(), json!({"name": "Summary", "required": true}));
-            for (id, name) in required {
-                fields.insert(id.clone(), json!({"name": name, "required": true}));
-            }
-            let types: Vec<Value> = project["issueTypes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|t| json!({"id": t["id"], "name": t["name"], "fields": fields}))
-                .collect();
-            json!({"key": key, "issuetypes": types})
-        })
-        .collect();
-    HttpResponse::Ok().json(json!({"projects": projects}))
+    let index = comment.parse::<usize>().ok().and_then(|n| n.checked_sub(1));
+    let Some(slot) = index.and_then(|i| world.comments.get_mut(&issue)?.get_mut(i)) else {
+        return HttpResponse::NotFound()
+            .json(json!({"errorMessages": ["Can not find a comment for the id."], "errors": {}}));
+    };
+    *slot = body["body"].as_str().unwrap_or_default().to_string();
+    HttpResponse::Ok().json(json!({"id": comment}))
 }
 
-/// Cloud's paged project search (one page here).
-async fn project_search(world: Shared, req: HttpRequest) -> HttpResponse {
+/// Jira's upload: multipart `file`, refused without `X-Atlassian-Token: no-check`.
+async fn add_attachment(world: Shared, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    if let Err(refused) = caller(&mut world, &req) {
+    if let Err(refused) = caller_seeing(&mut world, &req, &path) {
         return refused;
     }
-    let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
-    HttpResponse::Ok().json(json!({"values": list, "isLast": true, "total": list.len()}))
-}
-
-async fn create_issue(world: Shared, req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
-    let mut world = world.lock().unwrap();
-    if let Err(refused) = caller(&mut world, &req) {
-        return refused;
+    if req.headers().get("x-atlassian-token").and_then(|v| v.to_str().ok()) != Some("no-check") {
+        return HttpResponse::Forbidden().body("XSRF check failed");
     }
-    let fields = &body["fields"];
-    let project = fields["project"]["key"].as_str().unwrap_or_default().to_string();
-    let Some((_, _, required)) = world.projects.iter().find(|(key, _, _)| *key == project).cloned() else {
-        return HttpResponse::BadRequest()
-            .json(json!({"errorMessages": [], "errors": {"project": "valid project is required"}}));
+    let is_multipart = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data; boundary="));
+    let text = String::from_utf8_lossy(&body);
+    let name = text.split("filename=\"").nth(1).and_then(|rest| rest.split('"').next()).map(str::to_string);
+    let (true, Some(name), true) = (is_multipart, name, text.contains("name=\"file\"")) else {
+        return HttpResponse::BadRequest().json(json!({"errorMessages": ["no file"], "errors": {}}));
     };
-    if let Some((id, name)) = required.iter().find(|(id, _)| fields.get(id).is_none()) {
-        return HttpResponse::BadRequest()
-            .json(json!({"errorMessages": [], "errors": {id: format!("{name} is required.")}}));
-    }
-    let screen = world.screens.get(&project).cloned().unwrap_or_default();
-    if let Some(missing) =
-        screen.iter().find(|f| f["required"] == true && fields.get(f["fieldId"].as_str().unwrap()).is_none())
-    {
-        return HttpResponse::BadRequest()
-            .json(json!({"errorMessages": [], "errors": {missing["fieldId"].as_str().unwrap(): format!("{} is required.", missing["name"].as_str().unwrap())}}));
-    }
-    let known = |id: &str| {
-        ["project", "issuetype", "summary", "description"].contains(&id) || screen.iter().any(|f| f["fieldId"] == id)
-    };
-    if let Some(unknown) = fields
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(id, _)| id)
-        .find(|id| !known(id) && !required.iter().any(|(r, _)| r == *id))
-    {
-        return HttpResponse::BadRequest().json(json!({"errorMessages": [], "errors": {unknown: format!("Field '{unknown}' cannot be set. It is not on the appropriate screen, or unknown.")}}));
-    }
-    let key = format!("{project}-{}", world.issues.len() + 100);
-    let mut stored = fields.clone();
-    stored["status"] = json!({"name": "To Do"});
-    world.issues.insert(key.clone(), stored);
-    HttpResponse::Created().json(json!({"id": "1", "key": key, "self": ""}))
+    world.attachments.entry(path.into_inner()).or_default().push((name.clone(), body.len()));
+    HttpResponse::Ok().json(json!([{"id": "1", "filename": name}]))
 }
 
 async fn watchers(world: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
@@ -345,16 +267,6 @@ impl FakeJira {
         self.world.lock().unwrap().watchers.insert(issue.into(), names.iter().map(|n| n.to_string()).collect());
     }
 
-    /// A project with its issue types (id, name) and the fields its create screen requires
-    /// besides the summary (id, name).
-    pub fn add_project(&self, key: &str, name: &str, types: &[(&str, &str)], required: &[(&str, &str)]) {
-        let issue_types: Vec<Value> =
-            types.iter().map(|(id, name)| json!({"id": id, "name": name, "subtask": false})).collect();
-        let project = json!({"key": key, "name": name, "issueTypes": issue_types});
-        let required = required.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect();
-        self.world.lock().unwrap().projects.push((key.to_string(), project, required));
-    }
-
     /// The groups the holder of `pat` is in (`myself?expand=groups`).
     pub fn set_groups(&self, pat: &str, groups: &[&str]) {
         let items: Vec<Value> = groups.iter().map(|g| json!({"name": g})).collect();
@@ -368,22 +280,9 @@ impl FakeJira {
         self.world.lock().unwrap().comment_groups.get(issue).cloned().unwrap_or_default()
     }
 
-    /// A typed field on `project`'s create screen (createmeta JSON: `fieldId`, `name`,
-    /// `required`, `schema`, `allowedValues`).
-    pub fn add_create_field(&self, project: &str, field: Value) {
-        self.world.lock().unwrap().screens.entry(project.into()).or_default().push(field);
-    }
-
-    /// The fields of the issue created last in `project`, as Jira got them.
-    pub fn created_fields(&self, project: &str) -> Value {
-        let world = self.world.lock().unwrap();
-        let prefix = format!("{project}-");
-        let newest = world
-            .issues
-            .keys()
-            .filter(|k| k.starts_with(&prefix))
-            .max_by_key(|k| k[prefix.len()..].parse::<u64>().unwrap_or(0));
-        newest.and_then(|k| world.issues.get(k)).cloned().unwrap_or(Value::Null)
+    /// The names of the files attached to `issue` through the API, oldest first.
+    pub fn attachments(&self, issue: &str) -> Vec<String> {
+        self.world.lock().unwrap().attachments.get(issue).into_iter().flatten().map(|(name, _)| name.clone()).collect()
     }
 
     /// The comments added to `issue` through the API, oldest first.

@@ -116,6 +116,7 @@ impl FakeMattermost {
             create_at: now,
             update_at: now,
             post_type: String::new(),
+            file_ids: Vec::new(),
         };
         let id = post.id.clone();
         world.posts.push(post);
@@ -141,6 +142,26 @@ impl FakeMattermost {
     pub fn ephemerals(&self, user_id: &str) -> Vec<String> {
         let world = self.inner.shared.world();
         world.ephemerals.iter().filter(|(user, _, _)| user == user_id).map(|(_, _, m)| m.clone()).collect()
+    }
+
+    /// A post by `user_id` with files: (name, media type, bytes) each.
+    pub fn add_user_post_with_files(
+        &self,
+        channel_id: &str,
+        user_id: &str,
+        message: &str,
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> String {
+        let id = self.add_user_post(channel_id, user_id, message);
+        let mut world = self.inner.shared.world();
+        let mut ids = Vec::new();
+        for (name, mime, bytes) in files {
+            let file_id = new_id();
+            world.files.insert(file_id.clone(), (name.to_string(), mime.to_string(), bytes.clone()));
+            ids.push(file_id);
+        }
+        world.posts.iter_mut().find(|p| p.id == id).expect("just added").file_ids = ids;
+        id
     }
 
     /// A trigger id handed out now, as with a command or a click.

@@ -62,6 +62,29 @@ pub(super) async fn ephemeral(shared: Data<Shared>, body: Bytes) -> Answer {
     Ok(HttpResponse::Created().json(serde_json::json!({"id": new_id(), "channel_id": channel, "message": message})))
 }
 
+/// `GET /files/{id}/info`.
+pub(super) async fn file_info(shared: Data<Shared>, path: Path<String>) -> Answer {
+    let file_id = url_id(&path, "file_id")?;
+    let world = shared.world();
+    let (name, mime, bytes) = world
+        .files
+        .get(file_id)
+        .ok_or_else(|| AppError::new(404, "app.file_info.get.app_error", "Unable to get the file info."))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"id": file_id, "name": name, "size": bytes.len(), "mime_type": mime,
+        "extension": name.rsplit('.').next().unwrap_or_default()})))
+}
+
+/// `GET /files/{id}`: the bytes.
+pub(super) async fn file(shared: Data<Shared>, path: Path<String>) -> Answer {
+    let file_id = url_id(&path, "file_id")?;
+    let world = shared.world();
+    let (_, mime, bytes) = world
+        .files
+        .get(file_id)
+        .ok_or_else(|| AppError::new(404, "app.file_info.get.app_error", "Unable to get the file info."))?;
+    Ok(HttpResponse::Ok().content_type(mime.as_str()).body(bytes.clone()))
+}
+
 /// The thread a post is in: its root and every reply (newest first, as the server orders).
 pub(super) async fn thread(shared: Data<Shared>, path: Path<String>) -> Answer {
     let post_id = url_id(&path, "post_id")?;
@@ -133,6 +156,7 @@ fn insert(world: &mut World, user_id: &str, draft: Draft) -> Result<Post, AppErr
         create_at: now,
         update_at: now,
         post_type,
+        file_ids: Vec::new(),
     };
     world.posts.push(post.clone());
     Ok(post)

@@ -26,6 +26,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
             .route("/posts/{post_id}", web::get().to(posts::get))
             .route("/posts/{post_id}/thread", web::get().to(posts::thread))
             .route("/posts/ephemeral", web::post().to(posts::ephemeral))
+            .route("/files/{file_id}/info", web::get().to(posts::file_info))
+            .route("/files/{file_id}", web::get().to(posts::file))
             .route("/teams/name/{name}", web::get().to(super::slash::team_by_name))
             .route("/teams/{team_id}", web::get().to(super::slash::team))
             .route("/commands", web::get().to(super::slash::list))

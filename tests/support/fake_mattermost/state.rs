@@ -19,6 +19,7 @@ pub struct Post {
     pub create_at: i64,
     pub update_at: i64,
     pub post_type: String,
+    pub file_ids: Vec<String>,
 }
 
 pub(super) struct Bot {
@@ -81,6 +82,8 @@ pub(super) struct World {
     pub bot_system_admin: bool,
     /// Ephemeral posts made through the API: (user id, channel id, message).
     pub ephemerals: Vec<(String, String, String)>,
+    /// Uploaded files: id → (name, media type, bytes).
+    pub files: std::collections::HashMap<String, (String, String, Vec<u8>)>,
 }
 
 impl World {

@@ -103,6 +103,7 @@ pub(super) fn post(p: &Post) -> Value {
         "message": p.message,
         "type": p.post_type,
         "props": p.props,
+        "file_ids": p.file_ids,
         "hashtags": "",
         "pending_post_id": "",
         "reply_count": 0,
