@@ -174,3 +174,67 @@ async fn a_comment_without_its_reporter_asks_jira_who_reported_the_issue() {
     assert!(asked, "{:?}", jira.requests());
     app.shutdown().await;
 }
+
+/// Who may get a DM (SPEC §5.9), table-tested (issue 17 point 6): for each role, with the
+/// role's setting on or off and the issue readable or not by the recipient's own token, a
+/// DM goes out only when both hold. Each case is an event that concerns one person only.
+#[tokio::test]
+async fn each_role_needs_its_setting_and_the_recipients_own_read() {
+    let jira = FakeJira::start().await;
+    let app = spawn_app_with(|_| {}).await;
+    let request = json!({"url": jira.url, "type": "server"});
+    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    let url = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
+    let person = |name: &str| json!({"name": name, "displayName": name});
+    // Watchers are read with the issue creator's credentials (there is no admin token).
+    connect(&app, &jira, "creator").await;
+    let mut n = 0u64;
+    for role in ["mention", "assignee", "watching", "reporter", "assigned"] {
+        let name = format!("{role}-person");
+        let user = connect(&app, &jira, &name).await;
+        for (setting, readable) in [(true, true), (true, false), (false, true), (false, false)] {
+            n += 1;
+            let key = format!("DEMO-{n}");
+            jira.add_issue(&key, json!({"summary": "Crash on start"}));
+            if !readable {
+                jira.hide_issue_from(&key, &format!("{name}-token"));
+            }
+            let mut settings = jirabridge::store::NotificationSettings::all_on();
+            let switch = match role {
+                "mention" => &mut settings.mention,
+                "watching" => &mut settings.watching,
+                "reporter" => &mut settings.reporter,
+                _ => &mut settings.assignee,
+            };
+            *switch = setting;
+            app.state.store.update_notification_settings(&jira.url, &user, &settings).unwrap();
+            let mut fields =
+                json!({"summary": "Crash on start", "issuetype": {"name": "Bug"}, "project": {"key": "DEMO"}});
+            let mut body = "no mention".to_string();
+            match role {
+                "mention" => body = format!("[~{name}] look"),
+                "assignee" | "assigned" => fields["assignee"] = person(&name),
+                "reporter" => fields["reporter"] = person(&name),
+                _ => {
+                    jira.set_watchers(&key, &[name.as_str()]);
+                    fields["creator"] = person("creator");
+                }
+            }
+            let issue = json!({"id": format!("{n}"), "key": key, "self": format!("{}/rest/api/2/issue/{n}", jira.url), "fields": fields});
+            let event = if role == "assigned" {
+                json!({"timestamp": 1_700_000_000_000u64 + n, "webhookEvent": "jira:issue_created", "issue_event_type_name": "issue_created",
+                    "user": person("carol"), "issue": issue})
+            } else {
+                json!({"timestamp": 1_700_000_000_000u64 + n, "webhookEvent": "comment_created", "user": person("carol"), "issue": issue,
+                    "comment": {"id": format!("{}", 500 + n), "body": body, "author": person("carol"), "updateAuthor": person("carol")}})
+            };
+            let before = app.mm.direct_messages(&user).len();
+            assert_eq!(app.post(&url, event.to_string()).await.status(), StatusCode::OK);
+            app.state.connections.decide_direct_messages().await.unwrap();
+            app.deliver().await;
+            let got = app.mm.direct_messages(&user).len() - before;
+            assert_eq!(got, usize::from(setting && readable), "{role}: setting {setting}, readable {readable}");
+        }
+    }
+    app.shutdown().await;
+}
