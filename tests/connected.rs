@@ -613,3 +613,38 @@ async fn a_messages_files_are_carried_to_the_issue() {
     assert_eq!(jira.attachments(&new_issue), ["crash.png", "app.log"], "{new_issue}");
     app.shutdown().await;
 }
+
+/// More than 500 project-and-type choices do not fit one menu (SPEC §10.1): the form asks for
+/// the project key and the issue type as text, and checks them against the user's projects.
+#[tokio::test]
+async fn too_many_choices_become_a_typed_project_and_issue_type() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    let types: Vec<(String, String)> = (1..=501).map(|n| (n.to_string(), format!("Type {n}"))).collect();
+    let types: Vec<(&str, &str)> = types.iter().map(|(id, name)| (id.as_str(), name.as_str())).collect();
+    jira.add_project("BIG", "Big", &types, &[]);
+    let app = app_with_methods(&jira, vec![UserAuthMethod::Pat]).await;
+    let ada = app.mm.add_user("ada", "system_user");
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+
+    assert_eq!(jira_command(&app, &ada, "/jira create Slow search").await.text(), "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    let names: Vec<&str> =
+        form["dialog"]["elements"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names[..2], ["project", "issue_type"]);
+    let unknown =
+        submit_last_form(&app, &ada, json!({"project": "NOPE", "issue_type": "Type 7", "summary": "Slow search"}))
+            .await;
+    assert!(unknown["errors"]["project"].is_string(), "{unknown}");
+    let wrong_type =
+        submit_last_form(&app, &ada, json!({"project": "big", "issue_type": "Epic", "summary": "Slow search"})).await;
+    assert!(
+        wrong_type["errors"]["issue_type"].as_str().unwrap().starts_with("BIG has these issue types: Type 1, Type 2"),
+        "{wrong_type}"
+    );
+    let done =
+        submit_last_form(&app, &ada, json!({"project": "big", "issue_type": "type 7", "summary": "Slow search"})).await;
+    assert_eq!(done, json!({}));
+    assert_eq!(jira.created_fields("BIG")["issuetype"]["id"], "7");
+    app.shutdown().await;
+}

@@ -85,7 +85,6 @@ impl Connections {
                     value: format!("{}/{}", p.key, t.id),
                 })
             })
-            .take(500)
             .collect();
         if options.is_empty() {
             return "Jira shows you no project you can create issues in.".into();
@@ -102,13 +101,10 @@ impl Connections {
             (Some(project), Some(issue_type)) => format!("{project}/{issue_type}"),
             _ => String::new(),
         };
-        let mut project_type = DialogElement::select("project_type", "Project and type", options);
-        if project_type.options.iter().any(|o| o.value == saved) {
-            project_type.default = saved;
-        }
         let mut more = DialogElement::checkbox("more", "More");
         (more.placeholder, more.optional) = ("Fill in more fields".into(), true);
-        let elements = vec![project_type, summary, description, more];
+        let mut elements = choice_elements(options, &saved, &acting.connection);
+        elements.extend([summary, description, more]);
         let mut data = Map::new();
         if let Some(source) = &source {
             data.insert("source".into(), Value::String(self.permalink(caller, &source.id)));
@@ -126,11 +122,21 @@ impl Connections {
         values: &Map<String, Value>,
     ) -> Outcome {
         let text = |name: &str| super::form_text(values, name);
-        let (choice, summary, description) = (text("project_type"), text("summary"), text("description"));
+        let (summary, description) = (text("summary"), text("description"));
         let mut errors = std::collections::BTreeMap::new();
-        let Some((project, issue_type)) = choice.split_once('/').map(|(p, t)| (p.to_string(), t.to_string())) else {
-            errors.insert("project_type".to_string(), "Choose a project and issue type.".to_string());
-            return Outcome::Invalid(errors);
+        let (project, issue_type) = match values.contains_key("project_type") {
+            true => match text("project_type").split_once('/') {
+                Some((project, issue_type)) => (project.to_string(), issue_type.to_string()),
+                None => {
+                    errors.insert("project_type".to_string(), "Choose a project and issue type.".to_string());
+                    return Outcome::Invalid(errors);
+                }
+            },
+            // Too many choices for one menu: the key and the type were typed.
+            false => match self.typed_choice(caller, state, (&text("project"), &text("issue_type"))).await {
+                Ok(choice) => choice,
+                Err(errors) => return Outcome::Invalid(errors),
+            },
         };
         if summary.is_empty() || summary.chars().count() > 255 {
             errors.insert("summary".to_string(), "A summary of 1 to 255 characters is required.".to_string());
@@ -171,6 +177,34 @@ impl Connections {
             Ok(_) => {
                 let extra = reporter(&screen, &acting).into_iter().collect();
                 self.create_now(caller, &acting, state, (project, issue_type, summary, description), extra).await
+            }
+        }
+    }
+
+    /// A typed project key and issue type (name or id), checked against the caller's projects.
+    async fn typed_choice(
+        &self,
+        caller: &Caller,
+        state: &SignedState,
+        (project, issue_type): (&str, &str),
+    ) -> Result<(String, String), std::collections::BTreeMap<String, String>> {
+        let invalid = |field: &str, why: &str| Err([(field.to_string(), why.to_string())].into());
+        let acting = match self.acting(&caller.user_id, state.iid.as_deref()).await {
+            Ok(acting) => acting,
+            Err(why) => return invalid("project", &why),
+        };
+        let projects = self.projects_of(&acting).await.unwrap_or_default();
+        let Some(found) = projects.iter().find(|p| p.key.eq_ignore_ascii_case(project)) else {
+            return invalid("project", "Enter the key of a project you can create issues in.");
+        };
+        let types = found.issue_types.iter().filter(|t| !t.subtask);
+        let mut types = types.filter(|t| t.id == issue_type || t.name.eq_ignore_ascii_case(issue_type));
+        match types.next() {
+            Some(chosen) => Ok((found.key.clone(), chosen.id.clone())),
+            None => {
+                let names: Vec<&str> =
+                    found.issue_types.iter().filter(|t| !t.subtask).map(|t| t.name.as_str()).collect();
+                invalid("issue_type", &format!("{} has these issue types: {}", found.key, names.join(", ")))
             }
         }
     }
@@ -274,6 +308,31 @@ impl Connections {
 
 fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The most choices one menu gets; with more, the form asks for the project key and the
+/// issue type as text (SPEC §10.1).
+const MOST_CHOICES: usize = 500;
+
+/// The project-and-type menu, or with more than [`MOST_CHOICES`] choices, two text fields;
+/// either starts at the project and type the user last created an issue with.
+fn choice_elements(
+    options: Vec<ActionOption>,
+    saved: &str,
+    connection: &crate::store::Connection,
+) -> Vec<DialogElement> {
+    if options.len() <= MOST_CHOICES {
+        let mut project_type = DialogElement::select("project_type", "Project and type", options);
+        if project_type.options.iter().any(|o| o.value == saved) {
+            project_type.default = saved.to_string();
+        }
+        return vec![project_type];
+    }
+    let mut project = DialogElement::text("project", "Project key");
+    project.default = connection.saved_project_key.clone().unwrap_or_default();
+    let mut issue_type = DialogElement::text("issue_type", "Issue type");
+    issue_type.help_text = "Its name, such as Bug or Task.".into();
+    vec![project, issue_type]
 }
 
 /// On Server/DC a required reporter is the connected user (Cloud fills it in itself); Jira
