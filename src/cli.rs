@@ -1,6 +1,7 @@
 //! The command line: `serve`, `check-config`, `healthcheck`, `render`, `admin set-password`,
 //! `backup`, `restore`, `--version`.
 
+mod import_command;
 mod store_commands;
 
 use std::io::Read;
@@ -57,6 +58,25 @@ enum Command {
         #[arg(long)]
         include_key: bool,
     },
+    /// Import the Mattermost Jira plugin's data from its key-value export; the server must be
+    /// stopped.
+    ImportPlugin {
+        /// The export: JSON lines {"key","value_b64","expire_at"} (the README gives the SQL).
+        #[arg(long, value_name = "FILE")]
+        kv: PathBuf,
+        /// Mattermost's config.json, for the plugin's settings (its webhook secret).
+        #[arg(long, value_name = "FILE")]
+        mattermost_config: Option<PathBuf>,
+        /// Report what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Replace records changed in jirabridge since an earlier import.
+        #[arg(long)]
+        overwrite: bool,
+    },
     /// Restore a backup into the store; the server must be stopped.
     Restore {
         /// A file written by `jirabridge backup`.
@@ -101,6 +121,11 @@ pub fn main() -> ExitCode {
         }
         Command::Backup { output, include_key } => store_commands::backup(cli.config, &output, include_key),
         Command::Restore { file, force } => store_commands::restore(cli.config, &file, force),
+        Command::ImportPlugin { kv, mattermost_config, dry_run, json, overwrite } => {
+            let options = crate::plugin_import::Options { dry_run, overwrite, secret_pinned: false };
+            let args = import_command::ImportArgs { kv, mattermost_config, options, json };
+            import_command::import_plugin(cli.config, args)
+        }
     }
 }
 

@@ -22,6 +22,7 @@ pub mod jira;
 pub mod live_config;
 pub mod liveness;
 pub mod mattermost;
+pub mod plugin_import;
 pub mod random;
 pub mod routes;
 pub mod secrets;

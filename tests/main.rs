@@ -31,6 +31,7 @@ mod notification_buttons;
 mod oauth_connect;
 mod ops;
 mod personal_dms;
+mod plugin_import;
 mod reload;
 mod slash_command;
 mod slow_clients;

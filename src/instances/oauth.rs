@@ -15,7 +15,7 @@ use crate::jira::oauth1::RsaKey;
 use crate::store::records::InstanceRecordV1;
 use crate::store::{MasterKey, Store, StoreError, StoredSecret};
 
-const RSA_KEY: &str = "oauth1_rsa_key";
+pub const RSA_KEY: &str = "oauth1_rsa_key";
 
 fn record_name(instance_id: &str) -> String {
     format!("instance_auth:{instance_id}")

@@ -39,6 +39,24 @@ impl RsaKey {
         RsaPrivateKey::from_pkcs8_pem(pem).map(RsaKey).map_err(|e| e.to_string())
     }
 
+    /// A key from its parts written as decimal numbers (how the Mattermost plugin stored its
+    /// Go `rsa.PrivateKey`): modulus, public and private exponents, primes.
+    pub fn from_decimal(n: &str, e: &str, d: &str, primes: &[String]) -> Result<RsaKey, String> {
+        let number = |text: &str| {
+            rsa::BigUint::parse_bytes(text.trim().as_bytes(), 10).ok_or_else(|| format!("{text:.20}… is not a number"))
+        };
+        let primes = primes.iter().map(|p| number(p)).collect::<Result<Vec<_>, _>>()?;
+        let key =
+            RsaPrivateKey::from_components(number(n)?, number(e)?, number(d)?, primes).map_err(|e| e.to_string())?;
+        key.validate().map_err(|e| e.to_string())?;
+        Ok(RsaKey(key))
+    }
+
+    /// The modulus size in bits (2048 for jirabridge's keys; the plugin may have made 1024).
+    pub fn bits(&self) -> usize {
+        rsa::traits::PublicKeyParts::size(&self.0) * 8
+    }
+
     /// The private key as PKCS#8 PEM, for the store (sealed there).
     pub fn to_pem(&self) -> Result<String, String> {
         self.0.to_pkcs8_pem(LineEnding::LF).map(|pem| pem.to_string()).map_err(|e| e.to_string())

@@ -1,0 +1,72 @@
+//! `jirabridge import-plugin` (SPEC §13, issue 19): reads the plugin's key-value export (and
+//! optionally Mattermost's `config.json`), then imports it into the store, or with
+//! `--dry-run` only reports what it would do. Exit 0 (warnings allowed), 1 when the input
+//! cannot be read (nothing is written then).
+//!
+//! The store is opened here, so the server must be stopped: a running one keeps its indexes
+//! in memory and would not see the import until restarted.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::plugin_import::{self, Options};
+use crate::utc::now_ms;
+
+/// What the command was given.
+pub(super) struct ImportArgs {
+    pub kv: PathBuf,
+    pub mattermost_config: Option<PathBuf>,
+    pub options: Options,
+    pub json: bool,
+}
+
+pub(super) fn import_plugin(config: Option<PathBuf>, args: ImportArgs) -> ExitCode {
+    let loaded = match super::load(config) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    match run(&loaded.config, &args) {
+        Ok(report) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                print!("{}", report.text());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("jirabridge: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plugin_import::report::Report> {
+    let text = read(&args.kv)?;
+    let rows = plugin_import::kv::read(&text).with_context(|| format!("{} cannot be imported", args.kv.display()))?;
+    let settings = match &args.mattermost_config {
+        Some(path) => Some(plugin_import::plugin_settings(&read(path)?).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let dir = &config.store.path;
+    anyhow::ensure!(
+        crate::control::client::connect(dir)?.is_none(),
+        "jirabridge is running on the store at {}: stop it (systemctl stop jirabridge), import, then start it again",
+        dir.display()
+    );
+    let store = crate::data_dir::open_existing_store(dir)?;
+    let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), dir)?;
+    let options = Options { secret_pinned: config.webhook.secret.is_set(), ..args.options };
+    let report = plugin_import::run(&store, &key, &rows, settings.as_ref(), options, now_ms())?;
+    drop(store);
+    for warning in crate::data_dir::match_owner(dir) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(report)
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}

@@ -1,0 +1,247 @@
+//! Migration from the Mattermost Jira plugin (SPEC §13, issue 19): its key-value export
+//! (`kv`) is read whole, turned into a plan (`plan`) without touching the store, and then,
+//! unless it is a dry run, written. The same file twice changes nothing: a record that is
+//! already as the export says is `unchanged`; one that differs (changed in jirabridge since,
+//! or by a newer export) is a conflict, kept as it is unless `overwrite`.
+//!
+//! Imported today: instances (with their OAuth settings), the RSA key, subscriptions,
+//! templates, users' connections (OAuth 1.0a and 2.0, settings, saved fields, default
+//! instance), and the webhook secret from Mattermost's `config.json`. Every other row is
+//! listed with the reason it was left.
+
+pub mod kv;
+pub mod plan;
+pub mod report;
+
+use serde_json::Value;
+
+use crate::instances::oauth;
+use crate::store::{MasterKey, Store, StoreError, StoredSecret};
+use report::{Counts, Report};
+
+/// How an import runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub dry_run: bool,
+    pub overwrite: bool,
+    /// `webhook.secret` is set in the configuration file or environment, which wins over a
+    /// stored one: the plugin's secret is then reported, not imported.
+    pub secret_pinned: bool,
+}
+
+/// What Mattermost's `config.json` gives: the plugin's settings (keys lower-cased).
+pub fn plugin_settings(config_json: &str) -> Result<serde_json::Map<String, Value>, String> {
+    let config: Value = serde_json::from_str(config_json).map_err(|e| format!("config.json is not JSON: {e}"))?;
+    let plugins = &config["PluginSettings"]["Plugins"];
+    let jira = plugins.as_object().and_then(|all| all.iter().find(|(id, _)| id.eq_ignore_ascii_case("jira")));
+    Ok(jira
+        .and_then(|(_, settings)| settings.as_object())
+        .map(|settings| settings.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
+/// Imports `rows` (and the plugin's `settings`, if given) into `store`. Call it on a
+/// blocking thread: it reads and writes the store.
+pub fn run(
+    store: &Store,
+    key: &MasterKey,
+    rows: &[kv::KvRow],
+    settings: Option<&serde_json::Map<String, Value>>,
+    options: Options,
+    now_ms: u64,
+) -> Result<Report, StoreError> {
+    let plan = plan::plan(rows, now_ms);
+    let mut report = Report::new(options.dry_run, rows.len());
+    report.warnings.extend(plan.warnings.iter().cloned());
+    for (row_key, reason) in &plan.skipped {
+        report.skip(row_key, reason);
+    }
+    let write = !options.dry_run;
+    let any_default = store.instances()?.iter().any(|i| i.is_default);
+    let mut counts = Counts::default();
+    for (n, planned) in plan.instances.iter().enumerate() {
+        let mut record = planned.record.clone();
+        record.is_default = !any_default && n == 0;
+        let existing = store.instance(record.id.as_str())?;
+        let same = existing.as_ref().is_some_and(|e| {
+            (e.instance_type, &e.alias, e.is_v2_legacy) == (record.instance_type, &record.alias, record.is_v2_legacy)
+        }) && oauth::load(store, key, record.id.as_str())? == planned.auth;
+        match counts.decide(existing.is_some(), same, options.overwrite) {
+            report::Decision::Write if write => {
+                if let Some(existing) = existing {
+                    (record.is_default, record.created_at_ms) = (existing.is_default, existing.created_at_ms);
+                }
+                store.put_instance(&record)?;
+                oauth::save(store, key, record.id.as_str(), &planned.auth)?;
+            }
+            report::Decision::Conflict => report.conflict(format!("instance {} differs from the export", record.id)),
+            _ => {}
+        }
+    }
+    report.kinds.insert("instances", counts);
+    import_rsa_key(store, key, &plan, options, &mut report)?;
+    let subscriptions = rules(store, &plan.subscriptions, false, options, &mut report)?;
+    report.kinds.insert("subscriptions", subscriptions);
+    let templates = rules(store, &plan.templates, true, options, &mut report)?;
+    report.kinds.insert("templates", templates);
+    let mut counts = Counts::default();
+    for connection in &plan.connections {
+        let existing = store.connection(&connection.instance_id, &connection.mm_user_id, key)?;
+        let same = existing.as_ref().is_some_and(|e| e.auth == connection.auth && e.jira == connection.jira);
+        match counts.decide(existing.is_some(), same, options.overwrite) {
+            report::Decision::Write if write => store.put_connection(connection, key)?,
+            report::Decision::Conflict => report.conflict(format!(
+                "the connection of {} to {} differs from the export (reconnected since?)",
+                connection.mm_user_id, connection.instance_id
+            )),
+            _ => {}
+        }
+    }
+    report.kinds.insert("connections", counts);
+    if write {
+        for (user, instance) in &plan.defaults {
+            store.set_default_instance(user, instance)?;
+        }
+    }
+    if let Some(settings) = settings {
+        import_secret(store, key, settings, options, now_ms, &mut report)?;
+    }
+    report.next_steps(&plan);
+    Ok(report)
+}
+
+fn import_rsa_key(
+    store: &Store,
+    key: &MasterKey,
+    plan: &plan::Plan,
+    options: Options,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    let mut counts = Counts::default();
+    if let Some(imported) = &plan.rsa_key {
+        let existing = store.secret(oauth::RSA_KEY, key)?;
+        let pem = imported.to_pem().map_err(StoreError::Key)?;
+        let same = existing.as_ref().is_some_and(|e| {
+            crate::jira::oauth1::RsaKey::from_pem(&e.value).ok().and_then(|k| k.public_pem().ok())
+                == imported.public_pem().ok()
+        });
+        match counts.decide(existing.is_some(), same, options.overwrite) {
+            report::Decision::Write if !options.dry_run => {
+                store.put_secret(oauth::RSA_KEY, &StoredSecret { value: pem, valid_until_ms: None }, key)?
+            }
+            report::Decision::Conflict => report.conflict(
+                "jirabridge already has an RSA key of its own; the plugin's was not imported (--overwrite replaces it, \
+                 and application links made for jirabridge's key stop working)"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+    report.kinds.insert("rsa_key", counts);
+    Ok(())
+}
+
+/// Subscriptions or templates: by id, unchanged when the filters, channel and name agree.
+fn rules(
+    store: &Store,
+    records: &[crate::store::records::SubscriptionRecordV1],
+    templates: bool,
+    options: Options,
+    report: &mut Report,
+) -> Result<Counts, StoreError> {
+    let mut counts = Counts::default();
+    for record in records {
+        let existing = if templates { store.template(&record.id)? } else { store.subscription(&record.id)? };
+        let same = existing.as_ref().is_some_and(|e| {
+            (&e.channel_id, &e.name, &e.instance_id, &e.events, &e.projects, &e.issue_types, &e.fields)
+                == (
+                    &record.channel_id,
+                    &record.name,
+                    &record.instance_id,
+                    &record.events,
+                    &record.projects,
+                    &record.issue_types,
+                    &record.fields,
+                )
+        });
+        match counts.decide(existing.is_some(), same, options.overwrite) {
+            report::Decision::Write if !options.dry_run => {
+                if templates {
+                    store.put_template(record)?
+                } else {
+                    store.put_subscription(record)?
+                }
+            }
+            report::Decision::Conflict => {
+                let kind = if templates { "template" } else { "subscription" };
+                report.conflict(format!("{kind} {} ({}) was changed in jirabridge since", record.id, record.name))
+            }
+            _ => {}
+        }
+        if !templates {
+            let sub = crate::subscriptions::stored::from_record(record);
+            if let Err(problems) = crate::subscriptions::validate::validate(&sub, false, true) {
+                let why: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+                report.warnings.push(format!(
+                    "subscription {} ({}) was imported as it was, but: {}",
+                    record.id,
+                    record.name,
+                    why.join("; ")
+                ));
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// The plugin's webhook `secret` becomes the current one, so Jira's webhook URLs keep
+/// working once their host changes; the secret jirabridge had stays valid for
+/// `webhook.secret_grace_hours` (decided in issue 19).
+fn import_secret(
+    store: &Store,
+    key: &MasterKey,
+    settings: &serde_json::Map<String, Value>,
+    options: Options,
+    now_ms: u64,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    let mut counts = Counts::default();
+    let Some(secret) = settings.get("secret").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
+        report.kinds.insert("webhook_secret", counts);
+        return Ok(());
+    };
+    if options.secret_pinned {
+        report.warnings.push(
+            "webhook.secret is set in the configuration file or environment, which wins: the plugin's secret was not imported; \
+             set webhook.secret to it there, or remove it to use the imported one"
+                .into(),
+        );
+        report.kinds.insert("webhook_secret", counts);
+        return Ok(());
+    }
+    let current = store.secret(crate::store::secret_names::WEBHOOK_SECRET, key)?;
+    let same = current
+        .as_ref()
+        .is_some_and(|c| crate::secrets::verify::constant_time_eq(c.value.as_bytes(), secret.as_bytes()));
+    if matches!(counts.decide(current.is_some(), same, true), report::Decision::Write) && !options.dry_run {
+        if let Some(current) = current {
+            let previous = StoredSecret { value: current.value, valid_until_ms: Some(now_ms + 24 * 3_600_000) };
+            store.put_secret(crate::store::secret_names::WEBHOOK_SECRET_PREVIOUS, &previous, key)?;
+        }
+        let imported = StoredSecret { value: secret.to_string(), valid_until_ms: None };
+        store.put_secret(crate::store::secret_names::WEBHOOK_SECRET, &imported, key)?;
+        report.warnings.push(
+            "the plugin's webhook secret is now jirabridge's; the one jirabridge had still works for 24 hours".into(),
+        );
+    }
+    report.kinds.insert("webhook_secret", counts);
+    let others: Vec<&String> = settings.keys().filter(|k| *k != "secret").collect();
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|k| k.as_str()).collect();
+        report.warnings.push(format!(
+            "plugin settings not imported by this version (set them in the console): {}",
+            names.join(", ")
+        ));
+    }
+    Ok(())
+}

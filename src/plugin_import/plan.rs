@@ -1,0 +1,291 @@
+//! What the plugin's rows become (SPEC §13.1), decided before anything is written: instances
+//! (from `instances/v3` and each `jira_instance_<md5>`, or the v2 keys), the RSA key,
+//! subscriptions and templates, users and their connections. Keys the plugin derives from
+//! MD5 are found by computing them for every instance and user; whatever is left is listed
+//! with why it was not imported.
+
+use std::collections::{BTreeMap, HashMap};
+
+use md5::{Digest, Md5};
+use serde_json::Value;
+
+use super::kv::KvRow;
+use crate::ids::{InstanceId, InstanceType};
+use crate::instances::oauth::InstanceAuth;
+use crate::jira::oauth1::RsaKey;
+use crate::store::records::{InstanceRecordV1, SubscriptionRecordV1};
+use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
+use crate::subscriptions::model::Subscription;
+use crate::subscriptions::stored::{to_record, Meta};
+
+/// An instance to import, with its OAuth settings and the key it came from.
+pub struct PlannedInstance {
+    pub record: InstanceRecordV1,
+    pub auth: InstanceAuth,
+}
+
+/// Everything an import would write.
+#[derive(Default)]
+pub struct Plan {
+    pub instances: Vec<PlannedInstance>,
+    pub rsa_key: Option<RsaKey>,
+    pub subscriptions: Vec<SubscriptionRecordV1>,
+    pub templates: Vec<SubscriptionRecordV1>,
+    pub connections: Vec<Connection>,
+    /// Mattermost user → their default instance in the plugin.
+    pub defaults: Vec<(String, String)>,
+    /// Rows not imported: key → why.
+    pub skipped: BTreeMap<String, String>,
+    pub warnings: Vec<String>,
+}
+
+/// Lower-case hex MD5 of `text`, as the plugin names its keys.
+pub fn md5hex(text: &str) -> String {
+    hex::encode(Md5::digest(text.as_bytes()))
+}
+
+/// Keys the plugin keeps only for a moment (flows, one-time tokens, DMs already sent).
+const TRANSIENT: &[&str] =
+    &["token_secret", "ots_", "jira_pcsetup_", "expired_token_dm:", "oauth2_temp_cred_", "temp_cred_"];
+
+/// Decides what `rows` become at `now_ms`.
+pub fn plan(rows: &[KvRow], now_ms: u64) -> Plan {
+    let mut plan = Plan::default();
+    let mut left: HashMap<&str, &KvRow> = rows.iter().map(|r| (r.key.as_str(), r)).collect();
+    let json = |row: &KvRow| serde_json::from_slice::<Value>(&row.value).ok();
+    instances(&mut plan, &mut left, now_ms);
+    if let Some(row) = left.remove("rsa_key") {
+        match json(row).map(|_| rsa_key_of(&String::from_utf8_lossy(&row.value))) {
+            Some(Ok(key)) => {
+                if key.bits() < 2048 {
+                    plan.warnings.push(format!("the plugin's RSA key has {} bits; it is kept so application links keep working, but a 2048-bit key is safer", key.bits()));
+                }
+                plan.rsa_key = Some(key);
+            }
+            Some(Err(why)) => drop(plan.skipped.insert("rsa_key".into(), format!("not a usable RSA key: {why}"))),
+            None => drop(plan.skipped.insert("rsa_key".into(), "not JSON".into())),
+        }
+    }
+    let ids: Vec<(String, bool)> = plan
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                i.record.id.to_string(),
+                i.auth.oauth2_client_id.is_none() && i.record.instance_type == InstanceType::Cloud,
+            )
+        })
+        .collect();
+    for (id, _) in &ids {
+        rules(&mut plan, &mut left, id, "jirasub", now_ms);
+        rules(&mut plan, &mut left, id, "templates", now_ms);
+    }
+    users(&mut plan, &mut left, &ids, now_ms);
+    for (key, _) in left {
+        let reason = if TRANSIENT.iter().any(|t| key.starts_with(t)) {
+            "short-lived plugin state (flows, one-time tokens, DMs already sent)"
+        } else if key.starts_with("ticket_post_id_") {
+            "a comment thread's root post: not imported by this version (new comments start a new thread)"
+        } else if key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            "derived from an id no imported instance or user has (the plugin's reverse index, or a leftover)"
+        } else {
+            "not a key the plugin is known to write"
+        };
+        plan.skipped.insert(key.to_string(), reason.into());
+    }
+    plan
+}
+
+/// The instances of `instances/v3` with their `jira_instance_<md5>` records; without it, the
+/// v2 keys.
+fn instances(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, now_ms: u64) {
+    let parse = |row: &KvRow| serde_json::from_slice::<Value>(&row.value).unwrap_or(Value::Null);
+    let listed: Vec<(String, String, String, bool)> = match left.remove("instances/v3") {
+        Some(row) => parse(row)
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                (text(i, "InstanceID"), text(i, "Type"), text(i, "Alias"), i["IsV2Legacy"].as_bool().unwrap_or(false))
+            })
+            .collect(),
+        None => {
+            let current = left.remove("current_jira_instance").map(parse).unwrap_or(Value::Null);
+            let current_id = current.as_str().map(str::to_string).unwrap_or_else(|| text(&current, "InstanceID"));
+            let known = left.remove("known_jira_instances").map(parse).unwrap_or(Value::Null);
+            known
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(id, kind)| {
+                    (id.clone(), kind.as_str().unwrap_or_default().to_string(), String::new(), *id == current_id)
+                })
+                .collect()
+        }
+    };
+    for (id, listed_type, alias, is_v2_legacy) in listed {
+        let details = left.remove(format!("jira_instance_{}", md5hex(&id)).as_str()).map(parse).unwrap_or(Value::Null);
+        let kind = Some(text(&details, "Type")).filter(|t| !t.is_empty()).unwrap_or(listed_type);
+        let Ok(parsed) = InstanceId::parse(&id) else {
+            plan.warnings.push(format!("instance {id:?} is not a Jira URL and was not imported"));
+            continue;
+        };
+        let instance_type = match kind.as_str() {
+            "server" => InstanceType::Server,
+            "cloud" | "cloud-oauth" => InstanceType::Cloud,
+            other => {
+                plan.warnings.push(format!("instance {id} has the unknown type {other:?} and was not imported"));
+                continue;
+            }
+        };
+        let mut auth = InstanceAuth::default();
+        match kind.as_str() {
+            "server" => auth.oauth1_consumer_key = Some(text(&details, "MattermostKey")).filter(|k| !k.is_empty()),
+            "cloud-oauth" => {
+                auth.oauth2_client_id = Some(text(&details, "JiraClientID")).filter(|v| !v.is_empty());
+                auth.oauth2_client_secret = Some(text(&details, "JiraClientSecret")).filter(|v| !v.is_empty());
+                auth.cloud_id = Some(text(&details, "JiraResourceID")).filter(|v| !v.is_empty());
+            }
+            _ => plan.warnings.push(format!("users of {id} must reconnect; set its OAuth client id and secret")),
+        }
+        let alias =
+            Some(alias).filter(|a| !a.is_empty()).or_else(|| Some(text(&details, "Alias")).filter(|a| !a.is_empty()));
+        let mut record = InstanceRecordV1::new(parsed, instance_type, alias, now_ms);
+        record.is_v2_legacy = is_v2_legacy || details["IsV2Legacy"].as_bool().unwrap_or(false);
+        plan.instances.push(PlannedInstance { record, auth });
+    }
+}
+
+/// The subscriptions (`kind` = `jirasub`) or templates of instance `id`.
+fn rules(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, id: &str, kind: &str, now_ms: u64) {
+    let Some(row) = left.remove(md5hex(&format!("{id}/{kind}")).as_str()) else { return };
+    let value: Value = serde_json::from_slice(&row.value).unwrap_or(Value::Null);
+    let by_id = if kind == "jirasub" { &value["Channel"]["by_id"] } else { &value["Templates"]["by_id"] };
+    for (rule_id, rule) in by_id.as_object().into_iter().flatten() {
+        let Ok(mut sub) = serde_json::from_value::<Subscription>(rule.clone()) else {
+            plan.warnings.push(format!("{kind} {rule_id} of {id} is not a subscription and was not imported"));
+            continue;
+        };
+        // As the plugin does on load: the record's instance wins over the entry's own.
+        sub.instance_id = InstanceId::unchecked(id);
+        if sub.id.is_empty() {
+            sub.id = rule_id.clone();
+        }
+        let meta = Meta {
+            state: "active".into(),
+            broken_reason: None,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            created_by: "plugin import".into(),
+        };
+        let record = to_record(&sub, meta);
+        if kind == "jirasub" {
+            plan.subscriptions.push(record);
+        } else {
+            plan.templates.push(record);
+        }
+    }
+}
+
+/// `user_<md5>` records, and each user's connection to each imported instance.
+fn users(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, instances: &[(String, bool)], now_ms: u64) {
+    let user_keys: Vec<String> = left.keys().filter(|k| k.starts_with("user_")).map(|k| k.to_string()).collect();
+    for key in user_keys {
+        let Some(row) = left.remove(key.as_str()) else { continue };
+        let user: Value = serde_json::from_slice(&row.value).unwrap_or(Value::Null);
+        let mm_user = text(&user, "mattermost_user_id");
+        if mm_user.is_empty() || key != format!("user_{}", md5hex(&mm_user)) {
+            plan.skipped.insert(key, "a user record without its Mattermost user id".into());
+            continue;
+        }
+        for (instance, connect_only) in instances {
+            let row_key = md5hex(&format!("{instance}/{mm_user}"));
+            let Some(row) = left.remove(row_key.as_str()) else { continue };
+            if *connect_only {
+                let why = format!(
+                    "the connection of {mm_user} to {instance}, an Atlassian Connect install: they must reconnect"
+                );
+                plan.skipped.insert(row_key, why);
+                continue;
+            }
+            let value: Value = serde_json::from_slice(&row.value).unwrap_or(Value::Null);
+            match connection_of(instance, &mm_user, &value, now_ms) {
+                Some(connection) => plan.connections.push(connection),
+                None => plan.warnings.push(format!(
+                    "{mm_user}'s connection to {instance} has no usable credentials; they must reconnect"
+                )),
+            }
+        }
+        let default = text(&user, "default_instance_id");
+        if !default.is_empty() {
+            plan.defaults.push((mm_user, default));
+        }
+    }
+}
+
+/// A plugin connection as a jirabridge one; `None` without credentials.
+fn connection_of(instance: &str, mm_user: &str, value: &Value, now_ms: u64) -> Option<Connection> {
+    let token = text(value, "Oauth1AccessToken");
+    let oauth2 = &value["OAuth2Token"];
+    let auth = if !token.is_empty() {
+        ConnectionAuth::OAuth1 { token, secret: text(value, "Oauth1AccessSecret") }
+    } else if !text(oauth2, "refresh_token").is_empty() {
+        // The expiry is not carried over: the first use refreshes, which rotates the token.
+        ConnectionAuth::OAuth2 {
+            access_token: text(oauth2, "access_token"),
+            refresh_token: text(oauth2, "refresh_token"),
+            expires_at_ms: 0,
+        }
+    } else {
+        return None;
+    };
+    let settings = &value["Settings"];
+    let roles = &settings["RolesForDMNotification"];
+    let on = |v: &Value| v.as_bool().unwrap_or(false);
+    Some(Connection {
+        instance_id: instance.to_string(),
+        mm_user_id: mm_user.to_string(),
+        jira: JiraUser {
+            account_id: text(value, "accountId"),
+            name: text(value, "name"),
+            key: text(value, "key"),
+            display_name: text(value, "displayName"),
+            email: text(value, "emailAddress"),
+            time_zone: text(value, "timeZone"),
+            avatar_url: String::new(),
+        },
+        auth,
+        settings: NotificationSettings {
+            notifications: on(&settings["notifications"]),
+            assignee: on(&roles["assignee"]),
+            mention: on(&roles["mention"]),
+            reporter: on(&roles["reporter"]),
+            watching: on(&roles["watching"]),
+        },
+        saved_project_key: Some(text(&value["saved_field_values"], "project_key")).filter(|v| !v.is_empty()),
+        saved_issue_type: Some(text(&value["saved_field_values"], "issue_type")).filter(|v| !v.is_empty()),
+        connected_at_ms: now_ms,
+    })
+}
+
+/// The plugin's RSA key: Go's `rsa.PrivateKey` JSON, whose numbers are longer than a JSON
+/// number type holds, so their digits are read from the text itself.
+fn rsa_key_of(json: &str) -> Result<RsaKey, String> {
+    let number_after = |name: &str| -> Result<String, String> {
+        let at = json.find(&format!("\"{name}\":")).ok_or(format!("no {name}"))? + name.len() + 3;
+        let digits: String = json[at..].trim_start().chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return Err(format!("{name} is not a number"));
+        }
+        Ok(digits)
+    };
+    let primes_at = json.find("\"Primes\":").ok_or("no Primes")? + 9;
+    let list = json[primes_at..].trim_start().strip_prefix('[').ok_or("Primes is not a list")?;
+    let list = &list[..list.find(']').ok_or("Primes is not a list")?];
+    let primes: Vec<String> = list.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    RsaKey::from_decimal(&number_after("N")?, &number_after("E")?, &number_after("D")?, &primes)
+}
+
+fn text(value: &Value, name: &str) -> String {
+    value[name].as_str().unwrap_or_default().to_string()
+}

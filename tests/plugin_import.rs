@@ -1,0 +1,116 @@
+//! Migration from the Mattermost Jira plugin (SPEC §13, issue 19) with our own export in
+//! `tests/fixtures/plugin-kv/` (Go's field names, every instance type, OAuth 1.0a and 2.0
+//! connections, a 1024-bit RSA key, subscriptions and a template, transient and leftover
+//! keys): a dry run writes nothing, the import carries everything that still means
+//! something, the report accounts for every row, and the same file again changes nothing.
+
+use serde_json::Value;
+
+use jirabridge::store::secret_names::WEBHOOK_SECRET;
+use jirabridge::store::{ConnectionAuth, MasterKey};
+
+use crate::support::app::spawn_app;
+use crate::support::commands::{config_for, jirabridge, open_store, stderr, stdout};
+use crate::support::fixtures::own_dir;
+
+const SERVER: &str = "https://jira.example.com";
+const ACME: &str = "https://acme.atlassian.net";
+const ADA: &str = "adauser0000000000000000000";
+
+fn import(config: &std::path::Path, extra: &[&str]) -> Value {
+    let dir = own_dir().join("plugin-kv");
+    let (kv, mm) = (dir.join("export.jsonl"), dir.join("config.json"));
+    let mut args =
+        vec!["import-plugin", "--kv", kv.to_str().unwrap(), "--mattermost-config", mm.to_str().unwrap(), "--json"];
+    args.extend(extra);
+    let out = jirabridge(config, &args, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
+}
+
+fn counts(report: &Value, kind: &str) -> (u64, u64, u64) {
+    let c = &report["kinds"][kind];
+    (c["created"].as_u64().unwrap(), c["unchanged"].as_u64().unwrap(), c["conflicts"].as_u64().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugins_export_is_dry_run_imported_and_imported_again_unchanged() {
+    let app = spawn_app().await;
+    let data = app.stop_keeping_data().await;
+    drop(open_store(data.path()));
+    let work = tempfile::tempdir().unwrap();
+    let config = config_for(work.path(), data.path());
+
+    let dry = import(&config, &["--dry-run"]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(counts(&dry, "instances"), (3, 0, 0));
+    assert!(open_store(data.path()).instances().unwrap().is_empty(), "a dry run writes nothing");
+
+    let done = import(&config, &[]);
+    assert_eq!(counts(&done, "instances"), (3, 0, 0));
+    assert_eq!(counts(&done, "subscriptions"), (2, 0, 0));
+    assert_eq!(counts(&done, "templates"), (1, 0, 0));
+    assert_eq!(counts(&done, "connections"), (2, 0, 0), "ada's two; bob's Connect one cannot be used");
+    assert_eq!(counts(&done, "rsa_key"), (1, 0, 0));
+    let secret = &done["kinds"]["webhook_secret"];
+    assert_eq!(secret["created"].as_u64().unwrap() + secret["updated"].as_u64().unwrap(), 1, "{secret}");
+    let skipped: Vec<&str> = done["skipped"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
+    for key in ["token_secret", "ots_abcdef", "foo"] {
+        assert!(skipped.contains(&key), "{key} in {skipped:?}");
+    }
+    assert_eq!(skipped.len(), 7, "transient, root post, reverse index and unknown keys: {skipped:?}");
+    let warnings = done["warnings"].to_string();
+    assert!(warnings.contains("1024 bits"), "{warnings}");
+    assert!(warnings.contains("users of https://old.atlassian.net must reconnect"), "{warnings}");
+    assert!(warnings.contains("subscription sub-odd (everything) was imported as it was"), "{warnings}");
+    assert!(!done.to_string().contains("ada-oauth1-token") && !done.to_string().contains("acme-client-secret"));
+
+    let store = open_store(data.path());
+    let key = MasterKey::load_or_create(data.path()).unwrap();
+    let corp = store.instance(SERVER).unwrap().unwrap();
+    assert_eq!((corp.alias.as_deref(), corp.is_v2_legacy, corp.is_default), (Some("corp"), true, true));
+    let acme = jirabridge::instances::oauth::load(&store, &key, ACME).unwrap();
+    assert_eq!(acme.oauth2_client(), Some(("acme-client", "acme-client-secret")));
+    assert_eq!(acme.cloud_id.as_deref(), Some("cloud-acme-1"));
+    let server_auth = jirabridge::instances::oauth::load(&store, &key, SERVER).unwrap();
+    assert_eq!(server_auth.oauth1_consumer_key.as_deref(), Some("mattermost_jira_example"));
+    assert_eq!(jirabridge::instances::oauth::rsa_key(&store, &key).unwrap().bits(), 1024, "the plugin's key, kept");
+    let ada = store.connection(SERVER, ADA, &key).unwrap().expect("ada's server connection");
+    assert_eq!(
+        ada.auth,
+        ConnectionAuth::OAuth1 { token: "ada-oauth1-token".into(), secret: "ada-oauth1-secret".into() }
+    );
+    assert_eq!((ada.settings.assignee, ada.settings.reporter), (true, false), "a missing role is off");
+    assert_eq!(ada.saved_project_key.as_deref(), Some("OPS"));
+    assert_eq!(store.mattermost_user(ADA).unwrap().unwrap().default_instance_id.as_deref(), Some(ACME));
+    let ops = store.subscription("sub-ops").unwrap().unwrap();
+    assert_eq!(ops.instance_id.as_str(), SERVER, "the record's instance wins, as in the plugin");
+    assert_eq!(store.secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value, "plugin-webhook-secret-0123456789");
+    drop(store);
+
+    let again = import(&config, &[]);
+    for kind in ["instances", "subscriptions", "templates", "connections", "rsa_key"] {
+        let (created, _, conflicts) = counts(&again, kind);
+        assert_eq!((created, conflicts), (0, 0), "{kind}: {again}");
+    }
+    assert_eq!(counts(&again, "instances").1, 3);
+    assert_eq!(counts(&again, "webhook_secret").1, 1);
+}
+
+#[test]
+fn a_bad_line_is_named_and_nothing_is_written() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    drop(open_store(&data));
+    let config = config_for(work.path(), &data);
+    let kv = work.path().join("bad.jsonl");
+    std::fs::write(
+        &kv,
+        "{\"key\":\"instances/v3\",\"value_b64\":\"W10=\",\"expire_at\":0}\n{\"key\":\"x\",\"value_b64\":\"@@\"}\n",
+    )
+    .unwrap();
+    let out = jirabridge(&config, &["import-plugin", "--kv", kv.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("line 2: value_b64 is not base64"), "{}", stderr(&out));
+    assert!(open_store(&data).instances().unwrap().is_empty());
+}
