@@ -114,3 +114,38 @@ fn a_bad_line_is_named_and_nothing_is_written() {
     assert!(stderr(&out).contains("line 2: value_b64 is not base64"), "{}", stderr(&out));
     assert!(open_store(&data).instances().unwrap().is_empty());
 }
+
+/// The admin API takes the same files as multipart parts, and an applied import takes effect
+/// in the running process at once (issue 19 point 3).
+#[tokio::test]
+async fn the_api_imports_into_the_running_jirabridge() {
+    let app = spawn_app().await;
+    let dir = own_dir().join("plugin-kv");
+    let part = |name: &str| {
+        reqwest::multipart::Part::bytes(std::fs::read(dir.join(name)).unwrap()).file_name(name.to_string())
+    };
+    let form = || {
+        reqwest::multipart::Form::new().part("kv", part("export.jsonl")).part("mattermost_config", part("config.json"))
+    };
+    let dry = app.api(reqwest::Method::POST, "/import/plugin?dry_run=true").multipart(form()).send().await.unwrap();
+    assert_eq!(dry.status(), 200);
+    assert!(app.state.store.instances().unwrap().is_empty(), "a dry run writes nothing");
+
+    let done = app.api(reqwest::Method::POST, "/import/plugin").multipart(form()).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let report: Value = done.json().await.unwrap();
+    assert_eq!(counts(&report, "subscriptions"), (2, 0, 0));
+    assert!(report["warnings"].to_string().contains("webhook.secret is set in the configuration file"), "{report}");
+    assert!(app.state.jira_ops.is_connected(ADA, Some(SERVER)), "the connected users are read again");
+    assert!(app.state.subscriptions.read().unwrap().len() >= 2, "the subscription index is read again");
+    let audit = app.state.store.audit_entries(0, 5).unwrap();
+    assert!(audit.iter().any(|a| a.action == "import.plugin"));
+
+    let bad = reqwest::multipart::Form::new()
+        .part("kv", reqwest::multipart::Part::bytes(b"{\"key\":\"a\",\"value_b64\":\"e30=\"}\nnot json\n".to_vec()));
+    let refused = app.api(reqwest::Method::POST, "/import/plugin").multipart(bad).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert!(body["error"]["fields"]["kv[2]"].as_str().unwrap().starts_with("not a JSON object"), "{body}");
+    app.shutdown().await;
+}

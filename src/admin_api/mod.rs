@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod events;
+mod import;
 pub mod instances;
 pub mod mattermost;
 pub mod ops;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/deliveries/{id}/retry").route(web::post().to(events::retry)))
             .service(resource("/mattermost/commands").route(web::post().to(mattermost::register_command)))
             .service(resource("/secrets/webhook").route(web::post().to(secrets::webhook)))
+            .service(resource("/import/plugin").route(web::post().to(import::plugin)))
             .service(resource("/secrets/admin-token").route(web::post().to(secrets::admin_token)))
             .service(
                 resource("/instances").route(web::get().to(instances::list)).route(web::post().to(instances::create)),

@@ -89,6 +89,16 @@ impl Connections {
         Ok(Connections { store, key, jira, mattermost, settings, signing, index, refreshing, projects })
     }
 
+    /// Reads who is connected from the store again (after an import wrote connections).
+    pub fn reload_index(&self) -> Result<(), StoreError> {
+        let mut index: HashMap<String, Vec<String>> = HashMap::new();
+        for (instance, user) in self.store.connection_keys()? {
+            index.entry(user).or_default().push(instance);
+        }
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
+        Ok(())
+    }
+
     fn remember(&self, user: &str, instance: &str) {
         let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
         let instances = index.entry(user.to_string()).or_default();

@@ -7,7 +7,8 @@
 //! Imported today: instances (with their OAuth settings), the RSA key, subscriptions,
 //! templates, users' connections (OAuth 1.0a and 2.0, settings, saved fields, default
 //! instance), and the webhook secret from Mattermost's `config.json`. Every other row is
-//! listed with the reason it was left.
+//! listed with the reason it was left. The CLI (`import-plugin`, on a stopped store) and the
+//! admin API (`POST /api/v1/import/plugin`, in the running process) share this.
 
 pub mod kv;
 pub mod plan;
