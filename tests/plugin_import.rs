@@ -58,7 +58,8 @@ async fn the_plugins_export_is_dry_run_imported_and_imported_again_unchanged() {
     for key in ["token_secret", "ots_abcdef", "foo"] {
         assert!(skipped.contains(&key), "{key} in {skipped:?}");
     }
-    assert_eq!(skipped.len(), 7, "transient, root post, reverse index and unknown keys: {skipped:?}");
+    assert_eq!(skipped.len(), 6, "transient, Connect, reverse index and unknown keys: {skipped:?}");
+    assert_eq!(counts(&done, "root_posts"), (1, 0, 0), "the live comment thread, on the v2-legacy instance");
     let warnings = done["warnings"].to_string();
     assert!(warnings.contains("1024 bits"), "{warnings}");
     assert!(warnings.contains("users of https://old.atlassian.net must reconnect"), "{warnings}");
@@ -86,10 +87,13 @@ async fn the_plugins_export_is_dry_run_imported_and_imported_again_unchanged() {
     let ops = store.subscription("sub-ops").unwrap().unwrap();
     assert_eq!(ops.instance_id.as_str(), SERVER, "the record's instance wins, as in the plugin");
     assert_eq!(store.secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value, "plugin-webhook-secret-0123456789");
+    let channel = jirabridge::ids::ChannelId::unchecked("feedchannel000000000000000");
+    let root = store.live_root(SERVER, "10001", &channel, jirabridge::utc::now_ms()).unwrap();
+    assert_eq!(root.as_deref(), Some("rootpost000000000000000000"));
     drop(store);
 
     let again = import(&config, &[]);
-    for kind in ["instances", "subscriptions", "templates", "connections", "rsa_key"] {
+    for kind in ["instances", "subscriptions", "templates", "connections", "rsa_key", "root_posts"] {
         let (created, _, conflicts) = counts(&again, kind);
         assert_eq!((created, conflicts), (0, 0), "{kind}: {again}");
     }

@@ -6,7 +6,8 @@
 //!
 //! Imported today: instances (with their OAuth settings), the RSA key, subscriptions,
 //! templates, users' connections (OAuth 1.0a and 2.0, settings, saved fields, default
-//! instance), and the webhook secret from Mattermost's `config.json`. Every other row is
+//! instance), live comment-thread roots, and the webhook secret from Mattermost's
+//! `config.json`. Every other row is
 //! listed with the reason it was left. The CLI (`import-plugin`, on a stopped store) and the
 //! admin API (`POST /api/v1/import/plugin`, in the running process) share this.
 
@@ -104,6 +105,19 @@ pub fn run(
             store.set_default_instance(user, instance)?;
         }
     }
+    let mut counts = Counts::default();
+    for (instance, issue, channel, post, until) in &plan.roots {
+        let channel = crate::ids::ChannelId::unchecked(channel);
+        let existing = store.live_root(instance, issue, &channel, now_ms)?;
+        let same = existing.as_deref() == Some(post.as_str());
+        if let report::Decision::Write = counts.decide(existing.is_some(), same, options.overwrite) {
+            if write {
+                let root = crate::store::records::RootPostRecordV1::new(post.clone(), *until);
+                store.put_root(instance, issue, &channel, &root)?;
+            }
+        }
+    }
+    report.kinds.insert("root_posts", counts);
     if let Some(settings) = settings {
         import_secret(store, key, settings, options, now_ms, &mut report)?;
     }

@@ -34,6 +34,8 @@ pub struct Plan {
     pub connections: Vec<Connection>,
     /// Mattermost user → their default instance in the plugin.
     pub defaults: Vec<(String, String)>,
+    /// Comment threads: (instance, issue id, channel id, root post id, until ms).
+    pub roots: Vec<(String, String, String, String, u64)>,
     /// Rows not imported: key → why.
     pub skipped: BTreeMap<String, String>,
     pub warnings: Vec<String>,
@@ -81,11 +83,10 @@ pub fn plan(rows: &[KvRow], now_ms: u64) -> Plan {
         rules(&mut plan, &mut left, id, "templates", now_ms);
     }
     users(&mut plan, &mut left, &ids, now_ms);
+    roots(&mut plan, &mut left, now_ms);
     for (key, _) in left {
         let reason = if TRANSIENT.iter().any(|t| key.starts_with(t)) {
             "short-lived plugin state (flows, one-time tokens, DMs already sent)"
-        } else if key.starts_with("ticket_post_id_") {
-            "a comment thread's root post: not imported by this version (new comments start a new thread)"
         } else if key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
             "derived from an id no imported instance or user has (the plugin's reverse index, or a leftover)"
         } else {
@@ -183,6 +184,40 @@ fn rules(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, id: &str, kind: &str
             plan.subscriptions.push(record);
         } else {
             plan.templates.push(record);
+        }
+    }
+}
+
+/// How long a thread root without an expiry of its own lasts (the plugin's default).
+const ROOT_DAYS_MS: u64 = 30 * 24 * 3_600_000;
+
+/// `ticket_post_id_<issue id>_channel_id_<channel id>`: the root post of an issue's comments
+/// in a channel, for the v2-legacy instance, else the only one (the key names none).
+fn roots(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, now_ms: u64) {
+    let legacy = plan.instances.iter().find(|i| i.record.is_v2_legacy);
+    let instance = legacy.or(match plan.instances.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    });
+    let instance = instance.map(|i| i.record.id.to_string());
+    let keys: Vec<String> = left.keys().filter(|k| k.starts_with("ticket_post_id_")).map(|k| k.to_string()).collect();
+    for key in keys {
+        let Some(row) = left.remove(key.as_str()) else { continue };
+        let parts = key.trim_start_matches("ticket_post_id_").split_once("_channel_id_");
+        let post: Option<String> = serde_json::from_slice(&row.value).ok();
+        let until = if row.expire_at > 0 { row.expire_at as u64 } else { now_ms + ROOT_DAYS_MS };
+        match (parts, post, &instance) {
+            _ if until <= now_ms => drop(plan.skipped.insert(key, "an expired comment thread".into())),
+            (Some((issue, channel)), Some(post), Some(instance)) => {
+                plan.roots.push((instance.clone(), issue.to_string(), channel.to_string(), post, until))
+            }
+            (_, _, None) => {
+                drop(plan.skipped.insert(
+                    key,
+                    "a comment thread whose instance is unknown (several instances, none v2-legacy)".into(),
+                ))
+            }
+            _ => drop(plan.skipped.insert(key, "not a comment thread root".into())),
         }
     }
 }
