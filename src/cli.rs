@@ -123,8 +123,8 @@ pub fn main() -> ExitCode {
         Command::Restore { file, force } => store_commands::restore(cli.config, &file, force),
         Command::ImportPlugin { kv, mattermost_config, dry_run, json, overwrite } => {
             let options = crate::plugin_import::Options { dry_run, overwrite, secret_pinned: false };
-            let args = import_command::ImportArgs { kv, mattermost_config, options, json };
-            import_command::import_plugin(cli.config, args)
+            let args = import_command::ImportArgs { config_file: cli.config, kv, mattermost_config, options, json };
+            import_command::import_plugin(args)
         }
     }
 }

@@ -87,6 +87,17 @@ async fn the_plugins_export_is_dry_run_imported_and_imported_again_unchanged() {
     let ops = store.subscription("sub-ops").unwrap().unwrap();
     assert_eq!(ops.instance_id.as_str(), SERVER, "the record's instance wins, as in the plugin");
     assert_eq!(store.secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value, "plugin-webhook-secret-0123456789");
+    let values: std::collections::HashMap<String, String> =
+        store.setting_values().unwrap().into_iter().map(|(k, r)| (k, r.value_json)).collect();
+    assert_eq!(values.get("jira.enable_issue_ui").map(String::as_str), Some("false"), "{values:?}");
+    assert_eq!(values.get("mattermost.threaded_comment_days").map(String::as_str), Some("14"));
+    assert_eq!(
+        values.get("security.subscription_editor_jira_groups").map(String::as_str),
+        Some(r#"["jira-admins","devops"]"#)
+    );
+    let stored = store.secret("setting:jira.admin_api_token", &key).unwrap().expect("the admin token, sealed");
+    let admin_token: String = serde_json::from_str(&stored.value).unwrap();
+    assert_eq!(admin_token, "imported-admin-api-token", "decrypted with the plugin's key");
     let channel = jirabridge::ids::ChannelId::unchecked("feedchannel000000000000000");
     let root = store.live_root(SERVER, "10001", &channel, jirabridge::utc::now_ms()).unwrap();
     assert_eq!(root.as_deref(), Some("rootpost000000000000000000"));

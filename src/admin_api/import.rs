@@ -78,10 +78,16 @@ pub async fn plugin(
         overwrite: query.overwrite,
         secret_pinned: state.settings.source("webhook.secret").pins(),
     };
-    let key = state.master_key.clone();
+    let (key, live) = (state.master_key.clone(), state.settings.clone());
     let report = state
         .store
-        .run(move |store| plugin_import::run(store, &key, &rows, settings.as_ref(), options, now_ms()))
+        .run(move |store| {
+            let mut report = plugin_import::run(store, &key, &rows, settings.as_ref(), options, now_ms())?;
+            if let Some(plugin) = &settings {
+                plugin_import::settings::import(&live, plugin, options.dry_run, &mut report);
+            }
+            Ok::<_, crate::store::StoreError>(report)
+        })
         .await?;
     if !options.dry_run {
         take_effect(&state).await?;

@@ -16,14 +16,16 @@ use crate::utc::now_ms;
 
 /// What the command was given.
 pub(super) struct ImportArgs {
+    /// `--config`, read again for the live settings the plugin's settings go into.
+    pub config_file: Option<PathBuf>,
     pub kv: PathBuf,
     pub mattermost_config: Option<PathBuf>,
     pub options: Options,
     pub json: bool,
 }
 
-pub(super) fn import_plugin(config: Option<PathBuf>, args: ImportArgs) -> ExitCode {
-    let loaded = match super::load(config) {
+pub(super) fn import_plugin(args: ImportArgs) -> ExitCode {
+    let loaded = match super::load(args.config_file.clone()) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -59,7 +61,13 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
     let store = crate::data_dir::open_existing_store(dir)?;
     let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), dir)?;
     let options = Options { secret_pinned: config.webhook.secret.is_set(), ..args.options };
-    let report = plugin_import::run(&store, &key, &rows, settings.as_ref(), options, now_ms())?;
+    let mut report = plugin_import::run(&store, &key, &rows, settings.as_ref(), options, now_ms())?;
+    if let Some(plugin) = &settings {
+        let loaded = crate::config::Config::load(args.config_file.as_deref())
+            .map_err(|errors| anyhow::anyhow!("the configuration has errors:\n{errors}"))?;
+        let live = crate::live_config::Settings::load(loaded, store.clone(), key.clone())?;
+        plugin_import::settings::import(&live, plugin, options.dry_run, &mut report);
+    }
     drop(store);
     for warning in crate::data_dir::match_owner(dir) {
         eprintln!("warning: {warning}");

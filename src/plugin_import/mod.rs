@@ -6,14 +6,15 @@
 //!
 //! Imported today: instances (with their OAuth settings), the RSA key, subscriptions,
 //! templates, users' connections (OAuth 1.0a and 2.0, settings, saved fields, default
-//! instance), live comment-thread roots, and the webhook secret from Mattermost's
-//! `config.json`. Every other row is
+//! instance), live comment-thread roots, and from Mattermost's `config.json` the webhook
+//! secret and the plugin's settings (`settings`). Every other row is
 //! listed with the reason it was left. The CLI (`import-plugin`, on a stopped store) and the
 //! admin API (`POST /api/v1/import/plugin`, in the running process) share this.
 
 pub mod kv;
 pub mod plan;
 pub mod report;
+pub mod settings;
 
 use serde_json::Value;
 
@@ -250,13 +251,5 @@ fn import_secret(
         );
     }
     report.kinds.insert("webhook_secret", counts);
-    let others: Vec<&String> = settings.keys().filter(|k| *k != "secret").collect();
-    if !others.is_empty() {
-        let names: Vec<&str> = others.iter().map(|k| k.as_str()).collect();
-        report.warnings.push(format!(
-            "plugin settings not imported by this version (set them in the console): {}",
-            names.join(", ")
-        ));
-    }
     Ok(())
 }
