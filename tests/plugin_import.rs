@@ -164,3 +164,97 @@ async fn the_api_imports_into_the_running_jirabridge() {
     assert!(body["error"]["fields"]["kv[2]"].as_str().unwrap().starts_with("not a JSON object"), "{body}");
     app.shutdown().await;
 }
+
+/// An export row, as the plugin's SQL writes it.
+fn row(key: &str, value: &Value) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(value.to_string());
+    serde_json::json!({"key": key, "value_b64": encoded, "expire_at": 0}).to_string()
+}
+
+fn md5hex(text: &str) -> String {
+    jirabridge::plugin_import::plan::md5hex(text)
+}
+
+/// After an import, the connections work (issue 19 point 10): Data Center calls are signed
+/// with the plugin's RSA key and consumer key, which the Jira's application link already
+/// trusts, and an imported Cloud refresh token refreshes.
+#[tokio::test]
+async fn imported_connections_act_in_jira() {
+    use crate::support::fake_jira::FakeJira;
+    let (dc, cloud) = (FakeJira::start().await, FakeJira::start_cloud().await);
+    let host = "imported.atlassian.net";
+    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
+    let site = format!("http://{host}:{}", cloud.url.rsplit(':').next().unwrap());
+    for jira in [&dc, &cloud] {
+        jira.add_issue("DEMO-1", serde_json::json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    }
+    dc.add_oauth1_user("plugin-issued-token", "ada", "Ada Lovelace");
+    cloud.register_oauth2_app("plugin-client", "plugin-secret", "cloud-9", &site);
+    cloud.add_oauth2_grant("plugin-refresh", "557058:ada", "Ada Lovelace");
+    let fake = cloud.url.clone();
+    let app = crate::support::app::spawn_app_with(move |c| {
+        c.mattermost.command_tokens = vec![jirabridge::config::Secret::new("cmdtoken0000000000000000ii".into())];
+        c.jira.atlassian_auth_url = fake.clone();
+        c.jira.atlassian_api_url = fake;
+    })
+    .await;
+    let ada = app.mm.add_user("ada", "system_user");
+    let rsa = std::fs::read_to_string(own_dir().join("plugin-kv/export.jsonl")).unwrap();
+    let rsa_line = rsa.lines().find(|l| l.contains("\"rsa_key\"")).unwrap().to_string();
+    let instances =
+        serde_json::json!([{"InstanceID": dc.url, "Type": "server"}, {"InstanceID": site, "Type": "cloud-oauth"}]);
+    let lines = [
+        row("instances/v3", &instances),
+        row(
+            &format!("jira_instance_{}", md5hex(&dc.url)),
+            &serde_json::json!({"Type": "server", "MattermostKey": "plugin-consumer"}),
+        ),
+        row(
+            &format!("jira_instance_{}", md5hex(&site)),
+            &serde_json::json!({"Type": "cloud-oauth",
+            "JiraClientID": "plugin-client", "JiraClientSecret": "plugin-secret", "JiraResourceID": "cloud-9"}),
+        ),
+        rsa_line,
+        row(
+            &format!("user_{}", md5hex(&ada)),
+            &serde_json::json!({"mattermost_user_id": ada, "default_instance_id": dc.url}),
+        ),
+        row(
+            &md5hex(&format!("{}/{ada}", dc.url)),
+            &serde_json::json!({"name": "ada", "displayName": "Ada Lovelace",
+            "Oauth1AccessToken": "plugin-issued-token", "Oauth1AccessSecret": "s", "Settings": {"notifications": true}}),
+        ),
+        row(
+            &md5hex(&format!("{site}/{ada}")),
+            &serde_json::json!({"accountId": "557058:ada", "displayName": "Ada Lovelace",
+            "OAuth2Token": {"access_token": "old", "refresh_token": "plugin-refresh", "expiry": "2026-01-01T00:00:00Z"}}),
+        ),
+    ];
+    let form =
+        reqwest::multipart::Form::new().part("kv", reqwest::multipart::Part::bytes(lines.join("\n").into_bytes()));
+    let done = app.api(reqwest::Method::POST, "/import/plugin").multipart(form).send().await.unwrap();
+    assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+
+    // The Jira admin made the application link for the plugin: its key, its consumer key.
+    let reference = jirabridge::jira::instance::encode_id(&dc.url);
+    let shown: Value =
+        app.api(reqwest::Method::GET, &format!("/instances/{reference}")).send().await.unwrap().json().await.unwrap();
+    dc.trust_consumer("plugin-consumer", shown["oauth1_public_key"].as_str().unwrap());
+    let view = |instance: String| {
+        let line = format!("/jira view DEMO-1 --instance {instance}");
+        let app = &app;
+        let ada = ada.clone();
+        async move { app.slash(&ada, "cmdtoken0000000000000000ii", &line).await }
+    };
+    let signed = view(dc.url.clone()).await;
+    assert!(signed.body["attachments"][0]["text"].as_str().is_some_and(|t| t.contains("DEMO-1")), "{}", signed.body);
+    let refreshed = view(site.clone()).await;
+    assert!(
+        refreshed.body["attachments"][0]["text"].as_str().is_some_and(|t| t.contains("DEMO-1")),
+        "{}",
+        refreshed.body
+    );
+    assert_eq!(cloud.refresh_count(), 1, "the imported refresh token was used once and rotated");
+    app.shutdown().await;
+}

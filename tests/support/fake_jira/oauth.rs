@@ -355,6 +355,24 @@ impl FakeJira {
         }
     }
 
+    /// A user whose OAuth 1.0a access token `token` Jira already issued (before an import).
+    pub fn add_oauth1_user(&self, token: &str, name: &str, display_name: &str) {
+        let person = json!({"name": name, "key": format!("JIRAUSER-{name}"), "displayName": display_name,
+            "emailAddress": format!("{name}@example.com"), "timeZone": "UTC", "active": true});
+        self.world.lock().unwrap().people.insert(format!("OAuth1 {token}"), person);
+    }
+
+    /// A Cloud user's OAuth 2.0 grant whose current refresh token is `refresh_token` (issued
+    /// before an import).
+    pub fn add_oauth2_grant(&self, refresh_token: &str, account_id: &str, display_name: &str) {
+        let mut world = self.world.lock().unwrap();
+        world.oauth.next += 1;
+        let family = world.oauth.next;
+        let person = json!({"accountId": account_id, "displayName": display_name, "active": true, "timeZone": "UTC"});
+        world.oauth.families.insert(family, (person, false));
+        world.oauth.refresh.insert(refresh_token.into(), (family, true));
+    }
+
     /// How many refreshes were asked for.
     pub fn refresh_count(&self) -> usize {
         self.world.lock().unwrap().oauth.refreshes
