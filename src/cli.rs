@@ -58,8 +58,8 @@ enum Command {
         #[arg(long)]
         include_key: bool,
     },
-    /// Import the Mattermost Jira plugin's data from its key-value export; the server must be
-    /// stopped.
+    /// Import the Mattermost Jira plugin's data from its key-value export (through the running
+    /// server when one runs).
     ImportPlugin {
         /// The export: JSON lines {"key","value_b64","expire_at"} (the README gives the SQL).
         #[arg(long, value_name = "FILE")]

@@ -258,3 +258,30 @@ async fn imported_connections_act_in_jira() {
     assert_eq!(cloud.refresh_count(), 1, "the imported refresh token was used once and rotated");
     app.shutdown().await;
 }
+
+/// While `serve` runs, `import-plugin` goes through its control socket and the server's
+/// memory sees the import at once (issue 19 point 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_imports_through_the_running_server() {
+    let app = spawn_app().await;
+    let work = tempfile::tempdir().unwrap();
+    let config = config_for(work.path(), app.data_dir.path());
+    let dir = own_dir().join("plugin-kv");
+    let kv = dir.join("export.jsonl");
+    let args = ["import-plugin", "--kv", kv.to_str().unwrap(), "--json"];
+    let out = crate::support::commands::jirabridge_async(&config, &args, "").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    assert_eq!(counts(&report, "connections"), (2, 0, 0));
+    assert!(app.state.jira_ops.is_connected(ADA, Some(SERVER)), "the running server sees the import");
+    let audit = app.state.store.audit_entries(0, 5).unwrap();
+    assert!(audit.iter().any(|a| a.action == "import.plugin" && a.actor == "cli"));
+    let text = crate::support::commands::jirabridge_async(
+        &config,
+        &["import-plugin", "--kv", kv.to_str().unwrap(), "--dry-run"],
+        "",
+    )
+    .await;
+    assert!(stdout(&text).starts_with("Dry run: nothing was written."), "{}", stdout(&text));
+    app.shutdown().await;
+}

@@ -64,6 +64,19 @@ pub async fn plugin(
 ) -> Result<HttpResponse, ApiError> {
     let (kv, config) = parts(payload).await?;
     let kv = kv.ok_or_else(|| ApiError::field("kv", "the plugin's export is missing (multipart part kv)"))?;
+    let options = Options { dry_run: query.dry_run, overwrite: query.overwrite, secret_pinned: false };
+    Ok(HttpResponse::Ok().json(import_files(&state, kv, config, options, "api").await?))
+}
+
+/// Imports the export `kv` (and Mattermost's `config`) into the running process, audited as
+/// `actor`; the admin API and the control socket share it.
+pub async fn import_files(
+    state: &AppState,
+    kv: Vec<u8>,
+    config: Option<Vec<u8>>,
+    options: Options,
+    actor: &str,
+) -> Result<plugin_import::report::Report, ApiError> {
     let text = String::from_utf8(kv).map_err(|_| ApiError::field("kv", "the export is not UTF-8 text"))?;
     let rows = plugin_import::kv::read(&text).map_err(|e| ApiError::field(&format!("kv[{}]", e.line), e.message))?;
     let settings = match config {
@@ -73,11 +86,7 @@ pub async fn plugin(
         }
         None => None,
     };
-    let options = Options {
-        dry_run: query.dry_run,
-        overwrite: query.overwrite,
-        secret_pinned: state.settings.source("webhook.secret").pins(),
-    };
+    let options = Options { secret_pinned: state.settings.source("webhook.secret").pins(), ..options };
     let (key, live) = (state.master_key.clone(), state.settings.clone());
     let report = state
         .store
@@ -90,12 +99,12 @@ pub async fn plugin(
         })
         .await?;
     if !options.dry_run {
-        take_effect(&state).await?;
+        take_effect(state).await?;
         let counts = serde_json::to_string(&report.kinds).unwrap_or_default();
-        let entry = AuditRecordV1::new("api", "import.plugin", "plugin", None, Some(counts), now_ms());
+        let entry = AuditRecordV1::new(actor, "import.plugin", "plugin", None, Some(counts), now_ms());
         state.store.run(move |store| store.audit(&entry)).await?;
     }
-    Ok(HttpResponse::Ok().json(report))
+    Ok(report)
 }
 
 /// What the running process keeps in memory is read again from the store.

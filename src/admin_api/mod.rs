@@ -4,7 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod events;
-mod import;
+pub mod import;
 pub mod instances;
 pub mod mattermost;
 pub mod ops;

@@ -3,8 +3,8 @@
 //! `--dry-run` only reports what it would do. Exit 0 (warnings allowed), 1 when the input
 //! cannot be read (nothing is written then).
 //!
-//! The store is opened here, so the server must be stopped: a running one keeps its indexes
-//! in memory and would not see the import until restarted.
+//! While `serve` runs, the files go through its control socket and the server imports them
+//! (refreshing what it keeps in memory), as `backup` does; otherwise the store is opened here.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,13 +29,17 @@ pub(super) fn import_plugin(args: ImportArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match run(&loaded.config, &args) {
-        Ok(report) => {
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
-            } else {
-                print!("{}", report.text());
-            }
+    let outcome = match through_server(&loaded.config, &args) {
+        Ok(Some(answer)) => Ok(answer),
+        Ok(None) => run(&loaded.config, &args).map(|report| match args.json {
+            true => serde_json::to_string_pretty(&report).unwrap_or_default(),
+            false => report.text(),
+        }),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(answer) => {
+            println!("{}", answer.trim_end());
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -43,6 +47,25 @@ pub(super) fn import_plugin(args: ImportArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The import by the running server, through its control socket; `None` when none runs.
+fn through_server(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<Option<String>> {
+    let Some(server) = crate::control::client::connect(&config.store.path)? else { return Ok(None) };
+    let kv = std::fs::read(&args.kv).with_context(|| format!("cannot read {}", args.kv.display()))?;
+    let settings = match &args.mattermost_config {
+        Some(path) => Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?),
+        None => None,
+    };
+    let request = crate::control::protocol::Request::ImportPlugin {
+        dry_run: args.options.dry_run,
+        overwrite: args.options.overwrite,
+        json: args.json,
+        kv_bytes: kv.len() as u64,
+        config_bytes: settings.as_ref().map_or(0, |s| s.len() as u64),
+    };
+    let answer = server.import(&request, &kv, settings.as_deref())?;
+    Ok(Some(answer))
 }
 
 fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plugin_import::report::Report> {
@@ -53,11 +76,6 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
         None => None,
     };
     let dir = &config.store.path;
-    anyhow::ensure!(
-        crate::control::client::connect(dir)?.is_none(),
-        "jirabridge is running on the store at {}: stop it (systemctl stop jirabridge), import, then start it again",
-        dir.display()
-    );
     let store = crate::data_dir::open_existing_store(dir)?;
     let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), dir)?;
     let options = Options { secret_pinned: config.webhook.secret.is_set(), ..args.options };

@@ -12,6 +12,9 @@ use super::protocol::{Request, Response};
 /// may first wait for the changes in progress to finish).
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The longest import report read (one line per skipped row).
+const REPORT_MOST_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Talking to the server failed. The messages are for the admin.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -68,6 +71,16 @@ impl ControlClient {
         Ok(std::io::copy(&mut self.stream, out)?)
     }
 
+    /// Sends an import and its files; answers the report.
+    pub fn import(mut self, request: &Request, kv: &[u8], config: Option<&[u8]>) -> Result<String, ControlError> {
+        self.send(request)?;
+        self.stream.get_mut().write_all(kv)?;
+        if let Some(config) = config {
+            self.stream.get_mut().write_all(config)?;
+        }
+        self.answer_up_to(REPORT_MOST_BYTES)
+    }
+
     fn send(&mut self, request: &Request) -> Result<(), ControlError> {
         let mut line = serde_json::to_string(request).map_err(|e| ControlError::BadAnswer(e.to_string()))?;
         line.push('\n');
@@ -76,8 +89,12 @@ impl ControlClient {
     }
 
     fn answer(&mut self) -> Result<String, ControlError> {
+        self.answer_up_to(64 * 1024)
+    }
+
+    fn answer_up_to(&mut self, most: u64) -> Result<String, ControlError> {
         let mut line = String::new();
-        (&mut self.stream).take(64 * 1024).read_line(&mut line)?;
+        (&mut self.stream).take(most).read_line(&mut line)?;
         let response: Response = serde_json::from_str(&line)
             .map_err(|_| ControlError::BadAnswer(line.trim().chars().take(200).collect()))?;
         match response {

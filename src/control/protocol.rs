@@ -23,6 +23,10 @@ pub enum Request {
     ListAdmins,
     /// Deletes an admin console account (never the last one).
     DeleteAdmin { username: String },
+    /// Imports the Mattermost Jira plugin's data: `kv_bytes` of the export, then
+    /// `config_bytes` of Mattermost's `config.json` (0: none), follow the line. Answers the
+    /// report, as JSON when `json`.
+    ImportPlugin { dry_run: bool, overwrite: bool, json: bool, kv_bytes: u64, config_bytes: u64 },
 }
 
 impl std::fmt::Debug for Request {
@@ -36,12 +40,15 @@ impl std::fmt::Debug for Request {
             Request::Backup { include_key } => write!(f, "Backup {{ include_key: {include_key} }}"),
             Request::ListAdmins => f.write_str("ListAdmins"),
             Request::DeleteAdmin { username } => write!(f, "DeleteAdmin {{ username: {username:?} }}"),
+            Request::ImportPlugin { dry_run, kv_bytes, .. } => {
+                write!(f, "ImportPlugin {{ dry_run: {dry_run}, kv_bytes: {kv_bytes} }}")
+            }
         }
     }
 }
 
 /// The commands this binary's server knows, for the error about an unknown one.
-pub const COMMANDS: &str = "ping, set_password, backup, list_admins, delete_admin";
+pub const COMMANDS: &str = "ping, set_password, backup, list_admins, delete_admin, import_plugin";
 
 /// The server's answer line.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -104,9 +111,7 @@ mod tests {
 
     #[test]
     fn bad_requests_get_sentences() {
-        assert!(parse_request(r#"{"command":"import_plugin"}"#)
-            .unwrap_err()
-            .contains("unknown command \"import_plugin\""));
+        assert!(parse_request(r#"{"command":"restore"}"#).unwrap_err().contains("unknown command \"restore\""));
         assert!(parse_request("not json").unwrap_err().starts_with("the request is not valid"));
         assert!(parse_request(r#"{"command":"set_password"}"#).unwrap_err().contains("username"));
     }

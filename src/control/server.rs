@@ -11,13 +11,19 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
+use std::sync::Arc;
+
 use super::protocol::{parse_request, Request, Response, MAX_REQUEST_BYTES};
+use super::Importer;
 use crate::store::export::KeyText;
 use crate::store::Store;
 use crate::utc::now_ms;
 
 /// How long a client may take to send its request line.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most an import sends (decided in issue 19), and how long it may take to arrive.
+const IMPORT_MOST_BYTES: u64 = 256 * 1024 * 1024;
+const IMPORT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long one write of a backup may block before the backup is abandoned.
 const BACKUP_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -31,14 +37,14 @@ impl ControlServer {
     /// Listens on `<data_dir>/control.sock` on the current tokio runtime. A socket file left
     /// by a process that died is replaced. The socket is bound under a temporary name, made
     /// 0600 and then renamed, so the final path is never reachable with looser permissions.
-    pub fn start(store: Store, data_dir: &Path) -> std::io::Result<ControlServer> {
+    pub fn start(store: Store, data_dir: &Path, importer: Option<Arc<dyn Importer>>) -> std::io::Result<ControlServer> {
         let path = super::socket_path(data_dir);
         let temporary = data_dir.join(format!("control.sock.{}.tmp", std::process::id()));
         remove_if_present(&temporary)?;
         let listener = UnixListener::bind(&temporary)?;
         std::fs::set_permissions(&temporary, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         std::fs::rename(&temporary, &path)?;
-        let task = tokio::spawn(accept_loop(listener, store, data_dir.to_path_buf()));
+        let task = tokio::spawn(accept_loop(listener, store, data_dir.to_path_buf(), importer));
         Ok(ControlServer { path, task: Some(task) })
     }
 
@@ -74,11 +80,11 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
     }
 }
 
-async fn accept_loop(listener: UnixListener, store: Store, data_dir: PathBuf) {
+async fn accept_loop(listener: UnixListener, store: Store, data_dir: PathBuf, importer: Option<Arc<dyn Importer>>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(handle(stream, store.clone(), data_dir.clone()));
+                tokio::spawn(handle(stream, store.clone(), data_dir.clone(), importer.clone()));
             }
             Err(e) => {
                 tracing::error!(error = %e, "the control socket failed to accept a connection");
@@ -88,7 +94,7 @@ async fn accept_loop(listener: UnixListener, store: Store, data_dir: PathBuf) {
     }
 }
 
-async fn handle(stream: UnixStream, store: Store, data_dir: PathBuf) {
+async fn handle(stream: UnixStream, store: Store, data_dir: PathBuf, importer: Option<Arc<dyn Importer>>) {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     let mut limited = (&mut reader).take(MAX_REQUEST_BYTES as u64);
@@ -97,6 +103,10 @@ async fn handle(stream: UnixStream, store: Store, data_dir: PathBuf) {
         Ok(Ok(_)) => match parse_request(&line) {
             Ok(Request::Backup { include_key }) => {
                 return backup(reader.into_inner(), store, &data_dir, include_key).await
+            }
+            Ok(Request::ImportPlugin { dry_run, overwrite, json, kv_bytes, config_bytes }) => {
+                let options = crate::plugin_import::Options { dry_run, overwrite, secret_pinned: false };
+                import(&mut reader, importer.as_deref(), (kv_bytes, config_bytes), options, json).await
             }
             Ok(request) => answer(request, store).await,
             Err(sentence) => Response::error(sentence),
@@ -128,6 +138,39 @@ async fn answer(request: Request, store: Store) -> Response {
             .await
         }
         Request::Backup { .. } => Response::error("a backup is answered by its own stream"),
+        Request::ImportPlugin { .. } => Response::error("an import is answered once its files are read"),
+    }
+}
+
+/// Reads the files that follow an `import_plugin` line (at most 256 MiB in all, within a
+/// minute) and hands them to the application's importer.
+async fn import(
+    reader: &mut BufReader<UnixStream>,
+    importer: Option<&dyn Importer>,
+    (kv_bytes, config_bytes): (u64, u64),
+    options: crate::plugin_import::Options,
+    json: bool,
+) -> Response {
+    let Some(importer) = importer else {
+        return Response::error("this jirabridge cannot import through its control socket");
+    };
+    if kv_bytes.saturating_add(config_bytes) > IMPORT_MOST_BYTES {
+        return Response::error("the import takes at most 256 MiB");
+    }
+    let read = async {
+        let mut kv = vec![0u8; kv_bytes as usize];
+        reader.read_exact(&mut kv).await?;
+        let mut config = vec![0u8; config_bytes as usize];
+        reader.read_exact(&mut config).await?;
+        Ok::<_, std::io::Error>((kv, (config_bytes > 0).then_some(config)))
+    };
+    match tokio::time::timeout(IMPORT_READ_TIMEOUT, read).await {
+        Ok(Ok((kv, config))) => match importer.import(kv, config, options, json).await {
+            Ok(report) => Response::ok(report),
+            Err(why) => Response::error(why),
+        },
+        Ok(Err(e)) => Response::error(format!("the files could not be read: {e}")),
+        Err(_) => Response::error("the files did not arrive within a minute"),
     }
 }
 
