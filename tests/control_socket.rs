@@ -29,7 +29,7 @@ async fn a_stale_socket_is_replaced_and_requests_get_sentences() {
     let answers = tokio::task::spawn_blocking(move || {
         [
             ask(&socket_for_test, "{\"command\":\"ping\"}\n"),
-            ask(&socket_for_test, "{\"command\":\"import_plugin\"}\n"),
+            ask(&socket_for_test, "{\"command\":\"restore\"}\n"),
             ask(&socket_for_test, "this is not json\n"),
             ask(
                 &socket_for_test,
@@ -41,7 +41,7 @@ async fn a_stale_socket_is_replaced_and_requests_get_sentences() {
     .unwrap();
     assert_eq!(answers[0]["ok"], true);
     assert!(answers[0]["message"].as_str().unwrap().starts_with("jirabridge "));
-    assert!(answers[1]["error"].as_str().unwrap().contains("unknown command \"import_plugin\""), "{}", answers[1]);
+    assert!(answers[1]["error"].as_str().unwrap().contains("unknown command \"restore\""), "{}", answers[1]);
     assert!(answers[2]["error"].as_str().unwrap().contains("not valid"), "{}", answers[2]);
     assert!(answers[3]["error"].as_str().unwrap().contains("user name"), "{}", answers[3]);
     app.shutdown().await;

@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tokio::sync::watch;
 
+mod importer;
 mod master_key;
 mod signals;
 
@@ -294,7 +295,7 @@ fn apply_changes(settings: &Settings, state: &web::Data<AppState>) {
 /// Listens on the control socket; without it the server still runs, but `backup` and
 /// `admin set-password` cannot reach it, so say so loudly.
 fn start_control_socket(state: &web::Data<AppState>, config: &Config) -> Option<ControlServer> {
-    let importer: Arc<dyn crate::control::Importer> = Arc::new(StateImporter(state.clone()));
+    let importer: Arc<dyn crate::control::Importer> = Arc::new(importer::StateImporter(state.clone()));
     match ControlServer::start(state.store.clone(), &config.store.path, Some(importer)) {
         Ok(control) => Some(control),
         Err(e) => {
@@ -388,30 +389,5 @@ fn announce(config: &Config, port: u16, origin: Origin, secret: &str) {
             "generated a webhook secret; it is shown only this once. Paste this URL into Jira (System > WebHooks), \
              replacing TEAM_NAME and CHANNEL_NAME with the Mattermost team and channel names: {url}"
         );
-    }
-}
-
-/// `jirabridge import-plugin` against the running server: the admin API's import, so the
-/// process's indexes are read again too; audited as `cli`.
-struct StateImporter(web::Data<AppState>);
-
-impl crate::control::Importer for StateImporter {
-    fn import(
-        &self,
-        kv: Vec<u8>,
-        config: Option<Vec<u8>>,
-        options: crate::plugin_import::Options,
-        json: bool,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, String>> + Send + '_>> {
-        Box::pin(async move {
-            match crate::admin_api::import::import_files(&self.0, kv, config, options, "cli").await {
-                Ok(report) if json => Ok(serde_json::to_string_pretty(&report).unwrap_or_default()),
-                Ok(report) => Ok(report.text()),
-                Err(crate::admin_api::error::ApiError::Validation(fields)) => {
-                    Err(fields.into_iter().map(|(field, why)| format!("{field}: {why}")).collect::<Vec<_>>().join("; "))
-                }
-                Err(e) => Err(e.to_string()),
-            }
-        })
     }
 }
