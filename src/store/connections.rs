@@ -173,22 +173,7 @@ impl Store {
         mm_user_id: &str,
         settings: &NotificationSettings,
     ) -> Result<bool, StoreError> {
-        let record_key = pair(instance_id, mm_user_id);
-        let tree = &self.trees().instance_mmuser_connection;
-        let updated = {
-            let _gate = self.write_gate()?;
-            tree.transaction(|connections| {
-                let Some(bytes) = connections.get(record_key.as_slice())? else { return Ok(false) };
-                let mut record: ConnectionRecordV1 =
-                    codec::decode(ConnectionRecordV1::VERSION, &bytes).map_err(abort)?;
-                record.settings = settings.clone();
-                let value = codec::encode(ConnectionRecordV1::VERSION, &record).map_err(abort)?;
-                connections.insert(record_key.as_slice(), value)?;
-                Ok::<bool, ConflictableTransactionError<StoreError>>(true)
-            })?
-        };
-        self.flush_now()?;
-        Ok(updated)
+        self.update_connection(instance_id, mm_user_id, |record| record.settings = settings.clone())
     }
 
     /// Replaces the credentials of an existing connection (a refreshed OAuth 2.0 grant) and
@@ -203,22 +188,10 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let record_key = pair(instance_id, mm_user_id);
         let plain = codec::encode(1, &to_record(auth))?;
-        let (auth_nonce, auth_sealed) = key.seal(&plain, &place(schema::INSTANCE_MMUSER_CONNECTION, &record_key))?;
-        let tree = &self.trees().instance_mmuser_connection;
-        let updated = {
-            let _gate = self.write_gate()?;
-            tree.transaction(|connections| {
-                let Some(bytes) = connections.get(record_key.as_slice())? else { return Ok(false) };
-                let mut record: ConnectionRecordV1 =
-                    codec::decode(ConnectionRecordV1::VERSION, &bytes).map_err(abort)?;
-                (record.auth_nonce, record.auth_sealed) = (auth_nonce.clone(), auth_sealed.clone());
-                let value = codec::encode(ConnectionRecordV1::VERSION, &record).map_err(abort)?;
-                connections.insert(record_key.as_slice(), value)?;
-                Ok::<bool, ConflictableTransactionError<StoreError>>(true)
-            })?
-        };
-        self.flush_now()?;
-        Ok(updated)
+        let (nonce, sealed) = key.seal(&plain, &place(schema::INSTANCE_MMUSER_CONNECTION, &record_key))?;
+        self.update_connection(instance_id, mm_user_id, |record| {
+            (record.auth_nonce, record.auth_sealed) = (nonce.clone(), sealed.clone())
+        })
     }
 
     /// Remembers the project and issue type a user last created an issue with (the next
@@ -229,6 +202,21 @@ impl Store {
         mm_user_id: &str,
         (project_key, issue_type): (&str, &str),
     ) -> Result<bool, StoreError> {
+        self.update_connection(instance_id, mm_user_id, |record| {
+            record.saved_project_key = Some(project_key.to_string());
+            record.saved_issue_type = Some(issue_type.to_string());
+        })
+    }
+
+    /// Changes an existing connection's record with `change`, in one transaction, then
+    /// flushes; `false` when the connection is gone (disconnected meanwhile: nothing is
+    /// written, nothing comes back).
+    fn update_connection(
+        &self,
+        instance_id: &str,
+        mm_user_id: &str,
+        change: impl Fn(&mut ConnectionRecordV1),
+    ) -> Result<bool, StoreError> {
         let record_key = pair(instance_id, mm_user_id);
         let tree = &self.trees().instance_mmuser_connection;
         let updated = {
@@ -237,8 +225,7 @@ impl Store {
                 let Some(bytes) = connections.get(record_key.as_slice())? else { return Ok(false) };
                 let mut record: ConnectionRecordV1 =
                     codec::decode(ConnectionRecordV1::VERSION, &bytes).map_err(abort)?;
-                record.saved_project_key = Some(project_key.to_string());
-                record.saved_issue_type = Some(issue_type.to_string());
+                change(&mut record);
                 let value = codec::encode(ConnectionRecordV1::VERSION, &record).map_err(abort)?;
                 connections.insert(record_key.as_slice(), value)?;
                 Ok::<bool, ConflictableTransactionError<StoreError>>(true)
