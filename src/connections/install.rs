@@ -22,18 +22,8 @@ pub(super) const OAUTH_CLIENT: &str = "oauthclient";
 
 impl Connections {
     fn instance_context(&self, caller: &Caller) -> InstanceContext {
-        let config = self.settings.current();
-        InstanceContext {
-            store: self.store.clone(),
-            jira: self.jira.clone(),
-            allow_loopback: config.jira.allow_loopback,
-            mattermost_url: config.mattermost.url.clone(),
-            push_only: config.jira.push_only,
-            timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),
-            actor: format!("mm:{}", caller.user_id),
-            public_base: config.public_base_url(),
-            key: self.key.clone(),
-        }
+        let (store, jira, key) = (self.store.clone(), self.jira.clone(), self.key.clone());
+        InstanceContext::new(store, jira, &self.settings.current(), key, &format!("mm:{}", caller.user_id))
     }
 
     /// `install server|cloud-oauth <url>`: the instance is added (or found, when it was

@@ -61,6 +61,29 @@ pub struct InstanceContext {
     pub key: crate::store::MasterKey,
 }
 
+impl InstanceContext {
+    /// The context for `actor` under the configuration in force.
+    pub fn new(
+        store: Store,
+        jira: JiraClient,
+        config: &crate::config::Config,
+        key: crate::store::MasterKey,
+        actor: &str,
+    ) -> InstanceContext {
+        InstanceContext {
+            store,
+            jira,
+            allow_loopback: config.jira.allow_loopback,
+            mattermost_url: config.mattermost.url.clone(),
+            push_only: config.jira.push_only,
+            timeout: Duration::from_secs(config.jira.request_timeout_secs),
+            actor: actor.to_string(),
+            public_base: config.public_base_url(),
+            key,
+        }
+    }
+}
+
 /// Adds an instance: normalized id, not a loopback or link-local address (unless
 /// `jira.allow_loopback`), type checked against the URL, alias unique, Jira asked for
 /// `/status` unless `skip_check` or push-only mode; audited. The store is asked on a

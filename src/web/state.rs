@@ -106,18 +106,7 @@ impl AppState {
 
     /// What adding an instance needs, acting as `actor`; the console and the API share it.
     pub fn instance_context(&self, actor: &str) -> InstanceContext {
-        let config = self.config();
-        InstanceContext {
-            store: self.store.clone(),
-            jira: self.jira.clone(),
-            allow_loopback: config.jira.allow_loopback,
-            mattermost_url: config.mattermost.url.clone(),
-            push_only: config.jira.push_only,
-            timeout: std::time::Duration::from_secs(config.jira.request_timeout_secs),
-            actor: actor.to_string(),
-            public_base: config.public_base_url(),
-            key: self.master_key.clone(),
-        }
+        InstanceContext::new(self.store.clone(), self.jira.clone(), &self.config(), self.master_key.clone(), actor)
     }
     /// The configuration in force now (console changes apply at once): read it per use.
     pub fn config(&self) -> Arc<Config> {
