@@ -219,14 +219,7 @@ pub async fn change(state: web::Data<AppState>, post: SignedPost) -> Result<Http
     };
     match done {
         Ok(()) => Ok(see_other(&format!("/admin/instances?notice={notice}"))),
-        Err(InstanceError::NotFound(_)) => Err(ConsoleError::NotFound("That Jira instance no longer exists.".into())),
-        Err(InstanceError::Store(s)) => Err(s.into()),
-        Err(e) => {
-            let form = AddForm { kind: "server".into(), ..AddForm::default() };
-            let mut page = page_for(&state, &post.admin, None, form).await?;
-            page.chrome.error = Some(e.to_string());
-            render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
-        }
+        Err(e) => refused(&state, &post.admin, e).await,
     }
 }
 
@@ -244,11 +237,18 @@ async fn save_oauth2_client(state: web::Data<AppState>, post: SignedPost) -> Res
         .await;
     match saved {
         Ok(_) => Ok(see_other("/admin/instances?notice=instance_updated")),
-        Err(InstanceError::NotFound(_)) => Err(ConsoleError::NotFound("That Jira instance no longer exists.".into())),
-        Err(InstanceError::Store(s)) => Err(s.into()),
-        Err(e) => {
+        Err(e) => refused(&state, &post.admin, e).await,
+    }
+}
+
+/// The page again, saying why a change to an instance was refused.
+async fn refused(state: &AppState, admin: &SignedIn, e: InstanceError) -> Result<HttpResponse, ConsoleError> {
+    match e {
+        InstanceError::NotFound(_) => Err(ConsoleError::NotFound("That Jira instance no longer exists.".into())),
+        InstanceError::Store(s) => Err(s.into()),
+        e => {
             let form = AddForm { kind: "server".into(), ..AddForm::default() };
-            let mut page = page_for(&state, &post.admin, None, form).await?;
+            let mut page = page_for(state, admin, None, form).await?;
             page.chrome.error = Some(e.to_string());
             render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
         }
