@@ -257,7 +257,8 @@ impl Connections {
         else {
             return no_dms;
         };
-        let Some(parsed) = normalize(&webhook) else { return no_dms };
+        let Some(mut parsed) = normalize(&webhook) else { return no_dms };
+        self.name_mentions(&instance_id, &mut parsed).await;
         // Jira Cloud's comment payloads name no reporter or creator: Jira is asked (§4.5).
         if parsed.kind == Kind::CommentCreated && payload["issue"]["fields"].get("reporter").is_none() {
             match self.issue_people(&instance_id, &parsed.issue.key, &payload).await {

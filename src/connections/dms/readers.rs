@@ -41,6 +41,35 @@ impl Connections {
         }
     }
 
+    /// Display names for the people a DM's quote mentions but the payload does not name,
+    /// from their connections (a DM is rendered without the admin's Jira lookup, and a
+    /// connected person's name is known here).
+    pub(super) async fn name_mentions(&self, instance_id: &str, parsed: &mut NormalizedEvent) {
+        let references = crate::events::render::unnamed_mentions(parsed);
+        if references.is_empty() {
+            return;
+        }
+        let (store, key, instance) = (self.store.clone(), self.key.clone(), instance_id.to_string());
+        let found = self
+            .store
+            .run(move |_| -> Result<Vec<(String, String)>, StoreError> {
+                let mut names = Vec::new();
+                for reference in references {
+                    let jira_user = reference.strip_prefix("accountid:").unwrap_or(&reference);
+                    let Some(user) = store.mm_user_by_jira(&instance, jira_user)? else { continue };
+                    if let Some(connection) = store.connection(&instance, &user, &key)? {
+                        names.push((reference.clone(), connection.jira.display_name));
+                    }
+                }
+                Ok(names)
+            })
+            .await;
+        match found {
+            Ok(names) => parsed.people.extend(names.into_iter().filter(|(_, name)| !name.is_empty())),
+            Err(e) => tracing::info!(error = %e, "mentioned people's names could not be read for a DM"),
+        }
+    }
+
     /// The reporter and creator, which Jira Cloud's comment payloads leave out (SPEC
     /// §4.5): read with the admin's credentials, else the comment author's connection, else
     /// the assignee's. `Err` when Jira cannot be asked now (the event waits); `None` when
