@@ -153,6 +153,12 @@ async fn the_api_imports_into_the_running_jirabridge() {
     assert!(report["warnings"].to_string().contains("webhook.secret is set in the configuration file"), "{report}");
     assert!(app.state.jira_ops.is_connected(ADA, Some(SERVER)), "the connected users are read again");
     assert!(app.state.subscriptions.read().unwrap().len() >= 2, "the subscription index is read again");
+    let ops = app.state.store.subscription("sub-ops").unwrap().unwrap();
+    assert_eq!(
+        (ops.state.as_str(), ops.broken_reason.as_deref()),
+        ("broken", Some("channel not found")),
+        "Mattermost has no such channel"
+    );
     let audit = app.state.store.audit_entries(0, 5).unwrap();
     assert!(audit.iter().any(|a| a.action == "import.plugin"));
 

@@ -98,6 +98,8 @@ pub async fn import_files(
             Ok::<_, crate::store::StoreError>(report)
         })
         .await?;
+    let mut report = report;
+    mark_missing_channels(state, &mut report, options.dry_run).await?;
     if !options.dry_run {
         take_effect(state).await?;
         let counts = serde_json::to_string(&report.kinds).unwrap_or_default();
@@ -105,6 +107,42 @@ pub async fn import_files(
         state.store.run(move |store| store.audit(&entry)).await?;
     }
     Ok(report)
+}
+
+/// Subscriptions whose channel Mattermost reports gone (404, or 403: the bot may not see it)
+/// are imported `broken` ("channel not found"), as a failed post would mark them.
+async fn mark_missing_channels(
+    state: &AppState,
+    report: &mut plugin_import::report::Report,
+    dry_run: bool,
+) -> Result<(), ApiError> {
+    let mut missing = Vec::new();
+    for channel in &report.subscription_channels {
+        let id = crate::ids::ChannelId::unchecked(channel);
+        if let Err(crate::mattermost::MmError::Status { status: 403 | 404, .. }) = state.mattermost.channel(&id).await {
+            missing.push(id);
+        }
+    }
+    for id in &missing {
+        let verb = if dry_run { "would be" } else { "are" };
+        report.warnings.push(format!(
+            "Mattermost has no channel {id} (or the bot may not see it): its subscriptions {verb} broken"
+        ));
+    }
+    if !dry_run && !missing.is_empty() {
+        let store = state.store.clone();
+        state
+            .store
+            .run(move |_| {
+                let health = crate::subscriptions::health::SubscriptionHealth { store };
+                for id in &missing {
+                    crate::delivery::worker::ChannelHealth::channel_refused(&health, id, "channel not found");
+                }
+                Ok::<(), crate::store::StoreError>(())
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// What the running process keeps in memory is read again from the store.

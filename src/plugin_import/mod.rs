@@ -195,6 +195,7 @@ fn rules(
             _ => {}
         }
         if !templates {
+            report.subscription_channels.insert(record.channel_id.to_string());
             let sub = crate::subscriptions::stored::from_record(record);
             if let Err(problems) = crate::subscriptions::validate::validate(&sub, false, true) {
                 let why: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();

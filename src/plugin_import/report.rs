@@ -65,6 +65,10 @@ pub struct Report {
     pub conflicts: Vec<String>,
     pub warnings: Vec<String>,
     pub next_steps: Vec<String>,
+    /// The channels the imported subscriptions post to (checked with Mattermost by the caller
+    /// that can ask it).
+    #[serde(skip)]
+    pub subscription_channels: std::collections::BTreeSet<String>,
 }
 
 impl Report {
@@ -77,6 +81,7 @@ impl Report {
             conflicts: Vec::new(),
             warnings: Vec::new(),
             next_steps: Vec::new(),
+            subscription_channels: Default::default(),
         }
     }
 
