@@ -324,3 +324,39 @@ fn rsa_key_of(json: &str) -> Result<RsaKey, String> {
 fn text(value: &Value, name: &str) -> String {
     value[name].as_str().unwrap_or_default().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, value: &str) -> KvRow {
+        KvRow { key: key.into(), value: value.as_bytes().to_vec(), expire_at: 0 }
+    }
+
+    #[test]
+    fn without_v3_the_v2_keys_give_the_instances_and_the_current_one_is_v2_legacy() {
+        let rows = [
+            row(
+                "known_jira_instances",
+                r#"{"https://jira.example.com": "server", "https://acme.atlassian.net": "cloud"}"#,
+            ),
+            row("current_jira_instance", r#""https://jira.example.com""#),
+        ];
+        let plan = plan(&rows, 1);
+        let mut found: Vec<(String, bool)> =
+            plan.instances.iter().map(|i| (i.record.id.to_string(), i.record.is_v2_legacy)).collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [("https://acme.atlassian.net".to_string(), false), ("https://jira.example.com".to_string(), true)]
+        );
+        assert!(plan.warnings.iter().any(|w| w.contains("users of https://acme.atlassian.net must reconnect")));
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+    }
+
+    #[test]
+    fn the_keys_of_the_plugin_are_md5_hex() {
+        assert_eq!(md5hex("https://jira.example.com/jirasub").len(), 32);
+        assert_eq!(md5hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+}
