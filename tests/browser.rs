@@ -105,7 +105,7 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
     browser.navigate_by(&format!("a[href=\"/admin/events/{event_id}\"]")).await;
     let text = browser.text().await;
     assert!(text.contains("Post preview") && text.contains(&event.issue_key), "{text}");
-    assert!(text.contains("dead"), "its delivery is dead: {text}");
+    assert!(text.contains("Gave up"), "its delivery is dead, in words: {text}");
     browser.screenshot("event").await;
 
     app.mm.heal();

@@ -47,6 +47,8 @@ pub struct DeliveryRow {
     /// "Team / Channel" when the channel is an id Mattermost can name.
     pub channel_display: Option<String>,
     pub state: DeliveryState,
+    /// The state in words: "Waiting", "Sending", "Retrying in 2 min", "Posted", "Gave up".
+    pub state_words: String,
     pub attempts: u32,
     pub created: String,
     pub due: String,
@@ -61,11 +63,28 @@ pub fn delivery_row(d: &DeliverySummary) -> DeliveryRow {
         channel: d.channel.clone(),
         channel_display: None,
         state: d.state,
+        state_words: state_words(d.state, d.due_at_ms, now_ms()),
         attempts: d.attempts,
         created: when(d.created_at_ms),
         due: d.due_at_ms.map(when).unwrap_or_default(),
         error: d.last_error.clone().unwrap_or_default(),
         retryable: matches!(d.state, DeliveryState::Dead | DeliveryState::Retrying),
+    }
+}
+
+/// A delivery's state as an admin reads it (issue 18 point 6).
+pub fn state_words(state: DeliveryState, due_at_ms: Option<u64>, now_ms: u64) -> String {
+    match state {
+        DeliveryState::Pending => "Waiting".into(),
+        DeliveryState::InFlight => "Sending".into(),
+        DeliveryState::Done => "Posted".into(),
+        DeliveryState::Dead => "Gave up".into(),
+        DeliveryState::Retrying => match due_at_ms.map(|due| due.saturating_sub(now_ms) / 1000) {
+            Some(0) | None => "Retrying now".into(),
+            Some(secs) if secs < 60 => format!("Retrying in {secs} s"),
+            Some(secs) if secs < 3600 => format!("Retrying in {} min", secs.div_ceil(60)),
+            Some(secs) => format!("Retrying in {} h", secs.div_ceil(3600)),
+        },
     }
 }
 
@@ -108,5 +127,20 @@ pub async fn retry(
         Err(RetryError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Delivery #{id} does not exist."))),
         Err(RetryError::Store(e)) => Err(e.into()),
         Err(e) => Err(ConsoleError::BadRequest(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_read_as_words_with_the_next_try() {
+        assert_eq!(state_words(DeliveryState::Pending, None, 0), "Waiting");
+        assert_eq!(state_words(DeliveryState::Dead, None, 0), "Gave up");
+        assert_eq!(state_words(DeliveryState::Retrying, Some(95_000), 0), "Retrying in 2 min");
+        assert_eq!(state_words(DeliveryState::Retrying, Some(30_000), 0), "Retrying in 30 s");
+        assert_eq!(state_words(DeliveryState::Retrying, Some(7_200_000), 0), "Retrying in 2 h");
+        assert_eq!(state_words(DeliveryState::Retrying, Some(5), 10), "Retrying now");
     }
 }
