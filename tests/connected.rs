@@ -648,3 +648,32 @@ async fn too_many_choices_become_a_typed_project_and_issue_type() {
     assert_eq!(jira.created_fields("BIG")["issuetype"]["id"], "7");
     app.shutdown().await;
 }
+
+/// `/jira subscribe list` (SPEC §6.8): every channel's subscriptions for a connected system
+/// admin, by team, channel, instance and name; words after it are refused.
+#[tokio::test]
+async fn subscribe_list_shows_every_channels_subscriptions() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    let app = app_with_methods(&jira, vec![UserAuthMethod::Pat]).await;
+    let ada = app.mm.add_user("ada", "system_user system_admin");
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    assert!(jira_command(&app, &ada, "/jira subscribe list")
+        .await
+        .text()
+        .starts_with("There are currently no channels subcriptions"));
+    for (name, project) in [("web", "WEB"), ("ops bugs", "OPS")] {
+        let rule = json!({"channel_id": app.channel_id, "name": name, "instance_id": jira.url,
+            "filters": {"events": ["event_created"], "projects": [project], "issue_types": ["1"], "fields": []}});
+        let created = app.api(Method::POST, "/subscriptions").json(&rule).send().await.unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text().await.unwrap());
+    }
+    let listed = jira_command(&app, &ada, "/jira subscribe list").await.text();
+    let expected = format!(
+        "The following channels have subscribed to Jira notifications. To modify a subscription, navigate to the channel and type `/jira subscribe edit`\n#### eng\n* **~jira-feed** (2):\n\t* (2) {}\n\t\t* OPS - ops bugs\n\t\t* WEB - web",
+        jira.url
+    );
+    assert_eq!(listed, expected);
+    assert_eq!(jira_command(&app, &ada, "/jira subscribe list now").await.text(), "No arguments were expected.");
+    app.shutdown().await;
+}

@@ -23,6 +23,7 @@ mod issues;
 mod oauth;
 mod ops;
 mod settings;
+mod subscribe_list;
 
 pub use oauth::{Page, LINK_EXPIRED};
 

@@ -43,6 +43,9 @@ impl JiraOps for Connections {
                 Command::Me => self.me(caller).await.into(),
                 Command::Install { kind, url } => self.install(caller, kind, &url).await,
                 Command::Uninstall { kind, url } => self.uninstall(caller, &kind, &url).await.into(),
+                Command::SubscribeList { extra_args } => {
+                    self.subscribe_list(caller, instance.as_deref(), extra_args).await.into()
+                }
                 command => self.issue_command(caller, instance.as_deref(), command, call.post, call.thread).await,
             }
         })
