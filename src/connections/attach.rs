@@ -12,7 +12,7 @@ use super::issues::REJECTED;
 use super::{Acting, Connections};
 use crate::commands::jira_ops::{Caller, Outcome};
 use crate::commands::signed::SignedState;
-use crate::ids::{ChannelId, InstanceType, MmUserId};
+use crate::ids::{ChannelId, InstanceType};
 use crate::jira::client::JiraError;
 use crate::jira::rest;
 use crate::mattermost::action::ActionOption;
@@ -131,10 +131,7 @@ impl Connections {
         source: &crate::mattermost::wire::Post,
         thread: bool,
     ) -> String {
-        let author = match MmUserId::parse(&source.user_id) {
-            Ok(user) => self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default(),
-            Err(_) => String::new(),
-        };
+        let author = self.username(&source.user_id).await;
         let permalink = self.permalink(caller, &source.id);
         let mut body = format!(
             "*@{} attached a* [message|{permalink}] *from @{author}*\n{}",
@@ -168,12 +165,7 @@ impl Connections {
             }
         }
         let link = format!("[{key}]({})", super::issues::browse(acting, key));
-        let name = match MmUserId::parse(&caller.user_id) {
-            Ok(user) if caller.user_name.is_empty() => {
-                self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default()
-            }
-            _ => caller.user_name.clone(),
-        };
+        let name = self.caller_username(caller).await;
         let done = format!("Message attached to {link} by @{name}");
         self.reply_in_thread(source, &done).await;
         self.make_default(&caller.user_id, acting.instance.id.as_str()).await;
@@ -214,11 +206,7 @@ impl Connections {
         let replies = self.mattermost.thread(root).await?.into_iter();
         for reply in replies.filter(|p| p.id != source.id && !p.root_id.is_empty() && p.user_id != bot.as_str()) {
             if !names.contains_key(&reply.user_id) {
-                let name = match MmUserId::parse(&reply.user_id) {
-                    Ok(user) => self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default(),
-                    Err(_) => String::new(),
-                };
-                names.insert(reply.user_id.clone(), name);
+                names.insert(reply.user_id.clone(), self.username(&reply.user_id).await);
             }
             let when = crate::utc::when(u64::try_from(reply.create_at).unwrap_or(0));
             text.push_str(&format!("\n\n*@{} ({when}):* {}", names[&reply.user_id], reply.message));

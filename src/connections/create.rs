@@ -289,12 +289,7 @@ impl Connections {
             }
         }
         // A dialog submission does not say who by name.
-        let name = match crate::ids::MmUserId::parse(&caller.user_id) {
-            Ok(user) if caller.user_name.is_empty() => {
-                self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default()
-            }
-            _ => caller.user_name.clone(),
-        };
+        let name = self.caller_username(caller).await;
         if let Ok(channel_id) = ChannelId::parse(&caller.channel_id) {
             let message = format!("@{name} created a Jira issue: [{key}: {summary} ({status})]({browse})");
             let post = NewPost { channel_id, message, ..NewPost::default() };

@@ -142,10 +142,7 @@ impl Connections {
         let found =
             self.store.run(move |_| store.connection(&instance, &who, &key)).await.map_err(|e| e.to_string())?;
         let Some(connection) = found else {
-            let name = match crate::ids::MmUserId::parse(&user) {
-                Ok(id) => self.mattermost.user(&id).await.map(|u| u.username).unwrap_or(user),
-                Err(_) => user,
-            };
+            let name = Some(self.username(&user).await).filter(|n| !n.is_empty()).unwrap_or(user);
             return Err(format!("{name} is not connected to Jira"));
         };
         Ok(Some(match acting.instance.instance_type {

@@ -191,6 +191,25 @@ fn form_text(values: &Map<String, Value>, name: &str) -> String {
 }
 
 impl Connections {
+    /// A Mattermost user's username; empty when Mattermost cannot say (a reply still goes
+    /// out, only without the name).
+    async fn username(&self, user_id: &str) -> String {
+        match crate::ids::MmUserId::parse(user_id) {
+            Ok(user) => self.mattermost.user(&user).await.map(|u| u.username).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The caller's username: as the command gave it, else (a dialog submission or a click
+    /// names nobody) as Mattermost says.
+    async fn caller_username(&self, caller: &Caller) -> String {
+        if caller.user_name.is_empty() {
+            self.username(&caller.user_id).await
+        } else {
+            caller.user_name.clone()
+        }
+    }
+
     /// Where a button's click goes, carrying `state` signed.
     fn button_integration(&self, state: &SignedState) -> ActionIntegration {
         let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(state)))]);
