@@ -18,7 +18,7 @@ use crate::mattermost::action::{ActionOption, PostAction};
 use crate::mattermost::dialog::{DialogElement, OpenDialog, TextSubtype};
 use crate::mattermost::post::{Attachment, NewPost};
 use crate::store::records::InstanceRecordV1;
-use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings, StoreError};
+use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
 use crate::utc::now_ms;
 
 /// The click's op, and the dialog's.
@@ -49,7 +49,7 @@ impl Connections {
         let store = self.store.clone();
         let instances = match self.store.run(move |_| store.instances()).await {
             Ok(instances) => instances,
-            Err(e) => return store_trouble(e),
+            Err(e) => return super::store_trouble(e).into(),
         };
         if instances.is_empty() {
             return NO_INSTANCES.into();
@@ -66,7 +66,7 @@ impl Connections {
                         )
                         .into()
                     }
-                    Err(e) => return store_trouble(e),
+                    Err(e) => return super::store_trouble(e).into(),
                 }
             }
             None => {
@@ -165,7 +165,7 @@ impl Connections {
                             [("instance".to_string(), "Choose a Jira instance.".to_string())].into(),
                         )
                     }
-                    Err(e) => return Outcome::Failed(store_trouble(e).text),
+                    Err(e) => return Outcome::Failed(super::store_trouble(e)),
                 }
             }
         };
@@ -332,9 +332,4 @@ impl Connections {
             tracing::warn!(user = %user_id, error = %e, "could not send a direct message");
         }
     }
-}
-
-fn store_trouble(e: StoreError) -> Answer {
-    tracing::error!(error = %e, "a /jira command could not use the store");
-    STORE_TROUBLE.into()
 }

@@ -36,7 +36,7 @@ pub(super) fn expired_text(instance_id: &str) -> String {
     format!(":warning: Your Jira connection has expired. Please reconnect your account using `/jira connect {instance_id}`.")
 }
 
-fn not_ready(instance_id: &str) -> String {
+pub(super) fn not_ready(instance_id: &str) -> String {
     format!("Jira instance {instance_id} is not ready: an administrator must set its OAuth client id and secret.")
 }
 
@@ -72,7 +72,7 @@ impl Connections {
     /// The instance's OAuth settings.
     pub(super) async fn instance_auth(&self, instance_id: &str) -> Result<oauth::InstanceAuth, String> {
         let (store, key, id) = (self.store.clone(), self.key.clone(), instance_id.to_string());
-        self.store.run(move |_| oauth::load(&store, &key, &id)).await.map_err(store_trouble)
+        self.store.run(move |_| oauth::load(&store, &key, &id)).await.map_err(super::store_trouble)
     }
 
     /// jirabridge as an OAuth 1.0a consumer of `instance_id`.
@@ -84,7 +84,7 @@ impl Connections {
                 Ok((oauth::load(&store, &key, &id)?.oauth1_consumer_key, oauth::rsa_key(&store, &key)?))
             })
             .await
-            .map_err(store_trouble)?;
+            .map_err(super::store_trouble)?;
         match found {
             (Some(consumer_key), key) => Ok(Consumer { key, consumer_key }),
             (None, _) => Err(format!(
@@ -103,7 +103,7 @@ impl Connections {
         let _one_at_a_time = lock.lock().await;
         // Another refresh may have finished while this one waited: its tokens are the ones.
         let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
-        let current = self.store.run(move |_| store.connection(&id, &who, &key)).await.map_err(store_trouble)?;
+        let current = self.store.run(move |_| store.connection(&id, &who, &key)).await.map_err(super::store_trouble)?;
         let Some(ConnectionAuth::OAuth2 { access_token, refresh_token, expires_at_ms }) = current.map(|c| c.auth)
         else {
             return Err(crate::commands::run::NOT_CONNECTED.into());
@@ -127,7 +127,7 @@ impl Connections {
                 match self.store.run(move |_| store.update_connection_auth(&id, &who, &auth, &key)).await {
                     Ok(true) => Ok(tokens.access_token),
                     Ok(false) => Err(crate::commands::run::NOT_CONNECTED.into()),
-                    Err(e) => Err(store_trouble(e)),
+                    Err(e) => Err(super::store_trouble(e)),
                 }
             }
             Err(e) if grant_rejected(&e) => {
@@ -179,11 +179,6 @@ impl Connections {
             Err(e) => tracing::error!(error = %e, "could not end an expired Jira connection"),
         }
     }
-}
-
-fn store_trouble(e: StoreError) -> String {
-    tracing::error!(error = %e, "Jira credentials could not be read from the store");
-    super::STORE_TROUBLE.into()
 }
 
 /// Refresh locks, one per connection being refreshed.

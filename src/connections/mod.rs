@@ -227,4 +227,10 @@ impl Connections {
     }
 }
 
+/// The store failed: logged, and the user told to try again.
+fn store_trouble(e: StoreError) -> String {
+    tracing::error!(error = %e, "a Jira connection step could not use the store");
+    STORE_TROUBLE.into()
+}
+
 const STORE_TROUBLE: &str = "jirabridge could not reach its database just now; please try again in a moment.";

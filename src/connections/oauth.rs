@@ -67,9 +67,7 @@ impl Connections {
         match instance.instance_type {
             InstanceType::Cloud => {
                 if self.instance_auth(&id).await?.oauth2_client().is_none() {
-                    return Err(format!(
-                        "Jira instance {id} is not ready: an administrator must set its OAuth client id and secret."
-                    ));
+                    return Err(super::credentials::not_ready(&id));
                 }
             }
             InstanceType::Server => drop(self.consumer(&id).await?),
@@ -95,7 +93,7 @@ impl Connections {
         let instance = match self.store.run(move |_| store.instance(&wanted)).await {
             Ok(Some(instance)) => instance,
             Ok(None) => return Page::Refused(400, LINK_EXPIRED.into()),
-            Err(e) => return Page::Refused(503, store_sentence(e)),
+            Err(e) => return Page::Refused(503, super::store_trouble(e)),
         };
         let started = match instance.instance_type {
             InstanceType::Cloud => self.start_oauth2(&pending.user, &instance).await,
@@ -108,9 +106,7 @@ impl Connections {
         let id = instance.id.to_string();
         let settings = self.instance_auth(&id).await.map_err(|why| Page::Refused(503, why))?;
         let Some((client_id, _)) = settings.oauth2_client() else {
-            let why =
-                format!("Jira instance {id} is not ready: an administrator must set its OAuth client id and secret.");
-            return Err(Page::Refused(400, why));
+            return Err(Page::Refused(400, super::credentials::not_ready(&id)));
         };
         let failed = |why: String| {
             tracing::error!(reason = %why, "an OAuth 2.0 connection could not start");
@@ -174,9 +170,7 @@ impl Connections {
         let id = pending.instance.as_str();
         let mut settings = self.instance_auth(id).await.map_err(|why| Page::Refused(503, why))?;
         let Some((client_id, client_secret)) = settings.oauth2_client() else {
-            let why =
-                format!("Jira instance {id} is not ready: an administrator must set its OAuth client id and secret.");
-            return Err(Page::Refused(400, why));
+            return Err(Page::Refused(400, super::credentials::not_ready(id)));
         };
         let config = self.settings.current();
         let app = oauth2::App { auth_base: &config.jira.atlassian_auth_url, client_id, client_secret };
@@ -200,7 +194,7 @@ impl Connections {
             let (store, key, instance, saved) =
                 (self.store.clone(), self.key.clone(), id.to_string(), settings.clone());
             let stored = self.store.run(move |_| crate::instances::oauth::save(&store, &key, &instance, &saved)).await;
-            stored.map_err(|e| Page::Refused(503, store_sentence(e)))?;
+            stored.map_err(|e| Page::Refused(503, super::store_trouble(e)))?;
         }
         let gateway = oauth2::gateway_base(&api, &site.id);
         let bearer = JiraAuth::Bearer(tokens.access_token.clone());
@@ -269,13 +263,14 @@ impl Connections {
                 store.put_secret(&secret_name, &secret, &key)
             })
             .await
-            .map_err(store_sentence)
+            .map_err(super::store_trouble)
     }
 
     /// Takes (uses up) a pending step; `None` when unknown, used, or expired.
     async fn take_pending(&self, kind: &'static str, token: &str) -> Result<Option<Pending>, String> {
         let (store, key, secret_name) = (self.store.clone(), self.key.clone(), name(kind, token));
-        let taken = self.store.run(move |_| store.take_secret(&secret_name, &key)).await.map_err(store_sentence)?;
+        let taken =
+            self.store.run(move |_| store.take_secret(&secret_name, &key)).await.map_err(super::store_trouble)?;
         Ok(taken
             .filter(|secret| secret.valid_until_ms.is_some_and(|until| until >= now_ms()))
             .and_then(|secret| serde_json::from_str(&secret.value).ok()))
@@ -289,9 +284,4 @@ fn describe(e: &JiraError) -> String {
         JiraError::Unreachable(_) => "Jira did not answer.".into(),
         _ => "Jira's answer was not usable.".into(),
     }
-}
-
-fn store_sentence(e: StoreError) -> String {
-    tracing::error!(error = %e, "a Jira connection step could not use the store");
-    super::STORE_TROUBLE.into()
 }
