@@ -112,12 +112,7 @@ impl Connections {
             Err(sentence) => return Outcome::Failed(sentence),
         };
         let said = self.attach_to(caller, &acting, (&key, group.as_deref()), &source, thread).await;
-        if let Some(rurl) = &state.rurl {
-            let reply = crate::mattermost::command::CommandResponse::ephemeral(said.clone());
-            if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
-                tracing::warn!(error = %e, "could not say how an attach went");
-            }
-        }
+        self.reply_later(state.rurl.as_deref(), &said, "how an attach went").await;
         Outcome::Done(said)
     }
 

@@ -18,7 +18,6 @@ use crate::ids::{ChannelId, InstanceType};
 use crate::jira::client::JiraError;
 use crate::jira::rest;
 use crate::mattermost::action::ActionOption;
-use crate::mattermost::command::CommandResponse;
 use crate::mattermost::dialog::DialogElement;
 use crate::mattermost::post::NewPost;
 use crate::utc::now_ms;
@@ -282,12 +281,8 @@ impl Connections {
         let summary = super::issues::safe(&super::issues::shorten(&issue.summary, 80));
         let status = super::issues::safe(&issue.status);
         let browse = super::issues::browse(acting, key);
-        if let Some(rurl) = &state.rurl {
-            let reply = CommandResponse::ephemeral(format!("Created Jira issue [{key}]({browse})"));
-            if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
-                tracing::warn!(error = %e, "could not say that an issue was created");
-            }
-        }
+        let created = format!("Created Jira issue [{key}]({browse})");
+        self.reply_later(state.rurl.as_deref(), &created, "that an issue was created").await;
         // A dialog submission does not say who by name.
         let name = self.caller_username(caller).await;
         if let Ok(channel_id) = ChannelId::parse(&caller.channel_id) {

@@ -25,12 +25,7 @@ impl Connections {
             return Outcome::Invalid([("instance".to_string(), "Choose one of your connections.".to_string())].into());
         }
         let said = self.disconnect(caller, Some(picked)).await;
-        if let Some(rurl) = &state.rurl {
-            let reply = crate::mattermost::command::CommandResponse::ephemeral(said.clone());
-            if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
-                tracing::warn!(error = %e, "could not say that a connection ended");
-            }
-        }
+        self.reply_later(state.rurl.as_deref(), &said, "that a connection ended").await;
         Outcome::Done(said)
     }
 

@@ -210,6 +210,16 @@ impl Connections {
         }
     }
 
+    /// Sends `text` to a command's response URL, when the form has one; a failure is logged
+    /// (`what` says which result was lost), the user saw the form close already.
+    async fn reply_later(&self, response_url: Option<&str>, text: &str, what: &str) {
+        let Some(rurl) = response_url else { return };
+        let reply = crate::mattermost::command::CommandResponse::ephemeral(text.to_string());
+        if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
+            tracing::warn!(error = %e, "could not say {what}");
+        }
+    }
+
     /// Where a button's click goes, carrying `state` signed.
     fn button_integration(&self, state: &SignedState) -> ActionIntegration {
         let context = Map::from_iter([("t".to_string(), Value::String(self.signing.sign(state)))]);
