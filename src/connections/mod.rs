@@ -61,6 +61,15 @@ pub struct Connections {
     projects: create::ProjectCache,
 }
 
+/// Mattermost user id → the instances they are connected to, as the store has them.
+fn index_of(store: &Store) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    let mut index: HashMap<String, Vec<String>> = HashMap::new();
+    for (instance, user) in store.connection_keys()? {
+        index.entry(user).or_default().push(instance);
+    }
+    Ok(index)
+}
+
 /// What a connection of the caller to one instance gives a command.
 struct Acting {
     instance: InstanceRecordV1,
@@ -80,10 +89,7 @@ impl Connections {
         settings: Settings,
         signing: SigningKey,
     ) -> Result<Connections, StoreError> {
-        let mut index: HashMap<String, Vec<String>> = HashMap::new();
-        for (instance, user) in store.connection_keys()? {
-            index.entry(user).or_default().push(instance);
-        }
+        let index = index_of(&store)?;
         // Fixes where DM decisions start on a store that never made any (see `dms`).
         store.dm_decided_through()?;
         let (index, refreshing, projects) = (RwLock::new(index), Default::default(), Default::default());
@@ -92,11 +98,7 @@ impl Connections {
 
     /// Reads who is connected from the store again (after an import wrote connections).
     pub fn reload_index(&self) -> Result<(), StoreError> {
-        let mut index: HashMap<String, Vec<String>> = HashMap::new();
-        for (instance, user) in self.store.connection_keys()? {
-            index.entry(user).or_default().push(instance);
-        }
-        *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = index_of(&self.store)?;
         Ok(())
     }
 
