@@ -7,57 +7,7 @@ use super::form::{split_list, FormData};
 use crate::ids::{ChannelId, InstanceId};
 use crate::store::records::SubscriptionRecordV1;
 use crate::subscriptions::model::{FieldFilter, Filters, Subscription, KNOWN_EVENTS};
-
-/// Inclusion words with what they mean, for the filter rows' select.
-pub const INCLUSIONS: &[(&str, &str)] = &[
-    ("include_any", "includes any of"),
-    ("include_all", "includes all of"),
-    ("exclude_any", "includes none of"),
-    ("empty", "is empty"),
-    ("include_or_empty", "includes any of, or is empty"),
-];
-
-/// Every event of [`KNOWN_EVENTS`] in words, grouped as an admin thinks of them.
-pub const EVENT_GROUPS: &[(&str, &[(&str, &str)])] = &[
-    (
-        "Issue",
-        &[
-            ("event_created", "Issue created"),
-            ("event_deleted", "Issue deleted"),
-            ("event_deleted_unresolved", "Unresolved issue deleted"),
-            ("event_updated_reopened", "Issue reopened"),
-            ("event_updated_resolved", "Issue resolved"),
-            ("event_updated_any", "Any change to an issue"),
-        ],
-    ),
-    (
-        "Comment",
-        &[
-            ("event_created_comment", "Comment added"),
-            ("event_updated_comment", "Comment edited"),
-            ("event_deleted_comment", "Comment deleted"),
-        ],
-    ),
-    (
-        "Field changes",
-        &[
-            ("event_updated_status", "Status changed"),
-            ("event_updated_assignee", "Assignee changed"),
-            ("event_updated_priority", "Priority changed"),
-            ("event_updated_summary", "Summary changed"),
-            ("event_updated_description", "Description changed"),
-            ("event_updated_labels", "Labels changed"),
-            ("event_updated_attachment", "Attachments added or removed"),
-            ("event_updated_sprint", "Sprint changed"),
-            ("event_updated_rank", "Rank changed"),
-            ("event_updated_issue_type", "Issue type changed"),
-            ("event_updated_fix_version", "Fix version changed"),
-            ("event_updated_affects_version", "Affects version changed"),
-            ("event_updated_reporter", "Reporter changed"),
-            ("event_updated_components", "Components changed"),
-        ],
-    ),
-];
+use crate::subscriptions::words::{EVENT_GROUPS, INCLUSIONS};
 
 /// Blank filter rows offered below the existing ones (JavaScript can add more).
 const BLANK_ROWS: usize = 2;
@@ -249,19 +199,6 @@ impl RuleForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_known_event_has_words_in_one_group() {
-        let grouped: Vec<&str> =
-            EVENT_GROUPS.iter().flat_map(|(_, events)| events.iter().map(|(code, _)| *code)).collect();
-        let mut sorted = grouped.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(sorted.len(), grouped.len(), "no event twice");
-        let mut known = KNOWN_EVENTS.to_vec();
-        known.sort_unstable();
-        assert_eq!(sorted, known);
-    }
 
     #[test]
     fn two_filter_rows_and_blank_rows_become_two_field_filters() {

@@ -17,6 +17,7 @@ pub mod notice;
 pub mod service;
 pub mod stored;
 pub mod validate;
+pub mod words;
 
 #[cfg(test)]
 mod tests;
