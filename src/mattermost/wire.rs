@@ -21,6 +21,25 @@ impl User {
     }
 }
 
+/// A channel's or a team's member (`GET /channels/{cid}/members/{uid}`,
+/// `GET /teams/{tid}/members/{uid}`): explicit roles, and whether the scheme makes them an
+/// admin there.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Member {
+    /// Space-separated role names (`channel_user channel_admin`).
+    #[serde(default)]
+    pub roles: String,
+    #[serde(default)]
+    pub scheme_admin: bool,
+}
+
+impl Member {
+    /// Whether the member holds `role` or is an admin by the scheme.
+    pub fn is_admin(&self, role: &str) -> bool {
+        self.scheme_admin || self.roles.split_whitespace().any(|r| r == role)
+    }
+}
+
 /// A channel (`GET /teams/name/{team}/channels/name/{channel}`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Channel {

@@ -99,7 +99,17 @@ impl FakeMattermost {
 
     /// `user_id` joins `channel_id`.
     pub fn add_member(&self, channel_id: &str, user_id: &str) {
-        self.inner.shared.world().members.insert((channel_id.to_string(), user_id.to_string()));
+        self.set_member_roles(channel_id, user_id, "channel_user");
+    }
+
+    /// `user_id` is a member of `channel_id` with `roles` (`channel_user channel_admin`).
+    pub fn set_member_roles(&self, channel_id: &str, user_id: &str, roles: &str) {
+        self.inner.shared.world().members.insert((channel_id.to_string(), user_id.to_string()), roles.to_string());
+    }
+
+    /// `user_id` is a member of `team_id` with `roles` (`team_user team_admin`).
+    pub fn set_team_roles(&self, team_id: &str, user_id: &str, roles: &str) {
+        self.inner.shared.world().team_members.insert((team_id.to_string(), user_id.to_string()), roles.to_string());
     }
 
     /// A message `user_id` wrote in `channel_id`; answers its id.

@@ -29,6 +29,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
             .route("/files/{file_id}/info", web::get().to(posts::file_info))
             .route("/files/{file_id}", web::get().to(posts::file))
             .route("/teams/name/{name}", web::get().to(super::slash::team_by_name))
+            .route("/teams/{team_id}/members/{user_id}", web::get().to(team_member))
             .route("/teams/{team_id}", web::get().to(super::slash::team))
             .route("/commands", web::get().to(super::slash::list))
             .route("/commands", web::post().to(super::slash::create))
@@ -101,13 +102,34 @@ async fn member(shared: Data<Shared>, path: Path<(String, String)>) -> Answer {
     let channel_id = url_id(&path.0, "channel_id")?;
     let user_id = url_id(&path.1, "user_id")?;
     let world = shared.world();
-    let is_member = world.channel(channel_id).is_some_and(|c| {
-        (user_id == shared.bot.id && c.bot_member)
-            || world.members.contains(&(channel_id.to_string(), user_id.to_string()))
+    let roles = world.channel(channel_id).and_then(|c| {
+        if user_id == shared.bot.id && c.bot_member {
+            return Some("channel_user".to_string());
+        }
+        world.members.get(&(channel_id.to_string(), user_id.to_string())).cloned()
     });
-    if !is_member {
+    let Some(roles) = roles else {
         let message = "No channel member found for that user ID and channel ID.";
         return Err(AppError::new(404, "app.channel.get_member.missing.app_error", message));
-    }
-    Ok(HttpResponse::Ok().json(wire::member(channel_id, user_id)))
+    };
+    Ok(HttpResponse::Ok().json(wire::member(channel_id, user_id, &roles)))
+}
+
+/// A team member: one the test named, or anyone who is a member of one of its channels.
+async fn team_member(shared: Data<Shared>, path: Path<(String, String)>) -> Answer {
+    let team_id = url_id(&path.0, "team_id")?;
+    let user_id = url_id(&path.1, "user_id")?;
+    let world = shared.world();
+    let named = world.team_members.get(&(team_id.to_string(), user_id.to_string())).cloned();
+    let in_a_channel = || {
+        world
+            .members
+            .keys()
+            .any(|(channel, user)| user == user_id && world.channel(channel).is_some_and(|c| c.team_id == team_id))
+    };
+    let Some(roles) = named.or_else(|| in_a_channel().then(|| "team_user".to_string())) else {
+        let message = "We couldn't find the existing team member.";
+        return Err(AppError::new(404, "app.team.get_member.missing.app_error", message));
+    };
+    Ok(HttpResponse::Ok().json(wire::team_member(team_id, user_id, &roles)))
 }

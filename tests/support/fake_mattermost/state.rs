@@ -75,9 +75,12 @@ pub(super) struct World {
     pub trigger_life_ms: Option<i64>,
     /// Dialogs opened (`{trigger_id, url, dialog}`), oldest first.
     pub dialogs: Vec<Value>,
-    /// (channel id, user id) of people who are channel members (the bot's own membership
-    /// is `Channel::bot_member`).
-    pub members: std::collections::HashSet<(String, String)>,
+    /// (channel id, user id) of people who are channel members → their roles
+    /// (`channel_user channel_admin`); the bot's own membership is `Channel::bot_member`.
+    pub members: std::collections::HashMap<(String, String), String>,
+    /// (team id, user id) → roles of people a test made team members explicitly; a channel
+    /// member is a `team_user` of the channel's team.
+    pub team_members: std::collections::HashMap<(String, String), String>,
     /// The bot holds `system_admin` (and so `create_post_ephemeral`).
     pub bot_system_admin: bool,
     /// Ephemeral posts made through the API: (user id, channel id, message).

@@ -72,11 +72,11 @@ pub(super) fn channel(c: &Channel) -> Value {
     })
 }
 
-pub(super) fn member(channel_id: &str, user_id: &str) -> Value {
+pub(super) fn member(channel_id: &str, user_id: &str, roles: &str) -> Value {
     json!({
         "channel_id": channel_id,
         "user_id": user_id,
-        "roles": "channel_user",
+        "roles": roles,
         "last_viewed_at": 0,
         "msg_count": 0,
         "mention_count": 0,
@@ -84,7 +84,19 @@ pub(super) fn member(channel_id: &str, user_id: &str) -> Value {
         "last_update_at": 0,
         "scheme_guest": false,
         "scheme_user": true,
-        "scheme_admin": false,
+        "scheme_admin": roles.split_whitespace().any(|r| r == "channel_admin"),
+    })
+}
+
+pub(super) fn team_member(team_id: &str, user_id: &str, roles: &str) -> Value {
+    json!({
+        "team_id": team_id,
+        "user_id": user_id,
+        "roles": roles,
+        "delete_at": 0,
+        "scheme_guest": false,
+        "scheme_user": true,
+        "scheme_admin": roles.split_whitespace().any(|r| r == "team_admin"),
     })
 }
 
