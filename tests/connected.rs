@@ -455,6 +455,14 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     assert_eq!(form["dialog"]["elements"][0]["default"], "DEMO/10001", "{form}");
     let searches = jira.requests().iter().filter(|r| r.contains("/rest/api/3/project/search")).count();
     assert_eq!(searches, 1);
+    // Past the response URL's 30 minutes, the result still reaches Ada alone, as an
+    // ephemeral post (the bot may make them).
+    app.mm.make_bot_system_admin();
+    app.mm.set_clock_offset_ms(31 * 60_000);
+    let late = submit_last_form(&app, &ada, json!({"project_type": "DEMO/10001", "summary": "Another one"})).await;
+    assert_eq!(late, json!({}));
+    let told = app.mm.ephemerals(&ada);
+    assert!(told.iter().any(|t| t.starts_with("Created Jira issue [")), "{told:?}");
     app.shutdown().await;
 }
 

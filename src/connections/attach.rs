@@ -112,7 +112,7 @@ impl Connections {
             Err(sentence) => return Outcome::Failed(sentence),
         };
         let said = self.attach_to(caller, &acting, (&key, group.as_deref()), &source, thread).await;
-        self.reply_later(state.rurl.as_deref(), &said, "how an attach went").await;
+        self.reply_later(caller, state.rurl.as_deref(), &said, "how an attach went").await;
         Outcome::Done(said)
     }
 

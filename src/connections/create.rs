@@ -282,7 +282,7 @@ impl Connections {
         let status = super::issues::safe(&issue.status);
         let browse = super::issues::browse(acting, key);
         let created = format!("Created Jira issue [{key}]({browse})");
-        self.reply_later(state.rurl.as_deref(), &created, "that an issue was created").await;
+        self.reply_later(caller, state.rurl.as_deref(), &created, "that an issue was created").await;
         // A dialog submission does not say who by name.
         let name = self.caller_username(caller).await;
         if let Ok(channel_id) = ChannelId::parse(&caller.channel_id) {

@@ -25,7 +25,7 @@ impl Connections {
             return Outcome::Invalid([("instance".to_string(), "Choose one of your connections.".to_string())].into());
         }
         let said = self.disconnect(caller, Some(picked)).await;
-        self.reply_later(state.rurl.as_deref(), &said, "that a connection ended").await;
+        self.reply_later(caller, state.rurl.as_deref(), &said, "that a connection ended").await;
         Outcome::Done(said)
     }
 

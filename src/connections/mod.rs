@@ -212,14 +212,18 @@ impl Connections {
         }
     }
 
-    /// Sends `text` to a command's response URL, when the form has one; a failure is logged
-    /// (`what` says which result was lost), the user saw the form close already.
-    async fn reply_later(&self, response_url: Option<&str>, text: &str, what: &str) {
-        let Some(rurl) = response_url else { return };
-        let reply = crate::mattermost::command::CommandResponse::ephemeral(text.to_string());
-        if let Err(e) = self.mattermost.respond_to_command(rurl, &reply).await {
-            tracing::warn!(error = %e, "could not say {what}");
+    /// Sends a form's result `text` to the command's response URL; when there is none, or it
+    /// is used up or expired, as an ephemeral post if the bot may make one (`say_privately`),
+    /// never in the channel. `what` names the result in the log when it cannot be shown.
+    async fn reply_later(&self, caller: &Caller, response_url: Option<&str>, text: &str, what: &str) {
+        if let Some(rurl) = response_url {
+            let reply = crate::mattermost::command::CommandResponse::ephemeral(text.to_string());
+            match self.mattermost.respond_to_command(rurl, &reply).await {
+                Ok(()) => return,
+                Err(e) => tracing::info!(error = %e, "could not say {what} through the response URL"),
+            }
         }
+        self.say_privately(caller, text).await;
     }
 
     /// Where a button's click goes, carrying `state` signed.
