@@ -10,7 +10,7 @@ use super::command::CommandResponse;
 use super::dialog::OpenDialog;
 use super::post::NewPost;
 use super::slash::{SlashCommand, Team};
-use super::wire::{AppError, Channel, FileInfo, Member, Post, PostList, User};
+use super::wire::{AppError, Channel, FileInfo, Post, PostList, User};
 use crate::ids::{ChannelId, MmUserId};
 
 /// What went wrong talking to Mattermost.
@@ -295,29 +295,6 @@ impl MattermostClient {
         Ok(posts)
     }
 
-    /// Whether `user_id` is a member of `channel_id` (`GET /channels/{cid}/members/{uid}`; 404 = no).
-    pub async fn is_channel_member(&self, channel_id: &str, user_id: &str) -> Result<bool, MmError> {
-        Ok(self.channel_member(channel_id, user_id).await?.is_some())
-    }
-
-    /// `user_id`'s membership of `channel_id`, `None` when they are not a member (404).
-    pub async fn channel_member(&self, channel_id: &str, user_id: &str) -> Result<Option<Member>, MmError> {
-        self.member(&format!("/api/v4/channels/{}/members/{}", segment(channel_id), segment(user_id))).await
-    }
-
-    /// `user_id`'s membership of `team_id`, `None` when they are not a member (404).
-    pub async fn team_member(&self, team_id: &str, user_id: &str) -> Result<Option<Member>, MmError> {
-        self.member(&format!("/api/v4/teams/{}/members/{}", segment(team_id), segment(user_id))).await
-    }
-
-    async fn member(&self, path: &str) -> Result<Option<Member>, MmError> {
-        match self.get::<Member>(path).await {
-            Ok(member) => Ok(Some(member)),
-            Err(MmError::Status { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
     /// `GET /api/v4/channels/{id}/posts?since=<ms>`.
     pub async fn posts_since(&self, channel_id: &ChannelId, since_ms: u64) -> Result<Vec<Post>, MmError> {
         let path = format!("/api/v4/channels/{}/posts?since={since_ms}", segment(channel_id.as_str()));
@@ -325,7 +302,7 @@ impl MattermostClient {
         Ok(list.posts.into_values().collect())
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, MmError> {
+    pub(super) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, MmError> {
         read(send(self.request(reqwest::Method::GET, path)?).await?).await
     }
 
@@ -349,7 +326,7 @@ impl MattermostClient {
     }
 }
 
-fn segment(text: &str) -> String {
+pub(super) fn segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
 }
 

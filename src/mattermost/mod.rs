@@ -7,6 +7,7 @@ pub mod client;
 pub mod command;
 pub mod dialog;
 pub mod interactive;
+mod members;
 pub mod names;
 pub mod post;
 pub mod remembered;
