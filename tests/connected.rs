@@ -14,10 +14,10 @@ use crate::support::app::{spawn_app_with, TestApp};
 use crate::support::fake_jira::FakeJira;
 use crate::support::fake_mattermost::CommandReply;
 
-const COMMAND_TOKEN: &str = "cmdtoken0000000000000000cc";
-const ADA_PAT: &str = "ada-personal-access-token";
+pub(crate) const COMMAND_TOKEN: &str = "cmdtoken0000000000000000cc";
+pub(crate) const ADA_PAT: &str = "ada-personal-access-token";
 
-async fn app_with_server(jira: &FakeJira) -> TestApp {
+pub(crate) async fn app_with_server(jira: &FakeJira) -> TestApp {
     app_with_methods(jira, vec![UserAuthMethod::Oauth, UserAuthMethod::Pat]).await
 }
 
@@ -38,19 +38,19 @@ async fn app_with_methods(jira: &FakeJira, methods: Vec<UserAuthMethod>) -> Test
     app
 }
 
-async fn jira_command(app: &TestApp, user_id: &str, line: &str) -> CommandReply {
+pub(crate) async fn jira_command(app: &TestApp, user_id: &str, line: &str) -> CommandReply {
     app.slash(user_id, COMMAND_TOKEN, line).await
 }
 
 /// Submits the form Mattermost opened last, as `user` in the test channel; answers the reply.
-async fn submit_last_form(app: &TestApp, user: &str, values: Value) -> Value {
+pub(crate) async fn submit_last_form(app: &TestApp, user: &str, values: Value) -> Value {
     let form = app.mm.opened_dialogs().pop().expect("a form was opened");
     let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
     app.mm.submit_dialog(url, user, &app.channel_id, state, values, false).await.1
 }
 
 /// Connects `user` with `token` through the button and the form; answers the form's reply.
-async fn connect(app: &TestApp, user: &str, token: &str) -> Value {
+pub(crate) async fn connect(app: &TestApp, user: &str, token: &str) -> Value {
     let reply = jira_command(app, user, "/jira connect").await;
     let action = &reply.body["attachments"][0]["actions"][0];
     assert_eq!(action["name"], "Use a personal access token", "{}", reply.body);

@@ -7,6 +7,7 @@ mod admin_settings;
 mod api_docs;
 mod backup_restore;
 mod browser;
+mod chat_subscriptions;
 mod cli;
 mod command_registration;
 mod conformance;

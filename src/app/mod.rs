@@ -93,13 +93,14 @@ impl Application {
         // The one Jira client: one pool, push-only and address rules, requests counted.
         let jira = crate::jira::client::JiraClient::from_config(&config, metrics.clone());
         let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
+        let subscriptions = Arc::new(RwLock::new(crate::subscriptions::service::load_index(&store)?));
         let connections = Arc::new(crate::connections::Connections::load(
             store.clone(),
             key.clone(),
-            jira.clone(),
-            mattermost.clone(),
+            (jira.clone(), mattermost.clone()),
             settings.clone(),
             signing_key.clone(),
+            subscriptions.clone(),
         )?);
         let worker = Arc::new(
             Worker::new(store.clone(), mattermost.clone(), channels.clone(), metrics.clone(), settings.clone())
@@ -114,7 +115,6 @@ impl Application {
             settings: settings.clone(),
             waiting: Arc::new(crate::ingest::pending::Waiting::load(&store)?),
         };
-        let subscriptions = crate::subscriptions::service::load_index(&store)?;
         let command_registrations = store.command_registrations(&key)?;
         let (admin_token_hash, new_admin_token) =
             crate::secrets::admin_token::load_or_generate(config.admin.api_token.expose(), &store, &key)?;
@@ -129,7 +129,7 @@ impl Application {
             secrets: RwLock::new(secrets.clone()),
             metrics,
             admin_token_hash: RwLock::new(admin_token_hash),
-            subscriptions: Arc::new(RwLock::new(subscriptions)),
+            subscriptions,
             readiness: Default::default(),
             console: Default::default(),
             chat_roles: Default::default(),

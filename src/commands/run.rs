@@ -243,7 +243,8 @@ async fn through_jira(
         None => None,
     };
     // Connecting, disconnecting and settings answer a caller without a connection in
-    // their own words (SPEC §8.3, §8.5).
+    // their own words (SPEC §8.3, §8.5); editing subscriptions asks about the channel and
+    // the caller's role first (§6.3).
     let needs_connection = !matches!(
         parsed.command,
         Command::Connect { .. }
@@ -251,6 +252,8 @@ async fn through_jira(
             | Command::Settings { .. }
             | Command::Install { .. }
             | Command::Uninstall { .. }
+            | Command::Subscribe
+            | Command::SubscribeEdit
     );
     if needs_connection {
         if ctx.store.run(|store| store.instances()).await?.is_empty() {

@@ -38,7 +38,7 @@ pub(super) type ProjectCache = std::sync::Mutex<std::collections::HashMap<String
 impl Connections {
     /// The projects the caller may create issues in: from memory when read within
     /// [`PROJECTS_FOR_MS`], else from Jira (a failed read falls back to an older list).
-    async fn projects_of(&self, acting: &Acting) -> Result<Vec<rest::Project>, JiraError> {
+    pub(super) async fn projects_of(&self, acting: &Acting) -> Result<Vec<rest::Project>, JiraError> {
         let key = format!("{}\0{}", acting.instance.id, acting.connection.mm_user_id);
         let remembered = self.projects.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
         if let Some((read_at, projects)) = &remembered {

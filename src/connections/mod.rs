@@ -23,12 +23,13 @@ mod issues;
 mod oauth;
 mod ops;
 mod settings;
+mod subscribe;
 mod subscribe_list;
 
 pub use oauth::{Page, LINK_EXPIRED};
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
 
@@ -42,6 +43,7 @@ use crate::mattermost::dialog::{Dialog, DialogElement};
 use crate::mattermost::{MattermostClient, WireError};
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Connection, MasterKey, Store, StoreError};
+use crate::subscriptions::SubscriptionIndex;
 use crate::utc::now_ms;
 
 /// Users' connections, and what acting for them needs.
@@ -59,6 +61,8 @@ pub struct Connections {
     refreshing: credentials::RefreshLocks,
     /// Each connection's projects, for the create form (see `create`).
     projects: create::ProjectCache,
+    /// The routing index, which subscriptions edited from chat keep current.
+    subscriptions: Arc<RwLock<SubscriptionIndex>>,
 }
 
 /// Mattermost user id → the instances they are connected to, as the store has them.
@@ -80,20 +84,21 @@ struct Acting {
 }
 
 impl Connections {
-    /// Reads the connected users from the store.
+    /// Reads the connected users from the store; `subscriptions` is the routing index the
+    /// chat editor keeps current.
     pub fn load(
         store: Store,
         key: MasterKey,
-        jira: JiraClient,
-        mattermost: MattermostClient,
+        (jira, mattermost): (JiraClient, MattermostClient),
         settings: Settings,
         signing: SigningKey,
+        subscriptions: Arc<RwLock<SubscriptionIndex>>,
     ) -> Result<Connections, StoreError> {
         let index = index_of(&store)?;
         // Fixes where DM decisions start on a store that never made any (see `dms`).
         store.dm_decided_through()?;
         let (index, refreshing, projects) = (RwLock::new(index), Default::default(), Default::default());
-        Ok(Connections { store, key, jira, mattermost, settings, signing, index, refreshing, projects })
+        Ok(Connections { store, key, jira, mattermost, settings, signing, index, refreshing, projects, subscriptions })
     }
 
     /// Reads who is connected from the store again (after an import wrote connections).

@@ -8,6 +8,7 @@ use super::create::CREATE;
 use super::create_more::{CREATE_MORE, MORE_FIELDS};
 use super::install::OAUTH_CLIENT;
 use super::issues::{SHARE, TRANSITION};
+use super::subscribe::{SUB_ADD, SUB_DELETE, SUB_EDIT, SUB_SAVE};
 use super::{Acting, Connections};
 use crate::commands::jira_ops::{Answer, Caller, Interaction, JiraCall, JiraOps, Outcome, OutcomeOf, Reply};
 use crate::commands::parse::Command;
@@ -15,9 +16,8 @@ use crate::commands::signed::SignedState;
 use crate::ids::InstanceType;
 use crate::store::Connection;
 
-/// The answer of rows that need Jira in ways not built yet (subscriptions from chat).
-const NOT_YET: &str = "This command is not available in this version of jirabridge yet; \
-the admin console does what it would (http(s)://<jirabridge>/admin/).";
+/// The answer to a row `run` should have answered itself (a bug, not a user's mistake).
+const NOT_HERE: &str = "jirabridge cannot run this command here; type `/jira help` to see what it can do.";
 
 impl JiraOps for Connections {
     fn is_connected(&self, user_id: &str, instance: Option<&str>) -> bool {
@@ -43,6 +43,7 @@ impl JiraOps for Connections {
                 Command::Me => self.me(caller).await.into(),
                 Command::Install { kind, url } => self.install(caller, kind, &url).await,
                 Command::Uninstall { kind, url } => self.uninstall(caller, &kind, &url).await.into(),
+                Command::Subscribe | Command::SubscribeEdit => self.subscribe(caller, instance.as_deref()).await,
                 Command::SubscribeList { extra_args } => {
                     self.subscribe_list(caller, instance.as_deref(), extra_args).await.into()
                 }
@@ -63,6 +64,8 @@ impl JiraOps for Connections {
                 DISCONNECT_PICK => self.disconnect_picked(caller, state, &interaction.values).await,
                 OAUTH_CLIENT => self.oauth_client_submitted(caller, state, &interaction.values).await,
                 ATTACH => self.attach_submitted(caller, state, &interaction.values).await,
+                SUB_ADD | SUB_EDIT | SUB_DELETE => self.subscription_clicked(caller, state).await,
+                SUB_SAVE => self.subscription_submitted(caller, state, &interaction.values).await,
                 ASSIGN_ME | COMMENT | COMMENT_ADD | TRANSITIONS | TRANSITION_PICK => {
                     self.notification_clicked(caller, state, &interaction.values).await
                 }
@@ -118,7 +121,7 @@ impl Connections {
             Command::Unassign { key } => self.unassign(&acting, key).await.into(),
             Command::Attach { key } => self.attach(caller, &acting, key, post, thread).await.into(),
             Command::Create { text } => self.create_command(caller, &acting, text, post).await,
-            _ => NOT_YET.into(),
+            _ => NOT_HERE.into(),
         };
         if answer.text == super::issues::REJECTED {
             let instance_id = acting.instance.id.as_str();

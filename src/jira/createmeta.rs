@@ -48,6 +48,12 @@ pub async fn projects(
     }
 }
 
+/// One project with its issue types (`GET /rest/api/2/project/{key}`): 404 when it does not
+/// exist or the credentials may not browse it.
+pub async fn project(client: &JiraClient, base: &str, key: &str, auth: &JiraAuth) -> Result<Project, JiraError> {
+    parse(client.send_json(Method::GET, &api_url(base, &["project", key])?, &[], None, auth).await?)
+}
+
 /// A field of the create screen: its id, name, whether Jira requires it, its type, and the
 /// values it allows (for option, priority, version, component… fields).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

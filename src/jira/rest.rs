@@ -11,7 +11,7 @@ use super::auth::JiraAuth;
 use super::client::{JiraClient, JiraError};
 
 pub use super::createmeta::{
-    create_fields, create_issue, older_than, projects, CreateField, FieldSchema, IssueType, Project,
+    create_fields, create_issue, older_than, project, projects, CreateField, FieldSchema, IssueType, Project,
 };
 
 /// `<base>/rest/api/2/<segments…>`, each segment percent-encoded.

@@ -16,6 +16,7 @@ type Shared = web::Data<Arc<Mutex<World>>>;
 pub(super) fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/rest/api/2/project", web::get().to(projects))
+        .route("/rest/api/2/project/{key}", web::get().to(project))
         .route("/rest/api/3/project/search", web::get().to(project_search))
         .route("/rest/api/2/issue/createmeta/{project}/issuetypes/{type}", web::get().to(create_screen))
         .route("/rest/api/2/issue/createmeta", web::get().to(old_create_screen))
@@ -29,6 +30,19 @@ async fn projects(world: Shared, req: HttpRequest) -> HttpResponse {
     }
     let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
     HttpResponse::Ok().json(list)
+}
+
+/// One project, 404 as Jira answers for a key nobody may browse.
+async fn project(world: Shared, req: HttpRequest, key: web::Path<String>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    if let Err(refused) = caller(&mut world, &req) {
+        return refused;
+    }
+    match world.projects.iter().find(|(k, _, _)| *k == *key) {
+        Some((_, project, _)) => HttpResponse::Ok().json(project),
+        None => HttpResponse::NotFound()
+            .json(json!({"errorMessages": [format!("No project could be found with key '{key}'.")], "errors": {}})),
+    }
 }
 
 /// Summary and the project's extra required fields: `values[]` on Data Center, `fields[]`

@@ -1,0 +1,222 @@
+//! Editing a channel's subscriptions from chat (SPEC §6.2, §6.3, §6.7), end to end through
+//! both fakes: who may (role, connection, Jira groups), `/jira subscribe` with its Edit,
+//! Delete and Add buttons, the form with its filter lines and per-field errors, the rule
+//! routing events at once, the channel told of each change, and no click acting twice.
+//!
+//! size: one admin's whole story, read top to bottom.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::connected::{app_with_server, connect, jira_command, submit_last_form, ADA_PAT};
+use crate::support::app::{TestApp, SECRET};
+use crate::support::fake_jira::FakeJira;
+use crate::support::fixtures::own;
+
+/// A Data Center with the project of our issue-created fixture (OPS, Bug 10004), its
+/// priorities and one security level on the create screen.
+async fn jira_with_ops() -> FakeJira {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    jira.add_project("OPS", "Operations", &[("10004", "Bug"), ("10005", "Task")], &[]);
+    jira.add_project("DEMO", "Demo", &[("1", "Story")], &[]);
+    jira.add_create_field(
+        "OPS",
+        json!({"fieldId": "priority", "name": "Priority", "required": false,
+               "allowedValues": [{"id": "1", "name": "Highest"}, {"id": "2", "name": "High"}]}),
+    );
+    jira.add_create_field(
+        "OPS",
+        json!({"fieldId": "security", "name": "Security Level", "required": false,
+               "allowedValues": [{"id": "10000", "name": "Internal"}]}),
+    );
+    jira
+}
+
+async fn set(app: &TestApp, settings: Value) {
+    let response = app.api(Method::PATCH, "/settings").json(&settings).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+}
+
+/// Clicks the button named `name` in a reply's attachments, as `user`.
+async fn click(app: &TestApp, reply: &Value, name: &str, user: &str) -> Value {
+    let attachments = reply["attachments"].as_array().expect("attachments");
+    let action = attachments
+        .iter()
+        .flat_map(|a| a["actions"].as_array().into_iter().flatten())
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("a {name} button in {reply}"));
+    let url = action["integration"]["url"].as_str().unwrap();
+    let (status, answer) = app.mm.click(url, user, &app.channel_id, action["integration"]["context"].clone()).await;
+    assert_eq!(status, 200);
+    answer
+}
+
+fn bot_says(app: &TestApp) -> Vec<String> {
+    app.channel_posts().into_iter().filter(|p| p.user_id == app.mm.bot_user_id()).map(|p| p.message).collect()
+}
+
+#[tokio::test]
+async fn a_channel_admin_adds_edits_and_removes_a_subscription_from_chat() {
+    let jira = jira_with_ops().await;
+    let app = app_with_server(&jira).await;
+    let ada = app.mm.add_user("ada", "system_user");
+
+    // §6.3 in order: membership, the role, then a connection.
+    let refused = |reason: &str| format!("you don't have permission to manage subscriptions: {reason}");
+    assert_eq!(jira_command(&app, &ada, "/jira subscribe").await.text(), "not a member of the channel specified");
+    app.mm.add_member(&app.channel_id, &ada);
+    assert_eq!(jira_command(&app, &ada, "/jira subscribe").await.text(), refused("is not system admin"));
+    set(&app, json!({"security.subscription_editors": "channel_admin"})).await;
+    assert_eq!(jira_command(&app, &ada, "/jira subscribe edit").await.text(), refused("is not channel admin"));
+    app.mm.set_member_roles(&app.channel_id, &ada, "channel_user channel_admin");
+    assert_eq!(jira_command(&app, &ada, "/jira subscribe").await.text(), refused("could not load jira user"));
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    assert_eq!(listing.text(), "This channel has no Jira subscriptions yet.");
+    assert_eq!(click(&app, &listing.body, "Add subscription", &ada).await["ephemeral_text"], "");
+    let form = app.mm.opened_dialogs().pop().expect("the Add form opened");
+    assert_eq!(form["dialog"]["title"], "Add Jira subscription");
+    let elements = form["dialog"]["elements"].as_array().unwrap();
+    let names: Vec<&str> = elements.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names[..3], ["name", "project", "issue_types"]);
+    assert_eq!(names.last(), Some(&"filters"));
+    let types: Vec<&str> =
+        elements[2]["options"].as_array().unwrap().iter().map(|o| o["text"].as_str().unwrap()).collect();
+    assert_eq!(types, ["All issue types", "Bug", "Task", "Story"]);
+
+    // Each problem on its field; filter problems name their line; the form stays usable.
+    let missing = submit_last_form(&app, &ada, json!({"name": "", "project": "OPS", "issue_types": "all"})).await;
+    assert_eq!(missing["errors"]["name"], "please provide a name for the subscription", "{missing}");
+    assert_eq!(missing["errors"]["event_created"], "please provide at least one event type");
+    let base = json!({"name": "Ops bugs", "project": "OPS", "issue_types": "10004", "event_created": true,
+                      "event_updated_status": "true", "event_deleted": false, "event_updated_rank": null});
+    let with = |filters: &str| {
+        let mut values = base.clone();
+        values["filters"] = json!(filters);
+        values
+    };
+    let bad_line = submit_last_form(&app, &ada, with("priority include_any High\nsprint include_any 5")).await;
+    assert_eq!(bad_line["errors"]["filters"], "line 2: unknown field \"sprint\"");
+    let bad_value = submit_last_form(&app, &ada, with("Priority include_any Low")).await;
+    assert_eq!(bad_value["errors"]["filters"], "line 1: \"Low\" is not a value of Priority");
+    let secret = submit_last_form(&app, &ada, with("Security Level include_any 10001")).await;
+    assert_eq!(secret["errors"]["filters"], "line 1: invalid access to security level");
+    let hidden = submit_last_form(&app, &ada, json!({"name": "x", "project": "NOPE", "event_created": true})).await;
+    assert!(hidden["errors"]["project"].as_str().unwrap().starts_with("failed to get project \"NOPE\""), "{hidden}");
+    let wrong_type =
+        submit_last_form(&app, &ada, json!({"name": "x", "project": "OPS", "issue_types": "1", "event_created": true}))
+            .await;
+    assert_eq!(wrong_type["errors"]["issue_types"], "1 is not an issue type of project OPS");
+
+    let saved =
+        submit_last_form(&app, &ada, with("priority include_any High, highest\nlabels include_any backup")).await;
+    assert_eq!(saved, json!({}));
+    assert_eq!(submit_last_form(&app, &ada, with("")).await, json!({"error": "This action was already done."}));
+    let rules: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
+    let rule = &rules.as_array().unwrap()[0];
+    assert_eq!(rule["name"], "Ops bugs");
+    assert_eq!(rule["channel_id"], app.channel_id.as_str());
+    assert_eq!(rule["filters"]["projects"], json!(["OPS"]));
+    assert_eq!(rule["filters"]["issue_types"], json!(["10004"]));
+    assert_eq!(rule["filters"]["events"], json!(["event_created", "event_updated_status"]));
+    assert_eq!(
+        rule["filters"]["fields"][0],
+        json!({"key": "priority", "inclusion": "include_any", "values": ["1", "2"]})
+    );
+    let told = "Jira subscription, \"Ops bugs\", was added to this channel by Ada Lovelace";
+    wait_for_bot_post(&app, told).await;
+
+    // The rule routes at once: the fixture (OPS, Bug, priority High, labels backup) posts.
+    let url = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
+    assert_eq!(app.post(&url, own("cloud-issue-created.json")).await.status(), StatusCode::OK);
+    app.deliver().await;
+    let delivered = app.channel_posts().into_iter().filter(|p| p.props.get("jirabridge_delivery_id").is_some()).count();
+    assert_eq!(delivered, 1);
+
+    // The listing shows it in words; Edit opens the form as it was saved.
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    let shown = &listing.body["attachments"][0];
+    assert_eq!(shown["title"], "Ops bugs");
+    let text = shown["text"].as_str().unwrap();
+    assert!(
+        text.contains(
+            "Project: OPS\nEvents: Issue created, Status changed\nJQL: `Project = OPS AND IssueType IN (10004)"
+        ),
+        "{text}"
+    );
+    click(&app, &listing.body, "Edit", &ada).await;
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    assert_eq!(form["dialog"]["title"], "Edit Jira subscription");
+    let defaults: Vec<(&str, &str)> = form["dialog"]["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["default"].as_str().unwrap_or("")))
+        .collect();
+    assert!(defaults.contains(&("name", "Ops bugs")) && defaults.contains(&("issue_types", "10004")), "{defaults:?}");
+    assert!(
+        defaults.contains(&("filters", "Priority include_any Highest, High\nLabels include_any backup")),
+        "{defaults:?}"
+    );
+    assert!(defaults.contains(&("event_updated_status", "true")) && defaults.contains(&("event_deleted", "false")));
+    let edited = json!({"name": "Ops issues", "project": "OPS", "issue_types": "all", "event_created": true});
+    assert_eq!(submit_last_form(&app, &ada, edited).await, json!({}));
+    wait_for_bot_post(&app, "Jira subscription, \"Ops issues\", was updated by Ada Lovelace").await;
+    let rule: Value = app
+        .api(Method::GET, &format!("/subscriptions/{}", rule["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rule["filters"]["issue_types"], json!(["10004", "10005"]), "all of the project's types");
+    assert_eq!(rule["filters"]["fields"], json!([]));
+
+    // Another member cannot use Ada's buttons; Delete acts once.
+    let bob = app.mm.add_user("bob", "system_user");
+    app.mm.add_member(&app.channel_id, &bob);
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    let stolen = click(&app, &listing.body, "Delete", &bob).await;
+    assert_eq!(stolen["ephemeral_text"], jirabridge::commands::interact::BUTTON_EXPIRED);
+    assert_eq!(
+        click(&app, &listing.body, "Delete", &ada).await["ephemeral_text"],
+        "Removed the subscription \"Ops issues\"."
+    );
+    assert_eq!(click(&app, &listing.body, "Delete", &ada).await["ephemeral_text"], "This action was already done.");
+    wait_for_bot_post(&app, "Jira subscription, \"Ops issues\", was removed from this channel by Ada Lovelace").await;
+    let rules: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
+    assert_eq!(rules, json!([]));
+    app.shutdown().await;
+}
+
+/// With `security.subscription_editor_jira_groups` set, the caller's Jira groups decide,
+/// on every instance (names compared trimmed).
+#[tokio::test]
+async fn jira_groups_limit_who_edits_subscriptions() {
+    let jira = jira_with_ops().await;
+    let app = app_with_server(&jira).await;
+    let ada = app.mm.add_user("ada", "system_user");
+    app.mm.add_member(&app.channel_id, &ada);
+    set(&app, json!({"security.subscription_editors": "users", "security.subscription_editor_jira_groups": [" jira-admins "]})).await;
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    let refused = jira_command(&app, &ada, "/jira subscribe").await.text();
+    assert_eq!(refused, "you don't have permission to manage subscriptions: not in allowed jira user groups");
+    jira.set_groups(ADA_PAT, &["jira-users", "jira-admins"]);
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    assert_eq!(listing.text(), "This channel has no Jira subscriptions yet.", "{}", listing.body);
+    app.shutdown().await;
+}
+
+/// The bot's notes are posted in the background.
+async fn wait_for_bot_post(app: &TestApp, message: &str) {
+    for _ in 0..100 {
+        if bot_says(app).iter().any(|m| m == message) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the bot did not say {message:?}: {:?}", bot_says(app));
+}
