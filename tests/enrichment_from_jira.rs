@@ -31,15 +31,24 @@ fn issue_fields(security: Option<Value>) -> Value {
 
 /// An app with the admin credentials and one Cloud instance served by `jira` under `host`.
 async fn cloud_app(jira: &FakeJira, host: &str, push_only: bool) -> (TestApp, String) {
-    let port = jira.url.rsplit(':').next().unwrap();
-    let base = format!("http://{host}:{port}");
-    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
-    let app = spawn_app_with(|c| {
+    cloud_app_with(jira, host, |c| {
         c.jira.admin_api_token = jirabridge::config::Secret::new(API_TOKEN.into());
         c.jira.admin_email = EMAIL.into();
         c.jira.push_only = push_only;
     })
-    .await;
+    .await
+}
+
+/// An app configured by `adjust` with one Cloud instance served by `jira` under `host`.
+async fn cloud_app_with(
+    jira: &FakeJira,
+    host: &str,
+    adjust: impl FnOnce(&mut jirabridge::config::Config),
+) -> (TestApp, String) {
+    let port = jira.url.rsplit(':').next().unwrap();
+    let base = format!("http://{host}:{port}");
+    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
+    let app = spawn_app_with(adjust).await;
     let request = json!({"url": base, "type": "cloud"});
     let response = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
@@ -91,6 +100,58 @@ async fn a_comment_is_routed_with_the_security_level_jira_reports() {
     assert_eq!(issue_reads(&jira), 1);
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains(r#"jirabridge_jira_requests_total{status="200"} 1"#), "{metrics}");
+    app.shutdown().await;
+    jira.stop().await;
+}
+
+/// Without an admin token, the commenter's own connection reads the issue (SPEC §4.5); a
+/// comment by someone not connected is routed with the facts kept, without asking Jira.
+#[tokio::test]
+async fn without_an_admin_token_the_commenters_connection_reads_the_issue() {
+    let jira = FakeJira::start().await;
+    jira.add_issue("20017", issue_fields(Some(json!({"id": "10100", "name": "Staff"}))));
+    jira.add_api_token_user("ann@example.com", "ann-token", "5f0c", "Ann Lee");
+    let (app, base) = cloud_app_with(&jira, "commenter.atlassian.net", |_| {}).await;
+    let staff = two_rules(&app, &base).await;
+    // Before anyone connects, nothing can ask Jira: the comment is routed at once.
+    firehose(&app, cloud_comment_on(&base, "611")).await;
+    let (first, _) = newest_status(&app);
+    assert_ne!(status_of(&app, first), RoutingKind::RoutingPending.as_str());
+    assert_eq!(issue_reads(&jira), 0);
+
+    let ann = app.mm.add_user("ann", "system_user");
+    let connection = jirabridge::store::Connection {
+        instance_id: base.clone(),
+        mm_user_id: ann,
+        jira: jirabridge::store::JiraUser {
+            account_id: "5f0c".into(),
+            display_name: "Ann Lee".into(),
+            ..Default::default()
+        },
+        auth: jirabridge::store::ConnectionAuth::ApiToken {
+            email: "ann@example.com".into(),
+            token: "ann-token".into(),
+        },
+        settings: jirabridge::store::NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    app.state.connections.reload_index().unwrap();
+    firehose(&app, cloud_comment_on(&base, "612")).await;
+    let (comment, _) = newest_status(&app);
+    assert_eq!(routed_status(&app, comment).await, "routed, enriched from Jira");
+    assert_eq!(issue_reads(&jira), 1, "read once, with Ann's API token");
+    app.deliver().await;
+    assert_eq!(comment_posts(&app, &staff), 1, "the level Jira told Ann routes it");
+
+    // Someone else's comment waits (Jira might be asked) but nobody is connected as them.
+    let stranger = cloud_comment_on(&base, "613").replace("\"5f0c\"", "\"70aa\"");
+    firehose(&app, stranger).await;
+    let (other, _) = newest_status(&app);
+    assert_ne!(routed_status(&app, other).await, "routed, enriched from Jira");
+    assert_eq!(issue_reads(&jira), 1, "no credentials: Jira is not asked");
     app.shutdown().await;
     jira.stop().await;
 }

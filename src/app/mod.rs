@@ -196,6 +196,7 @@ impl Application {
             ingest: self.state.ingest.clone(),
             jira: self.state.jira.clone(),
             subscriptions: self.state.subscriptions.clone(),
+            actors: self.state.connections.clone(),
         };
         let router = tokio::spawn(router.run(worker_stop_tx.subscribe()));
         let direct_messages = self

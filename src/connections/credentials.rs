@@ -183,3 +183,34 @@ impl Connections {
 
 /// Refresh locks, one per connection being refreshed.
 pub(super) type RefreshLocks = std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+
+/// Connected users as a source of credentials for enrichment (SPEC §4.5).
+impl crate::ingest::pending::ActorCredentials for Connections {
+    fn anyone_connected(&self, instance_id: &str) -> bool {
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        index.values().any(|instances| instances.iter().any(|i| i == instance_id))
+    }
+
+    fn credentials_of<'a>(&'a self, instance_id: &'a str, actor: &'a str) -> crate::ingest::pending::ActorAuth<'a> {
+        Box::pin(async move {
+            let (store, key) = (self.store.clone(), self.key.clone());
+            let (instance_id, actor) = (instance_id.to_string(), actor.to_string());
+            let found = self
+                .store
+                .run(move |_| -> Result<_, StoreError> {
+                    let Some(user) = store.mm_user_by_jira(&instance_id, &actor)? else { return Ok(None) };
+                    Ok(store.instance(&instance_id)?.zip(store.connection(&instance_id, &user, &key)?))
+                })
+                .await;
+            let (instance, connection) = match found {
+                Ok(found) => found?,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read a commenter's Jira connection");
+                    return None;
+                }
+            };
+            let Credentials { base, auth } = self.credentials(&instance, &connection).await.ok()?;
+            Some((base, auth))
+        })
+    }
+}

@@ -1,7 +1,8 @@
 //! Routing that waits for Jira (SPEC §4.5, §4.6). A Jira Cloud comment names no security
-//! level; when Jira can be asked (admin credentials, not push-only) the event is stored
-//! `routing pending` and answered at once, and the router reads the issue's fields from
-//! Jira afterwards. Each later event of the same instance waits behind it, so every channel
+//! level; when Jira can be asked (not push-only; admin credentials, or someone connected
+//! who may be the commenter) the event is stored `routing pending` and answered at once,
+//! and the router reads the issue's fields from Jira afterwards, with the admin token or
+//! else the commenter's own connection. Each later event of the same instance waits behind it, so every channel
 //! still gets the instance's events in receipt order.
 
 use std::collections::{BTreeMap, HashMap};
@@ -97,10 +98,25 @@ impl Drop for WaitTicket {
     }
 }
 
-/// Whether a Cloud comment can be enriched from Jira: admin credentials are set and
-/// jirabridge is not push-only.
-pub fn jira_can_be_asked(config: &Config) -> bool {
-    JiraAuth::admin(config).is_some()
+/// The Jira users connected to an instance, as a source of credentials when no admin token
+/// is set (SPEC §4.5: the admin token, else the actor's connection). `connections`
+/// implements it.
+pub trait ActorCredentials: Send + Sync {
+    /// Whether anyone is connected to `instance_id`; asked on HTTP workers, so from memory.
+    fn anyone_connected(&self, instance_id: &str) -> bool;
+
+    /// Where to ask and with what, as the Jira user `actor` (accountId on Cloud, name on
+    /// Data Center) connected to `instance_id`; `None` when nobody is connected as them.
+    fn credentials_of<'a>(&'a self, instance_id: &'a str, actor: &'a str) -> ActorAuth<'a>;
+}
+
+/// A boxed future of an actor's base URL and credentials.
+pub type ActorAuth<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Option<(String, JiraAuth)>> + Send + 'a>>;
+
+/// Whether a Cloud comment of `instance_id` can be enriched from Jira: not push-only, and
+/// admin credentials are set or someone is connected (perhaps the commenter).
+pub fn jira_can_be_asked(config: &Config, instance_id: &InstanceId, actors: &dyn ActorCredentials) -> bool {
+    !config.jira.push_only && (JiraAuth::admin(config).is_some() || actors.anyone_connected(instance_id.as_str()))
 }
 
 /// Routes the waiting events, oldest first per instance.
@@ -108,6 +124,7 @@ pub struct Router {
     pub ingest: Ingest,
     pub jira: JiraClient,
     pub subscriptions: Arc<RwLock<SubscriptionIndex>>,
+    pub actors: Arc<dyn ActorCredentials>,
 }
 
 impl Router {
@@ -181,16 +198,26 @@ impl Router {
         Ok(())
     }
 
-    /// The issue's fields from Jira: two tries within 30 s, else `None` (the router then
-    /// uses the facts kept from earlier payloads).
+    /// The issue's fields from Jira, read with the admin token, else as the commenter: two
+    /// tries within 30 s, else `None` (the router then uses the facts kept from earlier
+    /// payloads).
     async fn ask_jira(&self, question: &JiraQuestion) -> Option<Map<String, Value>> {
         let config = self.ingest.settings.current();
-        let auth = JiraAuth::admin(&config)?;
+        if config.jira.push_only {
+            return None;
+        }
+        let source = match JiraAuth::admin(&config) {
+            Some(auth) => (question.base.to_string(), auth),
+            None if !question.actor.is_empty() => {
+                self.actors.credentials_of(question.base.as_str(), &question.actor).await?
+            }
+            None => return None,
+        };
         let timeout = self.jira.timeout().min(LONGEST_TRY);
         for attempt in 1..=2 {
-            match crate::jira::issues::fields(&self.jira, (question.base.as_str(), &question.issue), "", &auth, timeout)
-                .await
-            {
+            let read =
+                crate::jira::issues::fields(&self.jira, (source.0.as_str(), &question.issue), "", &source.1, timeout);
+            match read.await {
                 Ok(fields) => return Some(fields),
                 Err(reason) => {
                     let issue = &question.issue;
@@ -205,10 +232,12 @@ impl Router {
     }
 }
 
-/// What to ask Jira about a waiting event: its instance and issue.
+/// What to ask Jira about a waiting event: its instance and issue, and who acted (the
+/// commenter's accountId, or the user Jira names).
 struct JiraQuestion {
     base: InstanceId,
     issue: String,
+    actor: String,
 }
 
 /// The question for an event that needs its issue's fields, `None` for one that only
@@ -227,7 +256,12 @@ fn jira_question(store: &Store, event_id: u64) -> Result<Option<JiraQuestion>, S
     }
     let issue = routing::issue_id(&payload);
     let issue = if issue.is_empty() { event.issue_key.clone() } else { issue };
-    Ok((!issue.is_empty()).then_some(JiraQuestion { base: instance.id, issue }))
+    let actor = [payload.str(&["comment", "author", "accountId"]), payload.str(&["user", "accountId"])]
+        .into_iter()
+        .find(|id| !id.is_empty())
+        .unwrap_or_default()
+        .to_string();
+    Ok((!issue.is_empty()).then_some(JiraQuestion { base: instance.id, issue, actor }))
 }
 
 /// Ends the wait of an event that cannot be routed, saying why in the event log.

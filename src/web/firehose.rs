@@ -42,7 +42,7 @@ pub async fn firehose(state: web::Data<AppState>, req: HttpRequest, payload: web
     // The cheap payload test first: the credentials are looked at only for such a comment.
     let partial = instance.as_ref().is_some_and(|i| routing::needs_known_facts(i, &webhook_event, &payload));
     let ticket = instance.as_ref().and_then(|instance| {
-        let needs_jira = partial && pending::jira_can_be_asked(&state.config());
+        let needs_jira = partial && pending::jira_can_be_asked(&state.config(), &instance.id, &*state.connections);
         state.ingest.waiting.must_wait(&instance.id, needs_jira)
     });
     let routed = match &instance {
