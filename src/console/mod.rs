@@ -8,6 +8,7 @@
 mod admins;
 mod assets;
 mod audit;
+mod channel_picker;
 mod dashboard;
 mod deliveries;
 mod error;

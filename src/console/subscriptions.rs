@@ -11,7 +11,6 @@ use super::page::{render, render_status, see_other, Chrome};
 use super::rule_form::RuleForm;
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
-use crate::ids::ChannelId;
 use crate::store::records::SubscriptionRecordV1;
 use crate::store::{Store, StoreError};
 use crate::subscriptions::dry_run::DryRun;
@@ -59,6 +58,8 @@ struct EditorPage {
     dry_run: Option<DryRun>,
     /// The names the rule's instance sent, to pick from.
     names: super::known_names::KnownNames,
+    /// The bot's channels, to pick from.
+    channels: Vec<super::channel_picker::ChannelChoice>,
 }
 
 fn kind_of(segment: &str) -> Result<(RuleKind, &'static str, &'static str), ConsoleError> {
@@ -128,9 +129,10 @@ async fn editor(
     state: &AppState,
     admin: &SignedIn,
     segment: &str,
-    form: RuleForm,
+    mut form: RuleForm,
     mut instances: Vec<String>,
 ) -> Result<EditorPage, ConsoleError> {
+    form.channel = super::channel_picker::shown(state, &form.channel).await;
     let (_, base, noun) = kind_of(segment)?;
     let title = if form.id.is_empty() { format!("New {noun}") } else { format!("{} ({noun})", form.name) };
     // A rule of a removed instance keeps showing that instance, so saving it cannot quietly
@@ -151,6 +153,7 @@ async fn editor(
         jql: None,
         dry_run: None,
         names,
+        channels: super::channel_picker::choices(state).await,
     })
 }
 
@@ -193,23 +196,6 @@ pub async fn show(
     render(&page)
 }
 
-/// Resolves `team/channel` names to a channel id; anything else is taken as an id, which
-/// the subscription's validation checks (and reports with the other fields).
-async fn channel_id(state: &AppState, channel: &str) -> Result<ChannelId, String> {
-    match channel.split_once('/') {
-        Some((team, name)) => {
-            match state.mattermost.channel_by_name(team.trim(), name.trim().trim_start_matches('~')).await {
-                Ok(found) => Ok(found.id),
-                Err(e) if e.status() == Some(404) => {
-                    Err(format!("Mattermost has no channel {name} in team {team} that the bot can see"))
-                }
-                Err(e) => Err(format!("could not look up the channel: {e}")),
-            }
-        }
-        None => Ok(ChannelId::unchecked(channel)),
-    }
-}
-
 /// Create (`id` = None) or update, then back to the rule's page; on invalid input, the
 /// editor again with the messages next to the fields.
 async fn save(
@@ -220,7 +206,7 @@ async fn save(
 ) -> Result<HttpResponse, ConsoleError> {
     let (kind, base, noun) = kind_of(segment)?;
     let mut form = RuleForm::from_form(&post.form);
-    let resolved = channel_id(state, &form.channel).await;
+    let resolved = super::channel_picker::resolve(state, &form.channel).await;
     let result = match &resolved {
         Err(message) => Err(SubscriptionError::Invalid([("channel_id".to_string(), message.clone())].into())),
         Ok(channel) => {

@@ -1,8 +1,10 @@
 //! Who belongs where: a user's membership of a channel or a team, with the roles that
-//! decide what they may do there (SPEC §6.3). 404 means "not a member", not an error.
+//! decide what they may do there (SPEC §6.3; 404 means "not a member", not an error), and
+//! the channels the bot is in (the console's channel picker, §6.9).
 
 use super::client::{segment, MattermostClient, MmError};
-use super::wire::Member;
+use super::slash::Team;
+use super::wire::{Channel, Member};
 
 impl MattermostClient {
     /// Whether `user_id` is a member of `channel_id` (`GET /channels/{cid}/members/{uid}`; 404 = no).
@@ -26,5 +28,23 @@ impl MattermostClient {
             Err(MmError::Status { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+impl MattermostClient {
+    /// The open and private channels the bot is a member of, in each of its teams, by team
+    /// and channel display name: what a channel picker offers.
+    pub async fn bot_channels(&self) -> Result<Vec<(Team, Channel)>, MmError> {
+        let teams: Vec<Team> = self.get("/api/v4/users/me/teams").await?;
+        let mut found = Vec::new();
+        for team in teams {
+            let path = format!("/api/v4/users/me/teams/{}/channels", segment(&team.id));
+            let channels: Vec<Channel> = self.get(&path).await?;
+            let usable =
+                channels.into_iter().filter(|c| matches!(c.channel_type.as_str(), "O" | "P") && c.delete_at == 0);
+            found.extend(usable.map(|c| (team.clone(), c)));
+        }
+        found.sort_by(|(ta, a), (tb, b)| (&ta.display_name, &a.display_name).cmp(&(&tb.display_name, &b.display_name)));
+        Ok(found)
     }
 }

@@ -2,6 +2,7 @@
 //! by other modules, serialised only here), the JSON we read, and the channel-name cache.
 
 pub mod action;
+pub mod channel_ref;
 pub mod channels;
 pub mod client;
 pub mod command;

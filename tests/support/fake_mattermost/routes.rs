@@ -17,6 +17,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         web::scope("/api/v4")
             .route("/users/me", web::get().to(me))
+            .route("/users/me/teams", web::get().to(bot_teams))
+            .route("/users/me/teams/{team_id}/channels", web::get().to(bot_channels))
             .route("/users/{user_id}", web::get().to(user))
             .route("/teams/name/{team}/channels/name/{channel}", web::get().to(channel_by_name))
             .route("/channels/{channel_id}", web::get().to(channel))
@@ -57,6 +59,23 @@ async fn unknown_route() -> Answer {
 async fn me(shared: Data<Shared>) -> Answer {
     let admin = shared.world().bot_system_admin;
     Ok(HttpResponse::Ok().json(wire::user(&shared.bot, admin)))
+}
+
+/// The bot's teams: every team of the fake.
+async fn bot_teams(shared: Data<Shared>) -> Answer {
+    let world = shared.world();
+    let teams: Vec<serde_json::Value> = world.teams.iter().map(|t| super::slash::team_json(&t.id, &t.name)).collect();
+    Ok(HttpResponse::Ok().json(teams))
+}
+
+/// The channels of a team the bot is a member of (archived ones too, as the server lists
+/// them).
+async fn bot_channels(shared: Data<Shared>, path: Path<String>) -> Answer {
+    let team_id = url_id(&path, "team_id")?;
+    let world = shared.world();
+    let channels: Vec<serde_json::Value> =
+        world.channels.iter().filter(|c| c.team_id == team_id && c.bot_member).map(wire::channel).collect();
+    Ok(HttpResponse::Ok().json(channels))
 }
 
 async fn user(shared: Data<Shared>, path: Path<String>) -> Answer {

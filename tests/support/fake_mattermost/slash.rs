@@ -16,7 +16,7 @@ use super::state::Shared;
 
 type Answer = Result<HttpResponse, AppError>;
 
-fn team_json(id: &str, name: &str) -> Value {
+pub(super) fn team_json(id: &str, name: &str) -> Value {
     json!({"id": id, "name": name, "display_name": name, "type": "O", "delete_at": 0})
 }
 

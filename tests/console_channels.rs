@@ -1,0 +1,55 @@
+//! Channels in the console's rule editor by name (SPEC §6.9): picked from the bot's
+//! channels, pasted as a link or a message's permalink, shown as `team/channel` once saved.
+
+use crate::support::app::{spawn_app, CHANNEL, TEAM};
+use crate::support::console::signed_in;
+
+/// SPEC §6.9: a channel is picked from the bot's channels, or pasted as the channel's link
+/// or a message's permalink; a saved rule shows it as `team/channel`.
+#[tokio::test]
+async fn a_channel_is_picked_or_pasted_as_a_link() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    let instance = [("url", "https://jira.example.com"), ("type", "server"), ("skip_check", "on")];
+    visitor.submit(&page, "/admin/instances", &instance).await;
+    let hidden = app.mm.add_channel(&app.team_id, "not-for-the-bot");
+    app.mm.set_bot_member(&hidden, false);
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    assert!(editor.has(&format!("<option value=\"{TEAM}/{CHANNEL}\">")), "{}", editor.body);
+    assert!(!editor.has("not-for-the-bot"), "only the bot's channels are offered");
+
+    let ada = app.mm.add_user("ada", "system_user");
+    let message = app.mm.add_user_post(&app.channel_id, &ada, "see this");
+    let rule = |name: &'static str, channel: String| {
+        vec![
+            ("name", name.to_string()),
+            ("channel", channel),
+            ("instance_id", "https://jira.example.com".into()),
+            ("events", "event_created".into()),
+            ("projects", "KT".into()),
+            ("issue_types", "10001".into()),
+        ]
+    };
+    let as_pairs = |fields: &[(&'static str, String)]| fields.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    for (name, channel) in [
+        ("By link", format!("https://chat.example.com/{TEAM}/channels/{CHANNEL}")),
+        ("By permalink", format!("https://chat.example.com/{TEAM}/pl/{message}")),
+    ] {
+        let fields = as_pairs(&rule(name, channel));
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = visitor.submit(&editor, "/admin/subscriptions/new", &borrowed).await;
+        assert_eq!(saved.status, 303, "{name}: {}", saved.body);
+        let shown = visitor.get(saved.location.as_deref().unwrap()).await;
+        assert!(shown.has(&format!("value=\"{TEAM}/{CHANNEL}\"")), "{name}: the id shown as names");
+    }
+    let stored = app.state.store.subscriptions().unwrap();
+    assert!(stored.iter().all(|s| s.channel_id.as_str() == app.channel_id), "{stored:?}");
+
+    let fields = as_pairs(&rule("Nowhere", "Jira Feed".into()));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = visitor.submit(&editor, "/admin/subscriptions/new", &borrowed).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.has("Name the channel as team/channel, its link"), "{}", refused.body);
+    app.shutdown().await;
+}
