@@ -45,6 +45,7 @@ pub(crate) async fn jira_command(app: &TestApp, user_id: &str, line: &str) -> Co
 /// Submits the form Mattermost opened last, as `user` in the test channel; answers the reply.
 pub(crate) async fn submit_last_form(app: &TestApp, user: &str, values: Value) -> Value {
     let form = app.mm.opened_dialogs().pop().expect("a form was opened");
+    assert_eq!(app.mm.dialog_problems(), Vec::<String>::new(), "every form opened so far is valid");
     let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
     app.mm.submit_dialog(url, user, &app.channel_id, state, values, false).await.1
 }

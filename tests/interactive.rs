@@ -85,7 +85,8 @@ async fn a_button_that_did_nothing_can_be_clicked_again_and_another_channels_nev
 async fn a_lookup_with_bad_state_is_forbidden_and_big_bodies_are_refused() {
     let app = spawn_app().await;
     let ann = app.mm.add_user("ann", "system_user");
-    let body = json!({"user_id": ann, "channel_id": app.channel_id, "state": "v1.x.y", "query": "EXT"});
+    let body = json!({"type": "dialog_lookup", "user_id": ann, "channel_id": app.channel_id, "state": "v1.x.y",
+                      "submission": {"query": "EXT", "selected_field": "issue"}});
     let response = app.http.post(url(&app, "lookup")).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 403);
     let huge = json!({"user_id": ann, "submission": {"text": "a".repeat(1024 * 1024)}});

@@ -26,6 +26,7 @@ mod first_start;
 mod full_disk;
 mod https;
 mod interactive;
+mod issue_search;
 mod jira_address;
 mod legacy_webhook;
 mod mentions;

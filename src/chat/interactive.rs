@@ -113,8 +113,8 @@ pub async fn lookup(state: web::Data<AppState>, req: HttpRequest, payload: web::
         Ok(None) => return HttpResponse::BadRequest().json(LookupReply::default()),
         Err(answer) => return answer,
     };
-    let values = Map::from_iter([("query".to_string(), Value::String(request.query))]);
-    let who = caller(request.user_id, request.channel_id, String::new());
+    let values = Map::from_iter([("query".to_string(), Value::String(request.query().to_string()))]);
+    let who = caller(request.user_id, request.channel_id, request.team_id);
     match interact(&context(&state), &who, Surface::Lookup, &request.state, values).await {
         Ok(Checked::Refused) => HttpResponse::Forbidden().json(LookupReply::default()),
         Ok(Checked::Outcome(Outcome::Items(items))) => {

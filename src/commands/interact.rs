@@ -59,7 +59,8 @@ pub async fn interact(
     if ctx.settings.current().jira.push_only {
         return Ok(Checked::Outcome(Outcome::Failed(PUSH_ONLY.into())));
     }
-    if let Some(nonce) = state.n.clone() {
+    // A lookup only reads: the form's nonce is left for its submission.
+    if let Some(nonce) = state.n.clone().filter(|_| surface != Surface::Lookup) {
         let until_ms = state.exp.saturating_mul(1000);
         let key = nonce.clone();
         if !ctx.store.run(move |store| store.use_once(&key, until_ms)).await? {

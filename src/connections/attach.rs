@@ -3,8 +3,9 @@
 //! by `--post`, else the root of the thread the command was run in; the caller must be a
 //! member of its channel; `--thread` adds every reply with its author and time. Without a
 //! key a form asks for it, and for the Jira group that may see the comment. The message's
-//! files are uploaded to the issue and the comment points at them (`files`). Not built yet:
-//! the issue search of Mattermost 11's dynamic select.
+//! files are uploaded to the issue and the comment points at them (`files`). On Mattermost
+//! 11.0 and later the key is picked from a search as the user types (a dynamic select whose
+//! lookups come back signed with the form's state).
 
 use serde_json::{json, Map, Value};
 
@@ -14,13 +15,16 @@ use crate::commands::jira_ops::{Caller, Outcome};
 use crate::commands::signed::SignedState;
 use crate::ids::{ChannelId, InstanceType};
 use crate::jira::client::JiraError;
-use crate::jira::rest;
+use crate::jira::{rest, search};
 use crate::mattermost::action::ActionOption;
-use crate::mattermost::dialog::DialogElement;
+use crate::mattermost::dialog::{is_lookup_url, DialogElement};
 use crate::mattermost::post::NewPost;
 
 /// The attach form's op.
 pub(super) const ATTACH: &str = "attach";
+
+/// Issues a search offers at most.
+const LOOKUP_RESULTS: usize = 50;
 
 const NO_SOURCE: &str = "Run `/jira attach <issue-key>` in the message's thread, or add `--post <message link>`.";
 const NO_ACCESS: &str = "User does not have access to this post";
@@ -63,10 +67,7 @@ impl Connections {
         source: &crate::mattermost::wire::Post,
         thread: bool,
     ) -> String {
-        let mut issue = DialogElement::text("issue", "Issue key");
-        issue.placeholder = "DEMO-12".into();
-        issue.max_length = Some(255);
-        let mut elements = vec![issue];
+        let mut elements = vec![self.issue_element().await];
         let cloud = acting.instance.instance_type == InstanceType::Cloud;
         let account = cloud.then_some(acting.connection.jira.account_id.as_str());
         match rest::my_groups(&self.jira, &acting.base, account, &acting.auth).await {
@@ -84,6 +85,58 @@ impl Connections {
         let data = Map::from_iter([("post".to_string(), json!(source.id)), ("thread".to_string(), json!(thread))]);
         let bound = (Some(acting.instance.id.to_string()), data);
         self.open_form(caller, ("Attach message to Jira", "Attach"), elements, ATTACH, bound).await.text
+    }
+
+    /// The form's issue: a search on Mattermost 11.0 and later, when the lookup URL is one
+    /// the web app calls; else a typed key.
+    async fn issue_element(&self) -> DialogElement {
+        let lookup_url = format!("{}/mattermost/lookup", self.settings.current().public_base_url());
+        let new_enough = match self.mattermost.server_version().await {
+            Ok(version) => version.is_some_and(|(major, _, _)| major >= 11),
+            Err(e) => {
+                tracing::info!(error = %e, "could not read Mattermost's version; the attach form asks for a typed key");
+                false
+            }
+        };
+        if new_enough && is_lookup_url(&lookup_url) {
+            let mut issue = DialogElement::dynamic("issue", "Issue", &lookup_url);
+            issue.placeholder = "Type a key or words of the summary".into();
+            return issue;
+        }
+        let mut issue = DialogElement::text("issue", "Issue key");
+        issue.placeholder = "DEMO-12".into();
+        issue.max_length = Some(255);
+        issue
+    }
+
+    /// What the issue search offers for `typed` (SPEC §10.2): the issue of that key first,
+    /// then the text search, 50 at most; nothing when Jira cannot be asked.
+    pub(super) async fn issue_lookup(&self, caller: &Caller, state: &SignedState, typed: &str) -> Outcome {
+        let Ok(acting) = self.acting(&caller.user_id, state.iid.as_deref()).await else {
+            return Outcome::Items(Vec::new());
+        };
+        let mut items: Vec<(String, String)> = Vec::new();
+        let item =
+            |key: &str, summary: &str| (format!("{key}: {}", super::issues::shorten(summary, 80)), key.to_string());
+        if search::looks_like_key(typed) {
+            let key = typed.trim().to_ascii_uppercase();
+            if let Ok(issue) = rest::issue(&self.jira, &acting.base, &key, &acting.auth).await {
+                items.push(item(&issue.key, &issue.summary));
+            }
+        }
+        let cloud = acting.instance.instance_type == InstanceType::Cloud;
+        let jql = search::picker_jql(typed);
+        match search::issues(&self.jira, &acting.base, cloud, (&jql, LOOKUP_RESULTS), &acting.auth).await {
+            Ok(found) => {
+                for issue in found {
+                    if !items.iter().any(|(_, key)| *key == issue.key) && items.len() < LOOKUP_RESULTS {
+                        items.push(item(&issue.key, &issue.fields.summary));
+                    }
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "an issue search for the attach form failed"),
+        }
+        Outcome::Items(items)
     }
 
     /// The attach form's submission.

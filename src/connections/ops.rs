@@ -10,7 +10,7 @@ use super::install::OAUTH_CLIENT;
 use super::issues::{SHARE, TRANSITION};
 use super::subscribe::{SUB_ADD, SUB_DELETE, SUB_EDIT, SUB_SAVE};
 use super::{Acting, Connections};
-use crate::commands::jira_ops::{Answer, Caller, Interaction, JiraCall, JiraOps, Outcome, OutcomeOf, Reply};
+use crate::commands::jira_ops::{Answer, Caller, Interaction, JiraCall, JiraOps, Outcome, OutcomeOf, Reply, Surface};
 use crate::commands::parse::Command;
 use crate::commands::signed::SignedState;
 use crate::ids::InstanceType;
@@ -55,6 +55,13 @@ impl JiraOps for Connections {
     fn interact<'a>(&'a self, caller: &'a Caller, interaction: Interaction) -> OutcomeOf<'a> {
         Box::pin(async move {
             let state = &interaction.state;
+            if interaction.surface == Surface::Lookup {
+                let typed = interaction.values.get("query").and_then(|v| v.as_str()).unwrap_or_default();
+                return match state.op.as_str() {
+                    ATTACH => self.issue_lookup(caller, state, typed).await,
+                    _ => Outcome::Items(Vec::new()),
+                };
+            }
             match state.op.as_str() {
                 USE_TOKEN => self.token_dialog(caller, state),
                 CONNECT_TOKEN => self.connect_with_token(caller, state, &interaction.values).await,

@@ -15,6 +15,7 @@ pub mod oauth1;
 pub mod oauth2;
 pub mod payload;
 pub mod rest;
+pub mod search;
 pub mod status;
 pub mod users;
 pub mod webhook_fields;

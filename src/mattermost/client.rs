@@ -321,7 +321,7 @@ impl MattermostClient {
         Ok(connection.http.request(method, format!("{}{path}", connection.base)).bearer_auth(token))
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, MmError> {
+    pub(super) fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, MmError> {
         self.request_as(method, path, None)
     }
 }
@@ -330,7 +330,7 @@ pub(super) fn segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, MmError> {
+pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, MmError> {
     request.send().await.map_err(|e| MmError::Unreachable { reason: describe(&e), maybe_sent: !e.is_connect() })
 }
 

@@ -129,9 +129,12 @@ pub struct DialogElement {
     /// The choices of a `select` or `radio` element.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<ActionOption>,
-    /// A `select` whose choices Mattermost supplies: `users` or `channels`.
+    /// A `select` whose choices Mattermost supplies (`users`, `channels`), or `dynamic`: the
+    /// integration at `data_source_url` answers what the user types (Mattermost 11.0).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub data_source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub data_source_url: String,
 }
 
 impl DialogElement {
@@ -149,6 +152,7 @@ impl DialogElement {
             max_length: None,
             options: Vec::new(),
             data_source: String::new(),
+            data_source_url: String::new(),
         }
     }
 
@@ -170,6 +174,16 @@ impl DialogElement {
     /// A menu of Mattermost's users.
     pub fn users(name: &str, display_name: &str) -> DialogElement {
         DialogElement { data_source: "users".into(), ..DialogElement::new(ElementKind::Select, name, display_name) }
+    }
+
+    /// A menu whose choices come from `lookup_url` as the user types (Mattermost 11.0; the
+    /// web app calls only an `https` URL, or `http` on localhost).
+    pub fn dynamic(name: &str, display_name: &str, lookup_url: &str) -> DialogElement {
+        DialogElement {
+            data_source: "dynamic".into(),
+            data_source_url: lookup_url.into(),
+            ..DialogElement::new(ElementKind::Select, name, display_name)
+        }
     }
 
     /// Radio buttons, one for each of `options`.
@@ -195,6 +209,9 @@ impl DialogElement {
         };
         check_length(|| what("default"), &self.default, 0, default_max)?;
         check_length(|| what("placeholder"), &self.placeholder, 0, placeholder_max)?;
+        if self.data_source == "dynamic" && !is_lookup_url(&self.data_source_url) {
+            return Err(WireError::NotAChoice { what: what("data_source_url"), value: self.data_source_url.clone() });
+        }
         if !self.default.is_empty() && !self.can_default_to(&self.default) {
             return Err(WireError::NotAChoice { what: what("default"), value: self.default.clone() });
         }
@@ -208,11 +225,20 @@ impl DialogElement {
 
     fn can_default_to(&self, value: &str) -> bool {
         match self.kind {
+            ElementKind::Select if self.data_source == "dynamic" => true,
             ElementKind::Select | ElementKind::Radio => self.options.iter().any(|o| o.value == value),
             ElementKind::Bool => value == "true" || value == "false",
             ElementKind::Text | ElementKind::Textarea => true,
         }
     }
+}
+
+/// A URL the web app sends lookups to: `https`, or `http` on the local machine.
+pub fn is_lookup_url(url: &str) -> bool {
+    url.starts_with("https://")
+        || ["http://localhost", "http://127.0.0.1"]
+            .iter()
+            .any(|local| url.strip_prefix(local).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])))
 }
 
 /// Fails when `value` has fewer than `min` or more than `max` bytes.
@@ -285,6 +311,21 @@ mod tests {
         let cancel = Dialog::new("Connect", vec![]).unwrap().introduction("Pick one").notify_on_cancel();
         let json = serde_json::to_value(&cancel).unwrap();
         assert_eq!((&json["introduction_text"], &json["notify_on_cancel"]), (&json!("Pick one"), &json!(true)));
+    }
+
+    #[test]
+    fn a_dynamic_select_needs_a_url_the_web_app_calls() {
+        let element = DialogElement::dynamic("issue", "Issue", "https://b.example/mattermost/lookup");
+        let json = serde_json::to_value(dialog_of(element).unwrap()).unwrap();
+        let issue = &json["elements"][0];
+        assert_eq!(
+            (&issue["data_source"], &issue["data_source_url"]),
+            (&json!("dynamic"), &json!("https://b.example/mattermost/lookup"))
+        );
+        assert!(dialog_of(DialogElement::dynamic("issue", "Issue", "http://127.0.0.1:8080/mattermost/lookup")).is_ok());
+        for url in ["", "http://jirabridge.lan/mattermost/lookup", "http://localhost.evil/x"] {
+            assert!(dialog_of(DialogElement::dynamic("issue", "Issue", url)).is_err(), "{url}");
+        }
     }
 
     #[test]

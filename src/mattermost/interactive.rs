@@ -96,7 +96,9 @@ impl ActionReply {
     }
 }
 
-/// `POST <lookup url>`: what a user typed into a dynamic select.
+/// `POST <lookup url>`: what a user typed into a dynamic select. Mattermost sends the
+/// dialog's request shape (`type: "dialog_lookup"`), the typed text as `submission.query`
+/// and the element as `submission.selected_field`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct LookupRequest {
     #[serde(default)]
@@ -104,9 +106,18 @@ pub struct LookupRequest {
     #[serde(default)]
     pub channel_id: String,
     #[serde(default)]
+    pub team_id: String,
+    #[serde(default)]
     pub state: String,
     #[serde(default)]
-    pub query: String,
+    pub submission: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LookupRequest {
+    /// What the user typed so far.
+    pub fn query(&self) -> &str {
+        self.submission.get("query").and_then(serde_json::Value::as_str).unwrap_or_default()
+    }
 }
 
 /// The options a dynamic select shows.

@@ -8,6 +8,7 @@
 mod oauth;
 mod people;
 mod projects;
+mod search;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -239,6 +240,7 @@ impl FakeJira {
                 .route("/rest/api/2/serverInfo", web::get().to(server_info))
                 // Before `issue/{issue}`, which would take `issue/createmeta` for an issue key.
                 .configure(people::routes)
+                .configure(search::routes)
                 .route("/rest/api/2/issue/{issue}", web::get().to(issue))
                 .configure(oauth::routes)
         })

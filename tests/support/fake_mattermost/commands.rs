@@ -198,6 +198,25 @@ impl FakeMattermost {
         });
         post_json(url, &body).await
     }
+
+    /// What a user typed into the dynamic select `field` of a dialog opened with `state`, as
+    /// Mattermost 11 posts it to the element's `data_source_url`.
+    pub async fn lookup(
+        &self,
+        url: &str,
+        user_id: &str,
+        channel_id: &str,
+        state: &str,
+        (field, typed): (&str, &str),
+    ) -> (u16, Value) {
+        let team_id = self.inner.shared.world().channel(channel_id).map(|c| c.team_id.clone()).unwrap_or_default();
+        let body = serde_json::json!({
+            "type": "dialog_lookup", "callback_id": "jira", "state": state, "user_id": user_id,
+            "channel_id": channel_id, "team_id": team_id, "cancelled": false,
+            "submission": {"query": typed, "selected_field": field},
+        });
+        post_json(url, &body).await
+    }
 }
 
 /// Posts `body` as Mattermost posts to an integration: 30 s, at most 1 MiB read back.

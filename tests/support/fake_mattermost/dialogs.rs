@@ -71,8 +71,35 @@ pub(super) async fn open(shared: Data<Shared>, body: Bytes) -> Answer {
             "Trigger ID for interactive dialog is expired.",
         ));
     }
+    let problems = element_problems(&request["dialog"]);
+    world.dialog_problems.extend(problems);
     world.dialogs.push(request);
     Ok(HttpResponse::Ok().json(json!({"status": "OK"})))
+}
+
+/// What the server's `Dialog.IsValid` would log about a dialog it opens anyway (and the web
+/// app may then not render): lengths, and a dynamic select without a URL it calls.
+fn element_problems(dialog: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let title = dialog["title"].as_str().unwrap_or_default();
+    if title.is_empty() || title.len() > 24 {
+        problems.push(format!("dialog title {title:?}"));
+    }
+    for element in dialog["elements"].as_array().into_iter().flatten() {
+        let name = element["name"].as_str().unwrap_or_default();
+        let text = |key: &str| element[key].as_str().unwrap_or_default().len();
+        if text("display_name") == 0 || text("display_name") > 24 || text("help_text") > 150 {
+            problems.push(format!("element {name}: display_name or help_text length"));
+        }
+        if element["data_source"] == "dynamic" {
+            let url = element["data_source_url"].as_str().unwrap_or_default();
+            let local = url.starts_with("http://localhost") || url.starts_with("http://127.0.0.1");
+            if !(url.starts_with("https://") || local) || element.get("options").is_some() {
+                problems.push(format!("element {name}: dynamic select needs a lookup URL and no options"));
+            }
+        }
+    }
+    problems
 }
 
 impl FakeMattermost {
@@ -95,6 +122,17 @@ impl FakeMattermost {
     /// 0: at once, as if the integration took too long).
     pub fn set_trigger_life_ms(&self, life_ms: i64) {
         self.inner.shared.world().trigger_life_ms = Some(life_ms);
+    }
+
+    /// What the server would have logged about the dialogs opened so far (none for a good
+    /// integration).
+    pub fn dialog_problems(&self) -> Vec<String> {
+        self.inner.shared.world().dialog_problems.clone()
+    }
+
+    /// The version the server reports in `X-Version-Id` (default 10.11.3).
+    pub fn set_server_version(&self, version: &str) {
+        self.inner.shared.world().server_version = Some(version.to_string());
     }
 
     /// `user_id` joins `channel_id`.

@@ -16,6 +16,7 @@ type Answer = Result<HttpResponse, AppError>;
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         web::scope("/api/v4")
+            .route("/system/ping", web::get().to(ping))
             .route("/users/me", web::get().to(me))
             .route("/users/me/teams", web::get().to(bot_teams))
             .route("/users/me/teams/{team_id}/channels", web::get().to(bot_channels))
@@ -59,6 +60,14 @@ async fn unknown_route() -> Answer {
 async fn me(shared: Data<Shared>) -> Answer {
     let admin = shared.world().bot_system_admin;
     Ok(HttpResponse::Ok().json(wire::user(&shared.bot, admin)))
+}
+
+/// The health check; like every answer of the server, it names the version in
+/// `X-Version-Id` (version, build number, config hash, licensed).
+async fn ping(shared: Data<Shared>) -> Answer {
+    let version = shared.world().server_version.clone().unwrap_or_else(|| "10.11.3".into());
+    let header = format!("{version}.{version}.8a3ff0c0e1d2b3a4f5e6d7c8b9a0f1e2.false");
+    Ok(HttpResponse::Ok().insert_header(("X-Version-Id", header)).json(serde_json::json!({"status": "OK"})))
 }
 
 /// The bot's teams: every team of the fake.

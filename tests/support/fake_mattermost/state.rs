@@ -75,6 +75,10 @@ pub(super) struct World {
     pub trigger_life_ms: Option<i64>,
     /// Dialogs opened (`{trigger_id, url, dialog}`), oldest first.
     pub dialogs: Vec<Value>,
+    /// What the server would have logged about them (`Dialog.IsValid`).
+    pub dialog_problems: Vec<String>,
+    /// The version `X-Version-Id` reports; `None`: 10.11.3.
+    pub server_version: Option<String>,
     /// (channel id, user id) of people who are channel members → their roles
     /// (`channel_user channel_admin`); the bot's own membership is `Channel::bot_member`.
     pub members: std::collections::HashMap<(String, String), String>,
