@@ -146,6 +146,16 @@ async fn the_api_imports_into_the_running_jirabridge() {
     assert_eq!(dry.status(), 200);
     assert!(app.state.store.instances().unwrap().is_empty(), "a dry run writes nothing");
 
+    // All or nothing: a failure halfway (after instances and secrets) leaves no trace.
+    let faults = app.state.store.faults();
+    faults.fail_import_midway.store(true, std::sync::atomic::Ordering::SeqCst);
+    let failed = app.api(reqwest::Method::POST, "/import/plugin").multipart(form()).send().await.unwrap();
+    assert!(failed.status().is_server_error(), "{}", failed.status());
+    faults.clear();
+    assert!(app.state.store.instances().unwrap().is_empty(), "no instance of the failed import");
+    assert!(app.state.store.subscriptions().unwrap().is_empty());
+    assert!(app.state.store.connection_keys().unwrap().is_empty());
+
     let done = app.api(reqwest::Method::POST, "/import/plugin").multipart(form()).send().await.unwrap();
     assert_eq!(done.status(), 200);
     let report: Value = done.json().await.unwrap();

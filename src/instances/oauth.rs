@@ -83,8 +83,14 @@ pub fn load(store: &Store, key: &MasterKey, instance_id: &str) -> Result<Instanc
 
 /// Stores the instance's settings, sealed.
 pub fn save(store: &Store, key: &MasterKey, instance_id: &str, auth: &InstanceAuth) -> Result<(), StoreError> {
+    let (name, secret) = as_secret(instance_id, auth)?;
+    store.put_secret(&name, &secret, key)
+}
+
+/// The secret record `save` writes: its name and value (an import writes it with the rest).
+pub fn as_secret(instance_id: &str, auth: &InstanceAuth) -> Result<(String, StoredSecret), StoreError> {
     let value = serde_json::to_string(auth).map_err(|e| StoreError::Codec(e.to_string()))?;
-    store.put_secret(&record_name(instance_id), &StoredSecret { value, valid_until_ms: None }, key)
+    Ok((record_name(instance_id), StoredSecret { value, valid_until_ms: None }))
 }
 
 /// Forgets the settings of a removed instance.

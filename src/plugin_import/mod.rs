@@ -1,6 +1,7 @@
 //! Migration from the Mattermost Jira plugin (SPEC §13, issue 19): its key-value export
 //! (`kv`) is read whole, turned into a plan (`plan`) without touching the store, and then,
-//! unless it is a dry run, written. The same file twice changes nothing: a record that is
+//! unless it is a dry run, written in one transaction (`Store::apply_import`): all of it
+//! or, when anything fails, none. The same file twice changes nothing: a record that is
 //! already as the export says is `unchanged`; one that differs (changed in jirabridge since,
 //! or by a newer export) is a conflict, kept as it is unless `overwrite`.
 //!
@@ -19,7 +20,7 @@ pub mod settings;
 use serde_json::Value;
 
 use crate::instances::oauth;
-use crate::store::{MasterKey, Store, StoreError, StoredSecret};
+use crate::store::{ImportWrites, MasterKey, Store, StoreError, StoredSecret};
 use report::{Counts, Report};
 
 /// How an import runs.
@@ -60,6 +61,8 @@ pub fn run(
         report.skip(row_key, reason);
     }
     let write = !options.dry_run;
+    // Decided from the store as it is, written at the end in one transaction.
+    let mut writes = ImportWrites::default();
     let any_default = store.instances()?.iter().any(|i| i.is_default);
     let mut counts = Counts::default();
     for (n, planned) in plan.instances.iter().enumerate() {
@@ -74,25 +77,25 @@ pub fn run(
                 if let Some(existing) = existing {
                     (record.is_default, record.created_at_ms) = (existing.is_default, existing.created_at_ms);
                 }
-                store.put_instance(&record)?;
-                oauth::save(store, key, record.id.as_str(), &planned.auth)?;
+                writes.secrets.push(oauth::as_secret(record.id.as_str(), &planned.auth)?);
+                writes.instances.push(record);
             }
             report::Decision::Conflict => report.conflict(format!("instance {} differs from the export", record.id)),
             _ => {}
         }
     }
     report.kinds.insert("instances", counts);
-    import_rsa_key(store, key, &plan, options, &mut report)?;
-    let subscriptions = rules(store, &plan.subscriptions, false, options, &mut report)?;
+    import_rsa_key(store, key, &plan, options, (&mut writes, &mut report))?;
+    let subscriptions = rules(store, &plan.subscriptions, false, options, (&mut writes, &mut report))?;
     report.kinds.insert("subscriptions", subscriptions);
-    let templates = rules(store, &plan.templates, true, options, &mut report)?;
+    let templates = rules(store, &plan.templates, true, options, (&mut writes, &mut report))?;
     report.kinds.insert("templates", templates);
     let mut counts = Counts::default();
     for connection in &plan.connections {
         let existing = store.connection(&connection.instance_id, &connection.mm_user_id, key)?;
         let same = existing.as_ref().is_some_and(|e| e.auth == connection.auth && e.jira == connection.jira);
         match counts.decide(existing.is_some(), same, options.overwrite) {
-            report::Decision::Write if write => store.put_connection(connection, key)?,
+            report::Decision::Write if write => writes.connections.push(connection.clone()),
             report::Decision::Conflict => report.conflict(format!(
                 "the connection of {} to {} differs from the export (reconnected since?)",
                 connection.mm_user_id, connection.instance_id
@@ -102,9 +105,7 @@ pub fn run(
     }
     report.kinds.insert("connections", counts);
     if write {
-        for (user, instance) in &plan.defaults {
-            store.set_default_instance(user, instance)?;
-        }
+        writes.defaults.extend(plan.defaults.iter().cloned());
     }
     let mut counts = Counts::default();
     for (instance, issue, channel, post, until) in &plan.roots {
@@ -114,13 +115,16 @@ pub fn run(
         if let report::Decision::Write = counts.decide(existing.is_some(), same, options.overwrite) {
             if write {
                 let root = crate::store::records::RootPostRecordV1::new(post.clone(), *until);
-                store.put_root(instance, issue, &channel, &root)?;
+                writes.roots.push((instance.clone(), issue.clone(), channel, root));
             }
         }
     }
     report.kinds.insert("root_posts", counts);
     if let Some(settings) = settings {
-        import_secret(store, key, settings, options, now_ms, &mut report)?;
+        import_secret(store, key, settings, (options, now_ms), (&mut writes, &mut report))?;
+    }
+    if write && !writes.is_empty() {
+        store.apply_import(&writes, key)?;
     }
     report.next_steps(&plan);
     Ok(report)
@@ -131,7 +135,7 @@ fn import_rsa_key(
     key: &MasterKey,
     plan: &plan::Plan,
     options: Options,
-    report: &mut Report,
+    (writes, report): (&mut ImportWrites, &mut Report),
 ) -> Result<(), StoreError> {
     let mut counts = Counts::default();
     if let Some(imported) = &plan.rsa_key {
@@ -143,7 +147,7 @@ fn import_rsa_key(
         });
         match counts.decide(existing.is_some(), same, options.overwrite) {
             report::Decision::Write if !options.dry_run => {
-                store.put_secret(oauth::RSA_KEY, &StoredSecret { value: pem, valid_until_ms: None }, key)?
+                writes.secrets.push((oauth::RSA_KEY.to_string(), StoredSecret { value: pem, valid_until_ms: None }))
             }
             report::Decision::Conflict => report.conflict(
                 "jirabridge already has an RSA key of its own; the plugin's was not imported (--overwrite replaces it, \
@@ -163,7 +167,7 @@ fn rules(
     records: &[crate::store::records::SubscriptionRecordV1],
     templates: bool,
     options: Options,
-    report: &mut Report,
+    (writes, report): (&mut ImportWrites, &mut Report),
 ) -> Result<Counts, StoreError> {
     let mut counts = Counts::default();
     for record in records {
@@ -183,9 +187,9 @@ fn rules(
         match counts.decide(existing.is_some(), same, options.overwrite) {
             report::Decision::Write if !options.dry_run => {
                 if templates {
-                    store.put_template(record)?
+                    writes.templates.push(record.clone())
                 } else {
-                    store.put_subscription(record)?
+                    writes.subscriptions.push(record.clone())
                 }
             }
             report::Decision::Conflict => {
@@ -218,9 +222,8 @@ fn import_secret(
     store: &Store,
     key: &MasterKey,
     settings: &serde_json::Map<String, Value>,
-    options: Options,
-    now_ms: u64,
-    report: &mut Report,
+    (options, now_ms): (Options, u64),
+    (writes, report): (&mut ImportWrites, &mut Report),
 ) -> Result<(), StoreError> {
     let mut counts = Counts::default();
     let Some(secret) = settings.get("secret").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
@@ -243,10 +246,10 @@ fn import_secret(
     if matches!(counts.decide(current.is_some(), same, true), report::Decision::Write) && !options.dry_run {
         if let Some(current) = current {
             let previous = StoredSecret { value: current.value, valid_until_ms: Some(now_ms + 24 * 3_600_000) };
-            store.put_secret(crate::store::secret_names::WEBHOOK_SECRET_PREVIOUS, &previous, key)?;
+            writes.secrets.push((crate::store::secret_names::WEBHOOK_SECRET_PREVIOUS.to_string(), previous));
         }
         let imported = StoredSecret { value: secret.to_string(), valid_until_ms: None };
-        store.put_secret(crate::store::secret_names::WEBHOOK_SECRET, &imported, key)?;
+        writes.secrets.push((crate::store::secret_names::WEBHOOK_SECRET.to_string(), imported));
         report.warnings.push(
             "the plugin's webhook secret is now jirabridge's; the one jirabridge had still works for 24 hours".into(),
         );

@@ -75,6 +75,7 @@ fn admin_token(sealed: &str, plugin: &Map<String, Value>) -> Result<String, Stri
 /// `report`; the actor of the audit entries is `plugin import`.
 pub fn import(live: &Settings, plugin: &Map<String, Value>, dry_run: bool, report: &mut Report) {
     let mut counts = Counts::default();
+    let mut changes: Vec<(String, Value)> = Vec::new();
     let entries = live.entries();
     for (name, key) in KEYS {
         let Some(value) = plugin.get(*name) else { continue };
@@ -98,11 +99,14 @@ pub fn import(live: &Settings, plugin: &Map<String, Value>, dry_run: bool, repor
         // Secrets are never shown, so they count as changed.
         let same = !current.is_null() && current == wanted;
         if let Decision::Write = counts.decide(true, same, true) {
-            if !dry_run {
-                if let Err(e) = live.update(&[(key.to_string(), wanted)], "plugin import") {
-                    report.warnings.push(format!("{key}: the plugin's {name} was not imported: {e}"));
-                }
-            }
+            changes.push((key.to_string(), wanted));
+        }
+    }
+    // One change of all the settings, as the console saves them: all of them or none.
+    if !dry_run && !changes.is_empty() {
+        if let Err(e) = live.update(&changes, "plugin import") {
+            report.warnings.push(format!("the plugin's settings were not imported: {e}"));
+            counts = Counts::default();
         }
     }
     report.kinds.insert("settings", counts);

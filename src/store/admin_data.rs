@@ -1,7 +1,7 @@
 //! Instances, subscriptions and the audit log: small, admin-edited data. Each change and
 //! its index entries are written in one transaction, then flushed before the caller answers.
 
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
@@ -40,19 +40,9 @@ impl Store {
     /// Stores an instance and its alias index (replacing the old alias), then flushes.
     pub fn put_instance(&self, record: &InstanceRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
-        let previous = self.instance(record.id.as_str())?;
         let gate = self.write_gate()?;
-        (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {
-            if let Some(old) = previous.as_ref().and_then(|p| p.alias.as_ref()) {
-                aliases.remove(old.as_bytes())?;
-            }
-            if let Some(alias) = &record.alias {
-                aliases.insert(alias.as_bytes(), record.id.as_str().as_bytes())?;
-            }
-            let value = codec::encode(InstanceRecordV1::VERSION, record).map_err(abort)?;
-            instances.insert(record.id.as_str().as_bytes(), value)?;
-            Ok(())
-        })?;
+        (&t.instanceid_instance, &t.alias_instanceid)
+            .transaction(|(instances, aliases)| write_instance(instances, aliases, record))?;
         drop(gate);
         self.flush_now()
     }
@@ -100,17 +90,9 @@ impl Store {
     /// Stores a subscription and its channel index (moving it if the channel changed).
     pub fn put_subscription(&self, record: &SubscriptionRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
-        let previous = self.subscription(&record.id)?;
         let gate = self.write_gate()?;
-        (&t.subid_subscription, &t.channelid_subid).transaction(|(subs, by_channel)| {
-            if let Some(old) = &previous {
-                by_channel.remove(channel_key(&old.channel_id, &old.id))?;
-            }
-            by_channel.insert(channel_key(&record.channel_id, &record.id), &[][..])?;
-            let value = codec::encode(SubscriptionRecordV1::VERSION, record).map_err(abort)?;
-            subs.insert(record.id.as_bytes(), value)?;
-            Ok(())
-        })?;
+        (&t.subid_subscription, &t.channelid_subid)
+            .transaction(|(subs, by_channel)| write_subscription(subs, by_channel, record))?;
         drop(gate);
         self.flush_now()
     }
@@ -150,4 +132,40 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Inside a transaction: an instance and its alias index, the old alias dropped.
+pub(super) fn write_instance(
+    instances: &TransactionalTree,
+    aliases: &TransactionalTree,
+    record: &InstanceRecordV1,
+) -> ConflictableTransactionResult<(), StoreError> {
+    if let Some(old) = instances.get(record.id.as_str().as_bytes())? {
+        let old: InstanceRecordV1 = codec::decode(InstanceRecordV1::VERSION, &old).map_err(abort)?;
+        if let Some(alias) = &old.alias {
+            aliases.remove(alias.as_bytes())?;
+        }
+    }
+    if let Some(alias) = &record.alias {
+        aliases.insert(alias.as_bytes(), record.id.as_str().as_bytes())?;
+    }
+    let value = codec::encode(InstanceRecordV1::VERSION, record).map_err(abort)?;
+    instances.insert(record.id.as_str().as_bytes(), value)?;
+    Ok(())
+}
+
+/// Inside a transaction: a subscription and its channel index, moved if its channel changed.
+pub(super) fn write_subscription(
+    subs: &TransactionalTree,
+    by_channel: &TransactionalTree,
+    record: &SubscriptionRecordV1,
+) -> ConflictableTransactionResult<(), StoreError> {
+    if let Some(old) = subs.get(record.id.as_bytes())? {
+        let old: SubscriptionRecordV1 = codec::decode(SubscriptionRecordV1::VERSION, &old).map_err(abort)?;
+        by_channel.remove(channel_key(&old.channel_id, &old.id))?;
+    }
+    by_channel.insert(channel_key(&record.channel_id, &record.id), &[][..])?;
+    let value = codec::encode(SubscriptionRecordV1::VERSION, record).map_err(abort)?;
+    subs.insert(record.id.as_bytes(), value)?;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 //! The three trees change together, in one transaction, and are flushed before the answer:
 //! a user told "connected" stays connected across a crash.
 
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
 use super::codec;
@@ -121,46 +121,12 @@ impl Store {
     /// instance to the user's list, makes it the default if the user has none, and keeps
     /// the reverse key; then flushes.
     pub fn put_connection(&self, connection: &Connection, key: &MasterKey) -> Result<(), StoreError> {
-        let record_key = pair(&connection.instance_id, &connection.mm_user_id);
-        let plain = codec::encode(1, &to_record(&connection.auth))?;
-        let (auth_nonce, auth_sealed) = key.seal(&plain, &place(schema::INSTANCE_MMUSER_CONNECTION, &record_key))?;
-        let record = ConnectionRecordV1 {
-            jira: connection.jira.clone(),
-            auth_nonce,
-            auth_sealed,
-            settings: connection.settings.clone(),
-            saved_project_key: connection.saved_project_key.clone(),
-            saved_issue_type: connection.saved_issue_type.clone(),
-            connected_at_ms: connection.connected_at_ms,
-        };
-        let value = codec::encode(ConnectionRecordV1::VERSION, &record)?;
-        let reverse = pair(&connection.instance_id, connection.reverse_key());
-        let (instance, user) = (connection.instance_id.clone(), connection.mm_user_id.clone());
+        let sealed = seal_connection(connection, key)?;
         let t = self.trees();
         let _gate = self.write_gate()?;
         let trees = (&t.mmuserid_user, &t.instance_mmuser_connection, &t.instance_jirauser_mmuserid);
-        trees.transaction(|(users, connections, reverses)| {
-            let mut stored = match users.get(user.as_bytes())? {
-                Some(bytes) => codec::decode::<UserRecordV1>(UserRecordV1::VERSION, &bytes).map_err(abort)?,
-                None => UserRecordV1::default(),
-            };
-            if !stored.connected_instances.contains(&instance) {
-                stored.connected_instances.push(instance.clone());
-            }
-            stored.default_instance_id.get_or_insert_with(|| instance.clone());
-            users.insert(user.as_bytes(), codec::encode(UserRecordV1::VERSION, &stored).map_err(abort)?)?;
-            // A replaced connection to another Jira account must not keep mapping that account here.
-            if let Some(old) = connections.insert(record_key.as_slice(), value.as_slice())? {
-                let old: ConnectionRecordV1 = codec::decode(ConnectionRecordV1::VERSION, &old).map_err(abort)?;
-                let old_reverse = pair(&instance, reverse_key_of(&old.jira));
-                let owned = reverses.get(old_reverse.as_slice())?.is_some_and(|owner| owner == user.as_bytes());
-                if old_reverse != reverse && owned {
-                    reverses.remove(old_reverse.as_slice())?;
-                }
-            }
-            reverses.insert(reverse.as_slice(), user.as_bytes())?;
-            Ok::<(), ConflictableTransactionError<StoreError>>(())
-        })?;
+        trees
+            .transaction(|(users, connections, reverses)| write_connection((users, connections, reverses), &sealed))?;
         drop(_gate);
         self.flush_now()
     }
@@ -305,16 +271,7 @@ impl Store {
         let set = {
             let _gate = self.write_gate()?;
             // One transaction: a disconnect in between cannot be undone by this write.
-            tree.transaction(|users| {
-                let Some(bytes) = users.get(mm_user_id.as_bytes())? else { return Ok(false) };
-                let mut user: UserRecordV1 = codec::decode(UserRecordV1::VERSION, &bytes).map_err(abort)?;
-                if !user.connected_instances.iter().any(|i| i == instance_id) {
-                    return Ok(false);
-                }
-                user.default_instance_id = Some(instance_id.to_string());
-                users.insert(mm_user_id.as_bytes(), codec::encode(UserRecordV1::VERSION, &user).map_err(abort)?)?;
-                Ok::<bool, ConflictableTransactionError<StoreError>>(true)
-            })?
+            tree.transaction(|users| write_default_instance(users, mm_user_id, instance_id))?
         };
         if set {
             self.flush_now()?;
@@ -353,6 +310,84 @@ impl Store {
         let place = sealed::place(schema::INSTANCE_MMUSER_CONNECTION, &record_key);
         Ok(key.open_bytes(&record.auth_nonce, &record.auth_sealed, &place, "").is_ok())
     }
+}
+
+/// A connection as stored: its credentials sealed under the master key, bound to its place.
+pub(super) struct SealedConnection {
+    record_key: Vec<u8>,
+    value: Vec<u8>,
+    reverse: Vec<u8>,
+    instance: String,
+    user: String,
+}
+
+/// Seals `connection`'s credentials and encodes its record (outside any transaction).
+pub(super) fn seal_connection(connection: &Connection, key: &MasterKey) -> Result<SealedConnection, StoreError> {
+    let record_key = pair(&connection.instance_id, &connection.mm_user_id);
+    let plain = codec::encode(1, &to_record(&connection.auth))?;
+    let (auth_nonce, auth_sealed) = key.seal(&plain, &place(schema::INSTANCE_MMUSER_CONNECTION, &record_key))?;
+    let record = ConnectionRecordV1 {
+        jira: connection.jira.clone(),
+        auth_nonce,
+        auth_sealed,
+        settings: connection.settings.clone(),
+        saved_project_key: connection.saved_project_key.clone(),
+        saved_issue_type: connection.saved_issue_type.clone(),
+        connected_at_ms: connection.connected_at_ms,
+    };
+    Ok(SealedConnection {
+        value: codec::encode(ConnectionRecordV1::VERSION, &record)?,
+        reverse: pair(&connection.instance_id, connection.reverse_key()),
+        record_key,
+        instance: connection.instance_id.clone(),
+        user: connection.mm_user_id.clone(),
+    })
+}
+
+/// Inside a transaction over (users, connections, reverse keys): the connection, the user's
+/// instance list (and default, if none), and the reverse key.
+pub(super) fn write_connection(
+    (users, connections, reverses): (&TransactionalTree, &TransactionalTree, &TransactionalTree),
+    sealed: &SealedConnection,
+) -> ConflictableTransactionResult<(), StoreError> {
+    let (instance, user) = (&sealed.instance, &sealed.user);
+    let mut stored = match users.get(user.as_bytes())? {
+        Some(bytes) => codec::decode::<UserRecordV1>(UserRecordV1::VERSION, &bytes).map_err(abort)?,
+        None => UserRecordV1::default(),
+    };
+    if !stored.connected_instances.contains(instance) {
+        stored.connected_instances.push(instance.clone());
+    }
+    stored.default_instance_id.get_or_insert_with(|| instance.clone());
+    users.insert(user.as_bytes(), codec::encode(UserRecordV1::VERSION, &stored).map_err(abort)?)?;
+    // A replaced connection to another Jira account must not keep mapping that account here.
+    if let Some(old) = connections.insert(sealed.record_key.as_slice(), sealed.value.as_slice())? {
+        let old: ConnectionRecordV1 = codec::decode(ConnectionRecordV1::VERSION, &old).map_err(abort)?;
+        let old_reverse = pair(instance, reverse_key_of(&old.jira));
+        let owned = reverses.get(old_reverse.as_slice())?.is_some_and(|owner| owner == user.as_bytes());
+        if old_reverse != sealed.reverse && owned {
+            reverses.remove(old_reverse.as_slice())?;
+        }
+    }
+    reverses.insert(sealed.reverse.as_slice(), user.as_bytes())?;
+    Ok(())
+}
+
+/// Inside a transaction: `instance_id` becomes `mm_user_id`'s default when they are
+/// connected to it; answers whether it did.
+pub(super) fn write_default_instance(
+    users: &TransactionalTree,
+    mm_user_id: &str,
+    instance_id: &str,
+) -> ConflictableTransactionResult<bool, StoreError> {
+    let Some(bytes) = users.get(mm_user_id.as_bytes())? else { return Ok(false) };
+    let mut user: UserRecordV1 = codec::decode(UserRecordV1::VERSION, &bytes).map_err(abort)?;
+    if !user.connected_instances.iter().any(|i| i == instance_id) {
+        return Ok(false);
+    }
+    user.default_instance_id = Some(instance_id.to_string());
+    users.insert(mm_user_id.as_bytes(), codec::encode(UserRecordV1::VERSION, &user).map_err(abort)?)?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -17,12 +17,16 @@ pub struct Faults {
     pub hang_flushes: AtomicBool,
     /// Every write waits while this is set, as sled 0.34 can inside a write on a full disk.
     pub hang_writes: AtomicBool,
+    /// A plugin import fails halfway through its transaction (after instances and secrets).
+    pub fail_import_midway: AtomicBool,
 }
 
 impl Faults {
     /// Turns every fault off.
     pub fn clear(&self) {
-        for flag in [&self.fail_writes, &self.fail_flushes, &self.hang_flushes, &self.hang_writes] {
+        for flag in
+            [&self.fail_writes, &self.fail_flushes, &self.hang_flushes, &self.hang_writes, &self.fail_import_midway]
+        {
             flag.store(false, Ordering::SeqCst);
         }
     }
@@ -32,6 +36,13 @@ impl Faults {
             std::thread::sleep(Duration::from_millis(10));
         }
         if self.fail_writes.load(Ordering::SeqCst) {
+            return Err(no_space());
+        }
+        Ok(())
+    }
+
+    pub(super) fn import_midway(&self) -> Result<(), StoreError> {
+        if self.fail_import_midway.load(Ordering::SeqCst) {
             return Err(no_space());
         }
         Ok(())

@@ -21,6 +21,7 @@ mod faults;
 mod flush;
 mod gate;
 mod health;
+mod import_writes;
 mod issue_facts;
 mod migrations;
 #[cfg(test)]
@@ -56,6 +57,7 @@ pub use export::{BackupError, BackupHeader, TreeContents};
 #[cfg(feature = "fault-injection")]
 pub use faults::Faults;
 pub use health::{Writability, STORE_DEADLINE};
+pub use import_writes::ImportWrites;
 pub use secrets::{
     master_key_path, read_master_key_text, secret_names, write_master_key_text, MasterKey, StoredSecret,
 };

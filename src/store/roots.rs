@@ -4,7 +4,7 @@ use super::codec;
 use super::records::{ChannelId, RootPostRecordV1};
 use super::{Store, StoreError};
 
-fn key(instance_id: &str, issue_id: &str, channel_id: &ChannelId) -> Vec<u8> {
+pub(super) fn key(instance_id: &str, issue_id: &str, channel_id: &ChannelId) -> Vec<u8> {
     [instance_id.as_bytes(), issue_id.as_bytes(), channel_id.as_str().as_bytes()].join(&0u8)
 }
 

@@ -182,10 +182,7 @@ impl Store {
 
     /// Encrypts and stores a secret under `name`, then flushes.
     pub fn put_secret(&self, name: &str, secret: &StoredSecret, key: &MasterKey) -> Result<(), StoreError> {
-        let (nonce, ciphertext) =
-            key.seal(secret.value.as_bytes(), &place(super::schema::SECRET_VALUE, name.as_bytes()))?;
-        let record = SecretRecordV1 { nonce, ciphertext, valid_until_ms: secret.valid_until_ms };
-        let value = codec::encode(sealed::BOUND, &record)?;
+        let value = seal_secret(name, secret, key)?;
         self.write_gate_insert(&self.trees().secret_value, name.as_bytes(), value)?;
         self.flush_now()
     }
@@ -245,6 +242,14 @@ impl Store {
     pub fn has_secret(&self, name: &str) -> Result<bool, StoreError> {
         Ok(self.trees().secret_value.contains_key(name)?)
     }
+}
+
+/// `secret` as stored under `name`: sealed under the master key, bound to its place.
+pub(super) fn seal_secret(name: &str, secret: &StoredSecret, key: &MasterKey) -> Result<Vec<u8>, StoreError> {
+    let (nonce, ciphertext) =
+        key.seal(secret.value.as_bytes(), &place(super::schema::SECRET_VALUE, name.as_bytes()))?;
+    let record = SecretRecordV1 { nonce, ciphertext, valid_until_ms: secret.valid_until_ms };
+    codec::encode(sealed::BOUND, &record)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Subscription templates (SPEC §6.4): rules kept per (instance, project), to start new
 //! subscriptions from. Stored in the subscription record shape.
 
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
 use super::codec;
@@ -39,18 +39,9 @@ impl Store {
     /// Stores a template and its (instance, project) index entry, then flushes.
     pub fn put_template(&self, record: &SubscriptionRecordV1) -> Result<(), StoreError> {
         let t = self.trees();
-        let previous = self.template(&record.id)?;
         let gate = self.write_gate()?;
-        (&t.templateid_template, &t.instance_project_templateid).transaction(|(templates, by_project)| {
-            if let Some(old) = &previous {
-                by_project.remove(project_key(old))?;
-            }
-            by_project.insert(project_key(record), &[][..])?;
-            let value =
-                codec::encode(SubscriptionRecordV1::VERSION, record).map_err(ConflictableTransactionError::Abort)?;
-            templates.insert(record.id.as_bytes(), value)?;
-            Ok(())
-        })?;
+        (&t.templateid_template, &t.instance_project_templateid)
+            .transaction(|(templates, by_project)| write_template(templates, by_project, record))?;
         drop(gate);
         self.flush_now()
     }
@@ -68,4 +59,20 @@ impl Store {
         self.flush_now()?;
         Ok(Some(existing))
     }
+}
+/// Inside a transaction: a template and its (instance, project) index entry.
+pub(super) fn write_template(
+    templates: &TransactionalTree,
+    by_project: &TransactionalTree,
+    record: &SubscriptionRecordV1,
+) -> ConflictableTransactionResult<(), StoreError> {
+    if let Some(old) = templates.get(record.id.as_bytes())? {
+        let old: SubscriptionRecordV1 =
+            codec::decode(SubscriptionRecordV1::VERSION, &old).map_err(ConflictableTransactionError::Abort)?;
+        by_project.remove(project_key(&old))?;
+    }
+    by_project.insert(project_key(record), &[][..])?;
+    let value = codec::encode(SubscriptionRecordV1::VERSION, record).map_err(ConflictableTransactionError::Abort)?;
+    templates.insert(record.id.as_bytes(), value)?;
+    Ok(())
 }
