@@ -454,6 +454,8 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     assert_eq!(jira_command(&app, &ada, "/jira create Another one").await.text(), "");
     let form = app.mm.opened_dialogs().pop().unwrap();
     assert_eq!(form["dialog"]["elements"][0]["default"], "DEMO/10001", "{form}");
+    let me = jira_command(&app, &ada, "/jira me").await.text();
+    assert!(me.contains("Default project: `DEMO`"), "{me}");
     let searches = jira.requests().iter().filter(|r| r.contains("/rest/api/3/project/search")).count();
     assert_eq!(searches, 1);
     // Past the response URL's 30 minutes, the result still reaches Ada alone, as an

@@ -169,7 +169,7 @@ impl Connections {
             Ok(None) => Err(crate::commands::run::NOT_CONNECTED.into()),
             Err(e) => {
                 tracing::error!(error = %e, "could not read a Jira connection");
-                Err(STORE_TROUBLE.into())
+                Err(format!("Failed to load your connection to Jira. Error: {e}."))
             }
         }
     }

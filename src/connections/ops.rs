@@ -188,5 +188,9 @@ fn describe(is_default: bool, kind: InstanceType, connection: &Connection) -> St
             format!("Server, connected as **{name}** (Name:{login}, Key:{key}, EmailAddress:{email})")
         }
     };
-    format!("\n{id}: {who}\n{}\n", super::settings::listing(&connection.settings))
+    let mut text = format!("\n{id}: {who}\n{}\n", super::settings::listing(&connection.settings));
+    if let Some(project) = &connection.saved_project_key {
+        text.push_str(&format!("Default project: `{}`\n", safe(project)));
+    }
+    text
 }
