@@ -125,3 +125,45 @@ async fn a_slow_command_says_it_is_working_and_answers_at_the_response_url() {
     assert_eq!(late["response_type"], "ephemeral");
     app.shutdown().await;
 }
+
+/// `/jira stats` and `/jira setup` as an admin reads them, from a real store.
+#[tokio::test]
+async fn stats_and_setup_answer_with_what_the_store_holds() {
+    let app = spawn_app_with(|c| {
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.server.public_url = "https://jirabridge.example.com".into();
+    })
+    .await;
+    let admin = app.mm.add_user("root", "system_user system_admin");
+    let setup = jira(&app, &admin, COMMAND_TOKEN, "/jira setup").await.text();
+    assert_eq!(
+        setup,
+        "###### Setting up jirabridge\nThe admin console: https://jirabridge.example.com/admin/\n\
+         * ✓ A bot token for Mattermost (mattermost.bot_token)\n\
+         * ✓ The /jira command registered in the team\n\
+         * ☐ A Jira instance added\n\
+         * ☐ A Jira webhook pointing at jirabridge (an event received)\n\
+         * ☐ Your Jira account connected (/jira connect)\n"
+    );
+    let instance = json!({"url": "https://acme.atlassian.net", "type": "cloud"});
+    app.api(Method::POST, "/instances?skip_check=true").json(&instance).send().await.unwrap();
+    let rule = json!({"channel_id": app.channel_id, "name": "Ops", "instance_id": "https://acme.atlassian.net",
+        "filters": {"events": ["event_created"], "projects": ["OPS"], "issue_types": ["10004"]}});
+    assert_eq!(app.api(Method::POST, "/subscriptions").json(&rule).send().await.unwrap().status(), 201);
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    app.post(&url, crate::support::fixtures::own("cloud-issue-created.json")).await;
+    app.deliver().await;
+    let stats = jira(&app, &admin, COMMAND_TOKEN, "/jira stats").await.text();
+    assert_eq!(
+        stats,
+        "###### jirabridge statistics\n\
+         * Jira instances: 1 (0 Server or Data Center, 1 Cloud)\n\
+         * Subscriptions: 1 active, 0 broken\n\
+         * Connected users: 0\n\
+         * Last 24 hours: 1 event received, 1 post made\n\
+         * Dead deliveries in the last 24 hours: 0\n"
+    );
+    let setup = jira(&app, &admin, COMMAND_TOKEN, "/jira setup").await.text();
+    assert!(setup.contains("* ✓ A Jira instance added\n* ✓ A Jira webhook pointing at jirabridge"), "{setup}");
+    app.shutdown().await;
+}

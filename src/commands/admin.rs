@@ -142,14 +142,20 @@ pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<Strin
          * Jira instances: {} ({} Server or Data Center, {cloud} Cloud)\n\
          * Subscriptions: {} active, {broken} broken\n\
          * Connected users: {connected_users}\n\
-         * Last 24 hours: {events} events received, {} posts made\n\
+         * Last 24 hours: {} received, {} made\n\
          * Dead deliveries in the last 24 hours: {}\n",
         instances.len(),
         instances.len() - cloud,
         subscriptions.len() - broken,
-        finished("done"),
+        counted(events, "event", "events"),
+        counted(finished("done"), "post", "posts"),
         finished("dead"),
     ))
+}
+
+/// `1 event`, `2 events`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One step of `/jira setup` and whether it is done.
