@@ -167,3 +167,21 @@ async fn stats_and_setup_answer_with_what_the_store_holds() {
     assert!(setup.contains("* ✓ A Jira instance added\n* ✓ A Jira webhook pointing at jirabridge"), "{setup}");
     app.shutdown().await;
 }
+
+/// A connect link is opened in the browser: without `server.public_url` there is none to
+/// give, and the user is told why instead of getting a link to jirabridge's listen address.
+#[tokio::test]
+async fn no_connect_link_points_at_the_listen_address() {
+    let app = app().await;
+    let instance = json!({"url": "https://jira.example.com", "type": "server"});
+    app.api(Method::POST, "/instances?skip_check=true").json(&instance).send().await.unwrap();
+    let ann = app.mm.add_user("ann", "system_user");
+    let answer = jira(&app, &ann, COMMAND_TOKEN, "/jira connect").await;
+    assert!(
+        answer.text().starts_with("jirabridge does not know its public address (server.public_url)"),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.to_string().contains("/user/connect"), "{}", answer.body);
+    app.shutdown().await;
+}

@@ -59,10 +59,19 @@ fn name(kind: &str, token: &str) -> String {
     format!("{kind}{}", hex::encode(Sha256::digest(token.as_bytes())))
 }
 
+/// The answer to `/jira connect` while jirabridge does not know its public address.
+pub(super) const NO_PUBLIC_URL: &str = "jirabridge does not know its public address (server.public_url), so it cannot \
+send you to Jira and back. Please ask your system administrator to set it.";
+
 impl Connections {
     /// A new connect link for `user` to `instance`, after checking the instance can take
     /// OAuth connections; `Err` is the sentence.
     pub(super) async fn connect_link(&self, user: &str, instance: &InstanceRecordV1) -> Result<String, String> {
+        // The link is opened in the user's browser and Jira sends them back to it: an
+        // address made from `server.listen` would point at a loopback or internal host.
+        if self.settings.current().server.public_url.trim().is_empty() {
+            return Err(NO_PUBLIC_URL.into());
+        }
         let id = instance.id.to_string();
         match instance.instance_type {
             InstanceType::Cloud => {
