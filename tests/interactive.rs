@@ -90,7 +90,9 @@ async fn a_lookup_with_bad_state_is_forbidden_and_big_bodies_are_refused() {
     let response = app.http.post(url(&app, "lookup")).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 403);
     let huge = json!({"user_id": ann, "submission": {"text": "a".repeat(1024 * 1024)}});
-    let response = app.http.post(url(&app, "dialog")).json(&huge).send().await.unwrap();
-    assert_eq!(response.status(), 413);
+    for endpoint in ["dialog", "action", "lookup"] {
+        let response = app.http.post(url(&app, endpoint)).json(&huge).send().await.unwrap();
+        assert_eq!(response.status(), 413, "{endpoint}");
+    }
     app.shutdown().await;
 }
