@@ -130,11 +130,20 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert_eq!(moved, format!("[DEMO-1]({}/browse/DEMO-1) transitioned to `In Progress`", jira.url));
     assert_eq!(jira.issue_fields("DEMO-1")["status"]["name"], "In Progress");
 
-    // The menu on the view reply moves it too, once.
+    // The menu on the view reply moves it too, once, and shows the issue as it now is; a
+    // transition Jira does not offer fails and leaves the menu usable.
+    let menu_url = menu["integration"]["url"].as_str().unwrap();
+    let offered_not = json!({"t": menu["integration"]["context"]["t"], "selected_option": "99"});
+    let (_, failed) = app.mm.click(menu_url, &ada, &app.channel_id, offered_not).await;
+    assert_eq!(failed["ephemeral_text"], "Failed to transition this issue.");
+    assert!(failed["update"].is_null(), "{failed}");
     let context = json!({"t": menu["integration"]["context"]["t"], "selected_option": "21"});
     let (_, clicked) =
         app.mm.click(menu["integration"]["url"].as_str().unwrap(), &ada, &app.channel_id, context.clone()).await;
     assert_eq!(clicked["ephemeral_text"], format!("[DEMO-1]({}/browse/DEMO-1) transitioned to `Done`", jira.url));
+    let fresh = &clicked["update"]["props"]["attachments"][0];
+    assert!(fresh["text"].as_str().unwrap().contains("DEMO-1: Crash @\u{2060}all on start (Done)"), "{clicked}");
+    assert_ne!(fresh["actions"][0]["integration"]["context"]["t"], menu["integration"]["context"]["t"], "new state");
     let (_, replayed) =
         app.mm.click(menu["integration"]["url"].as_str().unwrap(), &ada, &app.channel_id, context).await;
     assert_eq!(replayed["ephemeral_text"], "This action was already done.");

@@ -63,7 +63,9 @@ pub async fn dialog(state: web::Data<AppState>, req: HttpRequest, payload: web::
         Ok(Checked::AlreadyDone) => DialogReply::error(ALREADY_DONE),
         Ok(Checked::Outcome(Outcome::Invalid(errors))) => DialogReply::field_errors(errors),
         Ok(Checked::Outcome(Outcome::Failed(sentence))) => DialogReply::error(sentence),
-        Ok(Checked::Outcome(Outcome::Done(_) | Outcome::Items(_) | Outcome::OpenDialog(_))) => DialogReply::done(),
+        Ok(Checked::Outcome(Outcome::Done(_) | Outcome::Updated(..) | Outcome::Items(_) | Outcome::OpenDialog(_))) => {
+            DialogReply::done()
+        }
         Err(e) => {
             tracing::error!(error = %e, "a dialog submission could not use the store");
             DialogReply::error(STORE_TROUBLE)
@@ -86,6 +88,9 @@ pub async fn action(state: web::Data<AppState>, req: HttpRequest, payload: web::
     let mut who = caller(request.user_id, request.channel_id, request.team_id);
     (who.user_name, who.channel_name, who.team_domain) = (request.user_name, request.channel_name, request.team_domain);
     let text = match interact(&context(&state), &who, Surface::Action, &token, values).await {
+        Ok(Checked::Outcome(Outcome::Updated(text, attachments))) => {
+            return HttpResponse::Ok().json(ActionReply::updated(text, attachments))
+        }
         Ok(Checked::Refused) => BUTTON_EXPIRED.to_string(),
         Ok(Checked::AlreadyDone) => ALREADY_DONE.to_string(),
         Ok(Checked::Outcome(Outcome::Done(text) | Outcome::Failed(text))) => text,

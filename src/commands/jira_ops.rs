@@ -101,6 +101,9 @@ pub struct Interaction {
 pub enum Outcome {
     /// Done; the text for the user.
     Done(String),
+    /// A click done: the text for the user, and the clicked post shown anew with these
+    /// attachments (SPEC §10.4's `update`).
+    Updated(String, Vec<Attachment>),
     /// A dialog's fields that need fixing (nothing was done; the token stays usable).
     Invalid(BTreeMap<String, String>),
     /// Could not be done, and nothing was done (the token stays usable); the sentence says why.

@@ -121,7 +121,7 @@ impl Connections {
             }
             TRANSITION_PICK => {
                 let chosen = super::form_text(values, "transition");
-                match self.transition_clicked(&acting, &key, &chosen).await {
+                match self.transition_by_id(&acting, &key, &chosen).await {
                     Ok(text) => {
                         self.say_privately(caller, &text).await;
                         Outcome::Done(text)

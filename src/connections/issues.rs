@@ -4,7 +4,7 @@
 //! link to a refused scheme).
 
 use super::{bound_state, Acting, Connections};
-use crate::commands::jira_ops::{Answer, Caller};
+use crate::commands::jira_ops::{Answer, Caller, Outcome};
 use crate::commands::parse::Assignee;
 use crate::commands::signed::{self, SignedState, EPHEMERAL_BUTTON_SECS};
 use crate::events::markup::{wiki_to_markdown, MarkupContext};
@@ -50,21 +50,30 @@ impl Connections {
     /// `/jira view KEY`: the issue as an attachment, with a menu of its transitions.
     pub(super) async fn view(&self, caller: &Caller, acting: &Acting, key: Option<String>) -> Answer {
         let Some(key) = key else { return "Please specify an issue key in the form `/jira view <issue-key>`.".into() };
+        match self.viewed(caller, acting, &key).await {
+            Ok(attachment) => Answer { text: String::new(), attachments: vec![attachment] },
+            Err(why) => why.into(),
+        }
+    }
+
+    /// The issue as `/jira view` shows it: its attachment with the transition menu and
+    /// Share, each carrying fresh state.
+    async fn viewed(&self, caller: &Caller, acting: &Acting, key: &str) -> Result<Attachment, String> {
         let base = acting.base.as_str();
-        let issue = match rest::issue(&self.jira, base, &key, &acting.auth).await {
+        let issue = match rest::issue(&self.jira, base, key, &acting.auth).await {
             Ok(issue) => issue,
-            Err(JiraError::NotFound) => return "we couldn't find the issue key, or you do not have the appropriate permissions to view the issue. Please try again or contact your Jira administrator".into(),
-            Err(JiraError::Unauthorized | JiraError::Forbidden) => return "you do not have the appropriate permissions to view the issue. Please contact your Jira administrator".into(),
-            Err(e) => return jira_trouble(&e).into(),
+            Err(JiraError::NotFound) => return Err("we couldn't find the issue key, or you do not have the appropriate permissions to view the issue. Please try again or contact your Jira administrator".into()),
+            Err(JiraError::Unauthorized | JiraError::Forbidden) => return Err("you do not have the appropriate permissions to view the issue. Please contact your Jira administrator".into()),
+            Err(e) => return Err(jira_trouble(&e)),
         };
-        let transitions = rest::transitions(&self.jira, base, &key, &acting.auth).await.unwrap_or_default();
+        let transitions = rest::transitions(&self.jira, base, key, &acting.auth).await.unwrap_or_default();
         let mut attachment = issue_attachment(acting, &issue);
         if let Some(menu) = self.transition_menu(caller, acting, &issue, &transitions) {
             attachment.actions.push(menu);
         }
         let share = self.signed_integration(caller, acting, SHARE, &issue.key);
         attachment.actions.extend(PostAction::button(SHARE, "Share publicly", share).ok());
-        Answer { text: String::new(), attachments: vec![attachment] }
+        Ok(attachment)
     }
 
     /// Where a click on a `/jira view` reply goes, with state bound to the caller, the
@@ -152,18 +161,40 @@ impl Connections {
         }
     }
 
-    /// A click on the transition menu of a `/jira view` reply.
-    pub(super) async fn transition_clicked(
+    /// The transition `transition_id` of `key`, if Jira offers it to the caller: the §10.3
+    /// sentence, or "Failed to transition this issue." when anything fails.
+    pub(super) async fn transition_by_id(
         &self,
         acting: &Acting,
         key: &str,
         transition_id: &str,
     ) -> Result<String, String> {
-        let transitions = rest::transitions(&self.jira, &acting.base, key, &acting.auth)
-            .await
-            .map_err(|_| "Failed to transition this issue.".to_string())?;
-        let chosen = transitions.iter().find(|t| t.id == transition_id).ok_or("Failed to transition this issue.")?;
-        Ok(self.do_transition(acting, key, chosen).await)
+        const FAILED: &str = "Failed to transition this issue.";
+        let transitions = rest::transitions(&self.jira, &acting.base, key, &acting.auth).await.map_err(|_| FAILED)?;
+        let chosen = transitions.iter().find(|t| t.id == transition_id).ok_or(FAILED)?;
+        if let Err(e) = rest::transition(&self.jira, &acting.base, key, &chosen.id, &acting.auth).await {
+            tracing::info!(error = %e, "a chosen transition failed");
+            return Err(FAILED.into());
+        }
+        Ok(format!("{} transitioned to `{}`", key_link(acting, key), safe(&chosen.to)))
+    }
+
+    /// A click on the transition menu of a `/jira view` reply (SPEC §10.4): the sentence,
+    /// and the reply shown again as the issue now is; a failure changes nothing.
+    pub(super) async fn transition_clicked(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        key: &str,
+        transition_id: &str,
+    ) -> Outcome {
+        match self.transition_by_id(acting, key, transition_id).await {
+            Ok(said) => match self.viewed(caller, acting, key).await {
+                Ok(attachment) => Outcome::Updated(said, vec![attachment]),
+                Err(_) => Outcome::Done(said),
+            },
+            Err(why) => Outcome::Failed(why),
+        }
     }
 
     /// `/jira assign KEY who` (SPEC §10.3).

@@ -79,15 +79,15 @@ impl JiraOps for Connections {
                 TRANSITION => {
                     let chosen = interaction.values.get("selected_option").and_then(|v| v.as_str()).unwrap_or_default();
                     match self.on_issue(caller, state).await {
-                        Ok((acting, key)) => match self.transition_clicked(&acting, &key, chosen).await {
-                            Ok(text) | Err(text) => Outcome::Done(text),
-                        },
+                        Ok((acting, key)) => self.transition_clicked(caller, &acting, &key, chosen).await,
                         Err(why) => Outcome::Failed(why),
                     }
                 }
+                // A failed share did nothing: the button may be clicked again.
                 SHARE => match self.on_issue(caller, state).await {
                     Ok((acting, key)) => match self.share(caller, &acting, &key).await {
-                        Ok(text) | Err(text) => Outcome::Done(text),
+                        Ok(text) => Outcome::Done(text),
+                        Err(text) => Outcome::Failed(text),
                     },
                     Err(why) => Outcome::Failed(why),
                 },

@@ -81,18 +81,33 @@ pub struct ActionRequest {
     pub context: Map<String, Value>,
 }
 
-/// The answer to a click: a line only the clicker sees.
+/// The answer to a click: a line only the clicker sees, and, when set, the clicked post as
+/// it should now read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ActionReply {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update: Option<PostUpdate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ephemeral_text: Option<String>,
     /// Mattermost would otherwise read Slack-style markup in the text.
     pub skip_slack_parsing: bool,
 }
 
+/// The clicked post's new props (its message is kept).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PostUpdate {
+    pub props: super::post::PostProps,
+}
+
 impl ActionReply {
     pub fn ephemeral(text: impl Into<String>) -> ActionReply {
-        ActionReply { ephemeral_text: Some(text.into()), skip_slack_parsing: true }
+        ActionReply { update: None, ephemeral_text: Some(text.into()), skip_slack_parsing: true }
+    }
+
+    /// `text` for the clicker, and the clicked post's attachments replaced by `attachments`.
+    pub fn updated(text: impl Into<String>, attachments: Vec<super::post::Attachment>) -> ActionReply {
+        let props = super::post::PostProps { attachments, ..Default::default() };
+        ActionReply { update: Some(PostUpdate { props }), ..ActionReply::ephemeral(text) }
     }
 }
 
