@@ -23,6 +23,21 @@ fn token(key: &SigningKey, user: &str, channel: &str, nonce: Option<&str>, exp: 
     })
 }
 
+/// `token` with one byte of its MAC flipped, and with its payload edited (a later expiry)
+/// under the old MAC.
+fn tampered(token: &str) -> (String, String) {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let [version, payload, mac]: [&str; 3] = token.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let mut mac_bytes = engine.decode(mac).unwrap();
+    mac_bytes[0] ^= 1;
+    let flipped = format!("{version}.{payload}.{}", engine.encode(mac_bytes));
+    let mut json: Value = serde_json::from_slice(&engine.decode(payload).unwrap()).unwrap();
+    json["exp"] = json!(json["exp"].as_u64().unwrap() + 86_400);
+    let edited = format!("{version}.{}.{mac}", engine.encode(serde_json::to_vec(&json).unwrap()));
+    (flipped, edited)
+}
+
 fn later() -> u64 {
     jirabridge::utc::now_ms() / 1000 + DIALOG_SECS
 }
@@ -48,9 +63,17 @@ async fn a_signed_dialog_reaches_the_jira_seam_and_forged_ones_do_not() {
     let forged = token(&SigningKey::new([9; 32]), &ann, &app.channel_id, None, later());
     let expired = token(key, &ann, &app.channel_id, None, jirabridge::utc::now_ms() / 1000 - 1);
     let bob = app.mm.add_user("bob", "system_user");
-    for (who, state) in
-        [(&ann, forged.as_str()), (&ann, expired.as_str()), (&bob, good.as_str()), (&ann, "v2.abc.def"), (&ann, "")]
-    {
+    let (flipped, edited) = tampered(&good);
+    for (who, state) in [
+        (&ann, forged.as_str()),
+        (&ann, expired.as_str()),
+        (&bob, good.as_str()),
+        (&ann, flipped.as_str()),
+        (&ann, edited.as_str()),
+        (&ann, "v1.!!not-base64!!.???"),
+        (&ann, "v2.abc.def"),
+        (&ann, ""),
+    ] {
         let (status, reply) =
             app.mm.submit_dialog(&url(&app, "dialog"), who, &app.channel_id, state, values.clone(), false).await;
         assert_eq!((status, reply), (200, json!({"error": FORM_EXPIRED})), "{state}");
@@ -94,5 +117,22 @@ async fn a_lookup_with_bad_state_is_forbidden_and_big_bodies_are_refused() {
         let response = app.http.post(url(&app, endpoint)).json(&huge).send().await.unwrap();
         assert_eq!(response.status(), 413, "{endpoint}");
     }
+    app.shutdown().await;
+}
+
+/// Expiry by the clock (SPEC §10.4): a form opened now is refused 31 minutes later.
+#[tokio::test]
+async fn a_form_is_refused_once_its_half_hour_has_passed() {
+    let app = spawn_app().await;
+    let ann = app.mm.add_user("ann", "system_user");
+    let fresh = token(&app.state.signing_key, &ann, &app.channel_id, None, later());
+    let clock = &app.state.interaction_clock_ahead_secs;
+    clock.store(29 * 60, std::sync::atomic::Ordering::Relaxed);
+    let (_, in_time) =
+        app.mm.submit_dialog(&url(&app, "dialog"), &ann, &app.channel_id, &fresh, json!({}), false).await;
+    assert_eq!(in_time, json!({"error": NOT_CONNECTED}), "29 minutes on, the form still reaches Jira's side");
+    clock.store(31 * 60, std::sync::atomic::Ordering::Relaxed);
+    let (_, late) = app.mm.submit_dialog(&url(&app, "dialog"), &ann, &app.channel_id, &fresh, json!({}), false).await;
+    assert_eq!(late, json!({"error": FORM_EXPIRED}));
     app.shutdown().await;
 }

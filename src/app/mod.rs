@@ -138,6 +138,8 @@ impl Application {
             signing_key,
             jira_ops: connections.clone(),
             connections,
+            #[cfg(feature = "fault-injection")]
+            interaction_clock_ahead_secs: Default::default(),
         });
         apply_changes(&settings, &state);
         let listener = TcpListener::bind(config.listen_addr())

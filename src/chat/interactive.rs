@@ -36,6 +36,10 @@ fn context(state: &AppState) -> InteractContext {
         settings: state.settings.clone(),
         key: state.signing_key.clone(),
         jira: state.jira_ops.clone(),
+        #[cfg(feature = "fault-injection")]
+        clock_ahead_secs: state.interaction_clock_ahead_secs.load(std::sync::atomic::Ordering::Relaxed),
+        #[cfg(not(feature = "fault-injection"))]
+        clock_ahead_secs: 0,
     }
 }
 

@@ -27,6 +27,8 @@ pub struct InteractContext {
     pub settings: Settings,
     pub key: SigningKey,
     pub jira: Arc<dyn JiraOps>,
+    /// Seconds added to the clock tokens are checked against (tests of expiry; else 0).
+    pub clock_ahead_secs: u64,
 }
 
 /// How an interaction ended.
@@ -47,7 +49,8 @@ pub async fn interact(
     token: &str,
     values: Map<String, Value>,
 ) -> Result<Checked, StoreError> {
-    let state = match ctx.key.verify(token, &caller.user_id, &caller.channel_id, now_ms() / 1000) {
+    let now_secs = now_ms() / 1000 + ctx.clock_ahead_secs;
+    let state = match ctx.key.verify(token, &caller.user_id, &caller.channel_id, now_secs) {
         Ok(state) => state,
         Err(why) => {
             tracing::warn!(reason = %why, ?surface, user = %caller.user_id, "a signed dialog or button token was refused");

@@ -55,6 +55,9 @@ pub struct AppState {
     pub jira_ops: std::sync::Arc<dyn crate::commands::jira_ops::JiraOps>,
     /// Users' Jira connections; also decides personal DMs.
     pub connections: std::sync::Arc<crate::connections::Connections>,
+    /// Tests move the clock that signed dialog and button state is checked against.
+    #[cfg(feature = "fault-injection")]
+    pub interaction_clock_ahead_secs: std::sync::atomic::AtomicU64,
 }
 
 /// A short-lived memory of Mattermost's reachability.

@@ -58,7 +58,8 @@ fn world(push_only: bool) -> World {
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
     let settings = Settings::load(loaded, store.clone(), master).unwrap();
     let jira = Arc::new(Recording::default());
-    let ctx = InteractContext { store, settings, key: SigningKey::new([3; 32]), jira: jira.clone() };
+    let ctx =
+        InteractContext { store, settings, key: SigningKey::new([3; 32]), jira: jira.clone(), clock_ahead_secs: 0 };
     World { _dir: dir, ctx, jira }
 }
 
