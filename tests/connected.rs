@@ -697,3 +697,34 @@ async fn subscribe_list_shows_every_channels_subscriptions() {
     assert_eq!(jira_command(&app, &ada, "/jira subscribe list now").await.text(), "No arguments were expected.");
     app.shutdown().await;
 }
+
+/// The usage sentences and the default instance rows of SPEC §9.3, word for word.
+#[tokio::test]
+async fn usage_sentences_and_the_default_instance_read_as_the_plugin_wrote_them() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    let app = app_with_server(&jira).await;
+    let ada = app.mm.add_user("ada", "system_user system_admin");
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    for (line, expected) in [
+        ("/jira view", "Please specify an issue key in the form `/jira view <issue-key>`.".to_string()),
+        ("/jira assign", "Please specify an issue key and an assignee search string, in the form `/jira assign <issue-key> <assignee>`.".into()),
+        ("/jira unassign", "Please specify an issue key in the form `/jira unassign <issue-key>`.".into()),
+        ("/jira instance default", "Please specify the Jira instance URL".into()),
+        (
+            &format!("/jira instance default {}", jira.url),
+            format!("You have successfully set a default instance for your Jira account (**{}**).", jira.url),
+        ),
+        ("/jira instance unalias", "Please specify an alias".into()),
+        ("/jira instance alias", "Please specify both an instance and alias".into()),
+    ] {
+        assert_eq!(jira_command(&app, &ada, line).await.text(), expected, "{line}");
+    }
+    let unknown = jira_command(&app, &ada, "/jira instance default https://nope.example.com").await.text();
+    assert!(unknown.starts_with("Could not complete the **default instance** request. Error: "), "{unknown}");
+    let marked = jira_command(&app, &ada, &format!("/jira instance v2 {}", jira.url)).await.text();
+    assert_eq!(marked, format!("{} is set as the default Jira instance", jira.url));
+    let list = jira_command(&app, &ada, "/jira instance list").await.text();
+    assert!(list.contains(" (v2 legacy)"), "{list}");
+    app.shutdown().await;
+}
