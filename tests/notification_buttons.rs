@@ -103,10 +103,13 @@ async fn members_act_on_a_notification_with_their_own_connection() {
     assert_eq!(submit_last_form(&app, &ada, json!({"comment": "On it."})).await, json!({}));
     assert_eq!(jira.comments("DEMO-1"), ["On it."]);
     assert!(app.mm.ephemerals(&ada).is_empty(), "the bot may not post ephemerals: the result is dropped");
+    let said_in_channel = app.mm.posts(&app.channel_id).iter().filter(|p| p.message.contains("Comment added")).count();
+    assert_eq!(said_in_channel, 0, "a private result is never posted in the channel");
     app.mm.make_bot_system_admin();
 
     click(&app, &posted.props, "Transition", &ada).await;
     let form = app.mm.opened_dialogs().last().cloned().unwrap();
+    assert_eq!(app.mm.dialog_problems(), Vec::<String>::new(), "the Comment and Transition forms are valid");
     let offered: Vec<&str> = form["dialog"]["elements"][0]["options"]
         .as_array()
         .unwrap()

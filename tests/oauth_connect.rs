@@ -296,6 +296,7 @@ async fn admins_install_and_uninstall_instances_from_chat() {
     assert_eq!(command(&app, &admin, &format!("/jira instance install cloud-oauth {site}")).await, "");
     let form = app.mm.opened_dialogs().pop().expect("the OAuth client form opened");
     assert_eq!(form["dialog"]["title"], "Jira Cloud OAuth");
+    assert_eq!(app.mm.dialog_problems(), Vec::<String>::new());
     let introduction = form["dialog"]["introduction_text"].as_str().unwrap();
     assert!(introduction.contains("/oauth2/complete.html"), "{introduction}");
     let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());

@@ -91,6 +91,14 @@ fn element_problems(dialog: &Value) -> Vec<String> {
         if text("display_name") == 0 || text("display_name") > 24 || text("help_text") > 150 {
             problems.push(format!("element {name}: display_name or help_text length"));
         }
+        let most = match element["type"].as_str() {
+            Some("text") => 150,
+            Some("textarea" | "select") => 3000,
+            _ => usize::MAX,
+        };
+        if text("default") > most || text("placeholder") > most {
+            problems.push(format!("element {name}: default or placeholder over {most} bytes"));
+        }
         if element["data_source"] == "dynamic" {
             let url = element["data_source_url"].as_str().unwrap_or_default();
             let local = url.starts_with("http://localhost") || url.starts_with("http://127.0.0.1");
