@@ -120,6 +120,14 @@ async fn members_act_on_a_notification_with_their_own_connection() {
     assert_eq!(submit_last_form(&app, &ada, json!({"transition": "21"})).await, json!({}));
     assert_eq!(jira.issue_fields("DEMO-1")["status"]["name"], "Done");
     assert_eq!(app.mm.ephemerals(&ada), [format!("{link} transitioned to `Done`")], "told privately");
+
+    // `mattermost.ephemeral_via_api = never`: even an admin bot keeps results to itself.
+    let never = json!({"mattermost.ephemeral_via_api": "never"});
+    assert_eq!(app.api(reqwest::Method::PATCH, "/settings").json(&never).send().await.unwrap().status(), 200);
+    click(&app, &posted.props, "Comment", &ada).await;
+    assert_eq!(submit_last_form(&app, &ada, json!({"comment": "Done now."})).await, json!({}));
+    assert_eq!(jira.comments("DEMO-1").last().map(String::as_str), Some("Done now."));
+    assert_eq!(app.mm.ephemerals(&ada).len(), 1, "nothing more was shown");
     app.shutdown().await;
 }
 
