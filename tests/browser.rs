@@ -131,6 +131,12 @@ async fn an_admin_regenerates_the_secret_finds_a_webhook_and_retries_its_dead_de
 
     browser.navigate_by("nav a[href=\"/admin/settings\"]").await;
     browser.screenshot("settings").await;
+    // Each section saves on its own.
+    browser.fill("#mattermost\\.threaded_comment_days", "14").await;
+    browser.navigate_by("#section-mattermost button[type=submit]").await;
+    let text = browser.text().await;
+    assert!(text.contains("Settings saved."), "{text}");
+    assert_eq!(app.state.config().mattermost.threaded_comment_days, 14);
     browser.navigate_by("nav a[href=\"/admin/audit\"]").await;
     let audit = browser.text().await;
     assert!(audit.contains("secret.webhook.regenerate") && audit.contains("delivery.retry"), "{audit}");

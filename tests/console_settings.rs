@@ -14,6 +14,9 @@ async fn settings_are_changed_from_the_console_and_apply_at_once() {
     assert!(page.has("id=\"mattermost.threaded_comment_days\""));
     assert!(page.has("ThreadedJiraCommentSubscriptionDuration"), "plugin setting names shown");
     assert!(page.has("Read-only: start-up only"), "start-up keys are read-only");
+    assert!(page.has("<code>server.listen</code> = <code id=\"server.listen\">"), "shown as text: {}", page.body);
+    assert!(!page.has("name=\"server.listen\""), "not as an input");
+    assert!(page.has("id=\"section-mattermost\"") && page.has("Save [mattermost]"), "a Save per section");
     assert!(
         page.has("No effect yet: this version has no previews of Jira issue links."),
         "keys waiting for a feature say so"
@@ -29,6 +32,8 @@ async fn settings_are_changed_from_the_console_and_apply_at_once() {
         .await;
     assert_eq!(bad.status, 400);
     assert!(bad.has("class=\"field-error\""), "{}", bad.body);
+    assert!(bad.has("Nothing was saved: please correct this setting"), "a summary at the top: {}", bad.body);
+    assert!(bad.has("<a href=\"#mattermost.threaded_comment_days\">"), "linking to the field");
     assert_eq!(app.state.config().mattermost.threaded_comment_days, 30, "nothing saved");
 
     let saved = visitor

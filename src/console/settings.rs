@@ -24,11 +24,21 @@ use crate::web::AppState;
 struct SettingsPage {
     chrome: Chrome,
     sections: Vec<Section>,
+    /// Each refused setting and why, for the summary at the top (linking to the field).
+    errors: Vec<(String, String)>,
 }
 
+/// One section of the configuration, saved by its own form.
 struct Section {
     name: String,
     rows: Vec<Row>,
+}
+
+impl Section {
+    /// Whether any of its settings can be changed here.
+    fn editable(&self) -> bool {
+        self.rows.iter().any(|r| r.locked.is_none())
+    }
 }
 
 /// One setting as a form row.
@@ -155,6 +165,7 @@ pub async fn page(
     let page = SettingsPage {
         chrome: Chrome::new(&admin, "/admin/settings", "Settings").with_notice(notice.text()),
         sections: sections(state.setting_entries().await?, &BTreeMap::new(), &state.config()),
+        errors: Vec::new(),
     };
     render(&page)
 }
@@ -219,8 +230,15 @@ pub async fn save(
 ) -> Result<HttpResponse, ConsoleError> {
     let entries = state.setting_entries().await?;
     let changes = changes(&entries, &post.form);
+    // Back to the section that was saved.
+    let section = post.form.get("section").to_string();
+    let anchor = if section.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && !section.is_empty() {
+        format!("#section-{section}")
+    } else {
+        String::new()
+    };
     if changes.is_empty() {
-        return Ok(see_other("/admin/settings?notice=settings_unchanged"));
+        return Ok(see_other(&format!("/admin/settings?notice=settings_unchanged{anchor}")));
     }
     let result = match crate::web::client::changes_lock_out(&req, &state.config(), &changes) {
         Some(address) => Err(SettingsError::Invalid(BTreeMap::from([(
@@ -234,7 +252,7 @@ pub async fn save(
         }
     };
     let errors = match result {
-        Ok(_) => return Ok(see_other("/admin/settings?notice=settings_saved")),
+        Ok(_) => return Ok(see_other(&format!("/admin/settings?notice=settings_saved{anchor}"))),
         Err(SettingsError::Invalid(errors)) => errors,
         Err(SettingsError::Pinned { key, from }) => {
             BTreeMap::from([(key, format!("set in {}; change it there", from.as_str()))])
@@ -261,7 +279,7 @@ pub async fn save(
             }
         }
     }
-    let mut page = SettingsPage { chrome: Chrome::new(&post.admin, "/admin/settings", "Settings"), sections };
-    page.chrome.error = Some("Nothing was saved: please correct the settings marked below.".into());
+    let errors = errors.into_iter().collect();
+    let page = SettingsPage { chrome: Chrome::new(&post.admin, "/admin/settings", "Settings"), sections, errors };
     render_status(StatusCode::BAD_REQUEST, &page)
 }
