@@ -34,6 +34,7 @@ async fn instances_are_added_from_the_console_and_audited_with_the_admin_name() 
     let audit = visitor.get("/admin/audit").await;
     assert!(audit.has("instance.add") && audit.has("instance.update"));
     assert!(audit.has("<td>ops-admin</td>"));
+    assert!(audit.has("\">just now</time>") && audit.has(" UTC\">"), "times in words, UTC on hover: {}", audit.body);
     app.shutdown().await;
 }
 

@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::error::ConsoleError;
 use super::login::client_address;
-use super::page::{render, render_status, see_other, when, Chrome};
+use super::page::{render, render_status, see_other, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::{throttle, Notice};
 use crate::accounts::{self, AccountError};
@@ -28,8 +28,8 @@ struct AdminsPage {
 
 struct AccountRow {
     username: String,
-    created: String,
-    password_set: String,
+    created: super::page::Moment,
+    password_set: super::page::Moment,
     is_you: bool,
 }
 
@@ -41,8 +41,8 @@ async fn page_for(state: &AppState, admin: &SignedIn) -> Result<AdminsPage, Cons
         .into_iter()
         .map(|user| AccountRow {
             is_you: user.username == admin.username,
-            created: when(user.created_at_ms),
-            password_set: when(user.updated_at_ms),
+            created: super::page::moment(user.created_at_ms),
+            password_set: super::page::moment(user.updated_at_ms),
             username: user.username,
         })
         .collect();

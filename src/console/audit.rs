@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::error::ConsoleError;
-use super::page::{render, when, Chrome};
+use super::page::{render, Chrome};
 use super::session::SignedIn;
 use crate::web::AppState;
 
@@ -18,7 +18,7 @@ struct AuditPage {
 }
 
 struct AuditRow {
-    at: String,
+    at: super::page::Moment,
     actor: String,
     action: String,
     target: String,
@@ -42,7 +42,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
         .await?
         .into_iter()
         .map(|e| AuditRow {
-            at: when(e.at_ms),
+            at: super::page::moment(e.at_ms),
             before: pretty(e.before.as_ref()),
             after: pretty(e.after.as_ref()),
             actor: e.actor,

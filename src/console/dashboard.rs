@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::error::ConsoleError;
-use super::page::{day, render, when, Chrome};
+use super::page::{day, render, Chrome};
 use super::session::SignedIn;
 use crate::store::records::DeliveryState;
 use crate::store::{Store, StoreError};
@@ -40,7 +40,7 @@ struct DayRow {
 
 struct ErrorRow {
     id: u64,
-    at: String,
+    at: super::page::Moment,
     error: String,
 }
 
@@ -87,7 +87,9 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
         .take(10)
         .map(|d| ErrorRow {
             id: d.id,
-            at: when(d.record.finished_at_ms.or(d.record.last_sent_at_ms).unwrap_or(d.record.created_at_ms)),
+            at: super::page::moment(
+                d.record.finished_at_ms.or(d.record.last_sent_at_ms).unwrap_or(d.record.created_at_ms),
+            ),
             error: d.record.last_error.clone().unwrap_or_default(),
         })
         .collect();

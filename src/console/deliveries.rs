@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::error::ConsoleError;
-use super::page::{render, see_other, when, Chrome};
+use super::page::{render, see_other, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::delivery::outbox::{self, DeliverySummary, RetryError};
@@ -50,8 +50,8 @@ pub struct DeliveryRow {
     /// The state in words: "Waiting", "Sending", "Retrying in 2 min", "Posted", "Gave up".
     pub state_words: String,
     pub attempts: u32,
-    pub created: String,
-    pub due: String,
+    pub created: super::page::Moment,
+    pub due: Option<super::page::Moment>,
     pub error: String,
     pub retryable: bool,
 }
@@ -65,8 +65,8 @@ pub fn delivery_row(d: &DeliverySummary) -> DeliveryRow {
         state: d.state,
         state_words: state_words(d.state, d.due_at_ms, now_ms()),
         attempts: d.attempts,
-        created: when(d.created_at_ms),
-        due: d.due_at_ms.map(when).unwrap_or_default(),
+        created: super::page::moment(d.created_at_ms),
+        due: d.due_at_ms.map(super::page::moment),
         error: d.last_error.clone().unwrap_or_default(),
         retryable: matches!(d.state, DeliveryState::Dead | DeliveryState::Retrying),
     }

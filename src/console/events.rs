@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::deliveries::{delivery_row, name_channels, DeliveryRow};
 use super::error::ConsoleError;
-use super::page::{parse_day, render, see_other, when, Chrome};
+use super::page::{parse_day, render, see_other, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::events::normalize::normalize;
@@ -44,7 +44,7 @@ struct EventsPage {
 
 struct EventRow {
     id: u64,
-    at: String,
+    at: super::page::Moment,
     source: String,
     issue_key: String,
     project: String,
@@ -79,7 +79,7 @@ pub async fn list(
         .into_iter()
         .map(|e| EventRow {
             id: e.id,
-            at: when(e.received_at_ms),
+            at: super::page::moment(e.received_at_ms),
             source: e.source,
             issue_key: e.issue_key,
             project: e.project,
@@ -95,7 +95,7 @@ pub async fn list(
 struct EventPage {
     chrome: Chrome,
     id: u64,
-    at: String,
+    at: super::page::Moment,
     event: EventDetail,
     payload: String,
     preview: Option<Preview>,
@@ -156,7 +156,7 @@ pub async fn show(
     let page = EventPage {
         chrome: Chrome::new(&admin, "/admin/events", format!("Event #{id}")).with_notice(notice.text()),
         id,
-        at: when(event.summary.received_at_ms),
+        at: super::page::moment(event.summary.received_at_ms),
         preview: preview(&state, &event.payload),
         deliveries,
         left_out,

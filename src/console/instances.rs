@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::error::ConsoleError;
-use super::page::{render, render_status, see_other, when, Chrome};
+use super::page::{render, render_status, see_other, Chrome};
 use super::session::{SignedIn, SignedPost};
 use super::Notice;
 use crate::instances::webhook_urls::{self, UrlParts, SECRET_PLACEHOLDER};
@@ -31,7 +31,7 @@ struct InstanceRow {
     alias: String,
     is_default: bool,
     is_v2_legacy: bool,
-    added: String,
+    added: super::page::Moment,
     subscriptions_url: String,
     legacy_url: String,
     /// Connected mode only: what connecting users needs (SPEC §7.1).
@@ -83,7 +83,7 @@ fn rows(base: &str, mut all: Vec<(InstanceRecordV1, Option<OAuthRow>)>) -> Vec<I
                 alias: r.alias.clone().unwrap_or_default(),
                 is_default: r.is_default,
                 is_v2_legacy: r.is_v2_legacy,
-                added: when(r.created_at_ms),
+                added: super::page::moment(r.created_at_ms),
                 subscriptions_url: urls.subscriptions,
                 legacy_url: urls.legacy,
                 oauth,

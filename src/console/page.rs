@@ -113,8 +113,55 @@ struct ErrorPage<'a> {
 
 pub use crate::utc::{day, parse_day, when};
 
+/// A time as people read it: "3 min ago" (or "in 2 h"), with the exact UTC time to show on
+/// hover and the ISO form for `<time datetime>`.
+pub struct Moment {
+    pub ago: String,
+    pub utc: String,
+    pub iso: String,
+}
+
+/// `ms` (since the epoch) against the clock now.
+pub fn moment(ms: u64) -> Moment {
+    moment_at(ms, crate::utc::now_ms())
+}
+
+fn moment_at(ms: u64, now_ms: u64) -> Moment {
+    let utc = when(ms);
+    let iso = utc.trim_end_matches(" UTC").replacen(' ', "T", 1) + "Z";
+    let (past, secs) = if now_ms >= ms { (true, (now_ms - ms) / 1000) } else { (false, (ms - now_ms) / 1000) };
+    let span = match secs {
+        0..=59 => return Moment { ago: "just now".into(), utc, iso },
+        60..=3_599 => format!("{} min", secs / 60),
+        3_600..=172_799 => format!("{} h", secs / 3_600),
+        172_800..=5_183_999 => format!("{} days", secs / 86_400),
+        _ => return Moment { ago: utc[..10].to_string(), utc, iso },
+    };
+    let ago = if past { format!("{span} ago") } else { format!("in {span}") };
+    Moment { ago, utc, iso }
+}
+
 /// A bare page for errors (no navigation: the visitor may not be signed in).
 pub fn error_page(status: StatusCode, message: &str) -> String {
     let page = ErrorPage { status: status.as_u16(), reason: status.canonical_reason().unwrap_or("Error"), message };
     page.render().unwrap_or_else(|_| message.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_how_long_ago_with_the_utc_time_beside() {
+        let now = 1_764_950_400_000; // 2025-12-05 16:00 UTC
+        let ago = |secs: u64| moment_at(now - secs * 1000, now).ago;
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(180), "3 min ago");
+        assert_eq!(ago(3 * 3600), "3 h ago");
+        assert_eq!(ago(3 * 86_400), "3 days ago");
+        assert_eq!(ago(90 * 86_400), "2025-09-06");
+        assert_eq!(moment_at(now + 7_200_000, now).ago, "in 2 h");
+        let exact = moment_at(now - 180_000, now);
+        assert_eq!((exact.utc.as_str(), exact.iso.as_str()), ("2025-12-05 15:57:00 UTC", "2025-12-05T15:57:00Z"));
+    }
 }

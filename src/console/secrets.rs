@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::error::ConsoleError;
-use super::page::{render, render_status, when, Chrome};
+use super::page::{render, render_status, Chrome};
 use super::session::{SignedIn, SignedPost};
 use crate::secrets::{webhook as secret, RegenerateError};
 use crate::store::Store;
@@ -22,7 +22,7 @@ struct SecretsPage {
     token_pinned: Option<String>,
     grace_hours: u64,
     /// Until when the previous webhook secret is still accepted.
-    previous_until: Option<String>,
+    previous_until: Option<super::page::Moment>,
     /// Shown once, right after regenerating.
     new_webhook_secret: Option<String>,
     new_admin_token: Option<String>,
@@ -36,8 +36,12 @@ fn pinned(state: &AppState, key: &str) -> Option<String> {
 
 fn page_for(state: &AppState, admin: &SignedIn) -> SecretsPage {
     let accepted = state.accepted_secrets();
-    let previous_until =
-        accepted.previous.as_ref().and(accepted.previous_valid_until_ms).filter(|until| *until > now_ms()).map(when);
+    let previous_until = accepted
+        .previous
+        .as_ref()
+        .and(accepted.previous_valid_until_ms)
+        .filter(|until| *until > now_ms())
+        .map(super::page::moment);
     let base_url = state.config().public_base_url();
     SecretsPage {
         chrome: Chrome::new(admin, "/admin/secrets", "Secrets"),
@@ -92,7 +96,7 @@ pub async fn regenerate_webhook_secret(
     match state.store.run(regenerate).await {
         Ok(new) => {
             let mut page = page_for(&state, &post.admin);
-            page.previous_until = Some(when(new.previous_valid_until_ms));
+            page.previous_until = Some(super::page::moment(new.previous_valid_until_ms));
             let parts = crate::instances::webhook_urls::UrlParts {
                 public_base: &page.base_url,
                 instance_id: None,
