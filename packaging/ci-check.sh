@@ -31,10 +31,14 @@ expect_files() {
     grep -q "$path\$" <<<"$listing" || { echo "package lacks $path" >&2; exit 1; }
   done
 }
+docs="usr/share/doc/jirabridge"
 expect_files "$(dpkg-deb -c "$deb")" ./usr/bin/jirabridge ./etc/jirabridge/config.toml \
-  ./lib/systemd/system/jirabridge.service ./usr/lib/sysusers.d/jirabridge.conf
+  ./lib/systemd/system/jirabridge.service ./usr/lib/sysusers.d/jirabridge.conf \
+  ./$docs/API.md ./$docs/SETUP.md ./$docs/MIGRATION.md ./$docs/config.example.toml ./$docs/PACKAGING.md \
+  ./$docs/copyright
 expect_files "$(rpm -qpl "$rpm_file")" /usr/bin/jirabridge /etc/jirabridge/config.toml \
-  /usr/lib/systemd/system/jirabridge.service /usr/lib/sysusers.d/jirabridge.conf
+  /usr/lib/systemd/system/jirabridge.service /usr/lib/sysusers.d/jirabridge.conf \
+  /$docs/API.md /$docs/config.example.toml /$docs/PACKAGING.md
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -42,5 +46,7 @@ dpkg-deb -x "$deb" "$root"
 "$root/usr/bin/jirabridge" --version
 "$root/usr/bin/jirabridge" check-config --config "$root/etc/jirabridge/config.toml"
 grep -q '^path = "/var/lib/jirabridge"' "$root/etc/jirabridge/config.toml"
+grep -q '^License: MIT' "$root/$docs/copyright"
+dpkg-deb -I "$deb" postinst | grep -q 'server.listen'
 bash packaging/verify-unit.sh "$root/lib/systemd/system/jirabridge.service" "$root/usr/bin/jirabridge"
 echo "packages ok: $deb $rpm_file"

@@ -48,7 +48,9 @@ if [ "${1:-1}" -le 1 ]; then
 
 jirabridge is installed and enabled, but not started. Next steps:
   1. Edit $config: set mattermost.url, mattermost.bot_token
-     (or bot_token_file) and server.public_url.
+     (or bot_token_file), server.listen (127.0.0.1:8080 by default: only
+     this machine can reach it) and server.public_url, the address Jira and
+     Mattermost use to reach jirabridge.
      Check it with: jirabridge check-config --config $config
   2. Start it:  systemctl start jirabridge
      At its first start jirabridge generates the webhook secret and logs it, with the
