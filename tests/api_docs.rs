@@ -1,4 +1,5 @@
-//! docs/API.md stays true: its shell examples run, in order, against a running jirabridge.
+//! The docs stay true: docs/API.md's shell examples run, in order, against a running
+//! jirabridge, and the README's test payload makes a post.
 
 use std::process::Command;
 
@@ -67,4 +68,26 @@ async fn the_api_examples_work() {
     assert_eq!(app.state.store.event_count(), 1, "the webhook example was stored");
     assert_eq!(app.state.store.all_deliveries().unwrap().len(), 1, "and replayed to the new subscription");
     assert!(stdout.contains("\"secret\":") && stdout.contains("\"previous_valid_until\":"), "{stdout}");
+}
+
+/// The README's "test the URL without Jira" payload, sent as its curl sends it, is a post.
+#[tokio::test]
+async fn the_readmes_test_payload_makes_a_post() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = shell_blocks(&readme)
+        .into_iter()
+        .find(|b| b.contains("/webhook?secret=SECRET") && b.contains("--data"))
+        .expect("the README tests the legacy URL");
+    let payload = command.split("--data '").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+    let app = crate::support::app::spawn_app().await;
+    let response = app.post_legacy(payload.to_string()).await;
+    assert_eq!(response.status(), 200);
+    app.deliver().await;
+    let posts = app.channel_posts();
+    assert_eq!(posts.len(), 1, "one post");
+    assert_eq!(
+        posts[0].message,
+        "Ada Lovelace **created** task [TEST-1: Hello from jirabridge](https://jira.example.com/browse/TEST-1)"
+    );
+    app.shutdown().await;
 }
