@@ -13,7 +13,7 @@ mod command_registration;
 mod conformance;
 mod connected;
 mod console;
-mod console_channels;
+mod console_names;
 mod console_pages;
 mod console_settings;
 mod control_socket;

@@ -1,6 +1,7 @@
 //! The names the subscription editor offers (SPEC §6.9): the instance's catalogue, learned
 //! from its webhooks, shown as `<datalist>` suggestions and as a table of ids and names, so
-//! an admin picks `Bug` and the rule still stores `10001`. Plain HTML: no script needed.
+//! an admin picks `Bug` and the rule still stores `10001`; a name typed where an id goes is
+//! turned into its id when the rule is saved. Plain HTML: no script needed.
 
 use crate::store::{CatalogEntry, Store, StoreError};
 use crate::subscriptions::catalog;
@@ -14,6 +15,53 @@ pub struct KnownNames {
     pub others: Vec<(&'static str, String, String)>,
     /// Field ids a filter row can name: the usual ones, then custom fields seen.
     pub fields: Vec<(String, String)>,
+    /// Everything learned, to turn typed names back into ids.
+    entries: Vec<CatalogEntry>,
+}
+
+impl KnownNames {
+    /// The form as it is stored: each issue type, and each value of a filter on a field
+    /// whose values are ids (priority, status, components, versions, security level), typed
+    /// as a name seen for exactly one id, becomes that id. Ids and unknown text stay.
+    pub fn names_to_ids(&self, form: &mut super::rule_form::RuleForm) {
+        form.issue_types = self.resolved("issue_types", &form.issue_types);
+        for row in &mut form.rows {
+            if let Some(kind) = kind_of_field(&row.key) {
+                row.values = self.resolved(kind, &row.values);
+            }
+        }
+    }
+
+    fn resolved(&self, kind: &str, typed: &str) -> String {
+        let values = super::form::split_list(typed);
+        values.into_iter().map(|v| self.id_of(kind, &v).unwrap_or(v)).collect::<Vec<_>>().join(", ")
+    }
+
+    fn id_of(&self, kind: &str, typed: &str) -> Option<String> {
+        let of_kind = || self.entries.iter().filter(|e| e.kind == kind);
+        if of_kind().any(|e| e.id == typed) {
+            return None;
+        }
+        let mut ids: Vec<&str> =
+            of_kind().filter(|e| e.name.eq_ignore_ascii_case(typed)).map(|e| e.id.as_str()).collect();
+        ids.dedup();
+        match ids.as_slice() {
+            [only] => Some(only.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// The catalogue kind of a filter's field, when its values are ids with names.
+fn kind_of_field(key: &str) -> Option<&'static str> {
+    Some(match key.to_ascii_lowercase().as_str() {
+        "priority" => "priorities",
+        "status" => "statuses",
+        "security" => "security_levels",
+        "components" => "components",
+        "fixversions" | "versions" => "versions",
+        _ => return None,
+    })
 }
 
 /// The fields every instance has, for the filter rows' suggestions.
@@ -39,6 +87,7 @@ pub fn load(store: &Store, instance_id: &str) -> Result<KnownNames, StoreError> 
         fields: USUAL_FIELDS.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect(),
         ..KnownNames::default()
     };
+    names.entries = entries.clone();
     for entry in entries {
         let pair = (entry.id.clone(), entry.name.clone());
         match entry.kind.as_str() {

@@ -206,6 +206,9 @@ async fn save(
 ) -> Result<HttpResponse, ConsoleError> {
     let (kind, base, noun) = kind_of(segment)?;
     let mut form = RuleForm::from_form(&post.form);
+    let (store, instance) = (state.store.clone(), form.instance_id.clone());
+    let names = state.store.run(move |_| super::known_names::load(&store, &instance)).await?;
+    names.names_to_ids(&mut form);
     let resolved = super::channel_picker::resolve(state, &form.channel).await;
     let result = match &resolved {
         Err(message) => Err(SubscriptionError::Invalid([("channel_id".to_string(), message.clone())].into())),

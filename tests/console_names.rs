@@ -1,5 +1,6 @@
-//! Channels in the console's rule editor by name (SPEC §6.9): picked from the bot's
-//! channels, pasted as a link or a message's permalink, shown as `team/channel` once saved.
+//! Names in the console's rule editor (SPEC §6.9): channels picked from the bot's channels,
+//! pasted as a link or a message's permalink, shown as `team/channel` once saved; issue
+//! types and filter values typed as the names Jira's webhooks taught, stored as ids.
 
 use crate::support::app::{spawn_app, CHANNEL, TEAM};
 use crate::support::console::signed_in;
@@ -51,5 +52,39 @@ async fn a_channel_is_picked_or_pasted_as_a_link() {
     let refused = visitor.submit(&editor, "/admin/subscriptions/new", &borrowed).await;
     assert_eq!(refused.status, 400);
     assert!(refused.has("Name the channel as team/channel, its link"), "{}", refused.body);
+    app.shutdown().await;
+}
+
+/// SPEC §6.9: names the instance's webhooks taught are accepted where ids go, and stored
+/// as the ids (issue types, and priority values here).
+#[tokio::test]
+async fn names_typed_in_the_editor_are_stored_as_ids() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    let instance = [("url", "https://acme.atlassian.net"), ("type", "cloud"), ("skip_check", "on")];
+    visitor.submit(&page, "/admin/instances", &instance).await;
+    // Our fixture: project OPS, issue type 10004 "Bug", priority 2 "High".
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    assert_eq!(app.post(&url, crate::support::fixtures::own("cloud-issue-created.json")).await.status(), 200);
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    assert!(editor.has("<option value=\"10004\">Bug</option>"), "{}", editor.body);
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let fields = [
+        ("name", "Ops bugs"),
+        ("channel", channel.as_str()),
+        ("instance_id", "https://acme.atlassian.net"),
+        ("events", "event_created"),
+        ("projects", "OPS"),
+        ("issue_types", "bug, 10005"),
+        ("field_key", "priority"),
+        ("field_inclusion", "include_any"),
+        ("field_values", "high, 1"),
+    ];
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = &app.state.store.subscriptions().unwrap()[0];
+    assert_eq!(stored.issue_types, ["10004", "10005"], "a name became its id; an id stayed");
+    assert_eq!(stored.fields[0].values, ["1", "2"]);
     app.shutdown().await;
 }
