@@ -255,8 +255,13 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let listed = jira_command(&app, &ada, "/jira settings").await.text();
     assert!(listed.contains("\t- Notifications for reporter: off "), "{listed}");
 
+    // The channel's subscriptions outlive the connection of the person who made them.
+    let rule = json!({"channel_id": app.channel_id, "name": "Demo", "instance_id": jira.url,
+        "filters": {"events": ["event_created"], "projects": ["DEMO"], "issue_types": ["1"]}});
+    assert_eq!(app.api(Method::POST, "/subscriptions").json(&rule).send().await.unwrap().status(), 201);
     let bye = jira_command(&app, &ada, "/jira disconnect").await.text();
     assert_eq!(bye, "You have successfully disconnected your Jira account (**Ada Lovelace**).");
+    assert_eq!(app.state.store.subscriptions().unwrap().len(), 1, "subscriptions are kept (SPEC §8.5)");
     let after = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert_eq!(after, jirabridge::commands::run::NOT_CONNECTED);
     let none = jira_command(&app, &ada, "/jira disconnect").await.text();
@@ -726,5 +731,12 @@ async fn usage_sentences_and_the_default_instance_read_as_the_plugin_wrote_them(
     assert_eq!(marked, format!("{} is set as the default Jira instance", jira.url));
     let list = jira_command(&app, &ada, "/jira instance list").await.text();
     assert!(list.contains(" (v2 legacy)"), "{list}");
+
+    // A token Jira stopped taking: the command says to connect again; the connection stays.
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start"}));
+    jira.revoke_pat(ADA_PAT);
+    let refused = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
+    assert_eq!(refused, "Jira rejected your credentials; run `/jira connect` again.");
+    assert!(jirabridge::commands::jira_ops::JiraOps::is_connected(&*app.state.jira_ops, &ada, None));
     app.shutdown().await;
 }

@@ -63,7 +63,9 @@ impl Connections {
         let issue = match rest::issue(&self.jira, base, key, &acting.auth).await {
             Ok(issue) => issue,
             Err(JiraError::NotFound) => return Err("we couldn't find the issue key, or you do not have the appropriate permissions to view the issue. Please try again or contact your Jira administrator".into()),
-            Err(JiraError::Unauthorized | JiraError::Forbidden) => return Err("you do not have the appropriate permissions to view the issue. Please contact your Jira administrator".into()),
+            // The credentials themselves were refused: the caller must connect again.
+            Err(JiraError::Unauthorized) => return Err(REJECTED.into()),
+            Err(JiraError::Forbidden) => return Err("you do not have the appropriate permissions to view the issue. Please contact your Jira administrator".into()),
             Err(e) => return Err(jira_trouble(&e)),
         };
         let transitions = rest::transitions(&self.jira, base, key, &acting.auth).await.unwrap_or_default();
