@@ -5,6 +5,7 @@ mod admin_api;
 mod admin_ops;
 mod admin_settings;
 mod api_docs;
+mod at_rest;
 mod backup_restore;
 mod browser;
 mod chat_subscriptions;
