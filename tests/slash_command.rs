@@ -80,8 +80,29 @@ async fn an_admin_manages_instances_and_gets_the_webhook_urls() {
     let list = jira(&app, &admin, COMMAND_TOKEN, "/jira instance list").await.text();
     assert_eq!(list, "| |Alias|URL|Type|\n|--|--|--|\n|1|prod|https://jira.example.com|server|\n");
     let webhook = jira(&app, &admin, COMMAND_TOKEN, "/jira webhook --instance prod").await.text();
-    assert!(webhook.contains("/api/v2/webhook?secret="), "{webhook}");
-    assert!(webhook.contains("&team=eng&channel=jira-feed"), "{webhook}");
+    let base = format!("http://{}", app.state.config().server.listen);
+    let encoded = jirabridge::jira::instance::encode_id("https://jira.example.com");
+    let secret = url::form_urlencoded::byte_serialize(crate::support::app::SECRET.as_bytes()).collect::<String>();
+    let firehose = format!("{base}/plugins/jira/instance/{encoded}/api/v2/webhook?secret={secret}");
+    let legacy = format!("{base}/plugins/jira/instance/{encoded}/webhook?secret={secret}&team=eng&channel=jira-feed");
+    assert_eq!(
+        webhook,
+        format!(
+            "To set up webhook for instance https://jira.example.com please navigate to [Jira System Settings/Webhooks](https://jira.example.com/plugins/servlet/webhooks) \
+             where you can add webhooks.\n##### Subscriptions webhook.\n`{firehose}`\n[{firehose}]({firehose})\n\
+             ##### Legacy webhooks\n`{legacy}`\n[{legacy}]({legacy})\n"
+        ),
+        "SPEC §9.4 word for word"
+    );
+    let user = app.mm.add_user("ann", "system_user");
+    let me = jira(&app, &user, COMMAND_TOKEN, "/jira me").await.text();
+    assert!(
+        me.ends_with(&format!(
+            "\n\nJira is installed, but you are not connected. Please type `/jira connect` to connect.\n\n\
+             ###### Available Jira instances:\n{list}"
+        )),
+        "{me}"
+    );
     let audit: serde_json::Value = app.api(Method::GET, "/audit").send().await.unwrap().json().await.unwrap();
     assert!(
         audit.to_string().contains(&format!("mm:{admin}")),
