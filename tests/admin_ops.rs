@@ -125,6 +125,7 @@ async fn dead_deliveries_are_listed_and_retried_now() {
     assert_eq!(app.channel_posts().len(), 1);
     let (_, done) = call(&app, Method::GET, "/deliveries?state=done").await;
     assert_eq!(ids(&done), [id]);
+    assert_eq!(done[0]["channel_display"], "eng / jira-feed", "the channel by name: {done}");
     assert_eq!(call(&app, Method::POST, &format!("/deliveries/{id}/retry")).await.0, StatusCode::CONFLICT);
     assert_eq!(call(&app, Method::POST, "/deliveries/424242/retry").await.0, StatusCode::NOT_FOUND);
     let (status, error) = call(&app, Method::GET, "/deliveries?state=lost").await;

@@ -61,7 +61,16 @@ pub async fn list(
 pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let detail = state.store.run(move |store| log::detail(store, id)).await?;
-    Ok(HttpResponse::Ok().json(detail.ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?))
+    let mut detail = detail.ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?;
+    with_channel_names(&state, &mut detail.deliveries).await;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Each delivery's channel as people name it ("Team / Channel"), from the cache of names.
+async fn with_channel_names(state: &AppState, deliveries: &mut [outbox::DeliverySummary]) {
+    for delivery in deliveries.iter_mut().filter(|d| crate::ids::ChannelId::parse(&d.channel).is_ok()) {
+        delivery.channel_display = state.channel_names.display(&state.mattermost, &delivery.channel).await;
+    }
 }
 
 pub async fn replay(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
@@ -89,7 +98,8 @@ pub async fn deliveries(
         })?),
     };
     let limit = query.limit.unwrap_or(outbox::DEFAULT_LIMIT);
-    let found = state.store.run(move |store| outbox::list(store, wanted, limit)).await?;
+    let mut found = state.store.run(move |store| outbox::list(store, wanted, limit)).await?;
+    with_channel_names(&state, &mut found).await;
     Ok(HttpResponse::Ok().json(found))
 }
 

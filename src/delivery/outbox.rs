@@ -19,6 +19,9 @@ pub struct DeliverySummary {
     pub state: DeliveryState,
     /// The channel id, or `team/channel` while a legacy channel name is not resolved yet.
     pub channel: String,
+    /// "Team / Channel" as Mattermost names it (SPEC §6.9), set by the face that shows it;
+    /// null when Mattermost cannot be asked.
+    pub channel_display: Option<String>,
     pub attempts: u32,
     pub created_at_ms: u64,
     /// When the next attempt is due; `None` once finished.
@@ -40,6 +43,7 @@ impl DeliverySummary {
             event_id: record.event_id,
             state: record.state,
             channel,
+            channel_display: None,
             attempts: record.attempts,
             created_at_ms: record.created_at_ms,
             due_at_ms: (!record.state.is_finished()).then_some(record.due_at_ms),
