@@ -2,8 +2,9 @@
 //! (`kv`) is read whole, turned into a plan (`plan`) without touching the store, and then,
 //! unless it is a dry run, written in one transaction (`Store::apply_import`): all of it
 //! or, when anything fails, none. The same file twice changes nothing: a record that is
-//! already as the export says is `unchanged`; one that differs (changed in jirabridge since,
-//! or by a newer export) is a conflict, kept as it is unless `overwrite`.
+//! already as the export says is `unchanged`; one that differs is `updated` when it is
+//! still as the last import wrote it (`hashes`: a newer export), and a conflict, kept as it
+//! is unless `overwrite`, when it was changed in jirabridge since.
 //!
 //! Imported today: instances (with their OAuth settings), the RSA key, subscriptions,
 //! templates, users' connections (OAuth 1.0a and 2.0, settings, saved fields, default
@@ -12,6 +13,7 @@
 //! listed with the reason it was left. The CLI (`import-plugin`, on a stopped store) and the
 //! admin API (`POST /api/v1/import/plugin`, in the running process) share this.
 
+pub mod hashes;
 pub mod kv;
 pub mod plan;
 pub mod report;
@@ -69,15 +71,25 @@ pub fn run(
         let mut record = planned.record.clone();
         record.is_default = !any_default && n == 0;
         let existing = store.instance(record.id.as_str())?;
+        let current_auth = oauth::load(store, key, record.id.as_str())?;
         let same = existing.as_ref().is_some_and(|e| {
             (e.instance_type, &e.alias, e.is_v2_legacy) == (record.instance_type, &record.alias, record.is_v2_legacy)
-        }) && oauth::load(store, key, record.id.as_str())? == planned.auth;
-        match counts.decide(existing.is_some(), same, options.overwrite) {
+        }) && current_auth == planned.auth;
+        let as_imported = match &existing {
+            Some(e) => {
+                store.imported_hash(hashes::INSTANCE, record.id.as_str())?
+                    == Some(hashes::of_instance(e, &current_auth))
+            }
+            None => false,
+        };
+        match counts.decide(existing.is_some(), same, options.overwrite || as_imported) {
             report::Decision::Write if write => {
                 if let Some(existing) = existing {
                     (record.is_default, record.created_at_ms) = (existing.is_default, existing.created_at_ms);
                 }
                 writes.secrets.push(oauth::as_secret(record.id.as_str(), &planned.auth)?);
+                let hash = hashes::of_instance(&record, &planned.auth);
+                writes.hashes.push((hashes::INSTANCE.into(), record.id.to_string(), hash));
                 writes.instances.push(record);
             }
             report::Decision::Conflict => report.conflict(format!("instance {} differs from the export", record.id)),
@@ -94,8 +106,16 @@ pub fn run(
     for connection in &plan.connections {
         let existing = store.connection(&connection.instance_id, &connection.mm_user_id, key)?;
         let same = existing.as_ref().is_some_and(|e| e.auth == connection.auth && e.jira == connection.jira);
-        match counts.decide(existing.is_some(), same, options.overwrite) {
-            report::Decision::Write if write => writes.connections.push(connection.clone()),
+        let id = format!("{}\0{}", connection.instance_id, connection.mm_user_id);
+        let as_imported = match &existing {
+            Some(e) => store.imported_hash(hashes::CONNECTION, &id)? == Some(hashes::of_connection(e)),
+            None => false,
+        };
+        match counts.decide(existing.is_some(), same, options.overwrite || as_imported) {
+            report::Decision::Write if write => {
+                writes.hashes.push((hashes::CONNECTION.into(), id, hashes::of_connection(connection)));
+                writes.connections.push(connection.clone())
+            }
             report::Decision::Conflict => report.conflict(format!(
                 "the connection of {} to {} differs from the export (reconnected since?)",
                 connection.mm_user_id, connection.instance_id
@@ -184,8 +204,14 @@ fn rules(
                     &record.fields,
                 )
         });
-        match counts.decide(existing.is_some(), same, options.overwrite) {
+        let kind = if templates { hashes::TEMPLATE } else { hashes::SUBSCRIPTION };
+        let as_imported = match &existing {
+            Some(e) => store.imported_hash(kind, &record.id)? == Some(hashes::of_rule(e)),
+            None => false,
+        };
+        match counts.decide(existing.is_some(), same, options.overwrite || as_imported) {
             report::Decision::Write if !options.dry_run => {
+                writes.hashes.push((kind.into(), record.id.clone(), hashes::of_rule(record)));
                 if templates {
                     writes.templates.push(record.clone())
                 } else {

@@ -23,6 +23,13 @@ pub struct ImportWrites {
     pub defaults: Vec<(String, String)>,
     /// (instance, issue, channel, root post).
     pub roots: Vec<(String, String, ChannelId, RootPostRecordV1)>,
+    /// (record kind, record id, SHA-256 of the record as written): see [`Store::imported_hash`].
+    pub hashes: Vec<(String, String, [u8; 32])>,
+}
+
+/// The key of a record's hash in `imported_hash`.
+fn hash_key(kind: &str, id: &str) -> Vec<u8> {
+    [kind.as_bytes(), id.as_bytes()].join(&0u8)
 }
 
 impl ImportWrites {
@@ -34,10 +41,20 @@ impl ImportWrites {
             && self.connections.is_empty()
             && self.defaults.is_empty()
             && self.roots.is_empty()
+            && self.hashes.is_empty()
     }
 }
 
 impl Store {
+    /// The SHA-256 of a record of `kind` as the last plugin import wrote it; `None` when no
+    /// import wrote it.
+    pub fn imported_hash(&self, kind: &str, id: &str) -> Result<Option<[u8; 32]>, StoreError> {
+        match self.trees().imported_hash.get(hash_key(kind, id))? {
+            Some(bytes) => Ok(Some(codec::decode(1, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Writes all of `writes` or, when any part fails, none of it; then flushes.
     pub fn apply_import(&self, writes: &ImportWrites, key: &MasterKey) -> Result<(), StoreError> {
         let secrets: Vec<(&str, Vec<u8>)> = writes
@@ -54,6 +71,11 @@ impl Store {
                 Ok((super::roots::key(instance, issue, channel), codec::encode(RootPostRecordV1::VERSION, root)?))
             })
             .collect::<Result<_, StoreError>>()?;
+        let hashes: Vec<(Vec<u8>, Vec<u8>)> = writes
+            .hashes
+            .iter()
+            .map(|(kind, id, hash)| Ok((hash_key(kind, id), codec::encode(1, hash)?)))
+            .collect::<Result<_, StoreError>>()?;
         let t = self.trees();
         let trees = [
             &t.instanceid_instance,
@@ -67,10 +89,11 @@ impl Store {
             &t.instance_mmuser_connection,
             &t.instance_jirauser_mmuserid,
             &t.issue_channel_rootpost,
+            &t.imported_hash,
         ];
         let gate = self.write_gate()?;
         trees[..].transaction(|views: &Vec<TransactionalTree>| {
-            let [instances, aliases, secret_values, subs, by_channel, templates, by_project, users, conns, reverses, root_posts] =
+            let [instances, aliases, secret_values, subs, by_channel, templates, by_project, users, conns, reverses, root_posts, imported] =
                 views.as_slice()
             else {
                 unreachable!("one view per tree")
@@ -97,6 +120,9 @@ impl Store {
             }
             for (root_key, value) in &roots {
                 root_posts.insert(root_key.as_slice(), value.as_slice())?;
+            }
+            for (hash_key, value) in &hashes {
+                imported.insert(hash_key.as_slice(), value.as_slice())?;
             }
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         })?;

@@ -35,6 +35,7 @@ pub const TREES: &[&str] = &[
     INSTANCE_MMUSER_CONNECTION,
     INSTANCE_JIRAUSER_MMUSERID,
     CATALOG_ENTRY,
+    IMPORTED_HASH,
 ];
 
 /// Store-wide facts: `schema_version`, `id_floor` (u64 BE, set by a restore: ids
@@ -110,3 +111,7 @@ pub const INSTANCE_JIRAUSER_MMUSERID: &str = "instance_jirauser_mmuserid";
 /// instance id 0x00 kind 0x00 id → the name last seen in a payload, the project, and when
 /// (see `catalog`): the names the console offers.
 pub const CATALOG_ENTRY: &str = "catalog_entry";
+/// record kind 0x00 record id → the SHA-256 of the record as a plugin import wrote it
+/// (see `import_writes`): an import may update a record still as it left it, and leaves
+/// one changed since as a conflict.
+pub const IMPORTED_HASH: &str = "imported_hash";

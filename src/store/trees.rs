@@ -29,6 +29,7 @@ pub(super) struct Trees {
     pub(super) instance_mmuser_connection: sled::Tree,
     pub(super) instance_jirauser_mmuserid: sled::Tree,
     pub(super) catalog_entry: sled::Tree,
+    pub(super) imported_hash: sled::Tree,
 }
 
 impl Trees {
@@ -63,6 +64,7 @@ impl Trees {
             instance_mmuser_connection: open(schema::INSTANCE_MMUSER_CONNECTION)?,
             instance_jirauser_mmuserid: open(schema::INSTANCE_JIRAUSER_MMUSERID)?,
             catalog_entry: open(schema::CATALOG_ENTRY)?,
+            imported_hash: open(schema::IMPORTED_HASH)?,
         })
     }
 }
