@@ -54,18 +54,18 @@ const TRANSIENT: &[&str] =
 pub fn plan(rows: &[KvRow], now_ms: u64) -> Plan {
     let mut plan = Plan::default();
     let mut left: HashMap<&str, &KvRow> = rows.iter().map(|r| (r.key.as_str(), r)).collect();
-    let json = |row: &KvRow| serde_json::from_slice::<Value>(&row.value).ok();
     instances(&mut plan, &mut left, now_ms);
+    // Not parsed as JSON first: a 2048-bit key's numbers have over 600 digits, beyond what
+    // a JSON number reader takes; `rsa_key_of` reads the digits from the text.
     if let Some(row) = left.remove("rsa_key") {
-        match json(row).map(|_| rsa_key_of(&String::from_utf8_lossy(&row.value))) {
-            Some(Ok(key)) => {
+        match rsa_key_of(&String::from_utf8_lossy(&row.value)) {
+            Ok(key) => {
                 if key.bits() < 2048 {
                     plan.warnings.push(format!("the plugin's RSA key has {} bits; it is kept so application links keep working, but a 2048-bit key is safer", key.bits()));
                 }
                 plan.rsa_key = Some(key);
             }
-            Some(Err(why)) => drop(plan.skipped.insert("rsa_key".into(), format!("not a usable RSA key: {why}"))),
-            None => drop(plan.skipped.insert("rsa_key".into(), "not JSON".into())),
+            Err(why) => drop(plan.skipped.insert("rsa_key".into(), format!("not a usable RSA key: {why}"))),
         }
     }
     let ids: Vec<(String, bool)> = plan
@@ -352,6 +352,33 @@ mod tests {
         );
         assert!(plan.warnings.iter().any(|w| w.contains("users of https://acme.atlassian.net must reconnect")));
         assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+    }
+
+    #[test]
+    fn a_2048_bit_key_in_gos_json_is_kept_without_a_warning() {
+        use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+        let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap();
+        let primes: Vec<String> = key.primes().iter().map(|p| p.to_string()).collect();
+        // As Go's encoding/json writes an rsa.PrivateKey: numbers with every digit.
+        let go_json = format!(
+            r#"{{"N":{},"E":{},"D":{},"Primes":[{}],"Precomputed":{{"Dp":1,"Dq":2,"Qinv":3,"CRTValues":[]}}}}"#,
+            key.n(),
+            key.e(),
+            key.d(),
+            primes.join(",")
+        );
+        let plan = plan(&[row("rsa_key", &go_json)], 1);
+        let imported = plan.rsa_key.unwrap_or_else(|| panic!("{:?}", plan.skipped));
+        assert_eq!(imported.bits(), 2048);
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+        let ours = crate::jira::oauth1::RsaKey::from_decimal(
+            &key.n().to_string(),
+            &key.e().to_string(),
+            &key.d().to_string(),
+            &primes,
+        )
+        .unwrap();
+        assert_eq!(imported.public_pem(), ours.public_pem(), "the same key, so application links keep working");
     }
 
     #[test]
