@@ -326,6 +326,12 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     let newer = work.path().join("newer.jsonl");
     std::fs::write(&newer, renamed_in_export("ops bugs", "ops bugs and tasks")).unwrap();
 
+    // A dry run says what would happen and writes nothing at all.
+    let before = open_store(data.path()).tree_contents().unwrap();
+    let dry = import_from(&config, &newer, &["--dry-run"]);
+    assert_eq!(dry["kinds"]["subscriptions"]["updated"].as_u64(), Some(1), "{dry}");
+    assert!(open_store(data.path()).tree_contents().unwrap() == before, "the store is as it was");
+
     let report = import_from(&config, &newer, &[]);
     let subscriptions = &report["kinds"]["subscriptions"];
     assert_eq!(
