@@ -100,6 +100,7 @@ pub fn run(
     import_rsa_key(store, key, &plan, options, (&mut writes, &mut report))?;
     let subscriptions = rules(store, &plan.subscriptions, false, options, (&mut writes, &mut report))?;
     report.kinds.insert("subscriptions", subscriptions);
+    report.warnings.extend(matched_differently(&plan));
     let templates = rules(store, &plan.templates, true, options, (&mut writes, &mut report))?;
     report.kinds.insert("templates", templates);
     let mut counts = Counts::default();
@@ -241,6 +242,30 @@ fn rules(
     Ok(counts)
 }
 
+/// Subscriptions that SPEC §6.5 matches otherwise than the plugin did: on Server and Data
+/// Center, `reporter` and `assignee` filters compare user names (the plugin compared
+/// account ids, which those payloads do not carry), so their values need a look.
+fn matched_differently(plan: &plan::Plan) -> Vec<String> {
+    let server = |id: &str| {
+        plan.instances
+            .iter()
+            .any(|i| i.record.id.as_str() == id && i.record.instance_type == crate::ids::InstanceType::Server)
+    };
+    let mut notes = Vec::new();
+    for record in plan.subscriptions.iter().filter(|r| server(r.instance_id.as_str())) {
+        for filter in
+            record.fields.iter().filter(|f| ["reporter", "assignee"].iter().any(|k| f.key.eq_ignore_ascii_case(k)))
+        {
+            notes.push(format!(
+                "subscription {} ({}) filters {} on a Server or Data Center instance: the plugin compared account ids, \
+                 jirabridge compares user names there; check the values {:?}",
+                record.id, record.name, filter.key, filter.values
+            ));
+        }
+    }
+    notes
+}
+
 /// The plugin's webhook `secret` becomes the current one, so Jira's webhook URLs keep
 /// working once their host changes; the secret jirabridge had stays valid for
 /// `webhook.secret_grace_hours` (decided in issue 19).
@@ -282,4 +307,36 @@ fn import_secret(
     }
     report.kinds.insert("webhook_secret", counts);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, value: &str) -> kv::KvRow {
+        kv::KvRow { key: key.into(), value: value.as_bytes().to_vec(), expire_at: 0 }
+    }
+
+    #[test]
+    fn people_filters_on_data_center_are_listed_for_a_look() {
+        let server = "https://jira.example.com";
+        let instances = format!(r#"[{{"InstanceID": "{server}", "Type": "server"}}]"#);
+        let instance = format!(r#"{{"InstanceID": "{server}", "Type": "server", "MattermostKey": "mm"}}"#);
+        let subs = format!(
+            r#"{{"Channel": {{"by_id": {{"s1": {{"id": "s1", "channel_id": "c1", "name": "mine", "instance_id": "{server}",
+            "filters": {{"events": ["event_created"], "projects": ["OPS"], "issue_types": ["1"],
+            "fields": [{{"key": "Reporter", "inclusion": "include_any", "values": ["557058:abc"]}},
+                       {{"key": "priority", "inclusion": "include_any", "values": ["1"]}}]}}}}}}}}}}"#
+        );
+        let rows = [
+            row("instances/v3", &instances),
+            row(&format!("jira_instance_{}", plan::md5hex(server)), &instance),
+            row(&plan::md5hex(&format!("{server}/jirasub")), &subs),
+        ];
+        let planned = plan::plan(&rows, 1);
+        assert_eq!(planned.subscriptions.len(), 1, "{:?}", planned.skipped);
+        let notes = matched_differently(&planned);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with("subscription s1 (mine) filters Reporter on a Server or Data Center instance"));
+    }
 }
