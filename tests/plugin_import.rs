@@ -371,3 +371,35 @@ fn renamed_in_export(from: &str, to: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Without a running server the command line asks Mattermost itself, when it is configured:
+/// subscriptions whose channel is gone are imported broken, as the API's import does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offline_import_marks_subscriptions_of_missing_channels_broken() {
+    let app = spawn_app().await;
+    let data = app.stop_keeping_data().await;
+    drop(open_store(data.path()));
+    let mm = crate::support::fake_mattermost::FakeMattermost::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let config = config_for(work.path(), data.path());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[mattermost]\nurl = \"{}\"\nbot_token = \"{}\"\n",
+        mm.url(),
+        crate::support::fake_mattermost::BOT_TOKEN
+    ));
+    std::fs::write(&config, text).unwrap();
+    let kv = own_dir().join("plugin-kv/export.jsonl");
+    let mm_config = own_dir().join("plugin-kv/config.json");
+    let args =
+        ["import-plugin", "--kv", kv.to_str().unwrap(), "--mattermost-config", mm_config.to_str().unwrap(), "--json"];
+    let out = crate::support::commands::jirabridge_async(&config, &args, "").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        report["warnings"].to_string().contains("Mattermost has no channel feedchannel000000000000000"),
+        "{report}"
+    );
+    let ops = open_store(data.path()).subscription("sub-ops").unwrap().unwrap();
+    assert_eq!((ops.state.as_str(), ops.broken_reason.as_deref()), ("broken", Some("channel not found")));
+}

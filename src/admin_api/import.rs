@@ -109,38 +109,15 @@ pub async fn import_files(
     Ok(report)
 }
 
-/// Subscriptions whose channel Mattermost reports gone (404, or 403: the bot may not see it)
-/// are imported `broken` ("channel not found"), as a failed post would mark them.
+/// Subscriptions whose channel Mattermost reports gone are imported `broken`.
 async fn mark_missing_channels(
     state: &AppState,
     report: &mut plugin_import::report::Report,
     dry_run: bool,
 ) -> Result<(), ApiError> {
-    let mut missing = Vec::new();
-    for channel in &report.subscription_channels {
-        let id = crate::ids::ChannelId::unchecked(channel);
-        if let Err(crate::mattermost::MmError::Status { status: 403 | 404, .. }) = state.mattermost.channel(&id).await {
-            missing.push(id);
-        }
-    }
-    for id in &missing {
-        let verb = if dry_run { "would be" } else { "are" };
-        report.warnings.push(format!(
-            "Mattermost has no channel {id} (or the bot may not see it): its subscriptions {verb} broken"
-        ));
-    }
+    let missing = plugin_import::channels::missing(&state.mattermost, report, dry_run).await;
     if !dry_run && !missing.is_empty() {
-        let store = state.store.clone();
-        state
-            .store
-            .run(move |_| {
-                let health = crate::subscriptions::health::SubscriptionHealth { store };
-                for id in &missing {
-                    crate::delivery::worker::ChannelHealth::channel_refused(&health, id, "channel not found");
-                }
-                Ok::<(), crate::store::StoreError>(())
-            })
-            .await?;
+        state.store.run(move |store| plugin_import::channels::mark_broken(store, &missing)).await?;
     }
     Ok(())
 }

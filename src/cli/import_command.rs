@@ -80,6 +80,7 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
     let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), dir)?;
     let options = Options { secret_pinned: config.webhook.secret.is_set(), ..args.options };
     let mut report = plugin_import::run(&store, &key, &rows, settings.as_ref(), options, now_ms())?;
+    mark_missing_channels(config, &store, &mut report, options.dry_run)?;
     if let Some(plugin) = &settings {
         let loaded = crate::config::Config::load(args.config_file.as_deref())
             .map_err(|errors| anyhow::anyhow!("the configuration has errors:\n{errors}"))?;
@@ -91,6 +92,36 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
         eprintln!("warning: {warning}");
     }
     Ok(report)
+}
+
+/// As the server's import does: subscriptions whose channel Mattermost reports gone are
+/// marked broken. Only when Mattermost is configured; else the report says it was not asked.
+fn mark_missing_channels(
+    config: &crate::config::Config,
+    store: &crate::store::Store,
+    report: &mut plugin_import::report::Report,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    if report.subscription_channels.is_empty() {
+        return Ok(());
+    }
+    let (url, token) = (&config.mattermost.url, config.mattermost.bot_token.expose());
+    if url.is_empty() || token.is_empty() {
+        report.warnings.push(
+            "Mattermost is not configured here (mattermost.url, mattermost.bot_token), so the subscriptions' channels \
+             were not checked; a channel that is gone marks its subscriptions broken at their first post"
+                .into(),
+        );
+        return Ok(());
+    }
+    let timeout = std::time::Duration::from_secs(config.mattermost.request_timeout_secs);
+    let mattermost = crate::mattermost::MattermostClient::new(url, token, timeout);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let missing = runtime.block_on(plugin_import::channels::missing(&mattermost, report, dry_run));
+    if !dry_run && !missing.is_empty() {
+        plugin_import::channels::mark_broken(store, &missing)?;
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

@@ -13,6 +13,7 @@
 //! listed with the reason it was left. The CLI (`import-plugin`, on a stopped store) and the
 //! admin API (`POST /api/v1/import/plugin`, in the running process) share this.
 
+pub mod channels;
 pub mod hashes;
 pub mod kv;
 pub mod plan;
