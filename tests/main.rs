@@ -36,6 +36,7 @@ mod oauth_connect;
 mod ops;
 mod personal_dms;
 mod plugin_import;
+mod plugin_import_again;
 mod reload;
 mod slash_command;
 mod slow_clients;

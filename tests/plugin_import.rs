@@ -17,12 +17,12 @@ const SERVER: &str = "https://jira.example.com";
 const ACME: &str = "https://acme.atlassian.net";
 const ADA: &str = "adauser0000000000000000000";
 
-fn import(config: &std::path::Path, extra: &[&str]) -> Value {
+pub(crate) fn import(config: &std::path::Path, extra: &[&str]) -> Value {
     import_from(config, &own_dir().join("plugin-kv/export.jsonl"), extra)
 }
 
 /// [`import`] of the export `kv` (with our `config.json`).
-fn import_from(config: &std::path::Path, kv: &std::path::Path, extra: &[&str]) -> Value {
+pub(crate) fn import_from(config: &std::path::Path, kv: &std::path::Path, extra: &[&str]) -> Value {
     let mm = own_dir().join("plugin-kv/config.json");
     let mut args =
         vec!["import-plugin", "--kv", kv.to_str().unwrap(), "--mattermost-config", mm.to_str().unwrap(), "--json"];
@@ -304,102 +304,4 @@ async fn the_command_imports_through_the_running_server() {
     .await;
     assert!(stdout(&text).starts_with("Dry run: nothing was written."), "{}", stdout(&text));
     app.shutdown().await;
-}
-
-/// Issue 19 point 8: a newer export updates a record still as the last import wrote it; a
-/// record changed in jirabridge since is kept and reported, unless `--overwrite`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
-    let app = spawn_app().await;
-    let data = app.stop_keeping_data().await;
-    drop(open_store(data.path()));
-    let work = tempfile::tempdir().unwrap();
-    let config = config_for(work.path(), data.path());
-    import(&config, &[]);
-    // Someone edits one subscription in jirabridge…
-    let store = open_store(data.path());
-    let mut odd = store.subscription("sub-odd").unwrap().unwrap();
-    odd.name = "edited in jirabridge".into();
-    store.put_subscription(&odd).unwrap();
-    drop(store);
-    // …and the plugin's newer export renames another.
-    let newer = work.path().join("newer.jsonl");
-    std::fs::write(&newer, renamed_in_export("ops bugs", "ops bugs and tasks")).unwrap();
-
-    // A dry run says what would happen and writes nothing at all.
-    let before = open_store(data.path()).tree_contents().unwrap();
-    let dry = import_from(&config, &newer, &["--dry-run"]);
-    assert_eq!(dry["kinds"]["subscriptions"]["updated"].as_u64(), Some(1), "{dry}");
-    assert!(open_store(data.path()).tree_contents().unwrap() == before, "the store is as it was");
-
-    let report = import_from(&config, &newer, &[]);
-    let subscriptions = &report["kinds"]["subscriptions"];
-    assert_eq!(
-        (subscriptions["updated"].as_u64(), subscriptions["conflicts"].as_u64()),
-        (Some(1), Some(1)),
-        "{report}"
-    );
-    assert!(report["conflicts"].to_string().contains("sub-odd"), "{report}");
-    let store = open_store(data.path());
-    assert_eq!(store.subscription("sub-ops").unwrap().unwrap().name, "ops bugs and tasks");
-    assert_eq!(store.subscription("sub-odd").unwrap().unwrap().name, "edited in jirabridge", "kept");
-    drop(store);
-
-    let forced = import_from(&config, &newer, &["--overwrite"]);
-    assert_eq!(forced["kinds"]["subscriptions"]["conflicts"].as_u64(), Some(0), "{forced}");
-    assert_ne!(open_store(data.path()).subscription("sub-odd").unwrap().unwrap().name, "edited in jirabridge");
-}
-
-/// Our export with a subscription's name changed, re-encoded as the plugin's SQL writes it.
-fn renamed_in_export(from: &str, to: &str) -> String {
-    use base64::Engine;
-    let engine = base64::engine::general_purpose::STANDARD;
-    let text = std::fs::read_to_string(own_dir().join("plugin-kv/export.jsonl")).unwrap();
-    let needle = format!("\"name\": \"{from}\"");
-    text.lines()
-        .map(|line| {
-            let Ok(mut row) = serde_json::from_str::<Value>(line) else { return line.to_string() };
-            let Some(encoded) = row["value_b64"].as_str().map(|v| v.replace('\n', "")) else { return line.to_string() };
-            let Ok(bytes) = engine.decode(&encoded) else { return line.to_string() };
-            let value = String::from_utf8_lossy(&bytes).into_owned();
-            if !value.contains(&needle) {
-                return line.to_string();
-            }
-            row["value_b64"] = Value::String(engine.encode(value.replace(&needle, &format!("\"name\": \"{to}\""))));
-            row.to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Without a running server the command line asks Mattermost itself, when it is configured:
-/// subscriptions whose channel is gone are imported broken, as the API's import does.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_offline_import_marks_subscriptions_of_missing_channels_broken() {
-    let app = spawn_app().await;
-    let data = app.stop_keeping_data().await;
-    drop(open_store(data.path()));
-    let mm = crate::support::fake_mattermost::FakeMattermost::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let config = config_for(work.path(), data.path());
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "[mattermost]\nurl = \"{}\"\nbot_token = \"{}\"\n",
-        mm.url(),
-        crate::support::fake_mattermost::BOT_TOKEN
-    ));
-    std::fs::write(&config, text).unwrap();
-    let kv = own_dir().join("plugin-kv/export.jsonl");
-    let mm_config = own_dir().join("plugin-kv/config.json");
-    let args =
-        ["import-plugin", "--kv", kv.to_str().unwrap(), "--mattermost-config", mm_config.to_str().unwrap(), "--json"];
-    let out = crate::support::commands::jirabridge_async(&config, &args, "").await;
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert!(
-        report["warnings"].to_string().contains("Mattermost has no channel feedchannel000000000000000"),
-        "{report}"
-    );
-    let ops = open_store(data.path()).subscription("sub-ops").unwrap().unwrap();
-    assert_eq!((ops.state.as_str(), ops.broken_reason.as_deref()), ("broken", Some("channel not found")));
 }
