@@ -32,15 +32,7 @@ async fn no_credential_is_readable_in_the_raw_database_files() {
         base64::engine::general_purpose::STANDARD.decode(pem.lines().skip(1).take(3).collect::<String>()).unwrap();
 
     let data = app.stop_keeping_data().await;
-    let mut files = vec![data.path().to_path_buf()];
-    let mut contents = Vec::new();
-    while let Some(path) = files.pop() {
-        if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
-        } else {
-            contents.push(std::fs::read(&path).unwrap());
-        }
-    }
+    let contents = crate::support::commands::every_file_under(data.path());
     let found = |needle: &[u8]| contents.iter().any(|bytes| bytes.windows(needle.len()).any(|w| w == needle));
     assert!(found(b"instance_auth:"), "the sealed records are there, by name");
     assert!(!found(ADA_PAT.as_bytes()), "the personal access token is not");

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::support::commands::{free_port, wait_until_serving};
+use crate::support::commands::{every_file_under, free_port, wait_until_serving};
 
 /// Runs `serve` in `dir` with only the listen address set, stops it with SIGTERM once it
 /// answers `/healthz` (after `while_up` ran), and returns its log.
@@ -113,15 +113,7 @@ async fn no_secret_is_readable_in_the_raw_database_files() {
     let dir = tempfile::tempdir().unwrap();
     let log = serve_once(dir.path(), free_port(), async || {}).await;
     let secret = generated_secret(&log).expect("a generated secret");
-    let mut files = vec![dir.path().join("jirabridge-data/db")];
-    let mut contents = Vec::new();
-    while let Some(path) = files.pop() {
-        if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
-        } else {
-            contents.push(std::fs::read(&path).unwrap());
-        }
-    }
+    let contents = every_file_under(&dir.path().join("jirabridge-data/db"));
     let found = |needle: &[u8]| contents.iter().any(|bytes| bytes.windows(needle.len()).any(|w| w == needle));
     assert!(found(b"webhook_secret"), "the secret's record name is in the files");
     assert!(!found(secret.as_bytes()), "the webhook secret itself is not");

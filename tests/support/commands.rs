@@ -122,3 +122,17 @@ pub async fn wait_until_serving(port: u16) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The bytes of every file under `dir`, to look for what must not be stored in clear.
+pub fn every_file_under(dir: &Path) -> Vec<Vec<u8>> {
+    let mut paths = vec![dir.to_path_buf()];
+    let mut contents = Vec::new();
+    while let Some(path) = paths.pop() {
+        if path.is_dir() {
+            paths.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
+        } else {
+            contents.push(std::fs::read(&path).unwrap());
+        }
+    }
+    contents
+}
