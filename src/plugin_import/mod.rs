@@ -194,18 +194,7 @@ fn rules(
     let mut counts = Counts::default();
     for record in records {
         let existing = if templates { store.template(&record.id)? } else { store.subscription(&record.id)? };
-        let same = existing.as_ref().is_some_and(|e| {
-            (&e.channel_id, &e.name, &e.instance_id, &e.events, &e.projects, &e.issue_types, &e.fields)
-                == (
-                    &record.channel_id,
-                    &record.name,
-                    &record.instance_id,
-                    &record.events,
-                    &record.projects,
-                    &record.issue_types,
-                    &record.fields,
-                )
-        });
+        let same = existing.as_ref().is_some_and(|e| hashes::of_rule(e) == hashes::of_rule(record));
         let kind = if templates { hashes::TEMPLATE } else { hashes::SUBSCRIPTION };
         let as_imported = match &existing {
             Some(e) => store.imported_hash(kind, &record.id)? == Some(hashes::of_rule(e)),
