@@ -66,7 +66,7 @@ pub async fn interact(
     if let Some(nonce) = state.n.clone().filter(|_| surface != Surface::Lookup) {
         let until_ms = state.exp.saturating_mul(1000);
         let key = nonce.clone();
-        if !ctx.store.run(move |store| store.use_once(&key, until_ms)).await? {
+        if !ctx.store.run(move |store| store.use_once(&key, until_ms, now_ms())).await? {
             return Ok(Checked::AlreadyDone);
         }
         let outcome = ctx.jira.interact(caller, Interaction { surface, state, values }).await;

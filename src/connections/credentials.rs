@@ -164,12 +164,13 @@ impl Connections {
     pub(super) async fn expire(&self, instance_id: &str, user: &str) {
         let (store, id, who) = (self.store.clone(), instance_id.to_string(), user.to_string());
         let once = format!("expired\0{instance_id}\0{user}");
-        let until = now_ms() + EXPIRED_DM_EVERY_MS;
+        let now = now_ms();
+        let until = now + EXPIRED_DM_EVERY_MS;
         let outcome = self
             .store
             .run(move |_| -> Result<bool, StoreError> {
                 store.remove_connection(&id, &who)?;
-                store.use_once(&once, until)
+                store.use_once(&once, until, now)
             })
             .await;
         self.forget(user, instance_id);

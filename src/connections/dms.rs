@@ -370,8 +370,9 @@ impl Connections {
 
     async fn tell_credentials_rejected(&self, instance_id: &str, user: &str) {
         let (store, once) = (self.store.clone(), format!("rejected\0{instance_id}\0{user}"));
-        let until = now_ms() + REJECTED_DM_EVERY_MS;
-        if let Ok(true) = self.store.run(move |_| store.use_once(&once, until)).await {
+        let now = now_ms();
+        let until = now + REJECTED_DM_EVERY_MS;
+        if let Ok(true) = self.store.run(move |_| store.use_once(&once, until, now)).await {
             self.direct_message(user, super::issues::REJECTED).await;
         }
     }

@@ -4,15 +4,26 @@
 use super::{Store, StoreError};
 
 impl Store {
-    /// Records the use of `nonce`, remembered until `until_ms`; false when it was used already.
-    pub fn use_once(&self, nonce: &str, until_ms: u64) -> Result<bool, StoreError> {
+    /// Records the use of `nonce`, remembered until `until_ms`; false when it was used
+    /// already and that use is still remembered at `now_ms`. A use whose time has passed
+    /// counts as none, swept or not, so "once per 5 minutes" means 5 minutes.
+    pub fn use_once(&self, nonce: &str, until_ms: u64, now_ms: u64) -> Result<bool, StoreError> {
         let _gate = self.write_gate()?;
-        let swapped = self.trees().token_onetime.compare_and_swap(
-            nonce.as_bytes(),
-            None as Option<&[u8]>,
-            Some(&until_ms.to_be_bytes()[..]),
-        )?;
-        Ok(swapped.is_ok())
+        let tree = &self.trees().token_onetime;
+        let new = until_ms.to_be_bytes();
+        loop {
+            let current = tree.get(nonce.as_bytes())?;
+            if let Some(until) = &current {
+                let until = until.as_ref().try_into().map(u64::from_be_bytes).unwrap_or(u64::MAX);
+                if until >= now_ms {
+                    return Ok(false);
+                }
+            }
+            // Another use may have come in between: read again and decide again.
+            if tree.compare_and_swap(nonce.as_bytes(), current, Some(&new[..]))?.is_ok() {
+                return Ok(true);
+            }
+        }
     }
 
     /// Takes a recorded use back (the action turned out invalid and did nothing).
@@ -48,10 +59,20 @@ mod tests {
     fn a_nonce_is_used_once_and_forgotten_after_it_expires() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &Default::default()).unwrap();
-        assert!(store.use_once("n1", 1_000).unwrap());
-        assert!(!store.use_once("n1", 1_000).unwrap(), "a second use is refused");
-        assert!(store.use_once("n2", 5_000).unwrap());
+        assert!(store.use_once("n1", 1_000, 0).unwrap());
+        assert!(!store.use_once("n1", 1_000, 0).unwrap(), "a second use is refused");
+        assert!(store.use_once("n2", 5_000, 0).unwrap());
         assert_eq!(store.sweep_used_tokens_before(2_000).unwrap(), 1);
-        assert!(!store.use_once("n2", 5_000).unwrap(), "an unexpired use is still remembered");
+        assert!(!store.use_once("n2", 5_000, 2_000).unwrap(), "an unexpired use is still remembered");
+    }
+
+    #[test]
+    fn a_use_whose_time_has_passed_counts_as_none_before_any_sweep() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &Default::default()).unwrap();
+        assert!(store.use_once("dm", 300_000, 0).unwrap());
+        assert!(!store.use_once("dm", 360_000, 60_000).unwrap(), "within its 5 minutes");
+        assert!(store.use_once("dm", 600_001, 300_001).unwrap(), "just after them");
+        assert!(!store.use_once("dm", 700_000, 400_000).unwrap(), "and remembered anew");
     }
 }
