@@ -39,3 +39,15 @@ fn statuses_become_typed_errors() {
     assert!(matches!(error_of(503, &headers), JiraError::Unreachable(_)));
     assert!(matches!(error_of(400, &headers), JiraError::Invalid(_)));
 }
+
+#[test]
+fn jira_error_bodies_become_one_sentence() {
+    let body = r#"{"errorMessages": ["Issue does not exist."], "errors": {"summary": "is required.", "priority": "bad"}}"#;
+    assert_eq!(error_sentence(body), "Issue does not exist.; priority: bad; summary: is required.");
+    let oauth = r#"{"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}"#;
+    assert_eq!(error_sentence(oauth), "invalid_grant: Unknown or invalid refresh token.");
+    assert_eq!(error_sentence(r#"{"error": "access_denied"}"#), "access_denied");
+    for unreadable in ["", "<html>Bad Request</html>", "{}", r#"{"errors": {}}"#] {
+        assert_eq!(error_sentence(unreadable), "Jira answered 400", "{unreadable}");
+    }
+}
