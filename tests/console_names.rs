@@ -86,5 +86,9 @@ async fn names_typed_in_the_editor_are_stored_as_ids() {
     let stored = &app.state.store.subscriptions().unwrap()[0];
     assert_eq!(stored.issue_types, ["10004", "10005"], "a name became its id; an id stayed");
     assert_eq!(stored.fields[0].values, ["1", "2"]);
+    // The rule's page shows the ids it can name as names, and saving it keeps the ids.
+    let shown = visitor.get(saved.location.as_deref().unwrap()).await;
+    assert!(shown.has("value=\"Bug, 10005\""), "{}", shown.body);
+    assert!(shown.has("value=\"1, High\""), "{}", shown.body);
     app.shutdown().await;
 }

@@ -32,6 +32,27 @@ impl KnownNames {
         }
     }
 
+    /// The reverse of [`Self::names_to_ids`], for showing a stored rule: each id whose name
+    /// reads back to it alone is shown as that name.
+    pub fn ids_to_names(&self, form: &mut super::rule_form::RuleForm) {
+        form.issue_types = self.named("issue_types", &form.issue_types);
+        for row in &mut form.rows {
+            if let Some(kind) = kind_of_field(&row.key) {
+                row.values = self.named(kind, &row.values);
+            }
+        }
+    }
+
+    fn named(&self, kind: &str, ids: &str) -> String {
+        let name_of = |id: &str| {
+            let entry = self.entries.iter().find(|e| e.kind == kind && e.id == id)?;
+            (self.id_of(kind, &entry.name).as_deref() == Some(id) && !entry.name.contains(','))
+                .then(|| entry.name.clone())
+        };
+        let values = super::form::split_list(ids);
+        values.into_iter().map(|v| name_of(&v).unwrap_or(v)).collect::<Vec<_>>().join(", ")
+    }
+
     fn resolved(&self, kind: &str, typed: &str) -> String {
         let values = super::form::split_list(typed);
         values.into_iter().map(|v| self.id_of(kind, &v).unwrap_or(v)).collect::<Vec<_>>().join(", ")

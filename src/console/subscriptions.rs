@@ -144,6 +144,9 @@ async fn editor(
         if form.instance_id.is_empty() { instances.first().cloned() } else { Some(form.instance_id.clone()) };
     let (store, instance) = (state.store.clone(), instance.unwrap_or_default());
     let names = state.store.run(move |_| super::known_names::load(&store, &instance)).await?;
+    // Ids the catalogue can name are shown as names; saving turns them back into the ids.
+    let mut form = form;
+    names.ids_to_names(&mut form);
     Ok(EditorPage {
         chrome: Chrome::new(admin, "/admin/subscriptions", title),
         base,

@@ -42,7 +42,8 @@ fn statuses_become_typed_errors() {
 
 #[test]
 fn jira_error_bodies_become_one_sentence() {
-    let body = r#"{"errorMessages": ["Issue does not exist."], "errors": {"summary": "is required.", "priority": "bad"}}"#;
+    let body =
+        r#"{"errorMessages": ["Issue does not exist."], "errors": {"summary": "is required.", "priority": "bad"}}"#;
     assert_eq!(error_sentence(body), "Issue does not exist.; priority: bad; summary: is required.");
     let oauth = r#"{"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}"#;
     assert_eq!(error_sentence(oauth), "invalid_grant: Unknown or invalid refresh token.");
