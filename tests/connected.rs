@@ -480,6 +480,14 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     assert_eq!(late, json!({}));
     let told = app.mm.ephemerals(&ada);
     assert!(told.iter().any(|t| t.starts_with("Created Jira issue [")), "{told:?}");
+    // Jira Cloud asks to slow down: a long Retry-After is reported, not waited out.
+    jira.add_issue("DEMO-1", json!({"summary": "Broken login", "status": {"name": "To Do"}}));
+    jira.rate_limit_next(1, 30);
+    let busy = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
+    assert_eq!(busy, "Jira is busy; try again in 30 seconds.");
+    jira.rate_limit_next(1, 1);
+    let waited = jira_command(&app, &ada, "/jira view DEMO-1").await;
+    assert!(waited.body.to_string().contains("DEMO-1: Broken login"), "a short one is waited out: {}", waited.body);
     app.shutdown().await;
 }
 
