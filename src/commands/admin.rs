@@ -7,6 +7,7 @@ use crate::instances::webhook_urls::{self, UrlParts};
 use crate::instances::{self, InstanceError, InstancePatch};
 use crate::jira::instance::{normalize_url, InstanceType};
 use crate::store::records::InstanceRecordV1;
+use crate::store::records::SubscriptionState;
 use crate::store::{Store, StoreError};
 
 /// `instance list`: a table of the instances by id, or "(none installed)".
@@ -132,7 +133,7 @@ pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<Strin
     let instances = store.instances()?;
     let cloud = instances.iter().filter(|i| i.instance_type == InstanceType::Cloud).count();
     let subscriptions = store.subscriptions()?;
-    let broken = subscriptions.iter().filter(|s| s.state == "broken").count();
+    let broken = subscriptions.iter().filter(|s| s.state == SubscriptionState::Broken).count();
     let since = now_ms.saturating_sub(86_400_000);
     let events = store.events_newest_first(since, usize::MAX, |_| true)?.len();
     let deliveries = store.recent_deliveries(since, usize::MAX)?;

@@ -8,6 +8,7 @@ use super::Connections;
 use crate::commands::jira_ops::Caller;
 use crate::ids::ChannelId;
 use crate::store::records::SubscriptionRecordV1;
+use crate::store::records::SubscriptionState;
 
 const NONE: &str = "There are currently no channels subcriptions to Jira notifications. To add a subscription, navigate to a channel and type `/jira subscribe edit`\n";
 const HEADER: &str = "The following channels have subscribed to Jira notifications. To modify a subscription, navigate to the channel and type `/jira subscribe edit`";
@@ -68,7 +69,7 @@ impl Connections {
                     for sub in subs {
                         let name =
                             if sub.name.is_empty() { "(No Name)".to_string() } else { super::issues::safe(&sub.name) };
-                        let broken = if sub.state == "broken" { " (broken)" } else { "" };
+                        let broken = if sub.state == SubscriptionState::Broken { " (broken)" } else { "" };
                         text.push_str(&format!("\n\t\t* {} - {name}{broken}", sub.projects.join(", ")));
                     }
                 }

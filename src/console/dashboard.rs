@@ -7,6 +7,7 @@ use super::error::ConsoleError;
 use super::page::{day, render, Chrome};
 use super::session::SignedIn;
 use crate::store::records::DeliveryState;
+use crate::store::records::SubscriptionState;
 use crate::store::{Store, StoreError};
 use crate::utc::now_ms;
 use crate::web::AppState;
@@ -110,7 +111,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
         days,
         recent_errors,
         instances,
-        broken_subscriptions: subscriptions.iter().filter(|s| s.state == "broken").count(),
+        broken_subscriptions: subscriptions.iter().filter(|s| s.state == SubscriptionState::Broken).count(),
         subscriptions: subscriptions.len(),
     };
     render(&page)

@@ -81,7 +81,7 @@ fn row(r: SubscriptionRecordV1) -> Row {
         channel_id: r.channel_id.into_string(),
         channel: None,
         instance_id: r.instance_id.into_string(),
-        state: r.state,
+        state: r.state.to_string(),
     }
 }
 

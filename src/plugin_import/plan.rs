@@ -13,6 +13,7 @@ use super::kv::KvRow;
 use crate::ids::{InstanceId, InstanceType};
 use crate::instances::oauth::InstanceAuth;
 use crate::jira::oauth1::RsaKey;
+use crate::store::records::SubscriptionState;
 use crate::store::records::{InstanceRecordV1, SubscriptionRecordV1};
 use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
 use crate::subscriptions::model::Subscription;
@@ -173,7 +174,7 @@ fn rules(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, id: &str, kind: &str
             sub.id = rule_id.clone();
         }
         let meta = Meta {
-            state: "active".into(),
+            state: SubscriptionState::Active,
             broken_reason: None,
             created_at_ms: now_ms,
             updated_at_ms: now_ms,

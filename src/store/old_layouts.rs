@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::codec;
 use super::records::{
     DeliveryRecordV1, DeliveryState, EventRecordV1, EventRecordV2, InstanceRecordV1, InstanceType, RoutingKind,
-    RoutingStatus, SubscriptionRecordV1,
+    RoutingStatus, SubscriptionRecordV1, SubscriptionState,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -262,5 +262,6 @@ fn a_subscription_in_the_old_layout_reads_with_its_ids_typed_and_writes_the_same
             (read.channel_id.as_str(), read.instance_id.as_str()),
             (old.channel_id.as_str(), old.instance_id.as_str())
         );
+        assert_eq!(read.state, SubscriptionState::Active, "the state text reads as its type");
     });
 }

@@ -14,7 +14,7 @@ mod constructors;
 
 pub use connections::{AuthRecordV1, ConnectionRecordV1, JiraUserRecordV1, NotificationSettingsRecordV1, UserRecordV1};
 
-pub use super::states::{DeliveryState, RoutingKind, RoutingStatus};
+pub use super::states::{DeliveryState, RoutingKind, RoutingStatus, SubscriptionState};
 pub use crate::ids::{ChannelId, InstanceId, InstanceType};
 
 /// A received webhook, as stored. Version 1.
@@ -208,8 +208,8 @@ pub struct SubscriptionRecordV1 {
     pub projects: Vec<String>,
     pub issue_types: Vec<String>,
     pub fields: Vec<FieldFilterRecordV1>,
-    /// `active` or `broken`.
-    pub state: String,
+    /// Stored as the text `active` or `broken`, as when it was a `String`.
+    pub state: SubscriptionState,
     pub broken_reason: Option<String>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,

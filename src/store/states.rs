@@ -1,5 +1,5 @@
-//! Closed sets the store keeps in its records: a delivery's state and an event's routing
-//! status.
+//! Closed sets the store keeps in its records: a delivery's state, an event's routing
+//! status and a subscription's state.
 //!
 //! They are stored as the same text the records held when these fields were `String`s.
 //! Serde's derive would encode an enum as its variant index under bincode, which would
@@ -180,6 +180,48 @@ impl<'de> Deserialize<'de> for RoutingStatus {
     }
 }
 
+/// Whether a subscription's channel takes its posts (SPEC §6.1's `state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SubscriptionState {
+    #[default]
+    Active,
+    /// Mattermost refused its channel for good (the reason is in `broken_reason`).
+    Broken,
+}
+
+impl SubscriptionState {
+    /// The stored text, also given by the API and used as a metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionState::Active => "active",
+            SubscriptionState::Broken => "broken",
+        }
+    }
+}
+
+impl fmt::Display for SubscriptionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SubscriptionState {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SubscriptionState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let parse = |text: &str| match text {
+            "active" => Ok(SubscriptionState::Active),
+            "broken" => Ok(SubscriptionState::Broken),
+            other => Err(format!("unknown subscription state `{other}` (known: active, broken)")),
+        };
+        deserializer.deserialize_str(TextVisitor { expecting: "a subscription state", parse })
+    }
+}
+
 /// Reads a value written as text ([`Serializer::serialize_str`]): bincode hands over the
 /// stored string, JSON the string value. Messages quote the text in backticks: bincode's
 /// error shows them through `Debug`, which would escape double quotes.
@@ -203,6 +245,16 @@ impl<T, F: FnOnce(&str) -> Result<T, String>> Visitor<'_> for TextVisitor<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subscription_state_is_stored_as_its_old_text() {
+        for (state, text) in [(SubscriptionState::Active, "active"), (SubscriptionState::Broken, "broken")] {
+            let as_text = crate::store::codec::encode(1, &text.to_string()).unwrap();
+            assert_eq!(crate::store::codec::encode(1, &state).unwrap(), as_text, "same bytes as the String was");
+            assert_eq!(crate::store::codec::decode::<SubscriptionState>(1, &as_text).unwrap(), state);
+        }
+        assert!(serde_json::from_str::<SubscriptionState>("\"Broken\"").is_err());
+    }
 
     #[test]
     fn json_gets_the_same_text_as_the_store() {

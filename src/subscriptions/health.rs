@@ -5,6 +5,7 @@
 
 use crate::delivery::worker::ChannelHealth;
 use crate::ids::ChannelId;
+use crate::store::records::SubscriptionState;
 use crate::store::{Store, StoreError};
 
 /// Marks a channel's subscriptions from delivery outcomes.
@@ -14,14 +15,14 @@ pub struct SubscriptionHealth {
 
 impl SubscriptionHealth {
     fn set_state(&self, channel_id: &ChannelId, broken_reason: Option<&str>) -> Result<(), StoreError> {
-        let state = if broken_reason.is_some() { "broken" } else { "active" };
+        let state = if broken_reason.is_some() { SubscriptionState::Broken } else { SubscriptionState::Active };
         for id in self.store.subscription_ids_in_channel(channel_id)? {
             let Some(mut record) = self.store.subscription(&id)? else { continue };
             if record.state != state {
-                record.state = state.into();
+                record.state = state;
                 record.broken_reason = broken_reason.map(str::to_string);
                 self.store.put_subscription(&record)?;
-                tracing::warn!(subscription = %record.id, name = %record.name, %channel_id, state, "subscription state changed");
+                tracing::warn!(subscription = %record.id, name = %record.name, %channel_id, state = state.as_str(), "subscription state changed");
             }
         }
         Ok(())

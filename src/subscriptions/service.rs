@@ -12,6 +12,7 @@ use super::stored::{self, Meta};
 use super::validate::validate;
 use crate::ids::{ChannelId, InstanceId};
 use crate::mattermost::{MattermostClient, MmError};
+use crate::store::records::SubscriptionState;
 use crate::store::records::{AuditRecordV1, SubscriptionRecordV1};
 use crate::store::{Store, StoreError};
 use crate::utc::now_ms;
@@ -131,13 +132,16 @@ impl Subscriptions {
         let now = now_ms();
         let meta = match &existing {
             // An edit clears a broken state: the admin has looked at it.
-            Some(existing) => {
-                Meta { state: "active".into(), broken_reason: None, updated_at_ms: now, ..stored::meta_of(existing) }
-            }
+            Some(existing) => Meta {
+                state: SubscriptionState::Active,
+                broken_reason: None,
+                updated_at_ms: now,
+                ..stored::meta_of(existing)
+            },
             None => {
                 sub.id = new_id();
                 Meta {
-                    state: "active".into(),
+                    state: SubscriptionState::Active,
                     broken_reason: None,
                     created_at_ms: now,
                     updated_at_ms: now,

@@ -4,12 +4,13 @@
 use serde_json::{json, Value};
 
 use super::model::{FieldFilter, Filters, Subscription};
+use crate::store::records::SubscriptionState;
 use crate::store::records::{FieldFilterRecordV1, SubscriptionRecordV1};
 
 /// Facts kept beside the plugin's fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
-    pub state: String,
+    pub state: SubscriptionState,
     pub broken_reason: Option<String>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,
@@ -66,7 +67,7 @@ pub fn from_record(record: &SubscriptionRecordV1) -> Subscription {
 
 pub fn meta_of(record: &SubscriptionRecordV1) -> Meta {
     Meta {
-        state: record.state.clone(),
+        state: record.state,
         broken_reason: record.broken_reason.clone(),
         created_at_ms: record.created_at_ms,
         updated_at_ms: record.updated_at_ms,

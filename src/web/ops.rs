@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::AppState;
 use crate::secrets::verify::constant_time_eq;
+use crate::store::records::SubscriptionState;
 
 /// The process is alive.
 pub async fn healthz() -> HttpResponse {
@@ -41,7 +42,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
             state.metrics.set_outbox_depth("pending", counts.pending);
             state.metrics.set_outbox_depth("in_flight", counts.in_flight);
             state.metrics.set_outbox_depth("retrying", counts.retrying);
-            let broken = all.iter().filter(|s| s.state == "broken").count() as u64;
+            let broken = all.iter().filter(|s| s.state == SubscriptionState::Broken).count() as u64;
             state.metrics.set_subscriptions("active", all.len() as u64 - broken);
             state.metrics.set_subscriptions("broken", broken);
         }

@@ -106,7 +106,7 @@ fn subscription(id: &str, at: u64) -> SubscriptionRecordV1 {
             inclusion: "include_any".into(),
             values: vec!["1".into()],
         }],
-        state: "active".into(),
+        state: jirabridge::store::records::SubscriptionState::Active,
         broken_reason: None,
         created_at_ms: at,
         updated_at_ms: at,

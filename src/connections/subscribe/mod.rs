@@ -23,6 +23,7 @@ use crate::ids::ChannelId;
 use crate::mattermost::action::PostAction;
 use crate::mattermost::post::Attachment;
 use crate::store::records::SubscriptionRecordV1;
+use crate::store::records::SubscriptionState;
 use crate::subscriptions::service::{RuleKind, SubscriptionError, Subscriptions};
 use crate::subscriptions::{approximate_jql, MatchSettings, Subscription};
 
@@ -278,7 +279,7 @@ fn listed(record: &SubscriptionRecordV1, settings: MatchSettings, show_instance:
     if show_instance {
         text.push_str(&format!("\nJira: {}", safe(record.instance_id.as_str())));
     }
-    if record.state == "broken" {
+    if record.state == SubscriptionState::Broken {
         let why = record.broken_reason.as_deref().unwrap_or("it cannot post");
         text.push_str(&format!("\n**Broken:** {}", safe(why)));
     }
