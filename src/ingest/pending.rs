@@ -203,7 +203,7 @@ impl Router {
     /// payloads).
     async fn ask_jira(&self, question: &JiraQuestion) -> Option<Map<String, Value>> {
         let config = self.ingest.settings.current();
-        if config.jira.push_only {
+        if !self.jira.may_call() {
             return None;
         }
         let source = match JiraAuth::admin(&config) {
