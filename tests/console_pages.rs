@@ -284,6 +284,8 @@ async fn an_event_is_replayed_and_a_dead_delivery_retried_from_the_console() {
     app.deliver().await;
     let dead = visitor.get("/admin/deliveries?state=dead").await;
     assert!(dead.has("Retry now"), "{}", dead.body);
+    let dashboard = visitor.get("/admin/").await;
+    assert!(dashboard.has(&format!("<td>{TEAM} / {CHANNEL}</td>")), "the error's channel by name: {}", dashboard.body);
     let id = app.state.store.all_deliveries().unwrap()[0].id;
     app.mm.heal();
     let retried = visitor.submit(&dead, &format!("/admin/deliveries/{id}/retry"), &[]).await;

@@ -42,6 +42,8 @@ struct DayRow {
 struct ErrorRow {
     id: u64,
     at: super::page::Moment,
+    /// The channel as people name it ("Team / Channel"), else its id or `team/channel`.
+    channel: String,
     error: String,
 }
 
@@ -80,7 +82,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
             }
         })
         .collect();
-    let recent_errors = deliveries
+    let mut recent_errors: Vec<ErrorRow> = deliveries
         .iter()
         .filter(|d| {
             d.record.last_error.is_some() && matches!(d.record.state, DeliveryState::Dead | DeliveryState::Retrying)
@@ -91,9 +93,15 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
             at: super::page::moment(
                 d.record.finished_at_ms.or(d.record.last_sent_at_ms).unwrap_or(d.record.created_at_ms),
             ),
+            channel: crate::delivery::outbox::DeliverySummary::of(d).channel,
             error: d.record.last_error.clone().unwrap_or_default(),
         })
         .collect();
+    for row in recent_errors.iter_mut().filter(|r| crate::ids::ChannelId::parse(&r.channel).is_ok()) {
+        if let Some(name) = state.channel_names.display(&state.mattermost, &row.channel).await {
+            row.channel = name;
+        }
+    }
     let page = DashboardPage {
         chrome: Chrome::new(&admin, "/admin/", "Dashboard"),
         store_ok: state.store.writability() == crate::store::Writability::Writable,
