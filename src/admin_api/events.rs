@@ -68,7 +68,7 @@ pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<u64>) -
 
 /// Each delivery's channel as people name it ("Team / Channel"), from the cache of names.
 async fn with_channel_names(state: &AppState, deliveries: &mut [outbox::DeliverySummary]) {
-    for delivery in deliveries.iter_mut().filter(|d| crate::ids::ChannelId::parse(&d.channel).is_ok()) {
+    for delivery in deliveries.iter_mut() {
         delivery.channel_display = state.channel_names.display(&state.mattermost, &delivery.channel).await;
     }
 }

@@ -97,7 +97,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
             error: d.record.last_error.clone().unwrap_or_default(),
         })
         .collect();
-    for row in recent_errors.iter_mut().filter(|r| crate::ids::ChannelId::parse(&r.channel).is_ok()) {
+    for row in recent_errors.iter_mut() {
         if let Some(name) = state.channel_names.display(&state.mattermost, &row.channel).await {
             row.channel = name;
         }

@@ -88,9 +88,9 @@ pub fn state_words(state: DeliveryState, due_at_ms: Option<u64>, now_ms: u64) ->
     }
 }
 
-/// Fills in the channels' names (a legacy `team/channel` already is one).
+/// Fills in the channels' names (a legacy `team/channel` already is one, and gets none).
 pub async fn name_channels(state: &AppState, rows: &mut [DeliveryRow]) {
-    for row in rows.iter_mut().filter(|row| !row.channel.contains('/')) {
+    for row in rows.iter_mut() {
         row.channel_display = state.channel_names.display(&state.mattermost, &row.channel).await;
     }
 }

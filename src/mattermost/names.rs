@@ -24,13 +24,15 @@ impl Default for ChannelNames {
 
 impl ChannelNames {
     /// `Team / Channel` (display names), or `None` when Mattermost cannot say (not
-    /// configured, unreachable, or the bot cannot see the channel). Failures are not
-    /// remembered.
+    /// configured, unreachable, or the bot cannot see the channel) and for text that is no
+    /// channel id (a legacy `team/channel` is its own name): Mattermost is not asked then.
+    /// Failures are not remembered.
     pub async fn display(&self, mattermost: &MattermostClient, channel_id: &str) -> Option<String> {
+        let id = crate::ids::ChannelId::parse(channel_id).ok()?;
         if let Some(name) = self.known.get(channel_id) {
             return Some(name);
         }
-        let channel = mattermost.channel(&crate::ids::ChannelId::unchecked(channel_id)).await.ok()?;
+        let channel = mattermost.channel(&id).await.ok()?;
         let channel_name = if channel.display_name.is_empty() { channel.name.clone() } else { channel.display_name };
         let shown = match mattermost.team(&channel.team_id).await {
             Ok(team) if !team.display_name.is_empty() => format!("{} / {channel_name}", team.display_name),
