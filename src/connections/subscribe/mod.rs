@@ -71,12 +71,9 @@ impl Connections {
 
     /// A click on Edit, Delete or Add.
     pub(super) async fn subscription_clicked(&self, caller: &Caller, state: &SignedState) -> Outcome {
-        let editing = match state.data.get("sub").and_then(Value::as_str) {
-            Some(id) => match self.rule_in_channel(caller, id).await {
-                Ok(record) => Some(record),
-                Err(why) => return Outcome::Done(why),
-            },
-            None => None,
+        let editing = match self.rule_of(caller, state).await {
+            Ok(editing) => editing,
+            Err(why) => return Outcome::Done(why),
         };
         let instance = editing.as_ref().map(|r| r.instance_id.to_string()).or_else(|| state.iid.clone());
         let acting = match self.subscription_editor(caller, instance.as_deref()).await {
@@ -149,12 +146,9 @@ impl Connections {
         state: &SignedState,
         values: &Map<String, Value>,
     ) -> Outcome {
-        let editing = match state.data.get("sub").and_then(Value::as_str) {
-            Some(id) => match self.rule_in_channel(caller, id).await {
-                Ok(record) => Some(record),
-                Err(why) => return Outcome::Failed(why),
-            },
-            None => None,
+        let editing = match self.rule_of(caller, state).await {
+            Ok(editing) => editing,
+            Err(why) => return Outcome::Failed(why),
         };
         let chosen = form_text(values, "instance");
         let instance = if chosen.is_empty() { state.iid.clone() } else { Some(chosen) };
@@ -224,6 +218,14 @@ impl Connections {
         let mut rules = found.map_err(super::store_trouble)?;
         rules.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(rules)
+    }
+
+    /// The subscription a button or form names, if any (Add names none).
+    async fn rule_of(&self, caller: &Caller, state: &SignedState) -> Result<Option<SubscriptionRecordV1>, String> {
+        match state.data.get("sub").and_then(Value::as_str) {
+            Some(id) => self.rule_in_channel(caller, id).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Subscription `id`, which must post in the caller's channel.
