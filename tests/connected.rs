@@ -23,16 +23,22 @@ pub(crate) async fn app_with_server(jira: &FakeJira) -> TestApp {
 
 /// [`app_with_server`] with the connection methods `jira.user_auth_methods` allows.
 async fn app_with_methods(jira: &FakeJira, methods: Vec<UserAuthMethod>) -> TestApp {
-    // Buttons and forms send Mattermost back to server.public_url, so the port is fixed first.
+    app_for((&jira.url, "server"), |c| c.jira.user_auth_methods = methods).await
+}
+
+/// An app whose buttons and forms reach it back (a fixed port as `server.public_url`), with
+/// the test's command token, configured further by `adjust`, and the Jira instance `url` of
+/// `kind` added.
+async fn app_for((url, kind): (&str, &str), adjust: impl FnOnce(&mut jirabridge::config::Config)) -> TestApp {
     let port = crate::support::commands::free_port();
     let app = spawn_app_with(|c| {
         c.server.listen = format!("127.0.0.1:{port}");
         c.server.public_url = format!("http://127.0.0.1:{port}");
         c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
-        c.jira.user_auth_methods = methods;
+        adjust(c);
     })
     .await;
-    let request = json!({"url": jira.url, "type": "server"});
+    let request = json!({"url": url, "type": kind});
     let response = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
     app
@@ -276,17 +282,11 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
 async fn in_push_only_mode_nothing_reaches_jira() {
     let jira = FakeJira::start().await;
     jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
-    let port = crate::support::commands::free_port();
-    let app = spawn_app_with(|c| {
-        c.server.listen = format!("127.0.0.1:{port}");
-        c.server.public_url = format!("http://127.0.0.1:{port}");
-        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+    let app = app_for((&jira.url, "server"), |c| {
         c.jira.user_auth_methods = vec![UserAuthMethod::Pat];
         c.jira.push_only = true;
     })
     .await;
-    let request = json!({"url": jira.url, "type": "server"});
-    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
     let ada = app.mm.add_user("ada", "system_user system_admin");
     let connection = jirabridge::store::Connection {
         instance_id: jira.url.clone(),
@@ -426,17 +426,7 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     let host = "connected-test.atlassian.net";
     jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
     let base = format!("http://{host}:{}", jira.url.rsplit(':').next().unwrap());
-    let port = crate::support::commands::free_port();
-    let app = spawn_app_with(|c| {
-        c.server.listen = format!("127.0.0.1:{port}");
-        c.server.public_url = format!("http://127.0.0.1:{port}");
-        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
-        c.jira.user_auth_methods = vec![UserAuthMethod::ApiToken];
-    })
-    .await;
-    let request = json!({"url": base, "type": "cloud"});
-    let added = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
-    assert_eq!(added.status(), StatusCode::CREATED, "{}", added.text().await.unwrap());
+    let app = app_for((&base, "cloud"), |c| c.jira.user_auth_methods = vec![UserAuthMethod::ApiToken]).await;
     let ada = app.mm.add_user("ada", "system_user");
 
     let reply = jira_command(&app, &ada, "/jira connect").await;
@@ -596,17 +586,11 @@ async fn a_messages_files_are_carried_to_the_issue() {
     jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
     jira.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
     jira.add_project("DEMO", "Demo", &[("10001", "Bug")], &[]);
-    let port = crate::support::commands::free_port();
-    let app = spawn_app_with(|c| {
-        c.server.listen = format!("127.0.0.1:{port}");
-        c.server.public_url = format!("http://127.0.0.1:{port}");
-        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+    let app = app_for((&jira.url, "server"), |c| {
         c.jira.user_auth_methods = vec![UserAuthMethod::Pat];
         c.jira.max_attachment_size = "1KiB".into();
     })
     .await;
-    let request = json!({"url": jira.url, "type": "server"});
-    app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
     let ada = app.mm.add_user("ada", "system_user");
     app.mm.add_member(&app.channel_id, &ada);
     assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
