@@ -26,7 +26,7 @@ impl KnownNames {
     pub fn names_to_ids(&self, form: &mut super::rule_form::RuleForm) {
         form.issue_types = self.resolved("issue_types", &form.issue_types);
         for row in &mut form.rows {
-            if let Some(kind) = kind_of_field(&row.key) {
+            if let Some(kind) = catalog::kind_of_field(&row.key) {
                 row.values = self.resolved(kind, &row.values);
             }
         }
@@ -37,7 +37,7 @@ impl KnownNames {
     pub fn ids_to_names(&self, form: &mut super::rule_form::RuleForm) {
         form.issue_types = self.named("issue_types", &form.issue_types);
         for row in &mut form.rows {
-            if let Some(kind) = kind_of_field(&row.key) {
+            if let Some(kind) = catalog::kind_of_field(&row.key) {
                 row.values = self.named(kind, &row.values);
             }
         }
@@ -71,18 +71,6 @@ impl KnownNames {
             _ => None,
         }
     }
-}
-
-/// The catalogue kind of a filter's field, when its values are ids with names.
-fn kind_of_field(key: &str) -> Option<&'static str> {
-    Some(match key.to_ascii_lowercase().as_str() {
-        "priority" => "priorities",
-        "status" => "statuses",
-        "security" => "security_levels",
-        "components" => "components",
-        "fixversions" | "versions" => "versions",
-        _ => return None,
-    })
 }
 
 /// The fields every instance has, for the filter rows' suggestions.

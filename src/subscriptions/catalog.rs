@@ -27,6 +27,22 @@ pub const KINDS: [&str; 9] = [
     "security_levels",
 ];
 
+/// The filter fields whose values the catalogue names, with the kind it keeps them under.
+pub const FIELD_KINDS: [(&str, &str); 6] = [
+    ("priority", "priorities"),
+    ("status", "statuses"),
+    ("security", "security_levels"),
+    ("components", "components"),
+    ("fixVersions", "versions"),
+    ("versions", "versions"),
+];
+
+/// The catalogue kind of a filter's field (keys compare case-insensitively), when its
+/// values are ids with names.
+pub fn kind_of_field(key: &str) -> Option<&'static str> {
+    FIELD_KINDS.iter().find(|(field, _)| field.eq_ignore_ascii_case(key)).map(|(_, kind)| *kind)
+}
+
 /// What one payload shows, seen at `seen_ms`.
 pub fn learned_from(payload: &Value, seen_ms: u64) -> Vec<CatalogEntry> {
     let fields = &payload["issue"]["fields"];

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::super::{Acting, Connections};
 use super::filter_lines::{standard_fields, FieldChoice};
 use crate::store::CatalogEntry;
+use crate::subscriptions::catalog::FIELD_KINDS;
 
 /// Create screens read per form at most (each is one call to Jira within Mattermost's 30 s).
 const MOST_SCREENS: usize = 3;
@@ -88,16 +89,6 @@ fn merge(into: &mut Vec<(String, String)>, more: Vec<(String, String)>) {
 /// The catalogue's names for fields no create screen described (or described without
 /// values); custom fields seen in changelogs join the list.
 fn add_seen(choices: &mut Vec<FieldChoice>, entries: &[CatalogEntry], project: &str) {
-    let field_of = |kind: &str| -> &[&str] {
-        match kind {
-            "statuses" => &["status"],
-            "priorities" => &["priority"],
-            "security_levels" => &["security"],
-            "components" => &["components"],
-            "versions" => &["fixVersions", "versions"],
-            _ => &[],
-        }
-    };
     for entry in entries {
         if entry.project.as_deref().is_some_and(|p| p != project) {
             continue;
@@ -108,7 +99,8 @@ fn add_seen(choices: &mut Vec<FieldChoice>, entries: &[CatalogEntry], project: &
             }
             continue;
         }
-        for id in field_of(&entry.kind) {
+        let fields = FIELD_KINDS.iter().filter(|(_, kind)| *kind == entry.kind).map(|(field, _)| field);
+        for id in fields {
             let Some(choice) = choices.iter_mut().find(|c| c.id == *id) else { continue };
             // Jira's own list is complete; the catalogue only fills a field Jira did not list.
             if choice.allowed.is_empty() || choice.open {
