@@ -43,6 +43,15 @@ fn issue(n: usize) -> String {
         .replace("20017", &format!("9{n}"))
 }
 
+/// CPU time this process has used (user + system, every thread: the fake Mattermost's
+/// included), from /proc/self/stat in clock ticks of 10 ms.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name.split_whitespace().skip(11).take(2).filter_map(|v| v.parse::<u64>().ok()).sum();
+    Duration::from_millis(ticks * 10)
+}
+
 fn rss_mib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
@@ -145,17 +154,22 @@ async fn drain_lane(posts: usize, channels: usize, rounds: usize) {
         mm.stop().await;
         queue(port, posts, channels, 16, round * posts).await;
         mm.restart().await;
-        let (expected, started) = (mm.post_count() + posts, Instant::now());
+        let (expected, started, cpu_before) = (mm.post_count() + posts, Instant::now(), cpu_time());
         while mm.post_count() < expected {
             worker.run_once().await.unwrap();
             assert!(started.elapsed() < Duration::from_secs(600), "drain stalled at {}", mm.post_count());
         }
-        let drained = started.elapsed();
+        let (drained, drain_cpu) = (started.elapsed(), cpu_time() - cpu_before);
+        let cpu_before = cpu_time();
         let bare = bare_posts(&mm, &channel_ids, posts, concurrency).await;
+        let bare_cpu = cpu_time() - cpu_before;
         let (ours, theirs) = (posts as f64 / drained.as_secs_f64(), posts as f64 / bare.as_secs_f64());
+        let per_post = |cpu: Duration| cpu.as_micros() as f64 / posts as f64;
         println!(
-            "  round {}: jirabridge worker {ours:>6.0} posts/s, bare reqwest loop {theirs:>6.0} posts/s, ratio {:.2}",
+            "  round {}: jirabridge worker {ours:>6.0} posts/s ({:.0} µs CPU each), bare reqwest loop {theirs:>6.0} posts/s ({:.0} µs CPU each), ratio {:.2}",
             round + 1,
+            per_post(drain_cpu),
+            per_post(bare_cpu),
             ours / theirs
         );
         ratios.push(ours / theirs);
