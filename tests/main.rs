@@ -8,6 +8,7 @@ mod api_docs;
 mod at_rest;
 mod backup_restore;
 mod browser;
+mod catalogue_from_jira;
 mod chat_subscriptions;
 mod cli;
 mod command_registration;

@@ -148,21 +148,25 @@ pub async fn webhook_urls(
 }
 
 /// `GET /api/v1/catalog/{ref}`: the names the console offers for an instance (SPEC §3.5,
-/// §6.9), learned from the payloads it sent.
+/// §6.9): what Jira lists with the admin credentials, and what its payloads showed.
 pub async fn catalog(
     _: AdminAuth,
     state: web::Data<AppState>,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let reference = reference.into_inner();
-    let entries = state
+    let found = state.store.run(move |store| instances::resolve(store, &reference)).await?;
+    let instance = found.ok_or_else(|| ApiError::NotFound("unknown Jira instance".into()))?;
+    let auth = crate::jira::auth::JiraAuth::admin(&state.config());
+    let listed = state.listed_catalog.listed(&instance, auth.as_ref()).await;
+    let id = instance.id.clone();
+    let learned = state
         .store
-        .run(move |store| -> Result<Option<Vec<crate::store::CatalogEntry>>, crate::store::StoreError> {
-            let Some(instance) = instances::resolve(store, &reference)? else { return Ok(None) };
+        .run(move |store| {
             crate::subscriptions::catalog::learn_recent(store)?;
-            store.catalog(instance.id.as_str()).map(Some)
+            store.catalog(id.as_str())
         })
         .await?;
-    let entries = entries.ok_or_else(|| ApiError::NotFound("unknown Jira instance".into()))?;
+    let entries = crate::subscriptions::catalog_listed::merged(learned, listed);
     Ok(HttpResponse::Ok().json(crate::subscriptions::catalog::as_json(&entries)))
 }

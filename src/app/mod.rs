@@ -124,6 +124,7 @@ impl Application {
             master_key: key,
             ingest,
             mattermost,
+            listed_catalog: Arc::new(crate::subscriptions::catalog_listed::ListedCatalog::new(jira.clone())),
             jira,
             channels,
             secrets: RwLock::new(secrets.clone()),

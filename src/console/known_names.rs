@@ -1,10 +1,12 @@
 //! The names the subscription editor offers (SPEC §6.9): the instance's catalogue, learned
-//! from its webhooks, shown as `<datalist>` suggestions and as a table of ids and names, so
+//! from its webhooks and, with the admin credentials, listed by Jira, shown as `<datalist>` suggestions and as a table of ids and names, so
 //! an admin picks `Bug` and the rule still stores `10001`; a name typed where an id goes is
 //! turned into its id when the rule is saved. Plain HTML: no script needed.
 
+use super::error::ConsoleError;
 use crate::store::{CatalogEntry, Store, StoreError};
-use crate::subscriptions::catalog;
+use crate::subscriptions::{catalog, catalog_listed};
+use crate::web::state::AppState;
 
 /// (id, name) pairs per kind, sorted by name.
 #[derive(Debug, Default)]
@@ -83,14 +85,29 @@ const USUAL_FIELDS: [(&str, &str); 6] = [
     ("commentVisibility", "Comment visibility"),
 ];
 
-/// What `instance_id`'s webhooks taught, after learning from the newest ones (call it in
-/// `Store::run`).
-pub fn load(store: &Store, instance_id: &str) -> Result<KnownNames, StoreError> {
+/// The names known for `instance_id`: what Jira lists (admin credentials, not in push-only
+/// mode), then what its webhooks taught.
+pub async fn for_instance(state: &AppState, instance_id: String) -> Result<KnownNames, ConsoleError> {
+    let id = instance_id.clone();
+    let instance = state.store.run(move |store| store.instance(&id)).await?;
+    let listed = match &instance {
+        Some(instance) => {
+            let auth = crate::jira::auth::JiraAuth::admin(&state.config());
+            state.listed_catalog.listed(instance, auth.as_ref()).await
+        }
+        None => Vec::new(),
+    };
+    Ok(state.store.run(move |store| load(store, &instance_id, listed)).await?)
+}
+
+/// What `instance_id`'s webhooks taught, after learning from the newest ones, under the
+/// names Jira `listed` (call it in `Store::run`).
+pub fn load(store: &Store, instance_id: &str, listed: Vec<CatalogEntry>) -> Result<KnownNames, StoreError> {
     if instance_id.is_empty() {
         return Ok(KnownNames::default());
     }
     catalog::learn_recent(store)?;
-    let mut entries: Vec<CatalogEntry> = store.catalog(instance_id)?;
+    let mut entries = catalog_listed::merged(store.catalog(instance_id)?, listed);
     entries.sort_by_key(|e| e.name.to_lowercase());
     let mut names = KnownNames {
         fields: USUAL_FIELDS.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect(),

@@ -142,8 +142,7 @@ async fn editor(
     }
     let instance =
         if form.instance_id.is_empty() { instances.first().cloned() } else { Some(form.instance_id.clone()) };
-    let (store, instance) = (state.store.clone(), instance.unwrap_or_default());
-    let names = state.store.run(move |_| super::known_names::load(&store, &instance)).await?;
+    let names = super::known_names::for_instance(state, instance.unwrap_or_default()).await?;
     // Ids the catalogue can name are shown as names; saving turns them back into the ids.
     let mut form = form;
     names.ids_to_names(&mut form);
@@ -209,8 +208,7 @@ async fn save(
 ) -> Result<HttpResponse, ConsoleError> {
     let (kind, base, noun) = kind_of(segment)?;
     let mut form = RuleForm::from_form(&post.form);
-    let (store, instance) = (state.store.clone(), form.instance_id.clone());
-    let names = state.store.run(move |_| super::known_names::load(&store, &instance)).await?;
+    let names = super::known_names::for_instance(state, form.instance_id.clone()).await?;
     names.names_to_ids(&mut form);
     let resolved = super::channel_picker::resolve(state, &form.channel).await;
     let result = match &resolved {

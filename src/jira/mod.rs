@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod auth;
+pub mod catalog;
 pub mod client;
 pub mod createmeta;
 pub mod instance;

@@ -22,7 +22,11 @@ pub struct CatalogEntry {
     pub id: String,
     pub name: String,
     pub project: Option<String>,
+    /// When Jira last listed it, or a payload last showed it.
     pub last_seen_ms: u64,
+    /// Listed by Jira's REST API (with credentials), not learned from a payload; never stored.
+    #[serde(default)]
+    pub listed_by_jira: bool,
 }
 
 /// As stored (the kind and id are in the key). Version 1.
@@ -89,6 +93,7 @@ impl Store {
                 name: record.name,
                 project: record.project,
                 last_seen_ms: record.last_seen_ms,
+                listed_by_jira: false,
             });
         }
         Ok(out)
@@ -100,7 +105,14 @@ mod tests {
     use super::*;
 
     fn entry(kind: &str, id: &str, name: &str, at: u64) -> CatalogEntry {
-        CatalogEntry { kind: kind.into(), id: id.into(), name: name.into(), project: None, last_seen_ms: at }
+        CatalogEntry {
+            kind: kind.into(),
+            id: id.into(),
+            name: name.into(),
+            project: None,
+            last_seen_ms: at,
+            listed_by_jira: false,
+        }
     }
 
     #[test]

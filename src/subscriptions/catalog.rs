@@ -1,6 +1,7 @@
 //! The catalogue of SPEC §6.9: the names of an instance's projects, issue types, priorities,
 //! statuses, components, versions, labels, custom fields and security levels, learned from
-//! the payloads Jira sent, so it works in push-only mode and without credentials.
+//! the payloads Jira sent, so it works in push-only mode and without credentials; with
+//! credentials, what Jira lists is added (`listed`).
 //!
 //! Learning reads the stored events after `meta.catalog_learned_through` when the catalogue
 //! is asked for, a bounded number at a time: nothing is spent on it at intake, nor while
@@ -51,7 +52,14 @@ pub fn learned_from(payload: &Value, seen_ms: u64) -> Vec<CatalogEntry> {
     let mut out = Vec::new();
     let mut add = |kind: &str, id: Option<String>, name: Option<String>, project: Option<String>| {
         if let (Some(id), Some(name)) = (id, name) {
-            out.push(CatalogEntry { kind: kind.into(), id, name, project, last_seen_ms: seen_ms });
+            out.push(CatalogEntry {
+                kind: kind.into(),
+                id,
+                name,
+                project,
+                last_seen_ms: seen_ms,
+                listed_by_jira: false,
+            });
         }
     };
     add("projects", project_key.clone(), text(&fields["project"]["name"]), None);
@@ -115,7 +123,8 @@ pub fn as_json(entries: &[CatalogEntry]) -> Value {
         let list: Vec<Value> = items
             .iter()
             .map(|e| {
-                let mut item = json!({"id": e.id, "name": e.name, "source": "seen", "last_seen": e.last_seen_ms});
+                let source = if e.listed_by_jira { "jira" } else { "seen" };
+                let mut item = json!({"id": e.id, "name": e.name, "source": source, "last_seen": e.last_seen_ms});
                 if let Some(project) = &e.project {
                     item["project"] = json!(project);
                 }
@@ -170,6 +179,7 @@ mod tests {
             name: name.into(),
             project: None,
             last_seen_ms: 1,
+            listed_by_jira: false,
         };
         let body = as_json(&[entry("priorities", "3", "medium"), entry("priorities", "1", "Highest")]);
         assert_eq!(body["priorities"][0]["name"], "Highest");

@@ -5,6 +5,7 @@
 //! from the store's records; `service` runs create/update/delete with their IO checks.
 
 pub mod catalog;
+pub mod catalog_listed;
 pub mod dry_run;
 pub mod facts;
 pub mod health;

@@ -30,6 +30,8 @@ pub struct AppState {
     pub mattermost: MattermostClient,
     /// The one client for calls to Jira (push-only and address rules, see `jira::client`).
     pub jira: crate::jira::client::JiraClient,
+    /// What Jira lists for the catalogue, read at most every 10 minutes.
+    pub listed_catalog: Arc<crate::subscriptions::catalog_listed::ListedCatalog>,
     pub channels: Arc<ChannelCache>,
     pub secrets: RwLock<AcceptedSecrets>,
     pub metrics: Metrics,

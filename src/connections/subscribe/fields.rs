@@ -122,6 +122,7 @@ mod tests {
             name: name.into(),
             project: project.map(Into::into),
             last_seen_ms: 1,
+            listed_by_jira: false,
         }
     }
 

@@ -5,6 +5,7 @@
 //! Jira's error shape otherwise) and every request is logged, so tests can also assert that
 //! no call was made (push-only mode).
 
+mod catalogue;
 mod oauth;
 mod people;
 mod projects;
@@ -59,6 +60,8 @@ struct World {
     oauth: oauth::OAuthWorld,
     /// What `serverInfo` reports (Data Center); `None` → 9.12.0.
     version: Option<String>,
+    /// The lists the catalogue reads.
+    catalogue: catalogue::Catalogue,
 }
 
 impl World {
@@ -241,6 +244,7 @@ impl FakeJira {
                 // Before `issue/{issue}`, which would take `issue/createmeta` for an issue key.
                 .configure(people::routes)
                 .configure(search::routes)
+                .configure(catalogue::routes)
                 .route("/rest/api/2/issue/{issue}", web::get().to(issue))
                 .configure(oauth::routes)
         })

@@ -25,7 +25,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
 
 async fn projects(world: Shared, req: HttpRequest) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    if let Err(refused) = caller(&mut world, &req) {
+    if let Err(refused) = super::catalogue::signed_in(&mut world, &req) {
         return refused;
     }
     let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
@@ -107,7 +107,7 @@ async fn old_create_screen(
 /// Cloud's paged project search (one page here).
 async fn project_search(world: Shared, req: HttpRequest) -> HttpResponse {
     let mut world = world.lock().unwrap();
-    if let Err(refused) = caller(&mut world, &req) {
+    if let Err(refused) = super::catalogue::signed_in(&mut world, &req) {
         return refused;
     }
     let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();

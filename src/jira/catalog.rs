@@ -1,0 +1,114 @@
+//! The names Jira lists for an instance (SPEC §6.9), read with credentials: projects and
+//! their issue types, issue types, priorities, statuses, custom fields, and per project its
+//! components, versions and security levels. The subscription editor offers them by name;
+//! without credentials, or in push-only mode, only the names learned from payloads are there.
+
+use serde_json::Value;
+
+use super::auth::JiraAuth;
+use super::client::{JiraClient, JiraError};
+use super::createmeta::projects;
+use super::rest::api_url;
+
+/// Projects whose components, versions and security levels are read, at most: a site with
+/// thousands of projects would otherwise cost thousands of calls per refresh.
+pub const PROJECTS_LISTED_AT_MOST: usize = 50;
+
+/// One name Jira lists: its catalogue kind (`projects`, `issue_types`, `priorities`,
+/// `statuses`, `fields`, `components`, `versions`, `security_levels`), id and name, and the
+/// project for components, versions and security levels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedName {
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+    pub project: Option<String>,
+}
+
+/// One item of a list: ids are strings in Jira's answers, but a number is taken too.
+struct Named {
+    id: String,
+    name: String,
+    custom: bool,
+}
+
+impl Named {
+    fn of(item: &Value) -> Option<Named> {
+        let id = match &item["id"] {
+            Value::String(id) => id.clone(),
+            Value::Number(id) => id.to_string(),
+            _ => return None,
+        };
+        let name = item["name"].as_str()?.to_string();
+        Some(Named { id, name, custom: item["custom"].as_bool().unwrap_or(false) })
+    }
+}
+
+/// Everything the credentials may see. Fails only when Jira cannot be asked at all (refused,
+/// unreachable, credentials rejected); a list Jira will not give (403, 404: no security
+/// scheme, no permission) is left out.
+pub async fn listed_names(
+    client: &JiraClient,
+    base: &str,
+    cloud: bool,
+    auth: &JiraAuth,
+) -> Result<Vec<ListedName>, JiraError> {
+    let mut out = Vec::new();
+    let projects = projects(client, base, cloud, auth).await?;
+    for project in &projects {
+        out.push(named("projects", &project.key, &project.name, None));
+        for issue_type in &project.issue_types {
+            out.push(named("issue_types", &issue_type.id, &issue_type.name, None));
+        }
+    }
+    for (kind, path) in [("issue_types", "issuetype"), ("priorities", "priority"), ("statuses", "status")] {
+        for item in list(client, &api_url(base, &[path])?, auth).await? {
+            out.push(named(kind, &item.id, &item.name, None));
+        }
+    }
+    for item in list(client, &api_url(base, &["field"])?, auth).await? {
+        if item.custom {
+            out.push(named("fields", &item.id, &item.name, None));
+        }
+    }
+    for project in projects.iter().take(PROJECTS_LISTED_AT_MOST) {
+        let key = Some(project.key.as_str());
+        for (kind, path) in [("components", "components"), ("versions", "versions")] {
+            for item in list(client, &api_url(base, &["project", &project.key, path])?, auth).await? {
+                out.push(named(kind, &item.id, &item.name, key));
+            }
+        }
+        let levels = api_url(base, &["project", &project.key, "securitylevel"])?;
+        for item in list_at(client, &levels, auth, "levels").await? {
+            out.push(named("security_levels", &item.id, &item.name, key));
+        }
+    }
+    out.retain(|n| !n.id.trim().is_empty() && !n.name.trim().is_empty());
+    Ok(out)
+}
+
+fn named(kind: &'static str, id: &str, name: &str, project: Option<&str>) -> ListedName {
+    ListedName { kind, id: id.trim().to_string(), name: name.trim().to_string(), project: project.map(str::to_string) }
+}
+
+/// A JSON array of named things at `url`.
+async fn list(client: &JiraClient, url: &str, auth: &JiraAuth) -> Result<Vec<Named>, JiraError> {
+    list_at(client, url, auth, "").await
+}
+
+/// The named things at `url`: the answer itself, or its member `under` when not empty.
+/// Forbidden and not found are an empty list.
+async fn list_at(client: &JiraClient, url: &str, auth: &JiraAuth, under: &str) -> Result<Vec<Named>, JiraError> {
+    let answer = match client.get_json(url, &[], Some(auth)).await {
+        Ok(answer) => answer,
+        Err(JiraError::Forbidden | JiraError::NotFound) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let items = if under.is_empty() { answer } else { answer[under].clone() };
+    let items: Vec<Value> = match items {
+        Value::Array(items) => items,
+        _ => return Err(JiraError::Invalid(format!("{url} did not answer a list"))),
+    };
+    // One odd item is skipped, not the whole list.
+    Ok(items.iter().filter_map(Named::of).collect())
+}

@@ -1,0 +1,132 @@
+//! The catalogue from Jira's REST (SPEC §6.9): with the admin credentials, the names Jira
+//! lists (projects, issue types, priorities, statuses, custom fields, and per project its
+//! components, versions and security levels) are offered, marked `"source": "jira"`, over
+//! what payloads taught; read again only after 10 minutes; never asked in push-only mode.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::app::{spawn_app_with, TestApp, CHANNEL, TEAM};
+use crate::support::console::signed_in;
+use crate::support::fake_jira::{FakeJira, API_TOKEN, EMAIL};
+
+/// An app with the admin credentials and the fake as a Server instance, `push_only` as given.
+async fn app_with_jira(jira: &FakeJira, push_only: bool) -> TestApp {
+    let app = spawn_app_with(|c| {
+        c.jira.admin_api_token = jirabridge::config::Secret::new(API_TOKEN.into());
+        c.jira.admin_email = EMAIL.into();
+        c.jira.push_only = push_only;
+    })
+    .await;
+    let added = app
+        .api(Method::POST, "/instances?skip_check=true")
+        .json(&json!({"url": jira.url, "type": "server", "alias": "corp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    app
+}
+
+/// A Jira with project OPS, a custom field, and OPS's components, versions and levels.
+async fn a_jira_with_names() -> FakeJira {
+    let jira = FakeJira::start().await;
+    jira.add_project("OPS", "Operations", &[("10004", "Incident")], &[]);
+    jira.add_custom_field("customfield_10020", "Sprint");
+    jira.set_project_list("OPS", "components", &[("50", "API")]);
+    jira.set_project_list("OPS", "versions", &[("60", "2.0")]);
+    jira.set_project_list("OPS", "securitylevel", &[("10100", "Staff only")]);
+    jira
+}
+
+async fn catalogue(app: &TestApp) -> Value {
+    let response = app.api(Method::GET, "/catalog/corp").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// `(id, name, source, project)` of each entry of `kind`.
+fn listed(body: &Value, kind: &str) -> Vec<(String, String, String, Option<String>)> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let items = body[kind].as_array().unwrap_or_else(|| panic!("{kind} in {body}"));
+    items
+        .iter()
+        .map(|e| (text(&e["id"]), text(&e["name"]), text(&e["source"]), e["project"].as_str().map(str::to_string)))
+        .collect()
+}
+
+fn entry(id: &str, name: &str, source: &str, project: Option<&str>) -> (String, String, String, Option<String>) {
+    (id.into(), name.into(), source.into(), project.map(str::to_string))
+}
+
+#[tokio::test]
+async fn the_api_lists_what_jira_lists_and_asks_again_only_after_ten_minutes() {
+    let jira = a_jira_with_names().await;
+    let app = app_with_jira(&jira, false).await;
+    let body = catalogue(&app).await;
+    assert_eq!(listed(&body, "projects"), [entry("OPS", "Operations", "jira", None)]);
+    let types = listed(&body, "issue_types");
+    assert!(types.contains(&entry("10004", "Incident", "jira", None)), "a project's own type: {types:?}");
+    assert!(types.contains(&entry("10001", "Bug", "jira", None)), "the site's types: {types:?}");
+    assert!(listed(&body, "priorities").contains(&entry("2", "High", "jira", None)));
+    assert!(listed(&body, "statuses").contains(&entry("3", "In Progress", "jira", None)));
+    assert_eq!(listed(&body, "fields"), [entry("customfield_10020", "Sprint", "jira", None)], "custom fields only");
+    assert_eq!(listed(&body, "components"), [entry("50", "API", "jira", Some("OPS"))]);
+    assert_eq!(listed(&body, "versions"), [entry("60", "2.0", "jira", Some("OPS"))]);
+    assert_eq!(listed(&body, "security_levels"), [entry("10100", "Staff only", "jira", Some("OPS"))]);
+
+    // What only a payload showed stays, marked as seen (labels have no list in Jira's API).
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    let payload =
+        include_str!("fixtures/server-issue-created-wiki-markup.json").replace("https://jira.corp.example", &jira.url);
+    assert_eq!(app.post(&url, payload).await.status(), StatusCode::OK);
+    let asked = jira.requests().len();
+    let again = catalogue(&app).await;
+    assert_eq!(jira.requests().len(), asked, "within 10 minutes the listing is not read again");
+    let projects = listed(&again, "projects");
+    assert!(projects.contains(&entry("OPS", "Operations", "jira", None)), "{projects:?}");
+    assert!(projects.iter().any(|(id, _, source, _)| id == "WEB" && source == "seen"), "{projects:?}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn push_only_never_asks_jira_for_names() {
+    let jira = a_jira_with_names().await;
+    let app = app_with_jira(&jira, true).await;
+    let body = catalogue(&app).await;
+    assert_eq!(body["projects"], json!([]));
+    let mut visitor = signed_in(&app).await;
+    visitor.get("/admin/subscriptions/new").await;
+    assert_eq!(jira.requests(), Vec::<String>::new());
+    app.shutdown().await;
+}
+
+/// The console's editor offers Jira's names before any webhook came, and a name typed
+/// where an id goes is stored as Jira's id.
+#[tokio::test]
+async fn the_editor_offers_jira_names_and_stores_their_ids() {
+    let jira = a_jira_with_names().await;
+    let app = app_with_jira(&jira, false).await;
+    let mut visitor = signed_in(&app).await;
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    assert!(editor.has("<option value=\"10004\">Incident</option>"), "{}", editor.body);
+    assert!(editor.has("Staff only"), "security levels are named");
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let fields = [
+        ("name", "Ops incidents"),
+        ("channel", channel.as_str()),
+        ("instance_id", jira.url.as_str()),
+        ("events", "event_created"),
+        ("projects", "OPS"),
+        ("issue_types", "Incident"),
+        ("field_key", "security"),
+        ("field_inclusion", "include_any"),
+        ("field_values", "Staff only"),
+    ];
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = &app.state.store.subscriptions().unwrap()[0];
+    assert_eq!(stored.issue_types, ["10004"]);
+    assert_eq!(stored.fields[0].values, ["10100"]);
+    app.shutdown().await;
+}
