@@ -63,3 +63,26 @@ async fn the_install_check_follows_redirects_only_within_the_same_origin() {
     jira.stop().await;
     elsewhere.stop().await;
 }
+
+/// SPEC §7.2: only 200 `{"state":"RUNNING"}` passes the install check; a Jira in maintenance
+/// is refused with the plugin's sentence, and taken once it runs again.
+#[tokio::test]
+async fn a_jira_that_is_not_running_fails_the_install_check() {
+    let app = spawn_app().await;
+    let jira = FakeJira::start().await;
+    for state in ["MAINTENANCE", "FIRST_RUN"] {
+        jira.set_state(Some(state));
+        let (status, body) = add_instance(&app, &jira.url, false).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{state}: {body}");
+        assert_eq!(body["error"]["code"], "jira_unreachable", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("we couldn't validate the connection"), "{body}");
+        assert!(app.state.store.instances().unwrap().is_empty(), "nothing stored");
+    }
+
+    jira.set_state(None);
+    let (status, body) = add_instance(&app, &jira.url, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.shutdown().await;
+    jira.stop().await;
+}

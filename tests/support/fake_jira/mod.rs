@@ -28,6 +28,10 @@ struct World {
     requests: Vec<String>,
     /// Where `GET /status` redirects (302) instead of answering, when set.
     status_redirect: Option<String>,
+    /// The state `GET /status` reports other than `RUNNING`, when set: with 200 for
+    /// `FIRST_RUN` (a new Jira whose setup is not done), else with 503 (starting, stopping,
+    /// maintenance, error).
+    state: Option<String>,
     /// Issue id or key → the issue's `fields`.
     issues: HashMap<String, serde_json::Value>,
     /// The status every issue read answers instead, when set (a failing Jira).
@@ -105,7 +109,11 @@ async fn status(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest) -> HttpRe
     if let (Some(location), "/status") = (&world.status_redirect, req.path()) {
         return HttpResponse::Found().insert_header(("Location", location.as_str())).finish();
     }
-    HttpResponse::Ok().json(json!({"state": "RUNNING"}))
+    match world.state.as_deref() {
+        Some("FIRST_RUN") => HttpResponse::Ok().json(json!({"state": "FIRST_RUN"})),
+        Some(state) => HttpResponse::ServiceUnavailable().json(json!({ "state": state })),
+        None => HttpResponse::Ok().json(json!({"state": "RUNNING"})),
+    }
 }
 
 async fn server_info(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest) -> HttpResponse {
@@ -269,6 +277,12 @@ impl FakeJira {
     /// `GET /status` answers 302 to `location` from now on (`/moved/status` still answers).
     pub fn redirect_status_to(&self, location: &str) {
         self.world.lock().unwrap().status_redirect = Some(location.into());
+    }
+
+    /// `GET /status` reports `state` (`STARTING`, `MAINTENANCE`…) with 503 from now on;
+    /// `None`: running again.
+    pub fn set_state(&self, state: Option<&str>) {
+        self.world.lock().unwrap().state = state.map(str::to_string);
     }
 
     /// A Jira user the lookup finds: `accountid:<id>` (Cloud) or a user name (Server).
