@@ -104,7 +104,14 @@ async fn a_data_center_user_connects_with_oauth1_and_every_request_is_signed() {
     let (status, body, _) = follow(&link_in(&command(&app, &ada, "/jira connect").await)).await;
     assert_eq!((status, body.starts_with("Failed to connect to Jira.")), (502, true), "{body}");
 
+    // OAuth 1.0a requires Jira to confirm the callback; without it nothing goes further.
     jira.trust_consumer(consumer_key, public_key);
+    jira.leave_callback_unconfirmed(true);
+    let (status, body, passed) = follow(&link_in(&command(&app, &ada, "/jira connect").await)).await;
+    assert_eq!((status, body.starts_with("Failed to connect to Jira.")), (502, true), "{body}");
+    assert_eq!(passed.len(), 1, "the user is not sent on to authorize: {passed:?}");
+    jira.leave_callback_unconfirmed(false);
+
     let link = link_in(&command(&app, &ada, "/jira connect").await);
     let (status, body, passed) = follow(&link).await;
     assert_eq!(status, 200, "{body}");

@@ -56,6 +56,9 @@ pub(super) struct OAuthWorld {
     access_lifetime: u64,
     /// Refresh calls answered (any outcome).
     pub(super) refreshes: usize,
+    /// Request tokens are answered without `oauth_callback_confirmed=true` (an OAuth 1.0
+    /// provider, before 1.0a).
+    callback_unconfirmed: bool,
     next: u64,
 }
 
@@ -163,9 +166,10 @@ async fn request_token(world: Shared, req: HttpRequest) -> HttpResponse {
     let token = world.oauth.fresh("temp");
     let consumer = params["oauth_consumer_key"].clone();
     world.oauth.temporary.insert(token.clone(), (consumer, callback, None));
+    let confirmed = if world.oauth.callback_unconfirmed { "" } else { "&oauth_callback_confirmed=true" };
     HttpResponse::Ok()
         .content_type("text/plain")
-        .body(format!("oauth_token={token}&oauth_token_secret=unused&oauth_callback_confirmed=true"))
+        .body(format!("oauth_token={token}&oauth_token_secret=unused{confirmed}"))
 }
 
 /// The browser user approves at once: 302 to the callback with a verifier.
@@ -321,6 +325,12 @@ impl FakeJira {
     /// `public_key_pem`.
     pub fn trust_consumer(&self, consumer_key: &str, public_key_pem: &str) {
         self.world.lock().unwrap().oauth.consumers.insert(consumer_key.into(), public_key_pem.into());
+    }
+
+    /// Request tokens come without `oauth_callback_confirmed=true` from now on (`false`:
+    /// confirmed again).
+    pub fn leave_callback_unconfirmed(&self, unconfirmed: bool) {
+        self.world.lock().unwrap().oauth.callback_unconfirmed = unconfirmed;
     }
 
     /// Who is signed in to Jira (or Atlassian) in the test's browser: a Data Center user
