@@ -249,3 +249,50 @@ async fn events_after_a_waiting_comment_keep_their_order_in_the_channel() {
     app.shutdown().await;
     jira.stop().await;
 }
+
+/// Issue 17 point 8: the personal DMs of a Cloud comment use the issue the router read from
+/// Jira: its reporter gets the DM, and Jira is not asked a second time who reported it.
+#[tokio::test]
+async fn a_comments_dms_use_the_issue_the_router_read() {
+    let jira = FakeJira::start().await;
+    let mut fields = issue_fields(None);
+    fields["reporter"] = json!({"accountId": "5f0d", "displayName": "Dan Reed"});
+    fields["creator"] = fields["reporter"].clone();
+    jira.add_issue("20017", fields.clone());
+    jira.add_issue("OPS-12", fields);
+    jira.add_api_token_user("dan@example.com", "dan-token", "5f0d", "Dan Reed");
+    let (app, base) = cloud_app(&jira, "dms-enriched.atlassian.net", false).await;
+    let dan = app.mm.add_user("dan", "system_user");
+    let connection = jirabridge::store::Connection {
+        instance_id: base.clone(),
+        mm_user_id: dan.clone(),
+        jira: jirabridge::store::JiraUser {
+            account_id: "5f0d".into(),
+            display_name: "Dan Reed".into(),
+            ..Default::default()
+        },
+        auth: jirabridge::store::ConnectionAuth::ApiToken {
+            email: "dan@example.com".into(),
+            token: "dan-token".into(),
+        },
+        settings: jirabridge::store::NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    app.state.connections.reload_index().unwrap();
+
+    firehose(&app, cloud_comment_on(&base, "620")).await;
+    app.until_routed().await;
+    assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 1, "the reporter's DM");
+    app.deliver().await;
+    let to_dan = app.mm.direct_messages(&dan);
+    assert_eq!(to_dan.len(), 1);
+    assert!(to_dan[0].message.contains("You reported this"), "{}", to_dan[0].message);
+    assert_eq!(issue_reads(&jira), 1, "the router's read only: {:?}", jira.requests());
+    let asked_again = jira.requests().into_iter().any(|r| r.contains("fields=reporter%2Ccreator"));
+    assert!(!asked_again, "{:?}", jira.requests());
+    app.shutdown().await;
+    jira.stop().await;
+}

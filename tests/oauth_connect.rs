@@ -362,6 +362,7 @@ async fn a_grant_revoked_at_atlassian_ends_the_connection_with_one_dm() {
     connect_cloud(&app, &jira, &site, &ada).await;
     let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
     assert_eq!(app.post(&url, cloud_comment(&site, 0)).await.status(), StatusCode::OK);
+    app.until_routed().await;
     assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 1, "ada is mentioned and may read it");
 
     jira.revoke_oauth2_grants();
@@ -371,6 +372,7 @@ async fn a_grant_revoked_at_atlassian_ends_the_connection_with_one_dm() {
             command(&app, &ada, "/jira view DEMO-1").await;
         }
     }
+    app.until_routed().await;
     app.state.connections.decide_direct_messages().await.unwrap();
     app.deliver().await;
     let expired = format!(

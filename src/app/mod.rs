@@ -94,13 +94,14 @@ impl Application {
         let jira = crate::jira::client::JiraClient::from_config(&config, metrics.clone());
         let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
         let subscriptions = Arc::new(RwLock::new(crate::subscriptions::service::load_index(&store)?));
+        let enriched = Arc::new(crate::ingest::enriched::EnrichedIssues::default());
         let connections = Arc::new(crate::connections::Connections::load(
             store.clone(),
             key.clone(),
             (jira.clone(), mattermost.clone()),
             settings.clone(),
             signing_key.clone(),
-            subscriptions.clone(),
+            (subscriptions.clone(), enriched.clone()),
         )?);
         let worker = Arc::new(
             Worker::new(store.clone(), mattermost.clone(), channels.clone(), metrics.clone(), settings.clone())
@@ -114,6 +115,7 @@ impl Application {
             waker: worker.waker(),
             settings: settings.clone(),
             waiting: Arc::new(crate::ingest::pending::Waiting::load(&store)?),
+            enriched,
         };
         let command_registrations = store.command_registrations(&key)?;
         let (admin_token_hash, new_admin_token) =

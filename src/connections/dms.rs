@@ -25,7 +25,7 @@ use crate::ids::MmUserId;
 use crate::jira::client::JiraError;
 use crate::jira::webhook_fields::Webhook;
 use crate::mattermost::post::{NewPost, PostType};
-use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, TargetRecordV1};
+use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, RoutingKind, TargetRecordV1};
 use crate::store::{NewDelivery, NotificationSettings, StoreError};
 use crate::utc::now_ms;
 
@@ -214,7 +214,7 @@ impl Connections {
             // Events without DMs move the mark once, at the end of the run of them.
             let mut decided_without: Option<u64> = None;
             for (event_id, event) in events {
-                let deliveries = match self.decide(&event).await {
+                let deliveries = match self.decide(event_id, &event).await {
                     Decided::Deliveries(deliveries) => deliveries,
                     Decided::Later(why) => {
                         tracing::warn!(event = event_id, reason = %why, "personal DMs of an event wait; trying again shortly");
@@ -241,7 +241,7 @@ impl Connections {
         self.store.run(move |_| store.dm_mark_decided(event_id)).await
     }
 
-    async fn decide(&self, event: &EventRecordV1) -> Decided {
+    async fn decide(&self, event_id: u64, event: &EventRecordV1) -> Decided {
         // An event waits for an unreachable Jira or Mattermost at most this long; then its
         // DMs that could not be checked are skipped, so one outage cannot hold every later
         // DM back for good.
@@ -259,9 +259,21 @@ impl Connections {
         };
         let Some(mut parsed) = normalize(&webhook) else { return no_dms };
         self.name_mentions(&instance_id, &mut parsed).await;
-        // Jira Cloud's comment payloads name no reporter or creator: Jira is asked (§4.5).
+        // Jira Cloud's comment payloads name no reporter or creator. The router reads the
+        // issue from Jira after the ack (§4.5): its answer is used once routing is done;
+        // Jira is asked here only when that answer is gone (a restart) or was never had.
         if parsed.kind == Kind::CommentCreated && payload["issue"]["fields"].get("reporter").is_none() {
-            match self.issue_people(&instance_id, &parsed.issue.key, &payload).await {
+            if event.status.kind == RoutingKind::RoutingPending {
+                if let Some(wait) = later("its routing waits for Jira".into()) {
+                    return wait;
+                }
+            }
+            let enriched = self.enriched.people_of(event_id);
+            let people = match enriched {
+                Some(people) => Ok(Some(people)),
+                None => self.issue_people(&instance_id, &parsed.issue.key, &payload).await,
+            };
+            match people {
                 Ok(Some(people)) => {
                     if let Some(fields) = payload["issue"]["fields"].as_object_mut() {
                         fields.extend(people.into_iter().filter(|(name, _)| name == "reporter" || name == "creator"));

@@ -35,6 +35,7 @@ use serde_json::{Map, Value};
 
 use crate::commands::jira_ops::Caller;
 use crate::commands::signed::{SignedState, SigningKey};
+use crate::ingest::enriched::EnrichedIssues;
 use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraClient;
 use crate::live_config::Settings;
@@ -63,6 +64,8 @@ pub struct Connections {
     projects: create::ProjectCache,
     /// The routing index, which subscriptions edited from chat keep current.
     subscriptions: Arc<RwLock<SubscriptionIndex>>,
+    /// The issue people the router read from Jira for recent events (DMs use them).
+    enriched: Arc<EnrichedIssues>,
 }
 
 /// Mattermost user id → the instances they are connected to, as the store has them.
@@ -92,13 +95,25 @@ impl Connections {
         (jira, mattermost): (JiraClient, MattermostClient),
         settings: Settings,
         signing: SigningKey,
-        subscriptions: Arc<RwLock<SubscriptionIndex>>,
+        (subscriptions, enriched): (Arc<RwLock<SubscriptionIndex>>, Arc<EnrichedIssues>),
     ) -> Result<Connections, StoreError> {
         let index = index_of(&store)?;
         // Fixes where DM decisions start on a store that never made any (see `dms`).
         store.dm_decided_through()?;
         let (index, refreshing, projects) = (RwLock::new(index), Default::default(), Default::default());
-        Ok(Connections { store, key, jira, mattermost, settings, signing, index, refreshing, projects, subscriptions })
+        Ok(Connections {
+            store,
+            key,
+            jira,
+            mattermost,
+            settings,
+            signing,
+            index,
+            refreshing,
+            projects,
+            subscriptions,
+            enriched,
+        })
     }
 
     /// Reads who is connected from the store again (after an import wrote connections).

@@ -4,6 +4,7 @@
 //! Jira, `replay` routes a stored event again, and `search` finds stored events for admins.
 //! The pure steps (normalize, render) are in `events`.
 
+pub mod enriched;
 pub mod pending;
 pub mod replay;
 pub mod routing;
@@ -74,6 +75,8 @@ pub struct Ingest {
     pub settings: Settings,
     /// The events waiting to be routed, per instance (see `pending`).
     pub waiting: Arc<Waiting>,
+    /// What Jira answered about the issues of events enriched lately (see `enriched`).
+    pub enriched: Arc<enriched::EnrichedIssues>,
 }
 
 impl Ingest {

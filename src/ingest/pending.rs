@@ -169,6 +169,9 @@ impl Router {
                 Some(question) => self.ask_jira(&question).await,
                 None => None,
             };
+            if let Some(fields) = &fetched {
+                self.ingest.enriched.remember(event_id, fields);
+            }
             let (ingest, subscriptions) = (self.ingest.clone(), self.subscriptions.clone());
             let routed = self
                 .ingest

@@ -101,6 +101,16 @@ impl TestApp {
         self.worker.run_once().await.expect("delivery pass")
     }
 
+    /// Waits (up to 30 s) until no event waits to be routed (a Jira Cloud comment whose issue
+    /// the router reads from Jira after the ack).
+    pub async fn until_routed(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !self.state.store.pending_routing().expect("pending routing read").is_empty() {
+            assert!(std::time::Instant::now() < deadline, "events still wait to be routed");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Posts in the test channel.
     pub fn channel_posts(&self) -> Vec<super::fake_mattermost::Post> {
         self.mm.posts(&self.channel_id)
