@@ -255,6 +255,10 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
         hidden.starts_with("we couldn't find the issue key, or you do not have the appropriate permissions"),
         "{hidden}"
     );
+    jira.add_issue("DEMO-7", json!({"summary": "Payroll", "status": {"name": "To Do"}}));
+    jira.hide_issue_with("DEMO-7", ADA_PAT, 403);
+    let forbidden = jira_command(&app, &ada, "/jira view DEMO-7").await.text();
+    assert!(forbidden.starts_with("you do not have the appropriate permissions to view the issue"), "{forbidden}");
 
     let settings = jira_command(&app, &ada, "/jira settings notifications reporter off").await.text();
     assert_eq!(settings, "Settings updated:\n* Reporter notifications off.");

@@ -197,7 +197,9 @@ async fn each_role_needs_its_setting_and_the_recipients_own_read() {
             let key = format!("DEMO-{n}");
             jira.add_issue(&key, json!({"summary": "Crash on start"}));
             if !readable {
-                jira.hide_issue_from(&key, &format!("{name}-token"));
+                // Jira hides an issue with 404 mostly, 403 on some setups: both are a skip (the
+                // mention, watching and assigned cases get 403).
+                jira.hide_issue_with(&key, &format!("{name}-token"), if n % 8 == 2 { 403 } else { 404 });
             }
             let mut settings = jirabridge::store::NotificationSettings::all_on();
             let switch = match role {

@@ -42,8 +42,9 @@ struct World {
     people: HashMap<String, serde_json::Value>,
     /// Issue key → the transitions it offers: (id, name, target status).
     transitions: HashMap<String, Vec<(String, String, String)>>,
-    /// Issue key → the `Authorization` headers it is hidden from (404 to them).
-    hidden: HashMap<String, Vec<String>>,
+    /// Issue key → the `Authorization` headers it is hidden from, each with the status they
+    /// get (404 as Jira answers most, 403 or 401 as some setups do).
+    hidden: HashMap<String, Vec<(String, u16)>>,
     /// Jira Cloud's shapes where they differ from Data Center's (createmeta `fields[]`).
     cloud: bool,
     /// Projects: key, the JSON `GET /project` lists, and the required create fields.
@@ -187,10 +188,8 @@ async fn issue(world: web::Data<Arc<Mutex<World>>>, req: HttpRequest, path: web:
     if auth != expected_auth() && !world.people.contains_key(&auth) {
         return not_authenticated();
     }
-    if world.hidden.get(path.as_str()).is_some_and(|from| from.contains(&auth)) {
-        return HttpResponse::NotFound().json(
-            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
-        );
+    if let Some(status) = people::hidden_status(&world, &auth, path.as_str()) {
+        return people::hidden_answer(status);
     }
     if let Some(status) = world.issue_failure {
         return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())

@@ -46,18 +46,33 @@ fn missing_issue() -> HttpResponse {
         .json(json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}))
 }
 
-/// Whether `auth` may see `issue`.
-fn visible(world: &World, auth: &str, issue: &str) -> bool {
-    world.issues.contains_key(issue) && !world.hidden.get(issue).is_some_and(|from| from.iter().any(|a| a == auth))
+/// The status `issue` answers `auth` when it is hidden from them.
+pub(super) fn hidden_status(world: &World, auth: &str, issue: &str) -> Option<u16> {
+    world.hidden.get(issue)?.iter().find(|(from, _)| from == auth).map(|(_, status)| *status)
 }
 
-/// The caller's `Authorization` header when they may see `issue`; else the answer (401, 404).
+/// What Jira answers about an issue hidden from the caller: 404 (it does not say whether
+/// the issue exists), or 403 / 401 as the test chose.
+pub(super) fn hidden_answer(status: u16) -> HttpResponse {
+    match status {
+        403 => HttpResponse::Forbidden().json(
+            json!({"errorMessages": ["You do not have the permission to see the specified issue."], "errors": {}}),
+        ),
+        401 => not_authenticated(),
+        _ => missing_issue(),
+    }
+}
+
+/// The caller's `Authorization` header when they may see `issue`; else the answer (401,
+/// 403, 404).
 fn caller_seeing(world: &mut World, req: &HttpRequest, issue: &str) -> Result<String, HttpResponse> {
     let (auth, _) = caller(world, req)?;
-    if visible(world, &auth, issue) {
-        Ok(auth)
-    } else {
-        Err(missing_issue())
+    if !world.issues.contains_key(issue) {
+        return Err(missing_issue());
+    }
+    match hidden_status(world, &auth, issue) {
+        Some(status) => Err(hidden_answer(status)),
+        None => Ok(auth),
     }
 }
 
@@ -259,7 +274,12 @@ impl FakeJira {
 
     /// `issue` answers 404 to the holder of `pat`.
     pub fn hide_issue_from(&self, issue: &str, pat: &str) {
-        self.world.lock().unwrap().hidden.entry(issue.into()).or_default().push(format!("Bearer {pat}"));
+        self.hide_issue_with(issue, pat, 404);
+    }
+
+    /// `issue` answers `status` (404, 403 or 401) to the holder of `pat`.
+    pub fn hide_issue_with(&self, issue: &str, pat: &str, status: u16) {
+        self.world.lock().unwrap().hidden.entry(issue.into()).or_default().push((format!("Bearer {pat}"), status));
     }
 
     /// Who watches `issue` (Data Center user names of token users).

@@ -42,7 +42,7 @@ async fn search(world: Shared, req: HttpRequest, query: web::Query<HashMap<Strin
         .issues
         .iter()
         .filter(|(key, _)| key.contains('-'))
-        .filter(|(key, _)| !world.hidden.get(*key).is_some_and(|from| from.contains(&auth)))
+        .filter(|(key, _)| super::people::hidden_status(&world, &auth, key).is_none())
         .filter(|(_, fields)| {
             let summary = fields["summary"].as_str().unwrap_or_default().to_lowercase();
             words.as_ref().is_none_or(|w| summary.contains(w.trim_end_matches('*')))
