@@ -321,11 +321,20 @@ async fn in_push_only_mode_nothing_reaches_jira() {
     ] {
         assert_eq!(jira_command(&app, &ada, line).await.text(), push_only, "{line}");
     }
+    let v2 = format!("/jira instance v2 {}", jira.url);
     for (line, starts) in [
         ("/jira help", "###### jirabridge - Slash Command Help"),
+        ("/jira about", "jirabridge "),
         ("/jira stats", ""),
         ("/jira webhook", "To set up webhook"),
         ("/jira me", "Mattermost site URL"),
+        ("/jira setup", "###### Setting up jirabridge"),
+        ("/jira instance list", "|1|n/a|"),
+        ("/jira instance alias nowhere y", "Failed to identify Jira instance nowhere."),
+        ("/jira instance unalias y", ""),
+        (v2.as_str(), "is set as the default Jira instance"),
+        ("/jira v2revert", "no v2 data model"),
+        ("/jira subscribe list", "There are currently no channels subcriptions"),
     ] {
         let reply = jira_command(&app, &ada, line).await.text();
         assert!(reply != push_only && reply.contains(starts), "{line}: {reply}");
@@ -369,6 +378,8 @@ async fn in_push_only_mode_nothing_reaches_jira() {
         app.post(&format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET), body).await;
     assert_eq!(response.status(), StatusCode::OK);
     app.deliver().await;
+    let removed = jira_command(&app, &ada, &format!("/jira uninstall server {}", jira.url)).await.text();
+    assert!(removed.starts_with("Jira instance successfully uninstalled."), "removing is local: {removed}");
     assert!(jira.requests().is_empty(), "Jira was asked: {:?}", jira.requests());
     app.shutdown().await;
 }

@@ -225,7 +225,10 @@ async fn through_jira(
     config: &Config,
     parsed: ParsedCommand,
 ) -> Result<Answer, StoreError> {
-    if config.jira.push_only {
+    // Listing every subscription and removing an instance touch only jirabridge's store and
+    // Mattermost: push-only mode (SPEC §1.1) leaves them working.
+    let needs_jira = !matches!(parsed.command, Command::SubscribeList { .. } | Command::Uninstall { .. });
+    if config.jira.push_only && needs_jira {
         return Ok(PUSH_ONLY.into());
     }
     let issue_ui = matches!(parsed.command, Command::Create { .. } | Command::Attach { .. });
@@ -244,7 +247,7 @@ async fn through_jira(
     };
     // Connecting, disconnecting and settings answer a caller without a connection in
     // their own words (SPEC §8.3, §8.5); editing subscriptions asks about the channel and
-    // the caller's role first (§6.3).
+    // the caller's role first (§6.3); listing them all reads only the store (§6.8).
     let needs_connection = !matches!(
         parsed.command,
         Command::Connect { .. }
@@ -254,6 +257,7 @@ async fn through_jira(
             | Command::Uninstall { .. }
             | Command::Subscribe
             | Command::SubscribeEdit
+            | Command::SubscribeList { .. }
     );
     if needs_connection {
         if ctx.store.run(|store| store.instances()).await?.is_empty() {

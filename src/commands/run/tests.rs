@@ -91,9 +91,7 @@ const NEEDS_JIRA: &[&str] = &[
     "/jira instance default prod",
     "/jira install server https://j.example",
     "/jira install cloud-oauth https://acme.atlassian.net",
-    "/jira uninstall server https://jira.example.com",
     "/jira subscribe",
-    "/jira subscribe list",
     "/jira create A summary",
     "/jira attach EXT-1",
     "/jira view EXT-1",
@@ -102,6 +100,9 @@ const NEEDS_JIRA: &[&str] = &[
     "/jira unassign EXT-1",
 ];
 
+/// Rows `JiraOps` answers from the store and Mattermost alone.
+const OPS_WITHOUT_JIRA: &[&str] = &["/jira uninstall server https://jira.example.com", "/jira subscribe list"];
+
 #[tokio::test(flavor = "multi_thread")]
 async fn push_only_answers_every_jira_row_without_calling_jira() {
     let world = world(true, |c| c.jira.push_only = true, true);
@@ -109,16 +110,19 @@ async fn push_only_answers_every_jira_row_without_calling_jira() {
         assert_eq!(say(&world, line, true).await, PUSH_ONLY, "{line}");
     }
     assert!(world.jira.calls.lock().unwrap().is_empty());
+    for line in OPS_WITHOUT_JIRA {
+        assert_eq!(say(&world, line, true).await, "done by Jira", "{line} is answered as usual");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connected_caller_reaches_jira_with_the_parsed_call() {
     let world = world(true, |_| {}, true);
-    for line in NEEDS_JIRA {
+    for line in NEEDS_JIRA.iter().chain(OPS_WITHOUT_JIRA) {
         assert_eq!(say(&world, line, true).await, "done by Jira", "{line}");
     }
     let calls = world.jira.calls.lock().unwrap();
-    assert_eq!(calls.len(), NEEDS_JIRA.len());
+    assert_eq!(calls.len(), NEEDS_JIRA.len() + OPS_WITHOUT_JIRA.len());
     let create = calls.iter().find(|c| matches!(c.command, Command::Create { .. })).unwrap();
     assert_eq!(create.command, Command::Create { text: "A summary".into() });
 }
