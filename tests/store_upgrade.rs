@@ -9,7 +9,7 @@ use jirabridge::store::export::verify_backup;
 use jirabridge::store::{MasterKey, Store};
 
 use crate::support::commands::{config_for, jirabridge, open_store, stderr};
-use crate::support::sample_store;
+use crate::support::{sample_connected, sample_store};
 
 /// The backup made by the jirabridge of store schema `schema` (see
 /// tests/fixtures/store/README.md).
@@ -73,22 +73,40 @@ fn a_schema_6_backup_restores_and_every_record_reads() {
     restores_and_reads(6);
 }
 
-/// The way the fixtures are made, run every time: the sample store, backed up with
-/// `--include-key`, restores into a fresh directory and reads back. With
-/// `JIRABRIDGE_WRITE_STORE_FIXTURE=1` the backup is also written as the fixture of the
-/// current schema, unless that file exists already (an old fixture is never remade); see
-/// tests/fixtures/store/README.md.
+/// The backup of store schema `schema` that also holds connected mode's records (see
+/// tests/fixtures/store/README.md); the first is of schema 6.
+pub fn connected_fixture_path(schema: u32) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/store/schema-{schema}-connected.backup"))
+}
+
+/// Schema 6 with connected mode's records: sealed connections of every kind with their
+/// reverse index, instances' OAuth settings, the RSA key and a `/jira` registration.
 #[test]
-fn the_sample_store_backs_up_and_restores_as_the_fixtures_were_made() {
+fn a_schema_6_connected_backup_restores_and_every_record_reads() {
+    let fixture = connected_fixture_path(6);
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let restored = jirabridge(&config_for(work.path(), &data), &["restore", fixture.to_str().unwrap()], "");
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let (store, key) = (open_store(&data), MasterKey::load_or_create(&data).unwrap());
+    sample_store::assert_filled(&store, &key);
+    sample_connected::assert_filled(&store, &key);
+    assert_eq!(store.reseal_old_records(&key).unwrap(), 0, "nothing sealed the old way");
+}
+
+/// A sample store made by `fill`, backed up with `--include-key`, restores into a fresh
+/// directory and `check` reads it back. With `JIRABRIDGE_WRITE_STORE_FIXTURE=1` the backup
+/// is also written to `fixture`, unless that file exists already (an old fixture is never
+/// remade); see tests/fixtures/store/README.md.
+fn backs_up_and_restores(fixture: PathBuf, fill: fn(&Store, &MasterKey), check: fn(&Store, &MasterKey)) {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
     {
         let store = Store::open(&data, &Default::default()).unwrap();
         let key = MasterKey::load_or_create(&data).unwrap();
-        sample_store::fill(&store, &key, 1_700_000_000_000);
+        fill(&store, &key);
     }
     let write_fixture = std::env::var_os("JIRABRIDGE_WRITE_STORE_FIXTURE").is_some();
-    let fixture = fixture_path(jirabridge::store::schema::SCHEMA_VERSION);
     if write_fixture {
         assert!(!fixture.exists(), "{} exists: fixtures stand for data on users' disks", fixture.display());
     }
@@ -100,5 +118,31 @@ fn the_sample_store_backs_up_and_restores_as_the_fixtures_were_made() {
     let again = work.path().join("again");
     let restored = jirabridge(&config_for(work.path(), &again), &["restore", output.to_str().unwrap()], "");
     assert!(restored.status.success(), "{}", stderr(&restored));
-    sample_store::assert_filled(&open_store(&again), &MasterKey::load_or_create(&again).unwrap());
+    check(&open_store(&again), &MasterKey::load_or_create(&again).unwrap());
+}
+
+/// The way the fixtures are made, run every time (see `backs_up_and_restores`).
+#[test]
+fn the_sample_store_backs_up_and_restores_as_the_fixtures_were_made() {
+    let fixture = fixture_path(jirabridge::store::schema::SCHEMA_VERSION);
+    backs_up_and_restores(
+        fixture,
+        |store, key| sample_store::fill(store, key, 1_700_000_000_000),
+        sample_store::assert_filled,
+    );
+}
+
+/// The connected sample, the same way.
+#[test]
+fn the_connected_sample_backs_up_and_restores_as_its_fixture_was_made() {
+    let fixture = connected_fixture_path(jirabridge::store::schema::SCHEMA_VERSION);
+    let fill = |store: &Store, key: &MasterKey| {
+        sample_store::fill(store, key, 1_700_000_000_000);
+        sample_connected::fill(store, key, 1_700_000_000_000);
+    };
+    let check = |store: &Store, key: &MasterKey| {
+        sample_store::assert_filled(store, key);
+        sample_connected::assert_filled(store, key);
+    };
+    backs_up_and_restores(fixture, fill, check);
 }

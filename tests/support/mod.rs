@@ -10,6 +10,7 @@ pub mod console;
 pub mod fake_jira;
 pub mod fake_mattermost;
 pub mod fixtures;
+pub mod sample_connected;
 pub mod sample_store;
 
 /// True in CI (`CI` set to anything but empty or `false`), where `.ci/run` installs every
