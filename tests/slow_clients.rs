@@ -127,3 +127,53 @@ async fn a_thousand_stalled_bodies_hold_no_memory_and_others_are_served() {
     // The allocator may keep a little; what the connections held must not stay.
     assert!(after < before + 40, "memory returns once they close: {after} MiB (started at {before})");
 }
+
+/// Sends `body` to `path` with `head_extra` headers in 16 pieces over about 1.6 s; answers
+/// the server's reply.
+async fn send_slowly(port: u16, path: &str, head_extra: &str, content_type: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head_extra}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for piece in body.chunks(body.len().div_ceil(16)) {
+        if stream.write_all(piece).await.is_err() {
+            break; // answered early (408) and closed
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    answer(&mut stream, Duration::from_secs(10)).await
+}
+
+/// The plugin import takes uploads of up to 256 MiB: over a link too slow for the body
+/// deadline but still sending, it gets more time per MiB received and finishes; a webhook
+/// sent at the same pace still gets 408.
+#[tokio::test]
+async fn a_large_import_over_a_slow_link_is_not_cut_off() {
+    let app = spawn_app_with(|c| c.server.body_read_timeout_secs = 1).await;
+    let port = port_of(&app.address);
+    // About 1 MiB of plugin KV lines (keys the import lists as left over).
+    let mut kv = String::new();
+    for n in 0..20_000 {
+        kv.push_str(&format!("{{\"key\":\"unknown_{n:06}\",\"value_b64\":\"AAAA\",\"expire_at\":0}}\n"));
+    }
+    let boundary = "jirabridge-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kv\"; filename=\"kv.jsonl\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n{kv}\r\n--{boundary}--\r\n"
+    );
+    assert!(body.len() > 1024 * 1024, "{}", body.len());
+    let auth = format!("Authorization: Bearer {}\r\n", crate::support::app::ADMIN_TOKEN);
+    let multipart = format!("multipart/form-data; boundary={boundary}");
+    let started = Instant::now();
+    let reply = send_slowly(port, "/api/v1/import/plugin?dry_run=true", &auth, &multipart, body.as_bytes()).await;
+    assert!(started.elapsed() > Duration::from_millis(1500), "the upload outlasted the 1 s limit");
+    assert!(reply.starts_with("HTTP/1.1 200"), "{}", &reply[..reply.len().min(300)]);
+
+    let webhook = format!("/webhook?secret={SECRET}&team={TEAM}&channel={CHANNEL}");
+    let padded = format!("{{\"webhookEvent\":\"jira:issue_created\",\"pad\":\"{}\"}}", "x".repeat(1024 * 1024));
+    let reply = send_slowly(port, &webhook, "", "application/json", padded.as_bytes()).await;
+    assert!(reply.starts_with("HTTP/1.1 408"), "{}", &reply[..reply.len().min(300)]);
+    app.shutdown().await;
+}

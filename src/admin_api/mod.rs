@@ -15,6 +15,10 @@ pub mod templates;
 
 use actix_web::web;
 
+/// Routes that take large uploads: their body deadline grows with the bytes received
+/// (`web::body`), so a 256 MiB plugin export over a slow link is not cut off.
+pub const UPLOAD_PATHS: &[&str] = &["/api/v1/import/plugin"];
+
 /// Registers the `/api/v1` routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

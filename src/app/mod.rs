@@ -367,7 +367,7 @@ fn http_server(
             .app_data(state.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
-            .wrap_fn(crate::web::body::with_deadline(body_deadline))
+            .wrap_fn(crate::web::body::with_deadline(body_deadline, crate::admin_api::UPLOAD_PATHS))
     })
     .disable_signals()
     .shutdown_timeout(config.server.shutdown_grace_secs);

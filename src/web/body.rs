@@ -1,6 +1,8 @@
 //! Request bodies from strangers: a byte limit (413 by `Content-Length` or while streaming),
 //! memory that grows only with the bytes received, and a time limit for the whole body
-//! (`server.body_read_timeout_secs`, 408 and the connection closed).
+//! (`server.body_read_timeout_secs`, 408 and the connection closed). Routes that take large
+//! uploads (the plugin import, up to 256 MiB) get more time for each MiB that arrives, so an
+//! upload over a slow link still ends, while a body that stops arriving still times out.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -62,21 +64,35 @@ pub fn timed_out() -> HttpResponse {
         .body("request body not received in time")
 }
 
+/// Time added to an upload route's deadline per MiB received: uploads must keep up
+/// 512 KiB/s on average after the first `server.body_read_timeout_secs`.
+const GRACE_PER_MIB: Duration = Duration::from_secs(2);
+
 /// What the deadline middleware gives back for a request.
 pub type Answer = Pin<Box<dyn Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>>;
 
 /// Middleware for every route: the request body fails with a timeout once `limit` has
-/// passed since the request arrived, and a request whose body timed out is answered 408,
-/// whatever the handler made of the error.
-pub fn with_deadline<S>(limit: Duration) -> impl Fn(ServiceRequest, &S) -> Answer + Clone
+/// passed since the request arrived (plus [`GRACE_PER_MIB`] per MiB received on the
+/// `upload_paths`), and a request whose body timed out is answered 408, whatever the
+/// handler made of the error.
+pub fn with_deadline<S>(
+    limit: Duration,
+    upload_paths: &'static [&'static str],
+) -> impl Fn(ServiceRequest, &S) -> Answer + Clone
 where
     S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
     S::Future: 'static,
 {
     move |mut req: ServiceRequest, service: &S| {
         let expired = Arc::new(AtomicBool::new(false));
-        let body =
-            Deadline { inner: req.take_payload(), due: Instant::now() + limit, timer: None, expired: expired.clone() };
+        let grace_per_mib = if upload_paths.contains(&req.path()) { GRACE_PER_MIB } else { Duration::ZERO };
+        let body = Deadline {
+            inner: req.take_payload(),
+            due: Instant::now() + limit,
+            grace_per_mib,
+            timer: None,
+            expired: expired.clone(),
+        };
         req.set_payload(Payload::Stream { payload: Box::pin(body) });
         let answer = service.call(req);
         Box::pin(async move {
@@ -95,6 +111,8 @@ where
 struct Deadline {
     inner: Payload,
     due: Instant,
+    /// Added to `due` per MiB received (zero but on upload routes).
+    grace_per_mib: Duration,
     timer: Option<Pin<Box<Sleep>>>,
     expired: Arc<AtomicBool>,
 }
@@ -109,6 +127,13 @@ impl Stream for Deadline {
         }
         if Instant::now() < this.due {
             if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
+                if let (Some(Ok(bytes)), false) = (&item, this.grace_per_mib.is_zero()) {
+                    this.due += this.grace_per_mib.mul_f64(bytes.len() as f64 / (1024.0 * 1024.0));
+                    let due = this.due;
+                    if let Some(timer) = this.timer.as_mut() {
+                        timer.as_mut().reset(due);
+                    }
+                }
                 return Poll::Ready(item);
             }
             let due = this.due;
