@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::support::app::{spawn_app_with, TestApp};
+use crate::support::app::{spawn_app_on, spawn_app_with, TestApp};
 use crate::support::fake_mattermost::SlashCommand;
 
 const PUBLIC: &str = "https://jirabridge.example.com";
@@ -118,6 +118,32 @@ async fn turning_autocomplete_off_updates_the_registered_command() {
         assert!(Instant::now() < deadline, "the command still autocompletes: {command}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    app.shutdown().await;
+}
+
+/// SPEC §9.7: a new `server.public_url` takes a restart, and at start every registered
+/// command is put again with the new URL, its token unchanged, so `/jira` keeps working.
+#[tokio::test]
+async fn a_restart_with_a_new_public_url_moves_the_registered_command() {
+    let app = app().await;
+    register(&app, json!({"team_id": app.team_id})).await;
+    let token = app.mm.team_commands(&app.team_id)[0]["token"].as_str().unwrap().to_string();
+    let kept = app.stop_keeping_everything().await;
+    let moved = "https://jira-bridge.example.org";
+    let app = spawn_app_on(kept, |c| c.server.public_url = moved.into()).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let commands = app.mm.team_commands(&app.team_id);
+        assert_eq!(commands.len(), 1, "updated, not registered again: {commands:?}");
+        if commands[0]["url"] == format!("{moved}/mattermost/command") {
+            assert_eq!(commands[0]["token"], token.as_str(), "the same command and token");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the command still points at the old URL: {}", commands[0]);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let user = app.mm.add_user("ann", "system_user");
+    assert_eq!(run(&app, &app.team_id, &app.channel_id, &user, &token).await, 200, "its token still works");
     app.shutdown().await;
 }
 

@@ -58,6 +58,21 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let team_id = mm.add_team(TEAM);
     let channel_id = mm.add_channel(&team_id, CHANNEL);
     let data_dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_on(Kept { mm, team_id, channel_id, data_dir }, adjust).await
+}
+
+/// What outlives a stopped app for the next one: the fake Mattermost with its team and
+/// channel, and the data directory.
+pub struct Kept {
+    pub mm: FakeMattermost,
+    pub team_id: String,
+    pub channel_id: String,
+    pub data_dir: tempfile::TempDir,
+}
+
+/// Starts the app again on what an earlier one `kept`, configured by `adjust`.
+pub async fn spawn_app_on(kept: Kept, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let Kept { mm, team_id, channel_id, data_dir } = kept;
     let mut config = test_config(&mm, data_dir.path());
     adjust(&mut config);
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
@@ -135,6 +150,13 @@ impl TestApp {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         self.task.await.expect("app task").expect("clean stop");
+    }
+
+    /// Stops the app cleanly and keeps its data and the fake Mattermost, to start again.
+    pub async fn stop_keeping_everything(self) -> Kept {
+        let _ = self.stop.send(true);
+        self.task.await.expect("app task").expect("clean stop");
+        Kept { mm: self.mm, team_id: self.team_id, channel_id: self.channel_id, data_dir: self.data_dir }
     }
 
     /// Stops the app cleanly and hands over its data directory, to use it stopped.
