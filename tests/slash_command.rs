@@ -111,6 +111,21 @@ async fn an_admin_manages_instances_and_gets_the_webhook_urls() {
     app.shutdown().await;
 }
 
+/// Issue keys are read at the edge (issue 15): a word that is no key such as PROJ-123 gets
+/// a sentence at once, before any connection or Jira is looked at.
+#[tokio::test]
+async fn a_word_that_is_no_issue_key_is_answered_at_once() {
+    let app = app().await;
+    let user = app.mm.add_user("ann", "system_user");
+    for (line, word) in [("/jira view 10001", "10001"), ("/jira transition ../admin done", "../admin")] {
+        let reply = jira(&app, &user, COMMAND_TOKEN, line).await;
+        assert_eq!(reply.text(), format!("`{word}` is not a Jira issue key such as PROJ-123."), "{line}");
+    }
+    let reply = jira(&app, &user, COMMAND_TOKEN, "/jira view ext-1").await;
+    assert!(reply.text().starts_with("There is no Jira instance installed."), "a key goes on: {}", reply.text());
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn commands_that_need_jira_say_so_until_a_connection_exists() {
     let app = spawn_app_with(|c| {

@@ -1,10 +1,13 @@
 //! `/jira` text → [`Command`] (SPEC §9.2, §9.3), pure and table-tested. The words are split
 //! on whitespace; `--instance X` (or `--instance=X`) may stand anywhere; the command is the
 //! longest known prefix of up to three words, with the optional `issue` / `instance` prefix
-//! the plugin allowed; anything else is help. Issue keys are upper-cased, and an `@user`
+//! the plugin allowed; anything else is help. Issue keys are upper-cased and checked here (a
+//! word that is not one is answered before Jira is asked), and an `@user`
 //! argument is resolved through the mentions Mattermost sent with the command.
 
 use std::fmt;
+
+use crate::ids::JiraIssueKey;
 
 /// Which install a `/jira install …` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,25 +69,28 @@ pub enum Command {
         url: String,
     },
     View {
-        key: Option<String>,
+        key: Option<JiraIssueKey>,
     },
     Transition {
-        key: String,
+        key: JiraIssueKey,
         state: String,
     },
     /// Both or neither: `assign` takes exactly two arguments.
     Assign {
-        target: Option<(String, Assignee)>,
+        target: Option<(JiraIssueKey, Assignee)>,
     },
     Unassign {
-        key: Option<String>,
+        key: Option<JiraIssueKey>,
     },
     Create {
         text: String,
     },
     Attach {
-        key: Option<String>,
+        key: Option<JiraIssueKey>,
     },
+    /// An argument that cannot be what the command needs (an issue key that is not one),
+    /// answered with this sentence before anything is asked of Jira.
+    BadArgument(String),
     Subscribe,
     SubscribeEdit,
     /// `extra_args`: words after `subscribe list`, which it refuses.
@@ -263,8 +269,10 @@ fn take_post_options(words: &mut Vec<String>) -> (Option<String>, bool) {
     (post, thread)
 }
 
-fn key(word: &str) -> String {
-    word.to_ascii_uppercase()
+/// An issue key as typed: upper-cased and checked (`ext-20` is `EXT-20`; `10001` or
+/// `EXT 20` are refused with a sentence).
+fn key(word: &str) -> Result<JiraIssueKey, Command> {
+    JiraIssueKey::parse(word).map_err(|e| Command::BadArgument(format!("{e}.")))
 }
 
 fn connect(args: &[String], _: &[(String, String)]) -> Command {
@@ -297,20 +305,26 @@ fn uninstall(args: &[String], _: &[(String, String)]) -> Command {
 
 fn view(args: &[String], _: &[(String, String)]) -> Command {
     match args {
-        [issue] => Command::View { key: Some(key(issue)) },
+        [issue] => key(issue).map_or_else(|bad| bad, |key| Command::View { key: Some(key) }),
         _ => Command::View { key: None },
     }
 }
 
 fn transition(args: &[String], _: &[(String, String)]) -> Command {
     match args {
-        [issue, state @ ..] if !state.is_empty() => Command::Transition { key: key(issue), state: state.join(" ") },
+        [issue, state @ ..] if !state.is_empty() => {
+            key(issue).map_or_else(|bad| bad, |key| Command::Transition { key, state: state.join(" ") })
+        }
         _ => Command::Help,
     }
 }
 
 fn assign(args: &[String], mentions: &[(String, String)]) -> Command {
     let [issue, who] = args else { return Command::Assign { target: None } };
+    let issue = match key(issue) {
+        Ok(issue) => issue,
+        Err(bad) => return bad,
+    };
     let assignee = match who.strip_prefix('@') {
         Some(username) => {
             let user_id = mentions.iter().find(|(name, _)| name == username).map(|(_, id)| id.clone());
@@ -318,12 +332,12 @@ fn assign(args: &[String], mentions: &[(String, String)]) -> Command {
         }
         None => Assignee::Search(who.clone()),
     };
-    Command::Assign { target: Some((key(issue), assignee)) }
+    Command::Assign { target: Some((issue, assignee)) }
 }
 
 fn unassign(args: &[String], _: &[(String, String)]) -> Command {
     match args {
-        [issue] => Command::Unassign { key: Some(key(issue)) },
+        [issue] => key(issue).map_or_else(|bad| bad, |key| Command::Unassign { key: Some(key) }),
         _ => Command::Unassign { key: None },
     }
 }
@@ -331,7 +345,7 @@ fn unassign(args: &[String], _: &[(String, String)]) -> Command {
 fn attach(args: &[String], _: &[(String, String)]) -> Command {
     match args {
         [] => Command::Attach { key: None },
-        [issue] => Command::Attach { key: Some(key(issue)) },
+        [issue] => key(issue).map_or_else(|bad| bad, |key| Command::Attach { key: Some(key) }),
         _ => Command::Help,
     }
 }

@@ -71,6 +71,7 @@ fn answered_here(command: &Command) -> bool {
             | Command::Webhook { .. }
             | Command::Stats
             | Command::Setup
+            | Command::BadArgument(_)
     )
 }
 
@@ -98,6 +99,7 @@ async fn answer_here(ctx: &CommandContext, caller: &Caller, parsed: ParsedComman
             local(Box::new(move |s| admin::stats(s, connected, now_ms()))).await
         }
         Command::Setup => setup(ctx, caller, &config).await,
+        Command::BadArgument(sentence) => Ok(sentence),
         _ => Ok(help(&config, caller.system_admin)),
     }
 }

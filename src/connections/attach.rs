@@ -146,12 +146,14 @@ impl Connections {
         state: &SignedState,
         values: &Map<String, Value>,
     ) -> Outcome {
-        let key = super::form_text(values, "issue").to_ascii_uppercase();
-        if key.is_empty() || key.chars().any(char::is_whitespace) {
-            return Outcome::Invalid(
-                [("issue".to_string(), "Enter an issue key, such as DEMO-12.".to_string())].into(),
-            );
-        }
+        let typed = super::form_text(values, "issue");
+        let key = match crate::ids::JiraIssueKey::parse(&typed) {
+            Ok(key) => key.into_string(),
+            Err(_) => {
+                let error = "Enter an issue key, such as DEMO-12.".to_string();
+                return Outcome::Invalid([("issue".to_string(), error)].into());
+            }
+        };
         let group = Some(super::form_text(values, "visibility")).filter(|g| !g.is_empty());
         let post = state.data.get("post").and_then(Value::as_str).map(str::to_string);
         let thread = state.data.get("thread").and_then(Value::as_bool).unwrap_or(false);

@@ -121,12 +121,13 @@ impl Connections {
             Err(why) => return why.into(),
         };
         let answer = match command {
-            Command::View { key } => self.view(caller, &acting, key).await,
-            Command::Transition { key, state } => self.transition(&acting, &key, &state).await.into(),
-            Command::Assign { target: Some((key, who)) } => self.assign(&acting, &key, &who).await.into(),
+            // Keys were checked when the command was read; from here they are path segments.
+            Command::View { key } => self.view(caller, &acting, key.map(String::from)).await,
+            Command::Transition { key, state } => self.transition(&acting, key.as_str(), &state).await.into(),
+            Command::Assign { target: Some((key, who)) } => self.assign(&acting, key.as_str(), &who).await.into(),
             Command::Assign { target: None } => "Please specify an issue key and an assignee search string, in the form `/jira assign <issue-key> <assignee>`.".into(),
-            Command::Unassign { key } => self.unassign(&acting, key).await.into(),
-            Command::Attach { key } => self.attach(caller, &acting, key, post, thread).await.into(),
+            Command::Unassign { key } => self.unassign(&acting, key.map(String::from)).await.into(),
+            Command::Attach { key } => self.attach(caller, &acting, key.map(String::from), post, thread).await.into(),
             Command::Create { text } => self.create_command(caller, &acting, text, post).await,
             _ => NOT_HERE.into(),
         };
