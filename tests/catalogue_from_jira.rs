@@ -130,3 +130,52 @@ async fn the_editor_offers_jira_names_and_stores_their_ids() {
     assert_eq!(stored.fields[0].values, ["10100"]);
     app.shutdown().await;
 }
+
+/// Form fields as the console's `submit` takes them.
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// A name is resolved within the rule's projects; one that names several ids, or none, is
+/// refused with a message next to its input instead of being stored as text that would
+/// never match.
+#[tokio::test]
+async fn a_name_of_several_ids_or_none_is_refused_not_stored() {
+    let jira = a_jira_with_names().await;
+    jira.add_project("WEB", "Website", &[("10004", "Incident")], &[]);
+    jira.set_project_list("OPS", "components", &[("50", "Backend")]);
+    jira.set_project_list("WEB", "components", &[("51", "Backend")]);
+    let app = app_with_jira(&jira, false).await;
+    let mut visitor = signed_in(&app).await;
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let rule = |name: &'static str, projects: &'static str, types: &'static str| {
+        vec![
+            ("name", name.to_string()),
+            ("channel", channel.clone()),
+            ("instance_id", jira.url.clone()),
+            ("events", "event_created".to_string()),
+            ("projects", projects.to_string()),
+            ("issue_types", types.to_string()),
+            ("field_key", "components".to_string()),
+            ("field_inclusion", "include_any".to_string()),
+            ("field_values", "backend".to_string()),
+        ]
+    };
+    let both = rule("Both", "OPS, WEB", "Incident");
+    let refused = visitor.submit(&editor, "/admin/subscriptions/new", &pairs(&both)).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.has("Several component ids are named \"backend\" (50, 51): give the id."), "{}", refused.body);
+
+    let unknown = rule("Typo", "OPS", "Incidnet");
+    let refused = visitor.submit(&editor, "/admin/subscriptions/new", &pairs(&unknown)).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.has("No issue type named \"Incidnet\" is known for this instance"), "{}", refused.body);
+    assert!(app.state.store.subscriptions().unwrap().is_empty(), "nothing saved");
+
+    let one = rule("Ops only", "OPS", "Incident");
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &pairs(&one)).await;
+    assert_eq!(saved.status, 303, "within OPS the name is OPS's component: {}", saved.body);
+    assert_eq!(app.state.store.subscriptions().unwrap()[0].fields[0].values, ["50"]);
+    app.shutdown().await;
+}

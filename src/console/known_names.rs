@@ -3,6 +3,8 @@
 //! an admin picks `Bug` and the rule still stores `10001`; a name typed where an id goes is
 //! turned into its id when the rule is saved. Plain HTML: no script needed.
 
+use std::collections::BTreeMap;
+
 use super::error::ConsoleError;
 use crate::store::{CatalogEntry, Store, StoreError};
 use crate::subscriptions::{catalog, catalog_listed};
@@ -24,54 +26,94 @@ pub struct KnownNames {
 impl KnownNames {
     /// The form as it is stored: each issue type, and each value of a filter on a field
     /// whose values are ids (priority, status, components, versions, security level), typed
-    /// as a name seen for exactly one id, becomes that id. Ids and unknown text stay.
-    pub fn names_to_ids(&self, form: &mut super::rule_form::RuleForm) {
-        form.issue_types = self.resolved("issue_types", &form.issue_types);
-        for row in &mut form.rows {
-            if let Some(kind) = catalog::kind_of_field(&row.key) {
-                row.values = self.resolved(kind, &row.values);
+    /// as a name, becomes the one id of that name (components, versions and levels within
+    /// the rule's projects). Ids stay. Answers a message per input whose name is unknown or
+    /// names several ids (by the paths validation uses): stored as text, such a value would
+    /// never match.
+    pub fn names_to_ids(&self, form: &mut super::rule_form::RuleForm) -> BTreeMap<String, String> {
+        let projects = super::form::split_list(&form.projects);
+        let mut errors = BTreeMap::new();
+        match self.resolved("issue_types", &form.issue_types, &projects) {
+            Ok(ids) => form.issue_types = ids,
+            Err(message) => {
+                errors.insert("filters.issue_types".to_string(), message);
             }
         }
+        for (n, row) in form.rows.iter_mut().filter(|r| !r.key.is_empty()).enumerate() {
+            let Some(kind) = catalog::kind_of_field(&row.key) else { continue };
+            match self.resolved(kind, &row.values, &projects) {
+                Ok(ids) => row.values = ids,
+                Err(message) => {
+                    errors.insert(format!("filters.fields[{n}].values"), message);
+                }
+            }
+        }
+        errors
     }
 
     /// The reverse of [`Self::names_to_ids`], for showing a stored rule: each id whose name
     /// reads back to it alone is shown as that name.
     pub fn ids_to_names(&self, form: &mut super::rule_form::RuleForm) {
-        form.issue_types = self.named("issue_types", &form.issue_types);
+        let projects = super::form::split_list(&form.projects);
+        form.issue_types = self.named("issue_types", &form.issue_types, &projects);
         for row in &mut form.rows {
             if let Some(kind) = catalog::kind_of_field(&row.key) {
-                row.values = self.named(kind, &row.values);
+                row.values = self.named(kind, &row.values, &projects);
             }
         }
     }
 
-    fn named(&self, kind: &str, ids: &str) -> String {
+    fn named(&self, kind: &str, ids: &str, projects: &[String]) -> String {
         let name_of = |id: &str| {
             let entry = self.entries.iter().find(|e| e.kind == kind && e.id == id)?;
-            (self.id_of(kind, &entry.name).as_deref() == Some(id) && !entry.name.contains(','))
-                .then(|| entry.name.clone())
+            let reads_back = self.ids_named(kind, &entry.name, projects) == [id];
+            (reads_back && !entry.name.contains(',')).then(|| entry.name.clone())
         };
         let values = super::form::split_list(ids);
         values.into_iter().map(|v| name_of(&v).unwrap_or(v)).collect::<Vec<_>>().join(", ")
     }
 
-    fn resolved(&self, kind: &str, typed: &str) -> String {
-        let values = super::form::split_list(typed);
-        values.into_iter().map(|v| self.id_of(kind, &v).unwrap_or(v)).collect::<Vec<_>>().join(", ")
+    fn resolved(&self, kind: &str, typed: &str, projects: &[String]) -> Result<String, String> {
+        let mut ids = Vec::new();
+        for value in super::form::split_list(typed) {
+            ids.push(self.id_of(kind, &value, projects)?);
+        }
+        Ok(ids.join(", "))
     }
 
-    fn id_of(&self, kind: &str, typed: &str) -> Option<String> {
-        let of_kind = || self.entries.iter().filter(|e| e.kind == kind);
-        if of_kind().any(|e| e.id == typed) {
-            return None;
+    /// The id `typed` stands for: itself when it is a known id, or a number (an id not seen
+    /// yet); else the one id of that name. Unknown names are refused only when names of the
+    /// kind are known at all (otherwise nothing can be checked, and the text is kept).
+    fn id_of(&self, kind: &str, typed: &str, projects: &[String]) -> Result<String, String> {
+        let mut of_kind = self.entries.iter().filter(|e| e.kind == kind).peekable();
+        let nothing_known = of_kind.peek().is_none();
+        if nothing_known || typed.bytes().all(|b| b.is_ascii_digit()) || of_kind.any(|e| e.id == typed) {
+            return Ok(typed.to_string());
         }
-        let mut ids: Vec<&str> =
-            of_kind().filter(|e| e.name.eq_ignore_ascii_case(typed)).map(|e| e.id.as_str()).collect();
+        let words = in_words(kind).to_lowercase();
+        match self.ids_named(kind, typed, projects).as_slice() {
+            [only] => Ok(only.to_string()),
+            [] => Err(format!("No {words} named \"{typed}\" is known for this instance: give its id.")),
+            several => Err(format!("Several {words} ids are named \"{typed}\" ({}): give the id.", several.join(", "))),
+        }
+    }
+
+    /// The distinct ids of `kind` named `name` (any case); for components, versions and
+    /// security levels only those of `projects` when the rule names any.
+    fn ids_named(&self, kind: &str, name: &str, projects: &[String]) -> Vec<&str> {
+        let in_projects = |project: &Option<String>| match project {
+            Some(project) if !projects.is_empty() => projects.iter().any(|p| p.eq_ignore_ascii_case(project)),
+            _ => true,
+        };
+        let mut ids: Vec<&str> = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == kind && e.name.eq_ignore_ascii_case(name) && in_projects(&e.project))
+            .map(|e| e.id.as_str())
+            .collect();
+        ids.sort_unstable();
         ids.dedup();
-        match ids.as_slice() {
-            [only] => Some(only.to_string()),
-            _ => None,
-        }
+        ids
     }
 }
 
@@ -132,6 +174,7 @@ pub fn load(store: &Store, instance_id: &str, listed: Vec<CatalogEntry>) -> Resu
 
 fn in_words(kind: &str) -> &'static str {
     match kind {
+        "issue_types" => "Issue type",
         "priorities" => "Priority",
         "statuses" => "Status",
         "components" => "Component",

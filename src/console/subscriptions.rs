@@ -209,10 +209,11 @@ async fn save(
     let (kind, base, noun) = kind_of(segment)?;
     let mut form = RuleForm::from_form(&post.form);
     let names = super::known_names::for_instance(state, form.instance_id.clone()).await?;
-    names.names_to_ids(&mut form);
+    let unknown_names = names.names_to_ids(&mut form);
     let resolved = super::channel_picker::resolve(state, &form.channel).await;
     let result = match &resolved {
         Err(message) => Err(SubscriptionError::Invalid([("channel_id".to_string(), message.clone())].into())),
+        Ok(_) if !unknown_names.is_empty() => Err(SubscriptionError::Invalid(unknown_names)),
         Ok(channel) => {
             let service = state.rules_as(kind, &post.admin.username);
             let model = form.to_model(channel);
