@@ -179,3 +179,28 @@ async fn a_name_of_several_ids_or_none_is_refused_not_stored() {
     assert_eq!(app.state.store.subscriptions().unwrap()[0].fields[0].values, ["50"]);
     app.shutdown().await;
 }
+
+/// A slow Jira does not hold the editor: the page waits a few seconds at most, the listing
+/// goes on in the background, and a later page has the names.
+#[tokio::test]
+async fn a_slow_jira_does_not_hold_the_editor() {
+    let jira = a_jira_with_names().await;
+    jira.slow_lists(std::time::Duration::from_secs(5));
+    let app = app_with_jira(&jira, false).await;
+    let mut visitor = signed_in(&app).await;
+    let started = std::time::Instant::now();
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    assert_eq!(editor.status, 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "waited {:?}", started.elapsed());
+    assert!(!editor.has("Staff only"), "the listing is not there yet");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let page = visitor.get("/admin/subscriptions/new").await;
+        if page.has("Staff only") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the listing never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.shutdown().await;
+}

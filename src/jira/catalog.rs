@@ -3,6 +3,7 @@
 //! components, versions and security levels. The subscription editor offers them by name;
 //! without credentials, or in push-only mode, only the names learned from payloads are there.
 
+use futures_util::{stream, StreamExt};
 use serde_json::Value;
 
 use super::auth::JiraAuth;
@@ -44,9 +45,12 @@ impl Named {
     }
 }
 
-/// Everything the credentials may see. Fails only when Jira cannot be asked at all (refused,
-/// unreachable, credentials rejected); a list Jira will not give (403, 404: no security
-/// scheme, no permission) is left out.
+/// Per-project lists read at once (a site with 50 projects needs 150 of them).
+const AT_ONCE: usize = 6;
+
+/// Everything the credentials may see. Fails when Jira cannot be asked at all: the project
+/// list fails, or the credentials or the address are refused. Any other list Jira will not
+/// give (403, 404: no security scheme, no permission; or an error) is left out.
 pub async fn listed_names(
     client: &JiraClient,
     base: &str,
@@ -61,39 +65,61 @@ pub async fn listed_names(
             out.push(named("issue_types", &issue_type.id, &issue_type.name, None));
         }
     }
-    for (kind, path) in [("issue_types", "issuetype"), ("priorities", "priority"), ("statuses", "status")] {
-        for item in list(client, &api_url(base, &[path])?, auth).await? {
-            out.push(named(kind, &item.id, &item.name, None));
-        }
-    }
-    for item in list(client, &api_url(base, &["field"])?, auth).await? {
-        if item.custom {
-            out.push(named("fields", &item.id, &item.name, None));
-        }
-    }
+    let global = |kind, path| Ok::<_, JiraError>(ListToRead::new(kind, None, api_url(base, &[path])?, ""));
+    let mut lists =
+        vec![global("issue_types", "issuetype")?, global("priorities", "priority")?, global("statuses", "status")?];
+    lists.push(global("fields", "field")?);
     for project in projects.iter().take(PROJECTS_LISTED_AT_MOST) {
-        let key = Some(project.key.as_str());
-        for (kind, path) in [("components", "components"), ("versions", "versions")] {
-            for item in list(client, &api_url(base, &["project", &project.key, path])?, auth).await? {
-                out.push(named(kind, &item.id, &item.name, key));
-            }
+        let key = &project.key;
+        for (kind, path, under) in [
+            ("components", "components", ""),
+            ("versions", "versions", ""),
+            ("security_levels", "securitylevel", "levels"),
+        ] {
+            lists.push(ListToRead::new(kind, Some(key), api_url(base, &["project", key, path])?, under));
         }
-        let levels = api_url(base, &["project", &project.key, "securitylevel"])?;
-        for item in list_at(client, &levels, auth, "levels").await? {
-            out.push(named("security_levels", &item.id, &item.name, key));
+    }
+    let mut answers = stream::iter(lists).map(|list| list.read(client, auth)).buffer_unordered(AT_ONCE);
+    while let Some((list, answer)) = answers.next().await {
+        let items = match answer {
+            Ok(items) => items,
+            Err(e @ (JiraError::Unauthorized | JiraError::Refused(_))) => return Err(e),
+            Err(e) => {
+                let (kind, project) = (list.kind, list.project.as_deref());
+                tracing::info!(kind, project, error = %e, "one list of the catalogue could not be read from Jira");
+                continue;
+            }
+        };
+        // Of the fields, only custom ones are named by filters that take ids.
+        for item in items.iter().filter(|item| list.kind != "fields" || item.custom) {
+            out.push(named(list.kind, &item.id, &item.name, list.project.as_deref()));
         }
     }
     out.retain(|n| !n.id.trim().is_empty() && !n.name.trim().is_empty());
     Ok(out)
 }
 
-fn named(kind: &'static str, id: &str, name: &str, project: Option<&str>) -> ListedName {
-    ListedName { kind, id: id.trim().to_string(), name: name.trim().to_string(), project: project.map(str::to_string) }
+/// One list to read: its catalogue kind, project, URL and the member holding the items.
+struct ListToRead {
+    kind: &'static str,
+    project: Option<String>,
+    url: String,
+    under: &'static str,
 }
 
-/// A JSON array of named things at `url`.
-async fn list(client: &JiraClient, url: &str, auth: &JiraAuth) -> Result<Vec<Named>, JiraError> {
-    list_at(client, url, auth, "").await
+impl ListToRead {
+    fn new(kind: &'static str, project: Option<&String>, url: String, under: &'static str) -> ListToRead {
+        ListToRead { kind, project: project.cloned(), url, under }
+    }
+
+    async fn read(self, client: &JiraClient, auth: &JiraAuth) -> (ListToRead, Result<Vec<Named>, JiraError>) {
+        let answer = list_at(client, &self.url, auth, self.under).await;
+        (self, answer)
+    }
+}
+
+fn named(kind: &'static str, id: &str, name: &str, project: Option<&str>) -> ListedName {
+    ListedName { kind, id: id.trim().to_string(), name: name.trim().to_string(), project: project.map(str::to_string) }
 }
 
 /// The named things at `url`: the answer itself, or its member `under` when not empty.

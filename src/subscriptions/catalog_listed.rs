@@ -1,11 +1,13 @@
 //! The part of the catalogue Jira lists (SPEC §6.9): read through the one Jira client with the
-//! admin credentials, at most every 10 minutes per instance, kept in memory (Jira holds it;
-//! a restart reads it again). Merged over the names learned from payloads: Jira's name wins
+//! admin credentials, at most every 10 minutes per instance (a minute after a failure), one
+//! read at a time, kept in memory (Jira holds it; a restart reads it again). A page waits for
+//! a read a few seconds at most. Merged over the names learned from payloads: Jira's name wins
 //! for the same kind and id, and what only payloads showed (labels, a project the credentials
 //! may not browse) stays.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::ids::InstanceType;
 use crate::jira::auth::JiraAuth;
@@ -17,6 +19,11 @@ use crate::utc::now_ms;
 
 /// How long a listing is used before Jira is asked again.
 pub const REFRESH_MS: u64 = 10 * 60 * 1000;
+/// After a failed listing, Jira is asked again no sooner than this.
+const RETRY_AFTER_FAILURE_MS: u64 = 60 * 1000;
+/// How long a page waits for a listing; a slower one goes on in the background and serves
+/// the next page.
+const PAGE_WAITS_AT_MOST: Duration = Duration::from_secs(3);
 
 /// Jira's listings, per instance.
 pub struct ListedCatalog {
@@ -24,9 +31,13 @@ pub struct ListedCatalog {
     listings: Mutex<HashMap<String, Listing>>,
 }
 
+#[derive(Default)]
 struct Listing {
-    read_at_ms: u64,
+    /// When Jira is asked next (ms).
+    next_read_ms: u64,
     entries: Vec<CatalogEntry>,
+    /// A read is under way: nobody starts another.
+    reading: bool,
 }
 
 impl ListedCatalog {
@@ -34,20 +45,42 @@ impl ListedCatalog {
         ListedCatalog { client, listings: Mutex::default() }
     }
 
-    /// What Jira lists for `instance`, read again when older than [`REFRESH_MS`]. Empty
-    /// without credentials or in push-only mode; when Jira cannot be asked, the last listing
-    /// (if any) is used and the failure logged.
-    pub async fn listed(&self, instance: &InstanceRecordV1, auth: Option<&JiraAuth>) -> Vec<CatalogEntry> {
-        let Some(auth) = auth.filter(|_| self.client.may_call()) else { return Vec::new() };
-        let id = instance.id.as_str();
+    /// What Jira lists for `instance`: the last listing while it is fresh; else Jira is asked
+    /// (one read at a time per instance), waiting at most [`PAGE_WAITS_AT_MOST`] before the
+    /// last listing (or nothing) is answered instead. Empty without credentials or in
+    /// push-only mode.
+    pub async fn listed(self: &Arc<Self>, instance: &InstanceRecordV1, auth: Option<&JiraAuth>) -> Vec<CatalogEntry> {
+        let Some(auth) = auth.filter(|_| self.client.may_call()).cloned() else { return Vec::new() };
+        let id = instance.id.to_string();
         let now = now_ms();
-        if let Some(fresh) = self.cached(id, |l| now < l.read_at_ms.saturating_add(REFRESH_MS)) {
-            return fresh;
-        }
+        let start = {
+            let mut listings = self.listings();
+            let listing = listings.entry(id.clone()).or_default();
+            if now < listing.next_read_ms || listing.reading {
+                return listing.entries.clone();
+            }
+            listing.reading = true;
+            listing.entries.clone()
+        };
+        let catalog = self.clone();
         let cloud = instance.instance_type == InstanceType::Cloud;
-        match listed_names(&self.client, id, cloud, auth).await {
+        let reading = tokio::spawn(async move { catalog.read(id, cloud, auth).await });
+        match tokio::time::timeout(PAGE_WAITS_AT_MOST, reading).await {
+            Ok(Ok(entries)) => entries,
+            _ => start,
+        }
+    }
+
+    /// Asks Jira and keeps the answer (or, after a failure, the last listing for a minute).
+    async fn read(&self, id: String, cloud: bool, auth: JiraAuth) -> Vec<CatalogEntry> {
+        let answer = listed_names(&self.client, &id, cloud, &auth).await;
+        let now = now_ms();
+        let mut listings = self.listings();
+        let listing = listings.entry(id.clone()).or_default();
+        listing.reading = false;
+        match answer {
             Ok(names) => {
-                let entries: Vec<CatalogEntry> = names
+                listing.entries = names
                     .into_iter()
                     .map(|n| CatalogEntry {
                         kind: n.kind.to_string(),
@@ -58,20 +91,18 @@ impl ListedCatalog {
                         listed_by_jira: true,
                     })
                     .collect();
-                let listing = Listing { read_at_ms: now, entries: entries.clone() };
-                self.listings.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), listing);
-                entries
+                listing.next_read_ms = now + REFRESH_MS;
             }
             Err(e) => {
-                tracing::warn!(instance = %instance.id, error = %e, "Jira could not list names for the catalogue");
-                self.cached(id, |_| true).unwrap_or_default()
+                tracing::warn!(instance = %id, error = %e, "Jira could not list names for the catalogue");
+                listing.next_read_ms = now + RETRY_AFTER_FAILURE_MS;
             }
         }
+        listing.entries.clone()
     }
 
-    fn cached(&self, id: &str, usable: impl Fn(&Listing) -> bool) -> Option<Vec<CatalogEntry>> {
-        let listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
-        listings.get(id).filter(|l| usable(l)).map(|l| l.entries.clone())
+    fn listings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Listing>> {
+        self.listings.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

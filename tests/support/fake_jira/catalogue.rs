@@ -22,6 +22,8 @@ pub(super) struct Catalogue {
     fields: Vec<Value>,
     /// (project key, `components` | `versions` | `securitylevel`) → its items.
     per_project: HashMap<(String, String), Vec<Value>>,
+    /// How long each list takes to answer.
+    delay: std::time::Duration,
 }
 
 impl Default for Catalogue {
@@ -36,6 +38,7 @@ impl Default for Catalogue {
                 json!({"id": "priority", "name": "Priority", "custom": false}),
             ],
             per_project: HashMap::new(),
+            delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -63,7 +66,8 @@ pub(super) fn signed_in(world: &mut World, req: &HttpRequest) -> Result<(), Http
     }
 }
 
-fn answer(world: &Shared, req: &HttpRequest, list: impl Fn(&Catalogue) -> Vec<Value>) -> HttpResponse {
+async fn answer(world: &Shared, req: &HttpRequest, list: impl Fn(&Catalogue) -> Vec<Value>) -> HttpResponse {
+    wait(world).await;
     let mut world = world.lock().unwrap();
     match signed_in(&mut world, req) {
         Ok(()) => HttpResponse::Ok().json(list(&world.catalogue)),
@@ -71,23 +75,30 @@ fn answer(world: &Shared, req: &HttpRequest, list: impl Fn(&Catalogue) -> Vec<Va
     }
 }
 
+/// The list's delay, slept without holding the world.
+async fn wait(world: &Shared) {
+    let delay = world.lock().unwrap().catalogue.delay;
+    tokio::time::sleep(delay).await;
+}
+
 async fn issue_types(world: Shared, req: HttpRequest) -> HttpResponse {
-    answer(&world, &req, |c| c.issue_types.clone())
+    answer(&world, &req, |c| c.issue_types.clone()).await
 }
 
 async fn priorities(world: Shared, req: HttpRequest) -> HttpResponse {
-    answer(&world, &req, |c| c.priorities.clone())
+    answer(&world, &req, |c| c.priorities.clone()).await
 }
 
 async fn statuses(world: Shared, req: HttpRequest) -> HttpResponse {
-    answer(&world, &req, |c| c.statuses.clone())
+    answer(&world, &req, |c| c.statuses.clone()).await
 }
 
 async fn fields(world: Shared, req: HttpRequest) -> HttpResponse {
-    answer(&world, &req, |c| c.fields.clone())
+    answer(&world, &req, |c| c.fields.clone()).await
 }
 
 async fn per_project(world: Shared, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+    wait(&world).await;
     let mut world = world.lock().unwrap();
     if let Err(refused) = signed_in(&mut world, &req) {
         return refused;
@@ -111,6 +122,11 @@ impl FakeJira {
     /// A custom field the site has (`GET /field` lists it with `"custom": true`).
     pub fn add_custom_field(&self, id: &str, name: &str) {
         self.world.lock().unwrap().catalogue.fields.push(json!({"id": id, "name": name, "custom": true}));
+    }
+
+    /// Each list answers after `delay` from now on (a slow Jira).
+    pub fn slow_lists(&self, delay: std::time::Duration) {
+        self.world.lock().unwrap().catalogue.delay = delay;
     }
 
     /// `project`'s `components`, `versions` or `securitylevel` list: (id, name) pairs.
