@@ -33,6 +33,9 @@ use crate::utc::now_ms;
 const BATCH: usize = 200;
 /// How long an event's DMs wait for an unreachable Jira or Mattermost.
 const LONGEST_WAIT_MS: u64 = 10 * 60 * 1000;
+/// How long a Cloud comment's DMs wait for the router to read its issue from Jira (it gives
+/// up within 30 s); then they read the issue themselves.
+const ROUTING_WAIT_MS: u64 = 30 * 1000;
 /// How often a user is told that Jira refused their token in background work.
 const REJECTED_DM_EVERY_MS: u64 = 24 * 3600 * 1000;
 
@@ -170,6 +173,15 @@ enum Decided {
     Deliveries(Vec<NewDelivery>),
     /// Jira or Mattermost could not be asked: decide this event again later.
     Later(String),
+    /// The router still reads the event's issue from Jira (its answer serves the DMs too):
+    /// decide again shortly, without a warning each time.
+    AfterRouting,
+}
+
+/// Whether `event`'s DMs wait for its routing at `now_ms`: while the router reads its issue
+/// from Jira, for under 30 s (DMs of every instance wait behind it, so not longer).
+fn waits_for_routing(event: &EventRecordV1, now_ms: u64) -> bool {
+    event.status.kind == RoutingKind::RoutingPending && now_ms.saturating_sub(event.received_at_ms) < ROUTING_WAIT_MS
 }
 
 /// How often new events are looked at.
@@ -216,6 +228,11 @@ impl Connections {
             for (event_id, event) in events {
                 let deliveries = match self.decide(event_id, &event).await {
                     Decided::Deliveries(deliveries) => deliveries,
+                    Decided::AfterRouting => {
+                        tracing::debug!(event = event_id, "personal DMs of an event wait for its routing");
+                        self.mark_decided(decided_without).await?;
+                        return Ok(queued);
+                    }
                     Decided::Later(why) => {
                         tracing::warn!(event = event_id, reason = %why, "personal DMs of an event wait; trying again shortly");
                         self.mark_decided(decided_without).await?;
@@ -263,10 +280,8 @@ impl Connections {
         // issue from Jira after the ack (§4.5): its answer is used once routing is done;
         // Jira is asked here only when that answer is gone (a restart) or was never had.
         if parsed.kind == Kind::CommentCreated && payload["issue"]["fields"].get("reporter").is_none() {
-            if event.status.kind == RoutingKind::RoutingPending {
-                if let Some(wait) = later("its routing waits for Jira".into()) {
-                    return wait;
-                }
+            if waits_for_routing(event, now_ms()) {
+                return Decided::AfterRouting;
             }
             let enriched = self.enriched.people_of(event_id);
             let people = match enriched {

@@ -84,3 +84,24 @@ fn a_cloud_comment_without_user_takes_its_author_as_the_actor() {
     let found: Vec<String> = candidates(&parsed(&payload), &payload).into_iter().map(|c| c.jira_user).collect();
     assert!(!found.contains(&"carol-id".to_string()), "no DM about one's own comment: {found:?}");
 }
+
+#[test]
+fn dms_wait_for_routing_only_while_the_router_may_still_be_asking_jira() {
+    use crate::store::records::RoutingStatus;
+    let event = |kind: RoutingKind| EventRecordV1 {
+        received_at_ms: 1_000_000,
+        source: "firehose".into(),
+        instance_id: None,
+        webhook_event: "comment_created".into(),
+        issue_key: "DEMO-1".into(),
+        project_key: "DEMO".into(),
+        events: Vec::new(),
+        status: RoutingStatus::new(kind),
+        headers: Vec::new(),
+        raw_body: Vec::new(),
+    };
+    let pending = event(RoutingKind::RoutingPending);
+    assert!(waits_for_routing(&pending, 1_000_000 + ROUTING_WAIT_MS - 1));
+    assert!(!waits_for_routing(&pending, 1_000_000 + ROUTING_WAIT_MS), "then the DMs read Jira themselves");
+    assert!(!waits_for_routing(&event(RoutingKind::Routed), 1_000_000), "a routed event never waits");
+}
