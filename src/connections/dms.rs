@@ -14,19 +14,17 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use self::roles::{candidates, message, person, Candidate, Role};
 use super::credentials::Credentials;
 use super::Connections;
-use crate::events::model::{Kind, NormalizedEvent};
-use crate::events::names;
+use crate::events::model::Kind;
 use crate::events::normalize::normalize;
-use crate::events::render::{issue_link, render, RenderOptions};
-use crate::events::untrusted::{defuse, quiet_mentions};
 use crate::ids::MmUserId;
 use crate::jira::client::JiraError;
 use crate::jira::webhook_fields::Webhook;
-use crate::mattermost::post::{NewPost, PostType};
+use crate::mattermost::post::NewPost;
 use crate::store::records::{DeliveryRecordV1, EventRecordV1, PostRecordV1, RoutingKind, TargetRecordV1};
-use crate::store::{NewDelivery, NotificationSettings, StoreError};
+use crate::store::{NewDelivery, StoreError};
 use crate::utc::now_ms;
 
 /// Events read per pass.
@@ -38,134 +36,6 @@ const LONGEST_WAIT_MS: u64 = 10 * 60 * 1000;
 const ROUTING_WAIT_MS: u64 = 30 * 1000;
 /// How often a user is told that Jira refused their token in background work.
 const REJECTED_DM_EVERY_MS: u64 = 24 * 3600 * 1000;
-
-/// Why one role's DM goes to someone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Assigned,
-    Mention,
-    Assignee,
-    Watching,
-    Reporter,
-}
-
-impl Role {
-    fn wanted(self, settings: &NotificationSettings) -> bool {
-        settings.notifications
-            && match self {
-                Role::Assigned | Role::Assignee => settings.assignee,
-                Role::Mention => settings.mention,
-                Role::Watching => settings.watching,
-                Role::Reporter => settings.reporter,
-            }
-    }
-}
-
-/// A DM to make: who (Jira reverse key) and why.
-#[derive(Debug, Clone, PartialEq)]
-struct Candidate {
-    jira_user: String,
-    role: Role,
-}
-
-/// A Jira user in a payload as the reverse key knows them: accountId, else name.
-fn person(value: &Value) -> Option<String> {
-    [&value["accountId"], &value["name"]].iter().filter_map(|v| v.as_str()).find(|v| !v.is_empty()).map(str::to_string)
-}
-
-/// `[~accountid:X]` and `[~name]` in wiki text, and mention nodes in an ADF document.
-fn mentioned(body: &Value) -> Vec<String> {
-    let mut found = Vec::new();
-    match body {
-        Value::String(text) => {
-            let mut rest = text.as_str();
-            while let Some(at) = rest.find("[~") {
-                rest = &rest[at + 2..];
-                let Some(end) = rest.find(']') else { break };
-                let reference = &rest[..end];
-                found.push(reference.strip_prefix("accountid:").unwrap_or(reference).to_string());
-                rest = &rest[end..];
-            }
-        }
-        Value::Object(node) => {
-            if node.get("type").and_then(Value::as_str) == Some("mention") {
-                if let Some(id) = node.get("attrs").and_then(|a| a.get("id")).and_then(Value::as_str) {
-                    found.push(id.to_string());
-                }
-            }
-            node.values().for_each(|child| found.extend(mentioned(child)));
-        }
-        Value::Array(children) => children.iter().for_each(|child| found.extend(mentioned(child))),
-        _ => {}
-    }
-    found
-}
-
-/// Who the event concerns, in §5.9's order, before mapping, settings and permissions.
-/// Watchers are added by the caller (they need Jira).
-fn candidates(parsed: &NormalizedEvent, payload: &Value) -> Vec<Candidate> {
-    let fields = &payload["issue"]["fields"];
-    // Jira Cloud comment payloads name no `user`: the comment's author acted.
-    let comment = &payload["comment"];
-    let actor =
-        person(&payload["user"]).or_else(|| person(&comment["author"])).or_else(|| person(&comment["updateAuthor"]));
-    let assignee = person(&fields["assignee"]);
-    let candidate = |jira_user: String, role| Candidate { jira_user, role };
-    match parsed.kind {
-        Kind::Created => {
-            assignee.filter(|a| Some(a) != actor.as_ref()).map(|a| candidate(a, Role::Assigned)).into_iter().collect()
-        }
-        Kind::Updated if parsed.changes.len() == 1 && parsed.changes[0].event == names::UPDATED_ASSIGNEE => {
-            assignee.filter(|a| Some(a) != actor.as_ref()).map(|a| candidate(a, Role::Assigned)).into_iter().collect()
-        }
-        Kind::CommentCreated => {
-            let comment = &payload["comment"];
-            let author = person(&comment["author"]).or_else(|| person(&comment["updateAuthor"]));
-            let not_them = |who: &String| Some(who) != actor.as_ref() && Some(who) != author.as_ref();
-            let mut out: Vec<Candidate> =
-                mentioned(&comment["body"]).into_iter().filter(not_them).map(|m| candidate(m, Role::Mention)).collect();
-            if let Some(assignee) = assignee.filter(|a| Some(a) != actor.as_ref()) {
-                out.push(candidate(assignee, Role::Assignee));
-            }
-            if let Some(reporter) = person(&fields["reporter"]).filter(|r| Some(r) != actor.as_ref()) {
-                out.push(candidate(reporter, Role::Reporter));
-            }
-            out
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// The DM's text (SPEC §5.9 table), with Jira text made harmless (§5.7).
-fn message(parsed: &NormalizedEvent, role: Role) -> (String, Option<PostType>) {
-    let actor = &parsed.actor;
-    let link = issue_link(parsed);
-    let quoted = render(parsed, &RenderOptions::default()).text;
-    let with_quote = |head: String| {
-        let head = quiet_mentions(&defuse(&head));
-        if quoted.is_empty() {
-            head
-        } else {
-            format!("{head}:\n{quoted}")
-        }
-    };
-    let kind = quiet_mentions(&defuse(&parsed.issue.type_name));
-    match role {
-        Role::Assigned => (quiet_mentions(&defuse(&format!("{actor} **assigned** you to {link}"))), None),
-        Role::Mention => {
-            (with_quote(format!("{actor} **mentioned** you in a new comment on {link}")), Some(PostType::JiraMention))
-        }
-        Role::Assignee => (with_quote(format!("{actor} **commented** on {link}")), Some(PostType::JiraComment)),
-        Role::Watching => (
-            format!("{}\n\n*You are watching this {kind}*", with_quote(format!("{actor} **commented** on {link}"))),
-            Some(PostType::JiraComment),
-        ),
-        Role::Reporter => (
-            format!("{}\n\n*You reported this {kind}*", with_quote(format!("{actor} **commented** on {link}"))),
-            Some(PostType::JiraComment),
-        ),
-    }
-}
 
 /// What deciding one event came to.
 enum Decided {
@@ -406,5 +276,6 @@ impl Connections {
 }
 
 mod readers;
+mod roles;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,9 @@
 //! Who a payload names for personal DMs, in §5.9's order, and the texts they get.
 
 use super::*;
+use crate::events::model::NormalizedEvent;
+use crate::mattermost::post::PostType;
+use crate::store::NotificationSettings;
 use serde_json::json;
 
 fn comment_payload() -> Value {
