@@ -158,7 +158,8 @@ pub async fn catalog(
     let found = state.store.run(move |store| instances::resolve(store, &reference)).await?;
     let instance = found.ok_or_else(|| ApiError::NotFound("unknown Jira instance".into()))?;
     let auth = crate::jira::auth::JiraAuth::admin(&state.config());
-    let listed = state.listed_catalog.listed(&instance, auth.as_ref()).await;
+    let wait = crate::subscriptions::catalog_listed::API_WAITS_AT_MOST;
+    let listed = state.listed_catalog.listed(&instance, auth.as_ref(), wait).await;
     let id = instance.id.clone();
     let learned = state
         .store

@@ -135,7 +135,7 @@ pub async fn for_instance(state: &AppState, instance_id: String) -> Result<Known
     let listed = match &instance {
         Some(instance) => {
             let auth = crate::jira::auth::JiraAuth::admin(&state.config());
-            state.listed_catalog.listed(instance, auth.as_ref()).await
+            state.listed_catalog.listed(instance, auth.as_ref(), catalog_listed::PAGE_WAITS_AT_MOST).await
         }
         None => Vec::new(),
     };

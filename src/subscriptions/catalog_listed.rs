@@ -21,9 +21,11 @@ use crate::utc::now_ms;
 pub const REFRESH_MS: u64 = 10 * 60 * 1000;
 /// After a failed listing, Jira is asked again no sooner than this.
 const RETRY_AFTER_FAILURE_MS: u64 = 60 * 1000;
-/// How long a page waits for a listing; a slower one goes on in the background and serves
-/// the next page.
-const PAGE_WAITS_AT_MOST: Duration = Duration::from_secs(3);
+/// How long a console page waits for a listing; a slower one goes on in the background and
+/// serves the next page.
+pub const PAGE_WAITS_AT_MOST: Duration = Duration::from_secs(3);
+/// How long the API waits (a script would rather have the names than an early answer).
+pub const API_WAITS_AT_MOST: Duration = Duration::from_secs(30);
 
 /// Jira's listings, per instance.
 pub struct ListedCatalog {
@@ -46,10 +48,14 @@ impl ListedCatalog {
     }
 
     /// What Jira lists for `instance`: the last listing while it is fresh; else Jira is asked
-    /// (one read at a time per instance), waiting at most [`PAGE_WAITS_AT_MOST`] before the
-    /// last listing (or nothing) is answered instead. Empty without credentials or in
-    /// push-only mode.
-    pub async fn listed(self: &Arc<Self>, instance: &InstanceRecordV1, auth: Option<&JiraAuth>) -> Vec<CatalogEntry> {
+    /// (one read at a time per instance), waiting at most `wait` before the last listing (or
+    /// nothing) is answered instead. Empty without credentials or in push-only mode.
+    pub async fn listed(
+        self: &Arc<Self>,
+        instance: &InstanceRecordV1,
+        auth: Option<&JiraAuth>,
+        wait: Duration,
+    ) -> Vec<CatalogEntry> {
         let Some(auth) = auth.filter(|_| self.client.may_call()).cloned() else { return Vec::new() };
         let id = instance.id.to_string();
         let now = now_ms();
@@ -65,7 +71,7 @@ impl ListedCatalog {
         let catalog = self.clone();
         let cloud = instance.instance_type == InstanceType::Cloud;
         let reading = tokio::spawn(async move { catalog.read(id, cloud, auth).await });
-        match tokio::time::timeout(PAGE_WAITS_AT_MOST, reading).await {
+        match tokio::time::timeout(wait, reading).await {
             Ok(Ok(entries)) => entries,
             _ => start,
         }
