@@ -204,3 +204,29 @@ async fn a_slow_jira_does_not_hold_the_editor() {
     }
     app.shutdown().await;
 }
+
+/// Jira Cloud lists projects a page at a time (SPEC §12.2): every page is read, so a site
+/// with more projects than one page still offers them all.
+#[tokio::test]
+async fn every_page_of_a_cloud_sites_projects_is_read() {
+    let jira = FakeJira::start_cloud().await;
+    for n in 0..120 {
+        jira.add_project(&format!("P{n:03}"), &format!("Project {n}"), &[("10001", "Bug")], &[]);
+    }
+    let host = "catalog-pages.atlassian.net";
+    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
+    let site = format!("http://{host}:{}", jira.url.rsplit(':').next().unwrap());
+    let app = spawn_app_with(|c| {
+        c.jira.admin_api_token = jirabridge::config::Secret::new(API_TOKEN.into());
+        c.jira.admin_email = EMAIL.into();
+    })
+    .await;
+    let request = json!({"url": site, "type": "cloud", "alias": "corp"});
+    let added = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let body = catalogue(&app).await;
+    assert_eq!(listed(&body, "projects").len(), 120, "every page: {:?}", jira.requests().len());
+    let searches = jira.requests().iter().filter(|r| r.contains("/rest/api/3/project/search")).count();
+    assert_eq!(searches, 3, "50 a page, as Jira Cloud caps it");
+    app.shutdown().await;
+}

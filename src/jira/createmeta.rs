@@ -27,8 +27,12 @@ pub struct IssueType {
     pub subtask: bool,
 }
 
+/// Cloud project pages read at most (100 projects each).
+const MOST_PROJECT_PAGES: usize = 20;
+
 /// The projects the credentials may see, with their issue types: `GET /rest/api/2/project`
-/// on Data Center, `GET /rest/api/3/project/search` (first page) on Cloud (SPEC §12.2).
+/// on Data Center, `GET /rest/api/3/project/search` page by page on Cloud (SPEC §12.2; up
+/// to 2 000 projects).
 pub async fn projects(
     client: &JiraClient,
     base: &str,
@@ -38,11 +42,20 @@ pub async fn projects(
     let query = [("expand", "issueTypes")];
     if cloud {
         let url = api_url(base, &["project", "search"])?.replacen("/rest/api/2/", "/rest/api/3/", 1);
-        let answer: Value = parse(
-            client.send_json(Method::GET, &url, &[("expand", "issueTypes"), ("maxResults", "100")], None, auth).await?,
-        )?;
-        serde_json::from_value(answer["values"].clone())
-            .map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")))
+        let mut projects: Vec<Project> = Vec::new();
+        for _ in 0..MOST_PROJECT_PAGES {
+            let start = projects.len().to_string();
+            let query = [("expand", "issueTypes"), ("maxResults", "100"), ("startAt", start.as_str())];
+            let answer: Value = parse(client.send_json(Method::GET, &url, &query, None, auth).await?)?;
+            let page: Vec<Project> = serde_json::from_value(answer["values"].clone())
+                .map_err(|e| JiraError::Invalid(format!("unexpected JSON: {e}")))?;
+            let last = page.is_empty() || answer["isLast"].as_bool().unwrap_or(true);
+            projects.extend(page);
+            if last {
+                break;
+            }
+        }
+        Ok(projects)
     } else {
         parse(client.send_json(Method::GET, &api_url(base, &["project"])?, &query, None, auth).await?)
     }

@@ -105,13 +105,20 @@ async fn old_create_screen(
 }
 
 /// Cloud's paged project search (one page here).
-async fn project_search(world: Shared, req: HttpRequest) -> HttpResponse {
+/// Cloud's paged search: `startAt` and `maxResults` (at most 50 per page when asked for
+/// more, as Jira Cloud caps it), with `isLast` and `total`.
+async fn project_search(world: Shared, req: HttpRequest, query: web::Query<HashMap<String, String>>) -> HttpResponse {
     let mut world = world.lock().unwrap();
     if let Err(refused) = super::catalogue::signed_in(&mut world, &req) {
         return refused;
     }
-    let list: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
-    HttpResponse::Ok().json(json!({"values": list, "isLast": true, "total": list.len()}))
+    let number = |name: &str, default: usize| query.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let (start, most) = (number("startAt", 0), number("maxResults", 50).min(50));
+    let all: Vec<Value> = world.projects.iter().map(|(_, project, _)| project.clone()).collect();
+    let page: Vec<Value> = all.iter().skip(start).take(most).cloned().collect();
+    let last = start + page.len() >= all.len();
+    HttpResponse::Ok()
+        .json(json!({"values": page, "startAt": start, "maxResults": most, "isLast": last, "total": all.len()}))
 }
 
 async fn create_issue(world: Shared, req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
