@@ -55,6 +55,33 @@ async fn cloud_app_with(
     (app, base)
 }
 
+/// Connects a new Mattermost user `name` to `base` with a Cloud API token (the fake knows
+/// `<name>@example.com` / `<name>-token` once `add_api_token_user` was called); answers
+/// the user's id.
+async fn connect_with_api_token(app: &TestApp, base: &str, (name, account_id, display): (&str, &str, &str)) -> String {
+    let user = app.mm.add_user(name, "system_user");
+    let connection = jirabridge::store::Connection {
+        instance_id: base.to_string(),
+        mm_user_id: user.clone(),
+        jira: jirabridge::store::JiraUser {
+            account_id: account_id.into(),
+            display_name: display.into(),
+            ..Default::default()
+        },
+        auth: jirabridge::store::ConnectionAuth::ApiToken {
+            email: format!("{name}@example.com"),
+            token: format!("{name}-token"),
+        },
+        settings: jirabridge::store::NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    app.state.connections.reload_index().unwrap();
+    user
+}
+
 fn status_of(app: &TestApp, event_id: u64) -> String {
     app.state.store.event(event_id).unwrap().expect("event stored").status.to_string()
 }
@@ -119,26 +146,7 @@ async fn without_an_admin_token_the_commenters_connection_reads_the_issue() {
     assert_ne!(status_of(&app, first), RoutingKind::RoutingPending.as_str());
     assert_eq!(issue_reads(&jira), 0);
 
-    let ann = app.mm.add_user("ann", "system_user");
-    let connection = jirabridge::store::Connection {
-        instance_id: base.clone(),
-        mm_user_id: ann,
-        jira: jirabridge::store::JiraUser {
-            account_id: "5f0c".into(),
-            display_name: "Ann Lee".into(),
-            ..Default::default()
-        },
-        auth: jirabridge::store::ConnectionAuth::ApiToken {
-            email: "ann@example.com".into(),
-            token: "ann-token".into(),
-        },
-        settings: jirabridge::store::NotificationSettings::all_on(),
-        saved_project_key: None,
-        saved_issue_type: None,
-        connected_at_ms: 1,
-    };
-    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
-    app.state.connections.reload_index().unwrap();
+    connect_with_api_token(&app, &base, ("ann", "5f0c", "Ann Lee")).await;
     firehose(&app, cloud_comment_on(&base, "612")).await;
     let (comment, _) = newest_status(&app);
     assert_eq!(routed_status(&app, comment).await, "routed, enriched from Jira");
@@ -262,26 +270,7 @@ async fn a_comments_dms_use_the_issue_the_router_read() {
     jira.add_issue("OPS-12", fields);
     jira.add_api_token_user("dan@example.com", "dan-token", "5f0d", "Dan Reed");
     let (app, base) = cloud_app(&jira, "dms-enriched.atlassian.net", false).await;
-    let dan = app.mm.add_user("dan", "system_user");
-    let connection = jirabridge::store::Connection {
-        instance_id: base.clone(),
-        mm_user_id: dan.clone(),
-        jira: jirabridge::store::JiraUser {
-            account_id: "5f0d".into(),
-            display_name: "Dan Reed".into(),
-            ..Default::default()
-        },
-        auth: jirabridge::store::ConnectionAuth::ApiToken {
-            email: "dan@example.com".into(),
-            token: "dan-token".into(),
-        },
-        settings: jirabridge::store::NotificationSettings::all_on(),
-        saved_project_key: None,
-        saved_issue_type: None,
-        connected_at_ms: 1,
-    };
-    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
-    app.state.connections.reload_index().unwrap();
+    let dan = connect_with_api_token(&app, &base, ("dan", "5f0d", "Dan Reed")).await;
 
     firehose(&app, cloud_comment_on(&base, "620")).await;
     app.until_routed().await;
