@@ -70,7 +70,7 @@ impl ListedCatalog {
         };
         let catalog = self.clone();
         let cloud = instance.instance_type == InstanceType::Cloud;
-        let reading = tokio::spawn(async move { catalog.read(id, cloud, auth).await });
+        let reading = tokio::spawn(catalog.read(id, cloud, auth));
         match tokio::time::timeout(wait, reading).await {
             Ok(Ok(entries)) => entries,
             _ => start,
@@ -78,7 +78,9 @@ impl ListedCatalog {
     }
 
     /// Asks Jira and keeps the answer (or, after a failure, the last listing for a minute).
-    async fn read(&self, id: String, cloud: bool, auth: JiraAuth) -> Vec<CatalogEntry> {
+    async fn read(self: Arc<Self>, id: String, cloud: bool, auth: JiraAuth) -> Vec<CatalogEntry> {
+        // Should the read end early (a panic, the runtime stopping), the next page starts one.
+        let _reading = ReadUnderWay { catalog: self.clone(), id: id.clone() };
         let answer = listed_names(&self.client, &id, cloud, &auth).await;
         let now = now_ms();
         let mut listings = self.listings();
@@ -109,6 +111,20 @@ impl ListedCatalog {
 
     fn listings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Listing>> {
         self.listings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Marks an instance's read as over when dropped, however the read ended.
+struct ReadUnderWay {
+    catalog: Arc<ListedCatalog>,
+    id: String,
+}
+
+impl Drop for ReadUnderWay {
+    fn drop(&mut self) {
+        if let Some(listing) = self.catalog.listings().get_mut(&self.id) {
+            listing.reading = false;
+        }
     }
 }
 
