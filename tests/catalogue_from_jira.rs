@@ -230,3 +230,20 @@ async fn every_page_of_a_cloud_sites_projects_is_read() {
     assert_eq!(searches, 3, "50 a page, as Jira Cloud caps it");
     app.shutdown().await;
 }
+
+/// The editor's reference table stops at 500 rows and says how many more the API lists.
+#[tokio::test]
+async fn a_long_catalogue_keeps_the_editor_short() {
+    let jira = a_jira_with_names().await;
+    let versions: Vec<(String, String)> = (0..600).map(|n| (format!("{}", 70_000 + n), format!("1.{n}"))).collect();
+    let pairs: Vec<(&str, &str)> = versions.iter().map(|(id, name)| (id.as_str(), name.as_str())).collect();
+    jira.set_project_list("OPS", "versions", &pairs);
+    let app = app_with_jira(&jira, false).await;
+    let mut visitor = signed_in(&app).await;
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    // 5 priorities, 3 statuses, 1 custom field, 1 component, 600 versions, 1 level.
+    assert!(editor.has("And 111 more: <code>GET /api/v1/catalog/"), "{}", &editor.body[..editor.body.len().min(500)]);
+    // Names sort first by name, and "1.0"… come before every letter: the 500 rows shown are versions.
+    assert_eq!(editor.body.matches("<tr><td>Version</td>").count(), 500, "500 rows in all");
+    app.shutdown().await;
+}

@@ -10,13 +10,20 @@ use crate::store::{CatalogEntry, Store, StoreError};
 use crate::subscriptions::{catalog, catalog_listed};
 use crate::web::state::AppState;
 
+/// Rows of the reference table at most: a site listing every version of 50 projects would
+/// otherwise make the editor page thousands of rows long.
+const TABLE_ROWS: usize = 500;
+
 /// (id, name) pairs per kind, sorted by name.
 #[derive(Debug, Default)]
 pub struct KnownNames {
     pub projects: Vec<(String, String)>,
     pub issue_types: Vec<(String, String)>,
-    /// Everything else, as (kind in words, id, name), for the reference table.
+    /// Everything else, as (kind in words, id, name), for the reference table (the first
+    /// [`TABLE_ROWS`]).
     pub others: Vec<(&'static str, String, String)>,
+    /// How many more the table leaves out (the API lists them all).
+    pub others_left: usize,
     /// Field ids a filter row can name: the usual ones, then custom fields seen.
     pub fields: Vec<(String, String)>,
     /// Everything learned, to turn typed names back into ids.
@@ -165,7 +172,11 @@ pub fn load(store: &Store, instance_id: &str, listed: Vec<CatalogEntry>) -> Resu
                 if kind == "fields" {
                     names.fields.push(pair);
                 }
-                names.others.push((in_words(kind), entry.id, entry.name));
+                if names.others.len() < TABLE_ROWS {
+                    names.others.push((in_words(kind), entry.id, entry.name));
+                } else {
+                    names.others_left += 1;
+                }
             }
         }
     }
