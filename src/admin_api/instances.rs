@@ -161,13 +161,7 @@ pub async fn catalog(
     let wait = crate::subscriptions::catalog_listed::API_WAITS_AT_MOST;
     let listed = state.listed_catalog.listed(&instance, auth.as_ref(), wait).await;
     let id = instance.id.clone();
-    let learned = state
-        .store
-        .run(move |store| {
-            crate::subscriptions::catalog::learn_recent(store)?;
-            store.catalog(id.as_str())
-        })
-        .await?;
+    let learned = state.store.run(move |store| crate::subscriptions::catalog::learned(store, id.as_str())).await?;
     let entries = crate::subscriptions::catalog_listed::merged(learned, listed);
     Ok(HttpResponse::Ok().json(crate::subscriptions::catalog::as_json(&entries)))
 }

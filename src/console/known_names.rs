@@ -155,8 +155,7 @@ pub fn load(store: &Store, instance_id: &str, listed: Vec<CatalogEntry>) -> Resu
     if instance_id.is_empty() {
         return Ok(KnownNames::default());
     }
-    catalog::learn_recent(store)?;
-    let mut entries = catalog_listed::merged(store.catalog(instance_id)?, listed);
+    let mut entries = catalog_listed::merged(catalog::learned(store, instance_id)?, listed);
     entries.sort_by_key(|e| e.name.to_lowercase());
     let mut names = KnownNames {
         fields: USUAL_FIELDS.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect(),

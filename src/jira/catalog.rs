@@ -66,9 +66,12 @@ pub async fn listed_names(
         }
     }
     let global = |kind, path| Ok::<_, JiraError>(ListToRead::new(kind, None, api_url(base, &[path])?, ""));
-    let mut lists =
-        vec![global("issue_types", "issuetype")?, global("priorities", "priority")?, global("statuses", "status")?];
-    lists.push(global("fields", "field")?);
+    let mut lists = vec![
+        global("issue_types", "issuetype")?,
+        global("priorities", "priority")?,
+        global("statuses", "status")?,
+        global("fields", "field")?,
+    ];
     for project in projects.iter().take(PROJECTS_LISTED_AT_MOST) {
         let key = &project.key;
         for (kind, path, under) in [

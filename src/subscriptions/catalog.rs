@@ -89,8 +89,15 @@ pub fn learned_from(payload: &Value, seen_ms: u64) -> Vec<CatalogEntry> {
 /// One learner at a time: two would read the same events and race on the mark.
 static LEARNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// What `instance_id`'s payloads taught, after learning from the events stored since the
+/// last time (call it in `Store::run`).
+pub fn learned(store: &Store, instance_id: &str) -> Result<Vec<CatalogEntry>, StoreError> {
+    learn_recent(store)?;
+    store.catalog(instance_id)
+}
+
 /// Learns from the events stored since the last time, at most [`LEARN_AT_MOST`].
-pub fn learn_recent(store: &Store) -> Result<usize, StoreError> {
+fn learn_recent(store: &Store) -> Result<usize, StoreError> {
     let _one = match LEARNING.try_lock() {
         Ok(guard) => guard,
         Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),

@@ -85,7 +85,6 @@ impl ListedCatalog {
         let now = now_ms();
         let mut listings = self.listings();
         let listing = listings.entry(id.clone()).or_default();
-        listing.reading = false;
         match answer {
             Ok(names) => {
                 listing.entries = names

@@ -51,14 +51,7 @@ impl Connections {
             }
         }
         let instance = acting.instance.id.to_string();
-        let store = self.store.clone();
-        let seen = self
-            .store
-            .run(move |_| {
-                crate::subscriptions::catalog::learn_recent(&store)?;
-                store.catalog(&instance)
-            })
-            .await;
+        let seen = self.store.run(move |store| crate::subscriptions::catalog::learned(store, &instance)).await;
         match seen {
             Ok(entries) => add_seen(&mut choices, &entries, project),
             Err(e) => tracing::info!(error = %e, "the catalogue could not be read for the subscription form"),
