@@ -6,27 +6,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use jirabridge::jira::instance::encode_id;
+
+use crate::mentions::app_for;
 use crate::support::app::{spawn_app_with, TestApp, CHANNEL, TEAM};
 use crate::support::console::signed_in;
 use crate::support::fake_jira::{FakeJira, API_TOKEN, EMAIL};
-
-/// An app with the admin credentials and the fake as a Server instance, `push_only` as given.
-async fn app_with_jira(jira: &FakeJira, push_only: bool) -> TestApp {
-    let app = spawn_app_with(|c| {
-        c.jira.admin_api_token = jirabridge::config::Secret::new(API_TOKEN.into());
-        c.jira.admin_email = EMAIL.into();
-        c.jira.push_only = push_only;
-    })
-    .await;
-    let added = app
-        .api(Method::POST, "/instances?skip_check=true")
-        .json(&json!({"url": jira.url, "type": "server", "alias": "corp"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), StatusCode::CREATED);
-    app
-}
 
 /// A Jira with project OPS, a custom field, and OPS's components, versions and levels.
 async fn a_jira_with_names() -> FakeJira {
@@ -39,8 +24,9 @@ async fn a_jira_with_names() -> FakeJira {
     jira
 }
 
-async fn catalogue(app: &TestApp) -> Value {
-    let response = app.api(Method::GET, "/catalog/corp").send().await.unwrap();
+/// `GET /api/v1/catalog/{reference}` (an alias, or the instance's id in base64).
+async fn catalogue(app: &TestApp, reference: &str) -> Value {
+    let response = app.api(Method::GET, &format!("/catalog/{reference}")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
@@ -62,8 +48,8 @@ fn entry(id: &str, name: &str, source: &str, project: Option<&str>) -> (String, 
 #[tokio::test]
 async fn the_api_lists_what_jira_lists_and_asks_again_only_after_ten_minutes() {
     let jira = a_jira_with_names().await;
-    let app = app_with_jira(&jira, false).await;
-    let body = catalogue(&app).await;
+    let app = app_for(&jira, false).await;
+    let body = catalogue(&app, &encode_id(&jira.url)).await;
     assert_eq!(listed(&body, "projects"), [entry("OPS", "Operations", "jira", None)]);
     let types = listed(&body, "issue_types");
     assert!(types.contains(&entry("10004", "Incident", "jira", None)), "a project's own type: {types:?}");
@@ -81,7 +67,7 @@ async fn the_api_lists_what_jira_lists_and_asks_again_only_after_ten_minutes() {
         include_str!("fixtures/server-issue-created-wiki-markup.json").replace("https://jira.corp.example", &jira.url);
     assert_eq!(app.post(&url, payload).await.status(), StatusCode::OK);
     let asked = jira.requests().len();
-    let again = catalogue(&app).await;
+    let again = catalogue(&app, &encode_id(&jira.url)).await;
     assert_eq!(jira.requests().len(), asked, "within 10 minutes the listing is not read again");
     let projects = listed(&again, "projects");
     assert!(projects.contains(&entry("OPS", "Operations", "jira", None)), "{projects:?}");
@@ -92,8 +78,8 @@ async fn the_api_lists_what_jira_lists_and_asks_again_only_after_ten_minutes() {
 #[tokio::test]
 async fn push_only_never_asks_jira_for_names() {
     let jira = a_jira_with_names().await;
-    let app = app_with_jira(&jira, true).await;
-    let body = catalogue(&app).await;
+    let app = app_for(&jira, true).await;
+    let body = catalogue(&app, &encode_id(&jira.url)).await;
     assert_eq!(body["projects"], json!([]));
     let mut visitor = signed_in(&app).await;
     visitor.get("/admin/subscriptions/new").await;
@@ -106,7 +92,7 @@ async fn push_only_never_asks_jira_for_names() {
 #[tokio::test]
 async fn the_editor_offers_jira_names_and_stores_their_ids() {
     let jira = a_jira_with_names().await;
-    let app = app_with_jira(&jira, false).await;
+    let app = app_for(&jira, false).await;
     let mut visitor = signed_in(&app).await;
     let editor = visitor.get("/admin/subscriptions/new").await;
     assert!(editor.has("<option value=\"10004\">Incident</option>"), "{}", editor.body);
@@ -145,7 +131,7 @@ async fn a_name_of_several_ids_or_none_is_refused_not_stored() {
     jira.add_project("WEB", "Website", &[("10004", "Incident")], &[]);
     jira.set_project_list("OPS", "components", &[("50", "Backend")]);
     jira.set_project_list("WEB", "components", &[("51", "Backend")]);
-    let app = app_with_jira(&jira, false).await;
+    let app = app_for(&jira, false).await;
     let mut visitor = signed_in(&app).await;
     let editor = visitor.get("/admin/subscriptions/new").await;
     let channel = format!("{TEAM}/{CHANNEL}");
@@ -186,7 +172,7 @@ async fn a_name_of_several_ids_or_none_is_refused_not_stored() {
 async fn a_slow_jira_does_not_hold_the_editor() {
     let jira = a_jira_with_names().await;
     jira.slow_lists(std::time::Duration::from_secs(5));
-    let app = app_with_jira(&jira, false).await;
+    let app = app_for(&jira, false).await;
     let mut visitor = signed_in(&app).await;
     let started = std::time::Instant::now();
     let editor = visitor.get("/admin/subscriptions/new").await;
@@ -224,7 +210,7 @@ async fn every_page_of_a_cloud_sites_projects_is_read() {
     let request = json!({"url": site, "type": "cloud", "alias": "corp"});
     let added = app.api(Method::POST, "/instances?skip_check=true").json(&request).send().await.unwrap();
     assert_eq!(added.status(), StatusCode::CREATED);
-    let body = catalogue(&app).await;
+    let body = catalogue(&app, "corp").await;
     assert_eq!(listed(&body, "projects").len(), 120, "every page: {:?}", jira.requests().len());
     let searches = jira.requests().iter().filter(|r| r.contains("/rest/api/3/project/search")).count();
     assert_eq!(searches, 3, "50 a page, as Jira Cloud caps it");
@@ -238,7 +224,7 @@ async fn a_long_catalogue_keeps_the_editor_short() {
     let versions: Vec<(String, String)> = (0..600).map(|n| (format!("{}", 70_000 + n), format!("1.{n}"))).collect();
     let pairs: Vec<(&str, &str)> = versions.iter().map(|(id, name)| (id.as_str(), name.as_str())).collect();
     jira.set_project_list("OPS", "versions", &pairs);
-    let app = app_with_jira(&jira, false).await;
+    let app = app_for(&jira, false).await;
     let mut visitor = signed_in(&app).await;
     let editor = visitor.get("/admin/subscriptions/new").await;
     // 5 priorities, 3 statuses, 1 custom field, 1 component, 600 versions, 1 level.

@@ -18,7 +18,8 @@ fn comment_payload(jira: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn app_for(jira: &FakeJira, push_only: bool) -> TestApp {
+/// An app with the admin credentials and the fake as a Server instance, `push_only` as given.
+pub(crate) async fn app_for(jira: &FakeJira, push_only: bool) -> TestApp {
     let app = spawn_app_with(|c| {
         c.jira.admin_api_token = jirabridge::config::Secret::new(API_TOKEN.into());
         c.jira.admin_email = EMAIL.into();
