@@ -176,7 +176,8 @@ pub(super) fn store_batch(
         for job in jobs {
             let NewEvent { record, dedup_keys, dedup_window_ms, issue_facts } = job.event;
             let at_ms = record.received_at_ms;
-            if let Some(event_id) = recent.duplicate_of(&dedup_keys, at_ms, dedup_window_ms) {
+            let carries = |event_id: u64, key: &[u8; 32]| event_carries_key(t, &remembered, event_id, key);
+            if let Some(event_id) = recent.duplicate_of(&dedup_keys, at_ms, dedup_window_ms, carries) {
                 outcomes.push(IngestOutcome::Duplicate { event_id });
                 continue;
             }
@@ -226,6 +227,19 @@ pub(super) fn store_batch(
         return Err(e);
     }
     Ok((outcomes, copies))
+}
+
+/// Whether event `event_id` (stored earlier, or earlier in this batch) has `key` among its
+/// dedup keys: memory keeps a short form of each key, and a chance match of the short form
+/// must not drop a new webhook. A record that cannot be read counts as no match.
+fn event_carries_key(t: &Trees, this_batch: &[(Vec<[u8; 32]>, u64)], event_id: u64, key: &[u8; 32]) -> bool {
+    if let Some((keys, _)) = this_batch.iter().find(|(_, id)| *id == event_id) {
+        return keys.contains(key);
+    }
+    match t.eventid_event.get(u64_key(event_id)) {
+        Ok(Some(bytes)) => decode_stored_without_body(&bytes).is_ok_and(|stored| stored.dedup_keys.contains(key)),
+        _ => false,
+    }
 }
 
 /// The trees of the outbox, inside one transaction.
