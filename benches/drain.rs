@@ -3,13 +3,15 @@
 //! same posts to the same fake Mattermost at the same concurrency (one loop per channel
 //! lane, at most 16, as the worker's lanes).
 //!
-//! Also the memory of a large backlog: the process's RSS while webhooks queue up, after
-//! 10 % of them and after all (a queued outbox must be streamed, never held whole).
+//! Also the memory of a large backlog: the process's RSS after each tenth of the webhooks
+//! is queued (the median of five readings over two seconds) and its peak; a queued outbox
+//! must be streamed, never held whole, so the series must level off.
 //!
 //! `cargo bench --bench drain`. Settings: BENCH_POSTS (default 4000), BENCH_CHANNELS
-//! (default 2), BENCH_ROUNDS (default 5; the median ratio is reported), BENCH_BACKLOG (webhooks for the memory lane, default 0 = skip; the issue's
-//! figure is 100000 over BENCH_BACKLOG_CHANNELS, default 1000). Under `cargo test` a small
-//! smoke run only.
+//! (default 2), BENCH_ROUNDS (default 5; the median ratio is reported), BENCH_BACKLOG
+//! (webhooks for the memory lane, default 0 = skip; the figure is 100000 over
+//! BENCH_BACKLOG_CHANNELS, default 1000), BENCH_CACHE_MB (`store.cache_capacity_mb` for
+//! the memory lane, default the shipped 64). Under `cargo test` a small smoke run only.
 
 #[path = "../tests/support/fake_mattermost/mod.rs"]
 #[allow(dead_code, unused_imports)]
@@ -52,10 +54,15 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn rss_mib() -> u64 {
+/// A figure of /proc/self/status in MiB: `VmRSS` (now) or `VmHWM` (the peak).
+fn status_mib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap_or("");
     line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) / 1024
+}
+
+fn rss_mib() -> u64 {
+    status_mib("VmRSS:")
 }
 
 /// A real Jira Server payload of 47 KB (real payloads are 10-50 KB) when the shared fixtures
@@ -180,6 +187,23 @@ async fn drain_lane(posts: usize, channels: usize, rounds: usize) {
     task.await.unwrap().unwrap();
 }
 
+/// How long the backlog lane waits after each tenth while reading RSS.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// The median of five RSS readings over [`SETTLE`], once the last burst of webhooks is
+/// answered: the figure is what the backlog holds, not what the last requests, sled's
+/// deferred frees or the worker's retries had in hand at one instant (a single reading
+/// moves by ±10 MiB).
+async fn settled_rss_mib() -> u64 {
+    let mut readings = Vec::new();
+    for _ in 0..5 {
+        tokio::time::sleep(SETTLE / 5).await;
+        readings.push(rss_mib());
+    }
+    readings.sort_unstable();
+    readings[2]
+}
+
 /// RSS while `count` webhooks queue up for `channels` channels with Mattermost down.
 async fn backlog_lane(count: usize, channels: usize) {
     let mm = FakeMattermost::start().await;
@@ -193,6 +217,9 @@ async fn backlog_lane(count: usize, channels: usize) {
     // The shipped retry settings: a worker that retries every lane every few milliseconds
     // while Mattermost is down is not what runs in production.
     (config.mattermost.retry_initial_ms, config.mattermost.retry_max_secs) = (1000, 300);
+    if let Some(mb) = std::env::var("BENCH_CACHE_MB").ok().and_then(|v| v.parse().ok()) {
+        config.store.cache_capacity_mb = mb;
+    }
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
     let app = Application::build(loaded, RunOptions::default()).await.unwrap();
     let port = app.port();
@@ -203,20 +230,30 @@ async fn backlog_lane(count: usize, channels: usize) {
         std::sync::Arc::new(move |n| numbered(&template, n));
     let before = rss_mib();
     let tenth = count / 10;
-    queue_bodies(port, tenth, channels, 32, 0, body.clone()).await;
-    let at_tenth = rss_mib();
-    let started = Instant::now();
-    queue_bodies(port, count - tenth, channels, 32, tenth, body.clone()).await;
-    let at_all = rss_mib();
+    // RSS after every tenth: a backlog held in memory grows with each step, sled's cache
+    // filling toward its capacity shows as early steps that level off.
+    let (mut steps, started) = (Vec::new(), Instant::now());
+    for step in 0..10 {
+        let sent = step * tenth;
+        let size = if step == 9 { count - sent } else { tenth };
+        queue_bodies(port, size, channels, 32, sent, body.clone()).await;
+        steps.push(settled_rss_mib().await);
+    }
+    let (at_tenth, at_all) = (steps[0], steps[9]);
     println!(
         "backlog of {count} webhooks of {} bytes over {channels} channels, Mattermost down (background worker on)",
         body(0).len()
     );
-    println!("  RSS before {before} MiB, at {tenth} queued {at_tenth} MiB, at {count} queued {at_all} MiB");
+    println!(
+        "  RSS before {before} MiB, at {tenth} queued {at_tenth} MiB, at {count} queued {at_all} MiB, peak {} MiB",
+        status_mib("VmHWM:")
+    );
+    let series: Vec<String> = steps.iter().map(|mib| mib.to_string()).collect();
+    println!("  RSS after each tenth (MiB): {}", series.join(", "));
     println!(
         "  growth from {tenth} to {count}: {:.0} %   ({:.0} webhooks/s)",
         (at_all as f64 / at_tenth.max(1) as f64 - 1.0) * 100.0,
-        (count - tenth) as f64 / started.elapsed().as_secs_f64()
+        count as f64 / (started.elapsed() - SETTLE * 10).as_secs_f64()
     );
     let _ = stop.send(true);
     task.await.unwrap().unwrap();
