@@ -26,7 +26,7 @@ use crate::ids::ChannelId;
 use crate::jira::webhook_fields::Webhook;
 use crate::live_config::Settings;
 use crate::mattermost::channels::{ChannelCache, Resolution};
-use crate::mattermost::wire::Post;
+use crate::mattermost::wire::CreatedPost;
 use crate::mattermost::{MattermostClient, MmError, NewPost};
 use crate::store::records::{DeliveryRecordV1, DeliveryState, PostRecordV1, TargetRecordV1};
 use crate::store::{DueDelivery, Store, StoreError};
@@ -301,7 +301,7 @@ impl Worker {
 
     /// Posts as a reply; if Mattermost no longer has the root (400/404), posts at the top
     /// level instead, and that post becomes the new root.
-    async fn reply_or_top_level(&self, post: &mut NewPost, root: &str) -> Result<(Post, bool), MmError> {
+    async fn reply_or_top_level(&self, post: &mut NewPost, root: &str) -> Result<(CreatedPost, bool), MmError> {
         post.root_id = Some(root.to_string());
         match self.client.create_post(post).await {
             Ok(created) => Ok((created, false)),

@@ -10,7 +10,7 @@ use super::command::CommandResponse;
 use super::dialog::OpenDialog;
 use super::post::NewPost;
 use super::slash::{SlashCommand, Team};
-use super::wire::{AppError, Channel, FileInfo, Post, PostList, User};
+use super::wire::{AppError, Channel, CreatedPost, FileInfo, Post, PostList, User};
 use crate::ids::{ChannelId, MmUserId};
 
 /// What went wrong talking to Mattermost.
@@ -141,8 +141,8 @@ impl MattermostClient {
         self.get(&format!("/api/v4/channels/{}", segment(channel_id.as_str()))).await
     }
 
-    /// `POST /api/v4/posts`; answers the created post.
-    pub async fn create_post(&self, post: &NewPost) -> Result<Post, MmError> {
+    /// `POST /api/v4/posts`; answers the created post's id.
+    pub async fn create_post(&self, post: &NewPost) -> Result<CreatedPost, MmError> {
         let request = self.request(reqwest::Method::POST, "/api/v4/posts")?.json(post);
         read(send(request).await?).await
     }
@@ -230,7 +230,7 @@ impl MattermostClient {
 
     /// `POST /api/v4/channels/direct` with the bot and `user_id` (201, the same channel each
     /// time), then a post there: a direct message from the bot.
-    pub async fn direct_message(&self, user_id: &MmUserId, post: &NewPost) -> Result<Post, MmError> {
+    pub async fn direct_message(&self, user_id: &MmUserId, post: &NewPost) -> Result<CreatedPost, MmError> {
         let mut post = post.clone();
         post.channel_id = self.direct_channel(user_id).await?;
         self.create_post(&post).await

@@ -58,7 +58,15 @@ pub struct Channel {
     pub delete_at: i64,
 }
 
-/// A post as returned by `POST /posts` and in post lists.
+/// What jirabridge reads of the post `POST /posts` created: its id. Mattermost answers with
+/// the whole post; its message and props (the attachments) are skipped, not built, since a
+/// delivery makes one such request per post.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreatedPost {
+    pub id: String,
+}
+
+/// A post as read back: `GET /posts/{id}` and post lists.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Post {
     pub id: String,
