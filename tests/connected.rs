@@ -225,6 +225,7 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let (_, manual) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("HARD/10002"), false).await;
     let manual = manual["errors"]["project_type"].as_str().unwrap().to_string();
     assert!(manual.starts_with("[Please create your Jira issue manually]("), "{manual}");
+    assert!(manual.contains("/secure/CreateIssueDetails!init.jspa?pid=10001&issuetype=10002&"), "{manual}");
     assert!(manual.ends_with("**required fields** this plugin does not yet support:\n- Team"), "{manual}");
     let (_, created) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("DEMO/10001"), false).await;
     assert_eq!(created, json!({}), "the form closes");

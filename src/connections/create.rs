@@ -58,6 +58,14 @@ impl Connections {
         }
     }
 
+    /// The numeric id of the project with `key`, for Jira's own create page, which takes
+    /// only that; the key itself when the list does not know it.
+    async fn project_id(&self, acting: &Acting, key: &str) -> String {
+        let projects = self.projects_of(acting).await.unwrap_or_default();
+        let found = projects.into_iter().find(|p| p.key == key && !p.id.is_empty());
+        found.map_or_else(|| key.to_string(), |p| p.id)
+    }
+
     /// The command: open the dialog with the command's trigger id.
     pub(super) async fn create_command(
         &self,
@@ -154,7 +162,8 @@ impl Connections {
             Err(names) => {
                 // Shown under the choice, with the form still open: another project may do.
                 let list: Vec<String> = names.iter().map(|name| format!("- {name}")).collect();
-                let manual = manual_link(&acting, (&project, &issue_type), (&summary, &description));
+                let pid = self.project_id(&acting, &project).await;
+                let manual = manual_link(&acting, (&pid, &issue_type), (&summary, &description));
                 let sentence = format!(
                     "[Please create your Jira issue manually]({manual}). The project you tried to create an issue for has **required fields** this plugin does not yet support:\n{}",
                     list.join("\n")
@@ -236,7 +245,8 @@ impl Connections {
         (project, issue_type, summary, description): (String, String, String, String),
         extra: Map<String, Value>,
     ) -> Outcome {
-        let manual = manual_link(acting, (&project, &issue_type), (&summary, &description));
+        let pid = self.project_id(acting, &project).await;
+        let manual = manual_link(acting, (&pid, &issue_type), (&summary, &description));
         let mut fields = json!({"project": {"key": project}, "issuetype": {"id": issue_type}, "summary": summary});
         let mut description = description;
         if let Some(source) = state.data.get("source").and_then(Value::as_str) {
@@ -334,12 +344,16 @@ pub(super) fn reporter(screen: &[rest::CreateField], acting: &Acting) -> Option<
 }
 
 /// Jira's own create form, filled with what the user gave: for what jirabridge cannot ask.
-fn manual_link(acting: &Acting, (project, issue_type): (&str, &str), (summary, description): (&str, &str)) -> String {
+fn manual_link(
+    acting: &Acting,
+    (project_id, issue_type): (&str, &str),
+    (summary, description): (&str, &str),
+) -> String {
     // Links are for people: to the site, never to the API gateway an OAuth 2.0 call uses.
     let site = acting.instance.id.as_str().trim_end_matches('/');
     format!(
         "{site}/secure/CreateIssueDetails!init.jspa?pid={}&issuetype={}&summary={}&description={}",
-        encode(project),
+        encode(project_id),
         encode(issue_type),
         encode(summary),
         encode(description)

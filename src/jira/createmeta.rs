@@ -14,6 +14,8 @@ use super::rest::{api_url, parse};
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Project {
+    /// Jira's numeric id: what its own create page takes as `pid`.
+    pub id: String,
     pub key: String,
     pub name: String,
     pub issue_types: Vec<IssueType>,

@@ -160,8 +160,18 @@ mod tests {
     fn projects() -> Vec<Project> {
         let kind = |id: &str, name: &str| IssueType { id: id.into(), name: name.into(), subtask: false };
         vec![
-            Project { key: "DEMO".into(), name: "Demo".into(), issue_types: vec![kind("1", "Bug"), kind("2", "Task")] },
-            Project { key: "OPS".into(), name: "Ops".into(), issue_types: vec![kind("1", "Bug"), kind("7", "Task")] },
+            Project {
+                id: "10000".into(),
+                key: "DEMO".into(),
+                name: "Demo".into(),
+                issue_types: vec![kind("1", "Bug"), kind("2", "Task")],
+            },
+            Project {
+                id: "10001".into(),
+                key: "OPS".into(),
+                name: "Ops".into(),
+                issue_types: vec![kind("1", "Bug"), kind("7", "Task")],
+            },
         ]
     }
 

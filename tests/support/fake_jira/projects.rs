@@ -168,9 +168,11 @@ impl FakeJira {
     pub fn add_project(&self, key: &str, name: &str, types: &[(&str, &str)], required: &[(&str, &str)]) {
         let issue_types: Vec<Value> =
             types.iter().map(|(id, name)| json!({"id": id, "name": name, "subtask": false})).collect();
-        let project = json!({"key": key, "name": name, "issueTypes": issue_types});
         let required = required.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect();
-        self.world.lock().unwrap().projects.push((key.to_string(), project, required));
+        let mut world = self.world.lock().unwrap();
+        let id = (10_000 + world.projects.len()).to_string();
+        let project = json!({"id": id, "key": key, "name": name, "issueTypes": issue_types});
+        world.projects.push((key.to_string(), project, required));
     }
 
     /// A typed field on `project`'s create screen (createmeta JSON: `fieldId`, `name`,
