@@ -77,6 +77,10 @@ async fn an_admin_manages_instances_and_gets_the_webhook_urls() {
     assert_eq!(added.status(), StatusCode::CREATED);
     let aliased = jira(&app, &admin, COMMAND_TOKEN, "/jira instance alias https://jira.example.com prod").await;
     assert_eq!(aliased.text(), "You have successfully aliased instance https://jira.example.com to `prod`.");
+    let spaced = jira(&app, &admin, COMMAND_TOKEN, "/jira instance alias https://jira.example.com Prod Jira").await;
+    assert_eq!(spaced.text(), "Alias `Prod Jira` is an invalid alias. Please choose an alias without spaces.");
+    let unknown = jira(&app, &admin, COMMAND_TOKEN, "/jira instance unalias staging").await;
+    assert_eq!(unknown.text(), "Instance with alias `staging` does not exist.");
     let list = jira(&app, &admin, COMMAND_TOKEN, "/jira instance list").await.text();
     assert_eq!(list, "| |Alias|URL|Type|\n|--|--|--|\n|1|prod|https://jira.example.com|server|\n");
     let webhook = jira(&app, &admin, COMMAND_TOKEN, "/jira webhook --instance prod").await.text();

@@ -61,7 +61,7 @@ pub fn alias(
 pub fn unalias(store: &Store, alias: Option<&str>, actor: &str, public_base: &str) -> Result<String, StoreError> {
     let Some(alias) = alias else { return Ok("Please specify an alias".into()) };
     let Some(id) = store.instance_id_for_alias(alias)? else {
-        return Ok(format!("Failed to identify Jira instance {alias}. Error: no instance has the alias `{alias}`."));
+        return Ok(format!("Instance with alias `{alias}` does not exist."));
     };
     let patch = InstancePatch { alias: Some(String::new()), ..InstancePatch::default() };
     Ok(match instances::change(store, id.as_str(), patch, actor, public_base) {

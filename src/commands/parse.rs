@@ -161,8 +161,10 @@ const COMMANDS: &[(&str, Build)] = &[
     ("instance/install/cloud", |args, _| install(InstallKind::Cloud, args)),
     ("uninstall", uninstall),
     ("instance/uninstall", uninstall),
-    ("instance/alias", |args, _| Command::InstanceAlias { url: args.first().cloned(), alias: args.get(1).cloned() }),
-    ("instance/unalias", |args, _| Command::InstanceUnalias { alias: args.first().cloned() }),
+    // Every word after the URL is the alias, so one with spaces gets the refusal, not
+    // silently its first word.
+    ("instance/alias", |args, _| Command::InstanceAlias { url: args.first().cloned(), alias: rest_words(args, 1) }),
+    ("instance/unalias", |args, _| Command::InstanceUnalias { alias: rest_words(args, 0) }),
     ("instance/v2", |args, _| match args {
         [url] => Command::InstanceV2 { url: url.clone() },
         _ => Command::Help,
@@ -271,6 +273,11 @@ fn take_post_options(words: &mut Vec<String>) -> (Option<String>, bool) {
 
 /// An issue key as typed: upper-cased and checked (`ext-20` is `EXT-20`; `10001` or
 /// `EXT 20` are refused with a sentence).
+/// The words from `from` on, joined by single spaces; `None` when there are none.
+fn rest_words(args: &[String], from: usize) -> Option<String> {
+    args.get(from..).filter(|rest| !rest.is_empty()).map(|rest| rest.join(" "))
+}
+
 fn key(word: &str) -> Result<JiraIssueKey, Command> {
     JiraIssueKey::parse(word).map_err(|e| Command::BadArgument(format!("{e}.")))
 }
