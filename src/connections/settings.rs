@@ -87,8 +87,8 @@ pub(super) fn listing(settings: &NotificationSettings) -> String {
     format!("Current settings:\n{}", lines.join("\n"))
 }
 
-/// Applies `asked` to `settings`; answers the reply (`instance` named when the user has
-/// more than one connection).
+/// Applies `asked` to `settings`; answers the reply (a role's names `instance` when the
+/// user has more than one connection).
 pub(super) fn apply(asked: &Asked, settings: &mut NotificationSettings, instance: Option<&str>) -> String {
     let suffix = instance.map(|id| format!(" for Jira instance {id}")).unwrap_or_default();
     match asked {
@@ -106,7 +106,8 @@ pub(super) fn apply(asked: &Asked, settings: &mut NotificationSettings, instance
                 *role_mut(settings, role) = *on;
             }
             settings.notifications = *on;
-            format!("Settings updated{suffix}:\n* All notifications {}.", word(*on))
+            // SPEC §8.3: this reply never names the instance, unlike a role's.
+            format!("Settings updated:\n* All notifications {}.", word(*on))
         }
     }
 }
@@ -188,7 +189,10 @@ mod tests {
         apply(&Asked::Role("mention", true), &mut settings, None);
         assert!(settings.notifications && settings.mention, "one role on after all off works again");
         let reply = apply(&Asked::All(false), &mut settings, Some("https://jira.example.com"));
-        assert_eq!(reply, "Settings updated for Jira instance https://jira.example.com:\n* All notifications off.");
+        assert_eq!(reply, "Settings updated:\n* All notifications off.", "SPEC §8.3 word for word");
+        let reply = apply(&Asked::Role("mention", true), &mut settings, Some("https://jira.example.com"));
+        assert_eq!(reply, "Settings updated for Jira instance https://jira.example.com:\n* Mention notifications on.");
+        apply(&Asked::All(false), &mut settings, None);
         assert!(!settings.assignee && !settings.watching && !settings.notifications);
     }
 }
