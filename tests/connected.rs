@@ -229,7 +229,9 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert!(manual.ends_with("**required fields** this plugin does not yet support:\n- Team"), "{manual}");
     let (_, created) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("DEMO/10001"), false).await;
     assert_eq!(created, json!({}), "the form closes");
-    let told = app.mm.posts(&app.channel_id).pop().unwrap().message;
+    let told = app.mm.posts(&app.channel_id).pop().unwrap();
+    assert_eq!(told.root_id, "", "no message: at the top level");
+    let told = told.message;
     assert!(told.starts_with("@ada created a Jira issue: [DEMO-"), "{told}");
     assert!(told.contains(": The login page is blank (To Do)]("), "{told}");
     let late = app.mm.command_responses().pop().expect("the result went to the response URL");
@@ -245,7 +247,9 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let (url, state) = (form["url"].as_str().unwrap(), form["dialog"]["state"].as_str().unwrap());
     let values = json!({"project_type": "DEMO/10001", "summary": "Null in the log", "description": "See below."});
     assert_eq!(app.mm.submit_dialog(url, &ada, &app.channel_id, state, values, false).await.1, json!({}));
-    let told = app.mm.posts(&app.channel_id).pop().unwrap().message;
+    let told = app.mm.posts(&app.channel_id).pop().unwrap();
+    assert_eq!(told.root_id, message, "the channel hears of it in the message's thread (SPEC §10.1)");
+    let told = told.message;
     let key = told.split('[').nth(1).and_then(|rest| rest.split(':').next()).unwrap().to_string();
     let description = jira.issue_fields(&key)["description"].as_str().unwrap().to_string();
     assert_eq!(description, format!("See below.\n\n_Issue created from a [message in Mattermost|{link}]_."));

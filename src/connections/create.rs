@@ -267,13 +267,25 @@ impl Connections {
             Err(JiraError::Unauthorized) => return Outcome::Failed(REJECTED.into()),
             Err(e) => return Outcome::Failed(format!("Failed to create issue: {}", safe(&e.to_string()))),
         };
-        self.announce_created(caller, acting, state, &key).await;
-        if let Some(source_id) = state.data.get("source_id").and_then(Value::as_str) {
-            // The caller's access to the message was checked when the command ran.
-            match self.mattermost.post(source_id).await {
-                Ok(source) => drop(self.carry_files(&caller.user_id, acting, &key, &source).await),
-                Err(e) => tracing::warn!(error = %e, "the source message of a created issue could not be read again"),
+        // The caller's access to the message was checked when the command ran.
+        let source = match state.data.get("source_id").and_then(Value::as_str) {
+            Some(source_id) => self.mattermost.post(source_id).await.map_err(|e| {
+                tracing::warn!(error = %e, "the source message of a created issue could not be read again");
+            }),
+            None => Err(()),
+        };
+        // SPEC §10.1: the channel hears of the issue in the message's thread, when the
+        // message is in this channel (a link can name one elsewhere).
+        let thread = source.as_ref().ok().filter(|source| source.channel_id == caller.channel_id).map(|source| {
+            if source.root_id.is_empty() {
+                source.id.clone()
+            } else {
+                source.root_id.clone()
             }
+        });
+        self.announce_created(caller, acting, state, &key, thread).await;
+        if let Ok(source) = source {
+            drop(self.carry_files(&caller.user_id, acting, &key, &source).await);
         }
         let (store, instance, user) = (self.store.clone(), acting.instance.id.to_string(), caller.user_id.clone());
         let remembered =
@@ -284,8 +296,16 @@ impl Connections {
         Outcome::Done(format!("Created Jira issue [{key}]({})", super::issues::browse(acting, &key)))
     }
 
-    /// "Created Jira issue …" to the command's response URL, and the bot's post in the channel.
-    async fn announce_created(&self, caller: &Caller, acting: &Acting, state: &SignedState, key: &str) {
+    /// "Created Jira issue …" to the command's response URL, and the bot's post in the channel
+    /// (in `thread` when given).
+    async fn announce_created(
+        &self,
+        caller: &Caller,
+        acting: &Acting,
+        state: &SignedState,
+        key: &str,
+        thread: Option<String>,
+    ) {
         let base = acting.base.trim_end_matches('/');
         let issue = rest::issue(&self.jira, base, key, &acting.auth).await.unwrap_or_default();
         let summary = super::issues::safe(&super::issues::shorten(&issue.summary, 80));
@@ -297,8 +317,13 @@ impl Connections {
         let name = self.caller_username(caller).await;
         if let Ok(channel_id) = ChannelId::parse(&caller.channel_id) {
             let message = format!("@{name} created a Jira issue: [{key}: {summary} ({status})]({browse})");
-            let post = NewPost { channel_id, message, ..NewPost::default() };
-            if let Err(e) = self.mattermost.create_post(&post).await {
+            let mut post = NewPost { channel_id, message, root_id: thread, ..NewPost::default() };
+            let mut told = self.mattermost.create_post(&post).await;
+            if told.is_err() && post.root_id.take().is_some() {
+                // The thread went away meanwhile: the channel still hears of it.
+                told = self.mattermost.create_post(&post).await;
+            }
+            if let Err(e) = told {
                 tracing::info!(error = %e, "the bot could not tell the channel about a created issue");
             }
         }
