@@ -40,6 +40,37 @@ pub fn screenshot_dir() -> PathBuf {
 }
 
 impl Browser {
+    /// Starts chromedriver on a free port and waits until it answers ready. The port is
+    /// free when chosen, but another test's server can take it before chromedriver binds
+    /// it; chromedriver then exits, and it is started again on another port.
+    async fn start_driver(http: &reqwest::Client) -> (Child, String) {
+        for _ in 0..3 {
+            let port = free_port();
+            // Its own process group, so dropping the browser can stop chromedriver and every
+            // Chromium process it started at once, even after a failed test.
+            let mut driver = Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .process_group(0)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts");
+            let base = format!("http://127.0.0.1:{port}");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while driver.try_wait().ok().flatten().is_none() {
+                let ready = http.get(format!("{base}/status")).send().await.ok();
+                if let Some(r) = ready {
+                    if r.json::<Value>().await.ok().is_some_and(|v| v["value"]["ready"] == true) {
+                        return (driver, base);
+                    }
+                }
+                assert!(Instant::now() < deadline, "chromedriver did not become ready");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        panic!("chromedriver exited three times on start (its port taken each time?)");
+    }
+
     /// Starts chromedriver and a fresh headless Chromium, or `None` (skip) when they are not
     /// installed outside CI.
     pub async fn start() -> Option<Browser> {
@@ -53,29 +84,8 @@ impl Browser {
             return None;
         }
         let turn = ONE_AT_A_TIME.lock().await;
-        let port = free_port();
-        // Its own process group, so dropping the browser can stop chromedriver and every
-        // Chromium process it started at once, even after a failed test.
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let ready = http.get(format!("{base}/status")).send().await.ok();
-            if let Some(r) = ready {
-                if r.json::<Value>().await.ok().is_some_and(|v| v["value"]["ready"] == true) {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let (driver, base) = Self::start_driver(&http).await;
         let profile = tempfile::tempdir().unwrap();
         let args = [
             "--headless=new".to_string(),
