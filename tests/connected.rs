@@ -58,7 +58,12 @@ pub(crate) async fn submit_last_form(app: &TestApp, user: &str, values: Value) -
 
 /// Connects `user` with `token` through the button and the form; answers the form's reply.
 pub(crate) async fn connect(app: &TestApp, user: &str, token: &str) -> Value {
-    let reply = jira_command(app, user, "/jira connect").await;
+    connect_with(app, user, token, "/jira connect").await
+}
+
+/// [`connect`] with its command line, e.g. one naming the instance.
+async fn connect_with(app: &TestApp, user: &str, token: &str, line: &str) -> Value {
+    let reply = jira_command(app, user, line).await;
     let action = &reply.body["attachments"][0]["actions"][0];
     assert_eq!(action["name"], "Use a personal access token", "{}", reply.body);
     let url = action["integration"]["url"].as_str().unwrap().to_string();
@@ -431,6 +436,22 @@ async fn pickers_choose_the_instance_to_connect_and_the_connection_to_end() {
     assert_eq!(told["text"], "You have successfully disconnected your Jira account (**Ada Lovelace**).");
     assert!(!jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&first.url)));
     assert!(jirabridge::commands::jira_ops::JiraOps::is_connected(ops, &ada, Some(&second.url)));
+    // A connection made with no default becomes it; when its instance is uninstalled, two
+    // others are left and none chosen: the command says how to choose (SPEC §7.3), and then
+    // uses the choice.
+    for jira in [&third, &first] {
+        let line = format!("/jira connect {}", jira.url);
+        assert_eq!(connect_with(&app, &ada, ADA_PAT, &line).await, json!({}));
+    }
+    let encoded = jirabridge::jira::instance::encode_id(&third.url);
+    let removed = app.api(Method::DELETE, &format!("/instances/{encoded}")).send().await.unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let undecided = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
+    assert_eq!(undecided, "default jira instance not found, please run `/jira instance default <jiraURL>` to set one");
+    jira_command(&app, &ada, &format!("/jira instance default {}", second.url)).await;
+    second.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    let viewed = jira_command(&app, &ada, "/jira view DEMO-1").await;
+    assert!(format!("{viewed:?}").contains("Crash on start"), "{viewed:?}");
     app.shutdown().await;
 }
 

@@ -154,34 +154,47 @@ impl Connections {
     }
 
     /// The caller's connection for a command: to `instance` when named, else to their
-    /// default, else to their only one. `Err` is the sentence to answer.
+    /// default while still connected, else to their only one (SPEC §7.3). `Err` is the
+    /// sentence to answer.
     async fn acting(&self, user: &str, instance: Option<&str>) -> Result<Acting, String> {
         let (store, key, user, named) =
             (self.store.clone(), self.key.clone(), user.to_string(), instance.map(str::to_string));
         let found = self
             .store
-            .run(move |_| -> Result<Option<(InstanceRecordV1, Connection)>, StoreError> {
+            .run(move |_| -> Result<Result<(InstanceRecordV1, Connection), &'static str>, StoreError> {
                 let chosen = match named {
-                    Some(named) => Some(named),
+                    Some(named) => named,
                     None => {
                         let known = store.mattermost_user(&user)?.unwrap_or_default();
-                        known.default_instance_id.or_else(|| match known.connected_instances.as_slice() {
-                            [only] => Some(only.clone()),
-                            _ => None,
-                        })
+                        // An uninstalled instance stays in the user's record.
+                        let mut connected = Vec::new();
+                        for id in known.connected_instances {
+                            if store.instance(&id)?.is_some() {
+                                connected.push(id);
+                            }
+                        }
+                        let default = known.default_instance_id.filter(|id| connected.contains(id));
+                        match (default, connected.as_slice()) {
+                            (Some(default), _) => default,
+                            (None, [only]) => only.clone(),
+                            (None, []) => return Ok(Err(crate::commands::run::NOT_CONNECTED)),
+                            (None, _) => return Ok(Err(NO_DEFAULT)),
+                        }
                     }
                 };
-                let Some(instance_id) = chosen else { return Ok(None) };
-                let Some(instance) = store.instance(&instance_id)? else { return Ok(None) };
-                Ok(store.connection(&instance_id, &user, &key)?.map(|connection| (instance, connection)))
+                let Some(instance) = store.instance(&chosen)? else {
+                    return Ok(Err(crate::commands::run::NOT_CONNECTED));
+                };
+                let connection = store.connection(&chosen, &user, &key)?;
+                Ok(connection.map(|connection| (instance, connection)).ok_or(crate::commands::run::NOT_CONNECTED))
             })
             .await;
         match found {
-            Ok(Some((instance, connection))) => {
+            Ok(Ok((instance, connection))) => {
                 let credentials::Credentials { base, auth } = self.credentials(&instance, &connection).await?;
                 Ok(Acting { instance, connection, base, auth })
             }
-            Ok(None) => Err(crate::commands::run::NOT_CONNECTED.into()),
+            Ok(Err(sentence)) => Err(sentence.into()),
             Err(e) => {
                 tracing::error!(error = %e, "could not read a Jira connection");
                 Err(format!("Failed to load your connection to Jira. Error: {e}."))
@@ -189,6 +202,9 @@ impl Connections {
         }
     }
 }
+
+/// SPEC §7.3: several connections, none of them the caller's default.
+const NO_DEFAULT: &str = "default jira instance not found, please run `/jira instance default <jiraURL>` to set one";
 
 /// State for a button or a form, bound to the caller and the channel, valid for `secs`:
 /// no issue, nonce, response URL or data until the caller sets them (SPEC §10.4).

@@ -176,6 +176,8 @@ impl Connections {
             None => format!("Jira subscription, \"{}\", was added to this channel by {who}", record.name),
         };
         crate::subscriptions::notice::announce(&self.mattermost, &record.channel_id, &said);
+        // SPEC §7.3: a subscription saved is the last instance used, like create and attach.
+        self.make_default(&caller.user_id, acting.instance.id.as_str()).await;
         Outcome::Done(said)
     }
 
