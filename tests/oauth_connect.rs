@@ -310,6 +310,8 @@ async fn admins_install_and_uninstall_instances_from_chat() {
     let values = json!({"client_id": "chat-client", "client_secret": "chat-secret"});
     let (status, answer) = app.mm.submit_dialog(url, &admin, &app.channel_id, state, values, false).await;
     assert_eq!((status, answer), (200, json!({})));
+    let told = app.mm.command_responses().pop().expect("the admin is told where they ran the command");
+    assert_eq!(told["text"], format!("Jira instance {site} is ready: users can run `/jira connect {site}`."));
     let reference = jirabridge::jira::instance::encode_id(&site);
     let shown: Value =
         app.api(Method::GET, &format!("/instances/{reference}")).send().await.unwrap().json().await.unwrap();

@@ -130,9 +130,13 @@ impl Connections {
             .run(move |_| instances::set_oauth2_client(&store, &key, &id, Some(client_id), Some(secret), &actor))
             .await;
         match saved {
-            Ok(_) => Outcome::Done(format!(
-                "Jira instance {instance_id} is ready: users can run `/jira connect {instance_id}`."
-            )),
+            Ok(_) => {
+                // A closed form shows nothing: the admin hears it where they ran the command.
+                let ready =
+                    format!("Jira instance {instance_id} is ready: users can run `/jira connect {instance_id}`.");
+                self.reply_later(caller, state.rurl.as_deref(), &ready, "that the instance is ready").await;
+                Outcome::Done(ready)
+            }
             Err(e) => Outcome::Failed(format!("The OAuth client could not be saved: {e}")),
         }
     }
