@@ -137,9 +137,16 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert_eq!(vague, "please be more specific, \"o\" matched several states: \"In Progress, Done\"");
     let wrong = jira_command(&app, &ada, "/jira transition DEMO-1 closed").await.text();
     assert_eq!(wrong, "\"closed\" is not a valid state. Please use one of: \"In Progress, Done\"");
-    let moved = jira_command(&app, &ada, "/jira transition DEMO-1 in prog").await.text();
-    assert_eq!(moved, format!("[DEMO-1]({}/browse/DEMO-1) transitioned to `In Progress`", jira.url));
+    let moved = jira_command(&app, &ada, "/jira transition DEMO-1 in prog").await;
+    assert_eq!(moved.text(), format!("[DEMO-1]({}/browse/DEMO-1) transitioned to `In Progress`", jira.url));
     assert_eq!(jira.issue_fields("DEMO-1")["status"]["name"], "In Progress");
+    let card = &moved.body["attachments"][0];
+    assert!(
+        card["text"].as_str().is_some_and(|t| t.starts_with("[DEMO-1: ")),
+        "the issue card (SPEC §10.3): {}",
+        moved.body
+    );
+    assert!(card.to_string().contains("In Progress"), "as it now is: {card}");
 
     // The menu on the view reply moves it too, once, and shows the issue as it now is; a
     // transition Jira does not offer fails and leaves the menu usable.

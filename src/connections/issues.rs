@@ -127,12 +127,12 @@ impl Connections {
 
     /// `/jira transition KEY state…` (SPEC §10.3): the one transition whose target status
     /// contains the words (case and spaces ignored).
-    pub(super) async fn transition(&self, acting: &Acting, key: &str, wanted: &str) -> String {
+    pub(super) async fn transition(&self, acting: &Acting, key: &str, wanted: &str) -> Answer {
         let base = acting.base.as_str();
         let transitions = match rest::transitions(&self.jira, base, key, &acting.auth).await {
             Ok(transitions) => transitions,
             Err(JiraError::NotFound | JiraError::Forbidden) => return "we couldn't find the issue key. Please confirm the issue key and try again. You may not have permissions to access this issue".into(),
-            Err(e) => return jira_trouble(&e),
+            Err(e) => return jira_trouble(&e).into(),
         };
         if transitions.is_empty() {
             return NO_PERMISSION.into();
@@ -145,21 +145,28 @@ impl Connections {
         match matching.as_slice() {
             [] => {
                 let all: Vec<&Transition> = transitions.iter().collect();
-                format!("\"{}\" is not a valid state. Please use one of: \"{}\"", safe(wanted), names(&all))
+                format!("\"{}\" is not a valid state. Please use one of: \"{}\"", safe(wanted), names(&all)).into()
             }
             [one] => self.do_transition(acting, key, one).await,
             several => {
                 format!("please be more specific, \"{}\" matched several states: \"{}\"", safe(wanted), names(several))
+                    .into()
             }
         }
     }
 
-    /// Moves `key` along `transition`; answers the reply.
-    pub(super) async fn do_transition(&self, acting: &Acting, key: &str, transition: &Transition) -> String {
+    /// Moves `key` along `transition`; answers the reply: the sentence and the issue as it
+    /// now is (SPEC §10.3), or the sentence alone when Jira will not show it.
+    pub(super) async fn do_transition(&self, acting: &Acting, key: &str, transition: &Transition) -> Answer {
         match rest::transition(&self.jira, &acting.base, key, &transition.id, &acting.auth).await {
-            Ok(()) => format!("{} transitioned to `{}`", key_link(acting, key), safe(&transition.to)),
+            Ok(()) => {
+                let text = format!("{} transitioned to `{}`", key_link(acting, key), safe(&transition.to));
+                let issue = rest::issue(&self.jira, &acting.base, key, &acting.auth).await;
+                let attachments = issue.map(|issue| vec![issue_attachment(acting, &issue)]).unwrap_or_default();
+                Answer { text, attachments }
+            }
             Err(JiraError::Forbidden) => NO_PERMISSION.into(),
-            Err(e) => jira_trouble(&e),
+            Err(e) => jira_trouble(&e).into(),
         }
     }
 

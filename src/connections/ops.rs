@@ -123,7 +123,7 @@ impl Connections {
         let answer = match command {
             // Keys were checked when the command was read; from here they are path segments.
             Command::View { key } => self.view(caller, &acting, key.map(String::from)).await,
-            Command::Transition { key, state } => self.transition(&acting, key.as_str(), &state).await.into(),
+            Command::Transition { key, state } => self.transition(&acting, key.as_str(), &state).await,
             Command::Assign { target: Some((key, who)) } => self.assign(&acting, key.as_str(), &who).await.into(),
             Command::Assign { target: None } => "Please specify an issue key and an assignee search string, in the form `/jira assign <issue-key> <assignee>`.".into(),
             Command::Unassign { key } => self.unassign(&acting, key.map(String::from)).await.into(),
