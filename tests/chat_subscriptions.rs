@@ -220,3 +220,33 @@ async fn wait_for_bot_post(app: &TestApp, message: &str) {
     }
     panic!("the bot did not say {message:?}: {:?}", bot_says(app));
 }
+
+/// With the admin credentials Jira lists its statuses (SPEC §6.9), so a status the chat
+/// editor is given by a name Jira does not know is refused, not kept as text that would
+/// never match; a known name is stored as its id.
+#[tokio::test]
+async fn a_status_name_jira_does_not_list_is_refused_in_chat() {
+    let jira = jira_with_ops().await;
+    let app = crate::connected::app_for((&jira.url, "server"), |c| {
+        c.jira.admin_api_token = jirabridge::config::Secret::new(crate::support::fake_jira::API_TOKEN.into());
+        c.jira.admin_email = crate::support::fake_jira::EMAIL.into();
+        c.jira.user_auth_methods = vec![jirabridge::config::UserAuthMethod::Pat];
+    })
+    .await;
+    let ada = app.mm.add_user("ada", "system_user system_admin");
+    app.mm.add_member(&app.channel_id, &ada);
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    assert_eq!(click(&app, &listing.body, "Add subscription", &ada).await["ephemeral_text"], "");
+    let rule = |filters: &str| {
+        json!({"name": "Ops done", "project": "OPS", "issue_types": "10004", "event_updated_status": true,
+               "filters": filters})
+    };
+    let typo = submit_last_form(&app, &ada, rule("status include_any Dnoe")).await;
+    assert_eq!(typo["errors"]["filters"], "line 1: \"Dnoe\" is not a value of Status", "{typo}");
+    assert_eq!(submit_last_form(&app, &ada, rule("status include_any done")).await, json!({}));
+    let rules: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
+    let filter = &rules[0]["filters"]["fields"][0];
+    assert_eq!((&filter["key"], &filter["values"]), (&json!("status"), &json!(["10001"])), "{rules}");
+    app.shutdown().await;
+}

@@ -29,7 +29,10 @@ async fn app_with_methods(jira: &FakeJira, methods: Vec<UserAuthMethod>) -> Test
 /// An app whose buttons and forms reach it back (a fixed port as `server.public_url`), with
 /// the test's command token, configured further by `adjust`, and the Jira instance `url` of
 /// `kind` added.
-async fn app_for((url, kind): (&str, &str), adjust: impl FnOnce(&mut jirabridge::config::Config)) -> TestApp {
+pub(crate) async fn app_for(
+    (url, kind): (&str, &str),
+    adjust: impl FnOnce(&mut jirabridge::config::Config),
+) -> TestApp {
     let port = crate::support::commands::free_port();
     let app = spawn_app_with(|c| {
         c.server.listen = format!("127.0.0.1:{port}");

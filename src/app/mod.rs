@@ -95,13 +95,14 @@ impl Application {
         let signing_key = crate::commands::signed::SigningKey::load_or_generate(&store, &key)?;
         let subscriptions = Arc::new(RwLock::new(crate::subscriptions::service::load_index(&store)?));
         let enriched = Arc::new(crate::ingest::enriched::EnrichedIssues::default());
+        let listed_catalog = Arc::new(crate::subscriptions::catalog_listed::ListedCatalog::new(jira.clone()));
         let connections = Arc::new(crate::connections::Connections::load(
             store.clone(),
             key.clone(),
             (jira.clone(), mattermost.clone()),
             settings.clone(),
             signing_key.clone(),
-            (subscriptions.clone(), enriched.clone()),
+            (subscriptions.clone(), enriched.clone(), listed_catalog.clone()),
         )?);
         let worker = Arc::new(
             Worker::new(store.clone(), mattermost.clone(), channels.clone(), metrics.clone(), settings.clone())
@@ -126,7 +127,7 @@ impl Application {
             master_key: key,
             ingest,
             mattermost,
-            listed_catalog: Arc::new(crate::subscriptions::catalog_listed::ListedCatalog::new(jira.clone())),
+            listed_catalog,
             jira,
             channels,
             secrets: RwLock::new(secrets.clone()),

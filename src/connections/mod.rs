@@ -44,6 +44,7 @@ use crate::mattermost::dialog::{Dialog, DialogElement};
 use crate::mattermost::{MattermostClient, WireError};
 use crate::store::records::InstanceRecordV1;
 use crate::store::{Connection, MasterKey, Store, StoreError};
+use crate::subscriptions::catalog_listed::ListedCatalog;
 use crate::subscriptions::SubscriptionIndex;
 use crate::utc::now_ms;
 
@@ -66,6 +67,8 @@ pub struct Connections {
     subscriptions: Arc<RwLock<SubscriptionIndex>>,
     /// The issue people the router read from Jira for recent events (DMs use them).
     enriched: Arc<EnrichedIssues>,
+    /// The names Jira lists (shared with the console), for the chat subscription editor.
+    listed_catalog: Arc<ListedCatalog>,
 }
 
 /// Mattermost user id → the instances they are connected to, as the store has them.
@@ -95,7 +98,11 @@ impl Connections {
         (jira, mattermost): (JiraClient, MattermostClient),
         settings: Settings,
         signing: SigningKey,
-        (subscriptions, enriched): (Arc<RwLock<SubscriptionIndex>>, Arc<EnrichedIssues>),
+        (subscriptions, enriched, listed_catalog): (
+            Arc<RwLock<SubscriptionIndex>>,
+            Arc<EnrichedIssues>,
+            Arc<ListedCatalog>,
+        ),
     ) -> Result<Connections, StoreError> {
         let index = index_of(&store)?;
         // Fixes where DM decisions start on a store that never made any (see `dms`).
@@ -113,6 +120,7 @@ impl Connections {
             projects,
             subscriptions,
             enriched,
+            listed_catalog,
         })
     }
 

@@ -1,8 +1,10 @@
 //! What the chat editor knows about a project's fields (SPEC §6.7, §6.9): Jira's create
 //! screens for the rule's issue types (names, allowed values, the security levels the
-//! caller may set), then the catalogue learned from webhooks for what those do not show
-//! (statuses, custom fields seen in changelogs). The catalogue is what jirabridge saw, not
-//! all there is, so its lists accept other values as typed.
+//! caller may set), then the catalogue for what those do not show (statuses, custom fields):
+//! the names Jira lists with the admin credentials, over those learned from webhooks. A
+//! kind Jira listed for the project is complete, so only its names are taken; a kind known
+//! only from webhooks is what jirabridge saw, not all there is, and accepts other values
+//! as typed.
 
 use std::collections::BTreeSet;
 
@@ -50,10 +52,19 @@ impl Connections {
                 }
             }
         }
+        // Jira's own lists (admin credentials, never in push-only mode) first: a kind Jira
+        // listed is complete, so a name it does not know is refused instead of being kept
+        // as text that never matches.
+        let auth = crate::jira::auth::JiraAuth::admin(&self.settings.current());
+        let wait = crate::subscriptions::catalog_listed::PAGE_WAITS_AT_MOST;
+        let listed = self.listed_catalog.listed(&acting.instance, auth.as_ref(), wait).await;
         let instance = acting.instance.id.to_string();
         let seen = self.store.run(move |store| crate::subscriptions::catalog::learned(store, &instance)).await;
         match seen {
-            Ok(entries) => add_seen(&mut choices, &entries, project),
+            Ok(learned) => {
+                let entries = crate::subscriptions::catalog_listed::merged(learned, listed);
+                add_seen(&mut choices, &entries, project);
+            }
             Err(e) => tracing::info!(error = %e, "the catalogue could not be read for the subscription form"),
         }
         FieldSet { choices, settable_security }
@@ -82,6 +93,11 @@ fn merge(into: &mut Vec<(String, String)>, more: Vec<(String, String)>) {
 /// The catalogue's names for fields no create screen described (or described without
 /// values); custom fields seen in changelogs join the list.
 fn add_seen(choices: &mut Vec<FieldChoice>, entries: &[CatalogEntry], project: &str) {
+    let applies = |entry: &CatalogEntry| entry.project.as_deref().is_none_or(|p| p == project);
+    let listed_kinds: BTreeSet<&str> =
+        entries.iter().filter(|e| e.listed_by_jira && applies(e)).map(|e| e.kind.as_str()).collect();
+    let from_screens: BTreeSet<String> =
+        choices.iter().filter(|c| !c.allowed.is_empty() && !c.open).map(|c| c.id.clone()).collect();
     for entry in entries {
         if entry.project.as_deref().is_some_and(|p| p != project) {
             continue;
@@ -95,9 +111,10 @@ fn add_seen(choices: &mut Vec<FieldChoice>, entries: &[CatalogEntry], project: &
         let fields = FIELD_KINDS.iter().filter(|(_, kind)| *kind == entry.kind).map(|(field, _)| field);
         for id in fields {
             let Some(choice) = choices.iter_mut().find(|c| c.id == *id) else { continue };
-            // Jira's own list is complete; the catalogue only fills a field Jira did not list.
-            if choice.allowed.is_empty() || choice.open {
-                choice.open = true;
+            // A create screen's list is complete; the catalogue only fills a field it did
+            // not list, and stays open to other values unless Jira listed the kind itself.
+            if !from_screens.contains(&choice.id) {
+                choice.open = !listed_kinds.contains(entry.kind.as_str());
                 merge(&mut choice.allowed, vec![(entry.id.clone(), entry.name.clone())]);
             }
         }
@@ -137,6 +154,28 @@ mod tests {
         assert_eq!(find("priority").allowed.len(), 1, "Jira's list stands");
         assert_eq!(find("fixVersions").allowed, [("50".to_string(), "1.0".to_string())]);
         assert_eq!(find("customfield_7").name, "Team size");
+    }
+
+    #[test]
+    fn a_kind_jira_listed_for_the_project_takes_only_its_names() {
+        let mut choices = standard_fields();
+        let listed = |kind: &str, id: &str, name: &str, project: Option<&str>| CatalogEntry {
+            listed_by_jira: true,
+            ..entry(kind, id, name, project)
+        };
+        let entries = [
+            listed("statuses", "3", "In Progress", None),
+            listed("statuses", "4", "Done", None),
+            entry("statuses", "9", "Retired", None),
+            listed("versions", "60", "9.0", Some("OTHER")),
+            entry("versions", "50", "1.0", Some("DEMO")),
+        ];
+        add_seen(&mut choices, &entries, "DEMO");
+        let find = |id: &str| choices.iter().find(|c| c.id == id).unwrap().clone();
+        let status = find("status");
+        assert_eq!(status.allowed.len(), 3, "Jira's statuses and the one only seen: {:?}", status.allowed);
+        assert!(!status.open, "Jira listed the statuses: a name it does not know is refused");
+        assert!(find("fixVersions").open, "Jira listed no versions of DEMO: others are kept as typed");
     }
 
     #[test]
