@@ -251,6 +251,8 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert!(told.contains(": The login page is blank (To Do)]("), "{told}");
     let late = app.mm.command_responses().pop().expect("the result went to the response URL");
     assert!(late["text"].as_str().unwrap().starts_with("Created Jira issue [DEMO-"), "{late}");
+    let card = late["attachments"][0]["text"].as_str().unwrap_or_default();
+    assert!(card.starts_with("[DEMO-") && card.contains("The login page is blank"), "with its card: {late}");
     let (_, again) = app.mm.submit_dialog(url, &ada, &app.channel_id, state, submit("DEMO/10001"), false).await;
     assert_eq!(again, json!({"error": "This action was already done."}), "one issue per form");
 

@@ -18,6 +18,7 @@ use crate::ids::{ChannelId, InstanceType};
 use crate::jira::client::JiraError;
 use crate::jira::rest;
 use crate::mattermost::action::ActionOption;
+use crate::mattermost::command::CommandResponse;
 use crate::mattermost::dialog::DialogElement;
 use crate::mattermost::post::NewPost;
 use crate::utc::now_ms;
@@ -311,8 +312,12 @@ impl Connections {
         let summary = super::issues::safe(&super::issues::shorten(&issue.summary, 80));
         let status = super::issues::safe(&issue.status);
         let browse = super::issues::browse(acting, key);
-        let created = format!("Created Jira issue [{key}]({browse})");
-        self.reply_later(caller, state.rurl.as_deref(), &created, "that an issue was created").await;
+        let mut created = CommandResponse::ephemeral(format!("Created Jira issue [{key}]({browse})"));
+        if !issue.key.is_empty() {
+            // SPEC §10.1: with the issue card of §10.5.
+            created.attachments.push(super::issues::issue_attachment(acting, &issue));
+        }
+        self.reply_later_with(caller, state.rurl.as_deref(), &created, "that an issue was created").await;
         // A dialog submission does not say who by name.
         let name = self.caller_username(caller).await;
         if let Ok(channel_id) = ChannelId::parse(&caller.channel_id) {

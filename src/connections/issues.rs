@@ -291,7 +291,7 @@ impl Connections {
 }
 
 /// The issue attachment of SPEC §10.5.
-fn issue_attachment(acting: &Acting, issue: &IssueView) -> Attachment {
+pub(super) fn issue_attachment(acting: &Acting, issue: &IssueView) -> Attachment {
     let url = browse(acting, &issue.key);
     let no_mentions = |_: &str| None;
     let ctx = MarkupContext { issue_url: &url, mention: &no_mentions };

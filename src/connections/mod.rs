@@ -40,6 +40,7 @@ use crate::jira::auth::JiraAuth;
 use crate::jira::client::JiraClient;
 use crate::live_config::Settings;
 use crate::mattermost::action::ActionIntegration;
+use crate::mattermost::command::CommandResponse;
 use crate::mattermost::dialog::{Dialog, DialogElement};
 use crate::mattermost::{MattermostClient, WireError};
 use crate::store::records::InstanceRecordV1;
@@ -260,14 +261,19 @@ impl Connections {
     /// is used up or expired, as an ephemeral post if the bot may make one (`say_privately`),
     /// never in the channel. `what` names the result in the log when it cannot be shown.
     async fn reply_later(&self, caller: &Caller, response_url: Option<&str>, text: &str, what: &str) {
+        let reply = crate::mattermost::command::CommandResponse::ephemeral(text.to_string());
+        self.reply_later_with(caller, response_url, &reply, what).await;
+    }
+
+    /// [`Self::reply_later`] with attachments; the private message fallback has the text only.
+    async fn reply_later_with(&self, caller: &Caller, response_url: Option<&str>, reply: &CommandResponse, what: &str) {
         if let Some(rurl) = response_url {
-            let reply = crate::mattermost::command::CommandResponse::ephemeral(text.to_string());
-            match self.mattermost.respond_to_command(rurl, &reply).await {
+            match self.mattermost.respond_to_command(rurl, reply).await {
                 Ok(()) => return,
                 Err(e) => tracing::info!(error = %e, "could not say {what} through the response URL"),
             }
         }
-        self.say_privately(caller, text).await;
+        self.say_privately(caller, &reply.text).await;
     }
 
     /// Where a button's click goes, carrying `state` signed.
