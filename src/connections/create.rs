@@ -246,15 +246,13 @@ impl Connections {
         (project, issue_type, summary, description): (String, String, String, String),
         extra: Map<String, Value>,
     ) -> Outcome {
-        let pid = self.project_id(acting, &project).await;
-        let manual = manual_link(acting, (&pid, &issue_type), (&summary, &description));
         let mut fields = json!({"project": {"key": project}, "issuetype": {"id": issue_type}, "summary": summary});
-        let mut description = description;
+        let mut text = description.clone();
         if let Some(source) = state.data.get("source").and_then(Value::as_str) {
-            description.push_str(&format!("\n\n_Issue created from a [message in Mattermost|{source}]_."));
+            text.push_str(&format!("\n\n_Issue created from a [message in Mattermost|{source}]_."));
         }
-        if !description.trim().is_empty() {
-            fields["description"] = json!(description.trim());
+        if !text.trim().is_empty() {
+            fields["description"] = json!(text.trim());
         }
         if let Some(all) = fields.as_object_mut() {
             all.extend(extra);
@@ -262,6 +260,9 @@ impl Connections {
         let key = match rest::create_issue(&self.jira, &acting.base, fields, &acting.auth).await {
             Ok(key) => key,
             Err(JiraError::BadRequest(why)) if why.contains("is required.") => {
+                // Only now: the project's id may cost a read of the project list.
+                let pid = self.project_id(acting, &project).await;
+                let manual = manual_link(acting, (&pid, &issue_type), (&summary, &description));
                 let why = safe(&why);
                 return Outcome::Failed(format!("Failed to create issue. Your Jira project requires fields the plugin does not yet support. [Please create your Jira issue manually]({manual}) or contact your Jira administrator.\n{why}"));
             }
