@@ -99,7 +99,7 @@ fn add_seen(choices: &mut Vec<FieldChoice>, entries: &[CatalogEntry], project: &
     let from_screens: BTreeSet<String> =
         choices.iter().filter(|c| !c.allowed.is_empty() && !c.open).map(|c| c.id.clone()).collect();
     for entry in entries {
-        if entry.project.as_deref().is_some_and(|p| p != project) {
+        if !applies(entry) {
             continue;
         }
         if entry.kind == "fields" {
