@@ -271,13 +271,13 @@ fn take_post_options(words: &mut Vec<String>) -> (Option<String>, bool) {
     (post, thread)
 }
 
-/// An issue key as typed: upper-cased and checked (`ext-20` is `EXT-20`; `10001` or
-/// `EXT 20` are refused with a sentence).
 /// The words from `from` on, joined by single spaces; `None` when there are none.
 fn rest_words(args: &[String], from: usize) -> Option<String> {
     args.get(from..).filter(|rest| !rest.is_empty()).map(|rest| rest.join(" "))
 }
 
+/// An issue key as typed: upper-cased and checked (`ext-20` is `EXT-20`; `10001` or
+/// `EXT 20` are refused with a sentence).
 fn key(word: &str) -> Result<JiraIssueKey, Command> {
     JiraIssueKey::parse(word).map_err(|e| Command::BadArgument(format!("{e}.")))
 }
