@@ -261,7 +261,7 @@ impl Connections {
     /// is used up or expired, as an ephemeral post if the bot may make one (`say_privately`),
     /// never in the channel. `what` names the result in the log when it cannot be shown.
     async fn reply_later(&self, caller: &Caller, response_url: Option<&str>, text: &str, what: &str) {
-        let reply = crate::mattermost::command::CommandResponse::ephemeral(text.to_string());
+        let reply = CommandResponse::ephemeral(text.to_string());
         self.reply_later_with(caller, response_url, &reply, what).await;
     }
 
