@@ -7,6 +7,11 @@
 //! is queued (the median of five readings over two seconds) and its peak; a queued outbox
 //! must be streamed, never held whole, so the series must level off.
 //!
+//! The fake Mattermost keeps connections open between requests, as Mattermost's own server
+//! does, so both sides post over the connections they already have; BENCH_KEEP_ALIVE=0
+//! closes every connection after its answer (a proxy that does so), where the cost of
+//! opening a connection per post weighs on both sides.
+//!
 //! `cargo bench --bench drain`. Settings: BENCH_POSTS (default 4000), BENCH_CHANNELS
 //! (default 2), BENCH_ROUNDS (default 5; the median ratio is reported), BENCH_BACKLOG
 //! (webhooks for the memory lane, default 0 = skip; the figure is 100000 over
@@ -141,8 +146,8 @@ async fn bare_posts(mm: &FakeMattermost, channel_ids: &[String], count: usize, c
     started.elapsed()
 }
 
-async fn drain_lane(posts: usize, channels: usize, rounds: usize) {
-    let mm = FakeMattermost::start().await;
+async fn drain_lane(posts: usize, channels: usize, rounds: usize, keep_alive: bool) {
+    let mm = if keep_alive { FakeMattermost::start_keeping_connections().await } else { FakeMattermost::start().await };
     let team = mm.add_team(TEAM);
     let channel_ids: Vec<String> = (0..channels).map(|c| mm.add_channel(&team, &format!("c{c}"))).collect();
     let data = tempfile::tempdir().unwrap();
@@ -154,7 +159,8 @@ async fn drain_lane(posts: usize, channels: usize, rounds: usize) {
     let task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
 
     let concurrency = channels.min(16);
-    println!("drain {posts} posts over {channels} channels ({concurrency} at a time), {rounds} rounds");
+    let connections = if keep_alive { "kept open" } else { "closed after each post" };
+    println!("drain {posts} posts over {channels} channels ({concurrency} at a time, connections {connections}), {rounds} rounds");
     // Rounds alternate the lanes side by side: this machine's speed drifts within seconds.
     let mut ratios = Vec::new();
     for round in 0..rounds {
@@ -267,9 +273,10 @@ fn main() {
     let backlog = if full { number("BENCH_BACKLOG", 0) } else { 0 };
     let rounds = if full { number("BENCH_ROUNDS", 5).max(1) } else { 1 };
     let backlog_channels = number("BENCH_BACKLOG_CHANNELS", 1000);
+    let keep_alive = number("BENCH_KEEP_ALIVE", 1) != 0;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
-        drain_lane(posts, channels, rounds).await;
+        drain_lane(posts, channels, rounds, keep_alive).await;
         if backlog > 0 {
             backlog_lane(backlog, backlog_channels).await;
         }

@@ -43,16 +43,27 @@ struct Inner {
     shared: Data<Shared>,
     port: u16,
     server: Mutex<Option<ServerHandle>>,
+    keep_alive: bool,
 }
 
 impl FakeMattermost {
     /// Binds 127.0.0.1 on a free port and serves in the background.
     pub async fn start() -> FakeMattermost {
+        FakeMattermost::serve(false).await
+    }
+
+    /// Like `start`, but connections stay open between requests, as Mattermost's own server
+    /// keeps them (benchmarks); tests use `start`, where a `stop` leaves no pooled connection.
+    pub async fn start_keeping_connections() -> FakeMattermost {
+        FakeMattermost::serve(true).await
+    }
+
+    async fn serve(keep_alive: bool) -> FakeMattermost {
         let listener = server::bind(0).await.expect("fake Mattermost binds a port");
         let port = listener.local_addr().expect("bound address").port();
         let shared = Data::new(Shared::new());
-        let handle = server::serve(shared.clone(), listener);
-        FakeMattermost { inner: Arc::new(Inner { shared, port, server: Mutex::new(Some(handle)) }) }
+        let handle = server::serve(shared.clone(), listener, keep_alive);
+        FakeMattermost { inner: Arc::new(Inner { shared, port, server: Mutex::new(Some(handle)), keep_alive }) }
     }
 
     pub fn url(&self) -> String {
@@ -197,7 +208,7 @@ impl FakeMattermost {
             return;
         }
         let listener = server::bind_again(self.inner.port).await;
-        let handle = server::serve(self.inner.shared.clone(), listener);
+        let handle = server::serve(self.inner.shared.clone(), listener, self.inner.keep_alive);
         *self.server_slot() = Some(handle);
     }
 

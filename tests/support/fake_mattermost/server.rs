@@ -40,10 +40,11 @@ pub(super) async fn bind_again(port: u16) -> TcpListener {
     }
 }
 
-/// Keep-alive is off so that after `stop` no pooled connection can still reach a worker.
+/// Keep-alive is off unless `keep_alive` (benchmarks: Mattermost itself keeps connections
+/// open), so that after `stop` no pooled connection can still reach a worker in a test.
 /// The server's control loop gets its own thread: a test's runtime ends before the fake is
 /// dropped, and the loop must outlive it to carry out the stop that `Drop` sends.
-pub(super) fn serve(shared: Data<Shared>, listener: TcpListener) -> ServerHandle {
+pub(super) fn serve(shared: Data<Shared>, listener: TcpListener, keep_alive: bool) -> ServerHandle {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(shared.clone())
@@ -53,7 +54,7 @@ pub(super) fn serve(shared: Data<Shared>, listener: TcpListener) -> ServerHandle
     })
     .workers(1)
     .disable_signals()
-    .keep_alive(KeepAlive::Disabled)
+    .keep_alive(if keep_alive { KeepAlive::Os } else { KeepAlive::Disabled })
     .shutdown_timeout(0)
     .listen(listener)
     .expect("fake Mattermost serves its listener")
