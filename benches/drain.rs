@@ -16,7 +16,8 @@
 //! (default 2), BENCH_ROUNDS (default 5; the median ratio is reported), BENCH_BACKLOG
 //! (webhooks for the memory lane, default 0 = skip; the figure is 100000 over
 //! BENCH_BACKLOG_CHANNELS, default 1000), BENCH_CACHE_MB (`store.cache_capacity_mb` for
-//! the memory lane, default the shipped 64). Under `cargo test` a small smoke run only.
+//! the memory lane, default the shipped 64), BENCH_BACKLOG_WORKER (0 = the worker stays off
+//! while the backlog queues). Under `cargo test` a small smoke run only.
 
 #[path = "../tests/support/fake_mattermost/mod.rs"]
 #[allow(dead_code, unused_imports)]
@@ -227,7 +228,11 @@ async fn backlog_lane(count: usize, channels: usize) {
         config.store.cache_capacity_mb = mb;
     }
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
-    let app = Application::build(loaded, RunOptions::default()).await.unwrap();
+    // BENCH_BACKLOG_WORKER=0 leaves the worker off: what the stored backlog holds without
+    // the retries of a worker that cannot reach Mattermost.
+    let worker = std::env::var("BENCH_BACKLOG_WORKER").map_or(true, |v| v != "0");
+    let options = RunOptions { background_worker: worker, ..RunOptions::default() };
+    let app = Application::build(loaded, options).await.unwrap();
     let port = app.port();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
@@ -246,8 +251,9 @@ async fn backlog_lane(count: usize, channels: usize) {
         steps.push(settled_rss_mib().await);
     }
     let (at_tenth, at_all) = (steps[0], steps[9]);
+    let worker = if worker { "on" } else { "off" };
     println!(
-        "backlog of {count} webhooks of {} bytes over {channels} channels, Mattermost down (background worker on)",
+        "backlog of {count} webhooks of {} bytes over {channels} channels, Mattermost down (background worker {worker})",
         body(0).len()
     );
     println!(
