@@ -8,7 +8,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::connected::{app_with_server, connect, jira_command, submit_last_form, ADA_PAT};
+use crate::connected::{app_for, app_with_server, connect, jira_command, submit_last_form, ADA_PAT};
 use crate::support::app::{TestApp, SECRET};
 use crate::support::fake_jira::FakeJira;
 use crate::support::fixtures::own;
@@ -248,5 +248,49 @@ async fn a_status_name_jira_does_not_list_is_refused_in_chat() {
     let rules: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
     let filter = &rules[0]["filters"]["fields"][0];
     assert_eq!((&filter["key"], &filter["values"]), (&json!("status"), &json!(["10001"])), "{rules}");
+    app.shutdown().await;
+}
+
+/// SPEC §6.9 on Cloud: reporter and assignee rules compare account ids, so the chat editor
+/// takes a person by the display name the instance's webhooks showed (or an account id); a
+/// name nobody has seen is refused, not stored as text that would never match.
+#[tokio::test]
+async fn people_on_cloud_are_named_as_jira_shows_them() {
+    let jira = FakeJira::start_cloud().await;
+    jira.add_api_token_user("ada@example.com", "cloud-token", "557058:ada", "Ada Lovelace");
+    jira.add_project("OPS", "Operations", &[("10004", "Bug")], &[]);
+    let host = "chat-people.atlassian.net";
+    jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
+    let base = format!("http://{host}:{}", jira.url.rsplit(':').next().unwrap());
+    let methods = vec![jirabridge::config::UserAuthMethod::ApiToken];
+    let app = app_for((&base, "cloud"), |c| c.jira.user_auth_methods = methods).await;
+    let ada = app.mm.add_user("ada", "system_user system_admin");
+    app.mm.add_member(&app.channel_id, &ada);
+    let reply = jira_command(&app, &ada, "/jira connect").await;
+    let action = &reply.body["attachments"][0]["actions"][0];
+    let url = action["integration"]["url"].as_str().unwrap().to_string();
+    app.mm.click(&url, &ada, &app.channel_id, action["integration"]["context"].clone()).await;
+    let token = json!({"email": "ada@example.com", "token": "cloud-token"});
+    assert_eq!(submit_last_form(&app, &ada, token).await, json!({}));
+    // The instance's webhook shows Grace Hopper (reporter) and Alan Turing (assignee).
+    let payload =
+        String::from_utf8(own("cloud-issue-created.json")).unwrap().replace("https://acme.atlassian.net", &base);
+    let webhook = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
+    assert_eq!(app.post(&webhook, payload).await.status(), 200);
+
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    assert_eq!(click(&app, &listing.body, "Add subscription", &ada).await["ephemeral_text"], "");
+    let rule = |filters: &str| json!({"name": "Alan's", "project": "OPS", "issue_types": "10004", "event_created": true, "filters": filters});
+    let unknown = submit_last_form(&app, &ada, rule("assignee include_any John")).await;
+    let expected = format!("line 1: {}", jirabridge::subscriptions::people::unknown_person("John"));
+    assert_eq!(unknown["errors"]["filters"], expected, "{unknown}");
+    assert_eq!(submit_last_form(&app, &ada, rule("assignee include_any alan turing")).await, json!({}));
+    let rules: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
+    let filter = &rules[0]["filters"]["fields"][0];
+    assert_eq!(
+        (&filter["key"], &filter["values"]),
+        (&json!("assignee"), &json!(["6a1b2c3d4e5f6a7b8c9d0e1f"])),
+        "{rules}"
+    );
     app.shutdown().await;
 }

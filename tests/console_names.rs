@@ -92,3 +92,42 @@ async fn names_typed_in_the_editor_are_stored_as_ids() {
     assert!(shown.has("value=\"1, High\""), "{}", shown.body);
     app.shutdown().await;
 }
+
+/// SPEC §6.9 on Cloud: a reporter or assignee is typed as the display name the webhooks
+/// showed and stored as the account id (rules compare account ids); a name nobody has seen
+/// is refused. Server keeps what is typed (its rules compare user names).
+#[tokio::test]
+async fn people_are_typed_by_name_and_stored_as_account_ids_on_cloud() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/instances").await;
+    let instance = [("url", "https://acme.atlassian.net"), ("type", "cloud"), ("skip_check", "on")];
+    visitor.submit(&page, "/admin/instances", &instance).await;
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    assert_eq!(app.post(&url, crate::support::fixtures::own("cloud-issue-created.json")).await.status(), 200);
+    let editor = visitor.get("/admin/subscriptions/new").await;
+    let channel = format!("{TEAM}/{CHANNEL}");
+    let rule = |people: &'static str| {
+        vec![
+            ("name", "Alan's"),
+            ("channel", channel.as_str()),
+            ("instance_id", "https://acme.atlassian.net"),
+            ("events", "event_created"),
+            ("projects", "OPS"),
+            ("issue_types", "10004"),
+            ("field_key", "assignee"),
+            ("field_inclusion", "include_any"),
+            ("field_values", people),
+        ]
+    };
+    let refused = visitor.submit(&editor, "/admin/subscriptions/new", &rule("John")).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.has("No Jira user named &#34;John&#34; has been seen"), "{}", refused.body);
+    let saved = visitor.submit(&editor, "/admin/subscriptions/new", &rule("alan turing, 557058:f58131cb")).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = &app.state.store.subscriptions().unwrap()[0];
+    assert_eq!(stored.fields[0].values, ["557058:f58131cb", "6a1b2c3d4e5f6a7b8c9d0e1f"]);
+    let shown = visitor.get(saved.location.as_deref().unwrap()).await;
+    assert!(shown.has("value=\"557058:f58131cb, Alan Turing\""), "{}", shown.body);
+    app.shutdown().await;
+}

@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::error::ConsoleError;
+use crate::ids::InstanceType;
 use crate::store::{CatalogEntry, Store, StoreError};
-use crate::subscriptions::{catalog, catalog_listed};
+use crate::subscriptions::{catalog, catalog_listed, people};
 use crate::web::state::AppState;
 
 /// Rows of the reference table at most: a site listing every version of 50 projects would
@@ -28,6 +29,8 @@ pub struct KnownNames {
     pub fields: Vec<(String, String)>,
     /// Everything learned, to turn typed names back into ids.
     entries: Vec<CatalogEntry>,
+    /// A Cloud instance: people are account ids (see `subscriptions::people`).
+    cloud: bool,
 }
 
 impl KnownNames {
@@ -92,6 +95,9 @@ impl KnownNames {
     /// yet); else the one id of that name. Unknown names are refused only when names of the
     /// kind are known at all (otherwise nothing can be checked, and the text is kept).
     fn id_of(&self, kind: &str, typed: &str, projects: &[String]) -> Result<String, String> {
+        if kind == people::KIND {
+            return self.person_id(typed);
+        }
         let mut of_kind = self.entries.iter().filter(|e| e.kind == kind).peekable();
         let nothing_known = of_kind.peek().is_none();
         if nothing_known || typed.bytes().all(|b| b.is_ascii_digit()) || of_kind.any(|e| e.id == typed) {
@@ -102,6 +108,20 @@ impl KnownNames {
             [only] => Ok(only.to_string()),
             [] => Err(format!("No {words} named \"{typed}\" is known for this instance: give its id.")),
             several => Err(format!("Several {words} ids are named \"{typed}\" ({}): give the id.", several.join(", "))),
+        }
+    }
+
+    /// A person: a known id, or the one id of a display name seen; else, on Server, the
+    /// text as typed (a user name), and on Cloud what could be an account id.
+    fn person_id(&self, typed: &str) -> Result<String, String> {
+        if self.entries.iter().any(|e| e.kind == people::KIND && e.id == typed) {
+            return Ok(typed.to_string());
+        }
+        match self.ids_named(people::KIND, typed, &[]).as_slice() {
+            [only] => Ok(only.to_string()),
+            [] if !self.cloud || people::may_be_account_id(typed) => Ok(typed.to_string()),
+            [] => Err(capitalised(&people::unknown_person(typed))),
+            several => Err(format!("Several Jira users are named \"{typed}\" ({}): give the id.", several.join(", "))),
         }
     }
 
@@ -125,9 +145,11 @@ impl KnownNames {
 }
 
 /// The fields every instance has, for the filter rows' suggestions.
-const USUAL_FIELDS: [(&str, &str); 6] = [
+const USUAL_FIELDS: [(&str, &str); 8] = [
     ("priority", "Priority"),
     ("labels", "Labels"),
+    ("reporter", "Reporter"),
+    ("assignee", "Assignee"),
     ("components", "Components"),
     ("fixVersions", "Fix versions"),
     ("security", "Security level"),
@@ -159,6 +181,7 @@ pub fn load(store: &Store, instance_id: &str, listed: Vec<CatalogEntry>) -> Resu
     entries.sort_by_key(|e| e.name.to_lowercase());
     let mut names = KnownNames {
         fields: USUAL_FIELDS.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect(),
+        cloud: InstanceType::of_url(instance_id) == InstanceType::Cloud,
         ..KnownNames::default()
     };
     names.entries = entries.clone();
@@ -192,6 +215,12 @@ fn in_words(kind: &str) -> &'static str {
         "labels" => "Label",
         "fields" => "Custom field",
         "security_levels" => "Security level",
+        people::KIND => "Person",
         _ => "Other",
     }
+}
+
+fn capitalised(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }

@@ -1,7 +1,8 @@
 //! The catalogue of SPEC §6.9: the names of an instance's projects, issue types, priorities,
-//! statuses, components, versions, labels, custom fields and security levels, learned from
-//! the payloads Jira sent, so it works in push-only mode and without credentials; with
-//! credentials, what Jira lists is added (`listed`).
+//! statuses, components, versions, labels, custom fields, security levels and people
+//! (`people`, for the editors only), learned from the payloads Jira sent, so it works in
+//! push-only mode and without credentials; with credentials, what Jira lists is added
+//! (`listed`).
 //!
 //! Learning reads the stored events after `meta.catalog_learned_through` when the catalogue
 //! is asked for, a bounded number at a time: nothing is spent on it at intake, nor while
@@ -9,6 +10,7 @@
 
 use serde_json::{json, Value};
 
+use super::people;
 use crate::ids::InstanceId;
 use crate::store::{CatalogEntry, Store, StoreError};
 
@@ -29,13 +31,15 @@ pub const KINDS: [&str; 9] = [
 ];
 
 /// The filter fields whose values the catalogue names, with the kind it keeps them under.
-pub const FIELD_KINDS: [(&str, &str); 6] = [
+pub const FIELD_KINDS: [(&str, &str); 8] = [
     ("priority", "priorities"),
     ("status", "statuses"),
     ("security", "security_levels"),
     ("components", "components"),
     ("fixVersions", "versions"),
     ("versions", "versions"),
+    ("reporter", people::KIND),
+    ("assignee", people::KIND),
 ];
 
 /// The catalogue kind of a filter's field (keys compare case-insensitively), when its
@@ -82,6 +86,9 @@ pub fn learned_from(payload: &Value, seen_ms: u64) -> Vec<CatalogEntry> {
     for item in payload["changelog"]["items"].as_array().into_iter().flatten() {
         let id = text(&item["fieldId"]).filter(|id| id.starts_with("customfield_"));
         add("fields", id, text(&item["field"]), None);
+    }
+    for (id, name) in people::seen_in(payload) {
+        add(people::KIND, Some(id), Some(name), None);
     }
     out
 }
@@ -155,7 +162,7 @@ mod tests {
                 "issuetype": {"id": "10001", "name": "Bug"}, "priority": {"id": "2", "name": "High"},
                 "status": {"id": "3", "name": "In Progress"}, "security": {"id": "10100", "name": "Staff only"},
                 "components": [{"id": "50", "name": "API"}], "fixVersions": [{"id": "60", "name": "2.0"}],
-                "labels": ["urgent", " "]}},
+                "labels": ["urgent", " "], "assignee": {"accountId": "557058:ada", "displayName": "Ada Lovelace"}}},
             "changelog": {"items": [{"fieldId": "customfield_10020", "field": "Sprint"}, {"fieldId": "status", "field": "status"}]}
         });
         let found: Vec<(String, String, String, Option<String>)> =
@@ -170,6 +177,7 @@ mod tests {
             ("versions", "60", "2.0", Some("OPS")),
             ("labels", "urgent", "urgent", None),
             ("fields", "customfield_10020", "Sprint", None),
+            ("people", "557058:ada", "Ada Lovelace", None),
         ];
         let expected: Vec<(String, String, String, Option<String>)> = expected
             .iter()

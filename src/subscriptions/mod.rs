@@ -15,6 +15,7 @@ pub mod known;
 pub mod matching;
 pub mod model;
 pub mod notice;
+pub mod people;
 pub mod service;
 pub mod stored;
 pub mod validate;

@@ -4,7 +4,7 @@
 //! the names Jira lists with the admin credentials, over those learned from webhooks. A
 //! kind Jira listed for the project is complete, so only its names are taken; a kind known
 //! only from webhooks is what jirabridge saw, not all there is, and accepts other values
-//! as typed.
+//! as typed (people on Cloud: only what could be an account id, see `people`).
 
 use std::collections::BTreeSet;
 
@@ -14,6 +14,7 @@ use super::super::{Acting, Connections};
 use super::filter_lines::{standard_fields, FieldChoice};
 use crate::store::CatalogEntry;
 use crate::subscriptions::catalog::FIELD_KINDS;
+use crate::subscriptions::people;
 
 /// Create screens read per form at most (each is one call to Jira within Mattermost's 30 s).
 const MOST_SCREENS: usize = 3;
@@ -47,7 +48,7 @@ impl Connections {
                         id: field.field_id.clone(),
                         name: field.name.clone(),
                         allowed,
-                        open: false,
+                        ..FieldChoice::default()
                     }),
                 }
             }
@@ -66,6 +67,11 @@ impl Connections {
                 add_seen(&mut choices, &entries, project);
             }
             Err(e) => tracing::info!(error = %e, "the catalogue could not be read for the subscription form"),
+        }
+        if acting.instance.id.instance_type() == crate::ids::InstanceType::Cloud {
+            for choice in choices.iter_mut().filter(|c| people::is_people_field(&c.id)) {
+                choice.account_ids = true;
+            }
         }
         FieldSet { choices, settable_security }
     }

@@ -4,6 +4,7 @@
 //! Errors name the line. Pure: the caller gathers the fields.
 
 use crate::subscriptions::model::{FieldFilter, Inclusion};
+use crate::subscriptions::people;
 use crate::subscriptions::words::INCLUSIONS;
 
 /// A field a filter may name: its id (the stored key), its name, and the values it allows
@@ -16,6 +17,9 @@ pub struct FieldChoice {
     /// `allowed` is what jirabridge has seen (the catalogue), not all there is: other
     /// values are kept as typed.
     pub open: bool,
+    /// People on Cloud: a value not in `allowed` is kept only if it could be an account id
+    /// (rules compare account ids, so a display name nobody has seen would never match).
+    pub account_ids: bool,
 }
 
 impl FieldChoice {
@@ -33,6 +37,7 @@ impl FieldChoice {
         let by_label = || self.allowed.iter().find(|(_, label)| label.eq_ignore_ascii_case(typed));
         match by_id.or_else(by_label) {
             Some((id, _)) => Some(id.clone()),
+            None if self.account_ids && !people::may_be_account_id(typed) => None,
             None if self.allowed.is_empty() || self.open => Some(typed.to_string()),
             None => None,
         }
@@ -114,6 +119,8 @@ pub fn parse(text: &str, fields: &[FieldChoice]) -> Result<Vec<(usize, FieldFilt
 fn not_a_value(field: &FieldChoice, typed: &str) -> String {
     if field.id == crate::subscriptions::model::SECURITY {
         "invalid access to security level".into()
+    } else if field.account_ids {
+        people::unknown_person(typed)
     } else {
         format!("{typed:?} is not a value of {}", field.name)
     }
@@ -173,7 +180,7 @@ mod tests {
             id: "customfield_10010".into(),
             name: "Story Points Team".into(),
             allowed: vec![("100".into(), "Red, Blue".into()), ("101".into(), "Green".into())],
-            open: false,
+            ..FieldChoice::default()
         });
         all
     }
@@ -219,6 +226,27 @@ mod tests {
         seen_only.iter_mut().find(|f| f.id == "priority").unwrap().open = true;
         let kept = parse("priority include_any Low, high", &seen_only).unwrap();
         assert_eq!(kept, vec![(1, filter("priority", "include_any", &["2", "Low"]))]);
+    }
+
+    #[test]
+    fn people_on_cloud_are_display_names_seen_or_account_ids() {
+        let mut known = fields();
+        let assignee = known.iter_mut().find(|f| f.id == "assignee").unwrap();
+        assignee.allowed = vec![("557058:ada".into(), "Ada Lovelace".into())];
+        assignee.open = true;
+        let parsed = parse("assignee include_any ada lovelace, 5b10a2844c20165700ede21g", &known).unwrap();
+        assert_eq!(parsed, vec![(1, filter("assignee", "include_any", &["557058:ada", "5b10a2844c20165700ede21g"]))]);
+        assert_eq!(
+            parse("assignee include_any John", &known).unwrap(),
+            vec![(1, filter("assignee", "include_any", &["John"]))],
+            "Server: a user name"
+        );
+        known.iter_mut().find(|f| f.id == "assignee").unwrap().account_ids = true;
+        let refused = parse("reporter empty\nassignee include_any John", &known).unwrap_err();
+        assert_eq!(refused.line, 2);
+        assert_eq!(refused.message, people::unknown_person("John"));
+        let text = render(&[filter("assignee", "include_any", &["557058:ada"])], &known);
+        assert_eq!(text, "Assignee include_any Ada Lovelace");
     }
 
     #[test]
