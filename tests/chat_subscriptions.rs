@@ -294,3 +294,31 @@ async fn people_on_cloud_are_named_as_jira_shows_them() {
     );
     app.shutdown().await;
 }
+
+/// SPEC §11 (Bot): the bot posts only where it is a member. A rule saved in a channel the bot
+/// is not in would turn broken at its first post, and the form's confirmation could not be
+/// shown there either: the form says so and keeps its values until the bot is invited.
+#[tokio::test]
+async fn a_rule_is_not_saved_where_the_bot_cannot_post() {
+    let jira = jira_with_ops().await;
+    let app = app_with_server(&jira).await;
+    let ada = app.mm.add_user("ada", "system_user system_admin");
+    app.mm.add_member(&app.channel_id, &ada);
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    assert_eq!(click(&app, &listing.body, "Add subscription", &ada).await["ephemeral_text"], "");
+    app.mm.set_bot_member(&app.channel_id, false);
+    let rule = json!({"name": "Ops bugs", "project": "OPS", "issue_types": "10004", "event_created": true});
+    let refused = submit_last_form(&app, &ada, rule.clone()).await;
+    let bot = app.mm.bot_username();
+    let expected = format!(
+        "@{bot} is not a member of this channel, so it cannot post the subscription's notifications here. Add it with `/invite @{bot}`, then save again."
+    );
+    assert_eq!(refused, json!({"error": expected}));
+    let rules: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
+    assert_eq!(rules, json!([]), "nothing saved");
+    app.mm.set_bot_member(&app.channel_id, true);
+    assert_eq!(submit_last_form(&app, &ada, rule).await, json!({}));
+    wait_for_bot_post(&app, "Jira subscription, \"Ops bugs\", was added to this channel by Ada Lovelace").await;
+    app.shutdown().await;
+}

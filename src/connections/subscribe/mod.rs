@@ -160,6 +160,9 @@ impl Connections {
             Ok(rule) => rule,
             Err(errors) => return Outcome::Invalid(errors),
         };
+        if let Some(why) = self.bot_cannot_post_in(rule.channel_id.as_str()).await {
+            return Outcome::Failed(why);
+        }
         let service = self.rules(caller);
         let saved = match &editing {
             Some(existing) => service.update(&existing.id, rule).await,

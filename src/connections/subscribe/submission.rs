@@ -1,7 +1,8 @@
 //! A submitted subscription form read into a rule, with the checks only chat makes (SPEC
 //! §6.2): the project must be one the caller can read (point 11), the issue types its own,
 //! the filter lines readable, and security levels ones the caller may set (point 9). Each
-//! problem is placed on its field; filter problems name their line.
+//! problem is placed on its field; filter problems name their line. The bot must be able
+//! to post in the channel.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,6 +66,25 @@ impl Connections {
         match validate(&rule, rule.id.is_empty(), security_empty) {
             Ok(()) => Ok(rule),
             Err(errors) => Err(placed_on_form(&errors, &lines)),
+        }
+    }
+
+    /// Why the bot could not post in `channel_id`: it is not a member there and may not post
+    /// everywhere (SPEC §11, Bot). Saved anyway, the rule would turn broken at its first post,
+    /// and no confirmation of the save could reach the channel. `None` when it may post, or
+    /// when Mattermost cannot be asked (delivery reports problems then).
+    pub(super) async fn bot_cannot_post_in(&self, channel_id: &str) -> Option<String> {
+        let bot = self.mattermost.me().await.ok()?;
+        let everywhere = |role: &str| role == "system_admin" || role.starts_with("system_post_all");
+        if bot.roles.split_whitespace().any(everywhere) {
+            return None;
+        }
+        match self.mattermost.is_channel_member(channel_id, bot.id.as_str()).await {
+            Ok(false) => Some(format!(
+                "@{name} is not a member of this channel, so it cannot post the subscription's notifications here. Add it with `/invite @{name}`, then save again.",
+                name = bot.username
+            )),
+            _ => None,
         }
     }
 
