@@ -108,9 +108,23 @@ pub fn serve_with_mattermost(port: u16, data: &Path, mm_url: &str) -> Command {
     command
 }
 
-/// A loopback port nobody listens on now, for a server the test starts itself.
+/// A loopback port nobody listens on now, for a server the test starts itself. Taken below
+/// the kernel's range for outgoing connections (32768 and up by default): a port the kernel
+/// picked would be free now, but any client socket of another test could take it before
+/// the server binds it. Each call moves on, so no two tests of this process get the same.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id().wrapping_mul(7919) % SPAN;
+    let _ = NEXT.compare_exchange(0, seed + 1, Ordering::SeqCst, Ordering::SeqCst);
+    loop {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// Waits (up to 20 s) until the jirabridge a test started answers `/healthz` on `port`.
