@@ -251,15 +251,14 @@ async fn a_status_name_jira_does_not_list_is_refused_in_chat() {
     app.shutdown().await;
 }
 
-/// SPEC §6.9 on Cloud: reporter and assignee rules compare account ids, so the chat editor
-/// takes a person by the display name the instance's webhooks showed (or an account id); a
-/// name nobody has seen is refused, not stored as text that would never match.
-#[tokio::test]
-async fn people_on_cloud_are_named_as_jira_shows_them() {
+/// A Cloud instance at a test host with Ada, a system admin, connected by API token; the
+/// instance's webhook of our fixture `name` was received. Answers Jira (kept alive), the
+/// app, Ada's id and the instance URL.
+async fn cloud_admin_after(fixture: &str) -> (FakeJira, TestApp, String, String) {
     let jira = FakeJira::start_cloud().await;
     jira.add_api_token_user("ada@example.com", "cloud-token", "557058:ada", "Ada Lovelace");
-    jira.add_project("OPS", "Operations", &[("10004", "Bug")], &[]);
-    let host = "chat-people.atlassian.net";
+    jira.add_project("OPS", "Operations", &[("10004", "Bug"), ("10005", "Story")], &[]);
+    let host = "chat-names.atlassian.net";
     jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
     let base = format!("http://{host}:{}", jira.url.rsplit(':').next().unwrap());
     let methods = vec![jirabridge::config::UserAuthMethod::ApiToken];
@@ -272,12 +271,19 @@ async fn people_on_cloud_are_named_as_jira_shows_them() {
     app.mm.click(&url, &ada, &app.channel_id, action["integration"]["context"].clone()).await;
     let token = json!({"email": "ada@example.com", "token": "cloud-token"});
     assert_eq!(submit_last_form(&app, &ada, token).await, json!({}));
-    // The instance's webhook shows Grace Hopper (reporter) and Alan Turing (assignee).
-    let payload =
-        String::from_utf8(own("cloud-issue-created.json")).unwrap().replace("https://acme.atlassian.net", &base);
+    let payload = String::from_utf8(own(fixture)).unwrap().replace("https://acme.atlassian.net", &base);
     let webhook = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
     assert_eq!(app.post(&webhook, payload).await.status(), 200);
+    (jira, app, ada, base)
+}
 
+/// SPEC §6.9 on Cloud: reporter and assignee rules compare account ids, so the chat editor
+/// takes a person by the display name the instance's webhooks showed (or an account id); a
+/// name nobody has seen is refused, not stored as text that would never match.
+#[tokio::test]
+async fn people_on_cloud_are_named_as_jira_shows_them() {
+    // The webhook shows Grace Hopper (reporter) and Alan Turing (assignee).
+    let (_jira, app, ada, _) = cloud_admin_after("cloud-issue-created.json").await;
     let listing = jira_command(&app, &ada, "/jira subscribe").await;
     assert_eq!(click(&app, &listing.body, "Add subscription", &ada).await["ephemeral_text"], "");
     let rule = |filters: &str| json!({"name": "Alan's", "project": "OPS", "issue_types": "10004", "event_created": true, "filters": filters});
@@ -292,6 +298,34 @@ async fn people_on_cloud_are_named_as_jira_shows_them() {
         (&json!("assignee"), &json!(["6a1b2c3d4e5f6a7b8c9d0e1f"])),
         "{rules}"
     );
+    app.shutdown().await;
+}
+
+/// SPEC §5, §6.7: a rule made in chat can post when a custom field changes, the field named
+/// as Jira's webhooks named it (Story Points, customfield_10016), and the form shows it by
+/// that name when the rule is edited.
+#[tokio::test]
+async fn custom_field_updates_are_chosen_by_name_in_chat() {
+    let (_jira, app, ada, _) = cloud_admin_after("cloud-issue-custom-field.json").await;
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    assert_eq!(click(&app, &listing.body, "Add subscription", &ada).await["ephemeral_text"], "");
+    let rule =
+        |custom: &str| json!({"name": "Estimates", "project": "OPS", "issue_types": "10005", "custom_events": custom});
+    let unknown = submit_last_form(&app, &ada, rule("Story Pints")).await;
+    assert!(
+        unknown["errors"]["custom_events"].as_str().unwrap().starts_with("\"Story Pints\" is not a custom field"),
+        "{unknown}"
+    );
+    assert_eq!(submit_last_form(&app, &ada, rule("story points")).await, json!({}));
+    let rules: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
+    assert_eq!(rules[0]["filters"]["events"], json!(["event_updated_customfield_10016"]), "{rules}");
+
+    let listing = jira_command(&app, &ada, "/jira subscribe").await;
+    assert_eq!(click(&app, &listing.body, "Edit", &ada).await["ephemeral_text"], "");
+    let form = app.mm.opened_dialogs().pop().unwrap();
+    let elements = form["dialog"]["elements"].as_array().unwrap();
+    let custom = elements.iter().find(|e| e["name"] == "custom_events").unwrap();
+    assert_eq!(custom["default"], "Story Points", "{custom}");
     app.shutdown().await;
 }
 

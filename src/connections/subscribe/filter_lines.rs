@@ -27,7 +27,7 @@ impl FieldChoice {
         FieldChoice { id: id.into(), name: name.into(), ..FieldChoice::default() }
     }
 
-    fn is(&self, typed: &str) -> bool {
+    pub(super) fn is(&self, typed: &str) -> bool {
         self.id.eq_ignore_ascii_case(typed) || self.name.eq_ignore_ascii_case(typed)
     }
 

@@ -48,6 +48,7 @@ pub fn elements(input: &FormInput) -> Vec<DialogElement> {
     elements.push(project_element(input, &project_key));
     elements.push(issue_types_element(input));
     elements.extend(event_elements(editing));
+    elements.push(custom_events_element(input));
     let mut filters = DialogElement::textarea("filters", "Field filters");
     filters.optional = true;
     filters.max_length = Some(3000);
@@ -129,10 +130,68 @@ fn event_elements(editing: Option<&Subscription>) -> Vec<DialogElement> {
     elements
 }
 
-/// A rule's events the form has no checkbox for (custom fields): kept as they are.
-pub fn kept_custom_events(rule: &Subscription) -> Vec<String> {
+/// A rule's events the form has no checkbox for: updates of custom fields.
+pub fn custom_events_of(rule: &Subscription) -> Vec<String> {
     let shown = |code: &str| EVENT_GROUPS.iter().any(|(_, events)| events.iter().any(|(c, _)| *c == code));
     rule.filters.events.iter().filter(|e| !shown(e)).cloned().collect()
+}
+
+/// The custom fields whose updates the rule posts (SPEC §5: `event_updated_<fieldId>`), by
+/// name where the field is known.
+fn custom_events_element(input: &FormInput) -> DialogElement {
+    let mut element = DialogElement::text("custom_events", "Custom field updates");
+    (element.optional, element.max_length) = (true, Some(1000));
+    element.placeholder = "Story Points, customfield_10020".into();
+    element.help_text = "Also post when one of these custom fields changes: names or ids, by comma.".into();
+    let codes = input.editing.map(custom_events_of).unwrap_or_default();
+    let labels: Vec<String> = codes.iter().map(|code| field_label(code, input.fields)).collect();
+    element.default = labels.join(", ").chars().take(1000).collect();
+    element
+}
+
+/// The field an update event names, as its name when that reads back to it alone.
+fn field_label(code: &str, fields: &[FieldChoice]) -> String {
+    let field = code.strip_prefix(UPDATED).unwrap_or(code);
+    let known = fields.iter().find(|f| f.id.eq_ignore_ascii_case(field));
+    let unique = known.filter(|f| !f.name.contains(',') && fields.iter().filter(|o| o.is(&f.name)).count() == 1);
+    unique.map_or_else(|| field.to_string(), |f| f.name.clone())
+}
+
+/// The update events of the custom fields `typed` names, each by the name or id Jira or its
+/// webhooks gave it, or as a field of `had` (the rule's events before). Some Server
+/// payloads name a custom field by its display name only (SPEC §5: `event_updated_<name>`
+/// in lower case), so on a `server` any other name is taken as such a field.
+pub fn custom_events(
+    typed: &str,
+    fields: &[FieldChoice],
+    had: &[String],
+    server: bool,
+) -> Result<BTreeSet<String>, String> {
+    let mut events = BTreeSet::new();
+    for value in typed.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+        let custom = fields.iter().find(|f| f.id.starts_with(CUSTOM) && f.is(value));
+        let kept = || had.iter().find(|e| e.strip_prefix(UPDATED).is_some_and(|f| f.eq_ignore_ascii_case(value)));
+        let event = match (custom, kept()) {
+            (Some(field), _) => format!("{UPDATED}{}", field.id),
+            (None, Some(event)) => event.clone(),
+            _ if server || is_custom_field_id(value) => format!("{UPDATED}{}", value.to_lowercase()),
+            _ => {
+                return Err(format!(
+                    "{value:?} is not a custom field of this project: give its name as Jira shows it, or its id ({CUSTOM}10020)"
+                ))
+            }
+        };
+        events.insert(event);
+    }
+    Ok(events)
+}
+
+const UPDATED: &str = "event_updated_";
+const CUSTOM: &str = "customfield_";
+
+fn is_custom_field_id(value: &str) -> bool {
+    let lower = value.to_lowercase();
+    lower.strip_prefix(CUSTOM).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The events ticked in a submission.
@@ -182,7 +241,7 @@ mod tests {
         let elements = elements(&input);
         let names: Vec<&str> = elements.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names[..3], ["name", "project", "issue_types"]);
-        assert_eq!(names.len(), 3 + crate::subscriptions::model::KNOWN_EVENTS.len() + 1);
+        assert_eq!(names.len(), 3 + crate::subscriptions::model::KNOWN_EVENTS.len() + 2);
         let types: Vec<&str> = elements[2].options.iter().map(|o| o.text.as_str()).collect();
         assert_eq!(types, ["All issue types", "Bug", "Task (2)", "Task (7)"]);
         assert!(elements.iter().filter(|e| e.name.starts_with("event_")).all(|e| e.default == "false"));
@@ -212,6 +271,36 @@ mod tests {
         let status = elements.iter().find(|e| e.name == "event_updated_status").unwrap();
         assert_eq!((status.default.as_str(), status.placeholder.as_str()), ("true", "Status changed"));
         assert!(Dialog::new("Edit Jira subscription", elements).is_ok());
+    }
+
+    #[test]
+    fn custom_field_updates_are_named_as_jira_names_the_fields() {
+        let fields = vec![
+            FieldChoice::new("customfield_10020", "Story Points"),
+            FieldChoice::new("customfield_10021", "Team"),
+            FieldChoice::new("priority", "Priority"),
+        ];
+        let had = ["event_updated_numfield".to_string()];
+        let events = custom_events("story points, CUSTOMFIELD_7, numfield ,", &fields, &had, false).unwrap();
+        let expected = ["event_updated_customfield_10020", "event_updated_customfield_7", "event_updated_numfield"];
+        assert_eq!(events.into_iter().collect::<Vec<_>>(), expected);
+        let refused = custom_events("Priority", &fields, &had, false).unwrap_err();
+        assert!(refused.starts_with("\"Priority\" is not a custom field of this project"), "{refused}");
+        assert!(custom_events("customfield_", &fields, &[], false).is_err());
+        let on_server = custom_events("CostCenter", &fields, &[], true).unwrap();
+        assert_eq!(on_server.into_iter().collect::<Vec<_>>(), ["event_updated_costcenter"], "named by its name only");
+
+        let projects = projects();
+        let mut rule = Subscription::default();
+        rule.filters.events.extend(expected.map(String::from));
+        rule.filters.events.insert("event_created".into());
+        let input =
+            FormInput { editing: Some(&rule), projects: &projects, instances: &[], instance: "x", fields: &fields };
+        let elements = elements(&input);
+        let element = elements.iter().find(|e| e.name == "custom_events").unwrap();
+        assert_eq!(element.default, "Story Points, customfield_7, numfield");
+        let read_back = custom_events(&element.default, &fields, &custom_events_of(&rule), false).unwrap();
+        assert_eq!(read_back.into_iter().collect::<Vec<_>>(), expected, "the form reads back to the same events");
     }
 
     #[test]

@@ -128,13 +128,8 @@ impl Connections {
             state.data = kept_parts(rule);
         }
         let title = if rule.is_some() { "Edit Jira subscription" } else { "Add Jira subscription" };
-        let kept = rule.as_ref().map(form::kept_custom_events).unwrap_or_default();
         match self.signed_dialog((title, "Save"), form::elements(&input), &state) {
-            Ok(dialog) if kept.is_empty() => Outcome::OpenDialog(dialog),
-            Ok(dialog) => Outcome::OpenDialog(dialog.introduction(&format!(
-                "Also kept, as set in the admin console: {}.",
-                kept.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
-            ))),
+            Ok(dialog) => Outcome::OpenDialog(dialog),
             Err(e) => Outcome::Failed(format!("jirabridge could not make the form: {e}")),
         }
     }
@@ -293,14 +288,17 @@ fn listed(record: &SubscriptionRecordV1, settings: MatchSettings, show_instance:
     Attachment { title: Some(safe(&record.name)), text, ..Attachment::default() }
 }
 
-/// What a form keeps of the rule that it does not show: custom-field events.
+/// What a form keeps of the rule it edits: its id, its several issue types, and its
+/// custom-field events as they were.
 fn kept_parts(rule: &Subscription) -> Map<String, Value> {
     let mut data = Map::new();
     data.insert("sub".into(), Value::String(rule.id.clone()));
     let issue_types: Vec<Value> = rule.filters.issue_types.iter().cloned().map(Value::String).collect();
     data.insert("types".into(), Value::Array(issue_types));
-    let kept: Vec<Value> = form::kept_custom_events(rule).into_iter().map(Value::String).collect();
-    data.insert("events".into(), Value::Array(kept));
+    // The custom-field events before the edit: a field named only by its display name in
+    // some Server payloads is accepted back as it was (`form::custom_events`).
+    let had: Vec<Value> = form::custom_events_of(rule).into_iter().map(Value::String).collect();
+    data.insert("events".into(), Value::Array(had));
     data
 }
 

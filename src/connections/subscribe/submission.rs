@@ -40,8 +40,12 @@ impl Connections {
         let project_types = self.issue_types_of(acting, &project).await.map_err(|why| one("project", why))?;
         let issue_types = chosen_types(&form_text(values, "issue_types"), &project_types, &state.data, &project)?;
         let mut events = form::ticked_events(values);
-        events.extend(strings(&state.data, "events"));
         let fields = self.field_set(acting, &project, &issue_types).await;
+        let had: Vec<String> = strings(&state.data, "events").collect();
+        let server = acting.instance.id.instance_type() == crate::ids::InstanceType::Server;
+        let custom = form::custom_events(&form_text(values, "custom_events"), &fields.choices, &had, server)
+            .map_err(|why| one("custom_events", why))?;
+        events.extend(custom);
         let lines = filter_lines::parse(&form_text(values, "filters"), &fields.choices)
             .map_err(|e| one("filters", e.to_string()))?;
         if let Some(settable) = &fields.settable_security {
