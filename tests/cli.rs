@@ -54,7 +54,8 @@ fn check_config_names_settings_that_have_no_effect_yet() {
     let file = dir.path().join("config.toml");
     std::fs::write(
         &file,
-        "[mattermost]\nissue_previews = \"links\"\nenable_autocomplete = false\n[jira]\nteam_ids = \"[Ops](1)\"\n",
+        "[mattermost]\nissue_previews = \"links\"\nenable_autocomplete = false\n[jira]\nteam_ids = \"[Ops](1)\"\n\
+         [security]\nsubscription_editors = \"users\"\nsubscription_editor_jira_groups = [\"jira-admins\"]\n",
     )
     .unwrap();
     let checked = jirabridge(&["check-config", "--config", file.to_str().unwrap()]);
@@ -66,6 +67,7 @@ fn check_config_names_settings_that_have_no_effect_yet() {
     );
     assert!(out.contains("note: jira.team_ids is set"), "{out}");
     assert!(!out.contains("enable_autocomplete"), "a key whose feature exists is not named: {out}");
+    assert!(!out.contains("subscription_editor"), "chat's subscription editor obeys both keys: {out}");
     assert!(!out.contains("jira.max_attachment_size"), "keys left at their default are not named: {out}");
 }
 

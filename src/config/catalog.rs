@@ -41,7 +41,6 @@ impl KeyInfo {
     }
 }
 
-const CHAT_SUBSCRIPTIONS: &str = "editing subscriptions from chat";
 
 const fn r(key: &'static str, help: &'static str) -> KeyInfo {
     KeyInfo { key, apply: Apply::Runtime, secret: false, plugin_name: None, help, waits_for: None }
@@ -109,11 +108,9 @@ pub const CATALOG: &[KeyInfo] = &[
         .secret()
         .plugin("EncryptionKey"),
     r("security.subscription_editors", "Lowest role allowed to edit subscriptions from chat.")
-        .plugin("RolesAllowedToEditJiraSubscriptions")
-        .waits_for(CHAT_SUBSCRIPTIONS),
+        .plugin("RolesAllowedToEditJiraSubscriptions"),
     r("security.subscription_editor_jira_groups", "Jira groups allowed to edit subscriptions from chat; empty: any.")
-        .plugin("GroupsAllowedToEditJiraSubscriptions")
-        .waits_for(CHAT_SUBSCRIPTIONS),
+        .plugin("GroupsAllowedToEditJiraSubscriptions"),
     r("security.security_level_empty_for_subscriptions", "Issues with a security level reach only rules naming it.")
         .plugin("SecurityLevelEmptyForJiraSubscriptions"),
     r("security.restricted_comments_to_channels", "Post group- or role-restricted comments to channels anyway."),
