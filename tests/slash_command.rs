@@ -225,3 +225,29 @@ async fn no_connect_link_points_at_the_listen_address() {
     assert!(!answer.body.to_string().contains("/user/connect"), "{}", answer.body);
     app.shutdown().await;
 }
+
+/// A system admin whose role cannot be read (the bot token is wrong, so Mattermost answers
+/// 401) is told what to fix instead of being called a non-admin: `/jira setup` is where a
+/// new admin starts.
+#[tokio::test]
+async fn an_admin_command_names_the_bot_token_when_roles_cannot_be_read() {
+    let app = spawn_app_with(|c| {
+        c.mattermost.command_tokens = vec![Secret::new(COMMAND_TOKEN.into())];
+        c.mattermost.bot_token = Secret::new("wrongbottoken00000000000aa".into());
+    })
+    .await;
+    let admin = app.mm.add_user("root", "system_user system_admin");
+    let reply = jira(&app, &admin, COMMAND_TOKEN, "/jira setup").await.text();
+    assert!(
+        reply.starts_with(
+            "`/jira setup` is for system administrators, and Mattermost could not be asked for your role ("
+        ),
+        "{reply}"
+    );
+    assert!(
+        reply.ends_with("Check `mattermost.bot_token` and `mattermost.url` in jirabridge's configuration."),
+        "{reply}"
+    );
+    assert!(!reply.contains("wrongbottoken"), "the token is never shown: {reply}");
+    app.shutdown().await;
+}

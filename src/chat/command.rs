@@ -135,12 +135,14 @@ async fn answer(state: Arc<AppState>, form: CommandForm) -> Answer {
         Ok(parsed) => parsed,
         Err(sentence) => return sentence.to_string().into(),
     };
+    let role = match MmUserId::parse(&form.user_id) {
+        Ok(user) => state.chat_roles.is_system_admin(&state.mattermost, &user).await.map_err(|e| e.to_string()),
+        // Not the shape of a Mattermost user id: no user, so no admin to ask about.
+        Err(_) => Ok(false),
+    };
     let caller = Caller {
-        system_admin: match MmUserId::parse(&form.user_id) {
-            Ok(user) => state.chat_roles.is_system_admin(&state.mattermost, &user).await,
-            // Not the shape of a Mattermost user id: no user, so no admin to ask about.
-            Err(_) => false,
-        },
+        system_admin: role.as_ref().is_ok_and(|admin| *admin),
+        role_unknown: role.err(),
         user_id: form.user_id,
         user_name: form.user_name,
         team_id: form.team_id,

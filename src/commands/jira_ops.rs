@@ -46,6 +46,9 @@ pub struct Caller {
     /// The thread the command was run in, if any.
     pub root_id: String,
     pub system_admin: bool,
+    /// Why Mattermost could not say whether the caller is a system admin (`system_admin`
+    /// is then false).
+    pub role_unknown: Option<String>,
     /// The command's trigger id (opens a dialog within 30 s), empty for clicks and forms.
     pub trigger_id: String,
     /// The command's response URL (later answers), empty for clicks and forms.

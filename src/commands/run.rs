@@ -45,6 +45,9 @@ pub struct CommandContext {
 pub async fn run(ctx: &CommandContext, caller: &Caller, parsed: ParsedCommand) -> Result<Answer, StoreError> {
     let config = ctx.settings.current();
     if let Some(words) = admin_only(&parsed.command) {
+        if let (false, Some(reason)) = (caller.system_admin, &caller.role_unknown) {
+            return Ok(role_unknown(words, reason).into());
+        }
         if !caller.system_admin {
             return Ok(refused_to_non_admin(words).into());
         }
@@ -128,6 +131,15 @@ fn refused_to_non_admin(words: &str) -> String {
         "install" => "`/jira install` can only be run by a Mattermost system administrator.".into(),
         other => format!("`/jira {other}` can only be run by a system administrator."),
     }
+}
+
+/// An admin command when Mattermost could not be asked for the caller's role: the usual
+/// cause is the bot token, which only the admin can fix, so the reply names it.
+fn role_unknown(words: &str, reason: &str) -> String {
+    format!(
+        "`/jira {words}` is for system administrators, and Mattermost could not be asked for your role ({reason}). \
+         Check `mattermost.bot_token` and `mattermost.url` in jirabridge's configuration."
+    )
 }
 
 fn help(config: &Config, system_admin: bool) -> String {

@@ -41,7 +41,6 @@ impl KeyInfo {
     }
 }
 
-
 const fn r(key: &'static str, help: &'static str) -> KeyInfo {
     KeyInfo { key, apply: Apply::Runtime, secret: false, plugin_name: None, help, waits_for: None }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::remembered::Remembered;
-use super::MattermostClient;
+use super::{MattermostClient, MmError};
 use crate::ids::MmUserId;
 
 /// How long an answer is reused.
@@ -24,21 +24,22 @@ impl Default for RoleCache {
 }
 
 impl RoleCache {
-    /// Whether `user_id` is a system administrator. When Mattermost cannot say, the answer
-    /// is no (and is not remembered): a refusal is safer than an admin command run by anyone.
-    pub async fn is_system_admin(&self, mattermost: &MattermostClient, user_id: &MmUserId) -> bool {
+    /// Whether `user_id` is a system administrator; `Err` with Mattermost's answer when it
+    /// cannot say (not remembered). Callers treat that as no: a refusal is safer than an
+    /// admin command run by anyone, but the refusal can say why.
+    pub async fn is_system_admin(&self, mattermost: &MattermostClient, user_id: &MmUserId) -> Result<bool, MmError> {
         if let Some(admin) = self.answers.get(user_id) {
-            return admin;
+            return Ok(admin);
         }
         match mattermost.user(user_id).await {
             Ok(user) => {
                 let admin = user.is_system_admin();
                 self.answers.keep(user_id.clone(), admin);
-                admin
+                Ok(admin)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not read a user's roles from Mattermost; treated as not a system admin");
-                false
+                Err(e)
             }
         }
     }
