@@ -158,7 +158,8 @@ fn the_manual_steps_say_what_registration_sends() {
         "| Request Method | `POST` |".to_string(),
         format!("| Title | `{}` |", command.display_name),
         format!("| Description | `{}` |", command.description),
-        format!("| Autocomplete Hint | `{}` |", command.auto_complete_hint),
+        // A `|` inside a table cell is escaped, or Markdown splits the cell there.
+        format!("| Autocomplete Hint | `{}` |", command.auto_complete_hint.replace('|', "\\|")),
         format!("| Autocomplete Description | `{}` |", command.auto_complete_desc),
     ] {
         assert!(setup.contains(&value), "docs/SETUP.md lacks {value}");

@@ -68,7 +68,8 @@ pub const CATALOG: &[KeyInfo] = &[
     r("mattermost.bot_token", "Access token of the bot that posts.").secret(),
     r("mattermost.command_tokens", "Tokens of /jira slash commands created by hand.").secret(),
     r("mattermost.enable_autocomplete", "Offer autocomplete hints for /jira.").plugin("EnableAutocomplete"),
-    r("mattermost.additional_help_text", "Extra text at the end of /jira help.").plugin("JiraAdminAdditionalHelpText"),
+    r("mattermost.additional_help_text", "Extra text under the title of /jira help (as preformatted text).")
+        .plugin("JiraAdminAdditionalHelpText"),
     r("mattermost.command_sync_budget_ms", "Milliseconds a slash command may take before answering."),
     r("mattermost.ephemeral_via_api", "When private replies use the ephemeral-post API: auto, always, never."),
     r("mattermost.notification_buttons", "Assign to me, Comment and Transition buttons on Jira posts and DMs."),
