@@ -65,6 +65,9 @@ async fn replies_are_ephemeral_sentences_for_users_and_admins() {
     let bad = jira(&app, &admin, COMMAND_TOKEN, "/jira view X-1 --instance").await;
     assert_eq!((bad.status, bad.text()), (200, "--instance requires a value".to_string()));
     assert!(jira(&app, &user, COMMAND_TOKEN, "/jira about").await.text().starts_with("jirabridge "));
+    let me = jira(&app, &user, COMMAND_TOKEN, "/jira me").await.text();
+    let nothing = "No Jira instances have been installed. Please contact the system administrator.";
+    assert!(me.ends_with(&format!("\n\n{nothing}\n\n###### Available Jira instances:\n(none installed)\n")), "{me}");
     app.shutdown().await;
 }
 
@@ -140,6 +143,12 @@ async fn commands_that_need_jira_say_so_until_a_connection_exists() {
     let user = app.mm.add_user("ann", "system_user");
     let reply = jira(&app, &user, COMMAND_TOKEN, "/jira view EXT-1").await;
     assert_eq!(reply.text(), "This jirabridge runs in push-only mode: it cannot contact Jira.");
+    // `/jira me` does not send anyone to a `/jira connect` that cannot work.
+    let me = jira(&app, &user, COMMAND_TOKEN, "/jira me").await.text();
+    assert!(
+        me.contains("\n\nThis jirabridge runs in push-only mode: Jira accounts are not connected here.\n\n"),
+        "{me}"
+    );
     app.shutdown().await;
 }
 

@@ -224,13 +224,28 @@ async fn me(
         let call = JiraCall { command: parsed.command, instance: None, post: None, thread: false };
         return Ok(ctx.jira.run(caller, call).await);
     }
-    let list = ctx.store.run(admin::instance_list).await?;
+    let (list, installed) = ctx
+        .store
+        .run(|store| Ok::<_, StoreError>((admin::instance_list(store)?, !store.instances()?.is_empty())))
+        .await?;
+    // Only the connected case's sentence is the plugin's: the others would send the user to
+    // a `/jira connect` that cannot work.
+    let status = if config.jira.push_only {
+        "This jirabridge runs in push-only mode: Jira accounts are not connected here."
+    } else if !installed {
+        NO_INSTANCES
+    } else {
+        "Jira is installed, but you are not connected. Please type `/jira connect` to connect."
+    };
     Ok(format!(
-        "Mattermost site URL: {}\nMattermost user ID: `{}`\n\nJira is installed, but you are not connected. Please type `/jira connect` to connect.\n\n###### Available Jira instances:\n{list}",
+        "Mattermost site URL: {}\nMattermost user ID: `{}`\n\n{status}\n\n###### Available Jira instances:\n{list}",
         config.mattermost.url, caller.user_id
     )
     .into())
 }
+
+/// SPEC §8.1's sentence when no instance is installed.
+pub const NO_INSTANCES: &str = "No Jira instances have been installed. Please contact the system administrator.";
 
 /// The rows that need Jira, behind their gates.
 async fn through_jira(

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::{bound_state, Connections, STORE_TROUBLE};
 use crate::commands::jira_ops::{Answer, Caller, Outcome};
+use crate::commands::run::NO_INSTANCES;
 use crate::commands::signed::{self, SignedState, DIALOG_SECS, EPHEMERAL_BUTTON_SECS};
 use crate::config::UserAuthMethod;
 use crate::ids::{InstanceType, MmUserId};
@@ -26,7 +27,6 @@ pub(super) const USE_TOKEN: &str = "usetoken";
 pub(super) const CONNECT_TOKEN: &str = "connecttoken";
 pub(super) const DISCONNECT_PICK: &str = "disconnectpick";
 
-const NO_INSTANCES: &str = "No Jira instances have been installed. Please contact the system administrator.";
 pub(super) const CONNECTED_DM: &str =
     "You have successfully connected your Jira account. Type in /jira to get started.";
 /// `jira.user_auth_methods` allows no method this instance takes.
