@@ -153,8 +153,8 @@ fn help(config: &Config, system_admin: bool) -> String {
 
 /// `about`: the version, the commit and the build date, as the build recorded them.
 fn about() -> String {
-    let commit = option_env!("JIRABRIDGE_COMMIT").unwrap_or("unknown commit");
-    let built = option_env!("JIRABRIDGE_BUILD_DATE").unwrap_or("unknown date");
+    let commit = option_env!("JB_ABOUT_COMMIT").unwrap_or("unknown commit");
+    let built = option_env!("JB_ABOUT_DATE").unwrap_or("unknown date");
     format!("jirabridge {} ({commit}, built {built})", env!("CARGO_PKG_VERSION"))
 }
 
