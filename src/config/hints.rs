@@ -33,6 +33,14 @@ impl Config {
                     .into(),
             );
         }
+        if let Some(path) = self.public_url_path() {
+            hints.push(format!(
+                "server.public_url has a path ({path}): webhooks, /jira and the Jira sign-in pages work under it, \
+                 but the admin console's links start at the root, so it cannot be used through that address; \
+                 give jirabridge a host name of its own (https://jirabridge.example.com) to use the console \
+                 through the proxy"
+            ));
+        }
         if self.log.webhook_bodies && self.hides_webhook_bodies() {
             hints.push(
                 "log.webhook_bodies is on, but log.level hides debug messages, so no body is logged; \
@@ -70,6 +78,13 @@ impl Config {
                 format!("{} is set, but this version of jirabridge has no {feature} yet: it has no effect", info.key)
             })
             .collect()
+    }
+
+    /// The path of `server.public_url` when it is not the root (a proxy's prefix).
+    fn public_url_path(&self) -> Option<String> {
+        let url = url::Url::parse(&self.server.public_url).ok()?;
+        let path = url.path().trim_end_matches('/');
+        (!path.is_empty()).then(|| path.to_string())
     }
 
     /// The base of every URL jirabridge hands out: `server.public_url` without a trailing

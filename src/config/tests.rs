@@ -191,6 +191,20 @@ fn an_http_public_url_with_tls_is_named() {
 }
 
 #[test]
+fn a_public_url_under_a_path_is_named_for_the_console() {
+    let mut config = Config::default();
+    let named = |config: &Config| {
+        config.missing_settings().iter().any(|h| h.starts_with("server.public_url has a path (/jirabridge)"))
+    };
+    config.server.public_url = "https://tools.example.com/jirabridge/".into();
+    assert!(named(&config), "{:?}", config.missing_settings());
+    for root in ["https://jirabridge.example.com", "https://jirabridge.example.com/", ""] {
+        config.server.public_url = root.into();
+        assert!(!named(&config), "{root}");
+    }
+}
+
+#[test]
 fn webhook_bodies_hidden_by_the_level_is_named() {
     let mut config = Config::default();
     config.log.webhook_bodies = true;
