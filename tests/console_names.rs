@@ -2,8 +2,21 @@
 //! pasted as a link or a message's permalink, shown as `team/channel` once saved; issue
 //! types and filter values typed as the names Jira's webhooks taught, stored as ids.
 
-use crate::support::app::{spawn_app, CHANNEL, TEAM};
-use crate::support::console::signed_in;
+use crate::support::app::{spawn_app, TestApp, CHANNEL, TEAM};
+use crate::support::console::{signed_in, Visitor};
+
+/// A signed-in visitor of `app`, with the Cloud instance acme.atlassian.net added and our
+/// fixture's webhook received from it: project OPS, issue type 10004 "Bug", priority 2
+/// "High", reporter Grace Hopper, assignee Alan Turing.
+async fn after_a_cloud_webhook(app: &TestApp) -> Visitor {
+    let mut visitor = signed_in(app).await;
+    let page = visitor.get("/admin/instances").await;
+    let instance = [("url", "https://acme.atlassian.net"), ("type", "cloud"), ("skip_check", "on")];
+    visitor.submit(&page, "/admin/instances", &instance).await;
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    assert_eq!(app.post(&url, crate::support::fixtures::own("cloud-issue-created.json")).await.status(), 200);
+    visitor
+}
 
 /// SPEC §6.9: a channel is picked from the bot's channels, or pasted as the channel's link
 /// or a message's permalink; a saved rule shows it as `team/channel`.
@@ -60,13 +73,7 @@ async fn a_channel_is_picked_or_pasted_as_a_link() {
 #[tokio::test]
 async fn names_typed_in_the_editor_are_stored_as_ids() {
     let app = spawn_app().await;
-    let mut visitor = signed_in(&app).await;
-    let page = visitor.get("/admin/instances").await;
-    let instance = [("url", "https://acme.atlassian.net"), ("type", "cloud"), ("skip_check", "on")];
-    visitor.submit(&page, "/admin/instances", &instance).await;
-    // Our fixture: project OPS, issue type 10004 "Bug", priority 2 "High".
-    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
-    assert_eq!(app.post(&url, crate::support::fixtures::own("cloud-issue-created.json")).await.status(), 200);
+    let mut visitor = after_a_cloud_webhook(&app).await;
     let editor = visitor.get("/admin/subscriptions/new").await;
     assert!(editor.has("<option value=\"10004\">Bug</option>"), "{}", editor.body);
     let channel = format!("{TEAM}/{CHANNEL}");
@@ -95,16 +102,11 @@ async fn names_typed_in_the_editor_are_stored_as_ids() {
 
 /// SPEC §6.9 on Cloud: a reporter or assignee is typed as the display name the webhooks
 /// showed and stored as the account id (rules compare account ids); a name nobody has seen
-/// is refused. Server keeps what is typed (its rules compare user names).
+/// is refused, an account id is kept.
 #[tokio::test]
 async fn people_are_typed_by_name_and_stored_as_account_ids_on_cloud() {
     let app = spawn_app().await;
-    let mut visitor = signed_in(&app).await;
-    let page = visitor.get("/admin/instances").await;
-    let instance = [("url", "https://acme.atlassian.net"), ("type", "cloud"), ("skip_check", "on")];
-    visitor.submit(&page, "/admin/instances", &instance).await;
-    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
-    assert_eq!(app.post(&url, crate::support::fixtures::own("cloud-issue-created.json")).await.status(), 200);
+    let mut visitor = after_a_cloud_webhook(&app).await;
     let editor = visitor.get("/admin/subscriptions/new").await;
     let channel = format!("{TEAM}/{CHANNEL}");
     let rule = |people: &'static str| {
