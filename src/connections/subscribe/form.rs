@@ -170,7 +170,11 @@ pub fn custom_events(
     let mut events = BTreeSet::new();
     for value in typed.split(',').map(str::trim).filter(|v| !v.is_empty()) {
         let custom = fields.iter().find(|f| f.id.starts_with(CUSTOM) && f.is(value));
-        let kept = || had.iter().find(|e| e.strip_prefix(UPDATED).is_some_and(|f| f.eq_ignore_ascii_case(value)));
+        let names = |event: &String, value: &str| {
+            event.eq_ignore_ascii_case(value)
+                || event.strip_prefix(UPDATED).is_some_and(|f| f.eq_ignore_ascii_case(value))
+        };
+        let kept = || had.iter().find(|e| names(e, value));
         let event = match (custom, kept()) {
             (Some(field), _) => format!("{UPDATED}{}", field.id),
             (None, Some(event)) => event.clone(),
@@ -280,9 +284,10 @@ mod tests {
             FieldChoice::new("customfield_10021", "Team"),
             FieldChoice::new("priority", "Priority"),
         ];
-        let had = ["event_updated_numfield".to_string()];
-        let events = custom_events("story points, CUSTOMFIELD_7, numfield ,", &fields, &had, false).unwrap();
-        let expected = ["event_updated_customfield_10020", "event_updated_customfield_7", "event_updated_numfield"];
+        let had = ["event_updated_numfield".to_string(), "event_odd".to_string()];
+        let events = custom_events("story points, CUSTOMFIELD_7, numfield ,event_odd", &fields, &had, false).unwrap();
+        let expected =
+            ["event_odd", "event_updated_customfield_10020", "event_updated_customfield_7", "event_updated_numfield"];
         assert_eq!(events.into_iter().collect::<Vec<_>>(), expected);
         let refused = custom_events("Priority", &fields, &had, false).unwrap_err();
         assert!(refused.starts_with("\"Priority\" is not a custom field of this project"), "{refused}");
@@ -298,7 +303,7 @@ mod tests {
             FormInput { editing: Some(&rule), projects: &projects, instances: &[], instance: "x", fields: &fields };
         let elements = elements(&input);
         let element = elements.iter().find(|e| e.name == "custom_events").unwrap();
-        assert_eq!(element.default, "Story Points, customfield_7, numfield");
+        assert_eq!(element.default, "event_odd, Story Points, customfield_7, numfield");
         let read_back = custom_events(&element.default, &fields, &custom_events_of(&rule), false).unwrap();
         assert_eq!(read_back.into_iter().collect::<Vec<_>>(), expected, "the form reads back to the same events");
     }
