@@ -299,3 +299,28 @@ async fn an_admin_cannot_lock_themselves_out_with_allow_from() {
     assert_eq!(visitor.get("/admin/").await.status, 200);
     app.shutdown().await;
 }
+
+/// SPEC §2.2: `mattermost.command_tokens` is a list of secrets the console may change (a
+/// token per team, for commands created by hand). A token typed on the settings page joins
+/// the stored ones, which are never shown, and `/jira` with it is answered.
+#[tokio::test]
+async fn command_tokens_typed_in_the_console_are_added_and_answered() {
+    let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let (first, second) = ("cmdtoken00000000000000000a", "cmdtoken00000000000000000b");
+    let user = app.mm.add_user("ann", "system_user");
+    assert_eq!(app.slash(&user, first, "/jira about").await.status, 401, "not known yet");
+    for token in [first, second] {
+        let page = visitor.get("/admin/settings").await;
+        let fields = [("shown", "mattermost.command_tokens"), ("mattermost.command_tokens", token)];
+        let saved = visitor.submit(&page, "/admin/settings", &fields).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+    }
+    let page = visitor.get("/admin/settings").await;
+    assert!(page.has("set — type one to add"), "{}", page.body);
+    assert!(!page.has(first) && !page.has(second), "never shown");
+    for token in [first, second] {
+        assert_eq!(app.slash(&user, token, "/jira about").await.status, 200, "{token} answered");
+    }
+    app.shutdown().await;
+}

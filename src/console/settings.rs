@@ -59,6 +59,9 @@ struct Row {
     was: String,
     default_text: String,
     secret_set: bool,
+    /// A list of secrets (command tokens, one per team): what is typed joins the stored
+    /// ones, which cannot be shown to be typed again.
+    adds: bool,
     error: Option<String>,
     /// Why the value in force does not do what it says (shown under the field).
     warning: Option<String>,
@@ -88,6 +91,10 @@ impl Row {
     fn checked(&self) -> bool {
         self.text == "true"
     }
+}
+
+fn is_list(key: &str) -> bool {
+    matches!(default_value(key), Some(toml::Value::Array(_)))
 }
 
 fn input_of(entry: &SettingEntry) -> Input {
@@ -146,6 +153,7 @@ fn sections(entries: Vec<SettingEntry>, errors: &BTreeMap<String, String>, confi
             was: as_text(&entry.value),
             default_text: as_text(&entry.default),
             secret_set: entry.set.unwrap_or(false),
+            adds: entry.secret && is_list(entry.key),
             error: errors.get(entry.key).cloned(),
             warning: warning(&entry, config),
         };
@@ -172,8 +180,9 @@ pub async fn page(
 
 /// The changes a submitted form asks for: only editable keys whose value the admin changed
 /// (it differs from the value the page showed, sent back as `was:<key>`) and that differ
-/// from the value in force. An empty secret field keeps the secret.
-fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
+/// from the value in force. An empty secret field keeps the secret; values typed for a
+/// list of secrets join the `stored` ones.
+fn changes(entries: &[SettingEntry], form: &FormData, stored: &BTreeMap<String, toml::Value>) -> Vec<(String, Json)> {
     let mut changes = Vec::new();
     let shown: Vec<&str> = form.all("shown");
     for entry in entries.iter().filter(|e| e.editable && shown.contains(&e.key)) {
@@ -181,6 +190,7 @@ fn changes(entries: &[SettingEntry], form: &FormData) -> Vec<(String, Json)> {
         let wanted = match input_of(entry) {
             Input::Secret if form.checked(&format!("clear:{}", entry.key)) => Json::Null,
             Input::Secret if raw.is_empty() => continue,
+            Input::Secret if is_list(entry.key) => Json::Array(joined(stored.get(entry.key), raw)),
             Input::Secret => Json::String(form.raw(entry.key).to_string()),
             input => asked(input, entry.key, form),
         };
@@ -204,6 +214,22 @@ fn left_as_shown(input: Input, key: &str, wanted: &Json, form: &FormData) -> boo
 }
 
 /// The value a checkbox, number, list or text field asks for.
+/// The `stored` list with each value of `typed` not already in it.
+fn joined(stored: Option<&toml::Value>, typed: &str) -> Vec<Json> {
+    let mut list: Vec<String> = stored
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    for value in split_list(typed) {
+        if !list.contains(&value) {
+            list.push(value);
+        }
+    }
+    list.into_iter().map(Json::String).collect()
+}
+
 fn asked(input: Input, key: &str, form: &FormData) -> Json {
     match input {
         Input::Checkbox => Json::Bool(form.checked(key)),
@@ -229,7 +255,7 @@ pub async fn save(
     post: SignedPost,
 ) -> Result<HttpResponse, ConsoleError> {
     let entries = state.setting_entries().await?;
-    let changes = changes(&entries, &post.form);
+    let changes = changes(&entries, &post.form, &state.config().values());
     // Back to the section that was saved.
     let section = post.form.get("section").to_string();
     let anchor = if section.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && !section.is_empty() {
