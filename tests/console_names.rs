@@ -69,7 +69,7 @@ async fn a_channel_is_picked_or_pasted_as_a_link() {
 }
 
 /// SPEC §6.9: names the instance's webhooks taught are accepted where ids go, and stored
-/// as the ids (issue types, and priority values here).
+/// as the ids (the project's key, issue types, and priority values here).
 #[tokio::test]
 async fn names_typed_in_the_editor_are_stored_as_ids() {
     let app = spawn_app().await;
@@ -82,7 +82,7 @@ async fn names_typed_in_the_editor_are_stored_as_ids() {
         ("channel", channel.as_str()),
         ("instance_id", "https://acme.atlassian.net"),
         ("events", "event_created"),
-        ("projects", "OPS"),
+        ("projects", "operations"),
         ("issue_types", "bug, 10005"),
         ("field_key", "priority"),
         ("field_inclusion", "include_any"),
@@ -92,6 +92,7 @@ async fn names_typed_in_the_editor_are_stored_as_ids() {
     assert_eq!(saved.status, 303, "{}", saved.body);
     let stored = &app.state.store.subscriptions().unwrap()[0];
     assert_eq!(stored.issue_types, ["10004", "10005"], "a name became its id; an id stayed");
+    assert_eq!(stored.projects, ["OPS"], "a project's name became its key");
     assert_eq!(stored.fields[0].values, ["1", "2"]);
     // The rule's page shows the ids it can name as names, and saving it keeps the ids.
     let shown = visitor.get(saved.location.as_deref().unwrap()).await;

@@ -34,15 +34,22 @@ pub struct KnownNames {
 }
 
 impl KnownNames {
-    /// The form as it is stored: each issue type, and each value of a filter on a field
+    /// The form as it is stored: each project as its key (typed in any case, or as its
+    /// name), each issue type, and each value of a filter on a field
     /// whose values are ids (priority, status, components, versions, security level), typed
     /// as a name, becomes the one id of that name (components, versions and levels within
     /// the rule's projects). Ids stay. Answers a message per input whose name is unknown or
     /// names several ids (by the paths validation uses): stored as text, such a value would
     /// never match.
     pub fn names_to_ids(&self, form: &mut super::rule_form::RuleForm) -> BTreeMap<String, String> {
-        let projects = super::form::split_list(&form.projects);
         let mut errors = BTreeMap::new();
+        match self.project_keys(&form.projects) {
+            Ok(keys) => form.projects = keys.join(", "),
+            Err(message) => {
+                errors.insert("filters.projects".to_string(), message);
+            }
+        }
+        let projects = super::form::split_list(&form.projects);
         match self.resolved("issue_types", &form.issue_types, &projects) {
             Ok(ids) => form.issue_types = ids,
             Err(message) => {
@@ -109,6 +116,35 @@ impl KnownNames {
             [] => Err(format!("No {words} named \"{typed}\" is known for this instance: give its id.")),
             several => Err(format!("Several {words} ids are named \"{typed}\" ({}): give the id.", several.join(", "))),
         }
+    }
+
+    /// The project keys `typed` names: a key in any case, or a project's name, becomes the
+    /// key as Jira writes it (rules compare keys exactly). A key nobody has seen is kept,
+    /// upper-cased, unless Jira listed the instance's projects: then it is refused.
+    fn project_keys(&self, typed: &str) -> Result<Vec<String>, String> {
+        let projects: Vec<&CatalogEntry> = self.entries.iter().filter(|e| e.kind == "projects").collect();
+        let listed = projects.iter().any(|e| e.listed_by_jira);
+        let mut keys = Vec::new();
+        for value in super::form::split_list(typed) {
+            let by_key = projects.iter().copied().find(|e| e.id.eq_ignore_ascii_case(&value));
+            let named: Vec<&CatalogEntry> =
+                projects.iter().copied().filter(|e| e.name.eq_ignore_ascii_case(&value)).collect();
+            let key = match (by_key, named.as_slice()) {
+                (Some(entry), _) | (None, &[entry]) => entry.id.clone(),
+                (None, []) if !listed => value.to_uppercase(),
+                (None, []) => {
+                    return Err(format!("No project with the key or name \"{value}\" is known for this instance."))
+                }
+                (None, several) => {
+                    let keys: Vec<&str> = several.iter().map(|e| e.id.as_str()).collect();
+                    return Err(format!("Several projects are named \"{value}\" ({}): give the key.", keys.join(", ")));
+                }
+            };
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
     }
 
     /// A person: a known id, or the one id of a display name seen; else, on Server, the
