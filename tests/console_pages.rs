@@ -145,10 +145,21 @@ async fn a_subscription_with_two_field_filters_is_saved_and_shows_its_jql() {
     assert!(again.has("id=\"name-error\""), "{}", again.body);
     assert!(again.has("already exists"));
 
+    // The dry run tries the rule as the editor shows it, edits included, and saves nothing;
+    // a rule not saved yet can be tried too.
     let rule_path = saved.location.as_deref().unwrap().split('?').next().unwrap().to_string();
-    let dry = visitor.submit(&shown, &format!("{rule_path}/dry-run"), &[]).await;
-    assert_eq!(dry.status, 200);
+    fields[0] = ("name", "Urgent bugs, edited");
+    fields[5] = ("projects", "ZZ");
+    let dry = visitor.submit(&shown, &format!("{rule_path}/dry-run"), &fields).await;
+    assert_eq!(dry.status, 200, "{}", dry.body);
     assert!(dry.has("of the last 0 stored events would have been posted"));
+    assert!(dry.has("Project = ZZ AND"), "the typed project is tried: {}", dry.body);
+    assert!(dry.has("value=\"Urgent bugs, edited\""), "what was typed stays in the form");
+    assert_eq!(app.state.store.subscriptions().unwrap()[0].name, "Urgent bugs", "nothing saved");
+    let unsaved = visitor.submit(&editor, "/admin/subscriptions/new/dry-run", &fields).await;
+    assert_eq!(unsaved.status, 200, "{}", unsaved.body);
+    assert!(unsaved.has("of the last 0 stored events would have been posted"));
+    assert_eq!(app.state.store.subscriptions().unwrap().len(), 1, "nothing saved");
     app.shutdown().await;
 }
 

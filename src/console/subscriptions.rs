@@ -290,24 +290,46 @@ pub async fn delete(
     }
 }
 
-/// Which recent events the stored rule would have posted; nothing is posted.
+/// Which recent events the rule as the editor shows it would have posted, saved or not
+/// (`id` is `new` for a rule not saved yet): the form is read as saving reads it, and
+/// nothing is saved or posted. The editor comes back with what was typed and the result.
 pub async fn try_rule(
     state: web::Data<AppState>,
     post: SignedPost,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id) = path.into_inner();
-    let (kind, _, _) = kind_of(&segment)?;
-    let settings = MatchSettings::from_config(&state.config());
-    let read = move |store: &Store| {
-        let record = find(store, kind, &id)?;
-        let result =
-            crate::subscriptions::service::dry_run(store, &stored::from_record(&record), DRY_RUN_EVENTS, settings)?;
-        Ok::<_, ConsoleError>((record, result, instance_ids(store)?))
+    let (_, _, noun) = kind_of(&segment)?;
+    let typed = RuleForm::from_form(&post.form);
+    let mut form = typed.clone();
+    let names = super::known_names::for_instance(&state, form.instance_id.clone()).await?;
+    let mut errors = names.names_to_ids(&mut form);
+    // A template names no channel: any will do for trying it.
+    let channel = match super::channel_picker::resolve(&state, &form.channel).await {
+        Ok(channel) => Some(channel),
+        Err(_) if form.channel.trim().is_empty() => Some(crate::ids::ChannelId::unchecked("")),
+        Err(message) => {
+            errors.insert("channel_id".to_string(), message);
+            None
+        }
     };
-    let (record, result, instances) = state.store.run(read).await?;
-    let sub = stored::from_record(&record);
-    let mut page = editor(&state, &post.admin, &segment, RuleForm::from_record(&record), instances).await?;
+    let instances = state.store.run(instance_ids).await?;
+    let mut shown = typed;
+    shown.id = if id == "new" { String::new() } else { id };
+    let Some(channel) = channel.filter(|_| errors.is_empty()) else {
+        shown.place_errors(errors);
+        let mut page = editor(&state, &post.admin, &segment, shown, instances).await?;
+        page.chrome.error = Some(format!("The {noun} could not be tried: please correct the fields marked below."));
+        return render_status(StatusCode::BAD_REQUEST, &page);
+    };
+    let settings = MatchSettings::from_config(&state.config());
+    let sub = form.to_model(&channel);
+    let tried = sub.clone();
+    let result = state
+        .store
+        .run(move |store| crate::subscriptions::service::dry_run(store, &tried, DRY_RUN_EVENTS, settings))
+        .await?;
+    let mut page = editor(&state, &post.admin, &segment, shown, instances).await?;
     page.jql = Some(approximate_jql(&sub, settings));
     page.dry_run = Some(result);
     render(&page)
