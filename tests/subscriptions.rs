@@ -350,3 +350,28 @@ async fn subscriptions_name_their_channel_for_people() {
     assert!(page.has("eng / jira-feed"), "{}", page.body);
     app.shutdown().await;
 }
+
+/// SPEC §7.4: removing an instance keeps its subscriptions, inactive, and adding it again
+/// revives them. The API and the console's list say which are inactive.
+#[tokio::test]
+async fn the_rules_of_a_removed_instance_show_as_inactive_until_it_returns() {
+    let app = spawn_app().await;
+    add_instance(&app).await;
+    subscribe(&app, &rule(&app.channel_id, "Ops", &["event_created"], json!([]))).await;
+    let states = |app: &TestApp| {
+        let request = app.api(Method::GET, "/subscriptions");
+        async move {
+            let list: Value = request.send().await.unwrap().json().await.unwrap();
+            list.as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(states(&app).await, ["active"]);
+    assert_eq!(app.api(Method::DELETE, "/instances/acme").send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(states(&app).await, ["inactive"]);
+    let mut visitor = crate::support::console::signed_in(&app).await;
+    let page = visitor.get("/admin/subscriptions").await;
+    assert!(page.has("its Jira instance was removed; adding it again revives the rule"), "{}", page.body);
+    add_instance(&app).await;
+    assert_eq!(states(&app).await, ["active"]);
+    app.shutdown().await;
+}

@@ -52,11 +52,18 @@ pub async fn list(
             && query.instance_id.as_ref().is_none_or(|i| i == r.instance_id.as_str())
             && query.project.as_ref().is_none_or(|p| r.projects.contains(p))
     };
-    let mut all: Vec<_> = state.store.run(|store| store.subscriptions()).await?.into_iter().filter(wanted).collect();
+    let read = |store: &crate::store::Store| {
+        let installed: Vec<String> = store.instances()?.into_iter().map(|i| i.id.into_string()).collect();
+        Ok::<_, crate::store::StoreError>((store.subscriptions()?, installed))
+    };
+    let (all, installed) = state.store.run(read).await?;
+    let mut all: Vec<_> = all.into_iter().filter(wanted).collect();
     all.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
     let mut shown = Vec::with_capacity(all.len());
     for record in &all {
-        shown.push(with_channel_display(&state, record).await);
+        let mut json = with_channel_display(&state, record).await;
+        json["state"] = stored::shown_state(record, &installed).into();
+        shown.push(json);
     }
     Ok(HttpResponse::Ok().json(shown))
 }

@@ -94,12 +94,16 @@ pub async fn list(
         v.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
         v.into_iter().map(row).collect()
     };
-    let read = |store: &Store| Ok::<_, StoreError>((store.subscriptions()?, store.templates()?));
-    let (subscriptions, templates) = state.store.run(read).await?;
+    let read = |store: &Store| Ok::<_, StoreError>((store.subscriptions()?, store.templates()?, instance_ids(store)?));
+    let (subscriptions, templates, installed) = state.store.run(read).await?;
     let mut subscriptions: Vec<Row> = sorted(subscriptions);
     let mut templates: Vec<Row> = sorted(templates);
     for row in subscriptions.iter_mut().chain(templates.iter_mut()) {
         row.channel = state.channel_names.display(&state.mattermost, &row.channel_id).await;
+        if !installed.contains(&row.instance_id) {
+            row.state = stored::INACTIVE.to_string();
+            row.broken_reason = "its Jira instance was removed; adding it again revives the rule".into();
+        }
     }
     let page = ListPage {
         chrome: Chrome::new(&admin, "/admin/subscriptions", "Subscriptions").with_notice(notice.text()),

@@ -76,6 +76,19 @@ pub fn meta_of(record: &SubscriptionRecordV1) -> Meta {
 }
 
 /// The API's JSON: the plugin's subscription plus `state`, `broken_reason` and timestamps.
+/// SPEC §7.4: the rules of a removed instance are kept but inactive until it is added
+/// again; the stored state says how delivery went, this says whether the rule can act.
+pub fn shown_state(record: &SubscriptionRecordV1, installed: &[String]) -> String {
+    if installed.iter().any(|id| id == record.instance_id.as_str()) {
+        record.state.to_string()
+    } else {
+        INACTIVE.to_string()
+    }
+}
+
+/// The state shown for a rule whose instance was removed.
+pub const INACTIVE: &str = "inactive";
+
 pub fn to_json(record: &SubscriptionRecordV1) -> Value {
     let mut value = serde_json::to_value(from_record(record)).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
