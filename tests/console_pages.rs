@@ -298,6 +298,12 @@ async fn an_event_is_replayed_and_a_dead_delivery_retried_from_the_console() {
     let dashboard = visitor.get("/admin/").await;
     assert!(dashboard.has(&format!("<td>{TEAM} / {CHANNEL}</td>")), "the error's channel by name: {}", dashboard.body);
     let id = app.state.store.all_deliveries().unwrap()[0].id;
+    // The dashboard's link finds the delivery by id, however many newer ones the list shows.
+    let link = format!("/admin/deliveries?id={id}#delivery-{id}");
+    assert!(dashboard.has(&format!("href=\"{link}\"")), "{}", dashboard.body);
+    let one = visitor.get(&link).await;
+    assert!(one.has(&format!("id=\"delivery-{id}\"")) && one.has("Retry now"), "{}", one.body);
+    assert!(visitor.get("/admin/deliveries?id=999999").await.has("Delivery #999999 is not stored"));
     app.mm.heal();
     let retried = visitor.submit(&dead, &format!("/admin/deliveries/{id}/retry"), &[]).await;
     assert_eq!(retried.status, 303);

@@ -20,6 +20,10 @@ const SHOWN: usize = 300;
 pub struct StateFilter {
     #[serde(default)]
     state: String,
+    /// One delivery only (the dashboard's and the event page's links): found however old,
+    /// where the list shows the newest [`SHOWN`].
+    #[serde(default)]
+    id: Option<u64>,
     #[serde(default)]
     notice: String,
 }
@@ -30,6 +34,8 @@ struct DeliveriesPage {
     chrome: Chrome,
     state: String,
     states: &'static [DeliveryState],
+    /// The one delivery asked for by id, if any.
+    one: Option<u64>,
     rows: Vec<DeliveryRow>,
 }
 
@@ -102,14 +108,18 @@ pub async fn list(
 ) -> Result<HttpResponse, ConsoleError> {
     let filter = filter.into_inner();
     let wanted = DeliveryState::parse(&filter.state);
-    let mut rows: Vec<DeliveryRow> =
-        state.store.run(move |store| outbox::list(store, wanted, SHOWN)).await?.iter().map(delivery_row).collect();
+    let read = move |store: &crate::store::Store| match filter.id {
+        Some(id) => Ok(outbox::one(store, id)?.into_iter().collect()),
+        None => outbox::list(store, wanted, SHOWN),
+    };
+    let mut rows: Vec<DeliveryRow> = state.store.run(read).await?.iter().map(delivery_row).collect();
     name_channels(&state, &mut rows).await;
     let notice = Notice { notice: filter.notice }.text();
     let page = DeliveriesPage {
         chrome: Chrome::new(&admin, "/admin/deliveries", "Deliveries").with_notice(notice),
         state: wanted.map(DeliveryState::as_str).unwrap_or("").to_string(),
         states: &DeliveryState::ALL,
+        one: filter.id,
         rows,
     };
     render(&page)

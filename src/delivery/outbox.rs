@@ -62,6 +62,12 @@ pub fn list(store: &Store, state: Option<DeliveryState>, limit: usize) -> Result
     Ok(found.iter().map(DeliverySummary::of).collect())
 }
 
+/// Delivery `id`, if it is stored.
+pub fn one(store: &Store, id: u64) -> Result<Option<DeliverySummary>, StoreError> {
+    let record = store.delivery(id)?;
+    Ok(record.map(|record| DeliverySummary::of(&DueDelivery { id, record })))
+}
+
 /// Why a delivery cannot be retried now.
 #[derive(Debug, thiserror::Error)]
 pub enum RetryError {
