@@ -30,7 +30,13 @@ struct DashboardPage {
     instances: usize,
     subscriptions: usize,
     broken_subscriptions: usize,
+    /// Jira base URLs webhooks came from that no instance took (SPEC §3.2), with how many
+    /// and the link that adds it.
+    unrouted: Vec<(String, u64, String)>,
 }
+
+/// Unrouted events read at most, for the list of Jiras to add.
+const UNROUTED_READ: usize = 200;
 
 struct DayRow {
     day: String,
@@ -62,9 +68,10 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
             store.outbox_counts()?,
             store.subscriptions()?,
             store.instances()?.len(),
+            store.unrouted_since(since, UNROUTED_READ)?,
         ))
     };
-    let (events, deliveries, counts, subscriptions, instances) = state.store.run(read).await?;
+    let (events, deliveries, counts, subscriptions, instances, unrouted) = state.store.run(read).await?;
     let days = (0..DAYS_SHOWN)
         .map(|back| {
             let d = today - back;
@@ -121,6 +128,33 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
         instances,
         broken_subscriptions: subscriptions.iter().filter(|s| s.state == SubscriptionState::Broken).count(),
         subscriptions: subscriptions.len(),
+        unrouted: senders(&unrouted),
     };
     render(&page)
+}
+
+/// The Jira each event came from (its payload's base URL), with how many, most first, and
+/// the instances page with it filled in.
+fn senders(events: &[crate::store::records::EventRecordV1]) -> Vec<(String, u64, String)> {
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    for event in events {
+        let base =
+            crate::jira::webhook_fields::Webhook::parse(&event.raw_body).map(|w| w.base_url()).unwrap_or_default();
+        if !base.is_empty() {
+            *counts.entry(base).or_default() += 1;
+        }
+    }
+    let mut senders: Vec<(String, u64)> = counts.into_iter().collect();
+    senders.sort_by_key(|s| std::cmp::Reverse(s.1));
+    let link = |base: &str| {
+        let encoded: String = url::form_urlencoded::byte_serialize(base.as_bytes()).collect();
+        format!("/admin/instances?url={encoded}")
+    };
+    senders
+        .into_iter()
+        .map(|(base, count)| {
+            let link = link(&base);
+            (base, count, link)
+        })
+        .collect()
 }

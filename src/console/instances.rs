@@ -121,12 +121,23 @@ async fn page_for(
     })
 }
 
+/// `?url=`: the add form filled in (the dashboard's "add this Jira instance").
+#[derive(serde::Deserialize)]
+pub struct Prefill {
+    #[serde(default)]
+    url: String,
+}
+
 pub async fn page(
     admin: SignedIn,
     state: web::Data<AppState>,
     notice: web::Query<Notice>,
+    prefill: web::Query<Prefill>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let form = AddForm { kind: "server".into(), ..AddForm::default() };
+    let url = prefill.into_inner().url;
+    let cloud = crate::ids::InstanceType::of_url(&url) == crate::ids::InstanceType::Cloud;
+    let kind = if cloud { "cloud" } else { "server" };
+    let form = AddForm { kind: kind.into(), url, ..AddForm::default() };
     render(&page_for(&state, &admin, notice.text(), form).await?)
 }
 

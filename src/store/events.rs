@@ -262,6 +262,22 @@ pub(super) fn put_delivery(tx: &OutboxTx<'_>, id: u64, record: &DeliveryRecordV1
 impl Store {
     /// How many events arrived on each day (days since the epoch, UTC) from `since_ms` on.
     /// Reads only each event's receipt time, newest first, and stops at `since_ms`.
+    /// The events received since `since_ms` that no instance took (`unrouted`), newest
+    /// first, at most `limit`: only their status is decoded until one is.
+    pub fn unrouted_since(&self, since_ms: u64, limit: usize) -> Result<Vec<EventRecordV1>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.trees().eventid_event.iter().rev() {
+            let (_, value) = entry?;
+            if found.len() >= limit || received_at(&value)? < since_ms {
+                break;
+            }
+            if decode_event_without_body(&value)?.status.kind == crate::store::states::RoutingKind::Unrouted {
+                found.push(decode_event(&value)?);
+            }
+        }
+        Ok(found)
+    }
+
     pub fn events_per_day(&self, since_ms: u64) -> Result<std::collections::BTreeMap<u64, u64>, StoreError> {
         let mut days = std::collections::BTreeMap::new();
         for entry in self.trees().eventid_event.iter().rev() {
