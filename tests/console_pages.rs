@@ -2,7 +2,7 @@
 //! legacy URL builder, the Mattermost test, the event log, replay and retry.
 
 use crate::support::app::{spawn_app, CHANNEL, SECRET, TEAM};
-use crate::support::console::signed_in;
+use crate::support::console::{signed_in, ADMIN};
 
 #[tokio::test]
 async fn instances_are_added_from_the_console_and_audited_with_the_admin_name() {
@@ -131,6 +131,15 @@ async fn a_subscription_with_two_field_filters_is_saved_and_shows_its_jql() {
     assert_eq!(stored[0].fields.len(), 2);
     let shown = visitor.get(saved.location.as_deref().unwrap()).await;
     assert!(shown.has("Subscription saved."));
+    // SPEC §6.2's words, the console admin's name as who.
+    let told = format!("Jira subscription, \"Urgent bugs\", was added to this channel by {ADMIN}");
+    for _ in 0..100 {
+        if app.channel_posts().iter().any(|p| p.message == told) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(app.channel_posts().iter().any(|p| p.message == told), "{:?}", app.channel_posts());
     assert!(shown.has("Approximate JQL"));
     assert!(
         shown.has("Project = KT AND IssueType IN (10001) AND priority IN (1, 2) AND labels NOT IN (wontfix)"),

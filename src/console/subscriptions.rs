@@ -231,10 +231,7 @@ async fn save(
         Ok(record) => {
             if kind == RuleKind::Subscription {
                 let verb = if id.is_none() { "added to this channel" } else { "updated" };
-                let text = format!(
-                    "Jira subscription, \"{}\", was {verb} by {} in the jirabridge console",
-                    record.name, post.admin.username
-                );
+                let text = format!("Jira subscription, \"{}\", was {verb} by {}", record.name, post.admin.username);
                 announce(&state.mattermost, &record.channel_id, &text);
             }
             Ok(see_other(&format!("{base}/{}?notice={noun}_saved", record.id)))
@@ -282,7 +279,7 @@ pub async fn delete(
         Ok(removed) => {
             if kind == RuleKind::Subscription {
                 let text = format!(
-                    "Jira subscription, \"{}\", was removed from this channel by {} in the jirabridge console",
+                    "Jira subscription, \"{}\", was removed from this channel by {}",
                     removed.name, post.admin.username
                 );
                 announce(&state.mattermost, &removed.channel_id, &text);
