@@ -52,6 +52,7 @@ async fn the_bot_registers_jira_and_its_token_works_in_that_team_only() {
     let audit: Value = app.api(Method::GET, "/audit").send().await.unwrap().json().await.unwrap();
     assert!(audit.to_string().contains("mattermost.command.register"), "{audit}");
     assert!(!audit.to_string().contains(&token), "the token is never in the audit log");
+    assert!(audit[0]["at"].as_u64().is_some_and(|at| at > 0), "SPEC §3.5 names the time `at`: {audit}");
     app.shutdown().await;
 }
 

@@ -66,7 +66,8 @@ pub async fn audit(
         .iter()
         .map(|e| {
             json!({
-                "at_ms": e.at_ms, "actor": e.actor, "action": e.action, "target": e.target,
+                // `at` as SPEC §3.5 names it; `at_ms` says its unit, as every other time here.
+                "at": e.at_ms, "at_ms": e.at_ms, "actor": e.actor, "action": e.action, "target": e.target,
                 "before": as_json(&e.before), "after": as_json(&e.after),
             })
         })
