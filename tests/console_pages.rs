@@ -273,13 +273,15 @@ async fn the_event_log_finds_a_webhook_and_shows_its_payload_preview_and_deliver
     let none = visitor.get("/admin/events?project=NOPE").await;
     assert!(none.has("No event matches."));
     assert!(visitor.get("/admin/events?since=2099-01-01").await.has("No event matches."));
-    assert!(visitor.get("/admin/events?since=2000-01-01").await.has(&format!("href=\"/admin/events/{event_id}\"")));
+    let listed = visitor.get("/admin/events?since=2000-01-01").await;
+    assert!(listed.has(&format!("href=\"/admin/events/{event_id}\"")));
+    assert!(listed.has("title=\"event_created\">Issue created</td>"), "{}", listed.body);
     let bad_day = visitor.get("/admin/events?since=last+week").await;
     assert!(bad_day.has("Give a day as YYYY-MM-DD"));
 
     let shown = visitor.get(&format!("/admin/events/{event_id}")).await;
     assert_eq!(shown.status, 200);
-    assert!(shown.has("event_created"));
+    assert!(shown.has("Issue created (<code>event_created</code>)"), "SPEC §6.9: words, code beside: {}", shown.body);
     assert!(shown.has("id=\"preview\""), "a post preview");
     assert!(shown.has(&event.issue_key));
     assert!(shown.has(&format!("{TEAM} / {CHANNEL}")), "its delivery, by channel name: {}", shown.body);

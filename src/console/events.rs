@@ -48,8 +48,26 @@ struct EventRow {
     source: String,
     issue_key: String,
     project: String,
+    /// In words ("Issue created, Status changed"), with the codes the search takes beside.
     events: String,
+    codes: String,
     status: String,
+}
+
+/// An event code as an admin reads it (SPEC §6.9): "Status changed", or "<field> changed"
+/// for a custom field.
+fn in_words(code: &str) -> String {
+    match crate::subscriptions::words::event_words(code) {
+        Some(words) => words.to_string(),
+        None => {
+            code.strip_prefix("event_updated_").map_or_else(|| code.to_string(), |field| format!("{field} changed"))
+        }
+    }
+}
+
+/// Codes in words, by comma.
+fn all_in_words(codes: &[String]) -> String {
+    codes.iter().map(|code| in_words(code)).collect::<Vec<_>>().join(", ")
 }
 
 pub async fn list(
@@ -83,7 +101,8 @@ pub async fn list(
             source: e.source,
             issue_key: e.issue_key,
             project: e.project,
-            events: if e.events.is_empty() { e.webhook_event } else { e.events.join(", ") },
+            events: if e.events.is_empty() { e.webhook_event.clone() } else { all_in_words(&e.events) },
+            codes: if e.events.is_empty() { e.webhook_event } else { e.events.join(", ") },
             status: e.status.to_string(),
         })
         .collect();
@@ -95,6 +114,8 @@ pub async fn list(
 struct EventPage {
     chrome: Chrome,
     id: u64,
+    /// The event's codes in words, with the code beside each.
+    events_in_words: Vec<(String, String)>,
     at: super::page::Moment,
     event: EventDetail,
     payload: String,
@@ -156,6 +177,7 @@ pub async fn show(
     let page = EventPage {
         chrome: Chrome::new(&admin, "/admin/events", format!("Event #{id}")).with_notice(notice.text()),
         id,
+        events_in_words: event.summary.events.iter().map(|code| (in_words(code), code.clone())).collect(),
         at: super::page::moment(event.summary.received_at_ms),
         preview: preview(&state, &event.payload),
         deliveries,
@@ -179,5 +201,16 @@ pub async fn replay(
         Err(ReplayError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Event #{id} is not stored any more."))),
         Err(ReplayError::Store(e)) => Err(e.into()),
         Err(e) => Err(ConsoleError::BadRequest(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_codes_read_as_words() {
+        let codes = ["event_created".to_string(), "event_updated_customfield_10016".to_string(), "odd".to_string()];
+        assert_eq!(all_in_words(&codes), "Issue created, customfield_10016 changed, odd");
     }
 }
