@@ -247,7 +247,7 @@ async fn a_dry_run_shows_which_recent_events_a_rule_would_post() {
     let unmatched = result["unmatched"].as_array().unwrap();
     assert_eq!(unmatched.len(), 1, "{result}");
     assert_eq!(unmatched[0]["excluded_by"], "filters.events", "the created issue is not a comment event");
-    assert_eq!(unmatched[0]["reason"], "its events are not among the rule's");
+    assert_eq!(unmatched[0]["reason"], "events [event_created] not in [event_created_comment]");
     app.deliver().await;
     assert!(event_posts(&app, &app.channel_id).is_empty(), "a dry run posts nothing");
 }
@@ -327,7 +327,8 @@ async fn an_events_page_says_which_filter_of_each_subscription_left_it_out() {
     let mut visitor = crate::support::console::signed_in(&app).await;
     let page = visitor.get(&format!("/admin/events/{id}")).await;
     assert!(page.has("Subscriptions that left it out"), "{}", page.body);
-    assert!(page.has("Comments only") && page.has("its events are not among the rule&#39;s"), "{}", page.body);
+    let why = "events [event_created] not in [event_created_comment]";
+    assert!(page.has("Comments only") && page.has(why), "SPEC §6.9: what the event had: {}", page.body);
     assert!(page.has("eng / jira-feed"), "the channel by name: {}", page.body);
     app.shutdown().await;
 }

@@ -85,7 +85,10 @@ pub fn dry_run(
                 events: parsed.events.clone(),
                 channel_id: sub.channel_id.clone(),
             }),
-            Some(exclusion) => result.unmatched.push(miss(&exclusion.code(), exclusion.to_string())),
+            Some(exclusion) => {
+                let reason = crate::subscriptions::matching::explain(&exclusion, sub, &parsed.events, &facts);
+                result.unmatched.push(miss(&exclusion.code(), reason))
+            }
         }
     }
     result

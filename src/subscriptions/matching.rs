@@ -121,6 +121,29 @@ pub fn excluded_by(
     Some(Exclusion::Field { index: failing, key: filters.fields[failing].key.clone() })
 }
 
+/// Why `sub` left the event out, with the values that decided (SPEC §6.9: "project TES not
+/// in [ABC]"): what the event had against what the rule wants.
+pub fn explain(exclusion: &Exclusion, sub: &Subscription, events: &[String], facts: &IssueFacts) -> String {
+    let list = |items: &mut dyn Iterator<Item = &String>| items.map(String::as_str).collect::<Vec<_>>().join(", ");
+    let filters = &sub.filters;
+    match exclusion {
+        Exclusion::Events => {
+            format!("events [{}] not in [{}]", list(&mut events.iter()), list(&mut filters.events.iter()))
+        }
+        Exclusion::Project => format!("project {} not in [{}]", facts.project_key, list(&mut filters.projects.iter())),
+        Exclusion::IssueType => {
+            format!("issue type {} not in [{}]", facts.issue_type_id, list(&mut filters.issue_types.iter()))
+        }
+        Exclusion::Field { index, key } => {
+            let filter = &filters.fields[*index];
+            let had = facts.values(key);
+            let wanted = list(&mut filter.values.iter());
+            format!("{key} [{}] not accepted by {key} {} [{wanted}]", list(&mut had.iter()), filter.inclusion)
+        }
+        other => other.to_string(),
+    }
+}
+
 /// The subscription lists one of the events, or `event_updated_any` covers one.
 pub fn wants_event(wanted: &BTreeSet<String>, events: &[String]) -> bool {
     events.iter().any(|e| wanted.contains(e))

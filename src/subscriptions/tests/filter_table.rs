@@ -134,6 +134,22 @@ fn all_filters_must_pass() {
         (why.code(), why.to_string()),
         ("filters.fields[1]".into(), "the field filter on labels does not accept it".into())
     );
+    let said = crate::subscriptions::matching::explain(&why, &both("ui"), &ev, &facts);
+    assert_eq!(said, "labels [backend] not accepted by labels include_any [ui]");
+}
+
+#[test]
+fn an_exclusion_says_what_the_event_had_against_what_the_rule_wants() {
+    use crate::subscriptions::matching::explain;
+    let facts = issue_facts(json!({"project": {"key": "TES"}, "issuetype": {"id": "10002"}}));
+    let ev = events(&["event_updated_status"]);
+    let mut rule = sub(&["event_updated_status"], vec![]);
+    rule.filters.projects = ["ABC".to_string()].into();
+    let why = excluded_by(&rule, &ev, &facts, MatchSettings::default()).unwrap();
+    assert_eq!(explain(&why, &rule, &ev, &facts), "project TES not in [ABC]", "SPEC §6.9's example");
+    rule.filters.projects = ["TES".to_string()].into();
+    let why = excluded_by(&rule, &ev, &facts, MatchSettings::default()).unwrap();
+    assert!(explain(&why, &rule, &ev, &facts).starts_with("issue type 10002 not in ["), "{why:?}");
 }
 
 #[test]
