@@ -243,3 +243,31 @@ async fn status_render_and_audit() {
     let (_, later) = call(&app, Method::GET, &format!("/audit?since={}", now_ms() + 60_000)).await;
     assert_eq!(later, json!([]));
 }
+
+/// SPEC §3.5: the status tells whether each Jira instance answers (SPEC §7.2's `/status`
+/// check, remembered for a minute); push-only mode never asks.
+#[tokio::test]
+async fn the_status_says_which_jira_instances_answer() {
+    use crate::support::fake_jira::FakeJira;
+    let (up, down) = (FakeJira::start().await, FakeJira::start().await);
+    down.stop().await;
+    let app = spawn_app().await;
+    for jira in [&up, &down] {
+        let instance = json!({"url": jira.url, "type": "server"});
+        let added = app.api(Method::POST, "/instances?skip_check=true").json(&instance).send().await.unwrap();
+        assert_eq!(added.status(), StatusCode::CREATED);
+    }
+    let (_, report) = call(&app, Method::GET, "/status").await;
+    assert_eq!(report["jira"]["reachable"], json!({&up.url: "ok", &down.url: "unreachable"}), "{report}");
+    call(&app, Method::GET, "/status").await;
+    let checks = up.requests().iter().filter(|r| r.ends_with("/status")).count();
+    assert_eq!(checks, 1, "remembered: {:?}", up.requests());
+    app.shutdown().await;
+
+    let push_only = crate::support::app::spawn_app_with(|c| c.jira.push_only = true).await;
+    let instance = json!({"url": up.url, "type": "server"});
+    push_only.api(Method::POST, "/instances?skip_check=true").json(&instance).send().await.unwrap();
+    let (_, report) = call(&push_only, Method::GET, "/status").await;
+    assert_eq!(report["jira"]["reachable"], json!({&up.url: "not_contacted"}), "{report}");
+    push_only.shutdown().await;
+}

@@ -27,16 +27,19 @@ pub struct Status {
 
 /// The state of jirabridge and what it talks to; shared with the console's dashboard.
 pub async fn status_report(state: &AppState) -> Result<Status, StoreError> {
-    let counted =
-        |store: &Store| Ok::<_, StoreError>((store.outbox_counts()?, store.instances()?.len(), store.event_count()));
+    let counted = |store: &Store| {
+        let instances: Vec<_> = store.instances()?.into_iter().map(|i| i.id).collect();
+        Ok::<_, StoreError>((store.outbox_counts()?, instances, store.event_count()))
+    };
     let (outbox, instances, events_stored) = state.store.run(counted).await?;
     let config = state.config();
+    let reachable: serde_json::Map<String, Value> =
+        state.jira_status(&instances).await.into_iter().map(|(id, status)| (id, json!(status))).collect();
     Ok(Status {
         version: env!("CARGO_PKG_VERSION"),
         store: state.store_status(),
         mattermost: state.mattermost_status().await,
-        // Push-only jirabridge never contacts Jira, and nothing else calls Jira yet.
-        jira: json!({ "instances": instances, "push_only": config.jira.push_only }),
+        jira: json!({ "instances": instances.len(), "push_only": config.jira.push_only, "reachable": reachable }),
         outbox: json!({ "pending": outbox.pending, "in_flight": outbox.in_flight, "retrying": outbox.retrying }),
         events_stored,
     })

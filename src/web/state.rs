@@ -62,9 +62,19 @@ pub struct AppState {
     pub interaction_clock_ahead_secs: std::sync::atomic::AtomicU64,
 }
 
-/// A short-lived memory of Mattermost's reachability.
+/// A short-lived memory of whether Mattermost and each Jira instance answer.
 #[derive(Default)]
-pub struct ReadyCache(Mutex<Option<(Instant, &'static str)>>);
+pub struct ReadyCache {
+    mattermost: Mutex<Option<(Instant, &'static str)>>,
+    /// By instance id: `ok` or `unreachable`, and when that was seen.
+    jira: Mutex<std::collections::HashMap<String, (Instant, &'static str)>>,
+}
+
+/// How long a Jira instance's answer (or silence) is reused: monitoring may poll the status
+/// every few seconds, and Jira need not hear about it each time.
+const JIRA_READY_CACHE: Duration = Duration::from_secs(60);
+/// How long a Jira instance may take to answer the check.
+const JIRA_CHECK_WAIT: Duration = Duration::from_secs(5);
 
 impl AppState {
     /// The rule operations (subscriptions or templates) of `kind`, acting as `actor` (the
@@ -144,12 +154,37 @@ impl AppState {
 
     /// Forgets the cached Mattermost status (its URL or token changed).
     pub fn forget_mattermost_status(&self) {
-        *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.readiness.mattermost.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Whether each of `instances` answers SPEC §7.2's check (`GET /status`): `ok` or
+    /// `unreachable`, remembered for a minute. Push-only mode never asks (`not_contacted`).
+    pub async fn jira_status(&self, instances: &[crate::ids::InstanceId]) -> Vec<(String, &'static str)> {
+        let mut statuses = Vec::new();
+        for id in instances {
+            if self.config().jira.push_only {
+                statuses.push((id.to_string(), "not_contacted"));
+                continue;
+            }
+            let cached = self.readiness.jira.lock().unwrap_or_else(|p| p.into_inner()).get(id.as_str()).copied();
+            let status = match cached {
+                Some((at, status)) if at.elapsed() < JIRA_READY_CACHE => status,
+                _ => {
+                    let running = crate::jira::status::is_running(&self.jira, id, JIRA_CHECK_WAIT).await;
+                    let status = if running { "ok" } else { "unreachable" };
+                    let mut remembered = self.readiness.jira.lock().unwrap_or_else(|p| p.into_inner());
+                    remembered.insert(id.to_string(), (Instant::now(), status));
+                    status
+                }
+            };
+            statuses.push((id.to_string(), status));
+        }
+        statuses
     }
 
     /// `ok`, `unreachable`, `unauthorized` or `not_configured`, cached for ten seconds.
     pub async fn mattermost_status(&self) -> &'static str {
-        if let Some((at, status)) = *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some((at, status)) = *self.readiness.mattermost.lock().unwrap_or_else(|p| p.into_inner()) {
             if at.elapsed() < READY_CACHE {
                 return status;
             }
@@ -160,7 +195,7 @@ impl AppState {
             Err(MmError::Status { status: 401, .. }) => "unauthorized",
             Err(_) => "unreachable",
         };
-        *self.readiness.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), status));
+        *self.readiness.mattermost.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), status));
         status
     }
 }
