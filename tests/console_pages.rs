@@ -249,7 +249,8 @@ async fn jira_is_registered_in_a_team_by_its_name_from_the_console() {
     assert_eq!(registered.status, 200);
     assert!(registered.has(&format!("/jira is registered in team {TEAM}")), "{}", registered.body);
     assert_eq!(app.mm.team_commands(&app.team_id).len(), 1);
-    assert!(registered.has(&app.team_id), "the page lists the team: {}", registered.body);
+    let by_name = format!("Registered in: <span title=\"{}\">{TEAM}</span>.", app.team_id);
+    assert!(registered.has(&by_name), "the page lists the team by name: {}", registered.body);
     app.mm.deny_bot_command_management();
     let other = app.mm.add_team("ops");
     let refused = visitor.submit(&page, "/admin/mattermost/commands", &[("team", "ops")]).await;

@@ -23,8 +23,9 @@ struct MattermostPage {
     token_error: Option<String>,
     /// The result of "test connection" or "register /jira", when one was just pressed.
     test: Option<TestResult>,
-    /// Teams where jirabridge registered `/jira` (team ids).
-    registered_teams: Vec<String>,
+    /// Teams where jirabridge registered `/jira`: (display name, id), the name empty when
+    /// Mattermost cannot say.
+    registered_teams: Vec<(String, String)>,
     /// The team typed into the registration form, kept on an error.
     team: String,
 }
@@ -38,8 +39,21 @@ fn locked(state: &AppState, key: &str) -> Option<String> {
     super::page::pinned_by(state.settings.source(key))
 }
 
-fn page_for(state: &AppState, admin: &SignedIn, test: Option<TestResult>) -> MattermostPage {
+async fn page_for(state: &AppState, admin: &SignedIn, test: Option<TestResult>) -> MattermostPage {
     let config = state.config();
+    let ids: Vec<String> = state
+        .command_registrations
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|r| r.team_id.clone())
+        .collect();
+    // SPEC §6.9: people read names, not ids.
+    let mut registered_teams = Vec::new();
+    for id in ids {
+        let name = state.mattermost.team(&id).await.map(|team| team.display_name).unwrap_or_default();
+        registered_teams.push((name, id));
+    }
     MattermostPage {
         chrome: Chrome::new(admin, "/admin/mattermost", "Mattermost connection"),
         url: config.mattermost.url.clone(),
@@ -49,19 +63,13 @@ fn page_for(state: &AppState, admin: &SignedIn, test: Option<TestResult>) -> Mat
         url_error: None,
         token_error: None,
         test,
-        registered_teams: state
-            .command_registrations
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .map(|r| r.team_id.clone())
-            .collect(),
+        registered_teams,
         team: String::new(),
     }
 }
 
 pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
-    render(&page_for(&state, &admin, None))
+    render(&page_for(&state, &admin, None).await)
 }
 
 /// What an admin should read for each way the check can fail.
@@ -105,7 +113,7 @@ pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRe
     let bot = match trial.me().await {
         Ok(bot) => bot,
         Err(e) => {
-            let mut page = page_for(&state, &post.admin, Some(TestResult { ok: false, text: explain(&e) }));
+            let mut page = page_for(&state, &post.admin, Some(TestResult { ok: false, text: explain(&e) })).await;
             page.url = url;
             page.chrome.error = Some("Nothing was saved: Mattermost did not accept these values.".into());
             return super::page::render_status(actix_web::http::StatusCode::BAD_REQUEST, &page);
@@ -116,10 +124,10 @@ pub async fn save(state: web::Data<AppState>, post: SignedPost) -> Result<HttpRe
     match state.store.run(move |_| shared.settings.update(&changes, &actor)).await {
         Ok(_) => {
             let text = format!("Saved. Mattermost knows the bot token as @{}.", bot.username);
-            render(&page_for(&state, &post.admin, Some(TestResult { ok: true, text })))
+            render(&page_for(&state, &post.admin, Some(TestResult { ok: true, text })).await)
         }
         Err(crate::live_config::SettingsError::Invalid(errors)) => {
-            let mut page = page_for(&state, &post.admin, None);
+            let mut page = page_for(&state, &post.admin, None).await;
             page.url = post.form.get("url").to_string();
             page.url_error = errors.get("mattermost.url").cloned();
             page.token_error = errors.get("mattermost.bot_token").cloned();
@@ -140,7 +148,7 @@ pub async fn test_connection(state: web::Data<AppState>, post: SignedPost) -> Re
         }
         Err(e) => TestResult { ok: false, text: explain(&e) },
     };
-    render(&page_for(&state, &post.admin, Some(test)))
+    render(&page_for(&state, &post.admin, Some(test)).await)
 }
 
 /// "Register /jira in team": the team by name (as in its URL) or id, and optionally a system
@@ -164,7 +172,7 @@ pub async fn register_command(state: web::Data<AppState>, post: SignedPost) -> R
         Err(crate::commands::registration::RegisterError::Store(e)) => return Err(e.into()),
         Err(e) => TestResult { ok: false, text: e.to_string() },
     };
-    let mut page = page_for(&state, &post.admin, Some(test));
+    let mut page = page_for(&state, &post.admin, Some(test)).await;
     page.team = typed;
     render(&page)
 }
