@@ -31,6 +31,11 @@ async fn instances_are_added_from_the_console_and_audited_with_the_admin_name() 
         .await;
     assert_eq!(made_default.status, 303);
     assert!(app.state.store.instance("https://jira.example.com").unwrap().unwrap().is_default);
+    // A refused alias stays in its field as typed, with why.
+    let spaced = [("instance", "https://jira.example.com"), ("op", "alias"), ("alias", "prod jira")];
+    let refused = visitor.submit(&list, "/admin/instances/change", &spaced).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.has("name=\"alias\" value=\"prod jira\""), "{}", refused.body);
     let audit = visitor.get("/admin/audit").await;
     assert!(audit.has("instance.add") && audit.has("instance.update"));
     assert!(audit.has("<td>ops-admin</td>"));

@@ -230,7 +230,17 @@ pub async fn change(state: web::Data<AppState>, post: SignedPost) -> Result<Http
     };
     match done {
         Ok(()) => Ok(see_other(&format!("/admin/instances?notice={notice}"))),
-        Err(e) => refused(&state, &post.admin, e).await,
+        // A refused alias stays in its field as typed, to be corrected there.
+        Err(e) => {
+            let mut page = refused_page(&state, &post.admin, e).await?;
+            if form.get("op") == "alias" {
+                let instance = form.get("instance");
+                if let Some(row) = page.instances.iter_mut().find(|row| row.id.eq_ignore_ascii_case(instance)) {
+                    row.alias = form.get("alias").to_string();
+                }
+            }
+            render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
+        }
     }
 }
 
@@ -254,6 +264,12 @@ async fn save_oauth2_client(state: web::Data<AppState>, post: SignedPost) -> Res
 
 /// The page again, saying why a change to an instance was refused.
 async fn refused(state: &AppState, admin: &SignedIn, e: InstanceError) -> Result<HttpResponse, ConsoleError> {
+    render_status(actix_web::http::StatusCode::BAD_REQUEST, &refused_page(state, admin, e).await?)
+}
+
+/// The instances page saying why a change was refused, for the caller to adjust; a missing
+/// instance or a store failure is an error of its own.
+async fn refused_page(state: &AppState, admin: &SignedIn, e: InstanceError) -> Result<InstancesPage, ConsoleError> {
     match e {
         InstanceError::NotFound(_) => Err(ConsoleError::NotFound("That Jira instance no longer exists.".into())),
         InstanceError::Store(s) => Err(s.into()),
@@ -261,7 +277,7 @@ async fn refused(state: &AppState, admin: &SignedIn, e: InstanceError) -> Result
             let form = AddForm { kind: "server".into(), ..AddForm::default() };
             let mut page = page_for(state, admin, None, form).await?;
             page.chrome.error = Some(e.to_string());
-            render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
+            Ok(page)
         }
     }
 }
