@@ -35,6 +35,14 @@ async fn malformed_requests_get_json_errors() {
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let (status, error) = body(app.api(Method::DELETE, "/settings").send().await.unwrap()).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    // SPEC §3: a wrong method is 405 with `Allow`.
+    for (method, path, allow) in
+        [(Method::DELETE, "/settings", "GET, PATCH"), (Method::POST, "/subscriptions/x", "GET, PUT, DELETE")]
+    {
+        let refused = app.api(method, path).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(refused.headers().get("allow").and_then(|v| v.to_str().ok()), Some(allow), "{path}");
+    }
     let anonymous = app.http.delete(format!("{}/api/v1/settings", app.address)).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "the token is checked first");
     let (status, error) = body(app.api(Method::GET, "/events/abc").send().await.unwrap()).await;

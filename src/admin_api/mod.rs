@@ -35,48 +35,58 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(|_, _| {
                 error::ApiError::NotFound("nothing here: an id in the path is not valid".into()).into()
             }))
-            .service(resource("/status").route(web::get().to(ops::status)))
-            .service(resource("/audit").route(web::get().to(ops::audit)))
-            .service(resource("/render").route(web::post().to(ops::render)))
-            .service(resource("/events").route(web::get().to(events::list)))
-            .service(resource("/events/{id}").route(web::get().to(events::get)))
-            .service(resource("/events/{id}/replay").route(web::post().to(events::replay)))
-            .service(resource("/deliveries").route(web::get().to(events::deliveries)))
-            .service(resource("/deliveries/{id}/retry").route(web::post().to(events::retry)))
-            .service(resource("/mattermost/commands").route(web::post().to(mattermost::register_command)))
-            .service(resource("/secrets/webhook").route(web::post().to(secrets::webhook)))
-            .service(resource("/import/plugin").route(web::post().to(import::plugin)))
-            .service(resource("/secrets/admin-token").route(web::post().to(secrets::admin_token)))
+            .service(resource("/status", "GET").route(web::get().to(ops::status)))
+            .service(resource("/audit", "GET").route(web::get().to(ops::audit)))
+            .service(resource("/render", "POST").route(web::post().to(ops::render)))
+            .service(resource("/events", "GET").route(web::get().to(events::list)))
+            .service(resource("/events/{id}", "GET").route(web::get().to(events::get)))
+            .service(resource("/events/{id}/replay", "POST").route(web::post().to(events::replay)))
+            .service(resource("/deliveries", "GET").route(web::get().to(events::deliveries)))
+            .service(resource("/deliveries/{id}/retry", "POST").route(web::post().to(events::retry)))
+            .service(resource("/mattermost/commands", "POST").route(web::post().to(mattermost::register_command)))
+            .service(resource("/secrets/webhook", "POST").route(web::post().to(secrets::webhook)))
+            .service(resource("/import/plugin", "POST").route(web::post().to(import::plugin)))
+            .service(resource("/secrets/admin-token", "POST").route(web::post().to(secrets::admin_token)))
             .service(
-                resource("/instances").route(web::get().to(instances::list)).route(web::post().to(instances::create)),
+                resource("/instances", "GET, POST")
+                    .route(web::get().to(instances::list))
+                    .route(web::post().to(instances::create)),
             )
-            .service(resource("/instances/{reference}/webhook-urls").route(web::get().to(instances::webhook_urls)))
-            .service(resource("/catalog/{reference}").route(web::get().to(instances::catalog)))
             .service(
-                resource("/instances/{reference}")
+                resource("/instances/{reference}/webhook-urls", "GET").route(web::get().to(instances::webhook_urls)),
+            )
+            .service(resource("/catalog/{reference}", "GET").route(web::get().to(instances::catalog)))
+            .service(
+                resource("/instances/{reference}", "GET, PATCH, DELETE")
                     .route(web::get().to(instances::get))
                     .route(web::patch().to(instances::patch))
                     .route(web::delete().to(instances::delete)),
             )
             .service(
-                resource("/subscriptions")
+                resource("/subscriptions", "GET, POST")
                     .route(web::get().to(subscriptions::list))
                     .route(web::post().to(subscriptions::create)),
             )
-            .service(resource("/subscriptions/dry-run").route(web::post().to(subscriptions::dry_run)))
+            .service(resource("/subscriptions/dry-run", "POST").route(web::post().to(subscriptions::dry_run)))
             .service(
-                resource("/subscriptions/{id}")
+                resource("/subscriptions/{id}", "GET, PUT, DELETE")
                     .route(web::get().to(subscriptions::get))
                     .route(web::put().to(subscriptions::replace))
                     .route(web::delete().to(subscriptions::delete)),
             )
-            .service(resource("/subscriptions/{id}/jql").route(web::get().to(subscriptions::jql)))
+            .service(resource("/subscriptions/{id}/jql", "GET").route(web::get().to(subscriptions::jql)))
             .service(
-                resource("/templates").route(web::get().to(templates::list)).route(web::post().to(templates::create)),
+                resource("/templates", "GET, POST")
+                    .route(web::get().to(templates::list))
+                    .route(web::post().to(templates::create)),
             )
-            .service(resource("/settings").route(web::get().to(settings::list)).route(web::patch().to(settings::patch)))
             .service(
-                resource("/templates/{id}")
+                resource("/settings", "GET, PATCH")
+                    .route(web::get().to(settings::list))
+                    .route(web::patch().to(settings::patch)),
+            )
+            .service(
+                resource("/templates/{id}", "GET, PUT, DELETE")
                     .route(web::get().to(templates::get))
                     .route(web::put().to(templates::replace))
                     .route(web::delete().to(templates::delete)),
@@ -90,11 +100,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// An API resource: a method it does not take gets the JSON error (after the token check),
-/// not actix's empty 405.
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(|_: auth::AdminAuth| async {
-        Err::<actix_web::HttpResponse, _>(error::ApiError::MethodNotAllowed)
+/// An API resource taking the methods `allow` lists: another method gets the JSON error
+/// (after the token check) with `Allow` (SPEC §3), not actix's empty 405.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move |_: auth::AdminAuth| async move {
+        let mut refused = actix_web::ResponseError::error_response(&error::ApiError::MethodNotAllowed);
+        let allowed = actix_web::http::header::HeaderValue::from_static(allow);
+        refused.headers_mut().insert(actix_web::http::header::ALLOW, allowed);
+        Ok::<_, actix_web::Error>(refused)
     }))
 }
 
