@@ -186,10 +186,5 @@ pub async fn delete(
 
 /// An account error as a sentence for the page.
 fn sentence(error: &AccountError) -> String {
-    format!("{}.", capitalized(&error.to_string()))
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    format!("{}.", super::page::capitalized(&error.to_string()))
 }

@@ -156,7 +156,7 @@ impl KnownNames {
         match self.ids_named(people::KIND, typed, &[]).as_slice() {
             [only] => Ok(only.to_string()),
             [] if !self.cloud || people::may_be_account_id(typed) => Ok(typed.to_string()),
-            [] => Err(capitalised(&people::unknown_person(typed))),
+            [] => Err(super::page::capitalized(&people::unknown_person(typed))),
             several => Err(format!("Several Jira users are named \"{typed}\" ({}): give the id.", several.join(", "))),
         }
     }
@@ -254,9 +254,4 @@ fn in_words(kind: &str) -> &'static str {
         people::KIND => "Person",
         _ => "Other",
     }
-}
-
-fn capitalised(sentence: &str) -> String {
-    let mut chars = sentence.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }

@@ -141,6 +141,12 @@ fn moment_at(ms: u64, now_ms: u64) -> Moment {
     Moment { ago, utc, iso }
 }
 
+/// `text` with its first letter upper-cased, for a message that starts a sentence.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// A bare page for errors (no navigation: the visitor may not be signed in).
 pub fn error_page(status: StatusCode, message: &str) -> String {
     let page = ErrorPage { status: status.as_u16(), reason: status.canonical_reason().unwrap_or("Error"), message };
