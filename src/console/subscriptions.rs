@@ -70,18 +70,26 @@ fn kind_of(segment: &str) -> Result<(RuleKind, &'static str, &'static str), Cons
     }
 }
 
-fn row(r: SubscriptionRecordV1) -> Row {
+/// A rule as a list row; `installed` are the instance ids in use (a rule of another is
+/// inactive, `stored::shown_state`).
+fn row(r: SubscriptionRecordV1, installed: &[String]) -> Row {
+    let state = stored::shown_state(&r, installed);
+    let broken_reason = if state == stored::INACTIVE {
+        "its Jira instance was removed; adding it again revives the rule".to_string()
+    } else {
+        r.broken_reason.clone().unwrap_or_default()
+    };
     Row {
         projects: r.projects.join(", "),
         events: r.events.len(),
         filters: r.fields.len(),
-        broken_reason: r.broken_reason.unwrap_or_default(),
+        broken_reason,
         id: r.id,
         name: r.name,
         channel_id: r.channel_id.into_string(),
         channel: None,
         instance_id: r.instance_id.into_string(),
-        state: r.state.to_string(),
+        state,
     }
 }
 
@@ -90,20 +98,16 @@ pub async fn list(
     state: web::Data<AppState>,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let sorted = |mut v: Vec<SubscriptionRecordV1>| {
-        v.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
-        v.into_iter().map(row).collect()
-    };
     let read = |store: &Store| Ok::<_, StoreError>((store.subscriptions()?, store.templates()?, instance_ids(store)?));
     let (subscriptions, templates, installed) = state.store.run(read).await?;
+    let sorted = |mut v: Vec<SubscriptionRecordV1>| {
+        v.sort_by(|a, b| (&a.channel_id, &a.name).cmp(&(&b.channel_id, &b.name)));
+        v.into_iter().map(|r| row(r, &installed)).collect()
+    };
     let mut subscriptions: Vec<Row> = sorted(subscriptions);
     let mut templates: Vec<Row> = sorted(templates);
     for row in subscriptions.iter_mut().chain(templates.iter_mut()) {
         row.channel = state.channel_names.display(&state.mattermost, &row.channel_id).await;
-        if !installed.contains(&row.instance_id) {
-            row.state = stored::INACTIVE.to_string();
-            row.broken_reason = "its Jira instance was removed; adding it again revives the rule".into();
-        }
     }
     let page = ListPage {
         chrome: Chrome::new(&admin, "/admin/subscriptions", "Subscriptions").with_notice(notice.text()),
