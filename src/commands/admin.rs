@@ -12,9 +12,13 @@ use crate::store::{Store, StoreError};
 
 /// `instance list`: a table of the instances by id, or "(none installed)".
 pub fn instance_list(store: &Store) -> Result<String, StoreError> {
-    let mut all = store.instances()?;
+    Ok(instance_table(store.instances()?))
+}
+
+/// [`instance_list`]'s table of `all`.
+pub fn instance_table(mut all: Vec<InstanceRecordV1>) -> String {
     if all.is_empty() {
-        return Ok("(none installed)\n".into());
+        return "(none installed)\n".into();
     }
     all.sort_by(|a, b| a.id.cmp(&b.id));
     // The separator row has three cells for four columns, as the plugin's had.
@@ -24,7 +28,7 @@ pub fn instance_list(store: &Store) -> Result<String, StoreError> {
         let legacy = if instance.is_v2_legacy { " (v2 legacy)" } else { "" };
         text.push_str(&format!("|{}|{alias}{legacy}|{}|{}|\n", i + 1, instance.id, instance.instance_type));
     }
-    Ok(text)
+    text
 }
 
 /// The instance a command names by alias or URL, or the §9.2 sentence saying why not.

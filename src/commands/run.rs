@@ -224,9 +224,12 @@ async fn me(
         let call = JiraCall { command: parsed.command, instance: None, post: None, thread: false };
         return Ok(ctx.jira.run(caller, call).await);
     }
-    let (list, installed) = ctx
+    let (installed, list) = ctx
         .store
-        .run(|store| Ok::<_, StoreError>((admin::instance_list(store)?, !store.instances()?.is_empty())))
+        .run(|store| {
+            let all = store.instances()?;
+            Ok::<_, StoreError>((!all.is_empty(), admin::instance_table(all)))
+        })
         .await?;
     // Only the connected case's sentence is the plugin's: the others would send the user to
     // a `/jira connect` that cannot work.
