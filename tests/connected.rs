@@ -719,6 +719,27 @@ async fn too_many_choices_become_a_typed_project_and_issue_type() {
     app.shutdown().await;
 }
 
+/// SPEC §10.1, §11: the form's defaults are cut to Mattermost's limits, which count bytes: a
+/// message in Cyrillic (two bytes a letter) still opens the form, its summary cut between
+/// letters.
+#[tokio::test]
+async fn a_message_in_any_script_opens_the_create_form() {
+    let jira = FakeJira::start().await;
+    jira.add_pat_user(ADA_PAT, "ada", "Ada Lovelace");
+    jira.add_project("DEMO", "Demo", &[("10001", "Bug")], &[]);
+    let app = app_with_methods(&jira, vec![UserAuthMethod::Pat]).await;
+    let ada = app.mm.add_user("ada", "system_user");
+    assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
+    let words = "Страница входа не открывается ".repeat(6);
+    assert_eq!(jira_command(&app, &ada, &format!("/jira create {words}")).await.text(), "");
+    let form = app.mm.opened_dialogs().pop().expect("the form opened");
+    let summary = form["dialog"]["elements"].as_array().unwrap().iter().find(|e| e["name"] == "summary").unwrap();
+    let shown = summary["default"].as_str().unwrap();
+    assert!(shown.len() <= 150 && shown.len() >= 148, "{} bytes", shown.len());
+    assert!(words.starts_with(shown), "{shown}");
+    app.shutdown().await;
+}
+
 /// `/jira subscribe list` (SPEC §6.8): every channel's subscriptions for a connected system
 /// admin, by team, channel, instance and name; words after it are refused.
 #[tokio::test]

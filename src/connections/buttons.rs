@@ -16,7 +16,7 @@ use crate::delivery::buttons::PostButtons;
 use crate::ids::{ChannelId, MmUserId};
 use crate::jira::rest;
 use crate::mattermost::action::{ActionOption, PostAction};
-use crate::mattermost::dialog::DialogElement;
+use crate::mattermost::dialog::{fitting_title, DialogElement};
 use crate::utc::now_ms;
 
 pub(super) const ASSIGN_ME: &str = "assignme";
@@ -166,8 +166,7 @@ impl Connections {
         let Ok(nonce) = signed::nonce() else { return Outcome::Failed("jirabridge could not make the form.".into()) };
         let mut form = bound_state(caller, op, Some(instance.to_string()), DIALOG_SECS);
         (form.key, form.n) = (Some(key.to_string()), Some(nonce));
-        let title: String = title.chars().take(24).collect();
-        match self.signed_dialog((&title, "Save"), elements, &form) {
+        match self.signed_dialog((fitting_title(title), "Save"), elements, &form) {
             Ok(dialog) => Outcome::OpenDialog(dialog),
             Err(e) => Outcome::Failed(format!("jirabridge could not make the form: {e}")),
         }

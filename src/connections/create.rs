@@ -100,11 +100,11 @@ impl Connections {
         let message = source.as_ref().map(|p| p.message.clone()).unwrap_or_default();
         let first_line = message.lines().next().unwrap_or_default();
         let mut summary = DialogElement::text("summary", "Summary");
-        summary.default = if text.is_empty() { first_line } else { &text }.chars().take(150).collect();
+        summary.default_cut(if text.is_empty() { first_line } else { &text });
         summary.max_length = Some(255);
         let mut description = DialogElement::textarea("description", "Description");
         description.optional = true;
-        description.default = message.chars().take(3000).collect();
+        description.default_cut(&message);
         let saved = match (&acting.connection.saved_project_key, &acting.connection.saved_issue_type) {
             (Some(project), Some(issue_type)) => format!("{project}/{issue_type}"),
             _ => String::new(),

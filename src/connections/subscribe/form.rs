@@ -56,8 +56,7 @@ pub fn elements(input: &FormInput) -> Vec<DialogElement> {
     filters.help_text = "One per line: field, inclusion, values by comma. Inclusions: include_any, \
         include_all, exclude_any, empty, include_or_empty."
         .into();
-    filters.default = editing.map(|s| filter_lines::render(&s.filters.fields, input.fields)).unwrap_or_default();
-    filters.default = filters.default.chars().take(3000).collect();
+    filters.default_cut(&editing.map(|s| filter_lines::render(&s.filters.fields, input.fields)).unwrap_or_default());
     elements.push(filters);
     elements
 }
@@ -137,15 +136,17 @@ pub fn custom_events_of(rule: &Subscription) -> Vec<String> {
 }
 
 /// The custom fields whose updates the rule posts (SPEC §5: `event_updated_<fieldId>`), by
-/// name where the field is known.
+/// name where the field is known. Several lines: a text element's default holds only 150
+/// bytes, fewer than a rule's fields may take, and what does not show is lost on saving.
 fn custom_events_element(input: &FormInput) -> DialogElement {
-    let mut element = DialogElement::text("custom_events", "Custom field updates");
-    (element.optional, element.max_length) = (true, Some(1000));
+    let mut element = DialogElement::textarea("custom_events", "Custom field updates");
+    (element.optional, element.max_length) = (true, Some(3000));
     element.placeholder = "Story Points, customfield_10020".into();
-    element.help_text = "Also post when one of these custom fields changes: names or ids, by comma.".into();
+    element.help_text =
+        "Also post when one of these custom fields changes: names or ids, by comma or one per line.".into();
     let codes = input.editing.map(custom_events_of).unwrap_or_default();
     let labels: Vec<String> = codes.iter().map(|code| field_label(code, input.fields)).collect();
-    element.default = labels.join(", ").chars().take(1000).collect();
+    element.default_cut(&labels.join(", "));
     element
 }
 
@@ -168,7 +169,7 @@ pub fn custom_events(
     server: bool,
 ) -> Result<BTreeSet<String>, String> {
     let mut events = BTreeSet::new();
-    for value in typed.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+    for value in typed.split([',', '\n']).map(str::trim).filter(|v| !v.is_empty()) {
         let custom = fields.iter().find(|f| f.id.starts_with(CUSTOM) && f.is(value));
         let names = |event: &String, value: &str| {
             event.eq_ignore_ascii_case(value)
@@ -259,6 +260,9 @@ mod tests {
         rule.filters.projects.insert("OPS".into());
         rule.filters.issue_types.extend(["1".to_string(), "7".to_string()]);
         rule.filters.events.insert("event_updated_status".into());
+        // Twenty custom fields named past a text element's 150 bytes: the form still opens,
+        // showing them all, so saving it keeps them.
+        rule.filters.events.extend((10_000..10_020).map(|n| format!("event_updated_customfield_{n}")));
         let instances = ["https://a".to_string(), "https://b".to_string()];
         let input = FormInput {
             editing: Some(&rule),
@@ -274,6 +278,10 @@ mod tests {
         assert_eq!(elements[3].default, KEEP_TYPES);
         let status = elements.iter().find(|e| e.name == "event_updated_status").unwrap();
         assert_eq!((status.default.as_str(), status.placeholder.as_str()), ("true", "Status changed"));
+        let custom = elements.iter().find(|e| e.name == "custom_events").unwrap();
+        assert_eq!(custom.default.matches("customfield_").count(), 20, "{}", custom.default);
+        let kept = custom_events(&custom.default, &[], &[], false).unwrap();
+        assert_eq!(kept.len(), 20);
         assert!(Dialog::new("Edit Jira subscription", elements).is_ok());
     }
 
