@@ -693,6 +693,7 @@ async fn too_many_choices_become_a_typed_project_and_issue_type() {
     let types: Vec<(String, String)> = (1..=501).map(|n| (n.to_string(), format!("Type {n}"))).collect();
     let types: Vec<(&str, &str)> = types.iter().map(|(id, name)| (id.as_str(), name.as_str())).collect();
     jira.add_project("BIG", "Big", &types, &[]);
+    jira.add_project("HARD", "Hard", &[("10002", "Task")], &[("customfield_7", "Team")]);
     let app = app_with_methods(&jira, vec![UserAuthMethod::Pat]).await;
     let ada = app.mm.add_user("ada", "system_user");
     assert_eq!(connect(&app, &ada, ADA_PAT).await, json!({}));
@@ -712,6 +713,11 @@ async fn too_many_choices_become_a_typed_project_and_issue_type() {
         wrong_type["errors"]["issue_type"].as_str().unwrap().starts_with("BIG has these issue types: Type 1, Type 2"),
         "{wrong_type}"
     );
+    // A required field the form cannot ask for is named under the typed project: an error
+    // under an element the form lacks would close it with no word.
+    let hard =
+        submit_last_form(&app, &ada, json!({"project": "hard", "issue_type": "Task", "summary": "Slow search"})).await;
+    assert!(hard["errors"]["project"].as_str().is_some_and(|e| e.ends_with("- Team")), "{hard}");
     let done =
         submit_last_form(&app, &ada, json!({"project": "big", "issue_type": "type 7", "summary": "Slow search"})).await;
     assert_eq!(done, json!({}));

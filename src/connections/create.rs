@@ -132,6 +132,9 @@ impl Connections {
         let text = |name: &str| super::form_text(values, name);
         let (summary, description) = (text("summary"), text("description"));
         let mut errors = std::collections::BTreeMap::new();
+        // The element the choice was made in: Mattermost shows an error only under an
+        // element the form has, and closes the form when none matches.
+        let choice_element = if values.contains_key("project_type") { "project_type" } else { "project" };
         let (project, issue_type) = match values.contains_key("project_type") {
             true => match text("project_type").split_once('/') {
                 Some((project, issue_type)) => (project.to_string(), issue_type.to_string()),
@@ -169,7 +172,7 @@ impl Connections {
                     "[Please create your Jira issue manually]({manual}). The project you tried to create an issue for has **required fields** this plugin does not yet support:\n{}",
                     list.join("\n")
                 );
-                Outcome::Invalid([("project_type".to_string(), sentence)].into())
+                Outcome::Invalid([(choice_element.to_string(), sentence)].into())
             }
             Ok(asked) if !asked.is_empty() => {
                 let data = Map::from_iter([
