@@ -221,6 +221,9 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     let done = submit_last_form(&app, &ada, json!({"issue": "demo-1", "visibility": "jira-developers"})).await;
     assert_eq!(done, json!({}));
     assert_eq!(jira.comment_groups("DEMO-1").last().cloned().flatten().as_deref(), Some("jira-developers"));
+    // A submission names no team: the link still carries the message's team.
+    let from_form = jira.comments("DEMO-1").pop().unwrap();
+    assert!(from_form.contains(&format!("[message|{link}]")), "{from_form}");
 
     // Creating: the command opens the form; a project whose create screen needs more than the
     // form asks is sent to Jira's own form; another one gets its issue.

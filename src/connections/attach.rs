@@ -182,7 +182,7 @@ impl Connections {
         thread: bool,
     ) -> String {
         let author = self.username(&source.user_id).await;
-        let permalink = self.permalink(caller, &source.id);
+        let permalink = self.permalink(caller, source).await;
         let mut body = format!(
             "*@{} attached a* [message|{permalink}] *from @{author}*\n{}",
             acting.connection.jira.display_name, source.message
@@ -264,10 +264,35 @@ impl Connections {
         Ok(text)
     }
 
-    /// The permalink of a message, in the caller's team.
-    pub(super) fn permalink(&self, caller: &Caller, post_id: &str) -> String {
+    /// The permalink of a message, in the caller's team. A dialog's submission names the
+    /// team only by id, so its name is asked for then: the message's channel's team, else
+    /// the caller's (a direct message has none); without a name the link would point at
+    /// `<site>//pl/…`, which Mattermost does not open.
+    pub(super) async fn permalink(&self, caller: &Caller, source: &crate::mattermost::wire::Post) -> String {
         let site = self.settings.current().mattermost.url.trim_end_matches('/').to_string();
-        format!("{site}/{}/pl/{post_id}", caller.team_domain)
+        let team = match caller.team_domain.as_str() {
+            "" => self.team_name_of(caller, &source.channel_id).await,
+            named => named.to_string(),
+        };
+        format!("{site}/{team}/pl/{}", source.id)
+    }
+
+    async fn team_name_of(&self, caller: &Caller, channel_id: &str) -> String {
+        let channel_team = match ChannelId::parse(channel_id) {
+            Ok(id) => self.mattermost.channel(&id).await.map(|c| c.team_id).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let team_id = if channel_team.is_empty() { caller.team_id.as_str() } else { channel_team.as_str() };
+        if team_id.is_empty() {
+            return String::new();
+        }
+        match self.mattermost.team(team_id).await {
+            Ok(team) => team.name,
+            Err(e) => {
+                tracing::info!(error = %e, "the team of an attached message could not be read; its link has none");
+                String::new()
+            }
+        }
     }
 
     /// The bot's reply under the attached message; skipped (and logged) if it cannot post.

@@ -115,7 +115,7 @@ impl Connections {
         elements.extend([summary, description, more]);
         let mut data = Map::new();
         if let Some(source) = &source {
-            data.insert("source".into(), Value::String(self.permalink(caller, &source.id)));
+            data.insert("source".into(), Value::String(self.permalink(caller, source).await));
             data.insert("source_id".into(), Value::String(source.id.clone()));
         }
         let instance = Some(acting.instance.id.to_string());
