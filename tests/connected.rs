@@ -218,6 +218,9 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert_eq!(form["dialog"]["elements"][1]["options"][0]["value"], "jira-developers", "{form}");
     let no_key = submit_last_form(&app, &ada, json!({"issue": ""})).await;
     assert!(no_key["errors"]["issue"].is_string(), "{no_key}");
+    // An issue Jira will not comment on keeps the form open, the reason under the key.
+    let unknown = submit_last_form(&app, &ada, json!({"issue": "DEMO-404"})).await;
+    assert!(unknown["errors"]["issue"].as_str().unwrap().contains("Please choose another issue"), "{unknown}");
     let done = submit_last_form(&app, &ada, json!({"issue": "demo-1", "visibility": "jira-developers"})).await;
     assert_eq!(done, json!({}));
     assert_eq!(jira.comment_groups("DEMO-1").last().cloned().flatten().as_deref(), Some("jira-developers"));

@@ -30,6 +30,21 @@ const NO_SOURCE: &str = "Run `/jira attach <issue-key>` in the message's thread,
 const NO_ACCESS: &str = "User does not have access to this post";
 const NO_PERMISSION: &str = "you do not have permission to create a comment in the selected Jira issue. Please choose another issue or contact your Jira admin";
 
+/// Why a message was not attached: something about the chosen issue (the form shows it
+/// under the issue), or anything else.
+enum AttachFailed {
+    Issue(String),
+    Other(String),
+}
+
+impl AttachFailed {
+    fn text(self) -> String {
+        match self {
+            AttachFailed::Issue(text) | AttachFailed::Other(text) => text,
+        }
+    }
+}
+
 /// The post id in a permalink (`<site>/<team>/pl/<id>`) or a bare id.
 pub(super) fn post_id(reference: &str) -> Option<String> {
     let id = reference.trim().trim_end_matches('/').rsplit('/').next()?.trim();
@@ -53,7 +68,9 @@ impl Connections {
             Err(sentence) => return sentence,
         };
         match key {
-            Some(key) => self.attach_to(caller, acting, (&key, None), &source, thread).await,
+            Some(key) => {
+                self.attach_to(caller, acting, (&key, None), &source, thread).await.unwrap_or_else(|e| e.text())
+            }
             None => self.attach_form(caller, acting, &source, thread).await,
         }
     }
@@ -166,13 +183,19 @@ impl Connections {
             Ok(None) => return Outcome::Failed(NO_SOURCE.into()),
             Err(sentence) => return Outcome::Failed(sentence),
         };
-        let said = self.attach_to(caller, &acting, (&key, group.as_deref()), &source, thread).await;
-        self.reply_later(caller, state.rurl.as_deref(), &said, "how an attach went").await;
-        Outcome::Done(said)
+        // A refusal keeps the form open, with the key still typed: another issue may do.
+        match self.attach_to(caller, &acting, (&key, group.as_deref()), &source, thread).await {
+            Ok(said) => {
+                self.reply_later(caller, state.rurl.as_deref(), &said, "how an attach went").await;
+                Outcome::Done(said)
+            }
+            Err(AttachFailed::Issue(why)) => Outcome::Invalid([("issue".to_string(), why)].into()),
+            Err(AttachFailed::Other(why)) => Outcome::Failed(why),
+        }
     }
 
     /// `source` (and with `thread` its replies) as a comment on `key`, visible to `group`
-    /// when given; the bot says so in the message's thread.
+    /// when given; the bot says so in the message's thread. `Ok` is the sentence saying so.
     async fn attach_to(
         &self,
         caller: &Caller,
@@ -180,7 +203,7 @@ impl Connections {
         (key, group): (&str, Option<&str>),
         source: &crate::mattermost::wire::Post,
         thread: bool,
-    ) -> String {
+    ) -> Result<String, AttachFailed> {
         let author = self.username(&source.user_id).await;
         let permalink = self.permalink(caller, source).await;
         let mut body = format!(
@@ -190,18 +213,22 @@ impl Connections {
         if thread {
             match self.replies_text(source).await {
                 Ok(replies) => body.push_str(&replies),
-                Err(e) => return format!("jirabridge could not read the thread: {e}"),
+                Err(e) => return Err(AttachFailed::Other(format!("jirabridge could not read the thread: {e}"))),
             }
             body = truncated(body);
         }
         let comment_id = match rest::add_comment(&self.jira, &acting.base, (key, &body), group, &acting.auth).await {
             Ok(id) => id,
-            Err(JiraError::Forbidden | JiraError::NotFound) => return NO_PERMISSION.into(),
-            Err(JiraError::Unauthorized) => return REJECTED.into(),
+            Err(JiraError::Forbidden | JiraError::NotFound) => return Err(AttachFailed::Issue(NO_PERMISSION.into())),
+            Err(JiraError::Unauthorized) => return Err(AttachFailed::Other(REJECTED.into())),
             Err(JiraError::BadRequest(why)) => {
-                return format!("Jira could not add the comment: {}", super::issues::safe(&why))
+                let why = format!("Jira could not add the comment: {}", super::issues::safe(&why));
+                return Err(AttachFailed::Issue(why));
             }
-            Err(e) => return format!("Jira could not add the comment: {}", super::issues::safe(&e.to_string())),
+            Err(e) => {
+                let why = format!("Jira could not add the comment: {}", super::issues::safe(&e.to_string()));
+                return Err(AttachFailed::Other(why));
+            }
         };
         // The files go to the issue, then the comment points at them.
         let carried = self.carry_files(&caller.user_id, acting, key, source).await;
@@ -219,7 +246,7 @@ impl Connections {
         let done = format!("Message attached to {link} by @{name}");
         self.reply_in_thread(source, &done).await;
         self.make_default(&caller.user_id, acting.instance.id.as_str()).await;
-        done
+        Ok(done)
     }
 
     /// The message a command names with `--post` (a permalink or an id), else the root of
