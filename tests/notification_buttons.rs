@@ -128,6 +128,14 @@ async fn members_act_on_a_notification_with_their_own_connection() {
     assert_eq!(submit_last_form(&app, &ada, json!({"comment": "Done now."})).await, json!({}));
     assert_eq!(jira.comments("DEMO-1").last().map(String::as_str), Some("Done now."));
     assert_eq!(app.mm.ephemerals(&ada).len(), 1, "nothing more was shown");
+
+    // The instance is removed while the form is open: the form says so and stays open.
+    click(&app, &posted.props, "Comment", &ada).await;
+    let encoded = jirabridge::jira::instance::encode_id(&jira.url);
+    let removed = app.api(reqwest::Method::DELETE, &format!("/instances/{encoded}")).send().await.unwrap();
+    assert_eq!(removed.status(), 204);
+    let gone = submit_last_form(&app, &ada, json!({"comment": "Lost?"})).await;
+    assert_eq!(gone["error"], "This Jira instance is no longer installed.", "{gone}");
     app.shutdown().await;
 }
 

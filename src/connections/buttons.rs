@@ -73,13 +73,17 @@ impl Connections {
         state: &SignedState,
         values: &Map<String, Value>,
     ) -> Outcome {
+        // A click's answer is shown as it is; a form's submission answered `Done` would
+        // close the form with no word, and lose what was typed.
+        let form = matches!(state.op.as_str(), COMMENT_ADD | TRANSITION_PICK);
+        let refused = |why: String| if form { Outcome::Failed(why) } else { Outcome::Done(why) };
         let instance = self.stored_instance(state.iid.as_deref()).await;
         let (Some(instance), Some(key)) = (instance, state.key.clone()) else {
-            return Outcome::Done("This Jira instance is no longer installed.".into());
+            return refused("This Jira instance is no longer installed.".into());
         };
         let acting = match self.acting(&caller.user_id, Some(&instance)).await {
             Ok(acting) => acting,
-            Err(why) => return Outcome::Done(why),
+            Err(why) => return refused(why),
         };
         match state.op.as_str() {
             ASSIGN_ME => {
