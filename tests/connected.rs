@@ -537,6 +537,14 @@ async fn a_cloud_user_connects_with_an_api_token_and_creates_an_issue() {
     jira.rate_limit_next(1, 1);
     let waited = jira_command(&app, &ada, "/jira view DEMO-1").await;
     assert!(waited.body.to_string().contains("DEMO-1: Broken login"), "a short one is waited out: {}", waited.body);
+    // Cloud people have no user name and often no visible email: a list of matches shows
+    // what Jira gave, with no empty slots.
+    jira.add_api_token_user("", "bob-1", "557058:bob1", "Bob One");
+    jira.add_api_token_user("", "bob-2", "557058:bob2", "Bob Two");
+    let several = jira_command(&app, &ada, "/jira assign DEMO-1 bob").await.text();
+    assert!(several.starts_with("`bob` matches 2 or more users.  Please specify a unique assignee.\n"), "{several}");
+    assert!(several.contains("\n* Bob One") && several.contains("\n* Bob Two"), "{several}");
+    assert!(!several.contains("(, )"), "{several}");
     app.shutdown().await;
 }
 

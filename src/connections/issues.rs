@@ -237,7 +237,17 @@ impl Connections {
                         let lines: Vec<String> = several
                             .iter()
                             .map(|p| {
-                                format!("* {} ({}, {})", safe(&p.display_name), safe(&p.name), safe(&p.email_address))
+                                // Cloud has no user names and often hides the email: what
+                                // is missing is left out, not shown as an empty slot.
+                                let known: Vec<String> = [&p.name, &p.email_address]
+                                    .into_iter()
+                                    .filter(|v| !v.is_empty())
+                                    .map(|v| safe(v))
+                                    .collect();
+                                match known.is_empty() {
+                                    true => format!("* {}", safe(&p.display_name)),
+                                    false => format!("* {} ({})", safe(&p.display_name), known.join(", ")),
+                                }
                             })
                             .collect();
                         return format!(
