@@ -193,6 +193,11 @@ async fn a_user_connects_with_a_token_and_acts_on_an_issue_with_it() {
     assert_eq!(no_access, "User does not have access to this post");
     app.mm.add_member(&app.channel_id, &ada);
     let link = format!("{}/{}/pl/{message}", app.mm.url(), crate::support::app::TEAM);
+    // Mattermost shows the bot only the channels it is in: the answer says what to do.
+    app.mm.set_bot_member(&app.channel_id, false);
+    let unreadable = jira_command(&app, &ada, &format!("/jira attach DEMO-1 --post {link}")).await.text();
+    assert!(unreadable.contains("cannot read this message") && unreadable.contains("`/invite @"), "{unreadable}");
+    app.mm.set_bot_member(&app.channel_id, true);
     let attached = jira_command(&app, &ada, &format!("/jira attach DEMO-1 --post {link}")).await.text();
     assert_eq!(attached, format!("Message attached to [DEMO-1]({}/browse/DEMO-1) by @ada", jira.url));
     let comment = jira.comments("DEMO-1").pop().expect("the comment was added");

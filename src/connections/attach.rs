@@ -262,7 +262,9 @@ impl Connections {
         let Some(id) = post_id(&reference) else { return Err(NO_ACCESS.into()) };
         let source = match self.mattermost.post(&id).await {
             Ok(source) => source,
-            Err(e) if e.status() == Some(404) || e.status() == Some(403) => return Err(NO_ACCESS.into()),
+            Err(e) if e.status() == Some(404) => return Err(NO_ACCESS.into()),
+            // The bot reads the message, so a refusal is the bot's, not the caller's.
+            Err(e) if e.status() == Some(403) => return Err(self.bot_cannot_read().await),
             Err(e) => return Err(format!("jirabridge could not read the message: {e}")),
         };
         match self.mattermost.is_channel_member(&source.channel_id, &caller.user_id).await {
@@ -270,6 +272,15 @@ impl Connections {
             Ok(false) => Err(NO_ACCESS.into()),
             Err(e) => Err(format!("jirabridge could not check your access to the message: {e}")),
         }
+    }
+
+    /// What to do when Mattermost will not show the bot a message: the bot reads only the
+    /// channels it is a member of (direct and group messages among people never include it).
+    async fn bot_cannot_read(&self) -> String {
+        let name = self.mattermost.me().await.map(|bot| bot.username).unwrap_or_else(|_| "jirabridge".into());
+        format!(
+            "@{name} cannot read this message: it is not a member of the message's channel. Add it with `/invite @{name}` and try again. Messages in direct or group messages cannot be used unless the bot is a system admin."
+        )
     }
 
     /// The replies of `source`'s thread (not the root, nor the bot's), each as `*@<author> (<UTC time>):*

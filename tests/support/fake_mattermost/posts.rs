@@ -41,6 +41,7 @@ pub(super) async fn get(shared: Data<Shared>, path: Path<String>) -> Answer {
     let world = shared.world();
     let post =
         world.post(post_id).ok_or_else(|| AppError::new(404, "app.post.get.app_error", "Unable to get the post."))?;
+    readable_by_bot(&world, &post.channel_id)?;
     Ok(HttpResponse::Ok().json(wire::post(post)))
 }
 
@@ -91,6 +92,7 @@ pub(super) async fn thread(shared: Data<Shared>, path: Path<String>) -> Answer {
     let world = shared.world();
     let post =
         world.post(post_id).ok_or_else(|| AppError::new(404, "app.post.get.app_error", "Unable to get the post."))?;
+    readable_by_bot(&world, &post.channel_id)?;
     let root = if post.root_id.is_empty() { post.id.clone() } else { post.root_id.clone() };
     let mut thread: Vec<&Post> = world.posts.iter().filter(|p| p.id == root || p.root_id == root).collect();
     thread.sort_by_key(|p| Reverse(p.create_at));
@@ -160,6 +162,17 @@ fn insert(world: &mut World, user_id: &str, draft: Draft) -> Result<Post, AppErr
     };
     world.posts.push(post.clone());
     Ok(post)
+}
+
+/// The server shows a post only to who may read its channel: the bot, when it is a member
+/// (a private channel or a direct message between people is not readable otherwise), or
+/// when it is a system admin.
+fn readable_by_bot(world: &World, channel_id: &str) -> Result<(), AppError> {
+    let member = world.channel(channel_id).is_some_and(|c| c.bot_member);
+    if member || world.bot_system_admin {
+        return Ok(());
+    }
+    Err(errors::forbidden())
 }
 
 fn check_channel(world: &World, channel_id: &str) -> Result<(), AppError> {
