@@ -334,8 +334,12 @@ fn assign(args: &[String], mentions: &[(String, String)]) -> Command {
     };
     let assignee = match who.strip_prefix('@') {
         Some(username) => {
-            let user_id = mentions.iter().find(|(name, _)| name == username).map(|(_, id)| id.clone());
-            Assignee::Mention { username: username.to_string(), user_id }
+            // Mattermost's user names are lower case, and so are the mentions it sends with a
+            // command: `@Ann` names `ann`.
+            let username = username.to_lowercase();
+            let user_id =
+                mentions.iter().find(|(name, _)| name.eq_ignore_ascii_case(&username)).map(|(_, id)| id.clone());
+            Assignee::Mention { username, user_id }
         }
         None => Assignee::Search(who.clone()),
     };

@@ -120,6 +120,9 @@ fn an_assignee_is_a_mention_or_a_search() {
     let unknown = parse("/jira assign EXT-1 @bob", &mentions).unwrap().command;
     let expected = Assignee::Mention { username: s("bob"), user_id: None };
     assert_eq!(unknown, Command::Assign { target: Some((k("EXT-1"), expected)) });
+    let typed_in_capitals = parse("/jira assign EXT-1 @Ann", &mentions).unwrap().command;
+    let expected = Assignee::Mention { username: s("ann"), user_id: Some(s("ann-user-id")) };
+    assert_eq!(typed_in_capitals, Command::Assign { target: Some((k("EXT-1"), expected)) });
     let search = parse("/jira issue assign EXT-1 smith", &mentions).unwrap().command;
     assert_eq!(search, Command::Assign { target: Some((k("EXT-1"), Assignee::Search(s("smith")))) });
 }
