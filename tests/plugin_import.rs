@@ -134,6 +134,25 @@ fn a_bad_line_is_named_and_nothing_is_written() {
     assert!(open_store(&data).instances().unwrap().is_empty());
 }
 
+/// A migration may come before the first start: the package made the data directory, and
+/// no store is in it yet. A dry run reports and still leaves it empty; the import makes it.
+#[test]
+fn a_fresh_install_is_imported_before_its_first_start() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let config = config_for(work.path(), &data);
+    let dry = import(&config, &["--dry-run"]);
+    assert_eq!(counts(&dry, "instances"), (3, 0, 0));
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0, "a dry run leaves the directory empty");
+    let done = import(&config, &[]);
+    assert_eq!(counts(&done, "instances"), (3, 0, 0));
+    let store = open_store(&data);
+    assert_eq!(store.instances().unwrap().len(), 3);
+    let key = MasterKey::load_or_create(&data).unwrap();
+    assert!(store.secret(WEBHOOK_SECRET, &key).unwrap().is_some(), "the plugin's webhook secret");
+}
+
 /// The admin API takes the same files as multipart parts, and an applied import takes effect
 /// in the running process at once (issue 19 point 3).
 #[tokio::test]

@@ -76,8 +76,17 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
         None => None,
     };
     let dir = &config.store.path;
-    let store = crate::data_dir::open_existing_store(dir)?;
-    let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), dir)?;
+    anyhow::ensure!(dir.is_dir(), "{} (store.path) is not a directory; check --config", dir.display());
+    // A migration may come before the first start, when the package has made the data
+    // directory but no store is in it yet: the import makes the store (`serve` opens it
+    // later). A dry run writes nothing there: it reads an empty store in a scratch directory.
+    let scratch = match (crate::data_dir::has_database(dir), args.options.dry_run) {
+        (false, true) => Some(Scratch::new()?),
+        _ => None,
+    };
+    let store_dir = scratch.as_ref().map_or(dir.as_path(), |s| s.0.as_path());
+    let store = crate::data_dir::open_store_directly(store_dir)?;
+    let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), store_dir)?;
     let options = Options { secret_pinned: config.webhook.secret.is_set(), ..args.options };
     let mut report = plugin_import::run(&store, &key, &rows, settings.as_ref(), options, now_ms())?;
     mark_missing_channels(config, &store, &mut report, options.dry_run)?;
@@ -92,6 +101,23 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
         eprintln!("warning: {warning}");
     }
     Ok(report)
+}
+
+/// A directory removed when dropped: the empty store a dry run reads before the first start.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> anyhow::Result<Scratch> {
+        let path = std::env::temp_dir().join(format!("jirabridge-import-dry-run-{}-{}", std::process::id(), now_ms()));
+        std::fs::create_dir(&path).with_context(|| format!("cannot make {}", path.display()))?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// As the server's import does: subscriptions whose channel Mattermost reports gone are
