@@ -312,6 +312,15 @@ async fn the_command_imports_through_the_running_server() {
     assert!(out.status.success(), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     assert_eq!(counts(&report, "connections"), (2, 0, 0));
+    // Without config.json the plugin's secret stays behind: the report says so, and that
+    // Jira's webhooks need more than a new host.
+    let warned = report["warnings"].to_string();
+    assert!(warned.contains("no Mattermost config.json was given"), "{warned}");
+    let first_step = report["next_steps"][0].as_str().unwrap();
+    assert!(
+        first_step.starts_with("Jira's webhooks carry the plugin's secret, which was not imported"),
+        "{first_step}"
+    );
     assert!(app.state.jira_ops.is_connected(ADA, Some(SERVER)), "the running server sees the import");
     let audit = app.state.store.audit_entries(0, 5).unwrap();
     assert!(audit.iter().any(|a| a.action == "import.plugin" && a.actor == "cli"));

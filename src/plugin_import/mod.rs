@@ -142,13 +142,29 @@ pub fn run(
         }
     }
     report.kinds.insert("root_posts", counts);
-    if let Some(settings) = settings {
-        import_secret(store, key, settings, (options, now_ms), (&mut writes, &mut report))?;
-    }
+    let secret_carried = match settings {
+        Some(settings) if settings.is_empty() => {
+            report.warnings.push(
+                "Mattermost's config.json has no settings for the Jira plugin (PluginSettings.Plugins.jira): \
+                 the plugin's webhook secret and settings were not imported"
+                    .into(),
+            );
+            false
+        }
+        Some(settings) => import_secret(store, key, settings, (options, now_ms), (&mut writes, &mut report))?,
+        None => {
+            report.warnings.push(
+                "no Mattermost config.json was given (--mattermost-config): the plugin's webhook secret and settings \
+                 were not imported"
+                    .into(),
+            );
+            false
+        }
+    };
     if write && !writes.is_empty() {
         store.apply_import(&writes, key)?;
     }
-    report.next_steps(&plan);
+    report.next_steps(&plan, secret_carried);
     Ok(report)
 }
 
@@ -265,11 +281,12 @@ fn import_secret(
     settings: &serde_json::Map<String, Value>,
     (options, now_ms): (Options, u64),
     (writes, report): (&mut ImportWrites, &mut Report),
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let mut counts = Counts::default();
     let Some(secret) = settings.get("secret").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
+        report.warnings.push("the Jira plugin's settings hold no webhook secret: none was imported".into());
         report.kinds.insert("webhook_secret", counts);
-        return Ok(());
+        return Ok(false);
     };
     if options.secret_pinned {
         report.warnings.push(
@@ -278,7 +295,7 @@ fn import_secret(
                 .into(),
         );
         report.kinds.insert("webhook_secret", counts);
-        return Ok(());
+        return Ok(false);
     }
     let current = store.secret(crate::store::secret_names::WEBHOOK_SECRET, key)?;
     let same = current
@@ -296,7 +313,7 @@ fn import_secret(
         );
     }
     report.kinds.insert("webhook_secret", counts);
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]
