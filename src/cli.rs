@@ -122,7 +122,7 @@ pub fn main() -> ExitCode {
         Command::Backup { output, include_key } => store_commands::backup(cli.config, &output, include_key),
         Command::Restore { file, force } => store_commands::restore(cli.config, &file, force),
         Command::ImportPlugin { kv, mattermost_config, dry_run, json, overwrite } => {
-            let options = crate::plugin_import::Options { dry_run, overwrite, secret_pinned: false };
+            let options = crate::plugin_import::Options { dry_run, overwrite, ..Default::default() };
             let args = import_command::ImportArgs { config_file: cli.config, kv, mattermost_config, options, json };
             import_command::import_plugin(args)
         }

@@ -3,6 +3,8 @@
 //! nothing, and the command line without a server marks subscriptions of gone channels
 //! broken as the API does.
 
+use jirabridge::store::secret_names::WEBHOOK_SECRET;
+use jirabridge::store::{MasterKey, StoredSecret};
 use serde_json::Value;
 
 use crate::plugin_import::{import, import_from};
@@ -25,6 +27,10 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     let mut odd = store.subscription("sub-odd").unwrap().unwrap();
     odd.name = "edited in jirabridge".into();
     store.put_subscription(&odd).unwrap();
+    // …and regenerates the webhook secret, as the console does.
+    let key = MasterKey::load_or_create(data.path()).unwrap();
+    let regenerated = StoredSecret { value: "regenerated-in-jirabridge".into(), valid_until_ms: None };
+    store.put_secret(WEBHOOK_SECRET, &regenerated, &key).unwrap();
     drop(store);
     // …and the plugin's newer export renames another.
     let newer = work.path().join("newer.jsonl");
@@ -47,11 +53,18 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     let store = open_store(data.path());
     assert_eq!(store.subscription("sub-ops").unwrap().unwrap().name, "ops bugs and tasks");
     assert_eq!(store.subscription("sub-odd").unwrap().unwrap().name, "edited in jirabridge", "kept");
+    assert_eq!(report["kinds"]["webhook_secret"]["conflicts"].as_u64(), Some(1), "{report}");
+    assert!(report["conflicts"].to_string().contains("webhook secret was regenerated"), "{report}");
+    assert_eq!(store.secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value, "regenerated-in-jirabridge", "kept");
     drop(store);
 
     let forced = import_from(&config, &newer, &["--overwrite"]);
     assert_eq!(forced["kinds"]["subscriptions"]["conflicts"].as_u64(), Some(0), "{forced}");
     assert_ne!(open_store(data.path()).subscription("sub-odd").unwrap().unwrap().name, "edited in jirabridge");
+    assert_ne!(
+        open_store(data.path()).secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value,
+        "regenerated-in-jirabridge"
+    );
 }
 
 /// Our export with a subscription's name changed, re-encoded as the plugin's SQL writes it.

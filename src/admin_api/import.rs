@@ -64,7 +64,7 @@ pub async fn plugin(
 ) -> Result<HttpResponse, ApiError> {
     let (kv, config) = parts(payload).await?;
     let kv = kv.ok_or_else(|| ApiError::field("kv", "the plugin's export is missing (multipart part kv)"))?;
-    let options = Options { dry_run: query.dry_run, overwrite: query.overwrite, secret_pinned: false };
+    let options = Options { dry_run: query.dry_run, overwrite: query.overwrite, ..Options::default() };
     Ok(HttpResponse::Ok().json(import_files(&state, kv, config, options, "api").await?))
 }
 
@@ -86,7 +86,11 @@ pub async fn import_files(
         }
         None => None,
     };
-    let options = Options { secret_pinned: state.settings.source("webhook.secret").pins(), ..options };
+    let options = Options {
+        secret_pinned: state.settings.source("webhook.secret").pins(),
+        secret_grace_hours: state.settings.current().webhook.secret_grace_hours,
+        ..options
+    };
     let (key, live) = (state.master_key.clone(), state.settings.clone());
     let report = state
         .store

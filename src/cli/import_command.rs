@@ -87,7 +87,11 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
     let store_dir = scratch.as_ref().map_or(dir.as_path(), |s| s.0.as_path());
     let store = crate::data_dir::open_store_directly(store_dir)?;
     let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), store_dir)?;
-    let options = Options { secret_pinned: config.webhook.secret.is_set(), ..args.options };
+    let options = Options {
+        secret_pinned: config.webhook.secret.is_set(),
+        secret_grace_hours: config.webhook.secret_grace_hours,
+        ..args.options
+    };
     let mut report = plugin_import::run(&store, &key, &rows, settings.as_ref(), options, now_ms())?;
     mark_missing_channels(config, &store, &mut report, options.dry_run)?;
     if let Some(plugin) = &settings {

@@ -105,7 +105,7 @@ async fn handle(stream: UnixStream, store: Store, data_dir: PathBuf, importer: O
                 return backup(reader.into_inner(), store, &data_dir, include_key).await
             }
             Ok(Request::ImportPlugin { dry_run, overwrite, json, kv_bytes, config_bytes }) => {
-                let options = crate::plugin_import::Options { dry_run, overwrite, secret_pinned: false };
+                let options = crate::plugin_import::Options { dry_run, overwrite, ..Default::default() };
                 import(&mut reader, importer.as_deref(), (kv_bytes, config_bytes), options, json).await
             }
             Ok(request) => answer(request, store).await,

@@ -15,6 +15,9 @@ pub const INSTANCE: &str = "instance";
 pub const SUBSCRIPTION: &str = "subscription";
 pub const TEMPLATE: &str = "template";
 pub const CONNECTION: &str = "connection";
+/// The webhook secret, under the id [`CURRENT`].
+pub const WEBHOOK_SECRET: &str = "webhook_secret";
+pub const CURRENT: &str = "current";
 
 fn sha256(parts: &impl Serialize) -> [u8; 32] {
     // Serialising plain records and strings cannot fail; an empty text would still hash.
@@ -37,6 +40,12 @@ pub fn of_rule(record: &SubscriptionRecordV1) -> [u8; 32] {
         &record.issue_types,
         &record.fields,
     ))
+}
+
+/// The webhook secret an import made current. Like the admin token, a secret is kept only
+/// as its SHA-256.
+pub fn of_secret(value: &str) -> [u8; 32] {
+    sha256(&("webhook_secret", value))
 }
 
 /// A connection: who the user is in Jira and the credentials (hashed, never stored).

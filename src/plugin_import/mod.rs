@@ -27,13 +27,21 @@ use crate::store::{ImportWrites, MasterKey, Store, StoreError, StoredSecret};
 use report::{Counts, Report};
 
 /// How an import runs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub dry_run: bool,
     pub overwrite: bool,
     /// `webhook.secret` is set in the configuration file or environment, which wins over a
     /// stored one: the plugin's secret is then reported, not imported.
     pub secret_pinned: bool,
+    /// `webhook.secret_grace_hours`: how long the secret the import replaces keeps working.
+    pub secret_grace_hours: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { dry_run: false, overwrite: false, secret_pinned: false, secret_grace_hours: 24 }
+    }
 }
 
 /// What Mattermost's `config.json` gives: the plugin's settings (keys lower-cased).
@@ -301,16 +309,36 @@ fn import_secret(
     let same = current
         .as_ref()
         .is_some_and(|c| crate::secrets::verify::constant_time_eq(c.value.as_bytes(), secret.as_bytes()));
-    if matches!(counts.decide(current.is_some(), same, true), report::Decision::Write) && !options.dry_run {
-        if let Some(current) = current {
-            let previous = StoredSecret { value: current.value, valid_until_ms: Some(now_ms + 24 * 3_600_000) };
-            writes.secrets.push((crate::store::secret_names::WEBHOOK_SECRET_PREVIOUS.to_string(), previous));
+    // The first import replaces the secret jirabridge made itself; a later one only a secret
+    // still as an import left it: one regenerated since is the admin's, and stays.
+    let last_imported = store.imported_hash(hashes::WEBHOOK_SECRET, hashes::CURRENT)?;
+    let as_imported = match (&current, last_imported) {
+        (Some(current), Some(hash)) => hashes::of_secret(&current.value) == hash,
+        (_, None) => true,
+        (None, Some(_)) => false,
+    };
+    match counts.decide(current.is_some(), same, options.overwrite || as_imported) {
+        report::Decision::Write if !options.dry_run => {
+            let hours = options.secret_grace_hours;
+            if let Some(current) = current {
+                let until = now_ms.saturating_add(hours.saturating_mul(3_600_000));
+                let previous = StoredSecret { value: current.value, valid_until_ms: Some(until) };
+                writes.secrets.push((crate::store::secret_names::WEBHOOK_SECRET_PREVIOUS.to_string(), previous));
+            }
+            let imported = StoredSecret { value: secret.to_string(), valid_until_ms: None };
+            writes.secrets.push((crate::store::secret_names::WEBHOOK_SECRET.to_string(), imported));
+            writes.hashes.push((hashes::WEBHOOK_SECRET.into(), hashes::CURRENT.into(), hashes::of_secret(secret)));
+            report.warnings.push(format!(
+                "the plugin's webhook secret is now jirabridge's; the one jirabridge had still works for {hours} hours \
+                 (webhook.secret_grace_hours)"
+            ));
         }
-        let imported = StoredSecret { value: secret.to_string(), valid_until_ms: None };
-        writes.secrets.push((crate::store::secret_names::WEBHOOK_SECRET.to_string(), imported));
-        report.warnings.push(
-            "the plugin's webhook secret is now jirabridge's; the one jirabridge had still works for 24 hours".into(),
-        );
+        report::Decision::Conflict => {
+            report.conflict("the webhook secret was regenerated in jirabridge since the last import".into());
+            report.kinds.insert("webhook_secret", counts);
+            return Ok(false);
+        }
+        _ => {}
     }
     report.kinds.insert("webhook_secret", counts);
     Ok(true)
