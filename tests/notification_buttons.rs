@@ -169,3 +169,23 @@ async fn legacy_posts_and_a_switched_off_setting_carry_no_buttons() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn buttons_act_on_the_routed_instance_when_jira_names_another_base_url() {
+    // Jira behind a proxy: its own base URL (in the payload's links) is not the address
+    // the instance was installed under.
+    let jira = FakeJira::start().await;
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    let app = app_with_subscription(&jira, true).await;
+    let ada = connect(&app, &jira, "ada", ADA_PAT).await;
+    let behind_proxy = created(&jira).replace(&jira.url, "http://jira-internal.example:8080");
+    let url = format!("{}/api/v2/webhook?secret={SECRET}", app.address);
+    assert_eq!(app.post(&url, behind_proxy).await.status(), StatusCode::OK);
+    app.deliver().await;
+    let posted = app.channel_posts().pop().expect("the subscription posted");
+    let assigned = click(&app, &posted.props, "Assign to me", &ada).await;
+    let said = assigned["ephemeral_text"].as_str().unwrap_or_default();
+    assert!(said.contains("assigned to Jira issue"), "{assigned}");
+    assert_eq!(jira.issue_fields("DEMO-1")["assignee"]["name"], "ada");
+    app.shutdown().await;
+}

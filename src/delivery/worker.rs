@@ -22,7 +22,7 @@ use tokio::sync::{watch, Notify};
 use super::{backoff, limits, threading, DeliverySettings};
 use crate::events::normalize::normalize;
 use crate::events::render::render;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, InstanceId};
 use crate::jira::webhook_fields::Webhook;
 use crate::live_config::Settings;
 use crate::mattermost::channels::{ChannelCache, Resolution};
@@ -241,14 +241,17 @@ impl Worker {
     }
 
     async fn post(&self, id: u64, record: &DeliveryRecordV1, channel_id: &ChannelId) -> Outcome {
-        let mut post = match self.post_body(record).await {
+        let (mut post, instance_id) = match self.post_body(record).await {
             Ok(post) => post,
             Err(reason) => return Outcome::Dead(reason),
         };
         post.channel_id = channel_id.clone();
         limits::fit(&mut post, &record.issue_url);
-        if let (Some(buttons), Some((instance, key))) = (&self.buttons, super::buttons::issue_of(&record.issue_url)) {
+        if let (Some(buttons), Some((url_base, key))) = (&self.buttons, super::buttons::issue_of(&record.issue_url)) {
             if super::buttons::wanted(record) {
+                // The instance the event was routed to: Jira's own base URL (in the issue's
+                // link) may differ from the address the instance was installed under.
+                let instance = instance_id.as_ref().map_or(url_base, InstanceId::as_str);
                 super::buttons::add(&mut post, buttons.actions(instance, key, channel_id));
             }
         }
@@ -279,10 +282,16 @@ impl Worker {
         }
     }
 
-    /// The post to make: stored as JSON, or rendered now from the stored event.
-    async fn post_body(&self, record: &DeliveryRecordV1) -> Result<NewPost, String> {
+    /// The post to make (stored as JSON, or rendered now from the stored event) and the
+    /// instance its event was routed to, if any.
+    async fn post_body(&self, record: &DeliveryRecordV1) -> Result<(NewPost, Option<InstanceId>), String> {
         match &record.post {
-            PostRecordV1::Json(json) => NewPost::from_json(json).map_err(|e| format!("stored post is not JSON: {e}")),
+            PostRecordV1::Json(json) => {
+                let post = NewPost::from_json(json).map_err(|e| format!("stored post is not JSON: {e}"))?;
+                // Only the buttons want the instance: a DM is posted even if its event is gone.
+                let event = self.store.event_without_body(record.event_id).ok().flatten();
+                Ok((post, event.and_then(|event| event.instance_id)))
+            }
             PostRecordV1::FromEvent { subscription_name } => {
                 let event = self.store.event(record.event_id).map_err(|e| e.to_string())?;
                 let event = event.ok_or_else(|| format!("event {} is no longer stored", record.event_id))?;
@@ -294,7 +303,7 @@ impl Worker {
                 let settings = DeliverySettings::from_config(&config);
                 let mut options = settings.render;
                 options.subscription_name = subscription_name.clone().filter(|_| settings.display_subscription_name);
-                Ok(render(&parsed, &options).into_new_post())
+                Ok((render(&parsed, &options).into_new_post(), event.instance_id))
             }
         }
     }

@@ -131,6 +131,14 @@ impl Store {
         }
     }
 
+    /// Reads one stored event without its raw body (nothing is decompressed).
+    pub fn event_without_body(&self, event_id: u64) -> Result<Option<EventRecordV1>, StoreError> {
+        match self.trees().eventid_event.get(u64_key(event_id))? {
+            Some(bytes) => Ok(Some(decode_event_without_body(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Number of stored events.
     pub fn event_count(&self) -> usize {
         self.trees().eventid_event.len()
