@@ -65,7 +65,7 @@ fn check_config_names_settings_that_have_no_effect_yet() {
         out.contains("note: mattermost.issue_previews is set, but this version of jirabridge has no previews of Jira issue links yet"),
         "{out}"
     );
-    assert!(out.contains("note: jira.team_ids is set"), "{out}");
+    assert!(!out.contains("jira.team_ids"), "Team fields in the create form use it: {out}");
     assert!(!out.contains("enable_autocomplete"), "a key whose feature exists is not named: {out}");
     assert!(!out.contains("subscription_editor"), "chat's subscription editor obeys both keys: {out}");
     assert!(!out.contains("jira.max_attachment_size"), "keys left at their default are not named: {out}");

@@ -95,9 +95,7 @@ pub const CATALOG: &[KeyInfo] = &[
     r("jira.enable_issue_ui", "Allow creating and attaching Jira issues from Mattermost.").plugin("EnableJiraUI"),
     r("jira.admin_api_token", "Jira API token used when no connected user can act.").secret().plugin("AdminAPIToken"),
     r("jira.admin_email", "Jira Cloud account of the admin API token.").plugin("AdminEmail"),
-    r("jira.team_ids", "Jira teams offered in forms: [Team](uuid),[Other](uuid).")
-        .plugin("TeamIDs")
-        .waits_for("Team fields in the create form"),
+    r("jira.team_ids", "Jira teams offered in forms: [Team](uuid),[Other](uuid).").plugin("TeamIDs"),
     r("jira.max_attachment_size", "Largest file attached to Jira issues, e.g. 100MiB.").plugin("MaxAttachmentSize"),
     r("jira.request_timeout_secs", "Seconds to wait for Jira to answer."),
     s("jira.allow_loopback", "Allow calling Jira at loopback or link-local addresses (Jira on this host)."),

@@ -64,6 +64,7 @@ impl Config {
     pub fn notes(&self) -> Vec<String> {
         let mut notes = self.missing_settings();
         notes.extend(self.waiting_settings());
+        notes.extend(self.malformed_teams());
         notes
     }
 

@@ -17,6 +17,7 @@ mod schema;
 mod secret;
 mod sections;
 mod suggest;
+mod teams;
 mod validate;
 mod value;
 
@@ -35,6 +36,7 @@ pub use reload::Reloaded;
 pub use schema::{default_value, keys};
 pub use secret::Secret;
 pub use sections::{AdminConfig, JiraConfig, LogConfig, SecurityConfig};
+pub use teams::Team;
 pub use validate::parse_byte_size;
 
 /// All settings, one field per `[section]` of the config file.

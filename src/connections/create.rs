@@ -162,7 +162,8 @@ impl Connections {
             Err(why) => return Outcome::Failed(why),
         };
         let more = values.get("more").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
-        match super::create_fields::second_form(&screen, &FILLED, more) {
+        let teams = super::create_fields::configured_teams(&self.settings.current());
+        match super::create_fields::second_form(&screen, &FILLED, more, &teams) {
             Err(names) => {
                 // Shown under the choice, with the form still open: another project may do.
                 let list: Vec<String> = names.iter().map(|name| format!("- {name}")).collect();

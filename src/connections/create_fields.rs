@@ -1,7 +1,8 @@
 //! How create-screen fields become form elements, and submitted values Jira fields (SPEC
 //! §10.1): text, numbers, dates, labels and epic links as text; options, priorities,
 //! versions, components, security levels and cascading options as menus of their allowed
-//! values; users as Mattermost's user menu. Pure: `create_more` does the asking.
+//! values; users as Mattermost's user menu; an Atlassian Team as a menu of the teams
+//! `jira.team_ids` names. Pure: `create_more` does the asking.
 
 use serde_json::{json, Value};
 
@@ -14,6 +15,7 @@ const OPTIONAL_OFFERED: [&str; 6] = ["priority", "labels", "assignee", "componen
 const EPIC_LINK: &str = "com.pyxis.greenhopper.jira:gh-epic-link";
 const TEXTAREA: &str = "com.atlassian.jira.plugin.system.customfieldtypes:textarea";
 const CASCADING: &str = "com.atlassian.jira.plugin.system.customfieldtypes:cascadingselect";
+const TEAM: &str = "com.atlassian.jira.plugin.system.customfieldtypes:atlassian-team";
 /// The longest menu a form gets.
 const MOST_OPTIONS: usize = 500;
 
@@ -33,6 +35,15 @@ pub(super) enum Kind {
     /// `parent` or `parent/child` of a cascading select.
     Cascading,
     User,
+    /// One of the teams `jira.team_ids` names, sent as its id.
+    Team,
+}
+
+/// The teams `jira.team_ids` names, as menu options (Jira's create screen lists no allowed
+/// values for a Team field).
+pub(super) fn configured_teams(config: &crate::config::Config) -> Vec<ActionOption> {
+    let teams = config.teams().into_iter().map(|team| ActionOption { text: team.name, value: team.id });
+    teams.take(MOST_OPTIONS).collect()
 }
 
 pub(super) fn kind_of(field: &CreateField) -> Option<Kind> {
@@ -42,6 +53,7 @@ pub(super) fn kind_of(field: &CreateField) -> Option<Kind> {
     Some(match (schema.kind.as_str(), schema.items.as_str()) {
         _ if schema.custom == EPIC_LINK => Kind::Text,
         _ if schema.custom == CASCADING => Kind::Cascading,
+        _ if schema.custom == TEAM || schema.kind == "team" => Kind::Team,
         ("string", _) if schema.custom == TEXTAREA || field.field_id == "environment" => Kind::Textarea,
         ("string", _) => Kind::Text,
         ("number", _) => Kind::Number,
@@ -75,8 +87,9 @@ fn label(name: &str) -> String {
     }
 }
 
-/// The form element for `field`; `None` when its type cannot be asked for.
-pub(super) fn element(field: &CreateField) -> Option<DialogElement> {
+/// The form element for `field`; `None` when its type cannot be asked for (a Team field
+/// when no `teams` are configured).
+pub(super) fn element(field: &CreateField, teams: &[ActionOption]) -> Option<DialogElement> {
     let (name, display) = (field.field_id.as_str(), label(&field.name));
     let options = || -> Vec<ActionOption> {
         field
@@ -109,6 +122,8 @@ pub(super) fn element(field: &CreateField) -> Option<DialogElement> {
             DialogElement::select(name, &display, choices.into_iter().take(MOST_OPTIONS).collect())
         }
         Kind::User => DialogElement::users(name, &display),
+        Kind::Team if teams.is_empty() => return None,
+        Kind::Team => DialogElement::select(name, &display, teams.to_vec()),
     };
     element.optional = !field.required;
     Some(element)
@@ -116,15 +131,20 @@ pub(super) fn element(field: &CreateField) -> Option<DialogElement> {
 
 /// The fields the second form asks for: every required one the first form does not fill,
 /// and with `more` the usual optional ones present on the screen. `Err` names the required
-/// fields that cannot be asked for.
+/// fields that cannot be asked for (a Team field among them when no `teams` are configured).
 pub(super) fn second_form(
     screen: &[CreateField],
     filled: &[&str],
     more: bool,
+    teams: &[ActionOption],
 ) -> Result<Vec<CreateField>, Vec<String>> {
     let required: Vec<&CreateField> =
         screen.iter().filter(|f| f.required && !filled.contains(&f.field_id.as_str())).collect();
-    let unsupported: Vec<String> = required.iter().filter(|f| kind_of(f).is_none()).map(|f| f.name.clone()).collect();
+    let askable = |f: &CreateField| match kind_of(f) {
+        Some(Kind::Team) => !teams.is_empty(),
+        kind => kind.is_some(),
+    };
+    let unsupported: Vec<String> = required.iter().filter(|f| !askable(f)).map(|f| f.name.clone()).collect();
     if !unsupported.is_empty() {
         return Err(unsupported);
     }
@@ -151,7 +171,7 @@ pub(super) fn jira_value(field: &CreateField, submitted: &Value) -> Result<Optio
         return if field.required { Err(format!("{} is required.", field.name)) } else { Ok(None) };
     }
     let value = match kind_of(field) {
-        Some(Kind::Text | Kind::Textarea) => json!(text),
+        Some(Kind::Text | Kind::Textarea | Kind::Team) => json!(text),
         Some(Kind::Number) => json!(text.parse::<f64>().map_err(|_| "Enter a number.".to_string())?),
         Some(Kind::Date) => {
             if crate::utc::parse_day(&text).is_none() {
@@ -198,7 +218,8 @@ mod tests {
             (field("customfield_6", true, json!({"type": "option"}), json!([])), None),
         ];
         for (field, expected) in kinds {
-            let made = element(&field).map(|e| serde_json::to_value(&e).unwrap()["type"].as_str().unwrap().to_string());
+            let made =
+                element(&field, &[]).map(|e| serde_json::to_value(&e).unwrap()["type"].as_str().unwrap().to_string());
             assert_eq!(made.as_deref(), expected, "{}", field.field_id);
         }
         let cascading = field(
@@ -207,7 +228,7 @@ mod tests {
             json!({"type": "option-with-child", "custom": CASCADING}),
             json!([{"id": "1", "value": "EU", "children": [{"id": "11", "value": "Paris"}]}]),
         );
-        let menu = element(&cascading).unwrap();
+        let menu = element(&cascading, &[]).unwrap();
         let texts: Vec<&str> = menu.options.iter().map(|o| o.text.as_str()).collect();
         assert_eq!(texts, ["EU", "EU / Paris"]);
         assert!(menu.optional);
@@ -241,10 +262,27 @@ mod tests {
             field("customfield_9", true, json!({"type": "any"}), json!([])),
             field("priority", false, json!({"type": "priority"}), json!([{"id": "2", "name": "High"}])),
         ];
-        assert_eq!(second_form(&screen, &["summary"], false).unwrap_err(), ["customfield_9"]);
+        assert_eq!(second_form(&screen, &["summary"], false, &[]).unwrap_err(), ["customfield_9"]);
         let fine = &screen[..1];
-        assert!(second_form(fine, &["summary"], false).unwrap().is_empty());
+        assert!(second_form(fine, &["summary"], false, &[]).unwrap().is_empty());
         let with_priority = vec![screen[0].clone(), screen[2].clone()];
-        assert_eq!(second_form(&with_priority, &["summary"], true).unwrap().len(), 1);
+        assert_eq!(second_form(&with_priority, &["summary"], true, &[]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_team_field_offers_the_configured_teams_or_sends_people_to_jira() {
+        let team = field("customfield_10001", true, json!({"type": "team", "custom": TEAM}), json!([]));
+        let screen = vec![team.clone()];
+        assert_eq!(second_form(&screen, &[], false, &[]).unwrap_err(), ["customfield_10001"], "no teams configured");
+
+        let mut config = crate::config::Config::default();
+        config.jira.team_ids = "[Platform](a1b2-c3),[R&D (Paris)](d4e5)".into();
+        let teams = configured_teams(&config);
+        assert_eq!(second_form(&screen, &[], false, &teams).unwrap().len(), 1);
+        let menu = element(&team, &teams).unwrap();
+        let values: Vec<&str> = menu.options.iter().map(|o| o.value.as_str()).collect();
+        assert_eq!(values, ["a1b2-c3", "d4e5"]);
+        assert!(!menu.optional);
+        assert_eq!(jira_value(&team, &json!("d4e5")).unwrap(), Some(json!("d4e5")), "Jira takes the team's id");
     }
 }

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::create_fields::{element, jira_value, kind_of, second_form, Kind};
+use super::create_fields::{configured_teams, element, jira_value, kind_of, second_form, Kind};
 use super::{bound_state, Connections};
 use crate::commands::jira_ops::{Caller, Outcome};
 use crate::commands::signed::{self, SignedState, DIALOG_SECS, EPHEMERAL_BUTTON_SECS};
@@ -62,13 +62,14 @@ impl Connections {
             Ok(screen) => screen,
             Err(why) => return Outcome::Done(why),
         };
-        let fields = match second_form(&screen, &super::create::FILLED, more) {
+        let teams = configured_teams(&self.settings.current());
+        let fields = match second_form(&screen, &super::create::FILLED, more, &teams) {
             Ok(fields) => fields,
             Err(names) => {
                 return Outcome::Done(format!("Jira asks for fields jirabridge cannot fill in: {}", names.join(", ")))
             }
         };
-        let elements: Vec<DialogElement> = fields.iter().filter_map(element).collect();
+        let elements: Vec<DialogElement> = fields.iter().filter_map(|field| element(field, &teams)).collect();
         if elements.is_empty() {
             return Outcome::Done("Jira asks for nothing more.".into());
         }
@@ -99,7 +100,9 @@ impl Connections {
             Ok(screen) => screen,
             Err(why) => return Outcome::Failed(why),
         };
-        let asked = match second_form(&screen, &super::create::FILLED, data["more"].as_bool().unwrap_or(false)) {
+        let teams = configured_teams(&self.settings.current());
+        let asked = match second_form(&screen, &super::create::FILLED, data["more"].as_bool().unwrap_or(false), &teams)
+        {
             Ok(asked) => asked,
             Err(names) => {
                 return Outcome::Failed(format!("Jira asks for fields jirabridge cannot fill in: {}", names.join(", ")))
