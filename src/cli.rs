@@ -1,5 +1,5 @@
 //! The command line: `serve`, `check-config`, `healthcheck`, `render`, `admin set-password`,
-//! `backup`, `restore`, `--version`.
+//! `admin list`, `admin delete`, `backup`, `restore`, `import-plugin`, `--version`.
 
 mod import_command;
 mod store_commands;
@@ -20,12 +20,13 @@ use crate::events::preview;
     name = "jirabridge",
     version,
     about = "Jira webhooks into Mattermost channels, durably, as one self-hosted binary",
-    after_help = "Configuration: --config PATH, else /etc/jirabridge/config.toml when present, else built-in defaults;\n\
+    after_help = "Configuration: --config PATH (or JIRABRIDGE_CONFIG), else /etc/jirabridge/config.toml when present,\n\
+                  else built-in defaults;\n\
                   any key can be overridden with JIRABRIDGE_<SECTION>__<KEY> (see config.example.toml)."
 )]
 struct Cli {
     /// Configuration file (TOML).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", env = "JIRABRIDGE_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
