@@ -12,17 +12,19 @@ use crate::store::{Store, StoreError};
 /// named in the report's warnings.
 pub async fn missing(mattermost: &MattermostClient, report: &mut Report, dry_run: bool) -> Vec<ChannelId> {
     let mut missing = Vec::new();
-    for channel in &report.subscription_channels {
-        let id = ChannelId::unchecked(channel);
-        if let Err(MmError::Status { status: 403 | 404, .. }) = mattermost.channel(&id).await {
-            missing.push(id);
-        }
-    }
     let verb = if dry_run { "would be" } else { "are" };
-    for id in &missing {
-        report.warnings.push(format!(
-            "Mattermost has no channel {id} (or the bot may not see it): its subscriptions {verb} broken"
-        ));
+    for channel in report.subscription_channels.clone() {
+        let id = ChannelId::unchecked(&channel);
+        let why = match mattermost.channel(&id).await {
+            Err(MmError::Status { status: 404, .. }) => format!("Mattermost has no channel {id}"),
+            // A private channel the bot is not a member of answers 403.
+            Err(MmError::Status { status: 403, .. }) => format!(
+                "the bot may not see channel {id} (add the bot to it: they work again with their next post there)"
+            ),
+            _ => continue,
+        };
+        report.warnings.push(format!("{why}: its subscriptions {verb} broken"));
+        missing.push(id);
     }
     missing
 }
