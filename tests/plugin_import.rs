@@ -63,6 +63,8 @@ async fn the_plugins_export_is_dry_run_imported_and_imported_again_unchanged() {
         assert!(skipped.contains(&key), "{key} in {skipped:?}");
     }
     assert_eq!(skipped.len(), 6, "transient, Connect, reverse index and unknown keys: {skipped:?}");
+    assert_eq!(done["kinds"]["connections"]["skipped"], 1, "bob's Connect connection");
+    assert_eq!(done["kinds"]["instances"]["skipped"], 0);
     assert_eq!(counts(&done, "root_posts"), (1, 0, 0), "the live comment thread, on the v2-legacy instance");
     let warnings = done["warnings"].to_string();
     assert!(warnings.contains("1024 bits"), "{warnings}");

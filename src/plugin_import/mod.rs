@@ -150,6 +150,9 @@ pub fn run(
         }
     }
     report.kinds.insert("root_posts", counts);
+    for (kind, skipped) in &plan.skipped_per_kind {
+        report.kinds.entry(kind).or_default().skipped += skipped;
+    }
     let secret_carried = match settings {
         Some(settings) if settings.is_empty() => {
             report.warnings.push(

@@ -39,12 +39,23 @@ pub struct Plan {
     pub roots: Vec<(String, String, String, String, u64)>,
     /// Rows not imported: key → why.
     pub skipped: BTreeMap<String, String>,
+    /// How many of those rows were records of a reported kind (`rsa_key`, `connections`,
+    /// `root_posts`); the others (flows, reverse indexes, unknown keys) are of none.
+    pub skipped_per_kind: BTreeMap<&'static str, usize>,
     pub warnings: Vec<String>,
 }
 
 /// Lower-case hex MD5 of `text`, as the plugin names its keys.
 pub fn md5hex(text: &str) -> String {
     hex::encode(Md5::digest(text.as_bytes()))
+}
+
+impl Plan {
+    /// Leaves a record of `kind` out, saying why.
+    fn skip(&mut self, kind: &'static str, key: String, reason: String) {
+        *self.skipped_per_kind.entry(kind).or_default() += 1;
+        self.skipped.insert(key, reason);
+    }
 }
 
 /// Keys the plugin keeps only for a moment (flows, one-time tokens, DMs already sent).
@@ -66,7 +77,7 @@ pub fn plan(rows: &[KvRow], now_ms: u64) -> Plan {
                 }
                 plan.rsa_key = Some(key);
             }
-            Err(why) => drop(plan.skipped.insert("rsa_key".into(), format!("not a usable RSA key: {why}"))),
+            Err(why) => plan.skip("rsa_key", "rsa_key".into(), format!("not a usable RSA key: {why}")),
         }
     }
     let ids: Vec<(String, bool)> = plan
@@ -208,17 +219,16 @@ fn roots(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, now_ms: u64) {
         let post: Option<String> = serde_json::from_slice(&row.value).ok();
         let until = if row.expire_at > 0 { row.expire_at as u64 } else { now_ms + ROOT_DAYS_MS };
         match (parts, post, &instance) {
-            _ if until <= now_ms => drop(plan.skipped.insert(key, "an expired comment thread".into())),
+            _ if until <= now_ms => plan.skip("root_posts", key, "an expired comment thread".into()),
             (Some((issue, channel)), Some(post), Some(instance)) => {
                 plan.roots.push((instance.clone(), issue.to_string(), channel.to_string(), post, until))
             }
-            (_, _, None) => {
-                drop(plan.skipped.insert(
-                    key,
-                    "a comment thread whose instance is unknown (several instances, none v2-legacy)".into(),
-                ))
-            }
-            _ => drop(plan.skipped.insert(key, "not a comment thread root".into())),
+            (_, _, None) => plan.skip(
+                "root_posts",
+                key,
+                "a comment thread whose instance is unknown (several instances, none v2-legacy)".into(),
+            ),
+            _ => plan.skip("root_posts", key, "not a comment thread root".into()),
         }
     }
 }
@@ -231,7 +241,7 @@ fn users(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, instances: &[(String
         let user: Value = serde_json::from_slice(&row.value).unwrap_or(Value::Null);
         let mm_user = text(&user, "mattermost_user_id");
         if mm_user.is_empty() || key != format!("user_{}", md5hex(&mm_user)) {
-            plan.skipped.insert(key, "a user record without its Mattermost user id".into());
+            plan.skip("connections", key, "a user record without its Mattermost user id".into());
             continue;
         }
         for (instance, connect_only) in instances {
@@ -241,7 +251,7 @@ fn users(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, instances: &[(String
                 let why = format!(
                     "the connection of {mm_user} to {instance}, an Atlassian Connect install: they must reconnect"
                 );
-                plan.skipped.insert(row_key, why);
+                plan.skip("connections", row_key, why);
                 continue;
             }
             let value: Value = serde_json::from_slice(&row.value).unwrap_or(Value::Null);
