@@ -31,7 +31,12 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     let key = MasterKey::load_or_create(data.path()).unwrap();
     let regenerated = StoredSecret { value: "regenerated-in-jirabridge".into(), valid_until_ms: None };
     store.put_secret(WEBHOOK_SECRET, &regenerated, &key).unwrap();
-    drop(store);
+    // …and changes an imported setting in the console.
+    let loaded = jirabridge::config::Config::load(Some(&config)).unwrap();
+    let live = jirabridge::live_config::Settings::load(loaded, store.clone(), key.clone()).unwrap();
+    assert_eq!(live.current().mattermost.threaded_comment_days, 14, "imported");
+    live.update(&[("mattermost.threaded_comment_days".into(), serde_json::json!(3))], "admin").unwrap();
+    drop((live, store));
     // …and the plugin's newer export renames another.
     let newer = work.path().join("newer.jsonl");
     std::fs::write(&newer, renamed_in_export("ops bugs", "ops bugs and tasks")).unwrap();
@@ -56,6 +61,10 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     assert_eq!(report["kinds"]["webhook_secret"]["conflicts"].as_u64(), Some(1), "{report}");
     assert!(report["conflicts"].to_string().contains("webhook secret was regenerated"), "{report}");
     assert_eq!(store.secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value, "regenerated-in-jirabridge", "kept");
+    let settings = &report["kinds"]["settings"];
+    assert_eq!((settings["conflicts"].as_u64(), settings["updated"].as_u64()), (Some(1), Some(0)), "{report}");
+    assert!(report["conflicts"].to_string().contains("mattermost.threaded_comment_days was changed"), "{report}");
+    assert_eq!(console_value(&config, &store, &key).mattermost.threaded_comment_days, 3, "kept");
     drop(store);
 
     let forced = import_from(&config, &newer, &["--overwrite"]);
@@ -65,6 +74,18 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
         open_store(data.path()).secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value,
         "regenerated-in-jirabridge"
     );
+    let store = open_store(data.path());
+    assert_eq!(console_value(&config, &store, &key).mattermost.threaded_comment_days, 14, "overwritten");
+}
+
+/// The settings in force with the console's values, as `serve` would start with them.
+fn console_value(
+    config: &std::path::Path,
+    store: &jirabridge::store::Store,
+    key: &MasterKey,
+) -> std::sync::Arc<jirabridge::config::Config> {
+    let loaded = jirabridge::config::Config::load(Some(config)).unwrap();
+    jirabridge::live_config::Settings::load(loaded, store.clone(), key.clone()).unwrap().current()
 }
 
 /// Our export with a subscription's name changed, re-encoded as the plugin's SQL writes it.

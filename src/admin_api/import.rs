@@ -97,7 +97,7 @@ pub async fn import_files(
         .run(move |store| {
             let mut report = plugin_import::run(store, &key, &rows, settings.as_ref(), options, now_ms())?;
             if let Some(plugin) = &settings {
-                plugin_import::settings::import(&live, plugin, options.dry_run, &mut report);
+                plugin_import::settings::import(store, &key, &live, plugin, options, &mut report);
             }
             Ok::<_, crate::store::StoreError>(report)
         })

@@ -98,7 +98,7 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
         let loaded = crate::config::Config::load(args.config_file.as_deref())
             .map_err(|errors| anyhow::anyhow!("the configuration has errors:\n{errors}"))?;
         let live = crate::live_config::Settings::load(loaded, store.clone(), key.clone())?;
-        plugin_import::settings::import(&live, plugin, options.dry_run, &mut report);
+        plugin_import::settings::import(&store, &key, &live, plugin, options, &mut report);
     }
     drop(store);
     for warning in crate::data_dir::match_owner(dir) {

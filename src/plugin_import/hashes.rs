@@ -18,6 +18,8 @@ pub const CONNECTION: &str = "connection";
 /// The webhook secret, under the id [`CURRENT`].
 pub const WEBHOOK_SECRET: &str = "webhook_secret";
 pub const CURRENT: &str = "current";
+/// A plugin setting, under its jirabridge key.
+pub const SETTING: &str = "setting";
 
 fn sha256(parts: &impl Serialize) -> [u8; 32] {
     // Serialising plain records and strings cannot fail; an empty text would still hash.
@@ -46,6 +48,11 @@ pub fn of_rule(record: &SubscriptionRecordV1) -> [u8; 32] {
 /// as its SHA-256.
 pub fn of_secret(value: &str) -> [u8; 32] {
     sha256(&("webhook_secret", value))
+}
+
+/// A setting's value (secrets too: only the hash is kept).
+pub fn of_setting(key: &str, value: &serde_json::Value) -> [u8; 32] {
+    sha256(&("setting", key, value))
 }
 
 /// A connection: who the user is in Jira and the credentials (hashed, never stored).

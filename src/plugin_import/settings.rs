@@ -1,6 +1,7 @@
 //! The plugin's settings (SPEC §13.2) from Mattermost's `config.json` become console values.
 //! A key set in jirabridge's configuration file or environment wins and is reported, not
-//! overwritten. `adminapitoken` is decrypted with the plugin's `encryptionkey` (12-byte nonce
+//! overwritten; so does one changed in the console since (before the first import, or
+//! after the last one), reported as a conflict unless `--overwrite`, as records are. `adminapitoken` is decrypted with the plugin's `encryptionkey` (12-byte nonce
 //! then AES-GCM ciphertext of the JSON-quoted token); `encryptionkey` serves only that.
 //! `secret` is the webhook secret, imported with the data (`mod`).
 
@@ -9,8 +10,12 @@ use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use super::hashes;
 use super::report::{Counts, Decision, Report};
+use super::Options;
+use crate::config::{value_to_json, Source};
 use crate::live_config::Settings;
+use crate::store::{ImportWrites, MasterKey, Store};
 
 /// Plugin setting (lower-cased) → jirabridge key.
 const KEYS: &[(&str, &str)] = &[
@@ -72,12 +77,20 @@ fn admin_token(sealed: &str, plugin: &Map<String, Value>) -> Result<String, Stri
 }
 
 /// Sets the plugin's settings as console values (unless `dry_run`), counting them in
-/// `report`; the actor of the audit entries is `plugin import`.
-pub fn import(live: &Settings, plugin: &Map<String, Value>, dry_run: bool, report: &mut Report) {
+/// `report`; the actor of the audit entries is `plugin import`. What each key was set to is
+/// remembered (as a hash), so a later import updates it only while it is still that.
+pub fn import(
+    store: &Store,
+    key: &MasterKey,
+    live: &Settings,
+    plugin: &Map<String, Value>,
+    options: Options,
+    report: &mut Report,
+) {
     let mut counts = Counts::default();
     let mut changes: Vec<(String, Value)> = Vec::new();
-    let entries = live.entries();
-    for (name, key) in KEYS {
+    let values = live.current().values();
+    for (name, setting) in KEYS {
         let Some(value) = plugin.get(*name) else { continue };
         let wanted = match converted(name, value, plugin) {
             Ok(Some(wanted)) => wanted,
@@ -87,24 +100,41 @@ pub fn import(live: &Settings, plugin: &Map<String, Value>, dry_run: bool, repor
                 continue;
             }
         };
-        let source = live.source(key);
+        let source = live.source(setting);
         if source.pins() {
             report.warnings.push(format!(
-                "{key} is set in jirabridge's {}; the plugin's {name} was not imported",
+                "{setting} is set in jirabridge's {}; the plugin's {name} was not imported",
                 source.as_str()
             ));
             continue;
         }
-        let current = entries.iter().find(|e| e.key == *key).map(|e| e.value.clone()).unwrap_or(Value::Null);
-        // Secrets are never shown, so they count as changed.
-        let same = !current.is_null() && current == wanted;
-        if let Decision::Write = counts.decide(true, same, true) {
-            changes.push((key.to_string(), wanted));
+        let current = values.get(*setting).map(value_to_json).unwrap_or(Value::Null);
+        let as_imported = match store.imported_hash(hashes::SETTING, setting) {
+            Ok(recorded) => recorded == Some(hashes::of_setting(setting, &current)),
+            Err(e) => {
+                report.warnings.push(format!("the plugin's {name} was not imported: {e}"));
+                continue;
+            }
+        };
+        // A value chosen in the console (not one an import left) is the admin's.
+        let replaceable = options.overwrite || as_imported || source == Source::Default;
+        match counts.decide(true, current == wanted, replaceable) {
+            Decision::Write => changes.push((setting.to_string(), wanted)),
+            Decision::Conflict => report.conflict(format!(
+                "{setting} was changed in jirabridge since the last import; the plugin's {name} was not imported"
+            )),
+            Decision::Keep => {}
         }
     }
     // One change of all the settings, as the console saves them: all of them or none.
-    if !dry_run && !changes.is_empty() {
-        if let Err(e) = live.update(&changes, "plugin import") {
+    if !options.dry_run && !changes.is_empty() {
+        let hashes = changes
+            .iter()
+            .map(|(setting, value)| (hashes::SETTING.to_string(), setting.clone(), hashes::of_setting(setting, value)))
+            .collect();
+        let remembered = ImportWrites { hashes, ..ImportWrites::default() };
+        let applied = live.update(&changes, "plugin import").map_err(|e| e.to_string());
+        if let Err(e) = applied.and_then(|_| store.apply_import(&remembered, key).map_err(|e| e.to_string())) {
             report.warnings.push(format!("the plugin's settings were not imported: {e}"));
             counts = Counts::default();
         }
