@@ -72,6 +72,21 @@ fn check_config_names_settings_that_have_no_effect_yet() {
 }
 
 #[test]
+fn jirabridge_config_names_the_file_when_config_is_not_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[server]\nlisten = \"nowhere\"\n").unwrap();
+    let checked = Command::new(env!("CARGO_BIN_EXE_jirabridge"))
+        .arg("check-config")
+        .env_clear()
+        .env("JIRABRIDGE_CONFIG", &bad)
+        .output()
+        .expect("binary runs");
+    assert_eq!(checked.status.code(), Some(1), "the file was read: {}", text(&checked.stdout));
+    assert!(text(&checked.stderr).contains("server.listen"), "{}", text(&checked.stderr));
+}
+
+#[test]
 fn a_missing_config_file_is_an_error() {
     let failed = jirabridge(&["check-config", "--config", "/nonexistent/jirabridge.toml"]);
     assert_eq!(failed.status.code(), Some(1));
