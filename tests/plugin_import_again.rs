@@ -60,6 +60,9 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     assert_eq!(store.subscription("sub-odd").unwrap().unwrap().name, "edited in jirabridge", "kept");
     assert_eq!(report["kinds"]["webhook_secret"]["conflicts"].as_u64(), Some(1), "{report}");
     assert!(report["conflicts"].to_string().contains("webhook secret was regenerated"), "{report}");
+    let steps = report["next_steps"].to_string();
+    assert!(steps.contains("regenerated since the last import and is kept"), "no advice to undo it: {steps}");
+    assert!(!steps.contains("import again with --mattermost-config"), "{steps}");
     assert_eq!(store.secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value, "regenerated-in-jirabridge", "kept");
     let settings = &report["kinds"]["settings"];
     assert_eq!((settings["conflicts"].as_u64(), settings["updated"].as_u64()), (Some(1), Some(0)), "{report}");

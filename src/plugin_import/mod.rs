@@ -153,14 +153,14 @@ pub fn run(
     for (kind, skipped) in &plan.skipped_per_kind {
         report.kinds.entry(kind).or_default().skipped += skipped;
     }
-    let secret_carried = match settings {
+    let secret = match settings {
         Some(settings) if settings.is_empty() => {
             report.warnings.push(
                 "Mattermost's config.json has no settings for the Jira plugin (PluginSettings.Plugins.jira): \
                  the plugin's webhook secret and settings were not imported"
                     .into(),
             );
-            false
+            SecretOutcome::NotCarried
         }
         Some(settings) => import_secret(store, key, settings, (options, now_ms), (&mut writes, &mut report))?,
         None => {
@@ -169,13 +169,13 @@ pub fn run(
                  were not imported"
                     .into(),
             );
-            false
+            SecretOutcome::NotCarried
         }
     };
     if write && !writes.is_empty() {
         store.apply_import(&writes, key)?;
     }
-    report.next_steps(&plan, secret_carried);
+    report.next_steps(&plan, secret);
     Ok(report)
 }
 
@@ -283,6 +283,18 @@ fn matched_differently(plan: &plan::Plan) -> Vec<String> {
     notes
 }
 
+/// What became of the plugin's webhook secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretOutcome {
+    /// It is jirabridge's (imported now or before): Jira's webhook URLs keep theirs.
+    Carried,
+    /// It was not imported: Jira's webhooks still carry it and would be refused.
+    NotCarried,
+    /// jirabridge's secret was regenerated since the last import and is kept: Jira's
+    /// webhooks are expected to carry that one.
+    KeptRegenerated,
+}
+
 /// The plugin's webhook `secret` becomes the current one, so Jira's webhook URLs keep
 /// working once their host changes; the secret jirabridge had stays valid for
 /// `webhook.secret_grace_hours` (decided in issue 19).
@@ -292,12 +304,12 @@ fn import_secret(
     settings: &serde_json::Map<String, Value>,
     (options, now_ms): (Options, u64),
     (writes, report): (&mut ImportWrites, &mut Report),
-) -> Result<bool, StoreError> {
+) -> Result<SecretOutcome, StoreError> {
     let mut counts = Counts::default();
     let Some(secret) = settings.get("secret").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
         report.warnings.push("the Jira plugin's settings hold no webhook secret: none was imported".into());
         report.kinds.insert("webhook_secret", counts);
-        return Ok(false);
+        return Ok(SecretOutcome::NotCarried);
     };
     if options.secret_pinned {
         report.warnings.push(
@@ -306,7 +318,7 @@ fn import_secret(
                 .into(),
         );
         report.kinds.insert("webhook_secret", counts);
-        return Ok(false);
+        return Ok(SecretOutcome::NotCarried);
     }
     let current = store.secret(crate::store::secret_names::WEBHOOK_SECRET, key)?;
     let same = current
@@ -339,12 +351,12 @@ fn import_secret(
         report::Decision::Conflict => {
             report.conflict("the webhook secret was regenerated in jirabridge since the last import".into());
             report.kinds.insert("webhook_secret", counts);
-            return Ok(false);
+            return Ok(SecretOutcome::KeptRegenerated);
         }
         _ => {}
     }
     report.kinds.insert("webhook_secret", counts);
-    Ok(true)
+    Ok(SecretOutcome::Carried)
 }
 
 #[cfg(test)]

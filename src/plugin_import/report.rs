@@ -93,15 +93,25 @@ impl Report {
         self.conflicts.push(what);
     }
 
-    /// What the admin still has to do; `secret_carried`: the plugin's webhook secret is
-    /// jirabridge's now, so Jira's webhook URLs keep theirs.
-    pub fn next_steps(&mut self, plan: &super::plan::Plan, secret_carried: bool) {
-        self.next_steps.push(match secret_carried {
-            true => "Point each Jira webhook at server.public_url: the paths and the secret stay as they were.".into(),
-            false => "Jira's webhooks carry the plugin's secret, which was not imported, so jirabridge would refuse \
+    /// What the admin still has to do, given what became of the plugin's webhook `secret`.
+    pub fn next_steps(&mut self, plan: &super::plan::Plan, secret: super::SecretOutcome) {
+        use super::SecretOutcome;
+        self.next_steps.push(match secret {
+            SecretOutcome::Carried => {
+                "Point each Jira webhook at server.public_url: the paths and the secret stay as they were.".into()
+            }
+            SecretOutcome::NotCarried => {
+                "Jira's webhooks carry the plugin's secret, which was not imported, so jirabridge would refuse \
                 them (401): import again with --mattermost-config, or set webhook.secret to the plugin's Webhook \
                 Secret, or give each Jira webhook the URL `/jira webhook` shows. Then point it at server.public_url."
-                .into(),
+                    .into()
+            }
+            SecretOutcome::KeptRegenerated => {
+                "jirabridge's webhook secret was regenerated since the last import and is \
+                kept: each Jira webhook needs the URL `/jira webhook` shows (--overwrite would restore the plugin's \
+                secret instead)."
+                    .into()
+            }
         });
         for instance in &plan.instances {
             if instance.record.instance_type == crate::ids::InstanceType::Cloud {
