@@ -35,7 +35,13 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     let loaded = jirabridge::config::Config::load(Some(&config)).unwrap();
     let live = jirabridge::live_config::Settings::load(loaded, store.clone(), key.clone()).unwrap();
     assert_eq!(live.current().mattermost.threaded_comment_days, 14, "imported");
-    live.update(&[("mattermost.threaded_comment_days".into(), serde_json::json!(3))], "admin").unwrap();
+    assert!(!live.current().jira.enable_issue_ui, "imported");
+    // One of them back to its default: the console then keeps no value of its own.
+    let edits = [
+        ("mattermost.threaded_comment_days".into(), serde_json::json!(3)),
+        ("jira.enable_issue_ui".into(), serde_json::json!(true)),
+    ];
+    live.update(&edits, "admin").unwrap();
     drop((live, store));
     // …and the plugin's newer export renames another.
     let newer = work.path().join("newer.jsonl");
@@ -65,9 +71,11 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
     assert!(!steps.contains("import again with --mattermost-config"), "{steps}");
     assert_eq!(store.secret(WEBHOOK_SECRET, &key).unwrap().unwrap().value, "regenerated-in-jirabridge", "kept");
     let settings = &report["kinds"]["settings"];
-    assert_eq!((settings["conflicts"].as_u64(), settings["updated"].as_u64()), (Some(1), Some(0)), "{report}");
+    assert_eq!((settings["conflicts"].as_u64(), settings["updated"].as_u64()), (Some(2), Some(0)), "{report}");
     assert!(report["conflicts"].to_string().contains("mattermost.threaded_comment_days was changed"), "{report}");
-    assert_eq!(console_value(&config, &store, &key).mattermost.threaded_comment_days, 3, "kept");
+    assert!(report["conflicts"].to_string().contains("jira.enable_issue_ui was changed"), "{report}");
+    let kept = console_value(&config, &store, &key);
+    assert_eq!((kept.mattermost.threaded_comment_days, kept.jira.enable_issue_ui), (3, true), "kept");
     drop(store);
 
     let forced = import_from(&config, &newer, &["--overwrite"]);
@@ -78,7 +86,8 @@ async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
         "regenerated-in-jirabridge"
     );
     let store = open_store(data.path());
-    assert_eq!(console_value(&config, &store, &key).mattermost.threaded_comment_days, 14, "overwritten");
+    let overwritten = console_value(&config, &store, &key);
+    assert_eq!((overwritten.mattermost.threaded_comment_days, overwritten.jira.enable_issue_ui), (14, false));
 }
 
 /// The settings in force with the console's values, as `serve` would start with them.

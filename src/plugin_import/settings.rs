@@ -109,20 +109,27 @@ pub fn import(
             continue;
         }
         let current = values.get(*setting).map(value_to_json).unwrap_or(Value::Null);
-        let as_imported = match store.imported_hash(hashes::SETTING, setting) {
-            Ok(recorded) => recorded == Some(hashes::of_setting(setting, &current)),
+        let recorded = match store.imported_hash(hashes::SETTING, setting) {
+            Ok(recorded) => recorded,
             Err(e) => {
                 report.warnings.push(format!("the plugin's {name} was not imported: {e}"));
                 continue;
             }
         };
-        // A value chosen in the console (not one an import left) is the admin's.
-        let replaceable = options.overwrite || as_imported || source == Source::Default;
-        match counts.decide(true, current == wanted, replaceable) {
+        let as_imported = recorded == Some(hashes::of_setting(setting, &current));
+        // A value chosen in the console is the admin's, a return to the default included
+        // (the console then drops its value); a default no import ever changed is not.
+        let untouched_default = source == Source::Default && recorded.is_none();
+        match counts.decide(true, current == wanted, options.overwrite || as_imported || untouched_default) {
             Decision::Write => changes.push((setting.to_string(), wanted)),
-            Decision::Conflict => report.conflict(format!(
-                "{setting} was changed in jirabridge since the last import; the plugin's {name} was not imported"
-            )),
+            Decision::Conflict => report.conflict(match recorded {
+                Some(_) => format!(
+                    "{setting} was changed in jirabridge since the last import; the plugin's {name} was not imported"
+                ),
+                None => format!(
+                    "{setting} was set in jirabridge's console before the import; the plugin's {name} was not imported"
+                ),
+            }),
             Decision::Keep => {}
         }
     }
@@ -133,10 +140,14 @@ pub fn import(
             .map(|(setting, value)| (hashes::SETTING.to_string(), setting.clone(), hashes::of_setting(setting, value)))
             .collect();
         let remembered = ImportWrites { hashes, ..ImportWrites::default() };
-        let applied = live.update(&changes, "plugin import").map_err(|e| e.to_string());
-        if let Err(e) = applied.and_then(|_| store.apply_import(&remembered, key).map_err(|e| e.to_string())) {
+        if let Err(e) = live.update(&changes, "plugin import") {
             report.warnings.push(format!("the plugin's settings were not imported: {e}"));
             counts = Counts::default();
+        } else if let Err(e) = store.apply_import(&remembered, key) {
+            report.warnings.push(format!(
+                "the plugin's settings are in force, but jirabridge could not note them as imported ({e}): \
+                 a later import will report them as changed in jirabridge"
+            ));
         }
     }
     report.kinds.insert("settings", counts);
