@@ -87,19 +87,21 @@ fn run(config: &crate::config::Config, args: &ImportArgs) -> anyhow::Result<plug
     let store_dir = scratch.as_ref().map_or(dir.as_path(), |s| s.0.as_path());
     let store = crate::data_dir::open_store_directly(store_dir)?;
     let key = crate::store::MasterKey::for_store(config.security.encryption_key.expose(), store_dir)?;
+    // The settings as `serve` would run with them: the console's values included.
+    let loaded = crate::config::Config::load(args.config_file.as_deref())
+        .map_err(|errors| anyhow::anyhow!("the configuration has errors:\n{errors}"))?;
+    let live = crate::live_config::Settings::load(loaded, store.clone(), key.clone())?;
     let options = Options {
-        secret_pinned: config.webhook.secret.is_set(),
-        secret_grace_hours: config.webhook.secret_grace_hours,
+        secret_pinned: live.source("webhook.secret").pins(),
+        secret_grace_hours: live.current().webhook.secret_grace_hours,
         ..args.options
     };
     let mut report = plugin_import::run(&store, &key, &rows, settings.as_ref(), options, now_ms())?;
     mark_missing_channels(config, &store, &mut report, options.dry_run)?;
     if let Some(plugin) = &settings {
-        let loaded = crate::config::Config::load(args.config_file.as_deref())
-            .map_err(|errors| anyhow::anyhow!("the configuration has errors:\n{errors}"))?;
-        let live = crate::live_config::Settings::load(loaded, store.clone(), key.clone())?;
         plugin_import::settings::import(&store, &key, &live, plugin, options, &mut report);
     }
+    drop(live);
     drop(store);
     for warning in crate::data_dir::match_owner(dir) {
         eprintln!("warning: {warning}");
