@@ -3,6 +3,8 @@
 //! subscriptions and templates, users and their connections. Keys the plugin derives from
 //! MD5 are found by computing them for every instance and user; whatever is left is listed
 //! with why it was not imported.
+//!
+//! size: one pass over the export, a function per kind of key, and the tests of each.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -51,10 +53,17 @@ pub fn md5hex(text: &str) -> String {
 }
 
 impl Plan {
-    /// Leaves a record of `kind` out, saying why.
+    /// Leaves a row holding a record of `kind` out, saying why.
     fn skip(&mut self, kind: &'static str, key: String, reason: String) {
         *self.skipped_per_kind.entry(kind).or_default() += 1;
         self.skipped.insert(key, reason);
+    }
+
+    /// Leaves out one record of `kind` of a row that holds several (the instance list, a
+    /// channel's subscriptions), with a warning: the row itself was imported.
+    fn skip_record(&mut self, kind: &'static str, warning: String) {
+        *self.skipped_per_kind.entry(kind).or_default() += 1;
+        self.warnings.push(warning);
     }
 }
 
@@ -140,14 +149,17 @@ fn instances(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, now_ms: u64) {
         let details = left.remove(format!("jira_instance_{}", md5hex(&id)).as_str()).map(parse).unwrap_or(Value::Null);
         let kind = Some(text(&details, "Type")).filter(|t| !t.is_empty()).unwrap_or(listed_type);
         let Ok(parsed) = InstanceId::parse(&id) else {
-            plan.warnings.push(format!("instance {id:?} is not a Jira URL and was not imported"));
+            plan.skip_record("instances", format!("instance {id:?} is not a Jira URL and was not imported"));
             continue;
         };
         let instance_type = match kind.as_str() {
             "server" => InstanceType::Server,
             "cloud" | "cloud-oauth" => InstanceType::Cloud,
             other => {
-                plan.warnings.push(format!("instance {id} has the unknown type {other:?} and was not imported"));
+                plan.skip_record(
+                    "instances",
+                    format!("instance {id} has the unknown type {other:?} and was not imported"),
+                );
                 continue;
             }
         };
@@ -176,7 +188,8 @@ fn rules(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, id: &str, kind: &str
     let by_id = if kind == "jirasub" { &value["Channel"]["by_id"] } else { &value["Templates"]["by_id"] };
     for (rule_id, rule) in by_id.as_object().into_iter().flatten() {
         let Ok(mut sub) = serde_json::from_value::<Subscription>(rule.clone()) else {
-            plan.warnings.push(format!("{kind} {rule_id} of {id} is not a subscription and was not imported"));
+            let counted = if kind == "jirasub" { "subscriptions" } else { "templates" };
+            plan.skip_record(counted, format!("{kind} {rule_id} of {id} is not a subscription and was not imported"));
             continue;
         };
         // As the plugin does on load: the record's instance wins over the entry's own.
@@ -257,9 +270,10 @@ fn users(plan: &mut Plan, left: &mut HashMap<&str, &KvRow>, instances: &[(String
             let value: Value = serde_json::from_slice(&row.value).unwrap_or(Value::Null);
             match connection_of(instance, &mm_user, &value, now_ms) {
                 Some(connection) => plan.connections.push(connection),
-                None => plan.warnings.push(format!(
-                    "{mm_user}'s connection to {instance} has no usable credentials; they must reconnect"
-                )),
+                None => plan.skip_record(
+                    "connections",
+                    format!("{mm_user}'s connection to {instance} has no usable credentials; they must reconnect"),
+                ),
             }
         }
         let default = text(&user, "default_instance_id");

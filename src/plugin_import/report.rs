@@ -131,8 +131,8 @@ impl Report {
         out.push_str(&format!("{mode} {} rows read.\n", self.rows));
         for (kind, c) in &self.kinds {
             out.push_str(&format!(
-                "{kind}: {} found, {} created, {} updated, {} unchanged, {} conflicts\n",
-                c.found, c.created, c.updated, c.unchanged, c.conflicts
+                "{kind}: {} found, {} created, {} updated, {} unchanged, {} skipped, {} conflicts\n",
+                c.found, c.created, c.updated, c.unchanged, c.skipped, c.conflicts
             ));
         }
         let sections = [
