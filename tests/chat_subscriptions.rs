@@ -8,7 +8,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::connected::{app_for, app_with_server, connect, jira_command, submit_last_form, ADA_PAT};
+use crate::connected::{app_for, app_with_server, connect, jira_command, submit_last_form, ADA_PAT, COMMAND_TOKEN};
 use crate::support::app::{TestApp, SECRET};
 use crate::support::fake_jira::FakeJira;
 use crate::support::fixtures::own;
@@ -354,5 +354,35 @@ async fn a_rule_is_not_saved_where_the_bot_cannot_post() {
     app.mm.set_bot_member(&app.channel_id, true);
     assert_eq!(submit_last_form(&app, &ada, rule).await, json!({}));
     wait_for_bot_post(&app, "Jira subscription, \"Ops bugs\", was added to this channel by Ada Lovelace").await;
+    app.shutdown().await;
+}
+
+/// SPEC §6.2 point 2 where the bot cannot read the channel: a direct message between people
+/// gets the plugin's sentence, and a private channel the bot is not in says to invite it
+/// (not "unknown channel").
+#[tokio::test]
+async fn subscribe_where_the_bot_cannot_read_the_channel_says_why() {
+    let jira = jira_with_ops().await;
+    let app = app_with_server(&jira).await;
+    let ada = app.mm.add_user("ada", "system_user system_admin");
+    let bob = app.mm.add_user("bob", "system_user");
+    let direct = app.mm.add_direct_between(&ada, &bob);
+    let private = app.mm.add_private_channel(&app.team_id, "night-ops", false);
+    app.mm.add_member(&private, &ada);
+    let subscribe_in = |channel_id: String| {
+        let (app, ada) = (&app, ada.clone());
+        async move { app.slash_in(&channel_id, "", (&ada, COMMAND_TOKEN, "/jira subscribe")).await.text() }
+    };
+    assert_eq!(subscribe_in(direct).await, "subscriptions are not allowed in direct message or group message channels");
+    let bot = app.mm.bot_username();
+    assert_eq!(
+        subscribe_in(private.clone()).await,
+        format!(
+            "@{bot} is not a member of this channel, so it cannot post the subscription's notifications here. Add it with `/invite @{bot}` and try again."
+        )
+    );
+    app.mm.set_bot_member(&private, true);
+    let listing = subscribe_in(private).await;
+    assert!(!listing.contains("not a member"), "the bot is in now: {listing}");
     app.shutdown().await;
 }

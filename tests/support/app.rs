@@ -134,15 +134,25 @@ impl TestApp {
     /// `line` (starting with `/jira`) run by `user_id` in the test channel with the command
     /// token `token`, as Mattermost sends it; answers what Mattermost got back.
     pub async fn slash(&self, user_id: &str, token: &str, line: &str) -> super::fake_mattermost::CommandReply {
+        self.slash_in(&self.channel_id, "", (user_id, token, line)).await
+    }
+
+    /// A command run in `channel_id`, in the thread of `root_id` (empty: not in a thread).
+    pub async fn slash_in(
+        &self,
+        channel_id: &str,
+        root_id: &str,
+        (user_id, token, line): (&str, &str, &str),
+    ) -> super::fake_mattermost::CommandReply {
         let url = format!("{}/mattermost/command", self.address);
         let command = super::fake_mattermost::SlashCommand {
             url: &url,
             token,
             team_id: &self.team_id,
-            channel_id: &self.channel_id,
+            channel_id,
             user_id,
             line,
-            root_id: "",
+            root_id,
         };
         self.mm.run_command(command).await
     }

@@ -12,6 +12,16 @@ use crate::jira::rest;
 use crate::mattermost::MmError;
 
 const NOT_ALLOWED: &str = "you don't have permission to manage subscriptions";
+const NOT_IN_DIRECT: &str = "subscriptions are not allowed in direct message or group message channels";
+
+/// Mattermost's names for direct (`<user id>__<user id>`) and group (40 hex digits)
+/// message channels: what the command says of a channel the bot may not read.
+fn is_direct_or_group_name(name: &str) -> bool {
+    let is_id = |part: &str| part.len() == 26 && part.bytes().all(|b| b.is_ascii_alphanumeric());
+    let direct = name.split_once("__").is_some_and(|(a, b)| is_id(a) && is_id(b));
+    let group = name.len() == 40 && name.bytes().all(|b| b.is_ascii_hexdigit());
+    direct || group
+}
 
 /// A refusal with the plugin's prefix.
 fn refused(reason: &str) -> String {
@@ -34,11 +44,16 @@ impl Connections {
         let channel_id = ChannelId::parse(&caller.channel_id).map_err(|_| unknown())?;
         let channel = match self.mattermost.channel(&channel_id).await {
             Ok(channel) if channel.delete_at == 0 => channel,
-            Ok(_) | Err(MmError::Status { status: 403 | 404, .. }) => return Err(unknown()),
+            // The bot reads only the private, direct and group channels it is in.
+            Err(MmError::Status { status: 403, .. }) if is_direct_or_group_name(&caller.channel_name) => {
+                return Err(NOT_IN_DIRECT.into())
+            }
+            Err(MmError::Status { status: 403, .. }) => return Err(self.bot_not_in_channel().await),
+            Ok(_) | Err(MmError::Status { status: 404, .. }) => return Err(unknown()),
             Err(e) => return Err(mattermost_trouble(e)),
         };
         if channel.channel_type == "D" || channel.channel_type == "G" {
-            return Err("subscriptions are not allowed in direct message or group message channels".into());
+            return Err(NOT_IN_DIRECT.into());
         }
         let member = self.mattermost.channel_member(&caller.channel_id, &caller.user_id).await;
         let member = member.map_err(mattermost_trouble)?.ok_or("not a member of the channel specified")?;
@@ -67,6 +82,15 @@ impl Connections {
             SubscriptionEditors::TeamAdmin => "is not team admin",
             _ => "is not system admin",
         }))
+    }
+
+    /// A private channel the bot was not added to: it could neither check who may edit
+    /// here nor post the notifications.
+    async fn bot_not_in_channel(&self) -> String {
+        let name = self.mattermost.me().await.map(|bot| bot.username).unwrap_or_else(|_| "jirabridge".into());
+        format!(
+            "@{name} is not a member of this channel, so it cannot post the subscription's notifications here. Add it with `/invite @{name}` and try again."
+        )
     }
 
     /// The caller's Jira groups against the allowed ones (names trimmed), when any are set.
@@ -100,4 +124,19 @@ impl Connections {
 fn mattermost_trouble(e: MmError) -> String {
     tracing::warn!(error = %e, "could not ask Mattermost who may edit subscriptions");
     "jirabridge could not ask Mattermost about this channel just now; please try again in a moment.".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_and_group_channels_are_known_by_their_names() {
+        let (a, b) = ("a".repeat(26), "b1".repeat(13));
+        assert!(is_direct_or_group_name(&format!("{a}__{b}")));
+        assert!(is_direct_or_group_name(&"0123456789abcdef".repeat(3)[..40]));
+        assert!(!is_direct_or_group_name("town-square"));
+        assert!(!is_direct_or_group_name("ops__night"));
+        assert!(!is_direct_or_group_name(""));
+    }
 }

@@ -87,17 +87,39 @@ impl FakeMattermost {
 
     /// An open channel (`O`) with the bot as a member.
     pub fn add_channel(&self, team_id: &str, name: &str) -> String {
+        self.push_channel(team_id, name, "O", true)
+    }
+
+    /// A private channel (`P`); the bot is a member only when `bot_member`.
+    pub fn add_private_channel(&self, team_id: &str, name: &str, bot_member: bool) -> String {
+        self.push_channel(team_id, name, "P", bot_member)
+    }
+
+    /// A direct message channel between two people (`D`, named `<id>__<id>`, ids sorted):
+    /// the bot is not in it.
+    pub fn add_direct_between(&self, first: &str, second: &str) -> String {
+        let mut ids = [first, second];
+        ids.sort();
+        let id = self.push_channel("", &format!("{}__{}", ids[0], ids[1]), "D", false);
+        for user in ids {
+            self.add_member(&id, user);
+        }
+        id
+    }
+
+    fn push_channel(&self, team_id: &str, name: &str, kind: &'static str, bot_member: bool) -> String {
         let mut world = self.inner.shared.world();
-        assert!(world.teams.iter().any(|t| t.id == team_id), "fake Mattermost has no team {team_id}");
+        let team_known = team_id.is_empty() || world.teams.iter().any(|t| t.id == team_id);
+        assert!(team_known, "fake Mattermost has no team {team_id}");
         let id = new_id();
         let channel = Channel {
             id: id.clone(),
             team_id: team_id.to_owned(),
             name: name.to_owned(),
-            kind: "O",
+            kind,
             create_at: world.now_ms(),
             delete_at: 0,
-            bot_member: true,
+            bot_member,
             last_post_at: 0,
             total_msg_count: 0,
         };

@@ -123,6 +123,10 @@ async fn channel(shared: Data<Shared>, path: Path<String>) -> Answer {
     let channel_id = url_id(&path, "channel_id")?;
     let world = shared.world();
     let channel = world.channel(channel_id).ok_or_else(errors::unknown_channel)?;
+    // Reading a private, direct or group channel takes membership (or a system admin).
+    if channel.kind != "O" && !channel.bot_member && !world.bot_system_admin {
+        return Err(errors::forbidden());
+    }
     Ok(HttpResponse::Ok().json(wire::channel(channel)))
 }
 
