@@ -21,6 +21,7 @@ mod console_pages;
 mod console_settings;
 mod control_socket;
 mod crash_recovery;
+mod create_in_thread;
 mod delivery;
 mod enrichment;
 mod enrichment_from_jira;

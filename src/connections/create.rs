@@ -75,9 +75,12 @@ impl Connections {
         text: String,
         post: Option<String>,
     ) -> Answer {
-        // The message the issue is made from, if any: `--post`, else the thread's root.
+        // The message the issue is made from: `--post`, else the thread's root; a thread the
+        // bot may not read (a direct message, a private channel it is not in) is left out.
+        let named = post.is_some();
         let source = match self.source_post(caller, post).await {
             Ok(source) => source,
+            Err(_) if !named => None,
             Err(sentence) => return sentence.into(),
         };
         let projects = match self.projects_of(acting).await {
