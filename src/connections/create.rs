@@ -21,7 +21,6 @@ use crate::mattermost::action::ActionOption;
 use crate::mattermost::command::CommandResponse;
 use crate::mattermost::dialog::DialogElement;
 use crate::mattermost::post::NewPost;
-use crate::utc::now_ms;
 
 /// The dialog's op.
 pub(super) const CREATE: &str = "create";
@@ -29,44 +28,7 @@ pub(super) const CREATE: &str = "create";
 /// Fields the first dialog fills (or Jira fills itself).
 pub(super) const FILLED: [&str; 5] = ["summary", "description", "project", "issuetype", "reporter"];
 
-/// How long a user's project list is used before Jira is asked again (SPEC §10.1: the form
-/// must open within Mattermost's 30 s, so it comes from memory when it can).
-const PROJECTS_FOR_MS: u64 = 10 * 60_000;
-
-/// Projects by connection (`instance\0user`): when they were read, and the list.
-pub(super) type ProjectCache = std::sync::Mutex<std::collections::HashMap<String, (u64, Vec<rest::Project>)>>;
-
 impl Connections {
-    /// The projects the caller may create issues in: from memory when read within
-    /// [`PROJECTS_FOR_MS`], else from Jira (a failed read falls back to an older list).
-    pub(super) async fn projects_of(&self, acting: &Acting) -> Result<Vec<rest::Project>, JiraError> {
-        let key = format!("{}\0{}", acting.instance.id, acting.connection.mm_user_id);
-        let remembered = self.projects.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
-        if let Some((read_at, projects)) = &remembered {
-            if now_ms().saturating_sub(*read_at) < PROJECTS_FOR_MS {
-                return Ok(projects.clone());
-            }
-        }
-        let cloud = acting.instance.instance_type == InstanceType::Cloud;
-        match rest::projects(&self.jira, &acting.base, cloud, &acting.auth).await {
-            Ok(projects) => {
-                let mut cache = self.projects.lock().unwrap_or_else(|p| p.into_inner());
-                cache.insert(key, (now_ms(), projects.clone()));
-                Ok(projects)
-            }
-            Err(e @ JiraError::Unauthorized) => Err(e),
-            Err(e) => remembered.map(|(_, projects)| projects).ok_or(e),
-        }
-    }
-
-    /// The numeric id of the project with `key`, for Jira's own create page, which takes
-    /// only that; the key itself when the list does not know it.
-    async fn project_id(&self, acting: &Acting, key: &str) -> String {
-        let projects = self.projects_of(acting).await.unwrap_or_default();
-        let found = projects.into_iter().find(|p| p.key == key && !p.id.is_empty());
-        found.map_or_else(|| key.to_string(), |p| p.id)
-    }
-
     /// The command: open the dialog with the command's trigger id.
     pub(super) async fn create_command(
         &self,

@@ -22,6 +22,7 @@ mod install;
 mod issues;
 mod oauth;
 mod ops;
+mod projects;
 mod settings;
 mod subscribe;
 mod subscribe_list;
@@ -63,7 +64,7 @@ pub struct Connections {
     /// One OAuth 2.0 refresh at a time per connection (see `credentials`).
     refreshing: credentials::RefreshLocks,
     /// Each connection's projects, for the create form (see `create`).
-    projects: create::ProjectCache,
+    projects: projects::ProjectCache,
     /// The routing index, which subscriptions edited from chat keep current.
     subscriptions: Arc<RwLock<SubscriptionIndex>>,
     /// The issue people the router read from Jira for recent events (DMs use them).
