@@ -220,6 +220,11 @@ async fn stats_and_setup_answer_with_what_the_store_holds() {
     );
     let setup = jira(&app, &admin, COMMAND_TOKEN, "/jira setup").await.text();
     assert!(setup.contains("* ✓ A Jira instance added\n* ✓ A Jira webhook pointing at jirabridge"), "{setup}");
+    // Uninstalled, the instance's rule is kept for a reinstall but is no longer active.
+    let encoded = jirabridge::jira::instance::encode_id("https://acme.atlassian.net");
+    assert_eq!(app.api(Method::DELETE, &format!("/instances/{encoded}")).send().await.unwrap().status(), 204);
+    let stats = jira(&app, &admin, COMMAND_TOKEN, "/jira stats").await.text();
+    assert!(stats.contains("* Subscriptions: 0 active, 0 broken, 1 of uninstalled instances\n"), "{stats}");
     app.shutdown().await;
 }
 

@@ -137,7 +137,14 @@ pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<Strin
     let instances = store.instances()?;
     let cloud = instances.iter().filter(|i| i.instance_type == InstanceType::Cloud).count();
     let subscriptions = store.subscriptions()?;
-    let broken = subscriptions.iter().filter(|s| s.state == SubscriptionState::Broken).count();
+    // An uninstalled instance's rules are kept for a reinstall, but route nothing.
+    let installed = |s: &&crate::store::records::SubscriptionRecordV1| instances.iter().any(|i| i.id == s.instance_id);
+    let (live, kept): (Vec<_>, Vec<_>) = subscriptions.iter().partition(installed);
+    let broken = live.iter().filter(|s| s.state == SubscriptionState::Broken).count();
+    let kept = match kept.len() {
+        0 => String::new(),
+        n => format!(", {n} of uninstalled instances"),
+    };
     let since = now_ms.saturating_sub(86_400_000);
     let events = store.events_newest_first(since, usize::MAX, |_| true)?.len();
     let deliveries = store.recent_deliveries(since, usize::MAX)?;
@@ -145,13 +152,13 @@ pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<Strin
     Ok(format!(
         "###### jirabridge statistics\n\
          * Jira instances: {} ({} Server or Data Center, {cloud} Cloud)\n\
-         * Subscriptions: {} active, {broken} broken\n\
+         * Subscriptions: {} active, {broken} broken{kept}\n\
          * Connected users: {connected_users}\n\
          * Last 24 hours: {} received, {} made\n\
          * Dead deliveries in the last 24 hours: {}\n",
         instances.len(),
         instances.len() - cloud,
-        subscriptions.len() - broken,
+        live.len() - broken,
         counted(events, "event", "events"),
         counted(finished("done"), "post", "posts"),
         finished("dead"),
