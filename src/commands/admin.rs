@@ -147,8 +147,12 @@ pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<Strin
     };
     let since = now_ms.saturating_sub(86_400_000);
     let events = store.events_newest_first(since, usize::MAX, |_| true)?.len();
-    let deliveries = store.recent_deliveries(since, usize::MAX)?;
-    let finished = |state: &str| deliveries.iter().filter(|d| d.record.state.as_str() == state).count();
+    let (done, dead) =
+        store.fold_recent_deliveries(since, (0, 0), |(done, dead), delivery| match delivery.record.state {
+            crate::store::records::DeliveryState::Done => *done += 1,
+            crate::store::records::DeliveryState::Dead => *dead += 1,
+            _ => {}
+        })?;
     Ok(format!(
         "###### jirabridge statistics\n\
          * Jira instances: {} ({} Server or Data Center, {cloud} Cloud)\n\
@@ -160,8 +164,8 @@ pub fn stats(store: &Store, connected_users: usize, now_ms: u64) -> Result<Strin
         instances.len() - cloud,
         live.len() - broken,
         counted(events, "event", "events"),
-        counted(finished("done"), "post", "posts"),
-        finished("dead"),
+        counted(done, "post", "posts"),
+        dead,
     ))
 }
 

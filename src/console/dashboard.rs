@@ -8,7 +8,7 @@ use super::page::{day, render, Chrome};
 use super::session::SignedIn;
 use crate::store::records::DeliveryState;
 use crate::store::records::SubscriptionState;
-use crate::store::{Store, StoreError};
+use crate::store::{DueDelivery, Store, StoreError};
 use crate::utc::now_ms;
 use crate::web::AppState;
 
@@ -53,6 +53,35 @@ struct ErrorRow {
     error: String,
 }
 
+/// What the page shows of the deliveries of its days, gathered one delivery at a time.
+#[derive(Default)]
+struct Finished {
+    /// Day (days since the epoch) → posts made and deliveries given up, by when they ended.
+    per_day: std::collections::HashMap<u64, (u64, u64)>,
+    /// The newest failures still retrying or given up, with their errors.
+    failed: Vec<DueDelivery>,
+}
+
+impl Finished {
+    const ERRORS_SHOWN: usize = 10;
+
+    fn add(&mut self, delivery: DueDelivery) {
+        let record = &delivery.record;
+        if let Some(day) = record.finished_at_ms.map(|at| at / 86_400_000) {
+            let (posted, dead) = self.per_day.entry(day).or_default();
+            match record.state {
+                DeliveryState::Done => *posted += 1,
+                DeliveryState::Dead => *dead += 1,
+                _ => {}
+            }
+        }
+        let failing = matches!(record.state, DeliveryState::Dead | DeliveryState::Retrying);
+        if failing && record.last_error.is_some() && self.failed.len() < Self::ERRORS_SHOWN {
+            self.failed.push(delivery);
+        }
+    }
+}
+
 pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
     let mattermost = state.mattermost_status().await;
     let now = now_ms();
@@ -61,7 +90,7 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
     // Everything the page shows from the store, in one visit on a blocking thread.
     let read = move |store: &Store| {
         let events = store.events_per_day(since)?;
-        let deliveries = store.recent_deliveries(since, usize::MAX)?;
+        let deliveries = store.fold_recent_deliveries(since, Finished::default(), Finished::add)?;
         Ok::<_, StoreError>((
             events,
             deliveries,
@@ -75,26 +104,13 @@ pub async fn page(admin: SignedIn, state: web::Data<AppState>) -> Result<HttpRes
     let days = (0..DAYS_SHOWN)
         .map(|back| {
             let d = today - back;
-            let finished_on = |s: DeliveryState| {
-                deliveries
-                    .iter()
-                    .filter(|x| x.record.state == s && x.record.finished_at_ms.is_some_and(|at| at / 86_400_000 == d))
-                    .count() as u64
-            };
-            DayRow {
-                day: day(d),
-                events: events.get(&d).copied().unwrap_or(0),
-                posted: finished_on(DeliveryState::Done),
-                dead: finished_on(DeliveryState::Dead),
-            }
+            let (posted, dead) = deliveries.per_day.get(&d).copied().unwrap_or_default();
+            DayRow { day: day(d), events: events.get(&d).copied().unwrap_or(0), posted, dead }
         })
         .collect();
     let mut recent_errors: Vec<ErrorRow> = deliveries
+        .failed
         .iter()
-        .filter(|d| {
-            d.record.last_error.is_some() && matches!(d.record.state, DeliveryState::Dead | DeliveryState::Retrying)
-        })
-        .take(10)
         .map(|d| ErrorRow {
             id: d.id,
             at: super::page::moment(

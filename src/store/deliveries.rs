@@ -250,21 +250,26 @@ fn after_key(key: &[u8]) -> Vec<u8> {
 }
 
 impl Store {
-    /// Deliveries created at or after `since_ms`, newest first, at most `limit`.
-    /// Ids grow with time, so the scan stops at the first older one.
-    pub fn recent_deliveries(&self, since_ms: u64, limit: usize) -> Result<Vec<DueDelivery>, StoreError> {
+    /// Folds the deliveries created at or after `since_ms` into `acc`, newest first, one at a
+    /// time: summaries over days of deliveries (a backlog can be hundreds of thousands) never
+    /// hold them all. Ids grow with time, so the scan stops at the first older one.
+    pub fn fold_recent_deliveries<T>(
+        &self,
+        since_ms: u64,
+        mut acc: T,
+        mut add: impl FnMut(&mut T, DueDelivery),
+    ) -> Result<T, StoreError> {
         self.outbox_settled();
-        let mut out = Vec::new();
         for entry in self.trees().deliveryid_delivery.iter().rev() {
             let (key, value) = entry?;
             let Some(id) = codec::read_u64(&key) else { continue };
             let record: DeliveryRecordV1 = codec::decode(DeliveryRecordV1::VERSION, &value)?;
-            if record.created_at_ms < since_ms || out.len() >= limit {
+            if record.created_at_ms < since_ms {
                 break;
             }
-            out.push(DueDelivery { id, record });
+            add(&mut acc, DueDelivery { id, record });
         }
-        Ok(out)
+        Ok(acc)
     }
 }
 
