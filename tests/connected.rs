@@ -829,5 +829,12 @@ async fn usage_sentences_and_the_default_instance_read_as_the_plugin_wrote_them(
     let refused = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert_eq!(refused, "Jira rejected your credentials; run `/jira connect` again.");
     assert!(jirabridge::commands::jira_ops::JiraOps::is_connected(&*app.state.jira_ops, &ada, None));
+    // …and connecting again, as told, replaces it (a working one is "already connected").
+    jira.add_pat_user("ada-new-token", "ada", "Ada Lovelace");
+    assert_eq!(connect(&app, &ada, "ada-new-token").await, json!({}));
+    let viewed = jira_command(&app, &ada, "/jira view DEMO-1").await;
+    assert!(viewed.body["attachments"][0]["text"].as_str().is_some_and(|t| t.contains("DEMO-1")), "{}", viewed.body);
+    let again = jira_command(&app, &ada, "/jira connect").await.text();
+    assert!(again.starts_with("You already have connected all available Jira accounts"), "{again}");
     app.shutdown().await;
 }

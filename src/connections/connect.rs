@@ -73,7 +73,10 @@ impl Connections {
                 let open: Vec<&InstanceRecordV1> =
                     instances.iter().filter(|i| !connected.iter().any(|c| c == i.id.as_str())).collect();
                 match open.as_slice() {
-                    [] => return "You already have connected all available Jira accounts. Please use `/jira disconnect --instance=<id>` to disconnect.".into(),
+                    [] => match self.first_refused(&caller.user_id, &instances).await {
+                        Some(refused) => refused,
+                        None => return "You already have connected all available Jira accounts. Please use `/jira disconnect --instance=<id>` to disconnect.".into(),
+                    },
                     [only] => (*only).clone(),
                     several => match several.iter().find(|i| i.is_default) {
                         Some(default) => (*default).clone(),
@@ -83,7 +86,7 @@ impl Connections {
             }
         };
         let id = instance.id.to_string();
-        if connected.contains(&id) {
+        if connected.contains(&id) && !self.refused_by_jira(&caller.user_id, &id).await {
             return format!("You already have a Jira account linked to your Mattermost account from {id}. Please use `/jira disconnect --instance={id}` to disconnect.").into();
         }
         let token = token_method(self, &instance);
@@ -179,7 +182,8 @@ impl Connections {
         if !missing.is_empty() {
             return Outcome::Invalid(missing);
         }
-        if self.connected_instances(&caller.user_id).contains(&instance_id) {
+        let connected = self.connected_instances(&caller.user_id).contains(&instance_id);
+        if connected && !self.refused_by_jira(&caller.user_id, &instance_id).await {
             return Outcome::Failed(format!("You already have a Jira account linked to your Mattermost account from {instance_id}. Please use `/jira disconnect --instance={instance_id}` to disconnect."));
         }
         let (auth, jira_auth) = if cloud {
@@ -331,5 +335,28 @@ impl Connections {
         if let Err(e) = self.mattermost.direct_message(&user, &post).await {
             tracing::warn!(user = %user_id, error = %e, "could not send a direct message");
         }
+    }
+}
+
+impl Connections {
+    /// Whether Jira now refuses `user`'s stored connection to `instance_id` (a revoked token,
+    /// a changed password): a 401 tells them to run `/jira connect` again, so connecting then
+    /// replaces that connection instead of calling it already linked.
+    async fn refused_by_jira(&self, user: &str, instance_id: &str) -> bool {
+        let Ok(acting) = self.acting(user, Some(instance_id)).await else { return false };
+        // A slow Jira is not a refusal: the connection is left as it is.
+        let asked = crate::jira::rest::myself(&self.jira, &acting.base, &acting.auth);
+        matches!(tokio::time::timeout(std::time::Duration::from_secs(5), asked).await, Ok(Err(JiraError::Unauthorized)))
+    }
+
+    /// The first of `instances` whose connection Jira refuses, for a bare `/jira connect`
+    /// when every instance is connected.
+    async fn first_refused(&self, user: &str, instances: &[InstanceRecordV1]) -> Option<InstanceRecordV1> {
+        for instance in instances {
+            if self.refused_by_jira(user, instance.id.as_str()).await {
+                return Some(instance.clone());
+            }
+        }
+        None
     }
 }
