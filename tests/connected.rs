@@ -825,6 +825,8 @@ async fn usage_sentences_and_the_default_instance_read_as_the_plugin_wrote_them(
 
     // A token Jira stopped taking: the command says to connect again; the connection stays.
     jira.add_issue("DEMO-1", json!({"summary": "Crash on start"}));
+    let quiet = jira_command(&app, &ada, "/jira settings notifications reporter off").await.text();
+    assert!(quiet.starts_with("Settings updated"), "{quiet}");
     jira.revoke_pat(ADA_PAT);
     let refused = jira_command(&app, &ada, "/jira view DEMO-1").await.text();
     assert_eq!(refused, "Jira rejected your credentials; run `/jira connect` again.");
@@ -834,6 +836,8 @@ async fn usage_sentences_and_the_default_instance_read_as_the_plugin_wrote_them(
     assert_eq!(connect(&app, &ada, "ada-new-token").await, json!({}));
     let viewed = jira_command(&app, &ada, "/jira view DEMO-1").await;
     assert!(viewed.body["attachments"][0]["text"].as_str().is_some_and(|t| t.contains("DEMO-1")), "{}", viewed.body);
+    let kept = jira_command(&app, &ada, "/jira settings").await.text();
+    assert!(kept.contains("Notifications for reporter: off"), "the replaced connection's settings stay: {kept}");
     let again = jira_command(&app, &ada, "/jira connect").await.text();
     assert!(again.starts_with("You already have connected all available Jira accounts"), "{again}");
     app.shutdown().await;

@@ -210,7 +210,8 @@ impl Connections {
         }
     }
 
-    /// Keeps a checked connection (all notifications on, SPEC §8.3) and tells the user in a
+    /// Keeps a checked connection (all notifications on, SPEC §8.3; a connection it replaces
+    /// keeps its notification settings and the project last used) and tells the user in a
     /// DM; `Err` is the sentence when it could not be stored.
     pub(super) async fn connected(
         &self,
@@ -219,7 +220,9 @@ impl Connections {
         me: crate::jira::rest::JiraPerson,
         auth: ConnectionAuth,
     ) -> Result<(), String> {
-        let connection = Connection {
+        let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
+        let replaced = self.store.run(move |_| store.connection(&id, &who, &key)).await.ok().flatten();
+        let mut connection = Connection {
             instance_id: instance_id.to_string(),
             mm_user_id: user.to_string(),
             jira: JiraUser {
@@ -237,6 +240,11 @@ impl Connections {
             saved_issue_type: None,
             connected_at_ms: now_ms(),
         };
+        if let Some(replaced) = replaced {
+            connection.settings = replaced.settings;
+            (connection.saved_project_key, connection.saved_issue_type) =
+                (replaced.saved_project_key, replaced.saved_issue_type);
+        }
         let (store, key, stored) = (self.store.clone(), self.key.clone(), connection.clone());
         if let Err(e) = self.store.run(move |_| store.put_connection(&stored, &key)).await {
             tracing::error!(error = %e, "could not store a Jira connection");
