@@ -32,6 +32,8 @@ async fn the_api_examples_work() {
     let app = spawn_app_with(|c| {
         c.webhook.secret = Secret::default();
         c.admin.api_token = Secret::default();
+        // As a real install has it: registering /jira needs it.
+        c.server.public_url = "https://jirabridge.example.com".into();
     })
     .await;
     let state = &app.state;

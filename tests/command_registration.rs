@@ -56,6 +56,18 @@ async fn the_bot_registers_jira_and_its_token_works_in_that_team_only() {
     app.shutdown().await;
 }
 
+/// Without `server.public_url` the command would point Mattermost at the listen address:
+/// nothing is registered, and the answer says what to set.
+#[tokio::test]
+async fn no_command_is_registered_without_a_public_url() {
+    let app = spawn_app_with(|c| c.server.public_url = String::new()).await;
+    let (status, body) = register(&app, json!({"team_id": app.team_id})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.to_string().contains("server.public_url is not set"), "{body}");
+    assert!(app.mm.team_commands(&app.team_id).is_empty(), "nothing registered");
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn without_the_permission_the_manual_steps_come_back_and_an_admin_token_works() {
     let app = app().await;

@@ -1,7 +1,7 @@
 //! The admin console's pages doing what the admin API does: instances, subscriptions, the
 //! legacy URL builder, the Mattermost test, the event log, replay and retry.
 
-use crate::support::app::{spawn_app, CHANNEL, SECRET, TEAM};
+use crate::support::app::{spawn_app, spawn_app_with, CHANNEL, SECRET, TEAM};
 use crate::support::console::{signed_in, ADMIN};
 
 #[tokio::test]
@@ -248,6 +248,14 @@ async fn every_webhook_url_is_on_one_page_with_the_secret_as_the_command_gives_i
 #[tokio::test]
 async fn jira_is_registered_in_a_team_by_its_name_from_the_console() {
     let app = spawn_app().await;
+    let mut visitor = signed_in(&app).await;
+    let page = visitor.get("/admin/mattermost").await;
+    let nowhere = visitor.submit(&page, "/admin/mattermost/commands", &[("team", TEAM)]).await;
+    assert!(nowhere.has("server.public_url is not set"), "{}", nowhere.body);
+    assert!(app.mm.team_commands(&app.team_id).is_empty());
+    app.shutdown().await;
+
+    let app = spawn_app_with(|c| c.server.public_url = "https://jirabridge.example.com".into()).await;
     let mut visitor = signed_in(&app).await;
     let page = visitor.get("/admin/mattermost").await;
     let registered = visitor.submit(&page, "/admin/mattermost/commands", &[("team", TEAM)]).await;

@@ -21,7 +21,9 @@ pub struct RegisterCommand {
 impl From<RegisterError> for ApiError {
     fn from(e: RegisterError) -> Self {
         match e {
-            RegisterError::Forbidden | RegisterError::TriggerTaken { .. } => ApiError::Conflict(e.to_string()),
+            RegisterError::Forbidden | RegisterError::TriggerTaken { .. } | RegisterError::NoPublicUrl(_) => {
+                ApiError::Conflict(e.to_string())
+            }
             RegisterError::Mattermost(e) => ApiError::MattermostFailed(e.to_string()),
             RegisterError::Store(e) => e.into(),
         }

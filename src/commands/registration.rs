@@ -38,6 +38,14 @@ pub enum RegisterError {
         "Mattermost already has a /jira command in team {team}; disable the Jira plugin or delete that command first."
     )]
     TriggerTaken { team: String },
+    /// Without `server.public_url` the command's URL would be the listen address, which
+    /// Mattermost cannot reach (a loopback or unspecified address).
+    #[error(
+        "server.public_url is not set, so /jira would point Mattermost at jirabridge's listen address ({0}), \
+         which it cannot reach. Set server.public_url to the address Mattermost uses to reach jirabridge, \
+         restart jirabridge, then register the command."
+    )]
+    NoPublicUrl(String),
     #[error("{0}")]
     Mattermost(MmError),
     #[error(transparent)]
@@ -81,6 +89,9 @@ pub async fn register(
     team_id: &str,
     admin_token: Option<&str>,
 ) -> Result<CommandRegistration, RegisterError> {
+    if config.server.public_url.trim().is_empty() {
+        return Err(RegisterError::NoPublicUrl(config.public_base_url()));
+    }
     let key_for_read = key.clone();
     let ours = store.run(move |s| s.command_registrations(&key_for_read)).await?;
     let existing = mattermost.team_commands(team_id, admin_token).await?;
