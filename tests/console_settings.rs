@@ -231,9 +231,9 @@ async fn a_secret_setting_is_replaced_and_removed_but_never_shown() {
     let mut visitor = signed_in(&app).await;
     let page = visitor.get("/admin/settings").await;
     let key = "jira.admin_api_token";
-    let set = visitor.submit(&page, "/admin/settings", &[("shown", key), (key, "jira-token-123")]).await;
+    let set = visitor.submit(&page, "/admin/settings", &[("shown", key), (key, " jira-token-123\n")]).await;
     assert_eq!(set.status, 303);
-    assert_eq!(app.state.config().jira.admin_api_token.expose(), "jira-token-123");
+    assert_eq!(app.state.config().jira.admin_api_token.expose(), "jira-token-123", "pasted with spaces");
     let page = visitor.get("/admin/settings").await;
     assert!(!page.has("jira-token-123"), "never shown");
     assert!(page.has("name=\"clear:jira.admin_api_token\""));

@@ -191,7 +191,9 @@ fn changes(entries: &[SettingEntry], form: &FormData, stored: &BTreeMap<String, 
             Input::Secret if form.checked(&format!("clear:{}", entry.key)) => Json::Null,
             Input::Secret if raw.is_empty() => continue,
             Input::Secret if is_list(entry.key) => Json::Array(joined(stored.get(entry.key), raw)),
-            Input::Secret => Json::String(form.raw(entry.key).to_string()),
+            // Trimmed: a token pasted with a trailing space or line break would be refused
+            // by Mattermost or Jira, and a stored secret is never shown to spot it.
+            Input::Secret => Json::String(raw.to_string()),
             input => asked(input, entry.key, form),
         };
         if !entry.secret && left_as_shown(input_of(entry), entry.key, &wanted, form) {
