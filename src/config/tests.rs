@@ -368,3 +368,26 @@ fn every_bad_address_range_is_named_at_once() {
     let one = errors("[server]\ntrusted_proxies = [\"proxy\"]\n", &[]);
     assert!(one[0].contains(r#""proxy" is not an address range"#), "{one:?}");
 }
+
+#[test]
+fn attachment_sizes_read_as_the_plugin_wrote_them() {
+    use super::parse_byte_size;
+    let cases = [
+        ("1000", Some(1000)),
+        ("42b", Some(42)),
+        ("2KB", Some(2048)),
+        ("20MB", Some(20 << 20)),
+        ("100MiB", Some(100 << 20)),
+        ("1.5kb", Some(1536)),
+        ("1,234b", Some(1234)),
+        ("2tb", Some(2 << 40)),
+        ("0", None),
+        ("42 kb", None),
+        ("big", None),
+        ("-5kb", None),
+        ("", None),
+    ];
+    for (text, bytes) in cases {
+        assert_eq!(parse_byte_size(text), bytes, "{text:?}");
+    }
+}

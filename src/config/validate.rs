@@ -141,27 +141,33 @@ fn at_most(key: &str, value: u64, maximum: u64) -> Checked {
     Ok(())
 }
 
-/// Bytes in a size such as `100MiB`, `5MB`, `1024`.
+/// Bytes in a size as the plugin wrote `MaxAttachmentSize`: a number (`1024`, `1,234`,
+/// `1.5`) and a unit of 1024s (`b`, `kb`/`kib`, `mb`/`mib`, `gb`/`gib`, `tb`/`tib`, any
+/// case), so `20MB` is 20 × 2²⁰ bytes as it was in the plugin. More than zero.
 pub fn parse_byte_size(text: &str) -> Option<u64> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1000,
-        "kib" => 1 << 10,
-        "mb" => 1_000_000,
-        "mib" => 1 << 20,
-        "gb" => 1_000_000_000,
-        "gib" => 1 << 30,
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let exponent = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "kb" | "kib" => 1,
+        "mb" | "mib" => 2,
+        "gb" | "gib" => 3,
+        "tb" | "tib" => 4,
         _ => return None,
     };
-    digits.parse::<u64>().ok()?.checked_mul(factor)
+    let number: f64 = number.replace(',', "").parse().ok()?;
+    let bytes = number * 1024f64.powi(exponent);
+    // Beyond 2⁶³ the float no longer says which integer was meant.
+    (1.0..9.2e18).contains(&bytes).then_some(bytes as u64)
 }
 
 fn byte_size(key: &str, value: &str) -> Checked {
     if parse_byte_size(value).is_none() {
-        return problem(key, format!("{key} = {value:?}: expected a size such as \"100MiB\", \"5MB\" or \"1048576\""));
+        return problem(
+            key,
+            format!("{key} = {value:?}: expected a size of more than 0 such as \"100MB\", \"1.5GB\" or \"1048576\""),
+        );
     }
     Ok(())
 }
