@@ -153,3 +153,33 @@ async fn the_offline_import_marks_subscriptions_of_missing_channels_broken() {
     let ops = open_store(data.path()).subscription("sub-ops").unwrap().unwrap();
     assert_eq!((ops.state.as_str(), ops.broken_reason.as_deref()), ("broken", Some("channel not found")));
 }
+
+/// One plugin setting jirabridge cannot take (a size it cannot read) is named and left
+/// out; the others are imported all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setting_jirabridge_refuses_is_left_out_and_the_others_imported() {
+    let app = spawn_app().await;
+    let data = app.stop_keeping_data().await;
+    drop(open_store(data.path()));
+    let work = tempfile::tempdir().unwrap();
+    let config = config_for(work.path(), data.path());
+    let mut mm: Value =
+        serde_json::from_slice(&std::fs::read(own_dir().join("plugin-kv/config.json")).unwrap()).unwrap();
+    mm["PluginSettings"]["Plugins"]["jira"]["MaxAttachmentSize"] = "lots".into();
+    let mm_config = work.path().join("config.json");
+    std::fs::write(&mm_config, mm.to_string()).unwrap();
+    let kv = own_dir().join("plugin-kv/export.jsonl");
+    let args =
+        ["import-plugin", "--kv", kv.to_str().unwrap(), "--mattermost-config", mm_config.to_str().unwrap(), "--json"];
+    let out = crate::support::commands::jirabridge(&config, &args, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("the plugin's value for jira.max_attachment_size was not imported"), "{warnings}");
+    assert_eq!(report["kinds"]["settings"]["skipped"], 1, "{report}");
+    let store = open_store(data.path());
+    let key = MasterKey::load_or_create(data.path()).unwrap();
+    let imported = console_value(&config, &store, &key);
+    assert_eq!(imported.jira.admin_email, "jira-admin@example.com", "the others are imported");
+    assert_eq!(imported.mattermost.threaded_comment_days, 14);
+}

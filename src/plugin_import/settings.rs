@@ -14,7 +14,7 @@ use super::hashes;
 use super::report::{Counts, Decision, Report};
 use super::Options;
 use crate::config::{value_to_json, Source};
-use crate::live_config::Settings;
+use crate::live_config::{Settings, SettingsError};
 use crate::store::{ImportWrites, MasterKey, Store};
 
 /// Plugin setting (lower-cased) → jirabridge key.
@@ -135,12 +135,25 @@ pub fn import(
     }
     // One change of all the settings, as the console saves them: all of them or none.
     if !options.dry_run && !changes.is_empty() {
+        let mut applied = live.update(&changes, "plugin import");
+        // A value jirabridge refuses (a size it cannot read, say) is left out and named;
+        // the others are still imported, as one change.
+        if let Err(SettingsError::Invalid(refused)) = &applied {
+            for (setting, why) in refused {
+                report.warnings.push(format!("the plugin's value for {setting} was not imported: {why}"));
+            }
+            let before = changes.len();
+            changes.retain(|(setting, _)| !refused.contains_key(setting));
+            let left_out = before - changes.len();
+            (counts.updated, counts.skipped) = (counts.updated.saturating_sub(left_out), counts.skipped + left_out);
+            applied = if changes.is_empty() { Ok(Vec::new()) } else { live.update(&changes, "plugin import") };
+        }
         let hashes = changes
             .iter()
             .map(|(setting, value)| (hashes::SETTING.to_string(), setting.clone(), hashes::of_setting(setting, value)))
             .collect();
         let remembered = ImportWrites { hashes, ..ImportWrites::default() };
-        if let Err(e) = live.update(&changes, "plugin import") {
+        if let Err(e) = applied {
             report.warnings.push(format!("the plugin's settings were not imported: {e}"));
             counts = Counts::default();
         } else if let Err(e) = store.apply_import(&remembered, key) {
