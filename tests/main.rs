@@ -15,6 +15,7 @@ mod command_registration;
 mod conformance;
 mod connected;
 mod console;
+mod console_actions;
 mod console_dashboard;
 mod console_names;
 mod console_pages;

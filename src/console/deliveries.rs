@@ -132,11 +132,18 @@ pub async fn retry(
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (id, waker, actor) = (id.into_inner(), state.ingest.waker.clone(), post.admin.username.clone());
+    // Back to the list as it was filtered; a state that is not one is dropped.
+    let filtered =
+        DeliveryState::parse(post.form.get("state")).map_or(String::new(), |s| format!("state={}&", s.as_str()));
+    let back = |notice: &str| see_other(&format!("/admin/deliveries?{filtered}notice={notice}"));
     match state.store.run(move |store| outbox::retry_now(store, &waker, id, &actor, now_ms())).await {
-        Ok(_) => Ok(see_other("/admin/deliveries?notice=delivery_retried")),
+        Ok(_) => Ok(back("delivery_retried")),
         Err(RetryError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Delivery #{id} does not exist."))),
         Err(RetryError::Store(e)) => Err(e.into()),
-        Err(e) => Err(ConsoleError::BadRequest(e.to_string())),
+        // The worker got there first: the list says so instead of an error page.
+        Err(RetryError::InFlight(_)) => Ok(back("delivery_in_flight")),
+        Err(RetryError::Done(_)) => Ok(back("delivery_done")),
+        Err(RetryError::Changed(_)) => Ok(back("delivery_changed")),
     }
 }
 

@@ -200,7 +200,10 @@ pub async fn replay(
         Ok(_) => Ok(see_other(&format!("/admin/events/{id}?notice=event_replayed"))),
         Err(ReplayError::NotFound(_)) => Err(ConsoleError::NotFound(format!("Event #{id} is not stored any more."))),
         Err(ReplayError::Store(e)) => Err(e.into()),
-        Err(e) => Err(ConsoleError::BadRequest(e.to_string())),
+        // Said on the event's own page, which stays in reach.
+        Err(ReplayError::StillPending(_)) => Ok(see_other(&format!("/admin/events/{id}?notice=event_still_pending"))),
+        Err(ReplayError::NoTarget(_)) => Ok(see_other(&format!("/admin/events/{id}?notice=event_no_target"))),
+        Err(e @ ReplayError::Unreadable(..)) => Err(ConsoleError::BadRequest(e.to_string())),
     }
 }
 

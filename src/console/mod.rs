@@ -49,6 +49,17 @@ const NOTICES: &[(&str, &str)] = &[
     ("event_replayed", "Event replayed: new deliveries are queued."),
     ("event_replayed_nowhere", "Event replayed, but no channel takes it now: nothing was queued."),
     ("delivery_retried", "Delivery queued to be sent again now."),
+    ("delivery_in_flight", "Not retried: the delivery is being sent right now."),
+    ("delivery_done", "Not retried: the delivery was posted."),
+    ("delivery_changed", "Not retried: the delivery changed meanwhile (it may just have been sent); look at it again."),
+    (
+        "event_still_pending",
+        "Not replayed: the event is still waiting to be routed (its issue is being read from Jira). Replay it once it is routed.",
+    ),
+    (
+        "event_no_target",
+        "Not replayed: this legacy webhook event was never posted to a channel, so there is no channel to post it to again.",
+    ),
     ("admin_added", "Admin added. Give them the password through a channel you trust."),
     ("admin_password_changed", "Password changed; the account's open sessions were ended."),
     ("admin_deleted", "Admin deleted and signed out."),
