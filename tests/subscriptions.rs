@@ -341,6 +341,7 @@ async fn subscriptions_name_their_channel_for_people() {
     let response = app.api(Method::POST, "/subscriptions").json(&posted).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
+    assert_eq!(created["channel_display"], "eng / jira-feed", "API.md: every answer carries it: {created}");
     let listed: Value = app.api(Method::GET, "/subscriptions").send().await.unwrap().json().await.unwrap();
     assert_eq!(listed[0]["channel_display"], "eng / jira-feed", "{listed}");
     let id = created["id"].as_str().unwrap();

@@ -90,7 +90,7 @@ pub async fn create(
         &record.channel_id,
         &format!("Jira subscription, \"{}\", was added to this channel by the admin API", record.name),
     );
-    Ok(HttpResponse::Created().json(stored::to_json(&record)))
+    Ok(HttpResponse::Created().json(with_channel_display(&state, &record).await))
 }
 
 pub async fn get(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -115,7 +115,7 @@ pub async fn replace(
         &record.channel_id,
         &format!("Jira subscription, \"{}\", was updated by the admin API", record.name),
     );
-    Ok(HttpResponse::Ok().json(stored::to_json(&record)))
+    Ok(HttpResponse::Ok().json(with_channel_display(&state, &record).await))
 }
 
 pub async fn delete(_: AdminAuth, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
