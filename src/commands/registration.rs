@@ -121,6 +121,15 @@ pub async fn register(
 /// A command that already matches is left alone. Failures are logged: the old command still
 /// works until its URL stops answering.
 pub async fn update_all(mattermost: &MattermostClient, registrations: &[CommandRegistration], config: &Config) {
+    // Without a public URL the update would point the commands at the listen address, which
+    // Mattermost cannot reach: they keep the URL they were registered with.
+    if config.server.public_url.trim().is_empty() {
+        tracing::warn!(
+            teams = registrations.len(),
+            "server.public_url is not set: the registered /jira commands keep their URL; set it to update them"
+        );
+        return;
+    }
     for registration in registrations {
         if let Err(e) = update(mattermost, registration, config).await {
             tracing::warn!(team = %registration.team_id, error = %e, "could not update the /jira command in a team");
