@@ -37,6 +37,7 @@ mod legacy_webhook;
 mod mentions;
 mod notification_buttons;
 mod oauth_connect;
+mod oauth_reconnect;
 mod ops;
 mod personal_dms;
 mod plugin_import;

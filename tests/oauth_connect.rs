@@ -37,7 +37,7 @@ async fn add_instance(app: &TestApp, url: &str, kind: &str) -> Value {
     added.json().await.unwrap()
 }
 
-async fn command(app: &TestApp, user: &str, line: &str) -> String {
+pub(crate) async fn command(app: &TestApp, user: &str, line: &str) -> String {
     app.slash(user, COMMAND_TOKEN, line).await.text()
 }
 
@@ -137,7 +137,7 @@ async fn a_data_center_user_connects_with_oauth1_and_every_request_is_signed() {
 
 /// A Cloud app at `host` (a test-only name resolving to the fake), with the OAuth client
 /// set through the API; answers the app and the instance id.
-async fn cloud_app(jira: &FakeJira, host: &str) -> (TestApp, String) {
+pub(crate) async fn cloud_app(jira: &FakeJira, host: &str) -> (TestApp, String) {
     jirabridge::jira::client::test_hosts::resolve(host, "127.0.0.1:0".parse().unwrap());
     let site = format!("http://{host}:{}", jira.url.rsplit(':').next().unwrap());
     let app = oauth_app(jira).await;
@@ -222,7 +222,7 @@ async fn a_cloud_user_connects_with_oauth2_and_the_callback_refuses_bad_states()
 }
 
 /// Connects ada to the Cloud site through OAuth 2.0.
-async fn connect_cloud(app: &TestApp, jira: &FakeJira, site: &str, ada: &str) {
+pub(crate) async fn connect_cloud(app: &TestApp, jira: &FakeJira, site: &str, ada: &str) {
     set_client(app, site).await;
     jira.register_oauth2_app("client-1", "client-secret-1", "cloud-id-2", site);
     jira.sign_in_browser("accountid:557058:ada", "Ada Lovelace");

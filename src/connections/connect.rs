@@ -55,6 +55,8 @@ impl Connections {
             return NO_INSTANCES.into();
         }
         let connected = self.connected_instances(&caller.user_id);
+        // Chosen because Jira refuses its connection: not asked again below.
+        let mut known_refused = false;
         let instance = match named {
             Some(reference) => {
                 let (store, wanted) = (self.store.clone(), reference.clone());
@@ -74,7 +76,10 @@ impl Connections {
                     instances.iter().filter(|i| !connected.iter().any(|c| c == i.id.as_str())).collect();
                 match open.as_slice() {
                     [] => match self.first_refused(&caller.user_id, &instances).await {
-                        Some(refused) => refused,
+                        Some(refused) => {
+                            known_refused = true;
+                            refused
+                        }
                         None => return "You already have connected all available Jira accounts. Please use `/jira disconnect --instance=<id>` to disconnect.".into(),
                     },
                     [only] => (*only).clone(),
@@ -86,7 +91,7 @@ impl Connections {
             }
         };
         let id = instance.id.to_string();
-        if connected.contains(&id) && !self.refused_by_jira(&caller.user_id, &id).await {
+        if connected.contains(&id) && !known_refused && !self.refused_by_jira(&caller.user_id, &id).await {
             return format!("You already have a Jira account linked to your Mattermost account from {id}. Please use `/jira disconnect --instance={id}` to disconnect.").into();
         }
         let token = token_method(self, &instance);
@@ -351,7 +356,10 @@ impl Connections {
     /// a changed password): a 401 tells them to run `/jira connect` again, so connecting then
     /// replaces that connection instead of calling it already linked.
     async fn refused_by_jira(&self, user: &str, instance_id: &str) -> bool {
-        let Ok(acting) = self.acting(user, Some(instance_id)).await else { return false };
+        let Ok(acting) = self.acting(user, Some(instance_id)).await else {
+            // An OAuth 2.0 grant Atlassian refused ends the connection while it is read.
+            return !self.connected_instances(user).iter().any(|id| id == instance_id);
+        };
         // A slow Jira is not a refusal: the connection is left as it is.
         let asked = crate::jira::rest::myself(&self.jira, &acting.base, &acting.auth);
         matches!(tokio::time::timeout(std::time::Duration::from_secs(5), asked).await, Ok(Err(JiraError::Unauthorized)))
