@@ -256,6 +256,8 @@ impl Connections {
             return Err(STORE_TROUBLE.into());
         }
         self.remember(user, instance_id);
+        // Another Jira account may see other projects.
+        self.forget_projects(user, instance_id);
         self.direct_message(user, CONNECTED_DM).await;
         Ok(())
     }

@@ -53,6 +53,8 @@ fn store(cache: &ProjectCache, key: String, result: &Result<Vec<rest::Project>, 
         Ok(projects) => {
             drop(cache.insert(key, Listed { read_at_ms: now_ms(), projects: projects.clone(), refreshing: false }))
         }
+        // Credentials Jira refuses: the list goes, and the next use says so.
+        Err(JiraError::Unauthorized) => drop(cache.remove(&key)),
         // The older list stays; the next use starts another read.
         Err(_) => {
             if let Some(listed) = cache.get_mut(&key) {
@@ -96,6 +98,11 @@ impl Connections {
         }
     }
 
+    /// Drops `user`'s list for `instance_id` (a new connection may be another Jira account).
+    pub(super) fn forget_projects(&self, user: &str, instance_id: &str) {
+        self.projects.lock().unwrap_or_else(|p| p.into_inner()).remove(&format!("{instance_id}\0{user}"));
+    }
+
     /// The numeric id of the project with `key`, for Jira's own create page, which takes
     /// only that; the key itself when the list does not know it.
     pub(super) async fn project_id(&self, acting: &Acting, key: &str) -> String {
@@ -129,5 +136,7 @@ mod tests {
         store(&cache, "k".into(), &Err(JiraError::Unreachable("down".into())));
         let kept = cache.lock().unwrap()["k"].clone();
         assert_eq!((kept.read_at_ms, kept.refreshing), (5, false));
+        store(&cache, "k".into(), &Err(JiraError::Unauthorized));
+        assert!(cache.lock().unwrap().is_empty(), "refused credentials: the next use asks Jira and says so");
     }
 }
