@@ -77,12 +77,16 @@ fn role_mut<'a>(settings: &'a mut NotificationSettings, role: &str) -> &'a mut b
     }
 }
 
-/// "Current settings:" and a line per role.
+/// "Current settings:" and a line per role: on only when the master switch is on too (an
+/// imported connection may have every role on and notifications off, and then gets no DM).
 pub(super) fn listing(settings: &NotificationSettings) -> String {
     let mut copy = settings.clone();
     let lines: Vec<String> = ROLES
         .iter()
-        .map(|role| format!("\t- Notifications for {role}: {} ", word(*role_mut(&mut copy, role))))
+        .map(|role| {
+            let on = settings.notifications && *role_mut(&mut copy, role);
+            format!("\t- Notifications for {role}: {} ", word(on))
+        })
         .collect();
     format!("Current settings:\n{}", lines.join("\n"))
 }
@@ -94,9 +98,13 @@ pub(super) fn apply(asked: &Asked, settings: &mut NotificationSettings, instance
     match asked {
         Asked::List => listing(settings),
         Asked::Role(role, on) => {
+            // The master switch follows: a role turned on after "all off" must work again,
+            // and alone: the others were listed off, so they stay off.
+            if *on && !settings.notifications {
+                ROLES.iter().for_each(|other| *role_mut(settings, other) = false);
+                settings.notifications = true;
+            }
             *role_mut(settings, role) = *on;
-            // The master switch follows: a role turned on after "all off" must work again.
-            settings.notifications |= *on;
             let mut name = role.to_string();
             name[..1].make_ascii_uppercase();
             format!("Settings updated{suffix}:\n* {name} notifications {}.", word(*on))
@@ -194,5 +202,15 @@ mod tests {
         assert_eq!(reply, "Settings updated for Jira instance https://jira.example.com:\n* Mention notifications on.");
         apply(&Asked::All(false), &mut settings, None);
         assert!(!settings.assignee && !settings.watching && !settings.notifications);
+    }
+
+    #[test]
+    fn roles_list_off_while_notifications_are_off_and_one_turned_on_comes_alone() {
+        // As an import may leave it: every role on, the master switch off.
+        let mut settings = NotificationSettings { notifications: false, ..NotificationSettings::all_on() };
+        assert!(!listing(&settings).contains(": on"), "no DM arrives, so none is listed on");
+        apply(&Asked::Role("mention", true), &mut settings, None);
+        let listed = listing(&settings);
+        assert!(listed.contains("mention: on") && listed.contains("assignee: off"), "{listed}");
     }
 }
