@@ -94,9 +94,13 @@ pub(super) fn candidates(parsed: &NormalizedEvent, payload: &Value) -> Vec<Candi
             let comment = &payload["comment"];
             let author = person(&comment["author"]).or_else(|| person(&comment["updateAuthor"]));
             let not_them = |who: &String| Some(who) != actor.as_ref() && Some(who) != author.as_ref();
+            let mentions = mentioned(&comment["body"]);
+            // §5.9: the assignee "unless mentioned already", whether or not the mention DM
+            // is wanted (a mention DM turned off must not come back as a comment DM).
+            let assignee_mentioned = assignee.as_ref().is_some_and(|a| mentions.contains(a));
             let mut out: Vec<Candidate> =
-                mentioned(&comment["body"]).into_iter().filter(not_them).map(|m| candidate(m, Role::Mention)).collect();
-            if let Some(assignee) = assignee.filter(|a| Some(a) != actor.as_ref()) {
+                mentions.into_iter().filter(not_them).map(|m| candidate(m, Role::Mention)).collect();
+            if let Some(assignee) = assignee.filter(|a| Some(a) != actor.as_ref() && !assignee_mentioned) {
                 out.push(candidate(assignee, Role::Assignee));
             }
             if let Some(reporter) = person(&fields["reporter"]).filter(|r| Some(r) != actor.as_ref()) {

@@ -41,6 +41,16 @@ fn a_comment_names_mentions_then_assignee_then_reporter_never_its_author() {
 }
 
 #[test]
+fn a_mentioned_assignee_is_named_once_for_the_mention() {
+    let mut payload = comment_payload();
+    payload["comment"]["body"] = json!("[~ada] can you look?");
+    let found: Vec<(String, Role)> =
+        candidates(&parsed(&payload), &payload).into_iter().map(|c| (c.jira_user, c.role)).collect();
+    // With mention DMs off, Ada gets none: not a "commented" one instead.
+    assert_eq!(found, [("ada".to_string(), Role::Mention), ("dan".to_string(), Role::Reporter)]);
+}
+
+#[test]
 fn an_assignment_names_the_assignee_unless_they_did_it() {
     let mut payload = json!({
         "timestamp": 1, "webhookEvent": "jira:issue_updated", "issue_event_type_name": "issue_assigned",
