@@ -132,9 +132,10 @@ pub async fn retry(
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (id, waker, actor) = (id.into_inner(), state.ingest.waker.clone(), post.admin.username.clone());
-    // Back to the list as it was filtered; a state that is not one is dropped.
-    let filtered =
-        DeliveryState::parse(post.form.get("state")).map_or(String::new(), |s| format!("state={}&", s.as_str()));
+    // Back to the list as it was filtered (one delivery, or a state); anything else is dropped.
+    let state_filter = DeliveryState::parse(post.form.get("state")).map(|s| format!("state={}&", s.as_str()));
+    let one = post.form.get("one").parse::<u64>().ok().map(|one| format!("id={one}&"));
+    let filtered = one.or(state_filter).unwrap_or_default();
     let back = |notice: &str| see_other(&format!("/admin/deliveries?{filtered}notice={notice}"));
     match state.store.run(move |store| outbox::retry_now(store, &waker, id, &actor, now_ms())).await {
         Ok(_) => Ok(back("delivery_retried")),
