@@ -27,7 +27,6 @@ pub(super) const ATTACH: &str = "attach";
 const LOOKUP_RESULTS: usize = 50;
 
 const NO_SOURCE: &str = "Run `/jira attach <issue-key>` in the message's thread, or add `--post <message link>`.";
-const NO_ACCESS: &str = "User does not have access to this post";
 const NO_PERMISSION: &str = "you do not have permission to create a comment in the selected Jira issue. Please choose another issue or contact your Jira admin";
 
 /// Why a message was not attached: something about the chosen issue (the form shows it
@@ -43,12 +42,6 @@ impl AttachFailed {
             AttachFailed::Issue(text) | AttachFailed::Other(text) => text,
         }
     }
-}
-
-/// The post id in a permalink (`<site>/<team>/pl/<id>`) or a bare id.
-pub(super) fn post_id(reference: &str) -> Option<String> {
-    let id = reference.trim().trim_end_matches('/').rsplit('/').next()?.trim();
-    crate::ids::is_mattermost_id(id).then(|| id.to_string())
 }
 
 impl Connections {
@@ -249,40 +242,6 @@ impl Connections {
         Ok(done)
     }
 
-    /// The message a command names with `--post` (a permalink or an id), else the root of
-    /// the thread it was run in; `None` when there is neither. The caller must be a member
-    /// of its channel; `Err` is the sentence to answer.
-    pub(super) async fn source_post(
-        &self,
-        caller: &Caller,
-        post: Option<String>,
-    ) -> Result<Option<crate::mattermost::wire::Post>, String> {
-        let reference = post.or_else(|| (!caller.root_id.is_empty()).then(|| caller.root_id.clone()));
-        let Some(reference) = reference else { return Ok(None) };
-        let Some(id) = post_id(&reference) else { return Err(NO_ACCESS.into()) };
-        let source = match self.mattermost.post(&id).await {
-            Ok(source) => source,
-            Err(e) if e.status() == Some(404) => return Err(NO_ACCESS.into()),
-            // The bot reads the message, so a refusal is the bot's, not the caller's.
-            Err(e) if e.status() == Some(403) => return Err(self.bot_cannot_read().await),
-            Err(e) => return Err(format!("jirabridge could not read the message: {e}")),
-        };
-        match self.mattermost.is_channel_member(&source.channel_id, &caller.user_id).await {
-            Ok(true) => Ok(Some(source)),
-            Ok(false) => Err(NO_ACCESS.into()),
-            Err(e) => Err(format!("jirabridge could not check your access to the message: {e}")),
-        }
-    }
-
-    /// What to do when Mattermost will not show the bot a message: the bot reads only the
-    /// channels it is a member of (direct and group messages among people never include it).
-    async fn bot_cannot_read(&self) -> String {
-        let name = self.mattermost.me().await.map(|bot| bot.username).unwrap_or_else(|_| "jirabridge".into());
-        format!(
-            "@{name} cannot read this message: it is not a member of the message's channel. Add it with `/invite @{name}` and try again. Messages in direct or group messages cannot be used unless the bot is a system admin."
-        )
-    }
-
     /// The replies of `source`'s thread (not the root, nor the bot's), each as `*@<author> (<UTC time>):*
     /// <message>` on its own lines.
     async fn replies_text(&self, source: &crate::mattermost::wire::Post) -> Result<String, crate::mattermost::MmError> {
@@ -375,14 +334,5 @@ mod tests {
         let cut = truncated("x".repeat(40_000));
         assert_eq!(cut.chars().count(), LONGEST_COMMENT);
         assert!(cut.ends_with("at most 32 000 characters.)_"));
-    }
-
-    #[test]
-    fn a_post_is_named_by_permalink_or_id() {
-        let id = "abcdefghijkmnopqrstuvwxyz1";
-        assert_eq!(post_id(&format!("https://chat.example.com/eng/pl/{id}")).as_deref(), Some(id));
-        assert_eq!(post_id(id).as_deref(), Some(id));
-        assert_eq!(post_id("https://chat.example.com/eng/pl/not-an-id"), None);
-        assert_eq!(post_id(""), None);
     }
 }

@@ -40,10 +40,10 @@ impl Connections {
         // The message the issue is made from: `--post`, else the thread's root; a thread the
         // bot may not read (a direct message, a private channel it is not in) is left out.
         let named = post.is_some();
-        let source = match self.source_post(caller, post).await {
+        let source = match self.read_source(caller, post).await {
             Ok(source) => source,
-            Err(_) if !named => None,
-            Err(sentence) => return sentence.into(),
+            Err(refused) if refused.hidden_from_bot && !named => None,
+            Err(refused) => return refused.sentence.into(),
         };
         let projects = match self.projects_of(acting).await {
             Ok(projects) => projects,

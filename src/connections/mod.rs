@@ -24,6 +24,7 @@ mod oauth;
 mod ops;
 mod projects;
 mod settings;
+mod source;
 mod subscribe;
 mod subscribe_list;
 
