@@ -1,5 +1,6 @@
 //! Mentions of Jira users the payload does not name show their Jira display names, looked up
-//! with the admin credentials; never in push-only mode.
+//! with the admin credentials; never in push-only mode. Someone who connected their Jira
+//! account shows as their Mattermost `@username` (SPEC §5.6).
 
 use crate::support::app::{spawn_app_with, TestApp};
 use crate::support::fake_jira::{FakeJira, API_TOKEN, EMAIL};
@@ -84,4 +85,30 @@ async fn a_jira_the_admin_did_not_add_is_never_asked() {
     app.shutdown().await;
     jira.stop().await;
     stranger.stop().await;
+}
+
+#[tokio::test]
+async fn a_connected_user_is_mentioned_by_their_mattermost_username() {
+    use jirabridge::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
+    let jira = FakeJira::start().await;
+    jira.add_user("accountid:0000", "Fox Mulder");
+    let app = app_for(&jira, false).await;
+    let dana = app.mm.add_user("dana", "system_user");
+    let connection = Connection {
+        instance_id: jira.url.clone(),
+        mm_user_id: dana,
+        jira: JiraUser { account_id: "77ff".into(), display_name: "Dana Scully".into(), ..JiraUser::default() },
+        auth: ConnectionAuth::Pat { token: "dana-token".into() },
+        settings: NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    assert_eq!(app.post(&app.legacy_url("&updated_comments=1"), comment_payload(&jira.url)).await.status(), 200);
+    app.deliver().await;
+    let post = serde_json::to_string(&app.channel_posts()[0].props).unwrap();
+    assert!(post.contains("@dana and Fox Mulder please look"), "{post}");
+    app.shutdown().await;
+    jira.stop().await;
 }

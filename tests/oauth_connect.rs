@@ -384,7 +384,7 @@ async fn a_grant_revoked_at_atlassian_ends_the_connection_with_one_dm() {
     assert_eq!(dms.iter().filter(|m| **m == expired).count(), 1, "{dms:?}");
     assert_eq!(dms.iter().filter(|m| m.contains("**mentioned** you")).count(), 1, "only the comment before: {dms:?}");
     let mention = dms.iter().find(|m| m.contains("**mentioned** you")).unwrap();
-    assert!(mention.ends_with("> Ada Lovelace look"), "the mention shows the connected person's name: {mention}");
+    assert!(mention.ends_with("> @ada look"), "SPEC §5.6: a connected person is their @username: {mention}");
     assert_eq!(command(&app, &ada, "/jira view DEMO-1").await, jirabridge::commands::run::NOT_CONNECTED);
     app.shutdown().await;
 }

@@ -145,6 +145,7 @@ impl Connections {
             return no_dms;
         };
         let Some(mut parsed) = normalize(&webhook) else { return no_dms };
+        crate::delivery::mentions::add_mattermost_users(&self.store, &self.mattermost, &instance_id, &mut parsed).await;
         self.name_mentions(&instance_id, &mut parsed).await;
         // Jira Cloud's comment payloads name no reporter or creator. The router reads the
         // issue from Jira after the ack (§4.5): its answer is used once routing is done;

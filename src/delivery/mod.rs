@@ -5,7 +5,7 @@ pub mod backoff;
 pub mod buttons;
 mod lanes;
 pub mod limits;
-mod mentions;
+pub mod mentions;
 pub mod outbox;
 mod settings;
 pub mod threading;

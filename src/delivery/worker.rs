@@ -299,6 +299,10 @@ impl Worker {
                     .map_err(|e| format!("stored event cannot be read as a webhook: {e}"))?;
                 let mut parsed = normalize(&payload).ok_or("stored event is no longer an event jirabridge handles")?;
                 let config = self.settings.current();
+                if let Some(instance) = super::mentions::instance_url(&self.store, &event, &parsed) {
+                    let instance = instance.as_str();
+                    super::mentions::add_mattermost_users(&self.store, &self.client, instance, &mut parsed).await;
+                }
                 super::mentions::add_jira_names(&self.jira_users, &self.store, &config, &event, &mut parsed).await;
                 let settings = DeliverySettings::from_config(&config);
                 let mut options = settings.render;

@@ -177,11 +177,19 @@ fn markdown(text: &Text, issue_url: &str, people: &[(String, String)]) -> String
 /// references (`accountid:…`, or a Server user name): whose display names a lookup could add
 /// to `parsed.people` before rendering. Uses the same markup readers as rendering.
 pub fn unnamed_mentions(parsed: &NormalizedEvent) -> Vec<String> {
+    mentions_where(parsed, |reference| !parsed.people.iter().any(|(r, _)| r == reference))
+}
+
+/// Every person the post's text mentions, as mention references, once each.
+pub fn all_mentions(parsed: &NormalizedEvent) -> Vec<String> {
+    mentions_where(parsed, |_| true)
+}
+
+fn mentions_where(parsed: &NormalizedEvent, wanted: impl Fn(&str) -> bool) -> Vec<String> {
     let seen = std::cell::RefCell::new(Vec::<String>::new());
     let record = |reference: &str| {
-        let known = parsed.people.iter().any(|(r, _)| r == reference);
         let mut seen = seen.borrow_mut();
-        if !known && !seen.iter().any(|r| r == reference) {
+        if wanted(reference) && !seen.iter().any(|r| r == reference) {
             seen.push(reference.to_string());
         }
         None
