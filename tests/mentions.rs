@@ -112,3 +112,43 @@ async fn a_connected_user_is_mentioned_by_their_mattermost_username() {
     app.shutdown().await;
     jira.stop().await;
 }
+
+/// DMs name mentioned people as channel posts do: the connected as `@username`, the others
+/// by the name Jira gives.
+#[tokio::test]
+async fn a_dm_names_mentioned_people_as_channel_posts_do() {
+    use jirabridge::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
+    let jira = FakeJira::start().await;
+    jira.add_user("zed", "Zed Zebra");
+    jira.add_pat_user("ada-token", "ada", "Ada Person");
+    jira.add_issue("DEMO-1", serde_json::json!({"summary": "Crash on start"}));
+    let app = app_for(&jira, false).await;
+    let ada = app.mm.add_user("ada", "system_user");
+    let connection = Connection {
+        instance_id: jira.url.clone(),
+        mm_user_id: ada.clone(),
+        jira: JiraUser { name: "ada".into(), display_name: "Ada Person".into(), ..JiraUser::default() },
+        auth: ConnectionAuth::Pat { token: "ada-token".into() },
+        settings: NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    let comment = serde_json::json!({
+        "timestamp": 1_700_000_000_000u64, "webhookEvent": "comment_created",
+        "user": {"name": "carol", "displayName": "Carol"},
+        "issue": {"id": "10", "key": "DEMO-1", "self": format!("{}/rest/api/2/issue/10", jira.url),
+            "fields": {"summary": "Crash on start", "issuetype": {"name": "Bug"}, "project": {"key": "DEMO"},
+                "reporter": {"name": "dan"}, "creator": {"name": "dan"}}},
+        "comment": {"id": "77", "body": "[~ada] and [~zed] look", "author": {"name": "carol"}}
+    });
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    assert_eq!(app.post(&url, comment.to_string()).await.status(), 200);
+    assert_eq!(app.state.connections.decide_direct_messages().await.unwrap(), 1);
+    app.deliver().await;
+    let dm = app.mm.direct_messages(&ada).pop().expect("ada was mentioned");
+    assert!(dm.message.ends_with("> @ada and Zed Zebra look"), "{}", dm.message);
+    app.shutdown().await;
+    jira.stop().await;
+}

@@ -147,6 +147,9 @@ impl Connections {
         let Some(mut parsed) = normalize(&webhook) else { return no_dms };
         crate::delivery::mentions::add_mattermost_users(&self.store, &self.mattermost, &instance_id, &mut parsed).await;
         self.name_mentions(&instance_id, &mut parsed).await;
+        // As in channel posts: others by the name Jira gives (admin credentials only).
+        let config = self.settings.current();
+        crate::delivery::mentions::add_jira_names(&self.jira_users, &self.store, &config, event, &mut parsed).await;
         // Jira Cloud's comment payloads name no reporter or creator. The router reads the
         // issue from Jira after the ack (§4.5): its answer is used once routing is done;
         // Jira is asked here only when that answer is gone (a restart) or was never had.

@@ -72,6 +72,8 @@ pub struct Connections {
     enriched: Arc<EnrichedIssues>,
     /// The names Jira lists (shared with the console), for the chat subscription editor.
     listed_catalog: Arc<ListedCatalog>,
+    /// Display names of mentioned people a DM's payload does not name.
+    jira_users: crate::jira::users::JiraUsers,
 }
 
 /// Mattermost user id → the instances they are connected to, as the store has them.
@@ -111,10 +113,12 @@ impl Connections {
         // Fixes where DM decisions start on a store that never made any (see `dms`).
         store.dm_decided_through()?;
         let (index, refreshing, projects) = (RwLock::new(index), Default::default(), Default::default());
+        let jira_users = crate::jira::users::JiraUsers::new(jira.clone());
         Ok(Connections {
             store,
             key,
             jira,
+            jira_users,
             mattermost,
             settings,
             signing,
