@@ -62,6 +62,8 @@ async fn a_comment_makes_one_dm_per_person_it_concerns_who_may_read_it() {
     jira.add_issue("DEMO-1", json!({"summary": "Crash on start"}));
     jira.set_watchers("DEMO-1", &["erin", "frank", "carol"]);
     jira.hide_issue_from("DEMO-1", "erin-token");
+    // The creator, asked first for the watchers, cannot see the issue: the next reader can.
+    jira.hide_issue_from("DEMO-1", "dan-token");
     let reply = app.slash(&dan, "cmdtoken0000000000000000dd", "/jira settings notifications reporter off").await;
     assert_eq!(reply.text(), "Settings updated:\n* Reporter notifications off.");
 

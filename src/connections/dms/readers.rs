@@ -93,7 +93,9 @@ impl Connections {
             let timeout = self.jira.timeout();
             match crate::jira::issues::fields(&self.jira, (base, key), "reporter,creator", auth, timeout).await {
                 Ok(found) => return Ok(Some(found)),
+                // Asked again later: Jira is down, or asks to slow down.
                 Err(JiraError::Unreachable(why)) => return Err(why),
+                Err(e @ JiraError::RateLimited { .. }) => return Err(e.to_string()),
                 Err(e) => tracing::info!(error = %e, "an issue's reporter could not be read with one credential"),
             }
         }
@@ -101,7 +103,8 @@ impl Connections {
     }
 
     /// The issue's watchers, read with a connected creator, assignee or reporter's
-    /// credentials, else the admin's; none when nobody can ask.
+    /// credentials, else the admin's (each tried in turn: one may not see the watchers);
+    /// none when nobody can ask.
     pub(super) async fn watchers(
         &self,
         instance_id: &str,
@@ -117,17 +120,20 @@ impl Connections {
         }
         let admin = JiraAuth::admin(&self.settings.current());
         readers.extend(admin.map(|auth| Credentials { base: instance_id.to_string(), auth }));
-        let Some(Credentials { base, auth }) = readers.first() else { return Ok(Vec::new()) };
-        match crate::jira::rest::watchers(&self.jira, base, &parsed.issue.key, auth).await {
-            Ok(people) => Ok(people
-                .iter()
-                .filter_map(|p| person(&serde_json::json!({"accountId": p.account_id, "name": p.name})))
-                .collect()),
-            Err(JiraError::Unreachable(why)) => Err(why),
-            Err(e) => {
-                tracing::info!(error = %e, "the watchers of an issue could not be read; no watcher DMs");
-                Ok(Vec::new())
+        for Credentials { base, auth } in &readers {
+            match crate::jira::rest::watchers(&self.jira, base, &parsed.issue.key, auth).await {
+                Ok(people) => {
+                    return Ok(people
+                        .iter()
+                        .filter_map(|p| person(&serde_json::json!({"accountId": p.account_id, "name": p.name})))
+                        .collect())
+                }
+                Err(JiraError::Unreachable(why)) => return Err(why),
+                Err(e @ JiraError::RateLimited { .. }) => return Err(e.to_string()),
+                Err(e) => tracing::info!(error = %e, "the watchers of an issue could not be read with one credential"),
             }
         }
+        tracing::info!(issue = %parsed.issue.key, "nobody could read the issue's watchers; no watcher DMs");
+        Ok(Vec::new())
     }
 }
