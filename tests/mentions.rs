@@ -2,6 +2,8 @@
 //! with the admin credentials; never in push-only mode. Someone who connected their Jira
 //! account shows as their Mattermost `@username` (SPEC §5.6).
 
+use jirabridge::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
+
 use crate::support::app::{spawn_app_with, TestApp};
 use crate::support::fake_jira::{FakeJira, API_TOKEN, EMAIL};
 
@@ -35,6 +37,24 @@ pub(crate) async fn app_for(jira: &FakeJira, push_only: bool) -> TestApp {
         .unwrap();
     assert_eq!(added.status(), 201);
     app
+}
+
+/// A Mattermost user `name` connected to `jira` as `jira_user`, with the token `<name>-token`
+/// (as the store keeps it after `/jira connect`); answers their Mattermost id.
+fn connected(app: &TestApp, jira: &FakeJira, name: &str, jira_user: JiraUser) -> String {
+    let user = app.mm.add_user(name, "system_user");
+    let connection = Connection {
+        instance_id: jira.url.clone(),
+        mm_user_id: user.clone(),
+        jira: jira_user,
+        auth: ConnectionAuth::Pat { token: format!("{name}-token") },
+        settings: NotificationSettings::all_on(),
+        saved_project_key: None,
+        saved_issue_type: None,
+        connected_at_ms: 1,
+    };
+    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    user
 }
 
 #[tokio::test]
@@ -89,22 +109,11 @@ async fn a_jira_the_admin_did_not_add_is_never_asked() {
 
 #[tokio::test]
 async fn a_connected_user_is_mentioned_by_their_mattermost_username() {
-    use jirabridge::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
     let jira = FakeJira::start().await;
     jira.add_user("accountid:0000", "Fox Mulder");
     let app = app_for(&jira, false).await;
-    let dana = app.mm.add_user("dana", "system_user");
-    let connection = Connection {
-        instance_id: jira.url.clone(),
-        mm_user_id: dana,
-        jira: JiraUser { account_id: "77ff".into(), display_name: "Dana Scully".into(), ..JiraUser::default() },
-        auth: ConnectionAuth::Pat { token: "dana-token".into() },
-        settings: NotificationSettings::all_on(),
-        saved_project_key: None,
-        saved_issue_type: None,
-        connected_at_ms: 1,
-    };
-    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    let dana = JiraUser { account_id: "77ff".into(), display_name: "Dana Scully".into(), ..JiraUser::default() };
+    connected(&app, &jira, "dana", dana);
     assert_eq!(app.post(&app.legacy_url("&updated_comments=1"), comment_payload(&jira.url)).await.status(), 200);
     app.deliver().await;
     let post = serde_json::to_string(&app.channel_posts()[0].props).unwrap();
@@ -117,24 +126,12 @@ async fn a_connected_user_is_mentioned_by_their_mattermost_username() {
 /// by the name Jira gives.
 #[tokio::test]
 async fn a_dm_names_mentioned_people_as_channel_posts_do() {
-    use jirabridge::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
     let jira = FakeJira::start().await;
     jira.add_user("zed", "Zed Zebra");
     jira.add_pat_user("ada-token", "ada", "Ada Person");
     jira.add_issue("DEMO-1", serde_json::json!({"summary": "Crash on start"}));
     let app = app_for(&jira, false).await;
-    let ada = app.mm.add_user("ada", "system_user");
-    let connection = Connection {
-        instance_id: jira.url.clone(),
-        mm_user_id: ada.clone(),
-        jira: JiraUser { name: "ada".into(), display_name: "Ada Person".into(), ..JiraUser::default() },
-        auth: ConnectionAuth::Pat { token: "ada-token".into() },
-        settings: NotificationSettings::all_on(),
-        saved_project_key: None,
-        saved_issue_type: None,
-        connected_at_ms: 1,
-    };
-    app.state.store.put_connection(&connection, &app.state.master_key).unwrap();
+    let ada = connected(&app, &jira, "ada", JiraUser { name: "ada".into(), ..JiraUser::default() });
     let comment = serde_json::json!({
         "timestamp": 1_700_000_000_000u64, "webhookEvent": "comment_created",
         "user": {"name": "carol", "displayName": "Carol"},
