@@ -37,13 +37,20 @@ fn counts(report: &Value, kind: &str) -> (u64, u64, u64) {
     (c["created"].as_u64().unwrap(), c["unchanged"].as_u64().unwrap(), c["conflicts"].as_u64().unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_plugins_export_is_dry_run_imported_and_imported_again_unchanged() {
+/// A stopped jirabridge's data directory with its store made, a work directory, and a
+/// configuration file for the command line that points at both.
+pub(crate) async fn stopped_install() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
     let app = spawn_app().await;
     let data = app.stop_keeping_data().await;
     drop(open_store(data.path()));
     let work = tempfile::tempdir().unwrap();
     let config = config_for(work.path(), data.path());
+    (data, work, config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugins_export_is_dry_run_imported_and_imported_again_unchanged() {
+    let (data, _work, config) = stopped_install().await;
 
     let dry = import(&config, &["--dry-run"]);
     assert_eq!(dry["dry_run"], true);

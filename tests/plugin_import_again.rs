@@ -7,7 +7,7 @@ use jirabridge::store::secret_names::WEBHOOK_SECRET;
 use jirabridge::store::{MasterKey, StoredSecret};
 use serde_json::Value;
 
-use crate::plugin_import::{import, import_from};
+use crate::plugin_import::{import, import_from, stopped_install};
 use crate::support::app::spawn_app;
 use crate::support::commands::{config_for, open_store, stderr, stdout};
 use crate::support::fixtures::own_dir;
@@ -16,11 +16,7 @@ use crate::support::fixtures::own_dir;
 /// record changed in jirabridge since is kept and reported, unless `--overwrite`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newer_export_updates_what_jirabridge_left_as_imported() {
-    let app = spawn_app().await;
-    let data = app.stop_keeping_data().await;
-    drop(open_store(data.path()));
-    let work = tempfile::tempdir().unwrap();
-    let config = config_for(work.path(), data.path());
+    let (data, work, config) = stopped_install().await;
     import(&config, &[]);
     // Someone edits one subscription in jirabridge…
     let store = open_store(data.path());
@@ -158,11 +154,7 @@ async fn the_offline_import_marks_subscriptions_of_missing_channels_broken() {
 /// out; the others are imported all the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_setting_jirabridge_refuses_is_left_out_and_the_others_imported() {
-    let app = spawn_app().await;
-    let data = app.stop_keeping_data().await;
-    drop(open_store(data.path()));
-    let work = tempfile::tempdir().unwrap();
-    let config = config_for(work.path(), data.path());
+    let (data, work, config) = stopped_install().await;
     let mut mm: Value =
         serde_json::from_slice(&std::fs::read(own_dir().join("plugin-kv/config.json")).unwrap()).unwrap();
     mm["PluginSettings"]["Plugins"]["jira"]["MaxAttachmentSize"] = "lots".into();
