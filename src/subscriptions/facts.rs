@@ -83,12 +83,22 @@ fn has_security_level(security: Option<&Value>) -> bool {
     }
 }
 
+/// Who a comment is shown to: its group, `role:<name>`, or everyone. Any visibility Jira
+/// sets restricts the comment, so one whose audience cannot be read (no `value` nor
+/// `identifier`, or a type not known here) gets an audience no rule names, rather than
+/// everyone's.
 fn visibility_of(comment: &Value) -> String {
-    let value = str_at(comment, &["visibility", "value"]);
-    match str_at(comment, &["visibility", "type"]) {
+    let kind = str_at(comment, &["visibility", "type"]);
+    if kind.is_empty() {
+        return VISIBLE_TO_ALL.to_string();
+    }
+    let value = Some(str_at(comment, &["visibility", "value"]))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| str_at(comment, &["visibility", "identifier"]));
+    match kind {
         "group" if !value.is_empty() => value.to_string(),
-        "role" => format!("role:{value}"),
-        _ => VISIBLE_TO_ALL.to_string(),
+        "role" if !value.is_empty() => format!("role:{value}"),
+        _ => format!("restricted:{kind}:{value}"),
     }
 }
 
@@ -239,6 +249,13 @@ mod tests {
         assert_eq!(role.values("commentVisibility"), set(&["role:Administrators"]));
         let public = with(json!({"id": "1", "body": "hi"}));
         assert_eq!(public.comment_visibility.as_deref(), Some(VISIBLE_TO_ALL));
+        // Restricted, to an audience this payload does not say: restricted all the same.
+        let by_identifier = with(json!({"id": "1", "visibility": {"type": "group", "identifier": "276f9"}}));
+        assert_eq!(by_identifier.comment_visibility.as_deref(), Some("276f9"));
+        let unreadable = with(json!({"id": "1", "visibility": {"type": "group"}}));
+        assert!(unreadable.is_restricted_comment(), "{:?}", unreadable.comment_visibility);
+        let unknown_kind = with(json!({"id": "1", "visibility": {"type": "team", "value": "x"}}));
+        assert!(unknown_kind.is_restricted_comment());
         let issue_only = facts(json!({}), true);
         assert_eq!(
             (issue_only.comment_visibility.as_deref(), issue_only.values("commentvisibility")),
