@@ -86,3 +86,22 @@ async fn a_jira_that_is_not_running_fails_the_install_check() {
     app.shutdown().await;
     jira.stop().await;
 }
+
+/// SPEC §3.2: an un-prefixed firehose webhook goes to the instance whose URL starts its
+/// links; with `…/jira` and `…/jira/eng` both installed, `…/jira/eng`'s own events go there.
+#[tokio::test]
+async fn a_webhook_goes_to_the_longest_instance_url_its_links_start_with() {
+    let app = spawn_app().await;
+    for url in ["https://jira.example.com/jira", "https://jira.example.com/jira/eng"] {
+        assert_eq!(add_instance(&app, url, true).await.0, StatusCode::CREATED, "{url}");
+    }
+    let payload = json!({"timestamp": 1_700_000_000_000u64, "webhookEvent": "jira:issue_created",
+        "issue_event_type_name": "issue_created", "user": {"name": "carol"},
+        "issue": {"id": "10", "key": "ENG-1", "self": "https://jira.example.com/jira/eng/rest/api/2/issue/10",
+            "fields": {"summary": "s", "issuetype": {"id": "1", "name": "Bug"}, "project": {"key": "ENG"}}}});
+    let url = format!("{}/api/v2/webhook?secret={}", app.address, crate::support::app::SECRET);
+    assert_eq!(app.post(&url, payload.to_string()).await.status(), StatusCode::OK);
+    let events: Value = app.api(Method::GET, "/events").send().await.unwrap().json().await.unwrap();
+    assert_eq!(events[0]["instance_id"], "https://jira.example.com/jira/eng", "{events}");
+    app.shutdown().await;
+}

@@ -375,7 +375,9 @@ pub fn self_links(payload: &crate::jira::payload::Payload) -> Vec<String> {
 }
 
 /// The path's instance when given; else the v2-legacy one, else the only one, else the one
-/// whose URL starts one of the payload's [`self_links`].
+/// with the longest URL starting one of the payload's [`self_links`] (`…/jira` and
+/// `…/jira/eng` may both be installed); none fitting is `unrouted` (SPEC §3.2), not the site
+/// default: the sender may be a Jira nobody added.
 pub fn for_webhook(store: &Store, path_ref: Option<&str>, links: &[String]) -> Result<WebhookInstance, StoreError> {
     if let Some(reference) = path_ref {
         return Ok(resolve(store, reference)?.map_or(WebhookInstance::UnknownInPath, WebhookInstance::Found));
@@ -387,9 +389,12 @@ pub fn for_webhook(store: &Store, path_ref: Option<&str>, links: &[String]) -> R
     if all.len() == 1 {
         return Ok(WebhookInstance::Found(all[0].clone()));
     }
-    let owner = all.into_iter().find(|i| {
-        let base = format!("{}/", i.id.as_str().to_ascii_lowercase());
-        links.iter().any(|link| link.starts_with(&base))
-    });
+    let owner = all
+        .into_iter()
+        .filter(|i| {
+            let base = format!("{}/", i.id.as_str().to_ascii_lowercase());
+            links.iter().any(|link| link.starts_with(&base))
+        })
+        .max_by_key(|i| i.id.as_str().len());
     Ok(owner.map_or(WebhookInstance::NoneFits, WebhookInstance::Found))
 }
