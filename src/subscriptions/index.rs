@@ -39,7 +39,7 @@ impl SubscriptionIndex {
         for project in project_slots(&sub) {
             let events = instance.events_mut(project);
             for event in &sub.filters.events {
-                events.0.entry(event.clone()).or_default().insert(sub.id.clone());
+                events.0.entry(event.to_ascii_lowercase()).or_default().insert(sub.id.clone());
             }
         }
         self.by_id.insert(sub.id.clone(), sub);
@@ -132,11 +132,11 @@ impl InstanceIndex {
 
 impl EventIndex {
     fn forget(&mut self, sub: &Subscription) {
-        for event in &sub.filters.events {
-            if let Some(ids) = self.0.get_mut(event) {
+        for event in sub.filters.events.iter().map(|e| e.to_ascii_lowercase()) {
+            if let Some(ids) = self.0.get_mut(&event) {
                 ids.remove(&sub.id);
                 if ids.is_empty() {
-                    self.0.remove(event);
+                    self.0.remove(&event);
                 }
             }
         }

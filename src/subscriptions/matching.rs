@@ -144,9 +144,11 @@ pub fn explain(exclusion: &Exclusion, sub: &Subscription, events: &[String], fac
     }
 }
 
-/// The subscription lists one of the events, or `event_updated_any` covers one.
+/// The subscription lists one of the events, or `event_updated_any` covers one. Event codes
+/// are lower case, as `normalize` makes them; a rule may name a custom field's event as the
+/// field is spelt (`event_updated_CostCenter`), so its names are compared ignoring case.
 pub fn wants_event(wanted: &BTreeSet<String>, events: &[String]) -> bool {
-    events.iter().any(|e| wanted.contains(e))
+    events.iter().any(|e| wanted.contains(e) || wanted.iter().any(|w| w.eq_ignore_ascii_case(e)))
         || (wanted.contains(UPDATED_ANY) && events.iter().any(|e| covered_by_any(e)))
 }
 

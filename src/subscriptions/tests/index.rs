@@ -133,3 +133,22 @@ fn replacing_a_subscription_files_it_under_its_new_projects() {
     assert_eq!(index.remove(&sub.id), Some(sub));
     assert!(index.is_empty());
 }
+
+#[test]
+fn a_custom_field_event_matches_whatever_the_case_the_rule_spells_it_in() {
+    // Events come lower case from `normalize`; a rule names the field as it is spelt.
+    let sub = super::sub(&["event_updated_CostCenter"], vec![]);
+    let mut index = SubscriptionIndex::new();
+    index.insert(sub.clone());
+    let ev = events(&["event_updated_costcenter"]);
+    let facts = issue_facts_kt();
+    let settings = MatchSettings::default();
+    assert_eq!(ids(index.matching(&sub.instance_id, &ev, &facts, settings)), std::slice::from_ref(&sub.id));
+    assert!(matches(&sub, &ev, &facts, settings), "the scan agrees with the index");
+    assert_eq!(index.remove(&sub.id), Some(sub));
+    assert!(index.is_empty(), "removed under the name it was filed under");
+}
+
+fn issue_facts_kt() -> IssueFacts {
+    super::issue_facts(json!({}))
+}
