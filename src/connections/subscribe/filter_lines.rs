@@ -20,6 +20,10 @@ pub struct FieldChoice {
     /// People on Cloud: a value not in `allowed` is kept only if it could be an account id
     /// (rules compare account ids, so a display name nobody has seen would never match).
     pub account_ids: bool,
+    /// Rules compare this field by Jira's numeric ids (statuses, priorities, versions,
+    /// components, security levels): a value not in `allowed` is kept only if it is one,
+    /// as a name nobody has seen yet would never match.
+    pub numeric_ids: bool,
 }
 
 impl FieldChoice {
@@ -38,6 +42,7 @@ impl FieldChoice {
         match by_id.or_else(by_label) {
             Some((id, _)) => Some(id.clone()),
             None if self.account_ids && !people::may_be_account_id(typed) => None,
+            None if self.numeric_ids && !typed.bytes().all(|b| b.is_ascii_digit()) => None,
             None if self.allowed.is_empty() || self.open => Some(typed.to_string()),
             None => None,
         }
@@ -69,7 +74,10 @@ pub fn standard_fields() -> Vec<FieldChoice> {
         ("commentVisibility", "Comment visibility"),
     ]
     .into_iter()
-    .map(|(id, name)| FieldChoice::new(id, name))
+    .map(|(id, name)| {
+        let numeric_ids = matches!(id, "status" | "priority" | "fixVersions" | "versions" | "components" | "security");
+        FieldChoice { numeric_ids, ..FieldChoice::new(id, name) }
+    })
     .collect()
 }
 
@@ -224,8 +232,11 @@ mod tests {
         assert_eq!(parse("x empty", &fields()).unwrap_err().to_string(), "line 1: unknown field \"x\"");
         let mut seen_only = fields();
         seen_only.iter_mut().find(|f| f.id == "priority").unwrap().open = true;
-        let kept = parse("priority include_any Low, high", &seen_only).unwrap();
-        assert_eq!(kept, vec![(1, filter("priority", "include_any", &["2", "Low"]))]);
+        // Priorities are compared by id: an id not seen yet is kept, a name never matches.
+        let kept = parse("priority include_any 4, high", &seen_only).unwrap();
+        assert_eq!(kept, vec![(1, filter("priority", "include_any", &["2", "4"]))]);
+        let unseen_name = parse("priority include_any Low", &seen_only).unwrap_err();
+        assert!(unseen_name.message.starts_with("\"Low\" is not a value of Priority"), "{}", unseen_name.message);
     }
 
     #[test]
