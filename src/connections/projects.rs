@@ -47,8 +47,14 @@ fn decide(listed: Option<&Listed>, now_ms: u64) -> Use {
     }
 }
 
-fn store(cache: &ProjectCache, key: String, result: &Result<Vec<rest::Project>, JiraError>) {
+/// Keeps what a read of `key`'s list found. A background read (`refresh`) replaces only a
+/// list still waiting for it: one dropped meanwhile (a reconnect as another Jira account)
+/// stays dropped.
+fn store(cache: &ProjectCache, key: String, result: &Result<Vec<rest::Project>, JiraError>, refresh: bool) {
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if refresh && !cache.get(&key).is_some_and(|listed| listed.refreshing) {
+        return;
+    }
     match result {
         Ok(projects) => {
             drop(cache.insert(key, Listed { read_at_ms: now_ms(), projects: projects.clone(), refreshing: false }))
@@ -84,9 +90,10 @@ impl Connections {
         let cloud = acting.instance.instance_type == InstanceType::Cloud;
         let (jira, base, auth, cache) =
             (self.jira.clone(), acting.base.clone(), acting.auth.clone(), self.projects.clone());
+        let refresh = remembered.is_some();
         let read = async move {
             let result = rest::projects(&jira, &base, cloud, &auth).await;
-            store(&cache, key, &result);
+            store(&cache, key, &result, refresh);
             result
         };
         match remembered {
@@ -133,10 +140,16 @@ mod tests {
     fn a_failed_read_keeps_the_older_list_and_allows_another() {
         let cache: ProjectCache = Arc::default();
         cache.lock().unwrap().insert("k".into(), listed(5, true));
-        store(&cache, "k".into(), &Err(JiraError::Unreachable("down".into())));
+        store(&cache, "k".into(), &Err(JiraError::Unreachable("down".into())), true);
         let kept = cache.lock().unwrap()["k"].clone();
         assert_eq!((kept.read_at_ms, kept.refreshing), (5, false));
-        store(&cache, "k".into(), &Err(JiraError::Unauthorized));
+        cache.lock().unwrap().get_mut("k").unwrap().refreshing = true;
+        store(&cache, "k".into(), &Err(JiraError::Unauthorized), true);
         assert!(cache.lock().unwrap().is_empty(), "refused credentials: the next use asks Jira and says so");
+        // A refresh finishing after its list was dropped (a reconnect) leaves it dropped.
+        store(&cache, "k".into(), &Ok(Vec::new()), true);
+        assert!(cache.lock().unwrap().is_empty());
+        store(&cache, "k".into(), &Ok(Vec::new()), false);
+        assert_eq!(cache.lock().unwrap().len(), 1, "a first read is kept");
     }
 }
