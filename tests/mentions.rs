@@ -118,6 +118,13 @@ async fn a_connected_user_is_mentioned_by_their_mattermost_username() {
     app.deliver().await;
     let post = serde_json::to_string(&app.channel_posts()[0].props).unwrap();
     assert!(post.contains("@dana and Fox Mulder please look"), "{post}");
+    // Another post naming her: her username comes from memory, not from Mattermost again.
+    let again = String::from_utf8(comment_payload(&jira.url)).unwrap().replace("\"200\"", "\"201\"");
+    assert_eq!(app.post(&app.legacy_url("&updated_comments=1"), again).await.status(), 200);
+    app.deliver().await;
+    assert!(serde_json::to_string(&app.channel_posts()[1].props).unwrap().contains("@dana and"));
+    let asked = app.mm.requests().iter().filter(|(method, path)| method == "GET" && path.contains("/users/")).count();
+    assert_eq!(asked, 1, "one lookup for two posts: {:?}", app.mm.requests());
     app.shutdown().await;
     jira.stop().await;
 }

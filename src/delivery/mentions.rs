@@ -66,11 +66,11 @@ pub async fn add_mattermost_users(
         .await
         .unwrap_or_default();
     let mut usernames = Vec::new();
-    for (reference, user) in linked {
+    // Like Jira's names: a comment naming fifty people asks about ten at most.
+    for (reference, user) in linked.into_iter().take(10) {
         let Ok(user) = MmUserId::parse(&user) else { continue };
-        match mattermost.user(&user).await {
-            Ok(found) if !found.username.is_empty() => usernames.push((reference, format!("@{}", found.username))),
-            _ => {}
+        if let Some(name) = mattermost.username(&user).await {
+            usernames.push((reference, format!("@{name}")));
         }
     }
     usernames.append(&mut parsed.people);

@@ -73,6 +73,8 @@ impl MmError {
 #[derive(Clone)]
 pub struct MattermostClient {
     connection: Arc<RwLock<Arc<Connection>>>,
+    /// Shared by every clone, kept across a reconfiguration (see `usernames`).
+    pub(super) usernames: Arc<super::usernames::Usernames>,
 }
 
 struct Connection {
@@ -101,7 +103,7 @@ impl std::fmt::Debug for MattermostClient {
 impl MattermostClient {
     pub fn new(base_url: &str, bot_token: &str, timeout: Duration) -> MattermostClient {
         let connection = Arc::new(Connection::new(base_url, bot_token, timeout));
-        MattermostClient { connection: Arc::new(RwLock::new(connection)) }
+        MattermostClient { connection: Arc::new(RwLock::new(connection)), usernames: Arc::default() }
     }
 
     /// Talks to another URL, with another token or timeout from now on; requests under

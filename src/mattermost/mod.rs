@@ -14,6 +14,7 @@ pub mod post;
 pub mod remembered;
 pub mod roles;
 pub mod slash;
+mod usernames;
 pub mod version;
 pub mod wire;
 pub mod wire_error;
