@@ -145,11 +145,6 @@ impl Connections {
             return no_dms;
         };
         let Some(mut parsed) = normalize(&webhook) else { return no_dms };
-        crate::delivery::mentions::add_mattermost_users(&self.store, &self.mattermost, &instance_id, &mut parsed).await;
-        self.name_mentions(&instance_id, &mut parsed).await;
-        // As in channel posts: others by the name Jira gives (admin credentials only).
-        let config = self.settings.current();
-        crate::delivery::mentions::add_jira_names(&self.jira_users, &self.store, &config, event, &mut parsed).await;
         // Jira Cloud's comment payloads name no reporter or creator. The router reads the
         // issue from Jira after the ack (§4.5): its answer is used once routing is done;
         // Jira is asked here only when that answer is gone (a restart) or was never had.
@@ -194,6 +189,15 @@ impl Connections {
                     }
                 }
             }
+        }
+        // What the quoted text's mentions show, asked only when someone may get a DM: as in
+        // channel posts, connected people as @username, others by the name Jira gives.
+        if !wanted.is_empty() {
+            crate::delivery::mentions::add_mattermost_users(&self.store, &self.mattermost, &instance_id, &mut parsed)
+                .await;
+            self.name_mentions(&instance_id, &mut parsed).await;
+            let config = self.settings.current();
+            crate::delivery::mentions::add_jira_names(&self.jira_users, &self.store, &config, event, &mut parsed).await;
         }
         let comment_id = parsed.comment.as_ref().map(|c| c.id.clone()).filter(|id| !id.is_empty());
         let mut sent_to = HashSet::new();
