@@ -73,12 +73,6 @@ fn a_schema_6_backup_restores_and_every_record_reads() {
     restores_and_reads(6);
 }
 
-/// Schema 7: the lane index in chunks of up to 32 entries.
-#[test]
-fn a_schema_7_backup_restores_and_every_record_reads() {
-    restores_and_reads(7);
-}
-
 /// The backup of store schema `schema` that also holds connected mode's records (see
 /// tests/fixtures/store/README.md); the first is of schema 6.
 pub fn connected_fixture_path(schema: u32) -> PathBuf {

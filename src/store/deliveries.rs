@@ -3,9 +3,8 @@
 //! Ordering rule: within a lane (one destination channel) only the unfinished delivery
 //! with the lowest id may be sent, so posts appear in receipt order.
 //!
-//! A change to a delivery that exists writes its record and its lane entry (a chunk of the
-//! index, see `lanes`) as two plain writes under the store's `outbox_changes` lock, not as
-//! a transaction: sled 0.34 writes
+//! A change to a delivery that exists writes its record and its lane entry as two plain
+//! inserts under the store's `outbox_changes` lock, not as a transaction: sled 0.34 writes
 //! out its log buffer at the start of every multi-tree transaction, and one of those per post
 //! made draining a backlog a stream of small disk writes. sled recovers a prefix of its log,
 //! and the order of the two writes (see `write_delivery`) means a crash can only leave a lane
@@ -15,8 +14,7 @@
 
 use std::collections::HashSet;
 
-use super::codec::{self, u64_key};
-use super::lanes::LaneEdits;
+use super::codec::{self, after_lane, split_lane_key, u64_key};
 use super::records::{DeliveryRecordV1, DeliveryState};
 use super::{Store, StoreError};
 
@@ -72,11 +70,13 @@ impl Store {
     /// The head of `lane` if it is due at `now_ms`.
     pub fn due_head_of_lane(&self, lane: &str, now_ms: u64) -> Result<Option<DueDelivery>, StoreError> {
         self.outbox_settled();
-        for entry in self.trees().lanes.entries_of(lane.as_bytes()) {
-            let entry = entry?;
-            let Some(record) = self.unfinished(entry.id)? else { continue };
-            let due = entry.due_ms.max(record.due_at_ms);
-            return Ok((due <= now_ms).then_some(DueDelivery { id: entry.id, record }));
+        let lanes = &self.trees().lane_deliveryid;
+        for entry in lanes.scan_prefix(codec::lane_prefix(lane.as_bytes())) {
+            let (key, due) = entry?;
+            let Some((_, id)) = split_lane_key(&key) else { continue };
+            let Some(record) = self.unfinished(id)? else { continue };
+            let due = codec::read_u64(&due).unwrap_or(0).max(record.due_at_ms);
+            return Ok((due <= now_ms).then_some(DueDelivery { id, record }));
         }
         Ok(None)
     }
@@ -95,11 +95,7 @@ impl Store {
         }
         if let Some(lane) = self.lane_of(id)? {
             let _gate = self.write_gate()?;
-            let lanes = &self.trees().lanes;
-            let _lanes = lanes.lock();
-            let mut edits = LaneEdits::default();
-            edits.remove(lanes, &lane, id)?;
-            edits.write(lanes)?;
+            self.trees().lane_deliveryid.remove(codec::lane_key(&lane, id))?;
         }
         Ok(None)
     }
@@ -110,10 +106,10 @@ impl Store {
         if let Some(record) = self.delivery(id)? {
             return Ok(Some(record.lane.into_bytes()));
         }
-        for entry in self.trees().lanes.all() {
-            let (lane, entry) = entry?;
-            if entry.id == id {
-                return Ok(Some(lane));
+        for entry in self.trees().lane_deliveryid.iter() {
+            let (key, _) = entry?;
+            if let Some((lane, _)) = split_lane_key(&key).filter(|(_, found)| *found == id) {
+                return Ok(Some(lane.to_vec()));
             }
         }
         Ok(None)
@@ -125,13 +121,24 @@ impl Store {
     }
 
     /// (lowest id, its due time) of each lane with unfinished deliveries, except `busy` ones:
-    /// the first entry of each lane in the lane index, one lookup per lane however long the
+    /// the first key of each lane in the lane index, one lookup per lane however long the
     /// lanes are.
     fn lane_heads(&self, busy: &HashSet<String>) -> Result<Vec<(u64, u64)>, StoreError> {
         self.outbox_settled();
-        let heads = self.trees().lanes.heads()?.into_iter();
-        let free = heads.filter(|(lane, _)| !busy.contains(String::from_utf8_lossy(lane).as_ref()));
-        Ok(free.map(|(_, head)| (head.id, head.due_ms)).collect())
+        let lanes = &self.trees().lane_deliveryid;
+        let mut heads = Vec::new();
+        let mut next = lanes.first()?;
+        while let Some((key, due)) = next {
+            let Some((lane, id)) = split_lane_key(&key) else {
+                next = lanes.range(after_key(&key)..).next().transpose()?;
+                continue;
+            };
+            if !busy.contains(String::from_utf8_lossy(lane).as_ref()) {
+                heads.push((id, codec::read_u64(&due).unwrap_or(0)));
+            }
+            next = lanes.range(after_lane(lane)..).next().transpose()?;
+        }
+        Ok(heads)
     }
 
     /// Reads one delivery.
@@ -172,15 +179,12 @@ impl Store {
         let t = self.trees();
         let body = codec::encode(DeliveryRecordV1::VERSION, record)?;
         let _gate = self.write_gate()?;
-        let _lanes = t.lanes.lock();
-        let mut lane = LaneEdits::default();
+        let lane = codec::lane_key(record.lane.as_bytes(), id);
         if record.state.is_finished() {
-            lane.remove(&t.lanes, record.lane.as_bytes(), id)?;
             t.deliveryid_delivery.insert(u64_key(id), body)?;
-            lane.write(&t.lanes)?;
+            t.lane_deliveryid.remove(lane)?;
         } else {
-            lane.upsert(&t.lanes, record.lane.as_bytes(), id, record.due_at_ms)?;
-            lane.write(&t.lanes)?;
+            t.lane_deliveryid.insert(lane, &record.due_at_ms.to_be_bytes())?;
             t.deliveryid_delivery.insert(u64_key(id), body)?;
         }
         Ok(())
@@ -190,9 +194,10 @@ impl Store {
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         self.outbox_settled();
         let mut counts = OutboxCounts::default();
-        for entry in self.trees().lanes.all() {
-            let (_, entry) = entry?;
-            match self.delivery(entry.id)?.map(|r| r.state).filter(|state| !state.is_finished()) {
+        for entry in self.trees().lane_deliveryid.iter() {
+            let (key, _) = entry?;
+            let Some((_, id)) = split_lane_key(&key) else { continue };
+            match self.delivery(id)?.map(|r| r.state).filter(|state| !state.is_finished()) {
                 Some(DeliveryState::InFlight) => counts.in_flight += 1,
                 Some(DeliveryState::Retrying) => counts.retrying += 1,
                 Some(_) => counts.pending += 1,
@@ -235,6 +240,13 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// The key right after `key`, to step past one that is not a lane key.
+fn after_key(key: &[u8]) -> Vec<u8> {
+    let mut after = key.to_vec();
+    after.push(0);
+    after
 }
 
 impl Store {
@@ -352,7 +364,7 @@ mod tests {
         t.deliveryid_delivery.remove(u64_key(b)).unwrap();
         assert_eq!(store.outbox_counts().unwrap(), OutboxCounts { pending: 1, in_flight: 0, retrying: 0 });
         assert_eq!(store.due_head_of_lane("a", 100).unwrap().map(|d| d.id), Some(c));
-        assert_eq!(t.lanes.all().count(), 1, "the stale entries are gone");
+        assert_eq!(t.lane_deliveryid.len(), 1, "the stale entries are gone");
         let heads: Vec<u64> = store.due_lane_heads(100, &HashSet::new(), 10).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(heads, vec![c]);
     }

@@ -8,8 +8,8 @@ use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
 use super::codec::{self, u64_key};
-use super::events::{lane_entries_for, put_delivery};
-use super::records::{DeliveryRecordV1, EventRecordV1};
+use super::events::{put_delivery, OutboxTx};
+use super::records::EventRecordV1;
 use super::{NewDelivery, Store, StoreError};
 
 const DECIDED_THROUGH_KEY: &[u8] = b"dm_decided_through";
@@ -67,20 +67,14 @@ impl Store {
         let ids = deliveries.iter().map(|_| self.next_id()).collect::<Result<Vec<u64>, StoreError>>()?;
         let t = self.trees();
         {
-            let records: Vec<(u64, DeliveryRecordV1)> = deliveries
-                .into_iter()
-                .zip(&ids)
-                .map(|(delivery, id)| (*id, DeliveryRecordV1 { event_id, ..delivery.record }))
-                .collect();
             let _gate = self.write_gate()?;
-            let _lanes = t.lanes.lock();
-            let lane_edits = lane_entries_for(&t.lanes, records.iter().map(|(id, record)| (*id, record)))?;
-            let trees = (&t.deliveryid_delivery, t.lanes.tree(), &t.meta);
+            let trees = (&t.deliveryid_delivery, &t.lane_deliveryid, &t.meta);
             trees.transaction(|(stored, lanes, meta)| {
-                for (id, record) in &records {
-                    put_delivery(stored, *id, record)?;
+                for (delivery, id) in deliveries.iter().zip(&ids) {
+                    let mut record = delivery.record.clone();
+                    record.event_id = event_id;
+                    put_delivery(&OutboxTx { deliveries: stored, lanes }, *id, &record)?;
                 }
-                lane_edits.write_in(lanes)?;
                 meta.insert(DECIDED_THROUGH_KEY, &event_id.to_be_bytes())?;
                 Ok::<(), ConflictableTransactionError<StoreError>>(())
             })?;

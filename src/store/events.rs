@@ -11,7 +11,6 @@ use super::dedup::{RecentKeys, Seen};
 pub(super) use super::event_codec::{
     decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, received_at,
 };
-use super::lanes::{LaneEdits, LaneIndex};
 use super::outbox_copy::{copy_to_outbox, OutboxCopies};
 use super::records::{DeliveryRecordV1, EventRecordV1, EventRecordV2, InstanceId, IssueFactsRecordV1};
 use super::{Ids, Store, StoreError, Trees};
@@ -251,27 +250,21 @@ fn event_carries_key(t: &Trees, this_batch: &[(Vec<[u8; 32]>, u64)], event_id: u
     }
 }
 
-/// Writes a new delivery's record inside a transaction; its lane entry comes from
-/// [`lane_entries_for`], written in the same transaction.
-pub(super) fn put_delivery(deliveries: &TransactionalTree, id: u64, record: &DeliveryRecordV1) -> TxResult<()> {
-    let body = codec::encode(DeliveryRecordV1::VERSION, record).map_err(abort)?;
-    deliveries.insert(&u64_key(id), body)?;
-    Ok(())
+/// The trees of the outbox, inside one transaction.
+pub(super) struct OutboxTx<'a> {
+    pub deliveries: &'a TransactionalTree,
+    pub lanes: &'a TransactionalTree,
 }
 
-/// The lane index edits that give each unfinished one of `deliveries` its entry. The
-/// caller holds the index's lock until they are written.
-pub(super) fn lane_entries_for<'a>(
-    lanes: &LaneIndex,
-    deliveries: impl IntoIterator<Item = (u64, &'a DeliveryRecordV1)>,
-) -> Result<LaneEdits, StoreError> {
-    let mut edits = LaneEdits::default();
-    for (id, record) in deliveries {
-        if !record.state.is_finished() {
-            edits.upsert(lanes, record.lane.as_bytes(), id, record.due_at_ms)?;
-        }
+/// Writes a new delivery and, while it is unfinished, its lane entry (see `deliveries`
+/// for changes to one that exists).
+pub(super) fn put_delivery(tx: &OutboxTx<'_>, id: u64, record: &DeliveryRecordV1) -> TxResult<()> {
+    let body = codec::encode(DeliveryRecordV1::VERSION, record).map_err(abort)?;
+    tx.deliveries.insert(&u64_key(id), body)?;
+    if !record.state.is_finished() {
+        tx.lanes.insert(codec::lane_key(record.lane.as_bytes(), id), &record.due_at_ms.to_be_bytes())?;
     }
-    Ok(edits)
+    Ok(())
 }
 
 impl Store {

@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use super::codec;
-use super::lanes::{self, LaneEntry};
 use super::outbox_copy::COPIED_THROUGH_KEY;
 use super::schema::{self, META, SCHEMA_VERSION};
 use super::StoreError;
@@ -57,7 +56,6 @@ fn migrate_step(db: &sled::Db, from: u32) -> Result<(), StoreError> {
         // Version 1 records still read and are resealed at start, once the key is known;
         // the version exists so that an older jirabridge refuses this store as too new.
         5 => Ok(()),
-        6 => v6_to_v7(db),
         other => Err(StoreError::Codec(format!("no migration from schema {other}"))),
     }
 }
@@ -81,7 +79,7 @@ fn v1_to_v2(db: &sled::Db) -> Result<(), StoreError> {
 /// those, with their lanes) by lane and id.
 fn v3_to_v4(db: &sled::Db) -> Result<(), StoreError> {
     let due = db.open_tree(schema::RETIRED_DUEAT_DELIVERYID)?;
-    let lanes = db.open_tree(schema::RETIRED_LANE_DELIVERYID)?;
+    let lanes = db.open_tree(schema::LANE_DELIVERYID)?;
     for entry in due.iter() {
         let (key, lane) = entry?;
         let Some((due_at, id)) = codec::split_pair_key(&key) else { continue };
@@ -94,27 +92,6 @@ fn v3_to_v4(db: &sled::Db) -> Result<(), StoreError> {
 /// due times, and writing both cost every delivery outcome a multi-tree transaction.
 fn v4_to_v5(db: &sled::Db) -> Result<(), StoreError> {
     db.drop_tree(schema::RETIRED_DUEAT_DELIVERYID)?;
-    Ok(())
-}
-
-/// Schema 7 keeps the lane index in chunks (see `lanes`): the entries of the old index,
-/// already in lane and id order, are written lane by lane as full chunks, and the old
-/// tree goes. Run again after a crash, it writes the same chunks.
-fn v6_to_v7(db: &sled::Db) -> Result<(), StoreError> {
-    let old = db.open_tree(schema::RETIRED_LANE_DELIVERYID)?;
-    let chunks = db.open_tree(schema::LANECHUNK_DELIVERYIDS)?;
-    let (mut lane, mut entries): (Vec<u8>, Vec<LaneEntry>) = (Vec::new(), Vec::new());
-    for item in old.iter() {
-        let (key, due) = item?;
-        let Some((entry_lane, id)) = codec::split_lane_key(&key) else { continue };
-        if entry_lane != lane.as_slice() {
-            lanes::write_lane(&chunks, &lane, &entries)?;
-            (lane, entries) = (entry_lane.to_vec(), Vec::new());
-        }
-        entries.push(LaneEntry { id, due_ms: codec::read_u64(&due).unwrap_or(0) });
-    }
-    lanes::write_lane(&chunks, &lane, &entries)?;
-    db.drop_tree(schema::RETIRED_LANE_DELIVERYID)?;
     Ok(())
 }
 
@@ -144,32 +121,11 @@ mod tests {
         let due = db.open_tree(schema::RETIRED_DUEAT_DELIVERYID).unwrap();
         due.insert(codec::pair_key(500, 7), b"lane-a".as_slice()).unwrap();
         check_and_migrate(&db, dir.path()).unwrap();
-        let chunks = db.open_tree(schema::LANECHUNK_DELIVERYIDS).unwrap();
-        let chunk = chunks.get(codec::lane_key(b"lane-a", 7)).unwrap().unwrap();
-        assert_eq!(lanes::decode_chunk(&chunk).unwrap(), vec![LaneEntry { id: 7, due_ms: 500 }]);
+        let lanes = db.open_tree(schema::LANE_DELIVERYID).unwrap();
+        let entry = lanes.get(codec::lane_key(b"lane-a", 7)).unwrap().unwrap();
+        assert_eq!(codec::read_u64(&entry), Some(500));
         let names: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
         assert!(!names.contains(&schema::RETIRED_DUEAT_DELIVERYID.as_bytes().to_vec()), "due index dropped");
-    }
-
-    #[test]
-    fn a_schema_6_lane_index_moves_into_chunks_and_goes() {
-        let (dir, db) = temp_db();
-        db.open_tree(META).unwrap().insert(SCHEMA_KEY, &6u32.to_be_bytes()).unwrap();
-        let old = db.open_tree(schema::RETIRED_LANE_DELIVERYID).unwrap();
-        for id in 1..=70u64 {
-            let lane: &[u8] = if id % 2 == 0 { b"ch:even" } else { b"ch:odd" };
-            old.insert(codec::lane_key(lane, id), &(id * 100).to_be_bytes()).unwrap();
-        }
-        check_and_migrate(&db, dir.path()).unwrap();
-        let chunks = db.open_tree(schema::LANECHUNK_DELIVERYIDS).unwrap();
-        assert_eq!(chunks.len(), 4, "35 entries per lane: a full chunk and one of 3 each");
-        let even: Vec<LaneEntry> = chunks
-            .scan_prefix(codec::lane_prefix(b"ch:even"))
-            .flat_map(|c| lanes::decode_chunk(&c.unwrap().1).unwrap())
-            .collect();
-        assert_eq!(even, (1..=35).map(|n| LaneEntry { id: n * 2, due_ms: n * 200 }).collect::<Vec<_>>());
-        let names: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
-        assert!(!names.contains(&schema::RETIRED_LANE_DELIVERYID.as_bytes().to_vec()), "old index dropped");
     }
 
     #[test]

@@ -23,7 +23,6 @@ mod gate;
 mod health;
 mod import_writes;
 mod issue_facts;
-mod lanes;
 mod migrations;
 #[cfg(test)]
 mod old_layouts;

@@ -2,7 +2,7 @@
 //!
 //! The ingest writer acknowledges a webhook after one insert: the event, with its dedup keys
 //! and deliveries inside ([`EventRecordV2`]). Right after the flush, a third thread copies
-//! those deliveries into `deliveryid_delivery` and the lane index, where the worker and
+//! those deliveries into `deliveryid_delivery` and `lane_deliveryid`, where the worker and
 //! the admin views find them, and advances `meta.outbox_copied_through`. A crash in
 //! between loses nothing: at the next open, events after that mark have their deliveries
 //! copied before anything else runs.
@@ -18,7 +18,7 @@ use sled::Transactional;
 
 use super::codec::{self, u64_key};
 use super::dedup::{RecentKeys, Seen};
-use super::events::{decode_stored_without_body, lane_entries_for, put_delivery};
+use super::events::{decode_stored_without_body, put_delivery, OutboxTx};
 use super::records::DeliveryRecordV1;
 use super::{StoreError, Trees};
 
@@ -47,23 +47,16 @@ impl OutboxCopies {
 /// whose copy is still to come).
 pub(super) fn copy_to_outbox(t: &Trees, copies: &OutboxCopies, advance_mark: bool) -> Result<(), StoreError> {
     // Every caller holds the write gate around this call, or runs before the store is shared.
-    let _lanes = t.lanes.lock();
-    // Copied before (a retry after a failure that did write): never reset a delivery the
-    // worker may have finished since. Only this copy writes these ids, so what is read
-    // here still holds inside the transaction.
-    let mut new = Vec::with_capacity(copies.deliveries.len());
-    for (id, record) in &copies.deliveries {
-        if !t.deliveryid_delivery.contains_key(u64_key(*id))? {
-            new.push((*id, record));
-        }
-    }
-    let lane_edits = lane_entries_for(&t.lanes, new.iter().copied())?;
-    let trees = (&t.deliveryid_delivery, t.lanes.tree(), &t.meta);
+    let trees = (&t.deliveryid_delivery, &t.lane_deliveryid, &t.meta);
     trees.transaction(|(deliveries, lanes, meta)| {
-        for (id, record) in &new {
-            put_delivery(deliveries, *id, record)?;
+        for (id, record) in &copies.deliveries {
+            // Copied before (a retry after a failure that did write): never reset a
+            // delivery the worker may have finished since.
+            if deliveries.get(u64_key(*id))?.is_some() {
+                continue;
+            }
+            put_delivery(&OutboxTx { deliveries, lanes }, *id, record)?;
         }
-        lane_edits.write_in(lanes)?;
         if let (true, Some(through)) = (advance_mark, copies.through) {
             meta.insert(COPIED_THROUGH_KEY, &through.to_be_bytes())?;
         }

@@ -6,7 +6,7 @@ use sled::Transactional;
 
 use super::codec::{self, u64_key};
 use super::events::{
-    decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, lane_entries_for, put_delivery,
+    decode_event, decode_event_without_body, decode_stored_without_body, encode_stored, put_delivery, OutboxTx,
 };
 use super::records::{DeliveryRecordV1, EventRecordV1};
 use super::{DueDelivery, NewDelivery, Store, StoreError};
@@ -112,22 +112,16 @@ impl Store {
         };
         stored.event = routed.clone();
         let event = encode_stored(&mut stored)?;
-        let records: Vec<(u64, DeliveryRecordV1)> = deliveries
-            .into_iter()
-            .zip(&ids)
-            .map(|(delivery, id)| (*id, DeliveryRecordV1 { event_id, ..delivery.record }))
-            .collect();
         let _gate = self.write_gate()?;
-        let _lanes = t.lanes.lock();
-        let lane_edits = lane_entries_for(&t.lanes, records.iter().map(|(id, record)| (*id, record)))?;
-        let trees = (&t.eventid_event, &t.deliveryid_delivery, t.lanes.tree(), &t.pendingevent_instanceid);
+        let trees = (&t.eventid_event, &t.deliveryid_delivery, &t.lane_deliveryid, &t.pendingevent_instanceid);
         trees.transaction(|(events, stored, lanes, pending)| {
             events.insert(&u64_key(event_id), event.clone())?;
             pending.remove(&u64_key(event_id))?;
-            for (id, record) in &records {
-                put_delivery(stored, *id, record)?;
+            for (delivery, id) in deliveries.iter().zip(&ids) {
+                let mut record = delivery.record.clone();
+                record.event_id = event_id;
+                put_delivery(&OutboxTx { deliveries: stored, lanes }, *id, &record)?;
             }
-            lane_edits.write_in(lanes)?;
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         })?;
         Ok(ids)

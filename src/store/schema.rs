@@ -6,7 +6,7 @@
 
 /// Version of the on-disk layout. Bump it and add a step to `migrations` when a tree
 /// changes shape; the store refuses to open a database newer than this.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Every tree jirabridge uses. Opening the store opens exactly these.
 pub const TREES: &[&str] = &[
@@ -14,7 +14,7 @@ pub const TREES: &[&str] = &[
     SECRET_VALUE,
     EVENTID_EVENT,
     DELIVERYID_DELIVERY,
-    LANECHUNK_DELIVERYIDS,
+    LANE_DELIVERYID,
     ISSUE_CHANNEL_ROOTPOST,
     ISSUE_FACTS,
     PENDINGEVENT_INSTANCEID,
@@ -58,15 +58,11 @@ pub const DELIVERYID_DELIVERY: &str = "deliveryid_delivery";
 /// The due-time index of unfinished deliveries (due-at ms 0x00 delivery id → lane), up to
 /// schema 4; the lane index replaced it, and schema 5's migration drops it.
 pub const RETIRED_DUEAT_DELIVERYID: &str = "dueat_deliveryid";
-/// The lane index of schemas 4 to 6, one record per unfinished delivery (lane 0x00
-/// delivery id → due-at ms); schema 7's migration puts its entries in chunks and drops it.
-pub const RETIRED_LANE_DELIVERYID: &str = "lane_deliveryid";
-/// lane 0x00 floor (u64 BE) → up to 32 (delivery id, due-at ms) pairs, u64 BE each, sorted:
-/// every unfinished delivery by lane, in chunks, so a lane's head is the first pair of its
-/// first key and the worker finds the heads without reading the whole outbox (schema 7,
-/// see `lanes`). The delivery record is the truth: an entry is written after its record
-/// and may outlive it by a crash (readers drop such an entry, see `deliveries`).
-pub const LANECHUNK_DELIVERYIDS: &str = "lanechunk_deliveryids";
+/// lane 0x00 delivery id (u64 BE) → due-at ms (u64 BE); every unfinished delivery, by lane,
+/// so a lane's head is its first key and the worker finds the heads without reading the
+/// whole outbox (schema 4). The delivery record is the truth: an entry is written after
+/// its record and may outlive it by a crash (readers drop such an entry, see `deliveries`).
+pub const LANE_DELIVERYID: &str = "lane_deliveryid";
 /// instance 0x00 issue id 0x00 channel id → root post of the issue's comment thread.
 pub const ISSUE_CHANNEL_ROOTPOST: &str = "issue_channel_rootpost";
 /// instance 0x00 issue id → what subscription filters last saw of the issue

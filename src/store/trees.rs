@@ -1,6 +1,5 @@
 //! The open sled trees, one field per tree of [`schema::TREES`](super::schema::TREES).
 
-use super::lanes::LaneIndex;
 use super::{schema, StoreError};
 
 #[derive(Clone)]
@@ -9,7 +8,7 @@ pub(super) struct Trees {
     pub(super) secret_value: sled::Tree,
     pub(super) eventid_event: sled::Tree,
     pub(super) deliveryid_delivery: sled::Tree,
-    pub(super) lanes: LaneIndex,
+    pub(super) lane_deliveryid: sled::Tree,
     pub(super) issue_channel_rootpost: sled::Tree,
     pub(super) issue_facts: sled::Tree,
     pub(super) pendingevent_instanceid: sled::Tree,
@@ -44,7 +43,7 @@ impl Trees {
             secret_value: open(schema::SECRET_VALUE)?,
             eventid_event: open(schema::EVENTID_EVENT)?,
             deliveryid_delivery: open(schema::DELIVERYID_DELIVERY)?,
-            lanes: LaneIndex::new(open(schema::LANECHUNK_DELIVERYIDS)?),
+            lane_deliveryid: open(schema::LANE_DELIVERYID)?,
             issue_channel_rootpost: open(schema::ISSUE_CHANNEL_ROOTPOST)?,
             issue_facts: open(schema::ISSUE_FACTS)?,
             pendingevent_instanceid: open(schema::PENDINGEVENT_INSTANCEID)?,
