@@ -3,9 +3,10 @@
 //! same posts to the same fake Mattermost at the same concurrency (one loop per channel
 //! lane, at most 16, as the worker's lanes).
 //!
-//! Also the memory of a large backlog: the process's RSS after each tenth of the webhooks
-//! is queued (the median of five readings over two seconds) and its peak; a queued outbox
-//! must be streamed, never held whole, so the series must level off.
+//! Also the memory of a large backlog: the RSS of the jirabridge binary, run as a process of
+//! its own, after each tenth of the webhooks is queued (the median of five readings over two
+//! seconds) and its peak; a queued outbox must be streamed, never held whole, so the series
+//! must level off.
 //!
 //! The fake Mattermost keeps connections open between requests, as Mattermost's own server
 //! does, so both sides post over the connections they already have; BENCH_KEEP_ALIVE=0
@@ -16,8 +17,10 @@
 //! (default 2), BENCH_ROUNDS (default 5; the median ratio is reported), BENCH_BACKLOG
 //! (webhooks for the memory lane, default 0 = skip; the issue's figure is 100000 over
 //! BENCH_BACKLOG_CHANNELS, default 1000), BENCH_CACHE_MB (`store.cache_capacity_mb` for
-//! the memory lane, default the shipped 64), BENCH_BACKLOG_WORKER (0 = the worker stays off
-//! while the backlog queues). Under `cargo test` a small smoke run only.
+//! the memory lane, default the shipped 64), BENCH_BACKLOG_IN_PROCESS (1 = the memory lane
+//! runs jirabridge inside the bench's process, as before 2026-12-06, fourth session), and
+//! with it BENCH_BACKLOG_WORKER (0 = the worker stays off while the backlog queues). Under
+//! `cargo test` a small smoke run only.
 
 #[path = "../tests/support/fake_mattermost/mod.rs"]
 #[allow(dead_code, unused_imports)]
@@ -61,14 +64,11 @@ fn cpu_time() -> Duration {
 }
 
 /// A figure of /proc/self/status in MiB: `VmRSS` (now) or `VmHWM` (the peak).
-fn status_mib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// A figure of `/proc/<pid>/status` in MiB (`self` for this process).
+fn status_mib(pid: &str, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let line = status.lines().find(|l| l.starts_with(field)).unwrap_or("");
     line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) / 1024
-}
-
-fn rss_mib() -> u64 {
-    status_mib("VmRSS:")
 }
 
 /// A real Jira Server payload of 47 KB (real payloads are 10-50 KB) when the shared fixtures
@@ -197,28 +197,70 @@ async fn drain_lane(posts: usize, channels: usize, rounds: usize, keep_alive: bo
 /// How long the backlog lane waits after each tenth while reading RSS.
 const SETTLE: Duration = Duration::from_secs(2);
 
-/// The median of five RSS readings over [`SETTLE`], once the last burst of webhooks is
-/// answered: the figure is what the backlog holds, not what the last requests, sled's
-/// deferred frees or the worker's retries had in hand at one instant (a single reading
-/// moves by ±10 MiB).
-async fn settled_rss_mib() -> u64 {
+/// The median of five RSS readings of process `pid` over [`SETTLE`], once the last burst
+/// of webhooks is answered: the figure is what the backlog holds, not what the last
+/// requests, sled's deferred frees or the worker's retries had in hand at one instant (a
+/// single reading moves by ±10 MiB).
+async fn settled_rss_mib(pid: &str) -> u64 {
     let mut readings = Vec::new();
     for _ in 0..5 {
         tokio::time::sleep(SETTLE / 5).await;
-        readings.push(rss_mib());
+        readings.push(status_mib(pid, "VmRSS:"));
     }
     readings.sort_unstable();
     readings[2]
 }
 
-/// RSS while `count` webhooks queue up for `channels` channels with Mattermost down.
-async fn backlog_lane(count: usize, channels: usize) {
+/// The fake Mattermost with `channels` channels of team `eng`, stopped: the backlog queues.
+async fn mattermost_with_channels(channels: usize) -> FakeMattermost {
     let mm = FakeMattermost::start().await;
     let team = mm.add_team(TEAM);
     for c in 0..channels {
         mm.add_channel(&team, &format!("c{c}"));
     }
     mm.stop().await;
+    mm
+}
+
+/// RSS of the jirabridge binary, a process of its own as in production, while `count`
+/// webhooks queue up for `channels` channels with Mattermost down (shipped settings, the
+/// worker on). The load generator and the fake Mattermost are outside the figure.
+async fn backlog_lane(count: usize, channels: usize) {
+    let mm = mattermost_with_channels(channels).await;
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_jirabridge"));
+    command
+        .arg("serve")
+        .env_clear()
+        .env("JIRABRIDGE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("JIRABRIDGE_WEBHOOK__SECRET", SECRET)
+        .env("JIRABRIDGE_LOG__LEVEL", "error")
+        .env("JIRABRIDGE_STORE__PATH", data.path())
+        .env("JIRABRIDGE_MATTERMOST__URL", mm.url())
+        .env("JIRABRIDGE_MATTERMOST__BOT_TOKEN", BOT_TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
+    if let Ok(mb) = std::env::var("BENCH_CACHE_MB") {
+        command.env("JIRABRIDGE_STORE__CACHE_CAPACITY_MB", mb);
+    }
+    let mut child = command.spawn().expect("the jirabridge binary starts");
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let started = Instant::now();
+    while reqwest::get(&health).await.map_or(true, |r| !r.status().is_success()) {
+        assert!(started.elapsed() < Duration::from_secs(30), "jirabridge did not answer /healthz");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = child.id().to_string();
+    queue_backlog(port, count, channels, &pid, "the jirabridge binary, worker on").await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The same in this process (BENCH_BACKLOG_IN_PROCESS=1): the figure then holds the bench's
+/// own clients and the fake Mattermost, and BENCH_BACKLOG_WORKER=0 can leave the worker off.
+async fn backlog_lane_in_process(count: usize, channels: usize) {
+    let mm = mattermost_with_channels(channels).await;
     let data = tempfile::tempdir().unwrap();
     let mut config = config(data.path(), &mm);
     // The shipped retry settings: a worker that retries every lane every few milliseconds
@@ -228,47 +270,67 @@ async fn backlog_lane(count: usize, channels: usize) {
         config.store.cache_capacity_mb = mb;
     }
     let loaded = LoadedConfig { config, file: None, sources: Default::default() };
-    // BENCH_BACKLOG_WORKER=0 leaves the worker off: what the stored backlog holds without
-    // the retries of a worker that cannot reach Mattermost.
     let worker = std::env::var("BENCH_BACKLOG_WORKER").map_or(true, |v| v != "0");
     let options = RunOptions { background_worker: worker, ..RunOptions::default() };
     let app = Application::build(loaded, options).await.unwrap();
     let port = app.port();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(app.run_until_stopped(Some(stop_rx)));
+    let what = if worker { "in process, worker on" } else { "in process, worker off" };
+    queue_backlog(port, count, channels, "self", what).await;
+    let _ = stop.send(true);
+    task.await.unwrap().unwrap();
+}
+
+/// Queues `count` large webhooks over `channels` channels to `port` and prints the RSS of
+/// process `pid` after every tenth: a backlog held in memory grows with each step, sled's
+/// cache filling toward its capacity shows as early steps that level off.
+async fn queue_backlog(port: u16, count: usize, channels: usize, pid: &str, what: &str) {
     let template = large_issue_template();
     let body: std::sync::Arc<dyn Fn(usize) -> String + Send + Sync> =
         std::sync::Arc::new(move |n| numbered(&template, n));
-    let before = rss_mib();
+    let before = status_mib(pid, "VmRSS:");
     let tenth = count / 10;
-    // RSS after every tenth: a backlog held in memory grows with each step, sled's cache
-    // filling toward its capacity shows as early steps that level off.
     let (mut steps, started) = (Vec::new(), Instant::now());
     for step in 0..10 {
         let sent = step * tenth;
         let size = if step == 9 { count - sent } else { tenth };
         queue_bodies(port, size, channels, 32, sent, body.clone()).await;
-        steps.push(settled_rss_mib().await);
+        steps.push(settled_rss_mib(pid).await);
     }
     let (at_tenth, at_all) = (steps[0], steps[9]);
-    let worker = if worker { "on" } else { "off" };
     println!(
-        "backlog of {count} webhooks of {} bytes over {channels} channels, Mattermost down (background worker {worker})",
+        "backlog of {count} webhooks of {} bytes over {channels} channels, Mattermost down ({what})",
         body(0).len()
     );
     println!(
         "  RSS before {before} MiB, at {tenth} queued {at_tenth} MiB, at {count} queued {at_all} MiB, peak {} MiB",
-        status_mib("VmHWM:")
+        status_mib(pid, "VmHWM:")
     );
     let series: Vec<String> = steps.iter().map(|mib| mib.to_string()).collect();
     println!("  RSS after each tenth (MiB): {}", series.join(", "));
+    let (trend_tenth, trend_all) = trend_ends(&steps);
     println!(
-        "  growth from {tenth} to {count}: {:.0} %   ({:.0} webhooks/s)",
+        "  growth from {tenth} to {count}: {:.0} % between those two readings, {:.0} % along the trend of all ten ({trend_tenth:.0} to {trend_all:.0} MiB)   ({:.0} webhooks/s)",
         (at_all as f64 / at_tenth.max(1) as f64 - 1.0) * 100.0,
+        (trend_all / trend_tenth.max(1.0) - 1.0) * 100.0,
         count as f64 / (started.elapsed() - SETTLE * 10).as_secs_f64()
     );
-    let _ = stop.send(true);
-    task.await.unwrap().unwrap();
+}
+
+/// The least-squares line through the readings taken after each tenth, at the first and the
+/// last tenth. Each reading still moves by ±10 MiB (sled's flushes and the allocator's
+/// returns come and go), so growth between two single readings swings by ten points from
+/// run to run; the line through all ten is what the backlog adds per webhook.
+fn trend_ends(steps: &[u64]) -> (f64, f64) {
+    let n = steps.len() as f64;
+    let xs = (1..=steps.len()).map(|x| x as f64);
+    let (mean_x, mean_y) = (xs.clone().sum::<f64>() / n, steps.iter().sum::<u64>() as f64 / n);
+    let covariance: f64 = xs.clone().zip(steps).map(|(x, &y)| (x - mean_x) * (y as f64 - mean_y)).sum();
+    let variance: f64 = xs.map(|x| (x - mean_x).powi(2)).sum();
+    let slope = covariance / variance;
+    let at = |x: f64| mean_y + slope * (x - mean_x);
+    (at(1.0), at(n))
 }
 
 fn main() {
@@ -283,8 +345,10 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
         drain_lane(posts, channels, rounds, keep_alive).await;
-        if backlog > 0 {
-            backlog_lane(backlog, backlog_channels).await;
+        match (backlog, std::env::var("BENCH_BACKLOG_IN_PROCESS").is_ok_and(|v| v == "1")) {
+            (0, _) => {}
+            (backlog, false) => backlog_lane(backlog, backlog_channels).await,
+            (backlog, true) => backlog_lane_in_process(backlog, backlog_channels).await,
         }
     });
 }
