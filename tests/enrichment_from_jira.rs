@@ -82,6 +82,17 @@ async fn connect_with_api_token(app: &TestApp, base: &str, (name, account_id, di
     user
 }
 
+/// Whether a dry run of a comment rule for `channel` on `base` with `fields` matches event
+/// `event_id` among the newest ten.
+async fn dry_run_matches(app: &TestApp, base: &str, channel: &str, fields: Value, event_id: u64) -> bool {
+    let rule = json!({"channel_id": channel, "name": "Dry", "instance_id": base,
+        "filters": {"events": ["event_created_comment"], "projects": ["OPS"], "issue_types": ["10004"], "fields": fields}});
+    let request = json!({"subscription": rule, "last": 10});
+    let response = app.api(Method::POST, "/subscriptions/dry-run").json(&request).send().await.unwrap();
+    let result: Value = response.json().await.unwrap();
+    result["matched"].as_array().expect("matched events").iter().any(|m| m["event_id"] == event_id)
+}
+
 fn status_of(app: &TestApp, event_id: u64) -> String {
     app.state.store.event(event_id).unwrap().expect("event stored").status.to_string()
 }
@@ -127,6 +138,10 @@ async fn a_comment_is_routed_with_the_security_level_jira_reports() {
     assert_eq!(issue_reads(&jira), 1);
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains(r#"jirabridge_jira_requests_total{status="200"} 1"#), "{metrics}");
+    // The dry run sees the level Jira reported, as routing did.
+    let staff_level = json!([{"key": "security", "inclusion": "include_any", "values": ["10100"]}]);
+    assert!(dry_run_matches(&app, &base, &staff, staff_level, comment).await, "the rule naming the level");
+    assert!(!dry_run_matches(&app, &base, &app.channel_id, json!([]), comment).await, "the rule naming none");
     app.shutdown().await;
     jira.stop().await;
 }
@@ -158,8 +173,11 @@ async fn without_an_admin_token_the_commenters_connection_reads_the_issue() {
     let stranger = cloud_comment_on(&base, "613").replace("\"5f0c\"", "\"70aa\"");
     firehose(&app, stranger).await;
     let (other, _) = newest_status(&app);
-    assert_ne!(routed_status(&app, other).await, "routed, enriched from Jira");
+    // Routed with what Jira told Ann of the issue, kept as its facts.
+    assert_eq!(routed_status(&app, other).await, format!("routed, enriched from event #{comment}"));
     assert_eq!(issue_reads(&jira), 1, "no credentials: Jira is not asked");
+    app.deliver().await;
+    assert_eq!(comment_posts(&app, &staff), 2, "the level Jira told Ann routes the stranger's too");
     app.shutdown().await;
     jira.stop().await;
 }

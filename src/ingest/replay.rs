@@ -169,6 +169,7 @@ impl Ingest {
         };
         if from_jira {
             routed.note = Some(routing::FROM_JIRA.into());
+            routed.keep = instance.as_ref().and_then(|instance| routing::fetched_facts(instance, payload, now_ms()));
         }
         let instance_id = instance.map(|i| i.id);
         let deliveries = self.firehose_deliveries(parsed, instance_id.as_ref(), routed.targets);

@@ -2,8 +2,10 @@
 //! target per channel. Shared by the webhook and by replay.
 //!
 //! Jira Cloud's comment events name few of the issue's fields and no security level (SPEC
-//! §4.5). They are routed with the facts the last full payload of that issue showed; with
-//! none, the security level is unknown and the comment goes to no subscription channel.
+//! §4.5). They are routed with the issue's fields read from Jira, which are then kept as
+//! its facts, or else with the facts the last full payload (or read) of that issue showed;
+//! with none, the security level is unknown and the comment goes to no subscription
+//! channel.
 
 use super::ChannelTarget;
 use crate::jira::instance::InstanceType;
@@ -115,9 +117,31 @@ fn keep(
     facts: &IssueFacts,
     now_ms: u64,
 ) -> Option<NewIssueFacts> {
-    let issue_id = issue_id(payload);
     let partial = webhook_event.starts_with("comment_") || payload.issue_fields().is_none_or(|f| f.is_empty());
-    if issue_id.is_empty() || partial {
+    if partial {
+        return None;
+    }
+    facts_at_payload_time(instance, payload, facts, now_ms)
+}
+
+/// The facts of a comment's issue as Jira answered them (a payload through
+/// [`with_fetched_fields`]), kept like a full payload's: later comments of the issue, and
+/// the dry run of this one, then see what its routing saw. They are kept at the comment's
+/// own time, not the time they were read: Jira's clock orders them against the issue's
+/// later changes, whatever ours says.
+pub fn fetched_facts(instance: &InstanceRecordV1, payload: &Payload, now_ms: u64) -> Option<NewIssueFacts> {
+    let facts = IssueFacts::from_payload(payload, instance.instance_type == InstanceType::Cloud);
+    facts_at_payload_time(instance, payload, &facts, now_ms)
+}
+
+fn facts_at_payload_time(
+    instance: &InstanceRecordV1,
+    payload: &Payload,
+    facts: &IssueFacts,
+    now_ms: u64,
+) -> Option<NewIssueFacts> {
+    let issue_id = issue_id(payload);
+    if issue_id.is_empty() {
         return None;
     }
     let at = payload.at(&["timestamp"]).and_then(serde_json::Value::as_u64).unwrap_or(now_ms);
