@@ -259,6 +259,29 @@ async fn rotating_refresh_tokens_survive_concurrent_use_and_a_revoked_grant_says
     app.shutdown().await;
 }
 
+/// An expired grant ends the connection, not the user's choices: connecting again brings
+/// back the notifications they had turned off.
+#[tokio::test]
+async fn reconnecting_after_an_expired_grant_keeps_the_notification_settings() {
+    let jira = FakeJira::start_cloud().await;
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    jira.set_access_token_lifetime(30);
+    let (app, site) = cloud_app(&jira, "oauth2-kept-settings.atlassian.net").await;
+    let ada = app.mm.add_user("ada", "system_user");
+    connect_cloud(&app, &jira, &site, &ada).await;
+    let quiet = command(&app, &ada, "/jira settings notifications reporter off").await;
+    assert_eq!(quiet, "Settings updated:\n* Reporter notifications off.");
+
+    jira.revoke_oauth2_grants();
+    assert!(command(&app, &ada, "/jira view DEMO-1").await.contains("Your Jira connection has expired"));
+    let (status, body, _) = follow(&link_in(&command(&app, &ada, "/jira connect").await)).await;
+    assert_eq!(status, 200, "{body}");
+    let listed = command(&app, &ada, "/jira settings").await;
+    assert!(listed.contains("\t- Notifications for reporter: off "), "{listed}");
+    assert!(listed.contains("\t- Notifications for assignee: on "), "{listed}");
+    app.shutdown().await;
+}
+
 /// Plugin paths that are not served say why (SPEC §3.1): Connect's lifecycle calls and the
 /// plugin webapp's endpoints, bare and under `/plugins/jira`.
 #[tokio::test]

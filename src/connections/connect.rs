@@ -19,7 +19,7 @@ use crate::mattermost::action::{ActionOption, PostAction};
 use crate::mattermost::dialog::{DialogElement, OpenDialog, TextSubtype};
 use crate::mattermost::post::{Attachment, NewPost};
 use crate::store::records::InstanceRecordV1;
-use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings};
+use crate::store::{Connection, ConnectionAuth, JiraUser, NotificationSettings, StoreError};
 use crate::utc::now_ms;
 
 /// The click's op, and the dialog's.
@@ -215,9 +215,10 @@ impl Connections {
         }
     }
 
-    /// Keeps a checked connection (all notifications on, SPEC §8.3; a connection it replaces
-    /// keeps its notification settings and the project last used) and tells the user in a
-    /// DM; `Err` is the sentence when it could not be stored.
+    /// Keeps a checked connection (all notifications on, SPEC §8.3; a connection it replaces,
+    /// or one that ended when its grant expired, passes on its notification settings and the
+    /// project last used) and tells the user in a DM; `Err` is the sentence when it could
+    /// not be stored.
     pub(super) async fn connected(
         &self,
         user: &str,
@@ -226,7 +227,13 @@ impl Connections {
         auth: ConnectionAuth,
     ) -> Result<(), String> {
         let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
-        let replaced = self.store.run(move |_| store.connection(&id, &who, &key)).await.ok().flatten();
+        let earlier = self
+            .store
+            .run(move |_| -> Result<_, StoreError> {
+                Ok((store.connection(&id, &who, &key)?, store.expired_choices(&id, &who)?))
+            })
+            .await;
+        let (replaced, expired) = earlier.unwrap_or_default();
         let mut connection = Connection {
             instance_id: instance_id.to_string(),
             mm_user_id: user.to_string(),
@@ -249,9 +256,20 @@ impl Connections {
             connection.settings = replaced.settings;
             (connection.saved_project_key, connection.saved_issue_type) =
                 (replaced.saved_project_key, replaced.saved_issue_type);
+        } else if let Some(kept) = &expired {
+            connection.settings = kept.settings.clone();
+            (connection.saved_project_key, connection.saved_issue_type) =
+                (kept.saved_project_key.clone(), kept.saved_issue_type.clone());
         }
         let (store, key, stored) = (self.store.clone(), self.key.clone(), connection.clone());
-        if let Err(e) = self.store.run(move |_| store.put_connection(&stored, &key)).await {
+        let stored = self.store.run(move |_| {
+            store.put_connection(&stored, &key)?;
+            match expired {
+                Some(_) => store.forget_expired_choices(&stored.instance_id, &stored.mm_user_id),
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = stored.await {
             tracing::error!(error = %e, "could not store a Jira connection");
             return Err(STORE_TROUBLE.into());
         }

@@ -161,6 +161,7 @@ impl Connections {
     }
 
     /// Ends a connection whose grant is dead and tells the user, at most once per 5 minutes.
+    /// Their notification settings and last project wait for their next connection.
     pub(super) async fn expire(&self, instance_id: &str, user: &str) {
         let (store, id, who) = (self.store.clone(), instance_id.to_string(), user.to_string());
         let once = format!("expired\0{instance_id}\0{user}");
@@ -169,7 +170,7 @@ impl Connections {
         let outcome = self
             .store
             .run(move |_| -> Result<bool, StoreError> {
-                store.remove_connection(&id, &who)?;
+                store.expire_connection(&id, &who, now)?;
                 store.use_once(&once, until, now)
             })
             .await;

@@ -390,5 +390,7 @@ pub(super) fn write_default_instance(
     Ok(true)
 }
 
+pub(super) mod expired;
+
 #[cfg(test)]
 mod tests;

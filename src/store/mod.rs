@@ -50,6 +50,7 @@ use trees::Trees;
 
 pub use catalog::CatalogEntry;
 pub use commands::CommandRegistration;
+pub use connections::expired::KeptChoices;
 pub use connections::{Connection, ConnectionAuth, JiraUser, MattermostUser, NotificationSettings};
 pub use deliveries::{DueDelivery, OutboxCounts};
 pub use events::{IngestOutcome, NewDelivery, NewEvent, NewIssueFacts};

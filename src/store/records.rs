@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 mod connections;
 mod constructors;
 
-pub use connections::{AuthRecordV1, ConnectionRecordV1, JiraUserRecordV1, NotificationSettingsRecordV1, UserRecordV1};
+pub use connections::{
+    AuthRecordV1, ConnectionRecordV1, ExpiredConnectionRecordV1, JiraUserRecordV1, NotificationSettingsRecordV1,
+    UserRecordV1,
+};
 
 pub use super::states::{DeliveryState, RoutingKind, RoutingStatus, SubscriptionState};
 pub use crate::ids::{ChannelId, InstanceId, InstanceType};

@@ -33,6 +33,7 @@ pub const TREES: &[&str] = &[
     SETTING_VALUE,
     MMUSERID_USER,
     INSTANCE_MMUSER_CONNECTION,
+    INSTANCE_MMUSER_EXPIRED,
     INSTANCE_JIRAUSER_MMUSERID,
     CATALOG_ENTRY,
     IMPORTED_HASH,
@@ -105,6 +106,10 @@ pub const SETTING_VALUE: &str = "setting_value";
 pub const MMUSERID_USER: &str = "mmuserid_user";
 /// instance id 0x00 Mattermost user id → `ConnectionRecordV1` (credentials sealed inside).
 pub const INSTANCE_MMUSER_CONNECTION: &str = "instance_mmuser_connection";
+/// instance id 0x00 Mattermost user id → `ExpiredConnectionRecordV1`: the notification
+/// settings and saved project of a connection whose grant expired, until the user
+/// connects to that instance again (a new tree needs no migration: older stores have none).
+pub const INSTANCE_MMUSER_EXPIRED: &str = "instance_mmuser_expired";
 /// instance id 0x00 Jira accountId (Cloud) or user name (Data Center) → Mattermost user id:
 /// who a Jira user is here, for DMs, mentions and `/jira assign @user`.
 pub const INSTANCE_JIRAUSER_MMUSERID: &str = "instance_jirauser_mmuserid";

@@ -35,6 +35,20 @@ pub struct NotificationSettingsRecordV1 {
     pub watching: bool,
 }
 
+/// What a connection ended by an expired grant leaves for the user's next connection to
+/// the same instance: their choices, none of their credentials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExpiredConnectionRecordV1 {
+    pub settings: NotificationSettingsRecordV1,
+    pub saved_project_key: Option<String>,
+    pub saved_issue_type: Option<String>,
+    pub expired_at_ms: u64,
+}
+
+impl ExpiredConnectionRecordV1 {
+    pub const VERSION: u16 = 1;
+}
+
 /// One connection; `auth_sealed` holds an [`AuthRecordV1`] sealed with the master key
 /// (bound to the tree and the record's key, see `sealed`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
