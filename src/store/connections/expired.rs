@@ -3,18 +3,13 @@
 //! connection to the same instance: reconnecting after Atlassian refused a refresh must
 //! not turn every notification they had turned off back on.
 
-use super::{pair, NotificationSettings};
+use super::pair;
 use crate::store::codec;
 use crate::store::records::{ConnectionRecordV1, ExpiredConnectionRecordV1};
 use crate::store::{Store, StoreError};
 
 /// What an expired connection left for the next one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeptChoices {
-    pub settings: NotificationSettings,
-    pub saved_project_key: Option<String>,
-    pub saved_issue_type: Option<String>,
-}
+pub type KeptChoices = ExpiredConnectionRecordV1;
 
 impl Store {
     /// Ends the connection of `mm_user_id` to `instance_id` whose grant expired, keeping
@@ -43,12 +38,7 @@ impl Store {
         let Some(bytes) = self.trees().instance_mmuser_expired.get(pair(instance_id, mm_user_id))? else {
             return Ok(None);
         };
-        let record: ExpiredConnectionRecordV1 = codec::decode(ExpiredConnectionRecordV1::VERSION, &bytes)?;
-        Ok(Some(KeptChoices {
-            settings: record.settings,
-            saved_project_key: record.saved_project_key,
-            saved_issue_type: record.saved_issue_type,
-        }))
+        Ok(Some(codec::decode(KeptChoices::VERSION, &bytes)?))
     }
 
     /// Forgets what an expired connection left, once the user is connected again.
