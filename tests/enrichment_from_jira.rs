@@ -194,6 +194,9 @@ async fn an_issue_jira_reports_without_a_level_reaches_rules_naming_none() {
     app.deliver().await;
     assert_eq!(comment_posts(&app, &app.channel_id), 1);
     assert_eq!(comment_posts(&app, &staff), 0);
+    // An answer without the field is not kept as the issue's facts (it might only be hidden
+    // from this reader): the dry run still knows no level for the issue.
+    assert!(!dry_run_matches(&app, &base, &app.channel_id, json!([]), comment).await);
     app.shutdown().await;
     jira.stop().await;
 }

@@ -98,7 +98,7 @@ impl Ingest {
             if let Some(fields) = fetched {
                 payload = routing::with_fetched_fields(payload, fields);
             }
-            self.firehose_again(store, &mut event, &payload, &parsed, subscriptions, fetched.is_some())?
+            self.firehose_again(store, &mut event, &payload, &parsed, subscriptions, fetched)?
         };
         let ids = store.add_deliveries(event_id, &event, deliveries)?;
         if let Some(facts) = keep {
@@ -140,7 +140,7 @@ impl Ingest {
         payload: &Payload,
         parsed: &NormalizedEvent,
         subscriptions: &RwLock<SubscriptionIndex>,
-        from_jira: bool,
+        fetched: Option<&serde_json::Map<String, serde_json::Value>>,
     ) -> Result<(Vec<NewDelivery>, Option<NewIssueFacts>), ReplayError> {
         let known = match &event.instance_id {
             Some(id) => store.instance(id.as_str())?,
@@ -167,9 +167,13 @@ impl Ingest {
             }
             None => routing::Routed::default(),
         };
-        if from_jira {
+        if let Some(fields) = fetched {
             routed.note = Some(routing::FROM_JIRA.into());
-            routed.keep = instance.as_ref().and_then(|instance| routing::fetched_facts(instance, payload, now_ms()));
+            // Kept only when Jira named the level (or its absence): an answer without the
+            // field (hidden from this reader, say) must not replace a level seen before.
+            if fields.contains_key("security") {
+                routed.keep = instance.as_ref().and_then(|i| routing::fetched_facts(i, payload, now_ms()));
+            }
         }
         let instance_id = instance.map(|i| i.id);
         let deliveries = self.firehose_deliveries(parsed, instance_id.as_ref(), routed.targets);

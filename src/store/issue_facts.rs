@@ -1,7 +1,9 @@
 //! What subscription filters last saw of each issue (SPEC §4.5), kept outside event
 //! retention. Jira Cloud sends comment events with only a few of the issue's fields and no
-//! security level; they are routed with the facts of the last full payload of that issue.
-//! Written together with that payload's event (`store_batch`), read when a partial one comes.
+//! security level; they are routed with the facts of the last full payload of that issue,
+//! or of the issue as Jira answered when a comment's routing read it. Written together with
+//! that payload's event (`store_batch`), or with the comment's routing, read when a partial
+//! one comes.
 
 use super::codec;
 use super::records::{InstanceId, IssueFactsRecordV1};
