@@ -227,13 +227,12 @@ impl Connections {
         auth: ConnectionAuth,
     ) -> Result<(), String> {
         let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
-        let earlier = self
-            .store
-            .run(move |_| -> Result<_, StoreError> {
-                Ok((store.connection(&id, &who, &key)?, store.expired_choices(&id, &who)?))
-            })
-            .await;
-        let (replaced, expired) = earlier.unwrap_or_default();
+        let replaced = self.store.run(move |_| store.connection(&id, &who, &key)).await.ok().flatten();
+        let (store, id, who) = (self.store.clone(), instance_id.to_string(), user.to_string());
+        let expired = self.store.run(move |_| store.expired_choices(&id, &who)).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the choices an expired connection left");
+            None
+        });
         let mut connection = Connection {
             instance_id: instance_id.to_string(),
             mm_user_id: user.to_string(),
@@ -264,10 +263,12 @@ impl Connections {
         let (store, key, stored) = (self.store.clone(), self.key.clone(), connection.clone());
         let stored = self.store.run(move |_| {
             store.put_connection(&stored, &key)?;
-            match expired {
-                Some(_) => store.forget_expired_choices(&stored.instance_id, &stored.mm_user_id),
-                None => Ok(()),
+            // Whatever an expired connection left is used up (or unreadable): the connection
+            // is stored either way, so a failure here is only logged.
+            if let Err(e) = store.forget_expired_choices(&stored.instance_id, &stored.mm_user_id) {
+                tracing::warn!(error = %e, "could not forget the choices an expired connection left");
             }
+            Ok::<(), StoreError>(())
         });
         if let Err(e) = stored.await {
             tracing::error!(error = %e, "could not store a Jira connection");

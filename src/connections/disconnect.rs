@@ -57,7 +57,13 @@ impl Connections {
             },
         };
         let (store, user, id) = (self.store.clone(), caller.user_id.clone(), instance_id.clone());
-        match self.store.run(move |_| store.remove_connection(&id, &user)).await {
+        // A disconnect forgets the user's choices too, those an expired grant left included.
+        let disconnect = move |_: &crate::store::Store| {
+            let removed = store.remove_connection(&id, &user)?;
+            store.forget_expired_choices(&id, &user)?;
+            Ok::<_, crate::store::StoreError>(removed)
+        };
+        match self.store.run(disconnect).await {
             Ok(removed) => {
                 self.forget(&caller.user_id, &instance_id);
                 let name = removed.map(|jira| super::issues::safe(&jira.display_name)).unwrap_or_default();

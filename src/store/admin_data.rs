@@ -47,9 +47,11 @@ impl Store {
         self.flush_now()
     }
 
-    /// Removes an instance and its alias; answers whether it existed.
+    /// Removes an instance and its alias, and what expired connections to it left; answers
+    /// whether it existed.
     pub fn delete_instance(&self, id: &InstanceId) -> Result<bool, StoreError> {
         let Some(existing) = self.instance(id.as_str())? else { return Ok(false) };
+        self.forget_expired_choices_of_instance(id.as_str())?;
         let t = self.trees();
         let gate = self.write_gate()?;
         (&t.instanceid_instance, &t.alias_instanceid).transaction(|(instances, aliases)| {

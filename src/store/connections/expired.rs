@@ -41,7 +41,17 @@ impl Store {
         Ok(Some(codec::decode(KeptChoices::VERSION, &bytes)?))
     }
 
-    /// Forgets what an expired connection left, once the user is connected again.
+    /// Forgets what expired connections to `instance_id` left (the instance is removed).
+    pub fn forget_expired_choices_of_instance(&self, instance_id: &str) -> Result<(), StoreError> {
+        let _gate = self.write_gate()?;
+        let tree = &self.trees().instance_mmuser_expired;
+        for item in tree.scan_prefix(pair(instance_id, "")) {
+            tree.remove(item?.0)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets what an expired connection left: the user connected again, or disconnected.
     pub fn forget_expired_choices(&self, instance_id: &str, mm_user_id: &str) -> Result<(), StoreError> {
         let _gate = self.write_gate()?;
         self.trees().instance_mmuser_expired.remove(pair(instance_id, mm_user_id))?;
@@ -79,5 +89,21 @@ mod tests {
         assert!(!store.expire_connection("https://a.atlassian.net", "u1", 6).unwrap(), "nothing left to end");
         store.forget_expired_choices("https://a.atlassian.net", "u1").unwrap();
         assert!(store.expired_choices("https://a.atlassian.net", "u1").unwrap().is_none());
+
+        // Removing an instance forgets what its users left, and only theirs.
+        for (instance, user) in
+            [("https://a.atlassian.net", "u1"), ("https://a.atlassian.net", "u2"), ("https://b", "u1")]
+        {
+            store
+                .put_connection(
+                    &Connection { instance_id: instance.into(), mm_user_id: user.into(), ..connection.clone() },
+                    &key,
+                )
+                .unwrap();
+            store.expire_connection(instance, user, 7).unwrap();
+        }
+        store.forget_expired_choices_of_instance("https://a.atlassian.net").unwrap();
+        assert!(store.expired_choices("https://a.atlassian.net", "u2").unwrap().is_none());
+        assert!(store.expired_choices("https://b", "u1").unwrap().is_some());
     }
 }
