@@ -282,6 +282,32 @@ async fn reconnecting_after_an_expired_grant_keeps_the_notification_settings() {
     app.shutdown().await;
 }
 
+/// A reconnect made while a call with the old, revoked grant is on its way stays: the
+/// refusal of the old grant does not end the new connection.
+#[tokio::test]
+async fn a_call_refused_with_an_old_grant_does_not_end_a_new_connection() {
+    let jira = FakeJira::start_cloud().await;
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    let (app, site) = cloud_app(&jira, "oauth2-renewed.atlassian.net").await;
+    let ada = app.mm.add_user("ada", "system_user");
+    connect_cloud(&app, &jira, &site, &ada).await;
+    jira.slow_issue_reads(std::time::Duration::from_millis(1500));
+    jira.revoke_oauth2_grants();
+    let reconnect = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let (status, body, _) = follow(&link_in(&command(&app, &ada, "/jira connect").await)).await;
+        assert_eq!(status, 200, "{body}");
+    };
+    let (answer, ()) = tokio::join!(command(&app, &ada, "/jira view DEMO-1"), reconnect);
+    assert_eq!(answer, "Your Jira connection was renewed while this ran. Please try again.");
+    jira.slow_issue_reads(std::time::Duration::ZERO);
+    let view = app.slash(&ada, COMMAND_TOKEN, "/jira view DEMO-1").await;
+    assert!(shows_issue(&view.body), "still connected: {}", view.body);
+    let dms: Vec<String> = app.mm.direct_messages(&ada).into_iter().map(|p| p.message).collect();
+    assert!(!dms.iter().any(|m| m.contains("has expired")), "{dms:?}");
+    app.shutdown().await;
+}
+
 /// Plugin paths that are not served say why (SPEC §3.1): Connect's lifecycle calls and the
 /// plugin webapp's endpoints, bare and under `/plugins/jira`.
 #[tokio::test]

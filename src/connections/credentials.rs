@@ -36,6 +36,9 @@ pub(super) fn expired_text(instance_id: &str) -> String {
     format!(":warning: Your Jira connection has expired. Please reconnect your account using `/jira connect {instance_id}`.")
 }
 
+/// The answer when the refused credentials were replaced while the call was on its way.
+const RENEWED: &str = "Your Jira connection was renewed while this ran. Please try again.";
+
 pub(super) fn not_ready(instance_id: &str) -> String {
     format!("Jira instance {instance_id} is not ready: an administrator must set its OAuth client id and secret.")
 }
@@ -104,8 +107,10 @@ impl Connections {
         // Another refresh may have finished while this one waited: its tokens are the ones.
         let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
         let current = self.store.run(move |_| store.connection(&id, &who, &key)).await.map_err(super::store_trouble)?;
-        let Some(ConnectionAuth::OAuth2 { access_token, refresh_token, expires_at_ms }) = current.map(|c| c.auth)
-        else {
+        let Some(read @ ConnectionAuth::OAuth2 { .. }) = current.map(|c| c.auth) else {
+            return Err(crate::commands::run::NOT_CONNECTED.into());
+        };
+        let ConnectionAuth::OAuth2 { access_token, refresh_token, expires_at_ms } = read.clone() else {
             return Err(crate::commands::run::NOT_CONNECTED.into());
         };
         if expires_at_ms > now_ms() + REFRESH_WITHIN_MS {
@@ -132,8 +137,10 @@ impl Connections {
             }
             Err(e) if grant_rejected(&e) => {
                 tracing::info!(instance = %instance_id, user = %user, error = %e, "Atlassian refused a refresh; the connection ends");
-                self.expire(instance_id, user).await;
-                Err(expired_text(instance_id))
+                match self.expire(instance_id, user, read).await {
+                    true => Err(expired_text(instance_id)),
+                    false => Err(RENEWED.into()),
+                }
             }
             Err(e) => Err(super::issues::jira_trouble(&e)),
         }
@@ -153,33 +160,46 @@ impl Connections {
         let api = self.settings.current().jira.atlassian_api_url.clone();
         match oauth2::accessible_resources(&self.jira, &api, access).await {
             Err(crate::jira::client::JiraError::Unauthorized | crate::jira::client::JiraError::Forbidden) => {
-                self.expire(instance_id, &connection.mm_user_id).await;
-                Some(expired_text(instance_id))
+                let ended = self.expire(instance_id, &connection.mm_user_id, connection.auth.clone()).await;
+                Some(if ended { expired_text(instance_id) } else { RENEWED.into() })
             }
             _ => None,
         }
     }
 
     /// Ends a connection whose grant is dead and tells the user, at most once per 5 minutes.
-    /// Their notification settings and last project wait for their next connection.
-    pub(super) async fn expire(&self, instance_id: &str, user: &str) {
-        let (store, id, who) = (self.store.clone(), instance_id.to_string(), user.to_string());
+    /// Their notification settings and last project wait for their next connection. Only
+    /// the connection holding the `refused` credentials ends: one made while the refused
+    /// call was on its way (a reconnect) stays; `false` then.
+    pub(super) async fn expire(&self, instance_id: &str, user: &str, refused: ConnectionAuth) -> bool {
+        let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
         let once = format!("expired\0{instance_id}\0{user}");
         let now = now_ms();
         let until = now + EXPIRED_DM_EVERY_MS;
         let outcome = self
             .store
-            .run(move |_| -> Result<bool, StoreError> {
+            .run(move |_| -> Result<Option<bool>, StoreError> {
+                if !store.connection(&id, &who, &key)?.is_some_and(|current| current.auth == refused) {
+                    return Ok(None);
+                }
                 store.expire_connection(&id, &who, now)?;
-                store.use_once(&once, until, now)
+                store.use_once(&once, until, now).map(Some)
             })
             .await;
-        self.forget(user, instance_id);
         match outcome {
-            Ok(true) => self.direct_message(user, &expired_text(instance_id)).await,
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "could not end an expired Jira connection"),
+            Ok(None) => return false,
+            Ok(Some(tell)) => {
+                self.forget(user, instance_id);
+                if tell {
+                    self.direct_message(user, &expired_text(instance_id)).await;
+                }
+            }
+            Err(e) => {
+                self.forget(user, instance_id);
+                tracing::error!(error = %e, "could not end an expired Jira connection");
+            }
         }
+        true
     }
 }
 
