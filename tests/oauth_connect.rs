@@ -308,6 +308,32 @@ async fn a_call_refused_with_an_old_grant_does_not_end_a_new_connection() {
     app.shutdown().await;
 }
 
+/// Two calls refused with the same revoked grant, one after the other ended the connection,
+/// both say it expired; one DM.
+#[tokio::test]
+async fn calls_refused_together_both_say_the_grant_expired() {
+    let jira = FakeJira::start_cloud().await;
+    jira.add_issue("DEMO-1", json!({"summary": "Crash on start", "status": {"name": "To Do"}}));
+    let (app, site) = cloud_app(&jira, "oauth2-together.atlassian.net").await;
+    let ada = app.mm.add_user("ada", "system_user");
+    connect_cloud(&app, &jira, &site, &ada).await;
+    jira.slow_issue_reads(std::time::Duration::from_millis(800));
+    jira.revoke_oauth2_grants();
+    // The second call reads the connection before the first ends it, and is refused after.
+    let second = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        command(&app, &ada, "/jira view DEMO-1").await
+    };
+    let (first, second) = tokio::join!(command(&app, &ada, "/jira view DEMO-1"), second);
+    let expired = format!(
+        ":warning: Your Jira connection has expired. Please reconnect your account using `/jira connect {site}`."
+    );
+    assert_eq!((first.as_str(), second.as_str()), (expired.as_str(), expired.as_str()));
+    let dms: Vec<String> = app.mm.direct_messages(&ada).into_iter().map(|p| p.message).collect();
+    assert_eq!(dms.iter().filter(|m| **m == expired).count(), 1, "{dms:?}");
+    app.shutdown().await;
+}
+
 /// Plugin paths that are not served say why (SPEC §3.1): Connect's lifecycle calls and the
 /// plugin webapp's endpoints, bare and under `/plugins/jira`.
 #[tokio::test]

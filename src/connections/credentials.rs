@@ -179,8 +179,11 @@ impl Connections {
         let outcome = self
             .store
             .run(move |_| -> Result<Option<bool>, StoreError> {
-                if !store.connection(&id, &who, &key)?.is_some_and(|current| current.auth == refused) {
-                    return Ok(None);
+                match store.connection(&id, &who, &key)? {
+                    // Ended already by a call refused at the same time, which told the user.
+                    None => return Ok(Some(false)),
+                    Some(current) if current.auth != refused => return Ok(None),
+                    Some(_) => {}
                 }
                 store.expire_connection(&id, &who, now)?;
                 store.use_once(&once, until, now).map(Some)
