@@ -107,20 +107,18 @@ impl Connections {
         // Another refresh may have finished while this one waited: its tokens are the ones.
         let (store, key, id, who) = (self.store.clone(), self.key.clone(), instance_id.to_string(), user.to_string());
         let current = self.store.run(move |_| store.connection(&id, &who, &key)).await.map_err(super::store_trouble)?;
-        let Some(read @ ConnectionAuth::OAuth2 { .. }) = current.map(|c| c.auth) else {
+        let Some(read) = current.map(|c| c.auth) else { return Err(crate::commands::run::NOT_CONNECTED.into()) };
+        let ConnectionAuth::OAuth2 { access_token, refresh_token, expires_at_ms } = &read else {
             return Err(crate::commands::run::NOT_CONNECTED.into());
         };
-        let ConnectionAuth::OAuth2 { access_token, refresh_token, expires_at_ms } = read.clone() else {
-            return Err(crate::commands::run::NOT_CONNECTED.into());
-        };
-        if expires_at_ms > now_ms() + REFRESH_WITHIN_MS {
-            return Ok(access_token);
+        if *expires_at_ms > now_ms() + REFRESH_WITHIN_MS {
+            return Ok(access_token.clone());
         }
         let settings = self.instance_auth(instance_id).await?;
         let Some((client_id, client_secret)) = settings.oauth2_client() else { return Err(not_ready(instance_id)) };
         let config = self.settings.current();
         let app = oauth2::App { auth_base: &config.jira.atlassian_auth_url, client_id, client_secret };
-        match app.refresh(&self.jira, &refresh_token).await {
+        match app.refresh(&self.jira, refresh_token).await {
             Ok(tokens) => {
                 let auth = ConnectionAuth::OAuth2 {
                     access_token: tokens.access_token.clone(),
